@@ -1,0 +1,238 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
+import { EnvironmentVariables, isSecretVariable, LogLevel } from './env.schema';
+import { MODE_FEATURES, MODES, Mode, ModeFeatures } from './modes';
+
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
+
+export interface ProviderEndpointConfig {
+  apiKey: string | null;
+  baseUrl: string;
+}
+
+/**
+ * The validated, typed configuration. Injected everywhere as the `AppConfig` class token;
+ * built once by loadAppConfig() from the environment and the command line.
+ */
+export class AppConfig {
+  mode!: Mode;
+  features!: ModeFeatures;
+  testMode!: boolean;
+  port!: number;
+  host!: string;
+  logLevel!: LogLevel;
+  bodyLimitBytes!: number;
+  shutdownTimeoutMs!: number;
+  workers!: number;
+  dataDir!: string;
+  databaseUrl!: string | null;
+  databasePoolSize!: number;
+  redisUrl!: string | null;
+  apiKeys!: string[];
+  adminApiKey!: string | null;
+  keyCacheTtlMs!: number;
+  providers!: {
+    openai: ProviderEndpointConfig;
+    anthropic: ProviderEndpointConfig & { version: string };
+    mistral: ProviderEndpointConfig;
+    /** baseUrl is null when LITELLM_BASE_URL is unset. */
+    litellm: { apiKey: string | null; baseUrl: string | null };
+    timeouts: { connectMs: number; firstByteMs: number; totalMs: number };
+    retries: { max: number; baseDelayMs: number; maxDelayMs: number };
+    circuit: { failureThreshold: number; resetMs: number };
+    maxConnections: number;
+  };
+  intent!: {
+    enabled: boolean;
+    lowConfidence: number;
+    minConfForDirect: number;
+    llmFallbackModel: string;
+    llmFallbackTimeoutMs: number;
+  };
+  routing!: { modelsFile: string; routingFile: string };
+  billing!: {
+    budgetLimitUsd: number | null;
+    budgetPeriod: BudgetPeriod;
+    usageFlushIntervalMs: number;
+    usageBatchSize: number;
+    usageBufferMax: number;
+    rateLimitPerMinute: number;
+  };
+  cache!: { ttlSeconds: number; maxEntries: number };
+  telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a size: ${text}`);
+  return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]);
+}
+
+/** `--mode x` or `--mode=x` on the command line wins over MODE. */
+export function modeFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--mode') return argv[i + 1] ?? '';
+    if (arg.startsWith('--mode=')) return arg.slice('--mode='.length);
+  }
+  return undefined;
+}
+
+/** Type errors say more than range errors about a value like "abc": report them first. */
+const TYPE_CONSTRAINTS = ['isInt', 'isNumber', 'isBoolean', 'isIn', 'isString'];
+
+function describeProblem(error: ValidationError, raw: Record<string, string>): string {
+  const name = error.property;
+  const shown = isSecretVariable(name) ? '<redacted>' : JSON.stringify(raw[name] ?? String(error.value));
+  const constraints = error.constraints ?? {};
+  const typeKey = TYPE_CONSTRAINTS.find((key) => key in constraints);
+  const reason = (typeKey ? constraints[typeKey] : Object.values(constraints)[0]) ?? 'is invalid';
+  // class-validator messages start with the property name; keep one clean sentence.
+  const text = reason.startsWith(name) ? reason.slice(name.length).trim() : reason;
+  return `${name} ${text} (got ${shown})`;
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/**
+ * Validates the environment and builds the typed configuration. Throws ConfigError with one
+ * line per invalid variable, each naming the variable.
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of environmentVariableNames()) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const cliMode = modeFromArgv(argv);
+  if (cliMode !== undefined) raw.MODE = cliMode;
+
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  const problems = errors.map((error) => describeProblem(error, raw));
+  if (problems.length === 0) {
+    if (vars.INTENT_LOW_CONFIDENCE > vars.INTENT_MIN_CONF_FOR_DIRECT) {
+      problems.push(
+        `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
+      );
+    }
+    const features = MODE_FEATURES[vars.MODE];
+    if (features.requiresDatabase && !vars.DATABASE_URL) {
+      problems.push(`DATABASE_URL is required in ${vars.MODE} mode (the embedded database is for basic/enhanced)`);
+    }
+    if (features.requiresRedis && !vars.REDIS_URL) {
+      problems.push(`REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = new AppConfig();
+  config.mode = vars.MODE;
+  config.features = MODE_FEATURES[vars.MODE];
+  config.testMode = vars.TEST_MODE;
+  config.port = vars.PORT;
+  config.host = vars.HOST;
+  config.logLevel = vars.LOG_LEVEL;
+  config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
+  config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
+  config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));
+  config.dataDir = vars.DATA_DIR;
+  config.databaseUrl = vars.DATABASE_URL ?? null;
+  config.databasePoolSize = vars.DATABASE_POOL_SIZE;
+  config.redisUrl = vars.REDIS_URL ?? null;
+  config.apiKeys = splitList(vars.API_KEYS);
+  config.adminApiKey = vars.ADMIN_API_KEY ?? null;
+  config.keyCacheTtlMs = vars.KEY_CACHE_TTL_MS;
+  config.providers = {
+    openai: { apiKey: vars.OPENAI_API_KEY ?? null, baseUrl: vars.OPENAI_BASE_URL },
+    anthropic: {
+      apiKey: vars.ANTHROPIC_API_KEY ?? null,
+      baseUrl: vars.ANTHROPIC_BASE_URL,
+      version: vars.ANTHROPIC_VERSION,
+    },
+    mistral: { apiKey: vars.MISTRAL_API_KEY ?? null, baseUrl: vars.MISTRAL_BASE_URL },
+    litellm: { apiKey: vars.LITELLM_API_KEY ?? null, baseUrl: vars.LITELLM_BASE_URL ?? null },
+    timeouts: {
+      connectMs: vars.PROVIDER_CONNECT_TIMEOUT_MS,
+      firstByteMs: vars.PROVIDER_FIRST_BYTE_TIMEOUT_MS,
+      totalMs: vars.PROVIDER_TOTAL_TIMEOUT_MS,
+    },
+    retries: {
+      max: vars.PROVIDER_MAX_RETRIES,
+      baseDelayMs: vars.PROVIDER_RETRY_BASE_MS,
+      maxDelayMs: vars.PROVIDER_RETRY_MAX_MS,
+    },
+    circuit: { failureThreshold: vars.CIRCUIT_FAILURE_THRESHOLD, resetMs: vars.CIRCUIT_RESET_MS },
+    maxConnections: vars.PROVIDER_MAX_CONNECTIONS,
+  };
+  config.intent = {
+    enabled: vars.ROUTER_INTENT_CLASSIFIER_ENABLED,
+    lowConfidence: vars.INTENT_LOW_CONFIDENCE,
+    minConfForDirect: vars.INTENT_MIN_CONF_FOR_DIRECT,
+    llmFallbackModel: vars.INTENT_LLM_FALLBACK_MODEL,
+    llmFallbackTimeoutMs: vars.INTENT_LLM_FALLBACK_TIMEOUT_MS,
+  };
+  config.routing = { modelsFile: vars.MODELS_FILE, routingFile: vars.ROUTING_FILE };
+  config.billing = {
+    budgetLimitUsd: vars.BUDGET_LIMIT_USD ?? null,
+    budgetPeriod: vars.BUDGET_PERIOD,
+    usageFlushIntervalMs: vars.USAGE_FLUSH_INTERVAL_MS,
+    usageBatchSize: vars.USAGE_BATCH_SIZE,
+    usageBufferMax: vars.USAGE_BUFFER_MAX,
+    rateLimitPerMinute: vars.RATE_LIMIT_RPM,
+  };
+  config.cache = { ttlSeconds: vars.CACHE_TTL_SECONDS, maxEntries: vars.CACHE_MAX_ENTRIES };
+  config.telemetry = {
+    serviceName: vars.OTEL_SERVICE_NAME,
+    otlpTracesEndpoint:
+      vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (vars.OTEL_EXPORTER_OTLP_ENDPOINT ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null),
+    otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
+  };
+  return config;
+}
+
+/** Every variable the schema declares (from its validation metadata). */
+export function environmentVariableNames(): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false);
+  return [...new Set(metadata.map((entry) => entry.propertyName))];
+}
+
+/** The modes, for messages. */
+export const MODE_NAMES = MODES.join('|');
+
+/** A one-line, secret-free summary for the start-up log. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    mode: config.mode,
+    testMode: config.testMode,
+    port: config.port,
+    host: config.host,
+    database: config.databaseUrl ? 'postgres' : `embedded (${config.dataDir})`,
+    redis: config.redisUrl ? 'configured' : 'none (in-memory state)',
+    staticApiKeys: config.apiKeys.length,
+    adminApi: config.adminApiKey ? 'enabled' : 'disabled',
+    providers: {
+      openai: Boolean(config.providers.openai.apiKey),
+      anthropic: Boolean(config.providers.anthropic.apiKey),
+      mistral: Boolean(config.providers.mistral.apiKey),
+      litellm: Boolean(config.providers.litellm.baseUrl),
+    },
+    intentClassifier: config.intent.enabled,
+    tracing: config.features.tracing && config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
+  };
+}

@@ -1,0 +1,156 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  ValidationOptions,
+} from 'class-validator';
+import { MODES } from './modes';
+import type { Mode } from './modes';
+
+/* ---------- parsing helpers: env values are strings; parse strictly ---------- */
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return value; // left as a string: @IsBoolean reports it
+}
+
+function toNumber({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? Number.NaN : Number(trimmed); // NaN fails @IsNumber/@IsInt
+}
+
+const SECRET_KEYS = new Set<string>();
+
+/** Marks a variable whose value must never be printed (logs, error messages). */
+function Secret(): PropertyDecorator {
+  return (_target, key) => {
+    SECRET_KEYS.add(String(key));
+  };
+}
+
+export function isSecretVariable(name: string): boolean {
+  return SECRET_KEYS.has(name);
+}
+
+/** A URL with one of the given protocols, parsed by WHATWG URL. */
+function IsConnectionUrl(protocols: string[], options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) => {
+    registerDecorator({
+      name: 'isConnectionUrl',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, ...options },
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'string') return false;
+          try {
+            const url = new URL(value);
+            return protocols.includes(url.protocol) && (url.hostname !== '' || url.searchParams.has('host'));
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+  };
+}
+
+const HTTP = ['http:', 'https:'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every environment variable ModelMuxer reads, with its default. Validated once at start-up by
+ * loadAppConfig(); nothing else reads process.env. Each one is documented in .env.example.
+ */
+export class EnvironmentVariables {
+  /* ---- server ---- */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(65535) PORT = 8000;
+  @IsString() @Matches(/^[\w.:-]+$/, { message: 'must be a host name or IP address' }) HOST = '0.0.0.0';
+  @IsIn(MODES) MODE: Mode = 'basic';
+  @Transform(toBoolean) @IsBoolean() TEST_MODE = false;
+  @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 20mb, 512kb or 1048576' })
+  BODY_LIMIT = '20mb';
+  @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
+  @IsString() @Matches(/^(auto|\d+)$/, { message: 'must be "auto" or a number of worker processes' }) WORKERS = '1';
+
+  /* ---- storage ---- */
+  @IsString() DATA_DIR = './data';
+  @IsOptional() @Secret() @IsConnectionUrl(['postgres:', 'postgresql:']) DATABASE_URL?: string;
+  @IsOptional() @Secret() @IsConnectionUrl(['redis:', 'rediss:']) REDIS_URL?: string;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+
+  /* ---- keys ---- */
+  @IsOptional() @Secret() @IsString() API_KEYS?: string;
+  @IsOptional() @Secret() @IsString() @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
+  ADMIN_API_KEY?: string;
+  /** How long a resolved API key stays in the in-memory cache (revocation delay bound without Redis). */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(300_000) KEY_CACHE_TTL_MS = 5_000;
+
+  /* ---- providers ---- */
+  @IsOptional() @Secret() @IsString() OPENAI_API_KEY?: string;
+  @IsConnectionUrl(HTTP) OPENAI_BASE_URL = 'https://api.openai.com/v1';
+  @IsOptional() @Secret() @IsString() ANTHROPIC_API_KEY?: string;
+  @IsConnectionUrl(HTTP) ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+  @IsString() ANTHROPIC_VERSION = '2023-06-01';
+  @IsOptional() @Secret() @IsString() MISTRAL_API_KEY?: string;
+  @IsConnectionUrl(HTTP) MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
+  @IsOptional() @IsConnectionUrl(HTTP) LITELLM_BASE_URL?: string;
+  @IsOptional() @Secret() @IsString() LITELLM_API_KEY?: string;
+  @Transform(toNumber) @IsInt() @Min(1) PROVIDER_CONNECT_TIMEOUT_MS = 5_000;
+  @Transform(toNumber) @IsInt() @Min(1) PROVIDER_FIRST_BYTE_TIMEOUT_MS = 60_000;
+  @Transform(toNumber) @IsInt() @Min(1) PROVIDER_TOTAL_TIMEOUT_MS = 600_000;
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10) PROVIDER_MAX_RETRIES = 2;
+  @Transform(toNumber) @IsInt() @Min(0) PROVIDER_RETRY_BASE_MS = 250;
+  @Transform(toNumber) @IsInt() @Min(0) PROVIDER_RETRY_MAX_MS = 8_000;
+  @Transform(toNumber) @IsInt() @Min(1) CIRCUIT_FAILURE_THRESHOLD = 5;
+  @Transform(toNumber) @IsInt() @Min(100) CIRCUIT_RESET_MS = 30_000;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1024) PROVIDER_MAX_CONNECTIONS = 128;
+
+  /* ---- intent ---- */
+  @Transform(toBoolean) @IsBoolean() ROUTER_INTENT_CLASSIFIER_ENABLED = true;
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_LOW_CONFIDENCE = 0.4;
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_MIN_CONF_FOR_DIRECT = 0.7;
+  @IsString() INTENT_LLM_FALLBACK_MODEL = 'gpt-4o-mini';
+  @Transform(toNumber) @IsInt() @Min(50) @Max(1_500) INTENT_LLM_FALLBACK_TIMEOUT_MS = 1_200;
+
+  /* ---- routing ---- */
+  @IsString() MODELS_FILE = 'config/models.yaml';
+  @IsString() ROUTING_FILE = 'config/routing.yaml';
+
+  /* ---- billing ---- */
+  /** A global budget (USD) for basic/enhanced mode's static keys; unset means none. */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) BUDGET_LIMIT_USD?: number;
+  @IsIn(['daily', 'weekly', 'monthly', 'total']) BUDGET_PERIOD: 'daily' | 'weekly' | 'monthly' | 'total' = 'monthly';
+  @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
+  @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
+  @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;
+  /** Default requests per minute per API key (tenants can override). 0 disables. */
+  @Transform(toNumber) @IsInt() @Min(0) RATE_LIMIT_RPM = 600;
+
+  /* ---- cache ---- */
+  @Transform(toNumber) @IsInt() @Min(0) CACHE_TTL_SECONDS = 3_600;
+  @Transform(toNumber) @IsInt() @Min(1) CACHE_MAX_ENTRIES = 10_000;
+
+  /* ---- telemetry ---- */
+  @IsString() OTEL_SERVICE_NAME = 'modelmuxer';
+  @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  @IsOptional() @Secret() @IsString() OTEL_EXPORTER_OTLP_HEADERS?: string;
+}

@@ -1,0 +1,58 @@
+/**
+ * Modes select module sets (see app.modules.ts) and the behaviour flags below. This table is
+ * the one place that says what a mode means; services read flags, never the mode name.
+ */
+export const MODES = ['basic', 'enhanced', 'production'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface ModeFeatures {
+  /** Response cache (caching module). */
+  responseCache: boolean;
+  /** Trained intent model combined with the heuristics. */
+  trainedIntentModel: boolean;
+  /** Cheap-LLM intent fallback on low confidence (never in TEST_MODE). */
+  llmIntentFallback: boolean;
+  /** Tenant policy enforcement (policy module). */
+  policy: boolean;
+  /** Accept the static keys of API_KEYS (mapped to the `default` tenant). */
+  staticApiKeys: boolean;
+  /** Shared state (rate limits, caches, revocations) in Redis; requires REDIS_URL. */
+  requiresRedis: boolean;
+  /** Requires DATABASE_URL (no embedded database). */
+  requiresDatabase: boolean;
+  /** OpenTelemetry tracing SDK started. */
+  tracing: boolean;
+}
+
+export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
+  basic: {
+    responseCache: false,
+    trainedIntentModel: false,
+    llmIntentFallback: false,
+    policy: false,
+    staticApiKeys: true,
+    requiresRedis: false,
+    requiresDatabase: false,
+    tracing: false,
+  },
+  enhanced: {
+    responseCache: true,
+    trainedIntentModel: true,
+    llmIntentFallback: true,
+    policy: false,
+    staticApiKeys: true,
+    requiresRedis: false,
+    requiresDatabase: false,
+    tracing: false,
+  },
+  production: {
+    responseCache: true,
+    trainedIntentModel: true,
+    llmIntentFallback: true,
+    policy: true,
+    staticApiKeys: false,
+    requiresRedis: true,
+    requiresDatabase: true,
+    tracing: true,
+  },
+};

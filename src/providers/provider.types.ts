@@ -1,0 +1,119 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../chat/chat.types';
+import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
+
+/** The providers ModelMuxer speaks to. `simulated` is the built-in deterministic provider (TEST_MODE). */
+export const PROVIDER_KEYS = ['openai', 'anthropic', 'mistral', 'litellm'] as const;
+export type ProviderKey = (typeof PROVIDER_KEYS)[number];
+
+export function isProviderKey(value: string): value is ProviderKey {
+  return (PROVIDER_KEYS as readonly string[]).includes(value);
+}
+
+/** Per-call options handed to an adapter by the executor. */
+export interface ProviderCallOptions {
+  /** Aborted when the client disconnects or a timeout fires: adapters must abort the upstream request. */
+  signal: AbortSignal;
+  requestId: string;
+}
+
+/**
+ * The request handed to an adapter: the client's OpenAI request with `model` replaced by the
+ * provider's own model id, and `stream` set by the executor. Adapters translate it.
+ */
+export type ProviderRequest = ChatCompletionRequest & { model: string };
+
+/**
+ * A provider adapter. Translation (request, response, stream event → chunk) lives in pure
+ * functions beside the adapter; the adapter does HTTP only.
+ */
+export interface ProviderAdapter {
+  readonly key: ProviderKey;
+  /** False when the provider lacks credentials/base URL: it is then not available for routing. */
+  readonly configured: boolean;
+  complete(request: ProviderRequest, options: ProviderCallOptions): Promise<ChatCompletion>;
+  /**
+   * Streams OpenAI chunks. The last chunk before the iterator ends must carry `usage`
+   * (adapters ask the upstream for it even when the client did not).
+   * Errors before the first chunk are thrown from the first `next()`; errors after it are
+   * thrown mid-iteration as ProviderError with code ProviderStreamError.
+   */
+  stream(request: ProviderRequest, options: ProviderCallOptions): AsyncIterable<ChatCompletionChunk>;
+}
+
+/** DI token for the list of registered adapters (a Symbol, not a string). */
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+
+export interface ProviderErrorOptions extends GatewayErrorOptions {
+  /** Worth retrying on the same target (429, 5xx, timeouts, connection errors). */
+  retryable: boolean;
+  /** HTTP status the upstream answered with, when there was one. */
+  upstreamStatus?: number;
+}
+
+/** An error from (or on the way to) an upstream provider. */
+export class ProviderError extends GatewayError {
+  readonly retryable: boolean;
+  readonly upstreamStatus?: number;
+
+  constructor(
+    readonly provider: ProviderKey,
+    code: ErrorCode,
+    message: string,
+    options: ProviderErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = 'ProviderError';
+    this.retryable = options.retryable;
+    this.upstreamStatus = options.upstreamStatus;
+  }
+}
+
+/* ---------- The executor: what the chat pipeline calls ---------- */
+
+import type { ProviderAvailability, RouteTarget } from '../routing/routing.types';
+
+/** One try of one target (retries on the same target are counted in `retries`). */
+export interface AttemptRecord {
+  provider: ProviderKey;
+  model: string;
+  outcome: 'ok' | 'error' | 'skipped_circuit_open';
+  /** ErrorCode of the failure, when outcome is 'error'. */
+  error_code?: string;
+  /** Upstream HTTP status, when there was one. */
+  status?: number;
+  retries: number;
+  latency_ms: number;
+}
+
+export interface CompletionExecution {
+  /** The target that answered. */
+  target: RouteTarget;
+  completion: ChatCompletion;
+  /** Every target tried, in order, the answering one last. */
+  attempts: AttemptRecord[];
+  /** Wall time spent waiting on upstreams (all attempts), for the overhead header. */
+  upstreamMs: number;
+}
+
+export interface StreamExecution {
+  target: RouteTarget;
+  attempts: AttemptRecord[];
+  /**
+   * The stream, starting with the first upstream chunk (already received: retries and
+   * fallbacks happen only before it). Ends after the chunk carrying `usage`.
+   */
+  chunks: AsyncIterable<ChatCompletionChunk>;
+  /** Time from the call until the first chunk was available. */
+  firstChunkMs: number;
+}
+
+/**
+ * Walks a routing chain with retries (429/5xx/timeouts, backoff with jitter, retry-after),
+ * circuit breakers per provider+model, and fallbacks. Implemented by the providers module.
+ */
+export interface ProviderExecutor extends ProviderAvailability {
+  complete(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<CompletionExecution>;
+  stream(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<StreamExecution>;
+}
+
+export const PROVIDER_EXECUTOR = Symbol('PROVIDER_EXECUTOR');
