@@ -1,0 +1,100 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { types as pgTypes } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import type { AppConfig } from '../config/app-config';
+import { EmbeddedDatabase } from './embedded-database';
+import { runMigrations } from './migrations-runner';
+import { createPGliteDriver } from './pglite-driver';
+
+/** int8 → JS number (money is integer nano-USD, far below 2^53); numeric stays a string. */
+const PG_TYPES = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === pgTypes.builtins.INT8 ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format ?? 'text'),
+};
+
+/** Holds the embedded database opened by the TypeORM factory, so it can be closed at shutdown. */
+export class EmbeddedDatabaseHandle {
+  current: EmbeddedDatabase | null = null;
+}
+
+@Injectable()
+class EmbeddedDatabaseCloser implements OnApplicationShutdown {
+  constructor(@Inject(EmbeddedDatabaseHandle) private readonly handle: EmbeddedDatabaseHandle) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle.current?.close();
+    this.handle.current = null;
+  }
+}
+
+export function dataSourceOptions(config: AppConfig, embedded: EmbeddedDatabase | null): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    // gen_random_uuid() is built into Postgres 13+ and PGlite: no extension to install.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto' as const,
+    logging: ['error' as const, 'warn' as const, 'migration' as const],
+  };
+  if (embedded) {
+    return { ...common, driver: createPGliteDriver(embedded.db, { acquireTimeoutMs: 10_000 }) };
+  }
+  return {
+    ...common,
+    url: config.databaseUrl ?? undefined,
+    poolSize: config.databasePoolSize,
+    connectTimeoutMS: 5_000,
+    applicationName: 'modelmuxer',
+    extra: { types: PG_TYPES, idleTimeoutMillis: 30_000 },
+  };
+}
+
+/** Opens a DataSource for `config` (Postgres or embedded) and applies pending migrations. */
+export async function openDataSource(
+  config: AppConfig,
+  handle: EmbeddedDatabaseHandle,
+  extra: Partial<DataSourceOptions> = {},
+): Promise<DataSource> {
+  if (!config.databaseUrl && !handle.current) handle.current = await EmbeddedDatabase.open(config.dataDir);
+  const options = { ...dataSourceOptions(config, handle.current), ...extra } as DataSourceOptions;
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    const applied = await runMigrations(dataSource, handle.current !== null);
+    if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+/**
+ * TypeORM on Postgres (DATABASE_URL) or on the embedded PGlite under DATA_DIR. Migrations from
+ * migrations/ are applied before any other module can use the DataSource.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const handle = new EmbeddedDatabaseHandle();
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config, null), autoLoadEntities: true, retryAttempts: 0 }),
+          dataSourceFactory: async (options) => {
+            // autoLoadEntities has filled options.entities; keep those, swap in the driver.
+            return openDataSource(config, handle, { entities: options?.entities });
+          },
+        }),
+      ],
+      providers: [{ provide: EmbeddedDatabaseHandle, useValue: handle }, EmbeddedDatabaseCloser],
+      exports: [TypeOrmModule],
+    };
+  }
+}
