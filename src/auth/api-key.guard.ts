@@ -1,0 +1,66 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import type { Request } from 'express';
+import { ErrorCode, GatewayError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
+import { presentedApiKey, sha256 } from './api-key';
+import {
+  API_KEY_RESOLVER,
+  DEFAULT_TENANT_ID,
+  DEFAULT_TENANT_NAME,
+  type ApiKeyResolver,
+  type GatewayRequestState,
+  type Principal,
+} from './auth.types';
+
+/**
+ * Authenticates client API keys and resolves the tenant. Static keys (API_KEYS, basic and
+ * enhanced modes) are matched by their SHA-256 digest, so the comparison leaks nothing about
+ * the key; database keys are resolved by the billing module's cached resolver.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly staticKeyDigests: Set<string>;
+  private readonly staticPrincipal: Principal;
+
+  constructor(
+    config: AppConfig,
+    @Optional() @Inject(API_KEY_RESOLVER) private readonly resolver?: ApiKeyResolver,
+  ) {
+    const keys = config.features.staticApiKeys ? config.apiKeys : [];
+    this.staticKeyDigests = new Set(keys.map((key) => sha256(key).toString('hex')));
+    this.staticPrincipal = Object.freeze({
+      tenantId: DEFAULT_TENANT_ID,
+      tenantName: DEFAULT_TENANT_NAME,
+      keyId: null,
+      source: 'static',
+      rateLimitPerMinute: config.billing.rateLimitPerMinute,
+    });
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request & GatewayRequestState>();
+    const key = presentedApiKey(request.headers);
+    if (!key) {
+      throw new GatewayError(
+        ErrorCode.InvalidApiKey,
+        'Missing API key: send it as "Authorization: Bearer <key>" (or the x-api-key header).',
+      );
+    }
+    if (this.staticKeyDigests.size > 0 && this.staticKeyDigests.has(sha256(key).toString('hex'))) {
+      request.principal = this.staticPrincipal;
+      return true;
+    }
+    const principal = this.resolver ? await this.resolver.resolve(key) : null;
+    if (!principal) {
+      throw new GatewayError(ErrorCode.InvalidApiKey, `Incorrect API key provided: ${maskKey(key)}.`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+/** Shows enough of a key to recognise it, never enough to use it. */
+export function maskKey(key: string): string {
+  if (key.length <= 8) return '****';
+  return `${key.slice(0, Math.min(6, key.length - 4))}****${key.slice(-4)}`;
+}

@@ -1,0 +1,33 @@
+/** Who is calling: resolved from the API key by ApiKeyGuard and attached to the request. */
+export interface Principal {
+  tenantId: string;
+  tenantName: string;
+  /** Database key id; null for the static API_KEYS. */
+  keyId: string | null;
+  source: 'static' | 'database';
+  /** Requests per minute for this key (tenant override or the global default); 0 = unlimited. */
+  rateLimitPerMinute: number;
+}
+
+/** The `default` tenant (seeded by the initial migration) owns the static API_KEYS. */
+export const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+export const DEFAULT_TENANT_NAME = 'default';
+
+/**
+ * Resolves database-issued keys (billing module). Must answer from an in-memory cache on the
+ * hot path. Returns null for an unknown key; throws GatewayError for a revoked or expired key
+ * (401) or a suspended tenant (403).
+ */
+export interface ApiKeyResolver {
+  resolve(presentedKey: string): Promise<Principal | null>;
+}
+
+export const API_KEY_RESOLVER = Symbol('API_KEY_RESOLVER');
+
+/** Express request with what the gateway attaches to it. */
+export interface GatewayRequestState {
+  id: string;
+  principal?: Principal;
+  /** process.hrtime.bigint() when the request arrived. */
+  startedAt: bigint;
+}

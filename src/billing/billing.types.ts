@@ -1,0 +1,68 @@
+import type { Principal } from '../auth/auth.types';
+import type { ProviderKey } from '../providers/provider.types';
+
+/**
+ * The billing contracts the chat pipeline depends on. Implemented by the billing module;
+ * the pipeline injects them by token and calls them on every request, so every method here
+ * must be cheap on the hot path (caches and batched writes, no per-request DB round trip
+ * except the atomic budget reservation when a budget applies).
+ */
+
+/** Budget state for routing's downgrade hook and response headers (from memory). */
+export interface BudgetStatus {
+  /** Remaining fraction of the tightest applicable budget for the period (0..1). */
+  remainingRatio: number;
+  /** At or past the soft limit (soft_limit_ratio of the limit spent). */
+  softLimitReached: boolean;
+  /** What to do at the soft limit. */
+  softAction: 'downgrade' | 'alert';
+}
+
+/** An outstanding reservation: settle it with the actual cost, or release it. */
+export interface BudgetReservation {
+  readonly amountNano: number;
+}
+
+export interface BudgetEnforcer {
+  /** null when no budget applies to this principal. */
+  status(principal: Principal): BudgetStatus | null;
+  /**
+   * Atomically reserves `maxCostNano` against every budget that applies, across replicas.
+   * Returns null when no budget applies. Throws GatewayError(BudgetExceeded) when it does
+   * not fit, naming the budget, its limit and what was spent.
+   */
+  reserve(principal: Principal, maxCostNano: number, requestId: string): Promise<BudgetReservation | null>;
+  /** Replaces the reservation by the actual cost. Never throws; may complete asynchronously. */
+  settle(reservation: BudgetReservation, actualCostNano: number): void;
+  /** Gives the reservation back (the request failed before costing anything). Never throws. */
+  release(reservation: BudgetReservation): void;
+}
+
+export const BUDGET_ENFORCER = Symbol('BUDGET_ENFORCER');
+
+export interface UsageEvent {
+  requestId: string;
+  tenantId: string;
+  apiKeyId: string | null;
+  provider: ProviderKey | 'cache';
+  model: string;
+  intent: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costNano: number;
+  /** What a cache hit saved (the cost of the original call). */
+  savedNano: number;
+  latencyMs: number;
+  /** HTTP status returned to the client. */
+  status: number;
+  cacheHit: boolean;
+  createdAt: Date;
+}
+
+/** Buffers usage events and writes them in batches off the hot path. Never throws. */
+export interface UsageRecorder {
+  record(event: UsageEvent): void;
+}
+
+export const USAGE_RECORDER = Symbol('USAGE_RECORDER');
