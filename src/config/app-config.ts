@@ -28,6 +28,7 @@ export class AppConfig {
   databaseUrl!: string | null;
   databasePoolSize!: number;
   redisUrl!: string | null;
+  redisKeyPrefix!: string;
   apiKeys!: string[];
   adminApiKey!: string | null;
   keyCacheTtlMs!: number;
@@ -154,6 +155,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.databaseUrl = vars.DATABASE_URL ?? null;
   config.databasePoolSize = vars.DATABASE_POOL_SIZE;
   config.redisUrl = vars.REDIS_URL ?? null;
+  config.redisKeyPrefix = vars.REDIS_KEY_PREFIX;
   config.apiKeys = splitList(vars.API_KEYS);
   config.adminApiKey = vars.ADMIN_API_KEY ?? null;
   config.keyCacheTtlMs = vars.KEY_CACHE_TTL_MS;

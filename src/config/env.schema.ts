@@ -95,6 +95,9 @@ export class EnvironmentVariables {
   @IsOptional() @Secret() @IsConnectionUrl(['postgres:', 'postgresql:']) DATABASE_URL?: string;
   @IsOptional() @Secret() @IsConnectionUrl(['redis:', 'rediss:']) REDIS_URL?: string;
   @Transform(toNumber) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  /** Prefix of every Redis key ModelMuxer writes (lets several deployments share a Redis). */
+  @IsString() @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, _ : . -' })
+  REDIS_KEY_PREFIX = 'mm:';
 
   /* ---- keys ---- */
   @IsOptional() @Secret() @IsString() API_KEYS?: string;
