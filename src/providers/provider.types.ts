@@ -14,6 +14,20 @@ export interface ProviderCallOptions {
   /** Aborted when the client disconnects or a timeout fires: adapters must abort the upstream request. */
   signal: AbortSignal;
   requestId: string;
+  /**
+   * The target model's output-token ceiling from the catalog (ModelSpec.max_output_tokens).
+   * Adapters whose API requires max_tokens (Anthropic) use it as the default when the client
+   * set none. The executor fills it from the RouteTarget's `maxOutputTokens` hint.
+   */
+  maxOutputTokens?: number;
+}
+
+/**
+ * Optional catalog hints a RouteTarget may carry (structurally: `{ ...target, maxOutputTokens }`).
+ * The executor reads them per target and hands them to the adapter in ProviderCallOptions.
+ */
+export interface RouteTargetHints {
+  maxOutputTokens?: number;
 }
 
 /**
@@ -43,17 +57,35 @@ export interface ProviderAdapter {
 /** DI token for the list of registered adapters (a Symbol, not a string). */
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
 
+/** Typed lookup of the adapter serving each provider key (TEST_MODE: the simulator for all). */
+export interface ProviderRegistry {
+  get(provider: ProviderKey): ProviderAdapter;
+  isConfigured(provider: ProviderKey): boolean;
+  all(): readonly ProviderAdapter[];
+}
+
+/** DI token for the ProviderRegistry. */
+export const PROVIDER_REGISTRY = Symbol('PROVIDER_REGISTRY');
+
 export interface ProviderErrorOptions extends GatewayErrorOptions {
   /** Worth retrying on the same target (429, 5xx, timeouts, connection errors). */
   retryable: boolean;
   /** HTTP status the upstream answered with, when there was one. */
   upstreamStatus?: number;
+  /** The upstream's retry-after in milliseconds (retry-after-ms or retry-after), when it sent one. */
+  retryAfterMs?: number;
 }
 
 /** An error from (or on the way to) an upstream provider. */
 export class ProviderError extends GatewayError {
   readonly retryable: boolean;
   readonly upstreamStatus?: number;
+  readonly retryAfterMs?: number;
+  /**
+   * Set by the executor on the error it finally throws: every target tried (for
+   * router_metadata on failed requests too).
+   */
+  attempts?: AttemptRecord[];
 
   constructor(
     readonly provider: ProviderKey,
@@ -65,6 +97,7 @@ export class ProviderError extends GatewayError {
     this.name = 'ProviderError';
     this.retryable = options.retryable;
     this.upstreamStatus = options.upstreamStatus;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

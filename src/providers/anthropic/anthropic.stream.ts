@@ -1,0 +1,162 @@
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { ChatCompletionChunk, ChunkDelta, FinishReason } from '../../chat/chat.types';
+import { malformedResponseError, streamError } from '../shared/provider-errors';
+import type { StreamTranslator } from '../shared/stream-translator';
+import { JSON_RESPONSE_TOOL } from './anthropic.request';
+import { toFinishReason, toOpenAIUsage } from './anthropic.response';
+import type { AnthropicUsage } from './anthropic.types';
+
+/** How a content block's deltas are translated. */
+const enum BlockKind {
+  Text,
+  Tool,
+  Json,
+  Ignored,
+}
+
+interface BlockState {
+  kind: BlockKind;
+  /** OpenAI tool_calls[].index for Tool blocks. */
+  toolIndex: number;
+}
+
+interface AnthropicEvent {
+  type: string;
+  index?: number;
+  message?: { id?: string; model?: string; usage?: AnthropicUsage };
+  content_block?: { type: string; id?: string; name?: string; text?: string };
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: AnthropicUsage;
+  error?: { type?: string; message?: string };
+}
+
+/**
+ * Anthropic's event sequence → OpenAI chunks (one state object per stream):
+ *   message_start                 → role chunk (content "")
+ *   content_block_start text      → nothing (or its initial text)
+ *   content_block_start tool_use  → tool_calls[{index, id, type, function:{name, arguments:""}}]
+ *   content_block_delta text      → content
+ *   content_block_delta input_json→ tool_calls[{index, function:{arguments}}] (JSON mode: content)
+ *   message_delta                 → finish_reason chunk (usage is cumulative, kept)
+ *   message_stop                  → (end) the usage chunk, choices: []
+ *   ping, content_block_stop, thinking deltas → nothing;  error → ProviderError
+ */
+export class AnthropicStreamTranslator implements StreamTranslator {
+  done = false;
+  private id = '';
+  private model: string;
+  private readonly blocks: BlockState[] = [];
+  private nextToolIndex = 0;
+  private usage: AnthropicUsage = {};
+  private finishReason: FinishReason | null = null;
+
+  constructor(
+    model: string,
+    private readonly created: number,
+  ) {
+    this.model = model;
+  }
+
+  private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    };
+  }
+
+  onEvent(message: EventSourceMessage): ChatCompletionChunk | null {
+    let event: AnthropicEvent;
+    try {
+      event = JSON.parse(message.data) as AnthropicEvent;
+    } catch {
+      throw malformedResponseError('anthropic', `stream event is not JSON (${message.data.slice(0, 80)})`);
+    }
+    switch (event.type) {
+      case 'message_start': {
+        const start = event.message ?? {};
+        if (start.id) this.id = start.id;
+        if (start.model) this.model = start.model;
+        if (start.usage) this.usage = { ...start.usage };
+        return this.chunk({ role: 'assistant', content: '' });
+      }
+      case 'content_block_start':
+        return this.startBlock(event.index ?? this.blocks.length, event.content_block ?? { type: 'unknown' });
+      case 'content_block_delta':
+        return this.blockDelta(event.index ?? 0, event.delta ?? {});
+      case 'message_delta': {
+        if (event.usage) this.mergeUsage(event.usage);
+        const realTool = this.nextToolIndex > 0;
+        this.finishReason = toFinishReason(event.delta?.stop_reason, realTool);
+        return this.chunk({}, this.finishReason);
+      }
+      case 'message_stop':
+        this.done = true;
+        return null;
+      case 'error': {
+        const error = event.error ?? {};
+        throw streamError('anthropic', `${error.type ?? 'error'}: ${error.message ?? 'error event'}`);
+      }
+      default:
+        // ping, content_block_stop, and event types added later.
+        return null;
+    }
+  }
+
+  private startBlock(index: number, block: NonNullable<AnthropicEvent['content_block']>): ChatCompletionChunk | null {
+    if (block.type === 'text') {
+      this.blocks[index] = { kind: BlockKind.Text, toolIndex: -1 };
+      return block.text ? this.chunk({ content: block.text }) : null;
+    }
+    if (block.type === 'tool_use') {
+      if (block.name === JSON_RESPONSE_TOOL) {
+        this.blocks[index] = { kind: BlockKind.Json, toolIndex: -1 };
+        return null;
+      }
+      const toolIndex = this.nextToolIndex++;
+      this.blocks[index] = { kind: BlockKind.Tool, toolIndex };
+      return this.chunk({
+        tool_calls: [{ index: toolIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }],
+      });
+    }
+    this.blocks[index] = { kind: BlockKind.Ignored, toolIndex: -1 };
+    return null;
+  }
+
+  private blockDelta(index: number, delta: NonNullable<AnthropicEvent['delta']>): ChatCompletionChunk | null {
+    const block = this.blocks[index];
+    if (!block) return null;
+    if (delta.type === 'text_delta' && block.kind === BlockKind.Text) {
+      return delta.text ? this.chunk({ content: delta.text }) : null;
+    }
+    if (delta.type === 'input_json_delta' && delta.partial_json) {
+      if (block.kind === BlockKind.Json) return this.chunk({ content: delta.partial_json });
+      if (block.kind === BlockKind.Tool) {
+        return this.chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] });
+      }
+    }
+    return null; // thinking_delta, signature_delta, citations_delta, empty partial_json
+  }
+
+  /** message_delta usage is cumulative; fields it omits keep their message_start values. */
+  private mergeUsage(usage: AnthropicUsage): void {
+    for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+      const value = usage[key];
+      if (typeof value === 'number') this.usage[key] = value;
+    }
+  }
+
+  finish(): ChatCompletionChunk {
+    if (!this.done) throw streamError('anthropic', 'the stream ended before message_stop');
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [],
+      usage: toOpenAIUsage(this.usage),
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Gauge } from 'prom-client';
+import { AppConfig } from '../../config/app-config';
+import { METRIC } from '../../telemetry/metrics';
+import type { RouteTarget } from '../../routing/routing.types';
+import { CircuitBreaker, CircuitPermit, CircuitTransition } from './circuit-breaker';
+
+/**
+ * The circuit breakers of every provider+model (created on first use; bounded by the
+ * catalog), with METRIC.circuitOpen kept at 1 while a circuit is open or half-open.
+ */
+@Injectable()
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectMetric(METRIC.circuitOpen) private readonly gauge: Gauge<string>,
+  ) {}
+
+  private breaker(target: RouteTarget): CircuitBreaker {
+    const key = `${target.provider}/${target.model}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      const { failureThreshold, resetMs } = this.config.providers.circuit;
+      breaker = new CircuitBreaker(failureThreshold, resetMs);
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  isOpen(target: RouteTarget): boolean {
+    const breaker = this.breakers.get(`${target.provider}/${target.model}`);
+    return breaker !== undefined && breaker.isOpen(Date.now());
+  }
+
+  acquire(target: RouteTarget): CircuitPermit | null {
+    return this.breaker(target).acquire(Date.now());
+  }
+
+  success(target: RouteTarget, permit: CircuitPermit): void {
+    this.report(target, this.breaker(target).recordSuccess(permit));
+  }
+
+  failure(target: RouteTarget, permit: CircuitPermit): void {
+    this.report(target, this.breaker(target).recordFailure(permit, Date.now()));
+  }
+
+  release(target: RouteTarget, permit: CircuitPermit): void {
+    this.breaker(target).release(permit);
+  }
+
+  state(target: RouteTarget): string {
+    return this.breakers.get(`${target.provider}/${target.model}`)?.current ?? 'closed';
+  }
+
+  private report(target: RouteTarget, transition: CircuitTransition): void {
+    if (transition === null) return;
+    this.gauge.set({ provider: target.provider, model: target.model }, transition === 'opened' ? 1 : 0);
+  }
+}

@@ -1,0 +1,23 @@
+import { readOpenAIStyleError } from '../openai-compatible/openai-compatible.errors';
+import type { StatusOverrides, UpstreamErrorInfo } from '../shared/provider-errors';
+
+/** LiteLLM serializes Python's None as the string "None" in error fields. */
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value === 'None' || value === '' ? undefined : value;
+}
+
+/**
+ * LiteLLM's error body is OpenAI's shape with its own habits:
+ * `{"error":{"message":"litellm.RateLimitError: …","type":"None","param":"None","code":"429"}}` —
+ * `code` is the HTTP status as a string, absent values are "None".
+ */
+export function readLiteLLMError(body: unknown, status: number): UpstreamErrorInfo {
+  const info = readOpenAIStyleError(body, status);
+  return { message: info.message, type: present(info.type), code: present(info.code), param: present(info.param) };
+}
+
+export const LITELLM_STATUS_OVERRIDES: StatusOverrides = {
+  // LiteLLM passes the backend's OpenAI-style codes through in `type` for these.
+  quotaCodes: ['insufficient_quota'],
+  contextLengthCodes: ['context_length_exceeded', 'ContextWindowExceededError'],
+};

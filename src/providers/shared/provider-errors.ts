@@ -1,0 +1,217 @@
+import { ErrorCode } from '../../common/errors';
+import { ProviderError, ProviderKey } from '../provider.types';
+
+/**
+ * The parts of an upstream error body that matter, extracted by each provider's
+ * `<name>.errors.ts` from its own wire format. Classification uses status, type and code —
+ * never the message text.
+ */
+export interface UpstreamErrorInfo {
+  message: string;
+  /** Provider error type (OpenAI `error.type`, Anthropic `error.type`, ...). */
+  type?: string;
+  /** Provider error code (OpenAI `error.code`, Mistral `code`, ...). */
+  code?: string;
+  /** The parameter the provider blamed, when it said. */
+  param?: string;
+}
+
+/** Header lookup that works for undici's and node:http's header records. */
+export type HeaderRecord = Record<string, string | string[] | undefined>;
+
+function headerValue(headers: HeaderRecord, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Reads how long the upstream asked us to wait: `retry-after-ms` (OpenAI) wins over
+ * `retry-after` (seconds or an HTTP date). Returns milliseconds, or undefined.
+ */
+export function parseRetryAfterMs(headers: HeaderRecord, now: number = Date.now()): number | undefined {
+  const ms = headerValue(headers, 'retry-after-ms');
+  if (ms !== undefined) {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return Math.round(value);
+  }
+  const raw = headerValue(headers, 'retry-after');
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Per-provider refinements of the status table (e.g. OpenAI's quota 429 is not retryable). */
+export interface StatusOverrides {
+  /** Codes/types whose 429 means "out of money", not "slow down": not retried (fallback still happens). */
+  quotaCodes?: readonly string[];
+  /** Codes/types that mean the prompt does not fit the model's context window. */
+  contextLengthCodes?: readonly string[];
+}
+
+const NO_OVERRIDES: StatusOverrides = {};
+
+function matches(info: UpstreamErrorInfo, list: readonly string[] | undefined): boolean {
+  if (!list) return false;
+  return (info.code !== undefined && list.includes(info.code)) || (info.type !== undefined && list.includes(info.type));
+}
+
+/**
+ * The one table from an upstream HTTP error to a ProviderError:
+ * - 400/422 → provider_bad_request (400) with the provider's message: the request itself is bad;
+ * - 401/403 → provider_auth_failed (502): ModelMuxer's own provider key is wrong — never a 401
+ *   that would blame the client's key. The provider's message is not passed on (it can echo a
+ *   masked key);
+ * - 404 → provider_unavailable (502): the upstream model id does not exist there (catalog issue);
+ * - 408 → provider_timeout, 409/5xx/529 → provider_unavailable: retryable;
+ * - 413 → payload_too_large;
+ * - 429 → provider_rate_limited with retry-after kept (retryable unless it is a quota error).
+ */
+export function providerErrorFromStatus(
+  provider: ProviderKey,
+  status: number,
+  info: UpstreamErrorInfo,
+  retryAfterMs: number | undefined,
+  overrides: StatusOverrides = NO_OVERRIDES,
+): ProviderError {
+  const base = { upstreamStatus: status };
+  if (status === 401 || status === 403) {
+    return new ProviderError(
+      provider,
+      ErrorCode.ProviderAuthFailed,
+      `The ${provider} provider rejected ModelMuxer's credentials (HTTP ${status}); check the ${provider} API key configured on the gateway.`,
+      { ...base, retryable: false },
+    );
+  }
+  if (status === 429) {
+    const quota = matches(info, overrides.quotaCodes);
+    return new ProviderError(provider, ErrorCode.ProviderRateLimited, `${provider}: ${info.message}`, {
+      ...base,
+      retryable: !quota,
+      retryAfterMs,
+      retryAfter: retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    });
+  }
+  if (status === 408) {
+    return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} timed out (HTTP 408): ${info.message}`, {
+      ...base,
+      retryable: true,
+      retryAfterMs,
+    });
+  }
+  if (status === 409 || status >= 500) {
+    return new ProviderError(
+      provider,
+      ErrorCode.ProviderUnavailable,
+      `${provider} is unavailable (HTTP ${status}): ${info.message}`,
+      { ...base, retryable: true, retryAfterMs },
+    );
+  }
+  if (status === 404) {
+    return new ProviderError(provider, ErrorCode.ProviderUnavailable, `${provider} (HTTP 404): ${info.message}`, {
+      ...base,
+      retryable: false,
+    });
+  }
+  if (status === 413) {
+    return new ProviderError(provider, ErrorCode.PayloadTooLarge, `${provider}: ${info.message}`, {
+      ...base,
+      retryable: false,
+    });
+  }
+  if (matches(info, overrides.contextLengthCodes)) {
+    return new ProviderError(provider, ErrorCode.ContextLengthExceeded, `${provider}: ${info.message}`, {
+      ...base,
+      retryable: false,
+      param: info.param ?? 'messages',
+    });
+  }
+  return new ProviderError(provider, ErrorCode.ProviderBadRequest, `${provider}: ${info.message}`, {
+    ...base,
+    retryable: false,
+    status: 400,
+    param: info.param ?? null,
+  });
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * A failure on the way to (or back from) the upstream, before or without an HTTP status:
+ * timeouts and connection errors are retryable. Our own abort reasons are ProviderErrors
+ * already (undici rethrows the signal's reason) and pass through unchanged.
+ */
+export function providerErrorFromTransport(provider: ProviderKey, error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    const phase =
+      code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'waiting for the first byte' : 'waiting for data';
+    return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} timed out ${phase}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `could not reach ${provider}: ${typeof code === 'string' ? `${code} ` : ''}${detail}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+
+/** The total-time budget ran out (our own timer). */
+export function totalTimeoutError(provider: ProviderKey, totalMs: number): ProviderError {
+  return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} did not finish within ${totalMs} ms`, {
+    retryable: true,
+  });
+}
+
+/**
+ * The client went away: the upstream request is aborted and nothing is retried. Nobody reads
+ * this error; it exists so every layer stops promptly and releases what it holds.
+ */
+export function clientAbortedError(provider: ProviderKey): ProviderError {
+  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `request to ${provider} aborted: the client disconnected`, {
+    retryable: false,
+  });
+}
+
+/** A stream that already handed out chunks failed: never retried. */
+export function streamError(provider: ProviderKey, message: string, cause?: unknown): ProviderError {
+  return new ProviderError(provider, ErrorCode.ProviderStreamError, `${provider} stream failed: ${message}`, {
+    retryable: false,
+    cause,
+  });
+}
+
+/** Upstream answered 2xx with something we cannot read. */
+export function malformedResponseError(provider: ProviderKey, what: string): ProviderError {
+  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `${provider} sent an unreadable response: ${what}`, {
+    retryable: true,
+  });
+}
+
+/** A parameter the target provider cannot honour: a clear 400 naming it (never clamped). */
+export function unsupportedParameter(provider: ProviderKey, param: string, why: string): ProviderError {
+  return new ProviderError(provider, ErrorCode.UnsupportedParameter, `${param} is not supported by ${provider}: ${why}`, {
+    retryable: false,
+    param,
+  });
+}
+
+/** The request cannot be translated for this provider (bad shape, not a missing feature). */
+export function invalidForProvider(provider: ProviderKey, param: string, why: string): ProviderError {
+  return new ProviderError(provider, ErrorCode.InvalidRequest, `${param}: ${why}`, { retryable: false, param });
+}
+
+/** Pulls a message out of whatever an upstream put in a string-or-object field. */
+export function describeUnknown(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return undefined;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
