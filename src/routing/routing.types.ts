@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../common/errors';
 import type { IntentLabel, IntentResult } from '../intent/intent.types';
 import type { ProviderKey } from '../providers/provider.types';
 
@@ -34,6 +35,16 @@ export interface ModelSpec {
   /** Quality per intent label, 0..1. */
   quality: Record<IntentLabel, number>;
   tier: ModelTier;
+  /**
+   * Largest prompt the model accepts (or is priced at its listed rate for), when smaller than
+   * `context_window` (e.g. GPT-5 family: 272K input inside a 400K window). Optional.
+   */
+  max_input_tokens?: number;
+  /**
+   * Multiplier on the expected output when the client sets no max: models that spend hidden
+   * reasoning tokens (billed as output) cost more than their visible answer. Optional, default 1.
+   */
+  expected_output_factor?: number;
 }
 
 /** A concrete place to send a request: what the provider layer executes. */
@@ -87,6 +98,32 @@ export interface RoutingRefusal {
   message: string;
 }
 
+/**
+ * Why the router could not pick a target for a request it did not refuse (e.g. an unknown
+ * explicit model, a context overflow on every model, every provider down). `code` is the
+ * GatewayError code the pipeline should raise; see routing-errors.ts `routingError()`.
+ */
+export interface RoutingFailure {
+  code: ErrorCode;
+  message: string;
+  /** The request field at fault (OpenAI `param`), when there is one. */
+  param: string | null;
+}
+
+/** The fixed vocabulary of decision kinds (the `reason` label of the routing metric). */
+export const ROUTING_REASON_KINDS = [
+  'direct',
+  'cautious',
+  'low_confidence',
+  'default',
+  'explicit',
+  'budget_downgrade',
+  'refused',
+  'safety_route',
+  'unavailable',
+] as const;
+export type RoutingReasonKind = (typeof ROUTING_REASON_KINDS)[number];
+
 export interface RoutingDecision {
   /** Absent when the request is refused (see `refusal`). */
   target: RouteTarget | null;
@@ -101,4 +138,8 @@ export interface RoutingDecision {
   /** Every candidate considered (for /v1/router/explain and debugging). */
   candidates: CandidateReport[];
   refusal: RoutingRefusal | null;
+  /** Set when `target` is null for a reason other than a refusal. Optional (added compatibly). */
+  failure?: RoutingFailure | null;
+  /** Which rule decided (metric label). Optional (added compatibly). */
+  kind?: RoutingReasonKind;
 }

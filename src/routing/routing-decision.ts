@@ -1,0 +1,679 @@
+import { costNanoUsd, nanoToUsd } from '../billing/pricing';
+import { ErrorCode } from '../common/errors';
+import type { IntentLabel } from '../intent/intent.types';
+import { TIER_RANK, TOP_TIER_RANK } from './model-catalog';
+import type { CatalogEntry, ModelCatalog } from './model-catalog';
+import type { RouteRule, RoutingPolicy } from './routing-policy';
+import type {
+  CandidateReport,
+  ProviderAvailability,
+  RouteTarget,
+  RoutingDecision,
+  RoutingFailure,
+  RoutingInput,
+  RoutingReasonKind,
+} from './routing.types';
+
+/**
+ * The routing decision: pure functions over the catalog, the policy and the provider state.
+ * No I/O, no clock, no randomness: the same inputs always give the same decision (the table
+ * tests in routing-decision.spec.ts rely on it, and so does /v1/router/explain).
+ */
+
+export interface RoutingThresholds {
+  /** Below this confidence the label is not trusted: default route (INTENT_LOW_CONFIDENCE). */
+  lowConfidence: number;
+  /** At or above this confidence the intent's direct route applies (INTENT_MIN_CONF_FOR_DIRECT). */
+  minConfForDirect: number;
+}
+
+/** Why a model cannot take this request. `availability` ones are not the client's fault. */
+interface Exclusion {
+  code: ErrorCode;
+  param: string | null;
+  text: string;
+  availability: boolean;
+}
+
+/** One catalog model evaluated for one request. */
+interface Candidate {
+  entry: CatalogEntry;
+  exclusion: Exclusion | null;
+  quality: number;
+  costNano: number;
+  score: number | null;
+  note: string;
+}
+
+type QualityMeasure = IntentLabel | 'general';
+
+const TIER_NAMES_BY_RANK = ['economy', 'standard', 'premium'];
+
+/** The tier a floor stands for: the rule's own tier when unchanged (reasoning stays reasoning). */
+function floorName(rule: RouteRule, floor: number): string {
+  return TIER_RANK[rule.preferred_tier] === floor ? rule.preferred_tier : TIER_NAMES_BY_RANK[floor];
+}
+
+function qualityOf(entry: CatalogEntry, measure: QualityMeasure): number {
+  return measure === 'general' ? entry.generalQuality : entry.spec.quality[measure];
+}
+
+function round(value: number, digits = 4): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function percent(ratio: number): string {
+  return `${Math.round(ratio * 1000) / 10}%`;
+}
+
+/** Hard requirements and availability, checked in order; the first failure is reported. */
+function exclusionFor(
+  entry: CatalogEntry,
+  input: RoutingInput,
+  availability: ProviderAvailability,
+  excluded: ReadonlySet<string> | null,
+  outputForContext: number,
+): Exclusion | null {
+  const spec = entry.spec;
+  if (excluded?.has(spec.id)) {
+    return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
+  }
+  if (!availability.isProviderConfigured(spec.provider)) {
+    return {
+      code: ErrorCode.NoProviderAvailable,
+      param: null,
+      text: `provider ${spec.provider} is not configured`,
+      availability: true,
+    };
+  }
+  const caps = spec.capabilities;
+  if (input.needsVision && !caps.vision) {
+    return {
+      code: ErrorCode.InvalidRequest,
+      param: 'messages',
+      text: 'no image input support',
+      availability: false,
+    };
+  }
+  if (input.needsTools && !caps.tools) {
+    return {
+      code: ErrorCode.UnsupportedParameter,
+      param: 'tools',
+      text: 'no tool support',
+      availability: false,
+    };
+  }
+  if (input.needsJsonMode && !caps.json_mode) {
+    return {
+      code: ErrorCode.UnsupportedParameter,
+      param: 'response_format',
+      text: 'no JSON mode',
+      availability: false,
+    };
+  }
+  if (input.needsStreaming && !caps.streaming) {
+    return {
+      code: ErrorCode.UnsupportedParameter,
+      param: 'stream',
+      text: 'no streaming support',
+      availability: false,
+    };
+  }
+  const requested = input.requestedMaxOutputTokens;
+  if (requested !== null && requested > spec.max_output_tokens) {
+    return {
+      code: ErrorCode.InvalidRequest,
+      param: 'max_tokens',
+      text: `max_tokens ${requested} exceeds the model's max output ${spec.max_output_tokens}`,
+      availability: false,
+    };
+  }
+  const prompt = input.estimatedPromptTokens;
+  if (prompt > entry.maxInputTokens || prompt + outputForContext > spec.context_window) {
+    return {
+      code: ErrorCode.ContextLengthExceeded,
+      param: 'messages',
+      text:
+        prompt > entry.maxInputTokens
+          ? `context overflow: ~${prompt} prompt tokens > max input ${entry.maxInputTokens}`
+          : `context overflow: ~${prompt} prompt + ${outputForContext} output tokens > ${spec.context_window}`,
+      availability: false,
+    };
+  }
+  if (availability.isCircuitOpen(entry.target)) {
+    return { code: ErrorCode.NoProviderAvailable, param: null, text: 'circuit open', availability: true };
+  }
+  return null;
+}
+
+function evaluateAll(
+  catalog: ModelCatalog,
+  input: RoutingInput,
+  policy: RoutingPolicy,
+  availability: ProviderAvailability,
+  measure: QualityMeasure,
+  expectedOutput: number,
+): Candidate[] {
+  let excluded: Set<string> | null = null;
+  if (policy.exclude_models.length > 0) {
+    excluded = new Set();
+    for (const name of policy.exclude_models) {
+      const spec = catalog.resolve(name);
+      if (spec) excluded.add(spec.id);
+    }
+  }
+  const requested = input.requestedMaxOutputTokens;
+  const entries = catalog.entries();
+  const candidates: Candidate[] = new Array<Candidate>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    // The client's max bounds the answer; otherwise the policy's expectation (reasoning models
+    // spend hidden output tokens on top of it).
+    const completion = requested ?? Math.round(expectedOutput * entry.outputFactor);
+    const outputForContext = requested ?? Math.min(completion, entry.spec.max_output_tokens);
+    candidates[i] = {
+      entry,
+      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext),
+      quality: qualityOf(entry, measure),
+      costNano: costNanoUsd(entry.spec.pricing, {
+        promptTokens: input.estimatedPromptTokens,
+        completionTokens: completion,
+      }),
+      score: null,
+      note: '',
+    };
+  }
+  return candidates;
+}
+
+/**
+ * Deterministic ranking: higher score, then cheaper, then higher quality, then the exact
+ * preferred tier, then id.
+ */
+function byRank(preferredTier: string) {
+  return (a: Candidate, b: Candidate): number =>
+    (b.score ?? -1) - (a.score ?? -1) ||
+    a.costNano - b.costNano ||
+    b.quality - a.quality ||
+    Number(b.entry.spec.tier === preferredTier) - Number(a.entry.spec.tier === preferredTier) ||
+    (a.entry.spec.id < b.entry.spec.id ? -1 : a.entry.spec.id > b.entry.spec.id ? 1 : 0);
+}
+
+/** Score = normalised weights × (quality, relative cheapness against the cheapest in the pool). */
+function scoreAll(candidates: Candidate[], pool: Candidate[], policy: RoutingPolicy): void {
+  let minCost = Infinity;
+  for (const c of pool) if (c.costNano < minCost) minCost = c.costNano;
+  const total = policy.weights.cost + policy.weights.quality;
+  const wCost = policy.weights.cost / total;
+  const wQuality = policy.weights.quality / total;
+  for (const c of candidates) {
+    if (c.exclusion) continue;
+    // +1 nano-USD keeps free (self-hosted) models finite; cheaper-than-pool models cap at 1.
+    const cheapness = Math.min(1, (minCost + 1) / (c.costNano + 1));
+    c.score = wQuality * c.quality + wCost * cheapness;
+  }
+}
+
+/** Ordered, deduplicated fallback chain; optionally makes room for another provider. */
+function chooseFallbacks(target: Candidate, ordered: Candidate[], policy: RoutingPolicy): Candidate[] {
+  const max = policy.fallbacks.max;
+  const chain: Candidate[] = [];
+  const seen = new Set<string>([target.entry.spec.id]);
+  for (const c of ordered) {
+    if (chain.length >= max) break;
+    if (seen.has(c.entry.spec.id)) continue;
+    seen.add(c.entry.spec.id);
+    chain.push(c);
+  }
+  if (max > 0 && policy.fallbacks.prefer_other_provider) {
+    const provider = target.entry.spec.provider;
+    if (!chain.some((c) => c.entry.spec.provider !== provider)) {
+      const other = ordered.find((c) => c.entry.spec.provider !== provider && !seen.has(c.entry.spec.id));
+      if (other) {
+        if (chain.length >= max) chain.pop();
+        chain.push(other);
+      }
+    }
+  }
+  return chain;
+}
+
+function failureFromExclusions(candidates: Candidate[], input: RoutingInput): RoutingFailure {
+  const blocked = candidates.filter((c) => c.exclusion && !c.exclusion.availability);
+  if (blocked.length === 0 || blocked.length < candidates.length) {
+    // At least one model could take the request but is down, unconfigured or excluded.
+    const reasons = [...new Set(candidates.map((c) => c.exclusion?.text).filter(Boolean))].slice(0, 3);
+    return {
+      code: ErrorCode.NoProviderAvailable,
+      message: `No model is available for this request (${reasons.join('; ')}).`,
+      param: null,
+    };
+  }
+  // Every model is ruled out by the request itself: report the most common cause.
+  const counts = new Map<string, { n: number; exclusion: Exclusion }>();
+  for (const c of blocked) {
+    const key = `${c.exclusion!.code}|${c.exclusion!.param}`;
+    const slot = counts.get(key) ?? { n: 0, exclusion: c.exclusion! };
+    slot.n++;
+    counts.set(key, slot);
+  }
+  const top = [...counts.values()].sort((a, b) => b.n - a.n)[0].exclusion;
+  const detail =
+    top.code === ErrorCode.ContextLengthExceeded
+      ? `the request (~${input.estimatedPromptTokens} prompt tokens) exceeds the context window of every model`
+      : `no model supports it (${top.text})`;
+  return { code: top.code, message: `This request cannot be routed: ${detail}.`, param: top.param };
+}
+
+function toTarget(c: Candidate): RouteTarget {
+  return c.entry.target;
+}
+
+function reportOf(c: Candidate): CandidateReport {
+  return {
+    provider: c.entry.spec.provider,
+    model: c.entry.spec.id,
+    tier: c.entry.spec.tier,
+    eligible: c.exclusion === null,
+    reason: c.exclusion ? c.exclusion.text : c.note,
+    quality: round(c.quality, 3),
+    estimated_cost_usd: nanoToUsd(c.costNano),
+    score: c.score === null ? null : round(c.score),
+  };
+}
+
+function decision(
+  kind: RoutingReasonKind,
+  reason: string,
+  candidates: Candidate[],
+  target: Candidate | null,
+  fallbacks: Candidate[],
+  extra: Partial<RoutingDecision> = {},
+): RoutingDecision {
+  if (target) target.note = target.note || 'selected';
+  fallbacks.forEach((c, i) => (c.note = `fallback #${i + 1}`));
+  return {
+    target: target ? toTarget(target) : null,
+    fallbacks: fallbacks.map(toTarget),
+    reason,
+    estimatedCostUsd: target ? nanoToUsd(target.costNano) : 0,
+    budgetDowngraded: false,
+    candidates: candidates.map(reportOf),
+    refusal: null,
+    failure: null,
+    kind,
+    ...extra,
+  };
+}
+
+function headline(input: RoutingInput): string {
+  const { label, confidence } = input.intent;
+  return label === null ? 'unclassified' : `${label} (${confidence.toFixed(2)})`;
+}
+
+/* ---------- explicit models (and the safety route) ---------- */
+
+function explicitDecision(
+  requestedName: string,
+  entry: CatalogEntry,
+  candidates: Candidate[],
+  measure: QualityMeasure,
+  policy: RoutingPolicy,
+  kind: 'explicit' | 'safety_route',
+  lead: string,
+): RoutingDecision {
+  const own = candidates.find((c) => c.entry === entry)!;
+  for (const c of candidates) if (!c.exclusion) c.score = c.quality;
+  const minQuality = own.quality - policy.explicit_models.fallback_max_quality_drop - 1e-9;
+  // "Equivalent": same tier, meets the same hard requirements, quality at most `drop` lower.
+  const equivalents = candidates
+    .filter(
+      (c) => c !== own && !c.exclusion && c.entry.spec.tier === entry.spec.tier && c.quality >= minQuality,
+    )
+    .sort(byRank(entry.spec.tier));
+  for (const c of candidates) {
+    if (c === own || c.exclusion) continue;
+    if (equivalents.includes(c)) c.note = 'equivalent model';
+    else if (c.entry.spec.tier !== entry.spec.tier) c.note = `not an equivalent: ${c.entry.spec.tier} tier`;
+    else c.note = `not an equivalent: quality ${round(c.quality, 2)} < ${round(minQuality, 2)}`;
+  }
+
+  if (!own.exclusion) {
+    own.note = 'selected: requested model';
+    const why = kind === 'explicit' ? 'explicit model honoured' : 'the safety policy routes safety_risk here';
+    return decision(
+      kind,
+      `${lead} → ${entry.spec.id}: ${why}`,
+      candidates,
+      own,
+      chooseFallbacks(own, equivalents, policy),
+    );
+  }
+  if (!own.exclusion.availability) {
+    // The request itself does not fit the model the client chose: say so rather than switch.
+    const failure: RoutingFailure = {
+      code: own.exclusion.code,
+      message: `The model \`${entry.spec.id}\` cannot serve this request: ${own.exclusion.text}.`,
+      param: own.exclusion.param,
+    };
+    return decision(
+      kind,
+      `${lead} → no target: ${entry.spec.id} cannot serve it (${own.exclusion.text})`,
+      candidates,
+      null,
+      [],
+      {
+        failure,
+      },
+    );
+  }
+  const [substitute, ...rest] = equivalents;
+  if (!substitute) {
+    return decision(
+      'unavailable',
+      `${lead} → no target: ${entry.spec.id} unavailable (${own.exclusion.text}) and no equivalent model is available`,
+      candidates,
+      null,
+      [],
+      {
+        failure: {
+          code: ErrorCode.NoProviderAvailable,
+          message: `The model \`${entry.spec.id}\` is temporarily unavailable (${own.exclusion.text}) and no equivalent model is available.`,
+          param: null,
+        },
+      },
+    );
+  }
+  substitute.note = `selected: equivalent of unavailable ${entry.spec.id}`;
+  return decision(
+    kind,
+    `${lead} → ${substitute.entry.spec.id}: ${entry.spec.id} unavailable (${own.exclusion.text}), equivalent ${entry.spec.tier}-tier model`,
+    candidates,
+    substitute,
+    chooseFallbacks(substitute, rest, policy),
+  );
+}
+
+function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
+  return policy.exclude_models.some((name) => catalog.resolve(name)?.id === entry.spec.id);
+}
+
+function notFoundMessage(name: string): string {
+  return `The model \`${name}\` does not exist or you do not have access to it.`;
+}
+
+/* ---------- the router's own choice ---------- */
+
+interface AutoContext {
+  kind: RoutingReasonKind;
+  rule: RouteRule;
+  measure: QualityMeasure;
+  measureName: string;
+  floor: number;
+  preferred: string[];
+  notes: string[];
+  defaultModel: string | null;
+}
+
+function autoContext(input: RoutingInput, policy: RoutingPolicy, thresholds: RoutingThresholds): AutoContext {
+  const { label, confidence } = input.intent;
+  if (label === null || confidence < thresholds.lowConfidence) {
+    const rule = policy.default;
+    return {
+      kind: label === null ? 'default' : 'low_confidence',
+      rule,
+      measure: 'general',
+      measureName: 'general',
+      floor: TIER_RANK[rule.preferred_tier],
+      preferred: [rule.model, ...rule.prefer],
+      notes: label === null ? [] : [`confidence below ${thresholds.lowConfidence}`],
+      defaultModel: rule.model,
+    };
+  }
+  const rule = policy.intents[label];
+  const base = TIER_RANK[rule.preferred_tier];
+  const cautious = confidence < thresholds.minConfForDirect;
+  const floor = cautious ? Math.min(TOP_TIER_RANK, base + 1) : base;
+  return {
+    kind: cautious ? 'cautious' : 'direct',
+    rule,
+    measure: label,
+    measureName: label,
+    floor,
+    preferred: rule.prefer,
+    notes: cautious
+      ? [
+          floor > base
+            ? `confidence below ${thresholds.minConfForDirect}: one tier safer (${rule.preferred_tier} → ${TIER_NAMES_BY_RANK[floor]})`
+            : `confidence below ${thresholds.minConfForDirect}: already the top tier`,
+        ]
+      : [],
+    defaultModel: null,
+  };
+}
+
+function autoDecision(
+  input: RoutingInput,
+  catalog: ModelCatalog,
+  policy: RoutingPolicy,
+  candidates: Candidate[],
+  ctx: AutoContext,
+  lead: string,
+): RoutingDecision {
+  const eligible = candidates.filter((c) => !c.exclusion);
+  if (eligible.length === 0) {
+    const failure = failureFromExclusions(candidates, input);
+    return decision('unavailable', `${lead} → no target: ${failure.message}`, candidates, null, [], {
+      failure,
+    });
+  }
+  const bar = ctx.rule.min_quality;
+  const ratio = input.budgetRemainingRatio;
+  const wantsDowngrade = ratio !== null && ratio < policy.budget.downgrade_below;
+  let effectiveBar = bar;
+  let pool: Candidate[] = [];
+  let poolKind: 'budget' | 'floor' | 'any_tier' | 'below_bar' = 'floor';
+  let budgetNote: string | null = null;
+
+  if (wantsDowngrade) {
+    const ceiling = Math.max(0, ctx.floor - 1);
+    const relaxed = round(Math.max(0, bar - policy.budget.quality_relaxation), 3);
+    pool = eligible.filter((c) => c.entry.tierRank <= ceiling && c.quality >= relaxed);
+    if (pool.length > 0) {
+      poolKind = 'budget';
+      effectiveBar = relaxed;
+      budgetNote = `budget ${percent(ratio)} left (< ${percent(policy.budget.downgrade_below)}): one tier cheaper (≤ ${TIER_NAMES_BY_RANK[ceiling]}), quality bar ${relaxed}`;
+    } else {
+      budgetNote = `budget ${percent(ratio)} left, but no cheaper model qualifies`;
+    }
+  }
+  if (pool.length === 0) {
+    poolKind = 'floor';
+    pool = eligible.filter((c) => c.entry.tierRank >= ctx.floor && c.quality >= bar);
+  }
+  if (pool.length === 0) {
+    poolKind = 'any_tier';
+    pool = eligible.filter((c) => c.quality >= bar);
+  }
+  if (pool.length === 0) {
+    poolKind = 'below_bar';
+    pool = eligible;
+  }
+
+  scoreAll(candidates, pool, policy);
+  const rank = byRank(ctx.rule.preferred_tier);
+  if (poolKind === 'below_bar') {
+    pool.sort((a, b) => b.quality - a.quality || rank(a, b));
+  } else {
+    pool.sort(rank);
+  }
+  // Explicit preferences go first, in their order, when they made it into the pool.
+  let preferredHit: Candidate | null = null;
+  if (ctx.preferred.length > 0 && poolKind !== 'below_bar') {
+    const front: Candidate[] = [];
+    for (const name of ctx.preferred) {
+      const spec = catalog.resolve(name);
+      const hit = spec && pool.find((c) => c.entry.spec.id === spec.id);
+      if (hit && !front.includes(hit)) front.push(hit);
+    }
+    if (front.length > 0) {
+      preferredHit = front[0];
+      pool = [...front, ...pool.filter((c) => !front.includes(c))];
+    }
+  }
+
+  const target = pool[0];
+  const others = eligible.filter((c) => !pool.includes(c) && c.quality >= effectiveBar).sort(rank);
+  const fallbacks = chooseFallbacks(target, [...pool.slice(1), ...others], policy);
+
+  // Per-candidate notes for the explain endpoint.
+  pool.forEach((c, i) => (c.note = `ranked #${i + 1} of ${pool.length}`));
+  for (const c of eligible) {
+    if (pool.includes(c)) continue;
+    if (c.quality < effectiveBar)
+      c.note = `${ctx.measureName} quality ${round(c.quality, 2)} below the bar ${effectiveBar}`;
+    else if (poolKind === 'budget') c.note = 'above the budget tier';
+    else c.note = `${c.entry.spec.tier} tier below the ${floorName(ctx.rule, ctx.floor)} floor`;
+  }
+
+  const spec = target.entry.spec;
+  const qualifier = `${ctx.measureName} quality ≥ ${effectiveBar}`;
+  let why: string;
+  if (poolKind === 'below_bar') {
+    why = `no eligible model reaches ${ctx.measureName} quality ${bar}; highest-quality eligible model`;
+  } else if (
+    ctx.defaultModel !== null &&
+    preferredHit === target &&
+    catalog.resolve(ctx.defaultModel)?.id === spec.id
+  ) {
+    why = 'default model';
+  } else if (preferredHit === target) {
+    why = `preferred model for ${ctx.measureName} (quality ${round(target.quality, 2)} ≥ ${effectiveBar})`;
+  } else {
+    const cheapest = pool.every((c) => c.costNano >= target.costNano);
+    why = cheapest
+      ? `cheapest model with ${qualifier}`
+      : `best cost/quality score among ${pool.length} models with ${qualifier}`;
+    if (poolKind === 'any_tier') why = `no ${floorName(ctx.rule, ctx.floor)}-tier model qualifies; ${why}`;
+    if (ctx.defaultModel !== null) why = `default model ${ctx.defaultModel} not eligible; ${why}`;
+  }
+  target.note = `selected: ${why}`;
+  const notes = [...ctx.notes, ...(budgetNote ? [budgetNote] : [])];
+  const reason = `${lead} → ${spec.id}: ${why}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
+  const downgraded = poolKind === 'budget';
+  return decision(downgraded ? 'budget_downgrade' : ctx.kind, reason, candidates, target, fallbacks, {
+    budgetDowngraded: downgraded,
+  });
+}
+
+/* ---------- entry point ---------- */
+
+/**
+ * Decides where a request goes. Order of rules:
+ * 1. safety_risk (confident enough) → refuse | route to the named model | allow (route as usual);
+ * 2. a concrete model → honoured (resolved through aliases; fallbacks only to equivalent models),
+ *    unless the policy lets the router override explicit models;
+ * 3. otherwise the router decides: confidence picks the route (default / one tier safer / direct),
+ *    hard requirements filter, the quality bar and tier floor form the pool, cost weighted with
+ *    quality ranks it, and a low budget moves the pool one tier cheaper.
+ */
+export function decideRoute(
+  input: RoutingInput,
+  catalog: ModelCatalog,
+  policy: RoutingPolicy,
+  availability: ProviderAvailability,
+  thresholds: RoutingThresholds,
+): RoutingDecision {
+  const { label, confidence } = input.intent;
+  const trusted = label !== null && confidence >= thresholds.lowConfidence;
+
+  if (
+    label === 'safety_risk' &&
+    confidence >= (policy.safety_risk.min_confidence ?? thresholds.lowConfidence)
+  ) {
+    const action = policy.safety_risk.action;
+    if (action === 'refuse') {
+      return {
+        target: null,
+        fallbacks: [],
+        reason: `${headline(input)} → refused: the safety policy refuses requests classified as safety_risk`,
+        estimatedCostUsd: 0,
+        budgetDowngraded: false,
+        candidates: [],
+        refusal: { code: 'content_policy_violation', message: policy.safety_risk.message },
+        failure: null,
+        kind: 'refused',
+      };
+    }
+    if (action === 'route' && policy.safety_risk.model !== null) {
+      const entry = catalog.entry(policy.safety_risk.model);
+      if (entry) {
+        const candidates = evaluateAll(
+          catalog,
+          input,
+          policy,
+          availability,
+          'safety_risk',
+          policy.intents.safety_risk.expected_output_tokens,
+        );
+        return explicitDecision(
+          entry.spec.id,
+          entry,
+          candidates,
+          'safety_risk',
+          policy,
+          'safety_route',
+          headline(input),
+        );
+      }
+    }
+  }
+
+  const requested = input.requestedModel?.trim();
+  let lead = headline(input);
+  if (requested && !catalog.isAuto(requested)) {
+    const entry = catalog.entry(requested);
+    if (!entry || isExcluded(entry, policy, catalog)) {
+      return {
+        target: null,
+        fallbacks: [],
+        reason: `${requested} requested → not available: unknown or excluded model`,
+        estimatedCostUsd: 0,
+        budgetDowngraded: false,
+        candidates: [],
+        refusal: null,
+        failure: { code: ErrorCode.ModelNotFound, message: notFoundMessage(requested), param: 'model' },
+        kind: 'explicit',
+      };
+    }
+    if (!policy.explicit_models.allow_override) {
+      const measure: QualityMeasure = trusted ? (label as IntentLabel) : 'general';
+      const expected = trusted
+        ? policy.intents[label as IntentLabel].expected_output_tokens
+        : policy.default.expected_output_tokens;
+      const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
+      return explicitDecision(
+        requested,
+        entry,
+        candidates,
+        measure,
+        policy,
+        'explicit',
+        `${requested} requested`,
+      );
+    }
+    lead = `${requested} requested, router override allowed; ${lead}`;
+  }
+
+  const ctx = autoContext(input, policy, thresholds);
+  const candidates = evaluateAll(
+    catalog,
+    input,
+    policy,
+    availability,
+    ctx.measure,
+    ctx.rule.expected_output_tokens,
+  );
+  return autoDecision(input, catalog, policy, candidates, ctx, lead);
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ModelCatalog } from './model-catalog';
+import { RoutingPolicyService } from './routing-policy';
+import { RoutingService } from './routing.service';
+
+/**
+ * The routing engine. Loads and validates config.routing.modelsFile and routingFile at
+ * start-up (a bad file stops the boot with a RoutingConfigError naming file, model and field).
+ * Needs AppConfigModule and TelemetryModule (both global).
+ */
+@Module({
+  providers: [
+    {
+      provide: ModelCatalog,
+      useFactory: (config: AppConfig) => ModelCatalog.load(config.routing.modelsFile),
+      inject: [AppConfig],
+    },
+    {
+      provide: RoutingPolicyService,
+      useFactory: (config: AppConfig, catalog: ModelCatalog) =>
+        RoutingPolicyService.load(config.routing.routingFile, catalog),
+      inject: [AppConfig, ModelCatalog],
+    },
+    RoutingService,
+  ],
+  exports: [ModelCatalog, RoutingPolicyService, RoutingService],
+})
+export class RoutingModule {}

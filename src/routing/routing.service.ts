@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { AppConfig } from '../config/app-config';
+import { METRIC } from '../telemetry/metrics';
+import { ModelCatalog } from './model-catalog';
+import { decideRoute } from './routing-decision';
+import type { RoutingThresholds } from './routing-decision';
+import { RoutingPolicyService } from './routing-policy';
+import type { RoutingPolicy } from './routing-policy';
+import type { ProviderAvailability, RoutingDecision, RoutingInput } from './routing.types';
+
+/**
+ * Thin wrapper around the pure decision: supplies the catalog, the default policy and the
+ * confidence thresholds, and records the decision (metric + active span attributes).
+ */
+@Injectable()
+export class RoutingService {
+  private readonly thresholds: RoutingThresholds;
+
+  constructor(
+    @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
+    @Inject(RoutingPolicyService) private readonly policies: RoutingPolicyService,
+    config: AppConfig,
+    @InjectMetric(METRIC.routingDecisions) private readonly decisions: Counter<string>,
+  ) {
+    this.thresholds = Object.freeze({
+      lowConfidence: config.intent.lowConfidence,
+      minConfForDirect: config.intent.minConfForDirect,
+    });
+  }
+
+  /** The default policy from config/routing.yaml. */
+  get policy(): RoutingPolicy {
+    return this.policies.policy;
+  }
+
+  /**
+   * Decides where a request goes and counts it in modelmuxer_routing_decisions_total.
+   * `policyOverride` is a tenant's effective policy, already merged and validated
+   * (RoutingPolicyService.withOverride) — merge once per policy change, not per request.
+   */
+  decide(
+    input: RoutingInput,
+    availability: ProviderAvailability,
+    policyOverride?: RoutingPolicy,
+  ): RoutingDecision {
+    const decision = this.preview(input, availability, policyOverride);
+    const target = decision.target;
+    this.decisions.inc({
+      intent: input.intent.label ?? 'none',
+      provider: target?.provider ?? 'none',
+      model: target?.model ?? 'none',
+      reason: decision.kind ?? 'default',
+    });
+    const span = trace.getActiveSpan();
+    if (span) {
+      span.setAttributes({
+        'modelmuxer.routing.kind': decision.kind ?? 'default',
+        'modelmuxer.routing.provider': target?.provider ?? 'none',
+        'modelmuxer.routing.model': target?.model ?? 'none',
+        'modelmuxer.routing.fallbacks': decision.fallbacks.length,
+        'modelmuxer.routing.estimated_cost_usd': decision.estimatedCostUsd,
+      });
+    }
+    return decision;
+  }
+
+  /** The same decision without recording it (for POST /v1/router/explain). */
+  preview(
+    input: RoutingInput,
+    availability: ProviderAvailability,
+    policyOverride?: RoutingPolicy,
+  ): RoutingDecision {
+    return decideRoute(
+      input,
+      this.catalog,
+      policyOverride ?? this.policies.policy,
+      availability,
+      this.thresholds,
+    );
+  }
+}
