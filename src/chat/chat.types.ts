@@ -50,11 +50,7 @@ export interface ToolDefinition {
   };
 }
 
-export type ToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export interface ResponseFormat {
   type: 'text' | 'json_object' | 'json_schema';

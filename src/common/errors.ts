@@ -112,6 +112,11 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfter?: number;
   readonly headers: Record<string, string>;
+  /**
+   * Extra top-level fields of the error body, beside `error` (e.g. `router_metadata` once the
+   * request was classified and routed).
+   */
+  bodyExtras: Record<string, unknown> = {};
 
   constructor(
     readonly code: ErrorCode,

@@ -13,7 +13,9 @@ export class AppConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppConfigModule,
-      imports: [NestConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] })],
+      imports: [
+        NestConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
+      ],
       providers: [{ provide: AppConfig, useValue: config }],
       exports: [AppConfig],
     };

@@ -1,4 +1,12 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { types as pgTypes } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -11,7 +19,9 @@ import { createPGliteDriver } from './pglite-driver';
 /** int8 → JS number (money is integer nano-USD, far below 2^53); numeric stays a string. */
 const PG_TYPES = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === pgTypes.builtins.INT8 ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format ?? 'text'),
+    oid === pgTypes.builtins.INT8
+      ? (value: string) => Number(value)
+      : pgTypes.getTypeParser(oid, format ?? 'text'),
 };
 
 /** Holds the embedded database opened by the TypeORM factory, so it can be closed at shutdown. */
@@ -65,7 +75,8 @@ export async function openDataSource(
   const dataSource = await new DataSource(options).initialize();
   try {
     const applied = await runMigrations(dataSource, handle.current !== null);
-    if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    if (applied.length > 0)
+      new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
   } catch (error) {
     await dataSource.destroy();
     throw error;
@@ -86,7 +97,11 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(config, null), autoLoadEntities: true, retryAttempts: 0 }),
+          useFactory: () => ({
+            ...dataSourceOptions(config, null),
+            autoLoadEntities: true,
+            retryAttempts: 0,
+          }),
           dataSourceFactory: async (options) => {
             // autoLoadEntities has filled options.entities; keep those, swap in the driver.
             return openDataSource(config, handle, { entities: options?.entities });

@@ -56,25 +56,40 @@ function runQuery(db: PGlite, text: string, params?: unknown[]): Promise<Results
   if (params && params.length > 0) return db.query(text, params);
   // Without parameters the text may hold several statements (migrations): exec runs them all,
   // and TypeORM expects the last statement's result, as pg returns it.
-  return db.exec(text).then((results) => (results[results.length - 1] ?? { rows: [], fields: [] }) as Results);
+  return db
+    .exec(text)
+    .then((results) => (results[results.length - 1] ?? { rows: [], fields: [] }) as Results);
 }
 
 /** The object TypeORM receives as its `pg` module. */
-export function createPGliteDriver(db: PGlite, options: PGliteDriverOptions): { Pool: new () => EventEmitter } {
+export function createPGliteDriver(
+  db: PGlite,
+  options: PGliteDriverOptions,
+): { Pool: new () => EventEmitter } {
   const lock = new SessionLock();
 
   class PGliteConnection extends EventEmitter {
-    query(text: string, params?: unknown[] | Callback<Results>, callback?: Callback<Results>): Promise<Results> {
+    query(
+      text: string,
+      params?: unknown[] | Callback<Results>,
+      callback?: Callback<Results>,
+    ): Promise<Results> {
       const cb = typeof params === 'function' ? params : callback;
       const values = typeof params === 'function' ? undefined : params;
       const pending = runQuery(db, text, values);
-      if (cb) pending.then((result) => cb(null, result), (error: Error) => cb(error, undefined as never));
+      if (cb)
+        pending.then(
+          (result) => cb(null, result),
+          (error: Error) => cb(error, undefined as never),
+        );
       return pending;
     }
   }
 
   class PGlitePool extends EventEmitter {
-    connect(callback: (error: Error | null, connection: PGliteConnection | null, release: ReleaseFn) => void): void {
+    connect(
+      callback: (error: Error | null, connection: PGliteConnection | null, release: ReleaseFn) => void,
+    ): void {
       lock.acquire(options.acquireTimeoutMs).then(
         (release) => callback(null, new PGliteConnection(), release),
         (error: Error) =>

@@ -32,7 +32,8 @@ class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly client: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client && this.client.status !== 'end') await this.client.quit().catch(() => this.client?.disconnect());
+    if (this.client && this.client.status !== 'end')
+      await this.client.quit().catch(() => this.client?.disconnect());
   }
 }
 

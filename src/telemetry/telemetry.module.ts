@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { OpenTelemetryModule } from 'nestjs-otel';
 import { METRIC_PROVIDERS } from './metrics';
+import { HttpTelemetryInterceptor } from './http-telemetry.interceptor';
 import { MetricsController } from './metrics.controller';
 
 /**
@@ -15,8 +17,10 @@ import { MetricsController } from './metrics.controller';
       path: '/metrics/prometheus',
       defaultMetrics: { enabled: true },
     }),
+    // TraceService and @Span() for every module; spans are no-ops until TracingModule starts the SDK.
+    OpenTelemetryModule.forRoot(),
   ],
-  providers: [...METRIC_PROVIDERS],
-  exports: [...METRIC_PROVIDERS],
+  providers: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
+  exports: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
 })
 export class TelemetryModule {}

@@ -31,7 +31,9 @@ function storageContract(open: () => Promise<{ dataSource: DataSource; close: ()
     );
     const [row] = await dataSource.query(`SELECT cost_nano FROM usage_records WHERE request_id = 'r1'`);
     expect(row.cost_nano).toBe(9007199254740);
-    const [, affected] = await dataSource.query(`UPDATE usage_records SET latency_ms = 5 WHERE request_id = 'nope'`);
+    const [, affected] = await dataSource.query(
+      `UPDATE usage_records SET latency_ms = 5 WHERE request_id = 'nope'`,
+    );
     expect(affected).toBe(0);
   });
 
@@ -40,9 +42,13 @@ function storageContract(open: () => Promise<{ dataSource: DataSource; close: ()
     await Promise.all(
       Array.from({ length: 20 }, () =>
         dataSource.transaction(async (manager) => {
-          const [row] = await manager.query(`SELECT rate_limit_rpm FROM tenants WHERE name = 'counter' FOR UPDATE`);
+          const [row] = await manager.query(
+            `SELECT rate_limit_rpm FROM tenants WHERE name = 'counter' FOR UPDATE`,
+          );
           await new Promise((resolve) => setImmediate(resolve));
-          await manager.query(`UPDATE tenants SET rate_limit_rpm = $1 WHERE name = 'counter'`, [row.rate_limit_rpm + 1]);
+          await manager.query(`UPDATE tenants SET rate_limit_rpm = $1 WHERE name = 'counter'`, [
+            row.rate_limit_rpm + 1,
+          ]);
         }),
       ),
     );
@@ -61,9 +67,9 @@ function storageContract(open: () => Promise<{ dataSource: DataSource; close: ()
     });
     await expect(failing).rejects.toThrow('boom');
     await succeeding;
-    const names = (await dataSource.query(`SELECT name FROM tenants WHERE name IN ('rolled-back', 'kept')`)).map(
-      (r: { name: string }) => r.name,
-    );
+    const names = (
+      await dataSource.query(`SELECT name FROM tenants WHERE name IN ('rolled-back', 'kept')`)
+    ).map((r: { name: string }) => r.name);
     expect(names).toEqual(['kept']);
   });
 }

@@ -1,0 +1,78 @@
+import { ConfigError, loadAppConfig, modeFromArgv, parseSize } from './app-config';
+
+function problems(env: Record<string, string>, argv: string[] = []): string[] {
+  try {
+    loadAppConfig(env, argv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadAppConfig', () => {
+  it('has working defaults', () => {
+    const config = loadAppConfig({});
+    expect(config.mode).toBe('basic');
+    expect(config.port).toBe(8000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.dataDir).toBe('./data');
+    expect(config.bodyLimitBytes).toBe(20 * 1024 * 1024);
+    expect(config.intent).toMatchObject({ enabled: true, lowConfidence: 0.4, minConfForDirect: 0.7 });
+    expect(config.providers.openai.baseUrl).toBe('https://api.openai.com/v1');
+    expect(config.features.staticApiKeys).toBe(true);
+  });
+
+  it.each([
+    [{ INTENT_LOW_CONFIDENCE: 'abc' }, /^INTENT_LOW_CONFIDENCE must be a number .*\(got "abc"\)$/],
+    [{ PORT: '-1' }, /^PORT must not be less than 0 \(got "-1"\)$/],
+    [{ PORT: '80a' }, /^PORT must be an integer number/],
+    [
+      { DATABASE_URL: 'mysql://x' },
+      /^DATABASE_URL must be a URL starting with postgres:\/\/ or postgresql:\/\/ \(got <redacted>\)$/,
+    ],
+    [{ TEST_MODE: 'maybe' }, /^TEST_MODE must be a boolean value \(got "maybe"\)$/],
+    [{ MODE: 'turbo' }, /^MODE must be one of the following values: basic, enhanced, production/],
+    [{ BODY_LIMIT: 'lots' }, /^BODY_LIMIT must be a size/],
+    [
+      { INTENT_LOW_CONFIDENCE: '0.9', INTENT_MIN_CONF_FOR_DIRECT: '0.5' },
+      /^INTENT_LOW_CONFIDENCE must not exceed/,
+    ],
+  ])('rejects %j with one line naming the variable', (env, pattern) => {
+    const found = problems(env as Record<string, string>);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(pattern);
+  });
+
+  it('never prints secret values', () => {
+    const found = problems({ ADMIN_API_KEY: 'short secret' });
+    expect(found[0]).toContain('ADMIN_API_KEY');
+    expect(found[0]).not.toContain('short secret');
+  });
+
+  it('refuses production without DATABASE_URL and REDIS_URL, naming both', () => {
+    const found = problems({ MODE: 'production' });
+    expect(found.join('\n')).toMatch(/DATABASE_URL is required in production mode/);
+    expect(found.join('\n')).toMatch(/REDIS_URL is required in production mode/);
+  });
+
+  it('lets --mode win over MODE', () => {
+    expect(loadAppConfig({ MODE: 'basic' }, ['--mode', 'enhanced']).mode).toBe('enhanced');
+    expect(loadAppConfig({ MODE: 'basic' }, ['--mode=enhanced']).mode).toBe('enhanced');
+    expect(modeFromArgv(['x'])).toBeUndefined();
+  });
+
+  it('parses booleans, sizes and lists strictly', () => {
+    const config = loadAppConfig({ TEST_MODE: 'TRUE', BODY_LIMIT: '512kb', API_KEYS: ' a , b,,c ' });
+    expect(config.testMode).toBe(true);
+    expect(config.bodyLimitBytes).toBe(512 * 1024);
+    expect(config.apiKeys).toEqual(['a', 'b', 'c']);
+    expect(parseSize('1gb')).toBe(1024 ** 3);
+  });
+
+  it('derives the OTLP traces URL from the base endpoint', () => {
+    expect(
+      loadAppConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).telemetry.otlpTracesEndpoint,
+    ).toBe('http://collector:4318/v1/traces');
+  });
+});
