@@ -571,6 +571,20 @@ describe('decideRoute', () => {
     });
   });
 
+  describe('safety_risk routed to a named model that is down', () => {
+    it('uses an equivalent of the named model, or fails with 503', () => {
+      const policy = { safety_risk: { action: 'route' as const, model: 'mid' } };
+      const d = decide(input('safety_risk', 0.9), { policy, avail: availability({ open: ['mid'] }) });
+      expect(d).toMatchObject({ kind: 'safety_route', target: { model: 'sonnet' } });
+      const none = decide(input('safety_risk', 0.9), {
+        policy: { safety_risk: { action: 'route', model: 'sonnet' } },
+        avail: availability({ open: ['sonnet'] }),
+      });
+      expect(none.target).toBeNull();
+      expect(none.failure?.code).toBe(ErrorCode.NoProviderAvailable);
+    });
+  });
+
   describe('budget-aware routing', () => {
     it.each([
       // remaining ratio, downgraded, target

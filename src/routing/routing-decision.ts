@@ -315,10 +315,8 @@ function headline(input: RoutingInput): string {
 /* ---------- explicit models (and the safety route) ---------- */
 
 function explicitDecision(
-  requestedName: string,
   entry: CatalogEntry,
   candidates: Candidate[],
-  measure: QualityMeasure,
   policy: RoutingPolicy,
   kind: 'explicit' | 'safety_route',
   lead: string,
@@ -617,15 +615,7 @@ export function decideRoute(
           'safety_risk',
           policy.intents.safety_risk.expected_output_tokens,
         );
-        return explicitDecision(
-          entry.spec.id,
-          entry,
-          candidates,
-          'safety_risk',
-          policy,
-          'safety_route',
-          headline(input),
-        );
+        return explicitDecision(entry, candidates, policy, 'safety_route', headline(input));
       }
     }
   }
@@ -653,15 +643,7 @@ export function decideRoute(
         ? policy.intents[label as IntentLabel].expected_output_tokens
         : policy.default.expected_output_tokens;
       const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
-      return explicitDecision(
-        requested,
-        entry,
-        candidates,
-        measure,
-        policy,
-        'explicit',
-        `${requested} requested`,
-      );
+      return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`);
     }
     lead = `${requested} requested, router override allowed; ${lead}`;
   }
