@@ -16,8 +16,13 @@ export function readLiteLLMError(body: unknown, status: number): UpstreamErrorIn
   return { message: info.message, type: present(info.type), code: present(info.code), param: present(info.param) };
 }
 
+/**
+ * LiteLLM sets `code` to the HTTP status, so only backends whose OpenAI-style codes it passes
+ * through are recognized; its ContextWindowExceededError (type "None", code "400", the class
+ * name only in the message) stays a plain provider_bad_request: errors are never classified
+ * by message text.
+ */
 export const LITELLM_STATUS_OVERRIDES: StatusOverrides = {
-  // LiteLLM passes the backend's OpenAI-style codes through in `type` for these.
   quotaCodes: ['insufficient_quota'],
-  contextLengthCodes: ['context_length_exceeded', 'ContextWindowExceededError'],
+  contextLengthCodes: ['context_length_exceeded'],
 };
