@@ -1,0 +1,48 @@
+import { findPii, PII_KINDS, PiiKind, redactPii } from './pii';
+
+const ALL = new Set<PiiKind>(PII_KINDS);
+
+describe('PII detection', () => {
+  it.each<[string, PiiKind]>([
+    ['write to jane.doe+work@example.co.uk today', 'email'],
+    ['my card is 4111 1111 1111 1111, exp 12/29', 'credit_card'],
+    ['card 5500-0000-0000-0004', 'credit_card'],
+    ['SSN 123-45-6789 on file', 'ssn'],
+    ['pay to DE89 3704 0044 0532 0130 00 please', 'iban'],
+    ['server at 192.168.10.254 is down', 'ipv4'],
+    ['call me at +1 (415) 555-2671 tomorrow', 'phone'],
+    ['ring 020 7946 0958', 'phone'],
+    ['use key sk-proj-abcdefghijklmnopqrstuvwxyz123456', 'secret'],
+    ['AWS AKIAIOSFODNN7EXAMPLE leaked', 'secret'],
+  ])('finds %s as %s', (text, kind) => {
+    expect(findPii(text, ALL).map((finding) => finding.kind)).toContain(kind);
+  });
+
+  it.each([
+    'order 4111 1111 1111 1112 failed', // fails Luhn
+    'version 1.2.3.4 and 999.1.1.1', // 999 is no octet; 1.2.3.4 is an IP though — see next test
+    'IBAN-like DE00 0000 0000 0000 0000 00', // fails mod 97
+    'the year 2024 had 365 days',
+    'SSN-shaped 000-12-3456 is invalid',
+  ])('ignores look-alikes: %s', (text) => {
+    const kinds = findPii(text, new Set<PiiKind>(['credit_card', 'iban', 'ssn', 'phone']));
+    expect(kinds).toEqual([]);
+  });
+
+  it('only reports the kinds asked for', () => {
+    expect(findPii('a@b.io and 123-45-6789', new Set<PiiKind>(['ssn'])).map((f) => f.kind)).toEqual(['ssn']);
+  });
+});
+
+describe('redactPii', () => {
+  it('replaces spans with typed placeholders and counts them', () => {
+    const result = redactPii('Mail a@b.io or c@d.org, card 4111111111111111.', ALL);
+    expect(result.text).toBe('Mail [EMAIL] or [EMAIL], card [CREDIT_CARD].');
+    expect(result.counts).toEqual({ email: 2, credit_card: 1 });
+  });
+
+  it('returns the text unchanged when there is nothing to redact', () => {
+    const text = 'Nothing personal here.';
+    expect(redactPii(text, ALL)).toEqual({ text, counts: {} });
+  });
+});
