@@ -1,6 +1,10 @@
 import type { MixedList } from 'typeorm';
 import { InitialSchema1764150000000 } from './1764150000000-initial-schema';
+import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and-usage-rollups';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: MixedList<Function> = [InitialSchema1764150000000];
+export const MIGRATIONS: MixedList<Function> = [
+  InitialSchema1764150000000,
+  BudgetsAndUsageRollups1764400000000,
+];

@@ -19,22 +19,28 @@ import {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly staticKeyDigests: Set<string>;
-  private readonly staticPrincipal: Principal;
+  /** Static key digest → its principal (one frozen object per key, so limits are per key). */
+  private readonly staticPrincipals: Map<string, Principal>;
 
   constructor(
     config: AppConfig,
     @Optional() @Inject(API_KEY_RESOLVER) private readonly resolver?: ApiKeyResolver,
   ) {
     const keys = config.features.staticApiKeys ? config.apiKeys : [];
-    this.staticKeyDigests = new Set(keys.map((key) => sha256(key).toString('hex')));
-    this.staticPrincipal = Object.freeze({
-      tenantId: DEFAULT_TENANT_ID,
-      tenantName: DEFAULT_TENANT_NAME,
-      keyId: null,
-      source: 'static',
-      rateLimitPerMinute: config.billing.rateLimitPerMinute,
-    });
+    this.staticPrincipals = new Map(
+      keys.map((key) => {
+        const digest = sha256(key).toString('hex');
+        const principal: Principal = Object.freeze({
+          tenantId: DEFAULT_TENANT_ID,
+          tenantName: DEFAULT_TENANT_NAME,
+          keyId: null,
+          source: 'static',
+          rateLimitPerMinute: config.billing.rateLimitPerMinute,
+          rateLimitKey: `static:${digest.slice(0, 16)}`,
+        });
+        return [digest, principal];
+      }),
+    );
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -46,8 +52,10 @@ export class ApiKeyGuard implements CanActivate {
         'Missing API key: send it as "Authorization: Bearer <key>" (or the x-api-key header).',
       );
     }
-    if (this.staticKeyDigests.size > 0 && this.staticKeyDigests.has(sha256(key).toString('hex'))) {
-      request.principal = this.staticPrincipal;
+    const staticPrincipal =
+      this.staticPrincipals.size > 0 ? this.staticPrincipals.get(sha256(key).toString('hex')) : undefined;
+    if (staticPrincipal) {
+      request.principal = staticPrincipal;
       return true;
     }
     const principal = this.resolver ? await this.resolver.resolve(key) : null;

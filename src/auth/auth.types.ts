@@ -7,6 +7,11 @@ export interface Principal {
   source: 'static' | 'database';
   /** Requests per minute for this key (tenant override or the global default); 0 = unlimited. */
   rateLimitPerMinute: number;
+  /**
+   * Stable, secret-free identity of the key for per-key rate limits: the key id for database
+   * keys, a digest prefix for static keys. Absent → keyId, then tenantId.
+   */
+  rateLimitKey?: string;
 }
 
 /** The `default` tenant (seeded by the initial migration) owns the static API_KEYS. */

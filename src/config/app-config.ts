@@ -31,6 +31,8 @@ export class AppConfig {
   redisKeyPrefix!: string;
   apiKeys!: string[];
   adminApiKey!: string | null;
+  /** HMAC key for stored API-key digests (API_KEY_HASH_SECRET); null = built-in constant. */
+  apiKeyHashSecret!: string | null;
   keyCacheTtlMs!: number;
   providers!: {
     openai: ProviderEndpointConfig;
@@ -158,6 +160,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.redisKeyPrefix = vars.REDIS_KEY_PREFIX;
   config.apiKeys = splitList(vars.API_KEYS);
   config.adminApiKey = vars.ADMIN_API_KEY ?? null;
+  config.apiKeyHashSecret = vars.API_KEY_HASH_SECRET ?? null;
   config.keyCacheTtlMs = vars.KEY_CACHE_TTL_MS;
   config.providers = {
     openai: { apiKey: vars.OPENAI_API_KEY ?? null, baseUrl: vars.OPENAI_BASE_URL },

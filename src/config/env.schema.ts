@@ -103,6 +103,13 @@ export class EnvironmentVariables {
   @IsOptional() @Secret() @IsString() API_KEYS?: string;
   @IsOptional() @Secret() @IsString() @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
   ADMIN_API_KEY?: string;
+  /**
+   * Key of the HMAC that database API keys are stored under. Changing it invalidates every issued
+   * key. Unset: a built-in constant (the keys' 256 bits of entropy still make the digest useless
+   * to an attacker, but a secret kept outside the database adds a second barrier).
+   */
+  @IsOptional() @Secret() @IsString() @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces' })
+  API_KEY_HASH_SECRET?: string;
   /** How long a resolved API key stays in the in-memory cache (revocation delay bound without Redis). */
   @Transform(toNumber) @IsInt() @Min(0) @Max(300_000) KEY_CACHE_TTL_MS = 5_000;
 

@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards, UsePipes } from '@nestjs/common';
+import { AdminGuard } from '../../auth/admin.guard';
+import { Actor } from './admin-actor.decorator';
+import { adminValidationPipe, ResourceIdPipe } from './admin-validation.pipe';
+import { PutBudgetDto } from './admin.dto';
+import { apiKeyResponse, budgetResponse, type ApiKeyResponse, type BudgetResponse } from './admin.responses';
+import { AdminService } from './admin.service';
+import type { AdminActor } from './admin.service';
+
+const KEY_ID = new ResourceIdPipe('API key');
+
+/** /admin/keys/:id: revocation and per-key budgets. 404 everywhere without ADMIN_API_KEY. */
+@Controller('admin/keys')
+@UseGuards(AdminGuard)
+@UsePipes(adminValidationPipe())
+export class AdminKeysController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Delete(':id')
+  async revoke(@Param('id', KEY_ID) id: string, @Actor() actor: AdminActor): Promise<ApiKeyResponse> {
+    return apiKeyResponse(await this.admin.revokeKey(id, actor));
+  }
+
+  @Put(':id/budget')
+  async putBudget(
+    @Param('id', KEY_ID) id: string,
+    @Body() dto: PutBudgetDto,
+    @Actor() actor: AdminActor,
+  ): Promise<BudgetResponse> {
+    return budgetResponse(await this.admin.putBudget('key', id, dto, actor));
+  }
+
+  @Get(':id/budget')
+  async getBudget(@Param('id', KEY_ID) id: string): Promise<BudgetResponse> {
+    return budgetResponse(await this.admin.getBudget('key', id));
+  }
+
+  @Delete(':id/budget')
+  @HttpCode(204)
+  async deleteBudget(@Param('id', KEY_ID) id: string, @Actor() actor: AdminActor): Promise<void> {
+    await this.admin.deleteBudget('key', id, actor);
+  }
+}

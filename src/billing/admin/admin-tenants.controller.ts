@@ -1,0 +1,114 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { AdminGuard } from '../../auth/admin.guard';
+import { Actor } from './admin-actor.decorator';
+import { adminValidationPipe, ResourceIdPipe } from './admin-validation.pipe';
+import {
+  CreateKeyDto,
+  CreateTenantDto,
+  ListQueryDto,
+  PutBudgetDto,
+  UpdateTenantDto,
+  UsageQueryDto,
+} from './admin.dto';
+import {
+  apiKeyResponse,
+  budgetResponse,
+  createdKeyResponse,
+  listResponse,
+  tenantResponse,
+  usageResponse,
+  type ApiKeyResponse,
+  type BudgetResponse,
+  type ListResponse,
+  type TenantResponse,
+  type UsageResponse,
+} from './admin.responses';
+import { AdminService } from './admin.service';
+import type { AdminActor } from './admin.service';
+
+const TENANT_ID = new ResourceIdPipe('tenant');
+
+/** /admin/tenants: tenants, their keys, budget and usage. 404 everywhere without ADMIN_API_KEY. */
+@Controller('admin/tenants')
+@UseGuards(AdminGuard)
+@UsePipes(adminValidationPipe())
+export class AdminTenantsController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Post()
+  async create(@Body() dto: CreateTenantDto, @Actor() actor: AdminActor): Promise<TenantResponse> {
+    return tenantResponse(await this.admin.createTenant(dto, actor));
+  }
+
+  @Get()
+  async list(@Query() query: ListQueryDto): Promise<ListResponse<TenantResponse>> {
+    return listResponse((await this.admin.listTenants(query.limit, query.offset)).map(tenantResponse));
+  }
+
+  @Get(':id')
+  async get(@Param('id', TENANT_ID) id: string): Promise<TenantResponse> {
+    return tenantResponse(await this.admin.getTenant(id));
+  }
+
+  @Patch(':id')
+  async update(
+    @Param('id', TENANT_ID) id: string,
+    @Body() dto: UpdateTenantDto,
+    @Actor() actor: AdminActor,
+  ): Promise<TenantResponse> {
+    return tenantResponse(await this.admin.updateTenant(id, dto, actor));
+  }
+
+  @Post(':id/keys')
+  async createKey(
+    @Param('id', TENANT_ID) id: string,
+    @Body() dto: CreateKeyDto,
+    @Actor() actor: AdminActor,
+  ): Promise<ApiKeyResponse & { key: string }> {
+    const { key, plaintext } = await this.admin.createKey(id, dto, actor);
+    return createdKeyResponse(key, plaintext);
+  }
+
+  @Get(':id/keys')
+  async listKeys(@Param('id', TENANT_ID) id: string): Promise<ListResponse<ApiKeyResponse>> {
+    return listResponse((await this.admin.listKeys(id)).map(apiKeyResponse));
+  }
+
+  @Put(':id/budget')
+  async putBudget(
+    @Param('id', TENANT_ID) id: string,
+    @Body() dto: PutBudgetDto,
+    @Actor() actor: AdminActor,
+  ): Promise<BudgetResponse> {
+    return budgetResponse(await this.admin.putBudget('tenant', id, dto, actor));
+  }
+
+  @Get(':id/budget')
+  async getBudget(@Param('id', TENANT_ID) id: string): Promise<BudgetResponse> {
+    return budgetResponse(await this.admin.getBudget('tenant', id));
+  }
+
+  @Delete(':id/budget')
+  @HttpCode(204)
+  async deleteBudget(@Param('id', TENANT_ID) id: string, @Actor() actor: AdminActor): Promise<void> {
+    await this.admin.deleteBudget('tenant', id, actor);
+  }
+
+  @Get(':id/usage')
+  async usage(@Param('id', TENANT_ID) id: string, @Query() query: UsageQueryDto): Promise<UsageResponse> {
+    return usageResponse(await this.admin.usage(id, query));
+  }
+}

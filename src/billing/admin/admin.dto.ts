@@ -1,0 +1,91 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import type { BudgetPeriod } from '../../config/app-config';
+import { USAGE_GROUP_BY, type UsageGroupBy } from '../usage/usage-query';
+
+/** Admin API request bodies and queries (validated strictly: unknown fields are refused). */
+
+const NOT_BLANK = /\S/;
+export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['daily', 'weekly', 'monthly', 'total'];
+/** Largest budget: nano-USD must stay an exact JS integer with room for sums. */
+export const MAX_BUDGET_USD = 1_000_000;
+export const MAX_RATE_LIMIT_RPM = 1_000_000;
+
+export class CreateTenantDto {
+  @IsString() @Length(1, 200) @Matches(NOT_BLANK, { message: 'name must not be blank' }) name!: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_RATE_LIMIT_RPM) rate_limit_rpm?: number;
+}
+
+export class UpdateTenantDto {
+  @IsOptional() @IsIn(['active', 'suspended']) status?: 'active' | 'suspended';
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  name?: string;
+
+  /** null: back to the global RATE_LIMIT_RPM; 0: unlimited. */
+  @ValidateIf((_object, value) => value !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_RATE_LIMIT_RPM)
+  rate_limit_rpm?: number | null;
+}
+
+export class ListQueryDto {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+export class CreateKeyDto {
+  @IsString() @Length(1, 200) @Matches(NOT_BLANK, { message: 'name must not be blank' }) name!: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expires_at must be an ISO 8601 date-time' })
+  expires_at?: string;
+}
+
+export class PutBudgetDto {
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 9 },
+    { message: 'limit_usd must be a number' },
+  )
+  @Min(0)
+  @Max(MAX_BUDGET_USD)
+  limit_usd!: number;
+
+  @IsIn(BUDGET_PERIODS) period!: BudgetPeriod;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  soft_limit_ratio?: number;
+
+  @IsOptional() @IsIn(['downgrade', 'alert']) action?: 'downgrade' | 'alert';
+}
+
+export class UsageQueryDto {
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  from?: string;
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  to?: string;
+  @IsOptional() @IsIn(USAGE_GROUP_BY) group_by?: UsageGroupBy;
+}

@@ -1,0 +1,53 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { API_KEY_RESOLVER } from '../auth/auth.types';
+import { AdminKeysController } from './admin/admin-keys.controller';
+import { AdminTenantsController } from './admin/admin-tenants.controller';
+import { AdminService } from './admin/admin.service';
+import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
+import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
+import { BILLING_ENTITIES } from './entities';
+import { BillingEventsService } from './events/billing-events.service';
+import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
+import { UsageQueryService } from './usage/usage-query.service';
+import { UsageRecorderService } from './usage/usage-recorder.service';
+import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
+
+/**
+ * Billing and tenancy: database API keys (API_KEY_RESOLVER), budgets (BUDGET_ENFORCER), usage
+ * recording (USAGE_RECORDER), the usage query and the admin API. Needs DatabaseModule,
+ * AppConfigModule and RedisModule (global); TelemetryModule for its metrics (optional).
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES)],
+  controllers: [AdminTenantsController, AdminKeysController],
+  providers: [
+    BillingEventsService,
+    DatabaseApiKeyResolver,
+    BudgetEnforcerService,
+    UsageRecorderService,
+    UsageQueryService,
+    AdminService,
+    {
+      provide: USAGE_WRITER,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new SqlUsageWriter(dataSource),
+    },
+    { provide: API_KEY_RESOLVER, useExisting: DatabaseApiKeyResolver },
+    { provide: BUDGET_ENFORCER, useExisting: BudgetEnforcerService },
+    { provide: USAGE_RECORDER, useExisting: UsageRecorderService },
+  ],
+  exports: [
+    API_KEY_RESOLVER,
+    BUDGET_ENFORCER,
+    USAGE_RECORDER,
+    DatabaseApiKeyResolver,
+    BudgetEnforcerService,
+    UsageRecorderService,
+    UsageQueryService,
+    BillingEventsService,
+  ],
+})
+export class BillingModule {}

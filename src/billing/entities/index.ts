@@ -1,0 +1,26 @@
+import { ApiKeyEntity } from './api-key.entity';
+import { AuditLogEntity } from './audit-log.entity';
+import { BudgetCounterEntity, BudgetEntity } from './budget.entity';
+import { TenantEntity } from './tenant.entity';
+import { UsageDailyEntity, UsageRecordEntity } from './usage-record.entity';
+
+export {
+  ApiKeyEntity,
+  AuditLogEntity,
+  BudgetCounterEntity,
+  BudgetEntity,
+  TenantEntity,
+  UsageDailyEntity,
+  UsageRecordEntity,
+};
+
+/** Every billing entity (registered with TypeOrmModule.forFeature by BillingModule). */
+export const BILLING_ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  BudgetEntity,
+  BudgetCounterEntity,
+  UsageRecordEntity,
+  UsageDailyEntity,
+  AuditLogEntity,
+];

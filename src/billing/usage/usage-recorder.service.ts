@@ -1,0 +1,156 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+import { AppConfig } from '../../config/app-config';
+import { METRIC } from '../../telemetry/metrics';
+import type { UsageEvent, UsageRecorder } from '../billing.types';
+import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-writer';
+
+const RETRY_MAX_MS = 30_000;
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+export interface UsageRecorderStats {
+  buffered: number;
+  flushed: number;
+  dropped: number;
+  flushErrors: number;
+}
+
+/**
+ * USAGE_RECORDER. record() only pushes to an in-memory buffer (bounded by USAGE_BUFFER_MAX; what
+ * does not fit is dropped and counted). A flush writes up to USAGE_BATCH_SIZE events in one
+ * statement every USAGE_FLUSH_INTERVAL_MS, or as soon as a full batch is waiting. A failed flush
+ * puts the batch back at the front and retries with exponential backoff, so a brief database
+ * outage costs memory, not requests. At shutdown the buffer is written out completely in
+ * beforeApplicationShutdown, before any module closes the database.
+ */
+@Injectable()
+export class UsageRecorderService
+  implements UsageRecorder, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('UsageRecorder');
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly bufferMax: number;
+  private buffer: UsageEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private retryAt = 0;
+  private closed = false;
+  private lastDropLog = 0;
+  private readonly totals = { flushed: 0, dropped: 0, flushErrors: 0 };
+
+  constructor(
+    config: AppConfig,
+    @Inject(USAGE_WRITER) private readonly writer: UsageWriter,
+    @Optional() @InjectMetric(METRIC.usageBuffered) private readonly bufferedGauge?: Gauge<string>,
+    @Optional() @InjectMetric(METRIC.usageFlushed) private readonly flushedCounter?: Counter<string>,
+    @Optional() @InjectMetric(METRIC.usageFlushErrors) private readonly errorCounter?: Counter<string>,
+  ) {
+    this.intervalMs = config.billing.usageFlushIntervalMs;
+    this.batchSize = config.billing.usageBatchSize;
+    this.bufferMax = config.billing.usageBufferMax;
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  record(event: UsageEvent): void {
+    if (this.buffer.length >= this.bufferMax)
+      return this.drop(1, 'the buffer is full (database down or too slow?)');
+    const problem = invalidUsageEvent(event);
+    if (problem) return this.drop(1, `invalid event (${problem})`);
+    this.buffer.push(event);
+    if (this.buffer.length >= this.batchSize && !this.flushing && Date.now() >= this.retryAt)
+      void this.flush();
+  }
+
+  stats(): UsageRecorderStats {
+    return { buffered: this.buffer.length, ...this.totals };
+  }
+
+  /**
+   * Writes what is buffered, batch by batch, until the buffer is empty or a write fails.
+   * Concurrent callers share the flush in progress.
+   */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.drain().finally(() => {
+        this.flushing = null;
+        this.bufferedGauge?.set(this.buffer.length);
+      });
+    }
+    return this.flushing;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    // The HTTP server has drained: nothing new arrives. Retry a few times for a flaky database.
+    for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      await this.flush();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Anything recorded during the shutdown sequence itself; the database may already be closed.
+    if (this.buffer.length > 0) await this.flush().catch(() => undefined);
+    if (this.buffer.length > 0) {
+      this.logger.error(
+        `${this.buffer.length} usage records could not be written before shutdown and are lost`,
+      );
+    }
+  }
+
+  private tick(): void {
+    this.bufferedGauge?.set(this.buffer.length);
+    if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize);
+      try {
+        await this.writer.write(batch);
+      } catch (error) {
+        // Back at the front, in order; the bound is enforced on new events only.
+        this.buffer = batch.concat(this.buffer);
+        this.failures++;
+        this.totals.flushErrors++;
+        this.errorCounter?.inc();
+        const delay = Math.min(RETRY_MAX_MS, this.intervalMs * 2 ** Math.min(this.failures, 15));
+        this.retryAt = this.closed ? 0 : Date.now() + delay;
+        this.logger.warn(
+          `usage flush failed (attempt ${this.failures}, ${this.buffer.length} buffered, retry in ${delay} ms): ${(error as Error).message}`,
+        );
+        return;
+      }
+      this.failures = 0;
+      this.retryAt = 0;
+      this.totals.flushed += batch.length;
+      this.flushedCounter?.inc(batch.length);
+    }
+  }
+
+  private drop(count: number, reason: string): void {
+    this.totals.dropped += count;
+    const now = Date.now();
+    if (now - this.lastDropLog > DROP_LOG_INTERVAL_MS) {
+      this.lastDropLog = now;
+      this.logger.error(`usage record dropped: ${reason}; ${this.totals.dropped} dropped so far`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { DataSource } from 'typeorm';
+import type { UsageEvent } from '../billing.types';
+
+/** Writes one batch of usage events; rejects when nothing was written (all or nothing). */
+export interface UsageWriter {
+  write(events: readonly UsageEvent[]): Promise<void>;
+}
+
+export const USAGE_WRITER = Symbol('USAGE_WRITER');
+
+const INT4_MAX = 2_147_483_647;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function int4(value: number): number {
+  return Number.isFinite(value) ? Math.min(INT4_MAX, Math.max(0, Math.round(value))) : 0;
+}
+
+function int8(value: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
+}
+
+/** The event's problem, if it cannot be stored at all (checked at record time, not at flush). */
+export function invalidUsageEvent(event: UsageEvent): string | null {
+  if (!UUID.test(event.tenantId)) return 'tenantId is not a UUID';
+  if (event.apiKeyId !== null && !UUID.test(event.apiKeyId)) return 'apiKeyId is not a UUID';
+  if (!(event.createdAt instanceof Date) || Number.isNaN(event.createdAt.getTime()))
+    return 'createdAt is not a date';
+  return null;
+}
+
+/**
+ * Column arrays for one multi-row INSERT … SELECT FROM unnest(…): one statement text whatever the
+ * batch size (no 65k-parameter limit, one plan). Values are clamped to the column types, so a
+ * single odd event can never poison a batch.
+ */
+export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
+  const n = events.length;
+  const cols: unknown[][] = Array.from({ length: 15 }, () => new Array<unknown>(n));
+  for (let i = 0; i < n; i++) {
+    const e = events[i];
+    cols[0][i] = e.requestId.slice(0, 128);
+    cols[1][i] = e.tenantId;
+    cols[2][i] = e.apiKeyId;
+    cols[3][i] = e.provider.slice(0, 16);
+    cols[4][i] = e.model.slice(0, 100);
+    cols[5][i] = e.intent === null ? null : e.intent.slice(0, 16);
+    cols[6][i] = int4(e.promptTokens);
+    cols[7][i] = int4(e.completionTokens);
+    cols[8][i] = int4(e.cachedTokens);
+    cols[9][i] = int8(e.costNano);
+    cols[10][i] = int8(e.savedNano);
+    cols[11][i] = int4(e.latencyMs);
+    cols[12][i] = Math.min(999, Math.max(0, Math.round(e.status) || 0));
+    cols[13][i] = e.cacheHit;
+    cols[14][i] = e.createdAt.toISOString();
+  }
+  return cols;
+}
+
+/**
+ * The raw rows and the daily roll-up in ONE statement (a data-modifying CTE): both commit or
+ * neither does, so the roll-up always equals the sum of the raw rows. Roll-up rows are upserted
+ * in key order, so two replicas flushing at once cannot deadlock on them.
+ */
+export const INSERT_USAGE_SQL = `
+WITH ins AS (
+  INSERT INTO usage_records (request_id, tenant_id, api_key_id, provider, model, intent, prompt_tokens,
+                             completion_tokens, cached_tokens, cost_nano, saved_nano, latency_ms, status,
+                             cache_hit, created_at)
+  SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[],
+                       $7::int4[], $8::int4[], $9::int4[], $10::int8[], $11::int8[], $12::int4[], $13::int2[],
+                       $14::bool[], $15::timestamptz[])
+  RETURNING tenant_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens, cost_nano,
+            saved_nano, status, cache_hit, created_at
+)
+INSERT INTO usage_daily AS d (tenant_id, day, provider, model, intent, requests, errors, cache_hits,
+                              prompt_tokens, completion_tokens, cached_tokens, cost_nano, saved_nano)
+SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, provider, model, COALESCE(intent, ''),
+       count(*), count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE cache_hit),
+       sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nano), sum(saved_nano)
+  FROM ins
+ GROUP BY 1, 2, 3, 4, 5
+ ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (tenant_id, day, provider, model, intent) DO UPDATE SET
+  requests = d.requests + EXCLUDED.requests,
+  errors = d.errors + EXCLUDED.errors,
+  cache_hits = d.cache_hits + EXCLUDED.cache_hits,
+  prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
+  completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
+  cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
+  cost_nano = d.cost_nano + EXCLUDED.cost_nano,
+  saved_nano = d.saved_nano + EXCLUDED.saved_nano`;
+
+export class SqlUsageWriter implements UsageWriter {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async write(events: readonly UsageEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.dataSource.query(INSERT_USAGE_SQL, usageColumns(events));
+  }
+}
