@@ -123,6 +123,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       if (failAt !== undefined && i === failAt) {
         const mode = scenario.failMode ?? 'error_event';
         if (mode === 'reset') {
+          // Let what was written reach the client first: a mid-stream reset follows delivered chunks.
+          await delay(10);
           res.socket?.destroy();
           return;
         }
