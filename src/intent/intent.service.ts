@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Counter, Histogram } from 'prom-client';
+import type { ChatCompletionRequest } from '../chat/chat.types';
+import { AppConfig } from '../config/app-config';
+import { METRIC } from '../telemetry/metrics';
+import { classifyEnhanced, classifyHeuristic } from './classifier';
+import type { LocalClassification } from './classifier';
+import { extractFeatures, toSignals } from './features';
+import { INTENT_LABELS } from './intent.types';
+import type { IntentClassifier, IntentLabel, IntentResult } from './intent.types';
+import { loadLanguageDetector } from './language';
+import type { LanguageDetector } from './language';
+import { INTENT_LLM_FALLBACK, classifyWithTimeout } from './llm-fallback';
+import type { IntentLlmFallback } from './llm-fallback';
+import { LinearIntentModel } from './model/linear-model';
+
+/** DI token for the trained model (null in basic mode). */
+export const INTENT_MODEL = Symbol('INTENT_MODEL');
+
+const DISABLED_RESULT: IntentResult = Object.freeze({ label: null, confidence: 0, signals: null, method: 'disabled' });
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+function scoresOf(probabilities: Float64Array): Partial<Record<IntentLabel, number>> {
+  const scores: Partial<Record<IntentLabel, number>> = {};
+  for (let i = 0; i < INTENT_LABELS.length; i++) scores[INTENT_LABELS[i]] = round4(probabilities[i]);
+  return scores;
+}
+
+/**
+ * The intent classifier behind INTENT_CLASSIFIER. Local classification is synchronous and
+ * bounded (features + heuristic, + the trained model when config.features.trainedIntentModel);
+ * the cheap-LLM fallback runs only when enabled by the mode, outside TEST_MODE, below
+ * config.intent.lowConfidence, and never for image or safety-flagged requests (an attached
+ * image is not sent to it, and injected text must not talk the classifier out of a safety flag).
+ */
+@Injectable()
+export class IntentService implements IntentClassifier, OnModuleInit {
+  private readonly logger = new Logger('IntentService');
+  private readonly tracer = trace.getTracer('modelmuxer');
+  private detectLanguage: LanguageDetector | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectMetric(METRIC.intentClassifications) private readonly classifications: Counter<string>,
+    @InjectMetric(METRIC.intentDuration) private readonly duration: Histogram<string>,
+    @Optional() @Inject(INTENT_MODEL) private readonly model?: LinearIntentModel | null,
+    @Optional() @Inject(INTENT_LLM_FALLBACK) private readonly fallback?: IntentLlmFallback | null,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.intent.enabled) this.detectLanguage = await loadLanguageDetector();
+  }
+
+  /** Whether the LLM fallback can run (mode flag, not TEST_MODE, a fallback wired). */
+  get llmFallbackActive(): boolean {
+    return this.config.features.llmIntentFallback && !this.config.testMode && !!this.fallback;
+  }
+
+  async classify(request: ChatCompletionRequest): Promise<IntentResult> {
+    if (!this.config.intent.enabled) {
+      this.classifications.inc({ label: 'none', method: 'disabled' });
+      return DISABLED_RESULT;
+    }
+    const started = process.hrtime.bigint();
+    const span = this.tracer.startSpan('intent.classify');
+    try {
+      const result = await this.classifyEnabled(request);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.classifications.inc({ label: result.label ?? 'none', method: result.method });
+      this.duration.observe({ method: result.method }, seconds);
+      span.setAttributes({ 'intent.label': result.label ?? 'none', 'intent.confidence': result.confidence, 'intent.method': result.method });
+      return result;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The local classification alone (no network, deterministic): for tests, eval and bench. */
+  classifyLocal(request: ChatCompletionRequest): IntentResult {
+    const features = extractFeatures(request);
+    const local = this.localClassification(features);
+    return this.toResult(local, toSignals(features, this.detectLanguage?.(features.lastUserText)));
+  }
+
+  private localClassification(features: ReturnType<typeof extractFeatures>): LocalClassification {
+    return this.model && this.config.features.trainedIntentModel ? classifyEnhanced(features, this.model) : classifyHeuristic(features);
+  }
+
+  private toResult(local: LocalClassification, signals: IntentResult['signals']): IntentResult {
+    return {
+      label: local.label,
+      confidence: round4(local.confidence),
+      signals,
+      method: local.method,
+      scores: scoresOf(local.probabilities),
+    };
+  }
+
+  private async classifyEnabled(request: ChatCompletionRequest): Promise<IntentResult> {
+    const features = extractFeatures(request);
+    const local = this.localClassification(features);
+    const signals = toSignals(features, this.detectLanguage?.(features.lastUserText));
+    const result = this.toResult(local, signals);
+    if (
+      !this.llmFallbackActive ||
+      local.confidence >= this.config.intent.lowConfidence ||
+      features.imageParts > 0 ||
+      signals.signals.safety ||
+      local.label === 'safety_risk'
+    ) {
+      return result;
+    }
+    const answer = await classifyWithTimeout(this.fallback as IntentLlmFallback, request, this.config.intent.llmFallbackTimeoutMs);
+    if (!answer) {
+      this.logger.debug(`LLM intent fallback gave no answer; keeping ${local.label} (${local.confidence.toFixed(2)})`);
+      return result;
+    }
+    return {
+      ...result,
+      label: answer.label,
+      confidence: round4(answer.confidence),
+      method: 'llm',
+      signals: { ...signals, local_label: local.label, local_confidence: result.confidence },
+    };
+  }
+}
