@@ -284,6 +284,20 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
     expect(h.fake.requests).toHaveLength(0);
   });
 
+  it('reuses keep-alive connections across non-stream and stream requests', async () => {
+    const round = async (): Promise<void> => {
+      await h.adapters.anthropic.complete(request('claude'), callOptions());
+      await collect(h.adapters.anthropic.stream(request('claude'), callOptions()));
+    };
+    // undici may open a second socket when a request is sent in the very tick the previous
+    // one completes; after that warm-up, sequential traffic must not open new connections.
+    await round();
+    await round();
+    const before = h.fake.connections();
+    for (let i = 0; i < 5; i++) await round();
+    expect(h.fake.connections() - before).toBeLessThanOrEqual(1);
+  });
+
   it('carries a ~1 MB request body', async () => {
     const big = 'x'.repeat(1024 * 1024);
     const done = await h.adapters.openai.complete(request('gpt', { messages: [{ role: 'user', content: big }] }), callOptions());

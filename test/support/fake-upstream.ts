@@ -32,6 +32,8 @@ export interface FakeUpstream {
   setDefault(scenario: FakeScenario): void;
   /** Clears the queue, the default and the recorded requests. */
   reset(): void;
+  /** TCP connections accepted so far (keep-alive checks). */
+  connections(): number;
   /** Resolves when `predicate` holds (polled), rejects after timeoutMs. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -205,6 +207,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     });
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
@@ -229,6 +235,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       LITELLM_BASE_URL: baseUrls.litellm,
       LITELLM_API_KEY: FAKE_KEYS.litellm,
     }),
+    connections: () => connections,
     enqueue: (...scenarios) => {
       for (const scenario of scenarios) queue.push({ ...scenario, remaining: scenario.times ?? 1 });
     },
