@@ -5,6 +5,7 @@ import {
   Controller,
   ExceptionFilter,
   Get,
+  HttpCode,
   HttpException,
   Inject,
   INestApplication,
@@ -83,6 +84,7 @@ class FakePipelineController {
   }
 
   @Post('charge')
+  @HttpCode(200)
   async charge(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChargeBody,

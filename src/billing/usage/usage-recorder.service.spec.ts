@@ -1,0 +1,98 @@
+import { loadAppConfig } from '../../config/app-config';
+import type { UsageEvent } from '../billing.types';
+import { UsageRecorderService } from './usage-recorder.service';
+import type { UsageWriter } from './usage-writer';
+
+const event = (i: number): UsageEvent => ({
+  requestId: `req-${i}`,
+  tenantId: '22222222-2222-2222-2222-222222222222',
+  apiKeyId: null,
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  intent: null,
+  promptTokens: 1,
+  completionTokens: 1,
+  cachedTokens: 0,
+  costNano: i,
+  savedNano: 0,
+  latencyMs: 1,
+  status: 200,
+  cacheHit: false,
+  createdAt: new Date(),
+});
+
+class FakeWriter implements UsageWriter {
+  batches: UsageEvent[][] = [];
+  failuresLeft = 0;
+  async write(events: readonly UsageEvent[]): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error('database unavailable');
+    }
+    this.batches.push([...events]);
+  }
+  get written(): UsageEvent[] {
+    return this.batches.flat();
+  }
+}
+
+function recorder(env: Record<string, string>, writer: FakeWriter): UsageRecorderService {
+  return new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', ...env }), writer);
+}
+
+describe('UsageRecorderService', () => {
+  it('writes in batches of USAGE_BATCH_SIZE, as soon as a batch is full', async () => {
+    const writer = new FakeWriter();
+    const usage = recorder({ USAGE_BATCH_SIZE: '100' }, writer);
+    for (let i = 0; i < 250; i++) usage.record(event(i));
+    await usage.flush();
+    expect(writer.batches.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(writer.written.map((e) => e.costNano)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(usage.stats()).toMatchObject({ buffered: 0, flushed: 250, dropped: 0 });
+  });
+
+  it('keeps records in order across failed flushes and writes them once the database is back', async () => {
+    const writer = new FakeWriter();
+    writer.failuresLeft = 3;
+    const usage = recorder({ USAGE_BATCH_SIZE: '10' }, writer);
+    for (let i = 0; i < 25; i++) usage.record(event(i));
+    await usage.flush();
+    await usage.flush();
+    await usage.flush();
+    expect(usage.stats()).toMatchObject({ buffered: 25, flushErrors: 3 });
+    for (let i = 25; i < 30; i++) usage.record(event(i)); // requests go on meanwhile
+    await usage.flush();
+    expect(writer.written.map((e) => e.costNano)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(usage.stats()).toMatchObject({ buffered: 0, flushed: 30 });
+  });
+
+  it('bounds the buffer and counts what it had to drop', async () => {
+    const writer = new FakeWriter();
+    writer.failuresLeft = 1_000;
+    const usage = recorder({ USAGE_BUFFER_MAX: '100', USAGE_BATCH_SIZE: '1000' }, writer);
+    for (let i = 0; i < 130; i++) usage.record(event(i));
+    expect(usage.stats()).toMatchObject({ buffered: 100, dropped: 30 });
+    usage.record({ ...event(0), tenantId: 'not-a-uuid' });
+    expect(usage.stats().dropped).toBe(31);
+  });
+
+  it('flushes everything at shutdown, even in many batches', async () => {
+    const writer = new FakeWriter();
+    const usage = recorder({ USAGE_BATCH_SIZE: '1000' }, writer);
+    usage.onModuleInit();
+    for (let i = 0; i < 2_500; i++) usage.record(event(i));
+    await usage.beforeApplicationShutdown();
+    expect(writer.written).toHaveLength(2_500);
+    await usage.onApplicationShutdown();
+  });
+
+  it('retries at shutdown when the first attempt fails', async () => {
+    const writer = new FakeWriter();
+    writer.failuresLeft = 2;
+    const usage = recorder({}, writer);
+    for (let i = 0; i < 10; i++) usage.record(event(i));
+    await usage.beforeApplicationShutdown();
+    expect(writer.written).toHaveLength(10);
+  });
+});
