@@ -2,8 +2,10 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { GatewayRequestState, Principal } from './auth.types';
 
 /** The authenticated caller (set by ApiKeyGuard). */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const request = context.switchToHttp().getRequest<GatewayRequestState>();
-  if (!request.principal) throw new Error('CurrentPrincipal used on a route without ApiKeyGuard');
-  return request.principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const request = context.switchToHttp().getRequest<GatewayRequestState>();
+    if (!request.principal) throw new Error('CurrentPrincipal used on a route without ApiKeyGuard');
+    return request.principal;
+  },
+);

@@ -1,0 +1,63 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { GatewayRequestState } from '../auth/auth.types';
+import { ClientAuth } from '../auth/client-auth.decorator';
+import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
+import { ChatRequestPipe } from './chat-request.pipe';
+import { ChatCallContext, ChatService, RouterExplanation } from './chat.service';
+import type { ChatCompletionRequest } from './chat.types';
+import { writeEventStream } from './sse-writer';
+
+type GatewayRequest = Request & GatewayRequestState;
+
+/** The OpenAI-compatible chat API. Thin: one service call per route. */
+@Controller('v1')
+@ClientAuth()
+@UseInterceptors(HttpTelemetryInterceptor)
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Post('chat/completions')
+  async create(
+    @Body(ChatRequestPipe) body: ChatCompletionRequest,
+    @Req() request: GatewayRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const context = callContext(request, response);
+    if (body.stream === true) {
+      const stream = await this.chat.stream(body, context);
+      await writeEventStream(response, stream.headers, stream.chunks);
+      return;
+    }
+    const result = await this.chat.complete(body, context);
+    for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+    response.status(200).json(result.body);
+  }
+
+  /** The routing decision for a chat-completions body, without calling any provider. */
+  @Post('router/explain')
+  @HttpCode(200)
+  explain(
+    @Body(ChatRequestPipe) body: ChatCompletionRequest,
+    @Req() request: GatewayRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RouterExplanation> {
+    return this.chat.explain(body, callContext(request, response));
+  }
+}
+
+function callContext(request: GatewayRequest, response: Response): ChatCallContext {
+  const abort = new AbortController();
+  // 'close' before the response finished means the client went away: abort the upstream call.
+  response.once('close', () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  const directive = request.headers['x-modelmuxer-cache'];
+  return {
+    requestId: request.id,
+    principal: request.principal!,
+    startedAt: request.startedAt,
+    signal: abort.signal,
+    cacheDirective: typeof directive === 'string' ? directive : undefined,
+  };
+}

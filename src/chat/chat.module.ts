@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { IntentModule } from '../intent/intent.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { RoutingModule } from '../routing/routing.module';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+import { ModelsController } from './models.controller';
+
+/**
+ * The OpenAI-compatible API. Billing, cache and policy are optional collaborators provided by
+ * global modules in the modes that compose them.
+ */
+@Module({
+  imports: [IntentModule, RoutingModule, ProvidersModule],
+  controllers: [ChatController, ModelsController],
+  providers: [ChatService],
+})
+export class ChatModule {}

@@ -1,0 +1,608 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import type { Principal } from '../auth/auth.types';
+import { BUDGET_ENFORCER, USAGE_RECORDER } from '../billing/billing.types';
+import type {
+  BudgetEnforcer,
+  BudgetReservation,
+  BudgetStatus,
+  UsageRecorder,
+} from '../billing/billing.types';
+import { costNanoUsd, nanoToUsd } from '../billing/pricing';
+import {
+  estimatePromptTokens,
+  estimateTextTokens,
+  requestedMaxOutputTokens,
+} from '../billing/token-estimator';
+import { RESPONSE_CACHE } from '../caching/caching.types';
+import type { ResponseCache } from '../caching/caching.types';
+import { responseCacheKey, shouldUseCache } from '../caching/cache-key';
+import { ErrorCode, GatewayError } from '../common/errors';
+import { elapsedMs } from '../common/time';
+import { AppConfig } from '../config/app-config';
+import { INTENT_CLASSIFIER } from '../intent/intent.types';
+import type { IntentClassifier, IntentResult } from '../intent/intent.types';
+import { POLICY_ENFORCER } from '../policy/policy.types';
+import type { PolicyEnforcer } from '../policy/policy.types';
+import { PROVIDER_EXECUTOR, ProviderError } from '../providers/provider.types';
+import type { AttemptRecord, ProviderExecutor, ProviderKey } from '../providers/provider.types';
+import { ModelCatalog } from '../routing/model-catalog';
+import { routingError } from '../routing/routing-errors';
+import { buildRoutingInput } from '../routing/routing-input';
+import { RoutingService } from '../routing/routing.service';
+import type { ModelSpec, ProviderAvailability, RouteTarget, RoutingDecision } from '../routing/routing.types';
+import { METRIC } from '../telemetry/metrics';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './chat.types';
+import { fallbacksTried, intentFields, intentHeaders, RouterMetadata } from './router-metadata';
+
+/** What the controller knows about the call. */
+export interface ChatCallContext {
+  requestId: string;
+  principal: Principal;
+  /** process.hrtime.bigint() at arrival. */
+  startedAt: bigint;
+  /** Aborted when the client goes away: the upstream call is aborted with it. */
+  signal: AbortSignal;
+  /** Client cache directive from the x-modelmuxer-cache header ("true"/"false"), if any. */
+  cacheDirective?: string;
+}
+
+export type ChatCompletionWithMetadata = ChatCompletion & { router_metadata: RouterMetadata };
+
+export interface ChatResult {
+  body: ChatCompletionWithMetadata;
+  headers: Record<string, string>;
+}
+
+export interface ChatStream {
+  headers: Record<string, string>;
+  /**
+   * OpenAI chunks for the client: router_metadata on the first (and on the usage chunk, with the
+   * cost). Throws a GatewayError mid-iteration when the upstream fails after the first chunk.
+   */
+  chunks: AsyncGenerator<ChatCompletionChunk>;
+}
+
+export interface RouterExplanation {
+  object: 'router.explanation';
+  request_id: string;
+  intent: {
+    label: string | null;
+    confidence: number | null;
+    method: string;
+    signals: IntentResult['signals'];
+    scores: IntentResult['scores'] | null;
+  };
+  estimated_prompt_tokens: number;
+  selected_provider: string | null;
+  selected_model: string | null;
+  routing_reason: string;
+  decision_kind: string | null;
+  estimated_cost_usd: number | null;
+  budget_downgraded: boolean;
+  refusal: RoutingDecision['refusal'];
+  failure: RoutingDecision['failure'] | null;
+  fallbacks: RouteTarget[];
+  candidates: RoutingDecision['candidates'];
+}
+
+/** A routed request, ready to execute. */
+interface PreparedCall {
+  request: ChatCompletionRequest;
+  intent: IntentResult;
+  promptTokens: number;
+  decision: RoutingDecision;
+  chain: RouteTarget[];
+  spec: ModelSpec;
+  budget: BudgetStatus | null;
+  metadata: RouterMetadata;
+  headers: Record<string, string>;
+}
+
+interface Accounting {
+  target: RouteTarget;
+  usage: Usage;
+  attempts: AttemptRecord[];
+  status: number;
+}
+
+/**
+ * The request pipeline behind /v1/chat/completions: classify → policy → route → cache →
+ * reserve budget → execute (retries/fallbacks in the provider layer) → account → explain.
+ * Each step is a module behind a typed token; optional modules (cache, policy, budgets) are
+ * absent in the modes that do not compose them.
+ */
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(INTENT_CLASSIFIER) private readonly classifier: IntentClassifier,
+    private readonly routing: RoutingService,
+    private readonly catalog: ModelCatalog,
+    @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
+    @InjectMetric(METRIC.tokens) private readonly tokensCounter: Counter<string>,
+    @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
+    @InjectMetric(METRIC.cacheLookups) private readonly cacheCounter: Counter<string>,
+    @Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer,
+    @Optional() @Inject(USAGE_RECORDER) private readonly usageRecorder?: UsageRecorder,
+    @Optional() @Inject(RESPONSE_CACHE) private readonly cache?: ResponseCache,
+    @Optional() @Inject(POLICY_ENFORCER) private readonly policy?: PolicyEnforcer,
+  ) {}
+
+  /* ------------------------------------------------------------------ non-streaming */
+
+  async complete(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
+    const call = await this.prepare(request, context);
+    const cacheKey = this.cacheKeyFor(call, context);
+    if (cacheKey) {
+      const cached = await this.cache!.get(cacheKey);
+      this.cacheCounter.inc({ result: cached ? 'hit' : 'miss' });
+      if (cached)
+        return this.answerFromCache(call, context, cached.completion, cached.costNano, cached.model);
+    }
+    const reservation = await this.reserve(call, context);
+    let execution;
+    try {
+      execution = await this.executor.complete(call.chain, call.request, {
+        signal: context.signal,
+        requestId: context.requestId,
+      });
+    } catch (error) {
+      this.releaseAfterFailure(call, context, reservation, error);
+      throw this.withContext(error, call);
+    }
+    const usage =
+      execution.completion.usage ?? estimateUsage(call.promptTokens, completionText(execution.completion));
+    const costNano = this.account(call, context, reservation, {
+      target: execution.target,
+      usage,
+      attempts: execution.attempts,
+      status: 200,
+    });
+    if (cacheKey) {
+      this.cache!.set(cacheKey, {
+        completion: execution.completion,
+        provider: execution.target.provider,
+        model: execution.target.model,
+        costNano,
+        storedAt: Date.now(),
+      });
+    }
+    const latencyMs = elapsedMs(context.startedAt);
+    const metadata: RouterMetadata = {
+      ...call.metadata,
+      selected_provider: execution.target.provider,
+      selected_model: execution.target.model,
+      cost_usd: nanoToUsd(costNano),
+      fallbacks_tried: fallbacksTried(execution.attempts),
+      latency_ms: round2(latencyMs),
+    };
+    return {
+      body: { ...execution.completion, router_metadata: metadata },
+      headers: {
+        ...call.headers,
+        'x-modelmuxer-provider': execution.target.provider,
+        'x-modelmuxer-model': execution.target.model,
+        'x-modelmuxer-cost-usd': nanoToUsd(costNano).toFixed(9),
+        'x-modelmuxer-overhead-ms': round2(Math.max(0, latencyMs - execution.upstreamMs)).toString(),
+      },
+    };
+  }
+
+  /* ------------------------------------------------------------------ streaming */
+
+  async stream(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatStream> {
+    const call = await this.prepare(request, context);
+    const reservation = await this.reserve(call, context);
+    let execution;
+    try {
+      execution = await this.executor.stream(call.chain, call.request, {
+        signal: context.signal,
+        requestId: context.requestId,
+      });
+    } catch (error) {
+      this.releaseAfterFailure(call, context, reservation, error);
+      throw this.withContext(error, call);
+    }
+    const overheadMs = Math.max(0, elapsedMs(context.startedAt) - execution.firstChunkMs);
+    const metadata: RouterMetadata = {
+      ...call.metadata,
+      selected_provider: execution.target.provider,
+      selected_model: execution.target.model,
+      fallbacks_tried: fallbacksTried(execution.attempts),
+    };
+    return {
+      headers: {
+        ...call.headers,
+        'x-modelmuxer-provider': execution.target.provider,
+        'x-modelmuxer-model': execution.target.model,
+        'x-modelmuxer-overhead-ms': round2(overheadMs).toString(),
+      },
+      chunks: this.relayStream(
+        call,
+        context,
+        reservation,
+        execution.target,
+        execution.attempts,
+        execution.chunks,
+        metadata,
+      ),
+    };
+  }
+
+  private async *relayStream(
+    call: PreparedCall,
+    context: ChatCallContext,
+    reservation: BudgetReservation | null,
+    target: RouteTarget,
+    attempts: AttemptRecord[],
+    upstream: AsyncIterable<ChatCompletionChunk>,
+    metadata: RouterMetadata,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const clientWantsUsage = call.request.stream_options?.include_usage === true;
+    let first = true;
+    let usage: Usage | null = null;
+    let streamedText = '';
+    let status = 200;
+    let failure: unknown = null;
+    try {
+      for await (const chunk of upstream) {
+        if (chunk.usage) usage = chunk.usage;
+        for (const choice of chunk.choices) {
+          if (typeof choice.delta.content === 'string') streamedText += choice.delta.content;
+        }
+        const usageOnly = chunk.choices.length === 0;
+        if (!clientWantsUsage) {
+          if (usageOnly) continue;
+          if (chunk.usage !== undefined) delete chunk.usage;
+        }
+        if (first) {
+          first = false;
+          yield { ...chunk, router_metadata: metadata };
+        } else if (usageOnly && clientWantsUsage) {
+          // The usage chunk closes the stream: it also carries the final cost and latency.
+          const costNano = this.costOf(target, chunk.usage ?? estimateUsage(call.promptTokens, streamedText));
+          yield {
+            ...chunk,
+            router_metadata: {
+              ...metadata,
+              cost_usd: nanoToUsd(costNano),
+              latency_ms: round2(elapsedMs(context.startedAt)),
+            },
+          };
+        } else {
+          yield chunk;
+        }
+      }
+    } catch (error) {
+      failure = error;
+      status = error instanceof GatewayError ? error.status : 502;
+      throw this.withContext(error, call);
+    } finally {
+      // Runs on success, on upstream failure, and when the client went away (generator return).
+      if (failure === null && context.signal.aborted) status = 499;
+      this.account(call, context, reservation, {
+        target,
+        usage: usage ?? estimateUsage(call.promptTokens, streamedText),
+        attempts,
+        status,
+      });
+    }
+  }
+
+  /* ------------------------------------------------------------------ explain */
+
+  async explain(request: ChatCompletionRequest, context: ChatCallContext): Promise<RouterExplanation> {
+    const { intent, promptTokens, decision } = await this.decide(request, context, false);
+    return {
+      object: 'router.explanation',
+      request_id: context.requestId,
+      intent: {
+        label: intent.label,
+        confidence: intent.label === null ? null : intent.confidence,
+        method: intent.method,
+        signals: intent.signals,
+        scores: intent.scores ?? null,
+      },
+      estimated_prompt_tokens: promptTokens,
+      selected_provider: decision.target?.provider ?? null,
+      selected_model: decision.target?.model ?? null,
+      routing_reason: decision.reason,
+      decision_kind: decision.kind ?? null,
+      estimated_cost_usd: decision.target ? decision.estimatedCostUsd : null,
+      budget_downgraded: decision.budgetDowngraded,
+      refusal: decision.refusal,
+      failure: decision.failure ?? null,
+      fallbacks: decision.fallbacks,
+      candidates: decision.candidates,
+    };
+  }
+
+  /* ------------------------------------------------------------------ steps */
+
+  /** Classification, policy and the routing decision (no provider is called). */
+  private async decide(request: ChatCompletionRequest, context: ChatCallContext, record = true) {
+    const intent = await this.classifier.classify(request);
+    let routed = request;
+    let policyNotes: string[] = [];
+    let availability: ProviderAvailability = this.executor;
+    if (this.policy) {
+      const verdict = this.policy.evaluate(request, context.principal, intent);
+      routed = verdict.request;
+      policyNotes = verdict.notes;
+      if (verdict.allowTarget) availability = restrictAvailability(this.executor, verdict.allowTarget);
+    }
+    const promptTokens = estimatePromptTokens(routed);
+    const budget = this.budgets?.status(context.principal) ?? null;
+    const downgradeRatio = budget && budget.softAction === 'downgrade' ? budget.remainingRatio : null;
+    const input = buildRoutingInput(routed, intent, promptTokens, downgradeRatio);
+    // explain previews the decision without counting it in the routing metric.
+    const decision = record
+      ? this.routing.decide(input, availability)
+      : this.routing.preview(input, availability);
+    return { intent, routed, policyNotes, promptTokens, budget, decision };
+  }
+
+  private async prepare(request: ChatCompletionRequest, context: ChatCallContext): Promise<PreparedCall> {
+    const { intent, routed, policyNotes, promptTokens, budget, decision } = await this.decide(
+      request,
+      context,
+    );
+    const headers: Record<string, string> = { ...intentHeaders(intent) };
+    if (budget?.softLimitReached) {
+      headers['x-modelmuxer-budget-warning'] =
+        `soft budget limit reached: ${Math.round((1 - budget.remainingRatio) * 100)}% spent`;
+    }
+    const metadata: RouterMetadata = {
+      request_id: context.requestId,
+      selected_provider: decision.target?.provider ?? null,
+      selected_model: decision.target?.model ?? null,
+      routing_reason: decision.reason,
+      ...intentFields(this.config.intent.enabled ? intent : null),
+      estimated_cost_usd: decision.target ? decision.estimatedCostUsd : null,
+      cost_usd: null,
+      fallbacks_tried: [],
+      cache_hit: false,
+      latency_ms: null,
+      budget_downgraded: decision.budgetDowngraded,
+    };
+    if (budget?.softLimitReached) metadata.budget_warning = headers['x-modelmuxer-budget-warning'];
+    if (this.config.testMode) metadata.simulated = true;
+    if (policyNotes.length > 0) metadata.policy_notes = policyNotes;
+
+    const refusalOrFailure = routingError(decision);
+    if (refusalOrFailure) {
+      throw attachContext(refusalOrFailure, metadata, headers);
+    }
+    const target = decision.target!;
+    const spec = this.catalog.resolve(target.model);
+    if (!spec)
+      throw new GatewayError(
+        ErrorCode.Internal,
+        `routed to ${target.model}, which the catalog does not know`,
+      );
+    const chain = [target, ...decision.fallbacks].map((item) => this.withHints(item));
+    return { request: routed, intent, promptTokens, decision, chain, spec, budget, metadata, headers };
+  }
+
+  /** Adds the catalog's per-model hints (e.g. the output ceiling Anthropic needs). */
+  private withHints(target: RouteTarget): RouteTarget & { maxOutputTokens?: number } {
+    const spec = this.catalog.resolve(target.model);
+    return spec ? { ...target, maxOutputTokens: spec.max_output_tokens } : target;
+  }
+
+  private cacheKeyFor(call: PreparedCall, context: ChatCallContext): string | null {
+    if (!this.cache) return null;
+    if (!shouldUseCache(call.request, context.cacheDirective)) {
+      this.cacheCounter.inc({ result: 'skip' });
+      return null;
+    }
+    return responseCacheKey(context.principal.tenantId, call.chain[0].model, call.request);
+  }
+
+  private answerFromCache(
+    call: PreparedCall,
+    context: ChatCallContext,
+    completion: ChatCompletion,
+    originalCostNano: number,
+    model: string,
+  ): ChatResult {
+    const spec = this.catalog.resolve(model);
+    const provider: ProviderKey = spec?.provider ?? call.chain[0].provider;
+    const usage = completion.usage ?? estimateUsage(call.promptTokens, completionText(completion));
+    this.usageRecorder?.record({
+      requestId: context.requestId,
+      tenantId: context.principal.tenantId,
+      apiKeyId: context.principal.keyId,
+      provider: 'cache',
+      model,
+      intent: call.intent.label,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      cachedTokens: 0,
+      costNano: 0,
+      savedNano: originalCostNano,
+      latencyMs: Math.round(elapsedMs(context.startedAt)),
+      status: 200,
+      cacheHit: true,
+      createdAt: new Date(),
+    });
+    const latencyMs = elapsedMs(context.startedAt);
+    return {
+      body: {
+        ...completion,
+        id: completion.id,
+        router_metadata: {
+          ...call.metadata,
+          selected_provider: provider,
+          selected_model: model,
+          routing_reason: `${call.metadata.routing_reason} (served from cache)`,
+          cost_usd: 0,
+          cache_hit: true,
+          latency_ms: round2(latencyMs),
+        },
+      },
+      headers: {
+        ...call.headers,
+        'x-modelmuxer-provider': provider,
+        'x-modelmuxer-model': model,
+        'x-modelmuxer-cost-usd': (0).toFixed(9),
+        'x-modelmuxer-cache': 'hit',
+        'x-modelmuxer-overhead-ms': round2(latencyMs).toString(),
+      },
+    };
+  }
+
+  /** Reserves the worst-case cost of the chain (prompt + max output at the priciest target). */
+  private async reserve(call: PreparedCall, context: ChatCallContext): Promise<BudgetReservation | null> {
+    if (!this.budgets) return null;
+    let maxCost = 0;
+    for (const target of call.chain) {
+      const spec = this.catalog.resolve(target.model);
+      if (!spec) continue;
+      const maxOutput = Math.min(
+        requestedMaxOutputTokens(call.request) ?? spec.max_output_tokens,
+        spec.max_output_tokens,
+      );
+      const cost = costNanoUsd(spec.pricing, {
+        promptTokens: call.promptTokens,
+        completionTokens: maxOutput * Math.max(1, call.request.n ?? 1),
+      });
+      if (cost > maxCost) maxCost = cost;
+    }
+    try {
+      return await this.budgets.reserve(context.principal, maxCost, context.requestId);
+    } catch (error) {
+      throw this.withContext(error, call);
+    }
+  }
+
+  private releaseAfterFailure(
+    call: PreparedCall,
+    context: ChatCallContext,
+    reservation: BudgetReservation | null,
+    error: unknown,
+  ): void {
+    if (reservation) this.budgets?.release(reservation);
+    const attempts = error instanceof ProviderError ? (error.attempts ?? []) : [];
+    const last = attempts[attempts.length - 1];
+    this.usageRecorder?.record({
+      requestId: context.requestId,
+      tenantId: context.principal.tenantId,
+      apiKeyId: context.principal.keyId,
+      provider: (last?.provider ?? call.chain[0].provider) as ProviderKey,
+      model: last?.model ?? call.chain[0].model,
+      intent: call.intent.label,
+      promptTokens: 0,
+      completionTokens: 0,
+      cachedTokens: 0,
+      costNano: 0,
+      savedNano: 0,
+      latencyMs: Math.round(elapsedMs(context.startedAt)),
+      status: context.signal.aborted ? 499 : error instanceof GatewayError ? error.status : 500,
+      cacheHit: false,
+      createdAt: new Date(),
+    });
+  }
+
+  private costOf(target: RouteTarget, usage: Usage): number {
+    const spec = this.catalog.resolve(target.model);
+    if (!spec) return 0;
+    return costNanoUsd(spec.pricing, {
+      promptTokens: usage.prompt_tokens,
+      cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+      completionTokens: usage.completion_tokens,
+    });
+  }
+
+  /** Settles the budget, records usage and counts tokens/cost. Returns the cost in nano-USD. */
+  private account(
+    call: PreparedCall,
+    context: ChatCallContext,
+    reservation: BudgetReservation | null,
+    result: Accounting,
+  ): number {
+    const costNano = this.costOf(result.target, result.usage);
+    if (reservation) this.budgets?.settle(reservation, costNano);
+    const cached = result.usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const labels = { provider: result.target.provider, model: result.target.model };
+    this.tokensCounter.inc({ ...labels, kind: 'prompt' }, result.usage.prompt_tokens);
+    this.tokensCounter.inc({ ...labels, kind: 'completion' }, result.usage.completion_tokens);
+    if (cached > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cached);
+    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    this.usageRecorder?.record({
+      requestId: context.requestId,
+      tenantId: context.principal.tenantId,
+      apiKeyId: context.principal.keyId,
+      provider: result.target.provider,
+      model: result.target.model,
+      intent: call.intent.label,
+      promptTokens: result.usage.prompt_tokens,
+      completionTokens: result.usage.completion_tokens,
+      cachedTokens: cached,
+      costNano,
+      savedNano: 0,
+      latencyMs: Math.round(elapsedMs(context.startedAt)),
+      status: result.status,
+      cacheHit: false,
+      createdAt: new Date(),
+    });
+    return costNano;
+  }
+
+  /** Errors after classification carry router_metadata and the intent headers. */
+  private withContext(error: unknown, call: PreparedCall): unknown {
+    if (!(error instanceof GatewayError)) return error;
+    const attempts = error instanceof ProviderError ? (error.attempts ?? []) : [];
+    const metadata = { ...call.metadata, fallbacks_tried: fallbacksTried(attempts) };
+    return attachContext(error, metadata, call.headers);
+  }
+}
+
+/* ---------------------------------------------------------------------- helpers */
+
+function attachContext(
+  error: GatewayError,
+  metadata: RouterMetadata,
+  headers: Record<string, string>,
+): GatewayError {
+  error.bodyExtras.router_metadata = metadata;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!(name in error.headers)) error.headers[name] = value;
+  }
+  return error;
+}
+
+function restrictAvailability(
+  base: ProviderAvailability,
+  allow: (target: RouteTarget) => boolean,
+): ProviderAvailability {
+  return {
+    isProviderConfigured: (provider) => base.isProviderConfigured(provider),
+    isCircuitOpen: (target) => !allow(target) || base.isCircuitOpen(target),
+  };
+}
+
+function completionText(completion: ChatCompletion): string {
+  let text = '';
+  for (const choice of completion.choices) {
+    if (typeof choice.message.content === 'string') text += choice.message.content;
+    for (const call of choice.message.tool_calls ?? []) text += call.function.name + call.function.arguments;
+  }
+  return text;
+}
+
+/** When an upstream reports no usage, estimate it (the prompt estimate + the text we saw). */
+function estimateUsage(promptTokens: number, completionTextSeen: string): Usage {
+  const completionTokens = estimateTextTokens(completionTextSeen);
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,90 @@
+import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
+import { ClientAuth } from '../auth/client-auth.decorator';
+import { ErrorCode, GatewayError } from '../common/errors';
+import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import type { ProviderExecutor } from '../providers/provider.types';
+import { ModelCatalog } from '../routing/model-catalog';
+import type { ModelSpec } from '../routing/routing.types';
+import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
+
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  /** ModelMuxer extras. */
+  capabilities?: ModelSpec['capabilities'];
+  context_window?: number;
+  max_output_tokens?: number;
+  pricing?: { input_per_1m_usd: number; output_per_1m_usd: number; cached_input_per_1m_usd?: number };
+  tier?: string;
+  aliases?: string[];
+  description?: string;
+}
+
+/** A fixed timestamp: the catalog has no creation dates, and a stable value keeps clients' caches happy. */
+const CATALOG_CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
+
+function toEntry(spec: ModelSpec): ModelEntry {
+  return {
+    id: spec.id,
+    object: 'model',
+    created: CATALOG_CREATED,
+    owned_by: spec.provider,
+    capabilities: spec.capabilities,
+    context_window: spec.context_window,
+    max_output_tokens: spec.max_output_tokens,
+    pricing: {
+      input_per_1m_usd: spec.pricing.input,
+      output_per_1m_usd: spec.pricing.output,
+      ...(spec.pricing.cached_input !== undefined
+        ? { cached_input_per_1m_usd: spec.pricing.cached_input }
+        : {}),
+    },
+    tier: spec.tier,
+    aliases: spec.aliases,
+  };
+}
+
+/** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
+@Controller('v1/models')
+@ClientAuth()
+@UseInterceptors(HttpTelemetryInterceptor)
+export class ModelsController {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
+  ) {}
+
+  @Get()
+  list(): { object: 'list'; data: ModelEntry[] } {
+    return { object: 'list', data: this.entries() };
+  }
+
+  @Get(':id')
+  retrieve(@Param('id') id: string): ModelEntry {
+    const entry = this.entries().find((item) => item.id === id || item.aliases?.includes(id));
+    if (!entry)
+      throw new GatewayError(
+        ErrorCode.ModelNotFound,
+        `The model '${id}' does not exist or is not available.`,
+        { param: 'model' },
+      );
+    return entry;
+  }
+
+  private entries(): ModelEntry[] {
+    const routing: ModelEntry[] = this.catalog.autoAliases().map((alias) => ({
+      id: alias,
+      object: 'model',
+      created: CATALOG_CREATED,
+      owned_by: 'modelmuxer',
+      description: 'The router picks the model from the request intent, cost and budget.',
+    }));
+    const served = this.catalog
+      .list()
+      .filter((spec) => this.executor.isProviderConfigured(spec.provider))
+      .map(toEntry);
+    return [...routing, ...served];
+  }
+}

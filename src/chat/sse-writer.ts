@@ -1,0 +1,54 @@
+import type { Response } from 'express';
+import { ErrorCode, GatewayError } from '../common/errors';
+import type { ChatCompletionChunk } from './chat.types';
+
+/**
+ * Server-sent events to the client, OpenAI style: `data: <json>\n\n` per chunk, then
+ * `data: [DONE]\n\n`. Each chunk is written as it arrives (no buffering; Node sends it at
+ * once). A failure after the first byte becomes an error event
+ * `data: {"error":{...}}` and the stream ends without [DONE], so clients see an error rather
+ * than a clean-looking truncated answer.
+ */
+export async function writeEventStream(
+  response: Response,
+  headers: Record<string, string>,
+  chunks: AsyncGenerator<ChatCompletionChunk>,
+): Promise<void> {
+  response.status(200);
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  response.setHeader('cache-control', 'no-cache, no-transform');
+  response.setHeader('x-accel-buffering', 'no');
+  response.setHeader('connection', 'keep-alive');
+  try {
+    for await (const chunk of chunks) {
+      if (response.destroyed) break;
+      if (!response.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(response);
+    }
+    if (response.destroyed) {
+      await chunks.return(undefined); // runs the pipeline's accounting
+      return;
+    }
+    response.end('data: [DONE]\n\n');
+  } catch (error) {
+    if (response.destroyed) return;
+    const gatewayError =
+      error instanceof GatewayError
+        ? error
+        : new GatewayError(ErrorCode.ProviderStreamError, 'The stream failed before it completed.');
+    response.end(`data: ${JSON.stringify({ error: gatewayError.toBody().error })}\n\n`);
+  }
+}
+
+/** Resolves when the socket can take more data, or when the client has gone. */
+function drained(response: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
