@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { moduleNames } from './app.modules';
 import { createApp } from './bootstrap';
+import { runPrimary, workerCount } from './cluster';
 import { AppConfig, ConfigError, describeConfig, loadAppConfig } from './config/app-config';
 import { createRootLogger, PinoNestLogger } from './telemetry/logger';
 
@@ -23,6 +25,12 @@ function readConfig(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = readConfig();
   const logger = new PinoNestLogger(createRootLogger(config.logLevel));
+  const workers = workerCount(config);
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary(workers, (message) => logger.log(message, 'Cluster'));
+    logger.log(`ModelMuxer primary ${process.pid}: ${workers} workers in ${config.mode} mode`, 'Cluster');
+    return;
+  }
   process.on('unhandledRejection', (reason) => {
     logger.error({
       msg: 'unhandled rejection',

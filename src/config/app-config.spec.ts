@@ -76,3 +76,13 @@ describe('loadAppConfig', () => {
     ).toBe('http://collector:4318/v1/traces');
   });
 });
+
+describe('WORKERS', () => {
+  it('accepts auto and numbers with DATABASE_URL, and refuses several workers on the embedded database', () => {
+    const db = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/x' };
+    expect(loadAppConfig({ ...db, WORKERS: 'auto' }).workers).toBe(0);
+    expect(loadAppConfig({ ...db, WORKERS: '3' }).workers).toBe(3);
+    expect(() => loadAppConfig({ WORKERS: '2' })).toThrow(/WORKERS=2 needs DATABASE_URL/);
+    expect(() => loadAppConfig({ ...db, WORKERS: 'many' })).toThrow(/WORKERS must be "auto" or a number/);
+  });
+});

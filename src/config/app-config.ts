@@ -135,10 +135,19 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     }
     const features = MODE_FEATURES[vars.MODE];
     if (features.requiresDatabase && !vars.DATABASE_URL) {
-      problems.push(`DATABASE_URL is required in ${vars.MODE} mode (the embedded database is for basic/enhanced)`);
+      problems.push(
+        `DATABASE_URL is required in ${vars.MODE} mode (the embedded database is for basic/enhanced)`,
+      );
+    }
+    if (vars.WORKERS !== '1' && !vars.DATABASE_URL) {
+      problems.push(
+        `WORKERS=${vars.WORKERS} needs DATABASE_URL: the embedded database serves one process (use WORKERS=1 or set DATABASE_URL)`,
+      );
     }
     if (features.requiresRedis && !vars.REDIS_URL) {
-      problems.push(`REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`);
+      problems.push(
+        `REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -205,7 +214,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     serviceName: vars.OTEL_SERVICE_NAME,
     otlpTracesEndpoint:
       vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-      (vars.OTEL_EXPORTER_OTLP_ENDPOINT ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null),
+      (vars.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+        : null),
     otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
   };
   return config;
