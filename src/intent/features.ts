@@ -1,36 +1,41 @@
 import type { ChatCompletionRequest, ChatMessage } from '../chat/chat.types';
 import type { IntentSignals } from './intent.types';
 import {
-  CODE_ARTIFACT,
-  CODE_CHANGE_VERB,
-  CODE_NOUN,
+  CODE_ARTIFACT_SOURCE,
+  CODE_CHANGE_VERB_SOURCE,
+  CODE_NOUN_SOURCE,
   CODE_SYNTAX,
-  CODE_VERB,
-  DEFENSIVE_CONTEXT,
-  EXPLAIN_CUE,
-  EXTRACT_TARGET,
-  EXTRACT_VERB,
-  HARM_ACTION,
-  HARM_OBJECT,
-  HOW_TO_SAY,
+  CODE_VERB_SOURCE,
+  DEFENSIVE_CONTEXT_SOURCE,
+  EXPLAIN_CUE_SOURCE,
+  EXTRACT_TARGET_SOURCE,
+  EXTRACT_VERB_SOURCE,
+  HARM_ACTION_SOURCE,
+  HARM_OBJECT_SOURCE,
+  HOW_TO_SAY_SOURCE,
   JAILBREAK,
-  JSON_OUTPUT,
+  JAILBREAK_GATE_SOURCE,
+  JAILBREAK_SOURCE,
+  JSON_OUTPUT_SOURCE,
   JSON_SKELETON,
-  MATH,
+  MATH_SOURCE,
   NEGATED_CHANGE,
-  PROGRAMMING_KEYWORD,
-  REASONING,
-  REASONING_WEAK,
-  RENDER_IN_LANGUAGE,
-  SELF_HARM,
-  SELF_HARM_SUPPORT,
-  SEVERE,
-  SMALL_TALK,
-  TO_NATURAL_LANGUAGE,
-  TO_PROGRAMMING_LANGUAGE,
-  TRANSLATE_VERB,
-  VISION_REFERENCE,
+  PROGRAMMING_KEYWORD_SOURCE,
+  REASONING_SOURCE,
+  REASONING_WEAK_SOURCE,
+  RENDER_IN_LANGUAGE_SOURCE,
+  SELF_HARM_SOURCE,
+  SELF_HARM_SUPPORT_SOURCE,
+  SEVERE_GATE_SOURCE,
+  SEVERE_SOURCE,
+  SMALL_TALK_SOURCE,
+  TO_NATURAL_LANGUAGE_SOURCE,
+  TO_PROGRAMMING_LANGUAGE_SOURCE,
+  TRANSLATE_VERB_SOURCE,
+  TRANSLATION_GATE_SOURCE,
+  VISION_REFERENCE_SOURCE,
 } from './cues';
+import { CueLexicon } from './lexicon';
 
 /**
  * Feature extraction over a chat request: pure, allocation-light, no tokenizer and no I/O.
@@ -105,41 +110,28 @@ export function boundedWindow(text: string, head: number, tail: number): string 
 }
 
 /**
- * Literal fragments of nearly every injection phrasing; `includes` runs at memory speed, so the
- * wide window is searched with these and the full JAILBREAK pattern runs only around a hit.
+ * Fragments of nearly every injection phrasing. The wide window is searched with this one
+ * literal alternation (no word boundaries, so the engine can scan quickly) and the full
+ * JAILBREAK pattern runs only around a hit.
  */
-const INJECTION_ANCHORS = [
-  'ignore',
-  'disregard',
-  'forget',
-  'override',
-  'instruction',
-  'system prompt',
-  '[system]',
-  '### system',
-  '<|im_start|>',
-  '<system>',
-  'developer mode',
-  'jailbr',
-  'do anything now',
-  'no restrictions',
-  'without restrictions',
-];
-/** Non-Latin anchors, searched only when the text holds that script (a miss costs a full scan). */
-const INJECTION_ANCHORS_CJK = ['忽略', '无视', '無視', '指示'];
-const INJECTION_ANCHORS_CYRILLIC = ['игнорируй', 'забудь'];
-const INJECTION_ANCHORS_OTHER = ['تجاهل', 'निर्देश'];
-/** Characters around an anchor hit handed to the full pattern. */
+const INJECTION_ANCHOR = /ignor|disregard|forget|override|instruction|system|jailbr|developer mode|do anything now|restrictions|<\|im_start\|>/g;
+/** Non-Latin anchors, searched only when the text holds that script. */
+const INJECTION_ANCHOR_CJK = /忽略|无视|無視|指示|越狱/g;
+const INJECTION_ANCHOR_CYRILLIC = /игнорируй|забудь/g;
+const INJECTION_ANCHOR_OTHER = /تجاهل|निर्देश/g;
+/** Characters around an anchor hit handed to the full pattern; anchor hits examined at most. */
 const INJECTION_CONTEXT_CHARS = 300;
+const MAX_INJECTION_HITS = 12;
 
-function anchoredInjection(lowerWide: string, anchors: readonly string[]): boolean {
-  for (const anchor of anchors) {
-    let at = lowerWide.indexOf(anchor);
-    while (at >= 0) {
-      const start = Math.max(0, at - INJECTION_CONTEXT_CHARS);
-      if (JAILBREAK.test(lowerWide.slice(start, at + INJECTION_CONTEXT_CHARS))) return true;
-      at = lowerWide.indexOf(anchor, at + INJECTION_CONTEXT_CHARS);
-    }
+function anchoredInjection(lowerWide: string, anchor: RegExp): boolean {
+  // A fresh sticky-free copy keeps `lastIndex` local to this call (no shared mutable state).
+  const search = new RegExp(anchor.source, 'g');
+  let hits = 0;
+  for (let match = search.exec(lowerWide); match !== null && hits < MAX_INJECTION_HITS; match = search.exec(lowerWide)) {
+    hits++;
+    const at = match.index;
+    if (JAILBREAK.test(lowerWide.slice(Math.max(0, at - INJECTION_CONTEXT_CHARS), at + INJECTION_CONTEXT_CHARS))) return true;
+    search.lastIndex = at + INJECTION_CONTEXT_CHARS;
   }
   return false;
 }
@@ -156,70 +148,145 @@ interface ScriptPresence {
 /** True when the (lower-cased) wide window holds an injection. */
 function injectionInWideWindow(lowerWide: string, scripts: ScriptPresence): boolean {
   return (
-    anchoredInjection(lowerWide, INJECTION_ANCHORS) ||
-    (scripts.cjk && anchoredInjection(lowerWide, INJECTION_ANCHORS_CJK)) ||
-    (scripts.cyrillic && anchoredInjection(lowerWide, INJECTION_ANCHORS_CYRILLIC)) ||
-    (scripts.other && anchoredInjection(lowerWide, INJECTION_ANCHORS_OTHER))
+    anchoredInjection(lowerWide, INJECTION_ANCHOR) ||
+    (scripts.cjk && anchoredInjection(lowerWide, INJECTION_ANCHOR_CJK)) ||
+    (scripts.cyrillic && anchoredInjection(lowerWide, INJECTION_ANCHOR_CYRILLIC)) ||
+    (scripts.other && anchoredInjection(lowerWide, INJECTION_ANCHOR_OTHER))
   );
+}
+
+/** Gate bits (beyond the cue bits): cheap word cues deciding whether a costlier pattern runs. */
+const GATE = { translation: 1 << 29, jailbreak: 1 << 30, severe: 1 << 31 } as const;
+const CUE_MASK = (1 << 29) - 1;
+
+/** Every word-list cue and gate, compiled into one word map plus residual patterns. */
+const LEXICON = new CueLexicon([
+  { bit: CUE.translateVerb, source: TRANSLATE_VERB_SOURCE },
+  { bit: CUE.toNaturalLanguage, source: TO_NATURAL_LANGUAGE_SOURCE },
+  { bit: CUE.howToSay, source: HOW_TO_SAY_SOURCE },
+  { bit: CUE.renderInLanguage, source: RENDER_IN_LANGUAGE_SOURCE },
+  { bit: CUE.toProgrammingLanguage, source: TO_PROGRAMMING_LANGUAGE_SOURCE },
+  { bit: CUE.codeVerb, source: CODE_VERB_SOURCE },
+  { bit: CUE.codeNoun, source: CODE_NOUN_SOURCE },
+  { bit: CUE.codeArtifact, source: CODE_ARTIFACT_SOURCE },
+  { bit: CUE.explain, source: EXPLAIN_CUE_SOURCE },
+  { bit: CUE.codeChangeVerb, source: CODE_CHANGE_VERB_SOURCE },
+  { bit: CUE.programmingKeyword, source: PROGRAMMING_KEYWORD_SOURCE },
+  { bit: CUE.jsonOutput, source: JSON_OUTPUT_SOURCE },
+  { bit: CUE.extractVerb, source: EXTRACT_VERB_SOURCE },
+  { bit: CUE.extractTarget, source: EXTRACT_TARGET_SOURCE },
+  { bit: CUE.visionReference, source: VISION_REFERENCE_SOURCE },
+  { bit: CUE.jailbreak, source: JAILBREAK_SOURCE },
+  { bit: CUE.selfHarm, source: SELF_HARM_SOURCE },
+  { bit: CUE.selfHarmSupport, source: SELF_HARM_SUPPORT_SOURCE },
+  { bit: CUE.severe, source: SEVERE_SOURCE },
+  { bit: CUE.harmAction, source: HARM_ACTION_SOURCE },
+  { bit: CUE.harmObject, source: HARM_OBJECT_SOURCE },
+  { bit: CUE.defensive, source: DEFENSIVE_CONTEXT_SOURCE },
+  { bit: CUE.math, source: MATH_SOURCE },
+  { bit: CUE.reasoning, source: REASONING_SOURCE },
+  { bit: CUE.reasoningWeak, source: REASONING_WEAK_SOURCE },
+  { bit: CUE.smallTalk, source: SMALL_TALK_SOURCE },
+  { bit: GATE.translation, source: TRANSLATION_GATE_SOURCE },
+  { bit: GATE.jailbreak, source: JAILBREAK_GATE_SOURCE },
+  { bit: GATE.severe, source: SEVERE_GATE_SOURCE },
+]);
+
+/** Cues whose residual patterns always run (when their words did not already match). */
+const PRIMARY =
+  CUE.translateVerb |
+  CUE.codeVerb |
+  CUE.codeNoun |
+  CUE.explain |
+  CUE.programmingKeyword |
+  CUE.extractVerb |
+  CUE.visionReference |
+  CUE.selfHarm |
+  CUE.harmObject |
+  CUE.math |
+  CUE.reasoning |
+  CUE.smallTalk |
+  GATE.translation |
+  GATE.jailbreak |
+  GATE.severe;
+
+/** Any character beyond ASCII (U+0080 and up). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function has(bits: number, mask: number): boolean {
+  return (bits & mask) !== 0;
 }
 
 /**
  * Cue bits of one text. `lower` is the lower-cased window, `raw` the same window as written
  * (code syntax is case-sensitive). `injectionWide`, when given, is a wider lower-cased window
- * searched for injections too. Patterns that only refine another cue run only after it matched.
+ * searched for injections too. One word scan finds every word cue; residual patterns run only
+ * for cues still unmatched, and refining cues only after the cue they refine matched.
  */
 export function textCues(raw: string, lower: string, injectionWide?: string, scripts?: ScriptPresence): number {
-  let bits = 0;
-  if (TRANSLATE_VERB.test(lower)) bits |= CUE.translateVerb;
-  if (TO_NATURAL_LANGUAGE.test(lower)) {
-    bits |= CUE.toNaturalLanguage;
-    if (RENDER_IN_LANGUAGE.test(lower)) bits |= CUE.renderInLanguage;
-  }
-  if (HOW_TO_SAY.test(lower)) bits |= CUE.howToSay;
-  if (CODE_VERB.test(lower)) bits |= CUE.codeVerb;
-  if (CODE_NOUN.test(lower)) bits |= CUE.codeNoun;
-  if ((bits & (CUE.translateVerb | CUE.codeVerb)) !== 0 && TO_PROGRAMMING_LANGUAGE.test(lower)) bits |= CUE.toProgrammingLanguage;
+  const nonAscii = NON_ASCII.test(lower);
+  const scan = LEXICON.scanWords(lower);
+  const gates = scan.gates;
+  let bits = scan.cues;
+  bits |= LEXICON.scanResiduals(lower, nonAscii, PRIMARY & ~bits, gates);
   if (raw.includes('```')) bits |= CUE.codeFence;
   if (CODE_SYNTAX.test(raw)) bits |= CUE.codeSyntax;
-  if (EXPLAIN_CUE.test(lower)) bits |= CUE.explain;
-  if ((bits & (CUE.explain | CUE.codeFence | CUE.codeSyntax)) !== 0 && CODE_CHANGE_VERB.test(lower) && !NEGATED_CHANGE.test(lower)) {
-    bits |= CUE.codeChangeVerb;
-  }
-  if (PROGRAMMING_KEYWORD.test(lower)) {
-    bits |= CUE.programmingKeyword;
-    if (!((bits & CUE.codeVerb) !== 0 && (bits & CUE.codeNoun) !== 0) && CODE_ARTIFACT.test(lower)) bits |= CUE.codeArtifact;
-  }
-  if (
-    (lower.includes('json') || lower.includes('schema') || lower.includes('yaml') || lower.includes('csv') || lower.includes('key') || lower.includes('structur')) &&
-    JSON_OUTPUT.test(lower)
-  ) {
-    bits |= CUE.jsonOutput;
-  }
-  if (EXTRACT_VERB.test(lower)) {
-    bits |= CUE.extractVerb;
-    if (EXTRACT_TARGET.test(lower)) bits |= CUE.extractTarget;
-  }
   if (lower.includes('"') && JSON_SKELETON.test(lower)) bits |= CUE.jsonSkeleton;
-  if (VISION_REFERENCE.test(lower)) bits |= CUE.visionReference;
-  if (JAILBREAK.test(lower) || (injectionWide !== undefined && injectionInWideWindow(injectionWide, scripts ?? ALL_SCRIPTS))) {
+
+  // Refining cues: evaluated (words or residual) only where they mean something.
+  let refine = 0;
+  if (has(bits, GATE.translation)) refine |= CUE.toNaturalLanguage | CUE.howToSay;
+  if (has(bits, CUE.translateVerb | CUE.codeVerb)) refine |= CUE.toProgrammingLanguage;
+  if (has(bits, CUE.explain | CUE.codeFence | CUE.codeSyntax)) refine |= CUE.codeChangeVerb;
+  if (has(bits, CUE.extractVerb)) refine |= CUE.extractTarget;
+  if (has(bits, GATE.jailbreak)) refine |= CUE.jailbreak;
+  if (has(bits, CUE.selfHarm)) refine |= CUE.selfHarmSupport;
+  if (has(bits, GATE.severe)) refine |= CUE.severe;
+  if (has(bits, CUE.harmObject)) refine |= CUE.harmAction | CUE.defensive;
+  if (!has(bits, CUE.reasoning)) refine |= CUE.reasoningWeak;
+  if (
+    lower.includes('json') ||
+    lower.includes('schema') ||
+    lower.includes('yaml') ||
+    lower.includes('csv') ||
+    lower.includes('key') ||
+    lower.includes('structur')
+  ) {
+    refine |= CUE.jsonOutput;
+  }
+  const wordHits = bits;
+  bits = (bits & ~REFINING) | (wordHits & refine & REFINING);
+  bits |= LEXICON.scanResiduals(lower, nonAscii, refine & ~bits, gates);
+  // Second-order refinements.
+  if (has(bits, CUE.toNaturalLanguage)) {
+    bits |= (wordHits & CUE.renderInLanguage) | LEXICON.scanResiduals(lower, nonAscii, CUE.renderInLanguage & ~wordHits, gates);
+  }
+  if (has(bits, CUE.programmingKeyword) && !(has(bits, CUE.codeVerb) && has(bits, CUE.codeNoun))) {
+    bits |= (wordHits & CUE.codeArtifact) | LEXICON.scanResiduals(lower, nonAscii, CUE.codeArtifact & ~wordHits, gates);
+  }
+  if (has(bits, CUE.codeChangeVerb) && NEGATED_CHANGE.test(lower)) bits &= ~CUE.codeChangeVerb;
+  if (!has(bits, CUE.jailbreak) && injectionWide !== undefined && injectionInWideWindow(injectionWide, scripts ?? ALL_SCRIPTS)) {
     bits |= CUE.jailbreak;
   }
-  if (SELF_HARM.test(lower)) {
-    bits |= CUE.selfHarm;
-    if (SELF_HARM_SUPPORT.test(lower)) bits |= CUE.selfHarmSupport;
-  }
-  if (SEVERE.test(lower)) bits |= CUE.severe;
-  if (HARM_OBJECT.test(lower)) {
-    bits |= CUE.harmObject;
-    if (HARM_ACTION.test(lower)) bits |= CUE.harmAction;
-    if (DEFENSIVE_CONTEXT.test(lower)) bits |= CUE.defensive;
-  }
-  if (MATH.test(lower)) bits |= CUE.math;
-  if (REASONING.test(lower)) bits |= CUE.reasoning;
-  else if (REASONING_WEAK.test(lower)) bits |= CUE.reasoningWeak;
-  if (SMALL_TALK.test(lower)) bits |= CUE.smallTalk;
-  return bits;
+  return bits & CUE_MASK;
 }
+
+/** Cues that refine another one: kept only when their condition held. */
+const REFINING =
+  CUE.toNaturalLanguage |
+  CUE.howToSay |
+  CUE.renderInLanguage |
+  CUE.toProgrammingLanguage |
+  CUE.codeChangeVerb |
+  CUE.codeArtifact |
+  CUE.extractTarget |
+  CUE.jailbreak |
+  CUE.selfHarmSupport |
+  CUE.severe |
+  CUE.harmAction |
+  CUE.defensive |
+  CUE.reasoningWeak |
+  CUE.jsonOutput;
 
 /* ---------- scripts and token estimate ---------- */
 

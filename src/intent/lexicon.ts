@@ -1,0 +1,212 @@
+import { re } from './cues';
+
+/**
+ * Fast cue matching. A cue pattern's top-level alternatives that are plain words (`\bword\b`,
+ * `\b(?:w1|w2)\b`) go into one shared word → cue-bits Map, looked up once per word of the text
+ * (a single scan serves every cue); the other alternatives stay a "residual" RegExp, split into
+ * the part that can match ASCII text and the part that needs non-ASCII characters (CJK,
+ * Cyrillic... phrases), which runs only when the text has such characters. A regex alternation
+ * costs ~10 ns per character scanned; a Map lookup per word is far cheaper, so most of the cost
+ * of the cue patterns goes away while their meaning stays exactly the same.
+ */
+
+/** Splits a pattern source at its top-level `|` (outside groups and character classes). */
+export function splitAlternatives(source: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (ch === ']') inClass = false;
+      continue;
+    }
+    if (ch === '[') inClass = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === '|' && depth === 0) {
+      parts.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(source.slice(start));
+  return parts;
+}
+
+const PURE_WORD = /^[\p{L}\p{N}_]+$/u;
+/** Scripts written without spaces: their words never stand alone as tokens. */
+const UNSPACED = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f]/u;
+
+function isLexiconWord(word: string): boolean {
+  return PURE_WORD.test(word) && !UNSPACED.test(word);
+}
+
+/** Index of the `)` closing the group opened at `open`, or -1. */
+function closingParen(source: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (ch === ']') inClass = false;
+    } else if (ch === '[') inClass = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Splits an alternative `\bword\b` or `\b(?:w1|w2|...)\b` into its plain words and the rest
+ * (re-wrapped as `\b(?:rest)\b`); null when the alternative has another shape.
+ */
+export function splitWordAlternative(alternative: string): { words: string[]; rest: string | null } | null {
+  if (!alternative.startsWith('\\b') || !alternative.endsWith('\\b')) return null;
+  const inner = alternative.slice(2, -2);
+  if (isLexiconWord(inner)) return { words: [inner], rest: null };
+  if (!inner.startsWith('(?:') || closingParen(inner, 0) !== inner.length - 1) return null;
+  const words: string[] = [];
+  const rest: string[] = [];
+  for (const option of splitAlternatives(inner.slice(3, -1))) (isLexiconWord(option) ? words : rest).push(option);
+  return { words, rest: rest.length > 0 ? `\\b(?:${rest.join('|')})\\b` : null };
+}
+
+const ASCII_ONLY = /^[\x20-\x7e]*$/;
+
+/** True when a residual alternative can only match text with non-ASCII characters. */
+function needsNonAscii(alternative: string): boolean {
+  // Drop escapes and classes: what is left are the literal characters it must match.
+  const literals = alternative.replace(/\\[pP]\{[^}]*\}|\\./g, '').replace(/\[[^\]]*\]/g, '');
+  return !/[a-z0-9]/i.test(literals) && !ASCII_ONLY.test(literals);
+}
+
+interface Residual {
+  bit: number;
+  /** Alternatives that begin with a whole word: run only when one of those words occurs. */
+  gated: RegExp | null;
+  gateBit: number;
+  /** Other ASCII-matchable alternatives: always run. */
+  ungated: RegExp | null;
+  /** Alternatives that need non-ASCII characters: run only when the text has some. */
+  nonAscii: RegExp | null;
+}
+
+/** Result of the word scan: cue bits found by words, and which residual gates opened. */
+export interface WordScan {
+  cues: number;
+  gates: number;
+}
+
+/**
+ * The whole words an alternative must start with (`\bword `, `\bword\b`, `\bword(?:s)?`...),
+ * or null when it does not start with a complete word (then it cannot be gated).
+ */
+export function leadingWords(alternative: string): string[] | null {
+  // The word must be followed by `\b`, `\s` or a space: at the end of the alternative it is a prefix stem.
+  const match = /^\\b([\p{L}\p{N}_']+)(s\?)?(\\b|\\s| )/u.exec(alternative);
+  if (!match) return null;
+  const word = match[1];
+  if (!isLexiconWord(word)) return null;
+  return match[2] ? [word, `${word}s`] : [word];
+}
+
+/** Compiled cue patterns: the shared word map and each cue's residual patterns. */
+export class CueLexicon {
+  private readonly words = new Map<string, WordScan>();
+  private readonly residuals: Residual[] = [];
+
+  constructor(entries: ReadonlyArray<{ bit: number; source: string }>) {
+    if (entries.length > 31) throw new Error('CueLexicon holds at most 31 patterns');
+    entries.forEach(({ bit, source }, index) => {
+      const gateBit = 1 << index;
+      const gated: string[] = [];
+      const ungated: string[] = [];
+      const nonAscii: string[] = [];
+      for (const alternative of splitAlternatives(source)) {
+        const split = splitWordAlternative(alternative);
+        for (const word of split?.words ?? []) this.entry(word).cues |= bit;
+        for (const rest of split ? (split.rest === null ? [] : splitAlternatives(split.rest.slice(5, -3)).map((r) => String.raw`\b${r}\b`)) : [alternative]) {
+          const lead = leadingWords(rest);
+          if (lead) {
+            for (const word of lead) this.entry(word).gates |= gateBit;
+            gated.push(rest);
+          } else {
+            (needsNonAscii(rest) ? nonAscii : ungated).push(rest);
+          }
+        }
+      }
+      const compile = (parts: string[]): RegExp | null => (parts.length > 0 ? re(parts.join('|')) : null);
+      const residual: Residual = { bit, gateBit, gated: compile(gated), ungated: compile(ungated), nonAscii: compile(nonAscii) };
+      if (residual.gated || residual.ungated || residual.nonAscii) this.residuals.push(residual);
+    });
+  }
+
+  private entry(word: string): WordScan {
+    let entry = this.words.get(word);
+    if (!entry) {
+      entry = { cues: 0, gates: 0 };
+      this.words.set(word, entry);
+    }
+    return entry;
+  }
+
+  /** One pass over the words of `lower` ([\p{L}\p{N}_] runs): cue bits and open gates. */
+  scanWords(lower: string): WordScan {
+    let cues = 0;
+    let gates = 0;
+    let start = -1;
+    for (let i = 0; i <= lower.length; i++) {
+      const c = i < lower.length ? lower.charCodeAt(i) : 32;
+      const wordChar =
+        c < 128 ? (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90) : isNonAsciiWordChar(lower, i, c);
+      if (wordChar) {
+        if (start < 0) start = i;
+      } else if (start >= 0) {
+        const hit = this.words.get(lower.slice(start, i));
+        if (hit !== undefined) {
+          cues |= hit.cues;
+          gates |= hit.gates;
+        }
+        start = -1;
+      }
+    }
+    return { cues, gates };
+  }
+
+  /** Runs the residual patterns of the cues in `only` whose gates are open. */
+  scanResiduals(lower: string, hasNonAscii: boolean, only: number, gates: number): number {
+    let bits = 0;
+    for (const r of this.residuals) {
+      if ((r.bit & only) === 0) continue;
+      if (
+        (r.ungated !== null && r.ungated.test(lower)) ||
+        (r.gated !== null && (gates & r.gateBit) !== 0 && r.gated.test(lower)) ||
+        (hasNonAscii && r.nonAscii !== null && r.nonAscii.test(lower))
+      ) {
+        bits |= r.bit;
+      }
+    }
+    return bits;
+  }
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
+/** Word characters beyond ASCII: common letter blocks by range, the rest by Unicode property. */
+function isNonAsciiWordChar(text: string, index: number, code: number): boolean {
+  if (code >= 0xc0 && code <= 0x24f) return code !== 0xd7 && code !== 0xf7; // Latin-1/Extended letters
+  if (code >= 0x370 && code <= 0x52f) return true; // Greek, Cyrillic
+  if (code >= 0x3040 && code <= 0x9fff) return code !== 0x30fb && !(code >= 0x3000 && code <= 0x303f); // kana, CJK
+  if (code >= 0xac00 && code <= 0xd7af) return true; // Hangul
+  if (code >= 0xd800 && code <= 0xdfff) return false; // surrogates (emoji, rare letters) end words
+  if (code === 0x60c || code === 0x61f || code === 0x964 || code === 0x965) return false; // Arabic comma/question, danda
+  return LETTER_OR_DIGIT.test(text[index]);
+}
