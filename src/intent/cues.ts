@@ -180,18 +180,18 @@ export const SMALL_TALK = re(SMALL_TALK_SOURCE);
 
 /* ---------- gates: cheap word cues that decide whether a costlier pattern runs ---------- */
 
-/** Each language name as its own alternative (CJK names bare: those scripts have no spaces). */
+/** Each language name as its own alternative (CJK and Hangul names bare: no spaces, or particles attached). */
 function languageNameAlternatives(): string {
   return NATURAL_LANGUAGES.split('|')
-    .map((name) => (/[\u3040-\u30ff\u3400-\u9fff]/u.test(name) ? name : String.raw`\b${name}\b`))
+    .map((name) => (/[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/u.test(name) ? name : String.raw`\b${name}\b`))
     .join('|');
 }
 
 /** A language name or a "how do you say" word: translation patterns are worth running. */
-export const TRANSLATION_GATE_SOURCE = `${languageNameAlternatives()}|${String.raw`\b(?:say|dice|dit|sagt|diz|сказать|будет)\b|怎么说|怎麼說|何と言|なんて言|뭐라고`}`;
+export const TRANSLATION_GATE_SOURCE = `${languageNameAlternatives()}|${String.raw`\b(?:say|dice|dit|dire|sagt|diz|сказать|будет)\b|怎么说|怎麼說|何と言|なんて言|뭐라고`}`;
 
 /** First words of the jailbreak/injection phrasings (JAILBREAK runs only when one is present). */
-export const JAILBREAK_GATE_SOURCE = String.raw`\b(?:ignore|ignora|ignorez|ignoriere|disregard|forget|override|bypass|skip|anything|dan|betterdan|developer|god|unfiltered|uncensored|unrestricted|amoral|restrictions|filters|limits|rules|guidelines|censorship|morals|hates|bound|safety|system|prompt|instructions|instruction|configuration|task|role|character|pretend|opposite|words|text|everything)\b|\bjailbr|\bevil|\[system\]|###|<\|im_start\|>|<\/?system>|忽略|无视|越狱|無視|игнорируй|забудь|تجاهل|निर्देश`;
+export const JAILBREAK_GATE_SOURCE = String.raw`\b(?:ignore|ignora|ignorez|ignoriere|disregard|forget|override|bypass|skip|anything|dan|betterdan|developer|god|unfiltered|uncensored|unrestricted|amoral|restrictions|filters|limits|rules|guidelines|censorship|morals|ethical|moral|hates|bound|safety|system|prompt|instructions|instruction|configuration|task|role|character|pretend|opposite|words|text|everything)\b|\bjailbr|\bevil|\[system\]|###|<\|im_start\|>|<\/?system>|忽略|无视|越狱|無視|игнорируй|забудь|تجاهل|निर्देश`;
 
 /** Words without which SEVERE cannot match. */
 export const SEVERE_GATE_SOURCE = String.raw`\b(?:sexy|sexual|nude|nudes|naked|night|pictures|pics|photos|recruit|recruiting|violent)\b`;
