@@ -226,9 +226,8 @@ function has(bits: number, mask: number): boolean {
 export function textCues(raw: string, lower: string, injectionWide?: string, scripts?: ScriptPresence): number {
   const nonAscii = NON_ASCII.test(lower);
   const scan = LEXICON.scanWords(lower);
-  const gates = scan.gates;
   let bits = scan.cues;
-  bits |= LEXICON.scanResiduals(lower, nonAscii, PRIMARY & ~bits, gates);
+  bits |= LEXICON.scanResiduals(lower, nonAscii, PRIMARY & ~bits, scan);
   if (raw.includes('```')) bits |= CUE.codeFence;
   if (CODE_SYNTAX.test(raw)) bits |= CUE.codeSyntax;
   if (lower.includes('"') && JSON_SKELETON.test(lower)) bits |= CUE.jsonSkeleton;
@@ -256,13 +255,13 @@ export function textCues(raw: string, lower: string, injectionWide?: string, scr
   }
   const wordHits = bits;
   bits = (bits & ~REFINING) | (wordHits & refine & REFINING);
-  bits |= LEXICON.scanResiduals(lower, nonAscii, refine & ~bits, gates);
+  bits |= LEXICON.scanResiduals(lower, nonAscii, refine & ~bits, scan);
   // Second-order refinements.
   if (has(bits, CUE.toNaturalLanguage)) {
-    bits |= (wordHits & CUE.renderInLanguage) | LEXICON.scanResiduals(lower, nonAscii, CUE.renderInLanguage & ~wordHits, gates);
+    bits |= (wordHits & CUE.renderInLanguage) | LEXICON.scanResiduals(lower, nonAscii, CUE.renderInLanguage & ~wordHits, scan);
   }
   if (has(bits, CUE.programmingKeyword) && !(has(bits, CUE.codeVerb) && has(bits, CUE.codeNoun))) {
-    bits |= (wordHits & CUE.codeArtifact) | LEXICON.scanResiduals(lower, nonAscii, CUE.codeArtifact & ~wordHits, gates);
+    bits |= (wordHits & CUE.codeArtifact) | LEXICON.scanResiduals(lower, nonAscii, CUE.codeArtifact & ~wordHits, scan);
   }
   if (has(bits, CUE.codeChangeVerb) && NEGATED_CHANGE.test(lower)) bits &= ~CUE.codeChangeVerb;
   if (!has(bits, CUE.jailbreak) && injectionWide !== undefined && injectionInWideWindow(injectionWide, scripts ?? ALL_SCRIPTS)) {

@@ -18,6 +18,8 @@ describe('pattern splitting', () => {
   it('finds the whole word an alternative starts with', () => {
     expect(leadingWords(String.raw`\bexplain (?:why|how)\b`)).toEqual(['explain']);
     expect(leadingWords(String.raw`\bbombs?\b`)).toEqual(['bomb', 'bombs']);
+    expect(leadingWords(String.raw`\b(?:this|the)\s+(?:image|photo)\b`)).toEqual(['this', 'the']);
+    expect(leadingWords(String.raw`\b(?:this|the)(?:image)`)).toBeNull();
     expect(leadingWords(String.raw`\banaly[sz]e\b`)).toBeNull();
     expect(leadingWords('忽略')).toBeNull();
     expect(leadingWords(String.raw`\berklär`)).toBeNull(); // a stem: "erkläre" is not the token "erklär"
@@ -44,7 +46,7 @@ describe('CueLexicon is equivalent to the full patterns', () => {
     const lexicon = new CueLexicon([{ bit: 1, source }]);
     const mismatches = texts.filter((text) => {
       const scan = lexicon.scanWords(text);
-      const found = (scan.cues & 1) !== 0 || lexicon.scanResiduals(text, /[\u0080-\uffff]/.test(text), 1, scan.gates) !== 0;
+      const found = (scan.cues & 1) !== 0 || lexicon.scanResiduals(text, /[\u0080-\uffff]/.test(text), 1, scan) !== 0;
       return found !== full.test(text);
     });
     expect(mismatches).toEqual([]);
@@ -75,7 +77,7 @@ describe('gates are complete', () => {
     const gate = new CueLexicon([{ bit: 1, source: gateSource }]);
     const open = (text: string) => {
       const scan = gate.scanWords(text);
-      return (scan.cues & 1) !== 0 || gate.scanResiduals(text, true, 1, scan.gates) !== 0;
+      return (scan.cues & 1) !== 0 || gate.scanResiduals(text, true, 1, scan) !== 0;
     };
     const leaks = texts.filter((text) => pattern.test(text) && !open(text));
     expect(leaks).toEqual([]);

@@ -91,7 +91,10 @@ function needsNonAscii(alternative: string): boolean {
 
 interface Residual {
   bit: number;
-  /** Alternatives that begin with a whole word: run only when one of those words occurs. */
+  /**
+   * Alternatives that begin with a whole word, anchored with `^`: tested only where one of those
+   * words starts (on a bounded slice), not scanned over the whole text.
+   */
   gated: RegExp | null;
   gateBit: number;
   /** Other ASCII-matchable alternatives: always run. */
@@ -100,28 +103,43 @@ interface Residual {
   nonAscii: RegExp | null;
 }
 
-/** Result of the word scan: cue bits found by words, and which residual gates opened. */
+/** Result of the word scan: cue bits found by words, and which residual gates opened where. */
 export interface WordScan {
+  cues: number;
+  gates: number;
+  /** Pairs (start offset, gate bits) of the words that opened gates, in text order. */
+  gateHits: number[];
+}
+
+interface WordEntry {
   cues: number;
   gates: number;
 }
 
 /**
- * The whole words an alternative must start with (`\bword `, `\bword\b`, `\bword(?:s)?`...),
- * or null when it does not start with a complete word (then it cannot be gated).
+ * The whole words an alternative must start with (`\bword `, `\bword\b`, `\bwords?\b`,
+ * `\b(?:w1|w2)\s`...), or null when it does not start with a complete word (then it cannot be
+ * gated). A word at the very end of an alternative is a prefix stem, not a complete word.
  */
 export function leadingWords(alternative: string): string[] | null {
-  // The word must be followed by `\b`, `\s` or a space: at the end of the alternative it is a prefix stem.
-  const match = /^\\b([\p{L}\p{N}_']+)(s\?)?(\\b|\\s| )/u.exec(alternative);
-  if (!match) return null;
-  const word = match[1];
-  if (!isLexiconWord(word)) return null;
-  return match[2] ? [word, `${word}s`] : [word];
+  const single = /^\\b([\p{L}\p{N}_]+)(s\?)?(\\b|\\s| )/u.exec(alternative);
+  if (single) {
+    if (!isLexiconWord(single[1])) return null;
+    return single[2] ? [single[1], `${single[1]}s`] : [single[1]];
+  }
+  if (!alternative.startsWith('\\b(?:')) return null;
+  const close = closingParen(alternative, 2);
+  if (close < 0 || !/^(\\b|\\s| )/.test(alternative.slice(close + 1))) return null;
+  const words = splitAlternatives(alternative.slice(5, close));
+  return words.every(isLexiconWord) ? words : null;
 }
+
+/** Characters after a gate word that an anchored residual may need to see. */
+const GATED_LOOKAHEAD_CHARS = 320;
 
 /** Compiled cue patterns: the shared word map and each cue's residual patterns. */
 export class CueLexicon {
-  private readonly words = new Map<string, WordScan>();
+  private readonly words = new Map<string, WordEntry>();
   private readonly residuals: Residual[] = [];
 
   constructor(entries: ReadonlyArray<{ bit: number; source: string }>) {
@@ -145,12 +163,18 @@ export class CueLexicon {
         }
       }
       const compile = (parts: string[]): RegExp | null => (parts.length > 0 ? re(parts.join('|')) : null);
-      const residual: Residual = { bit, gateBit, gated: compile(gated), ungated: compile(ungated), nonAscii: compile(nonAscii) };
+      const residual: Residual = {
+        bit,
+        gateBit,
+        gated: gated.length > 0 ? re(`^(?:${gated.join('|')})`) : null,
+        ungated: compile(ungated),
+        nonAscii: compile(nonAscii),
+      };
       if (residual.gated || residual.ungated || residual.nonAscii) this.residuals.push(residual);
     });
   }
 
-  private entry(word: string): WordScan {
+  private entry(word: string): WordEntry {
     let entry = this.words.get(word);
     if (!entry) {
       entry = { cues: 0, gates: 0 };
@@ -163,6 +187,7 @@ export class CueLexicon {
   scanWords(lower: string): WordScan {
     let cues = 0;
     let gates = 0;
+    const gateHits: number[] = [];
     let start = -1;
     for (let i = 0; i <= lower.length; i++) {
       const c = i < lower.length ? lower.charCodeAt(i) : 32;
@@ -174,22 +199,25 @@ export class CueLexicon {
         const hit = this.words.get(lower.slice(start, i));
         if (hit !== undefined) {
           cues |= hit.cues;
-          gates |= hit.gates;
+          if (hit.gates !== 0) {
+            gates |= hit.gates;
+            gateHits.push(start, hit.gates);
+          }
         }
         start = -1;
       }
     }
-    return { cues, gates };
+    return { cues, gates, gateHits };
   }
 
-  /** Runs the residual patterns of the cues in `only` whose gates are open. */
-  scanResiduals(lower: string, hasNonAscii: boolean, only: number, gates: number): number {
+  /** Runs the residual patterns of the cues in `only`: gated ones only where their words start. */
+  scanResiduals(lower: string, hasNonAscii: boolean, only: number, scan: WordScan): number {
     let bits = 0;
     for (const r of this.residuals) {
       if ((r.bit & only) === 0) continue;
       if (
+        (r.gated !== null && (scan.gates & r.gateBit) !== 0 && gatedMatch(r.gated, r.gateBit, lower, scan.gateHits)) ||
         (r.ungated !== null && r.ungated.test(lower)) ||
-        (r.gated !== null && (gates & r.gateBit) !== 0 && r.gated.test(lower)) ||
         (hasNonAscii && r.nonAscii !== null && r.nonAscii.test(lower))
       ) {
         bits |= r.bit;
@@ -197,6 +225,19 @@ export class CueLexicon {
     }
     return bits;
   }
+}
+
+/**
+ * Tests an anchored pattern at each start of a word that opened its gate. The slice starts at a
+ * word start, so the pattern's opening "no letter before" holds there as it does in the text.
+ */
+function gatedMatch(anchored: RegExp, gateBit: number, lower: string, gateHits: readonly number[]): boolean {
+  for (let i = 0; i < gateHits.length; i += 2) {
+    if ((gateHits[i + 1] & gateBit) === 0) continue;
+    const start = gateHits[i];
+    if (anchored.test(lower.slice(start, start + GATED_LOOKAHEAD_CHARS))) return true;
+  }
+  return false;
 }
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
