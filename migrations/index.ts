@@ -1,10 +1,12 @@
 import type { MixedList } from 'typeorm';
 import { InitialSchema1764150000000 } from './1764150000000-initial-schema';
 import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and-usage-rollups';
+import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const MIGRATIONS: MixedList<Function> = [
   InitialSchema1764150000000,
   BudgetsAndUsageRollups1764400000000,
+  TenantPolicies1764500000000,
 ];

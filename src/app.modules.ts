@@ -10,6 +10,7 @@ import type { Mode } from './config/modes';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IntentModule } from './intent/intent.module';
+import { PolicyModule } from './policy/policy.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { RoutingModule } from './routing/routing.module';
@@ -33,7 +34,7 @@ const BASIC_MODULES: Type[] = [
   ChatModule,
 ];
 const ENHANCED_MODULES: Type[] = [...BASIC_MODULES, CachingModule];
-const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, TracingModule];
+const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, TracingModule];
 
 export const MODULE_SETS: Record<Mode, readonly Type[]> = {
   basic: BASIC_MODULES,

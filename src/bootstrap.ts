@@ -1,4 +1,4 @@
-import { LoggerService, ValidationPipe } from '@nestjs/common';
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
@@ -6,14 +6,15 @@ import { AppModule } from './app.modules';
 import { InFlightRequests } from './common/graceful-shutdown';
 import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
 import { requestContextMiddleware } from './common/request-context.middleware';
-import { globalValidationOptions } from './common/validation';
 import type { AppConfig } from './config/app-config';
 
 /**
  * Builds the HTTP application for a configuration (used by main.ts and by the e2e tests, so
  * both run exactly the same stack):
  *   request id + in-flight count → JSON body (BODY_LIMIT) → Nest routes
- * with the OpenAI error filter and validation pipe applied globally.
+ * with the OpenAI error filter applied globally. There is deliberately no global validation
+ * pipe: each route validates with its own (the chat body keeps unknown fields; admin DTOs
+ * refuse them), and a global whitelist pipe would strip fields before the strict one sees them.
  */
 export async function createApp(
   config: AppConfig,
@@ -36,7 +37,6 @@ export async function createApp(
     sendError(response, gatewayError);
   });
   app.useGlobalFilters(new OpenAIExceptionFilter());
-  app.useGlobalPipes(new ValidationPipe(globalValidationOptions));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

@@ -31,7 +31,7 @@ import { ModelCatalog } from '../routing/model-catalog';
 import { routingError } from '../routing/routing-errors';
 import { buildRoutingInput } from '../routing/routing-input';
 import { RoutingService } from '../routing/routing.service';
-import type { ModelSpec, ProviderAvailability, RouteTarget, RoutingDecision } from '../routing/routing.types';
+import type { ModelSpec, RouteTarget, RoutingDecision } from '../routing/routing.types';
 import { METRIC } from '../telemetry/metrics';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './chat.types';
 import { fallbacksTried, intentFields, intentHeaders, RouterMetadata } from './router-metadata';
@@ -108,7 +108,7 @@ interface Accounting {
 }
 
 /**
- * The request pipeline behind /v1/chat/completions: classify → policy → route → cache →
+ * The request pipeline behind /v1/chat/completions: policy → classify → route → cache →
  * reserve budget → execute (retries/fallbacks in the provider layer) → account → explain.
  * Each step is a module behind a typed token; optional modules (cache, policy, budgets) are
  * absent in the modes that do not compose them.
@@ -322,26 +322,22 @@ export class ChatService {
   /* ------------------------------------------------------------------ steps */
 
   /** Classification, policy and the routing decision (no provider is called). */
+  /** Policy, classification and the routing decision (no provider is called). */
   private async decide(request: ChatCompletionRequest, context: ChatCallContext, record = true) {
-    const intent = await this.classifier.classify(request);
-    let routed = request;
-    let policyNotes: string[] = [];
-    let availability: ProviderAvailability = this.executor;
-    if (this.policy) {
-      const verdict = this.policy.evaluate(request, context.principal, intent);
-      routed = verdict.request;
-      policyNotes = verdict.notes;
-      if (verdict.allowTarget) availability = restrictAvailability(this.executor, verdict.allowTarget);
-    }
+    // Policy first: PII is redacted before anything else (classifier, LLM fallback, provider) sees it.
+    const verdict = this.policy?.evaluate(request, context.principal) ?? null;
+    const routed = verdict?.request ?? request;
+    const intent = await this.classifier.classify(routed);
     const promptTokens = estimatePromptTokens(routed);
     const budget = this.budgets?.status(context.principal) ?? null;
     const downgradeRatio = budget && budget.softAction === 'downgrade' ? budget.remainingRatio : null;
     const input = buildRoutingInput(routed, intent, promptTokens, downgradeRatio);
+    const tenantPolicy = verdict?.routingPolicy ?? undefined;
     // explain previews the decision without counting it in the routing metric.
     const decision = record
-      ? this.routing.decide(input, availability)
-      : this.routing.preview(input, availability);
-    return { intent, routed, policyNotes, promptTokens, budget, decision };
+      ? this.routing.decide(input, this.executor, tenantPolicy)
+      : this.routing.preview(input, this.executor, tenantPolicy);
+    return { intent, routed, policyNotes: verdict?.notes ?? [], promptTokens, budget, decision };
   }
 
   private async prepare(request: ChatCompletionRequest, context: ChatCallContext): Promise<PreparedCall> {
@@ -572,16 +568,6 @@ function attachContext(
     if (!(name in error.headers)) error.headers[name] = value;
   }
   return error;
-}
-
-function restrictAvailability(
-  base: ProviderAvailability,
-  allow: (target: RouteTarget) => boolean,
-): ProviderAvailability {
-  return {
-    isProviderConfigured: (provider) => base.isProviderConfigured(provider),
-    isCircuitOpen: (target) => !allow(target) || base.isCircuitOpen(target),
-  };
 }
 
 function completionText(completion: ChatCompletion): string {

@@ -1,24 +1,27 @@
 import type { Principal } from '../auth/auth.types';
 import type { ChatCompletionRequest } from '../chat/chat.types';
-import type { IntentResult } from '../intent/intent.types';
-import type { RouteTarget } from '../routing/routing.types';
+import type { RoutingPolicy } from '../routing/routing-policy';
 
-/** What the policy decided for a request before routing. */
+/** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
-  /** The request to route: the original, or a copy with PII redacted. */
+  /** The request to classify and route: the original, or a copy with PII redacted. */
   request: ChatCompletionRequest;
-  /** Providers/models this tenant may use (null = no restriction). */
-  allowTarget: ((target: RouteTarget) => boolean) | null;
-  /** Short notes for router_metadata (e.g. "pii_redacted: 2 emails"). */
+  /**
+   * The tenant's effective routing policy (allowed/blocked models, safety action, routing
+   * overrides merged over config/routing.yaml), or null for the default policy.
+   */
+  routingPolicy: RoutingPolicy | null;
+  /** Short notes for router_metadata (e.g. "pii_redacted: email×2"). */
   notes: string[];
 }
 
 /**
- * Tenant policy (production mode): allowed providers/models, PII handling, safety. Throws
- * GatewayError(PolicyViolation) to refuse a request.
+ * Tenant policy (production mode): allowed providers/models, PII handling, safety. Runs before
+ * intent classification, so redacted text is all that any later step (including the cheap-LLM
+ * intent fallback) sees. Throws GatewayError(PolicyViolation) to refuse a request.
  */
 export interface PolicyEnforcer {
-  evaluate(request: ChatCompletionRequest, principal: Principal, intent: IntentResult): PolicyVerdict;
+  evaluate(request: ChatCompletionRequest, principal: Principal): PolicyVerdict;
 }
 
 export const POLICY_ENFORCER = Symbol('POLICY_ENFORCER');

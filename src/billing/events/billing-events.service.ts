@@ -5,7 +5,8 @@ import { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../redis/redis.module';
 
 /**
- * Changes that other replicas must hear about at once: cached API keys, tenants and budgets.
+ * Changes that other replicas must hear about at once: cached API keys, tenants, budgets and
+ * tenant policies.
  * `resync` is emitted locally when the Redis subscription (re)connects, because messages sent
  * while it was down are lost: caches then drop everything and reload.
  */
@@ -13,6 +14,7 @@ export type BillingEvent =
   | { type: 'key'; keyHash: string }
   | { type: 'tenant'; tenantId: string }
   | { type: 'budget'; tenantId: string; apiKeyId: string | null }
+  | { type: 'policy'; tenantId: string }
   | { type: 'resync' };
 
 export type BillingEventListener = (event: BillingEvent) => void;

@@ -1,0 +1,59 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Put,
+  Req,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { AdminGuard } from '../auth/admin.guard';
+import type { GatewayRequestState } from '../auth/auth.types';
+import { adminValidationPipe, ResourceIdPipe } from '../billing/admin/admin-validation.pipe';
+import { TenantPolicyDto } from './policy.dto';
+import { PolicyActor, PolicyService } from './policy.service';
+import type { TenantPolicy } from './tenant-policy';
+
+const TENANT_ID = new ResourceIdPipe('tenant');
+
+function actor(request: Request & Partial<GatewayRequestState>): PolicyActor {
+  return { name: 'admin', requestId: request.id ?? null };
+}
+
+/** /admin/tenants/:id/policy — the tenant's policy (production mode). */
+@Controller('admin/tenants/:id/policy')
+@UseGuards(AdminGuard)
+@UsePipes(adminValidationPipe())
+export class PolicyAdminController {
+  constructor(private readonly policies: PolicyService) {}
+
+  @Get()
+  async get(
+    @Param('id', TENANT_ID) id: string,
+  ): Promise<{ tenant_id: string; customised: boolean; policy: TenantPolicy }> {
+    const { policy, customised } = await this.policies.get(id);
+    return { tenant_id: id, customised, policy };
+  }
+
+  @Put()
+  async put(
+    @Param('id', TENANT_ID) id: string,
+    @Body() dto: TenantPolicyDto,
+    @Req() request: Request & Partial<GatewayRequestState>,
+  ): Promise<{ tenant_id: string; customised: true; policy: TenantPolicy }> {
+    return { tenant_id: id, customised: true, policy: await this.policies.put(id, dto, actor(request)) };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  async remove(
+    @Param('id', TENANT_ID) id: string,
+    @Req() request: Request & Partial<GatewayRequestState>,
+  ): Promise<void> {
+    await this.policies.remove(id, actor(request));
+  }
+}

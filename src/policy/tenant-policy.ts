@@ -1,0 +1,176 @@
+import type { ChatCompletionRequest, ChatMessage, ContentPart } from '../chat/chat.types';
+import { ErrorCode, GatewayError } from '../common/errors';
+import type { ProviderKey } from '../providers/provider.types';
+import type { ModelCatalog } from '../routing/model-catalog';
+import { RoutingConfigError } from '../routing/config-reader';
+import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
+import { PII_KINDS, PiiKind, redactPii } from './pii';
+
+export const PII_ACTIONS = ['off', 'redact', 'block'] as const;
+export type PiiAction = (typeof PII_ACTIONS)[number];
+
+/** A tenant's policy as stored (tenant_policies.policy) and served by the admin API. */
+export interface TenantPolicy {
+  /** Providers the tenant may use; null = all configured providers. */
+  allowed_providers: ProviderKey[] | null;
+  /** Catalog models (ids or aliases) the tenant may use; null = all. */
+  allowed_models: string[] | null;
+  /** Catalog models the tenant may never use. */
+  blocked_models: string[];
+  pii: {
+    /** off: nothing; redact: replace PII with placeholders before anything else sees it; block: refuse. */
+    action: PiiAction;
+    kinds: PiiKind[];
+  };
+  /** What to do with requests classified safety_risk (null: config/routing.yaml's action). */
+  safety_action: Exclude<SafetyAction, 'route'> | null;
+  /** Further routing overrides merged over config/routing.yaml (validated like the file). */
+  routing: RoutingPolicyOverride | null;
+}
+
+export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
+  allowed_providers: null,
+  allowed_models: null,
+  blocked_models: [],
+  pii: { action: 'off', kinds: [...PII_KINDS] },
+  safety_action: null,
+  routing: null,
+}) as TenantPolicy;
+
+/** A tenant policy prepared for the hot path (built once per policy change). */
+export interface CompiledPolicy {
+  source: TenantPolicy;
+  piiAction: PiiAction;
+  piiKinds: ReadonlySet<PiiKind>;
+  routingPolicy: RoutingPolicy | null;
+}
+
+export interface RoutingPolicyBuilder {
+  /** The default policy (config/routing.yaml). */
+  readonly policy: RoutingPolicy;
+  withOverride(override: RoutingPolicyOverride | unknown, source?: string): RoutingPolicy;
+}
+
+/**
+ * When a tenant's exclusions remove routing.yaml's default model, the tenant's default becomes
+ * the cheapest allowed model of the same tier (else of any tier). Null when nothing is allowed.
+ */
+export function replacementDefaultModel(
+  catalog: ModelCatalog,
+  baseDefault: string,
+  excluded: ReadonlySet<string>,
+): string | null {
+  const tier = catalog.resolve(baseDefault)?.tier;
+  const allowed = catalog.list().filter((spec) => !excluded.has(spec.id));
+  const byCost = (a: { pricing: { input: number; output: number }; id: string }, b: typeof a) =>
+    a.pricing.input + a.pricing.output - (b.pricing.input + b.pricing.output) || a.id.localeCompare(b.id);
+  const sameTier = allowed.filter((spec) => spec.tier === tier).sort(byCost);
+  return (sameTier[0] ?? allowed.sort(byCost)[0])?.id ?? null;
+}
+
+/**
+ * Turns a tenant policy into its effective routing policy: models outside the allowed providers
+ * or models, and blocked models, become `exclude_models`; the safety action overrides
+ * routing.yaml's. Throws (RoutingConfigError) when the result is invalid — e.g. an unknown model.
+ */
+export function compilePolicy(
+  policy: TenantPolicy,
+  catalog: ModelCatalog,
+  routing: RoutingPolicyBuilder,
+  tenantName: string,
+): CompiledPolicy {
+  const exclude = new Set<string>(policy.routing?.exclude_models ?? []);
+  const allowedProviders = policy.allowed_providers ? new Set(policy.allowed_providers) : null;
+  const allowedModels = policy.allowed_models
+    ? new Set(policy.allowed_models.map((name) => catalog.resolve(name)?.id ?? name))
+    : null;
+  for (const spec of catalog.list()) {
+    if (allowedProviders && !allowedProviders.has(spec.provider)) exclude.add(spec.id);
+    if (allowedModels && !allowedModels.has(spec.id)) exclude.add(spec.id);
+  }
+  for (const name of policy.blocked_models) exclude.add(catalog.resolve(name)?.id ?? name);
+  const override: RoutingPolicyOverride = { ...(policy.routing ?? {}) };
+  if (exclude.size > 0) override.exclude_models = [...exclude].sort();
+  const defaultModel = override.default?.model ?? routing.policy.default.model;
+  if (exclude.has(catalog.resolve(defaultModel)?.id ?? defaultModel) && !override.default?.model) {
+    const replacement = replacementDefaultModel(catalog, defaultModel, exclude);
+    if (!replacement) {
+      throw new RoutingConfigError(`policy of tenant ${tenantName}`, ['the policy allows no model at all']);
+    }
+    override.default = { ...(override.default ?? {}), model: replacement };
+  }
+  if (policy.safety_action)
+    override.safety_risk = { ...(override.safety_risk ?? {}), action: policy.safety_action };
+  const customised = Object.keys(override).length > 0;
+  return {
+    source: policy,
+    piiAction: policy.pii.action,
+    piiKinds: new Set(policy.pii.kinds),
+    routingPolicy: customised ? routing.withOverride(override, `policy of tenant ${tenantName}`) : null,
+  };
+}
+
+export interface PiiOutcome {
+  request: ChatCompletionRequest;
+  counts: Partial<Record<PiiKind, number>>;
+}
+
+function redactContent(
+  content: ChatMessage['content'],
+  kinds: ReadonlySet<PiiKind>,
+  counts: Partial<Record<PiiKind, number>>,
+): ChatMessage['content'] {
+  const add = (found: Partial<Record<PiiKind, number>>) => {
+    for (const [kind, count] of Object.entries(found) as Array<[PiiKind, number]>) {
+      counts[kind] = (counts[kind] ?? 0) + count;
+    }
+  };
+  if (typeof content === 'string') {
+    const result = redactPii(content, kinds);
+    add(result.counts);
+    return result.text;
+  }
+  if (!Array.isArray(content)) return content;
+  let changed = false;
+  const parts = content.map((part): ContentPart => {
+    if (part.type !== 'text' || typeof part.text !== 'string') return part;
+    const result = redactPii(part.text, kinds);
+    if (result.text === part.text) return part;
+    changed = true;
+    add(result.counts);
+    return { ...part, text: result.text };
+  });
+  return changed ? parts : content;
+}
+
+/**
+ * Applies the PII rule to every message's text. Returns the original request object when
+ * nothing was found (no copy on the common path).
+ */
+export function applyPiiPolicy(request: ChatCompletionRequest, compiled: CompiledPolicy): PiiOutcome {
+  if (compiled.piiAction === 'off' || compiled.piiKinds.size === 0) return { request, counts: {} };
+  const counts: Partial<Record<PiiKind, number>> = {};
+  let changed = false;
+  const messages = request.messages.map((message) => {
+    const content = redactContent(message.content, compiled.piiKinds, counts);
+    if (content === message.content) return message;
+    changed = true;
+    return { ...message, content };
+  });
+  if (!changed) return { request, counts };
+  if (compiled.piiAction === 'block') {
+    const kinds = Object.keys(counts).join(', ');
+    throw new GatewayError(
+      ErrorCode.PolicyViolation,
+      `This request contains personal data (${kinds}) that the tenant policy does not allow to be sent to a model provider.`,
+      { param: 'messages' },
+    );
+  }
+  return { request: { ...request, messages }, counts };
+}
+
+export function describeCounts(counts: Partial<Record<PiiKind, number>>): string {
+  return Object.entries(counts)
+    .map(([kind, count]) => `${kind}×${count}`)
+    .join(', ');
+}

@@ -1,0 +1,209 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { bootTestApp, TEST_ADMIN_KEY, TEST_API_KEY, TestApp } from '../support/app';
+import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
+import { createTestDatabase, SERVER_DATABASE_URL, TestDatabase } from '../support/postgres';
+import { deleteRedisPrefix, SERVER_REDIS_URL, uniqueRedisPrefix } from '../support/redis';
+
+/**
+ * Production mode end to end: Postgres and Redis (the real servers), database-issued keys only,
+ * tenant policy, response cache in Redis, tracing exported over OTLP/HTTP — with every provider
+ * pointed at the fake upstream, so what reaches a provider can be inspected.
+ */
+const describeIfShared = SERVER_DATABASE_URL && SERVER_REDIS_URL ? describe : describe.skip;
+
+/** A stand-in OTLP/HTTP collector that keeps what it receives. */
+async function startCollector(): Promise<{ url: string; bodies: string[]; close: () => Promise<void> }> {
+  const bodies: string[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    bodies,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describeIfShared('production mode (Postgres, Redis, database keys, policy, cache, tracing)', () => {
+  let database: TestDatabase;
+  let prefix: string;
+  let fake: FakeUpstream;
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let gateway: TestApp;
+  let tenantId: string;
+  let key: string;
+  const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    prefix = uniqueRedisPrefix();
+    fake = await startFakeUpstream();
+    collector = await startCollector();
+    gateway = await bootTestApp(
+      {
+        ...fake.env(),
+        MODE: 'production',
+        TEST_MODE: 'false',
+        DATA_DIR: undefined,
+        DATABASE_URL: database.url,
+        REDIS_URL: SERVER_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        ADMIN_API_KEY: TEST_ADMIN_KEY,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
+      },
+      { listen: true },
+    );
+    const tenant = await gateway.http.post('/admin/tenants').set(admin).send({ name: 'acme' }).expect(201);
+    tenantId = tenant.body.id;
+    const created = await gateway.http
+      .post(`/admin/tenants/${tenantId}/keys`)
+      .set(admin)
+      .send({ name: 'ci' })
+      .expect(201);
+    key = created.body.key;
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await fake?.close();
+    await collector?.close();
+    await database?.drop();
+    await deleteRedisPrefix(prefix);
+  });
+
+  beforeEach(() => fake.reset());
+
+  const chat = (body: object, auth = key) =>
+    gateway.http.post('/v1/chat/completions').set('authorization', `Bearer ${auth}`).send(body);
+
+  it('accepts only database-issued keys (static API_KEYS are ignored)', async () => {
+    expect((await chat({ messages: [{ role: 'user', content: 'hi' }] }, TEST_API_KEY)).status).toBe(401);
+    const ok = await chat({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(ok.status).toBe(200);
+    expect(ok.body.router_metadata.simulated).toBeUndefined();
+  });
+
+  it('redacts PII before classification and before any provider sees it', async () => {
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ pii: { action: 'redact', kinds: ['email', 'credit_card'] } })
+      .expect(200);
+    const response = await chat({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Email jane.doe@example.com about card 4111 1111 1111 1111.' }],
+    }).expect(200);
+    expect(response.body.router_metadata.policy_notes).toEqual(['pii_redacted: email×1, credit_card×1']);
+    const sent = JSON.stringify(fake.requests.at(-1)?.body);
+    expect(sent).toContain('[EMAIL]');
+    expect(sent).toContain('[CREDIT_CARD]');
+    expect(sent).not.toContain('jane.doe@example.com');
+    expect(sent).not.toContain('4111');
+  });
+
+  it('blocks PII when the policy says block, naming the kinds', async () => {
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ pii: { action: 'block' } })
+      .expect(200);
+    const response = await chat({ messages: [{ role: 'user', content: 'My SSN is 123-45-6789' }] });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual(
+      expect.objectContaining({ code: 'policy_violation', param: 'messages' }),
+    );
+    expect(response.body.error.message).toContain('ssn');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('limits the tenant to its allowed providers', async () => {
+    const put = await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ allowed_providers: ['anthropic'] });
+    expect(put.body).toEqual(expect.objectContaining({ customised: true }));
+    const routed = await chat({
+      messages: [{ role: 'user', content: 'Write a haiku about autumn.' }],
+    }).expect(200);
+    expect(routed.body.router_metadata.selected_provider).toBe('anthropic');
+    expect(fake.requests.every((sent) => sent.flavor === 'anthropic')).toBe(true);
+    const forbidden = await chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(forbidden.status).toBe(404);
+    expect(forbidden.body.error.code).toBe('model_not_found');
+  });
+
+  it('validates policies strictly', async () => {
+    const unknownField = await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ allowed_providers: ['openai'], colour: 'blue' });
+    expect(unknownField.status).toBe(400);
+    const unknownModel = await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ blocked_models: ['gpt-9000'] });
+    expect(unknownModel.status).toBe(400);
+    expect(unknownModel.body.error.param).toBe('blocked_models');
+    const badRouting = await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ routing: { weights: { cost: -1 } } });
+    expect(badRouting.status).toBe(400);
+    const policy = await gateway.http.get(`/admin/tenants/${tenantId}/policy`).set(admin).expect(200);
+    expect(policy.body.customised).toBe(true);
+    await gateway.http.delete(`/admin/tenants/${tenantId}/policy`).set(admin).expect(204);
+    const reset = await gateway.http.get(`/admin/tenants/${tenantId}/policy`).set(admin).expect(200);
+    expect(reset.body.customised).toBe(false);
+  });
+
+  it('serves a repeated deterministic request from the Redis cache at zero cost', async () => {
+    const body = {
+      model: 'gpt-4o-mini',
+      temperature: 0,
+      messages: [{ role: 'user', content: 'Capital of France?' }],
+    };
+    const first = await chat(body).expect(200);
+    expect(first.body.router_metadata.cache_hit).toBe(false);
+    const second = await chat(body).expect(200);
+    expect(second.body.router_metadata.cache_hit).toBe(true);
+    expect(second.body.router_metadata.cost_usd).toBe(0);
+    expect(second.headers['x-modelmuxer-cache']).toBe('hit');
+    expect(second.body.choices).toEqual(first.body.choices);
+    expect(fake.requests).toHaveLength(1);
+    // A sampling request is not cached.
+    await chat({ ...body, temperature: 0.9 }).expect(200);
+    await chat({ ...body, temperature: 0.9 }).expect(200);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('exports a span per request to the OTLP collector', async () => {
+    await chat({ messages: [{ role: 'user', content: 'Translate "good morning" into German.' }] }).expect(
+      200,
+    );
+    // Spans are batched; a graceful shutdown flushes them (checked after close in afterAll is too late),
+    // so wait for the exporter's scheduled flush.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !collector.bodies.some((body) => body.includes('/v1/chat/completions'))) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const exported = collector.bodies.join('\n');
+    expect(exported).toContain('POST /v1/chat/completions');
+    expect(exported).toContain('intent.classify');
+  });
+
+  it('keeps /health/ready green with Postgres and Redis', async () => {
+    const ready = await request(gateway.url).get('/health/ready').expect(200);
+    expect(ready.body.details.redis.status).toBe('up');
+    expect(ready.body.details.database.status).toBe('up');
+  });
+});
