@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { fixedWindowRecord, RedisThrottlerStorage } from './rate-limit-storage';
+import { fixedWindowRecord, MemoryThrottlerStorage, RedisThrottlerStorage } from './rate-limit-storage';
 
 describe('fixed-window records', () => {
   it('is under the limit until the hit after the limit, then blocked until the window ends', () => {
@@ -54,5 +54,19 @@ describe('RedisThrottlerStorage', () => {
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await storage.increment('mm:rl:k2', 60_000, 2, 0, 'default'));
     expect(results.map((r) => r.isBlocked)).toEqual([false, false, true]);
+  });
+});
+
+describe('MemoryThrottlerStorage', () => {
+  it('counts a fixed window per key and starts a new one when it ends', async () => {
+    const storage = new MemoryThrottlerStorage();
+    const a = [];
+    for (let i = 0; i < 3; i++) a.push(await storage.increment('a', 50, 2));
+    expect(a.map((r) => r.isBlocked)).toEqual([false, false, true]);
+    expect((await storage.increment('b', 50, 2)).isBlocked).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await storage.increment('a', 50, 2)).toMatchObject({ totalHits: 1, isBlocked: false });
+    // Windows that ended were swept: only the one just started remains.
+    expect(storage.size).toBe(1);
   });
 });

@@ -2,12 +2,13 @@ import type { ThrottlerModuleOptions } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { principalOf, RATE_LIMIT_WINDOW_MS } from './client-rate-limit.guard';
-import { RedisThrottlerStorage } from './rate-limit-storage';
+import { MemoryThrottlerStorage, RedisThrottlerStorage } from './rate-limit-storage';
 
 /**
  * ThrottlerModule options for client keys: one throttler, the principal's requests per minute,
- * no extra block after the window (blockDuration 0: refused until the window frees up). Storage
- * in Redis when REDIS_URL is set (shared by every replica), else the throttler's in-memory one.
+ * no extra block after the window (blockDuration 0: refused until the window frees up). Storage:
+ * a fixed window in Redis when REDIS_URL is set (shared by every replica), else the same fixed
+ * window in memory.
  */
 export function clientThrottlerOptions(
   config: AppConfig,
@@ -25,6 +26,6 @@ export function clientThrottlerOptions(
     ],
     // Per key across all routes (not per route, as the throttler's default key is).
     generateKey: (_context, tracker) => prefix + tracker,
-    storage: redis ? new RedisThrottlerStorage(redis) : undefined,
+    storage: redis ? new RedisThrottlerStorage(redis) : new MemoryThrottlerStorage(),
   };
 }
