@@ -1,0 +1,97 @@
+import { request as httpRequest } from 'node:http';
+import { authHeader, bootTestApp, TestApp } from '../support/app';
+import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
+
+/** Client disconnects and graceful shutdown, over real sockets, against the fake upstream. */
+describe('request lifecycle', () => {
+  let fake: FakeUpstream;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+  });
+  afterAll(async () => fake.close());
+  beforeEach(() => fake.reset());
+
+  async function boot(): Promise<TestApp> {
+    return bootTestApp({ ...fake.env(), TEST_MODE: 'false', PROVIDER_MAX_RETRIES: '0' }, { listen: true });
+  }
+
+  function post(
+    url: string,
+    body: object,
+  ): { response: Promise<{ status: number; text: string }>; abort: () => void } {
+    const target = new URL('/v1/chat/completions', url);
+    let abort = () => undefined as void;
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        target,
+        { method: 'POST', headers: { ...authHeader, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      abort = () => req.destroy();
+      req.end(JSON.stringify(body));
+    });
+    return { response, abort };
+  }
+
+  describe('client disconnects', () => {
+    let gateway: TestApp;
+    beforeAll(async () => {
+      gateway = await boot();
+    });
+    afterAll(async () => gateway.close());
+
+    it('aborts the upstream call when the client disconnects mid-stream', async () => {
+      fake.setDefault({ completionTokens: 400, chunkWords: 2, chunkDelayMs: 25 });
+      const call = post(gateway.url, {
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'Tell me a long story.' }],
+      });
+      call.response.catch(() => undefined);
+      await fake.waitFor(() => fake.requests.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      call.abort();
+      await fake.waitFor(() => fake.requests[0].aborted, 5_000);
+      expect(fake.requests[0].completed).toBe(false);
+    });
+
+    it('aborts the upstream call when the client gives up on a non-streaming request', async () => {
+      fake.setDefault({ latencyMs: 5_000 });
+      const call = post(gateway.url, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      call.response.catch(() => undefined);
+      await fake.waitFor(() => fake.requests.length === 1);
+      call.abort();
+      await fake.waitFor(() => fake.requests[0].aborted, 5_000);
+    });
+  });
+
+  it('finishes in-flight requests and streams on shutdown, then stops accepting', async () => {
+    const gateway = await boot();
+    fake.setDefault({ latencyMs: 300, completionTokens: 30, chunkWords: 3, chunkDelayMs: 20 });
+    const plain = post(gateway.url, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const streamed = post(gateway.url, {
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    await fake.waitFor(() => fake.requests.length === 2);
+    const closing = gateway.close(); // what SIGTERM triggers (enableShutdownHooks → app.close)
+    const [plainResult, streamResult] = await Promise.all([plain.response, streamed.response]);
+    await closing;
+    expect(plainResult.status).toBe(200);
+    expect(JSON.parse(plainResult.text).object).toBe('chat.completion');
+    expect(streamResult.status).toBe(200);
+    expect(streamResult.text.trim().endsWith('data: [DONE]')).toBe(true);
+    await expect(
+      post(gateway.url, { messages: [{ role: 'user', content: 'late' }] }).response,
+    ).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+  });
+});
