@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
@@ -10,13 +10,15 @@ import { METRIC } from './metrics';
 const tracer = trace.getTracer('modelmuxer');
 
 /**
- * Around the chat controller: one span per request (`POST /v1/chat/completions`, with the
+ * Around the chat controller: one access-log line, one span per request (`POST /v1/chat/completions`, with the
  * request id, status and the routing headers as attributes) and the HTTP metrics. Both are
  * finished when the response is (for streams, at the last byte), so errors rendered by the
  * exception filter and client disconnects are counted with their real status.
  */
 @Injectable()
 export class HttpTelemetryInterceptor implements NestInterceptor {
+  private readonly accessLog = new Logger('Access');
+
   constructor(
     @InjectMetric(METRIC.httpRequests) private readonly requests: Counter<string>,
     @InjectMetric(METRIC.httpDuration) private readonly duration: Histogram<string>,
@@ -42,8 +44,22 @@ export class HttpTelemetryInterceptor implements NestInterceptor {
       response.off('close', finish);
       const status = response.writableFinished ? response.statusCode : 499;
       const labels = { route, method: request.method, status: String(status) };
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.requests.inc(labels);
-      this.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      this.duration.observe(labels, seconds);
+      // One structured line per API request: ids and routing, never prompts or keys.
+      this.accessLog.log({
+        msg: 'request',
+        requestId: request.id,
+        method: request.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e5) / 100,
+        tenant: request.principal?.tenantName,
+        provider: response.getHeader('x-modelmuxer-provider'),
+        model: response.getHeader('x-modelmuxer-model'),
+        intent: response.getHeader('x-modelmuxer-intent'),
+      });
       if (span.isRecording()) {
         span.setAttribute('http.response.status_code', status);
         for (const header of ['x-modelmuxer-provider', 'x-modelmuxer-model', 'x-modelmuxer-intent']) {

@@ -8,6 +8,22 @@ import type { LogLevel } from '../config/env.schema';
  *   {"level":"info","time":"…","context":"Chat","msg":"…","requestId":"…"}
  * Prompts and keys are never logged; objects passed as messages are merged as fields.
  */
+/**
+ * Asynchronous stdout writes (no syscall per line under load), flushed synchronously when the
+ * process exits so that the last lines — shutdown, a fatal error — are never lost.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout closed: nothing more can be written anyway
+    }
+  });
+  return destination;
+}
+
 export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): PinoLogger {
   return pino(
     {
@@ -28,7 +44,7 @@ export function createRootLogger(level: LogLevel, destination?: pino.Destination
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    destination ?? stdoutDestination(),
   );
 }
 
