@@ -24,6 +24,7 @@ export const METRIC = {
   usageBuffered: 'modelmuxer_usage_records_buffered',
   usageFlushed: 'modelmuxer_usage_records_flushed_total',
   usageFlushErrors: 'modelmuxer_usage_flush_errors_total',
+  usageDropped: 'modelmuxer_usage_records_dropped_total',
 } as const;
 
 const LATENCY_BUCKETS = [
@@ -118,6 +119,11 @@ export const METRIC_PROVIDERS = [
   makeCounterProvider({
     name: METRIC.usageFlushed,
     help: 'Usage records written to the database',
+    labelNames: [],
+  }),
+  makeCounterProvider({
+    name: METRIC.usageDropped,
+    help: 'Usage records dropped (buffer full during a long database outage, or invalid)',
     labelNames: [],
   }),
   makeCounterProvider({

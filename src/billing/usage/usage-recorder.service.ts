@@ -55,6 +55,7 @@ export class UsageRecorderService
     @Optional() @InjectMetric(METRIC.usageBuffered) private readonly bufferedGauge?: Gauge<string>,
     @Optional() @InjectMetric(METRIC.usageFlushed) private readonly flushedCounter?: Counter<string>,
     @Optional() @InjectMetric(METRIC.usageFlushErrors) private readonly errorCounter?: Counter<string>,
+    @Optional() @InjectMetric(METRIC.usageDropped) private readonly droppedCounter?: Counter<string>,
   ) {
     this.intervalMs = config.billing.usageFlushIntervalMs;
     this.batchSize = config.billing.usageBatchSize;
@@ -147,6 +148,7 @@ export class UsageRecorderService
 
   private drop(count: number, reason: string): void {
     this.totals.dropped += count;
+    this.droppedCounter?.inc(count);
     const now = Date.now();
     if (now - this.lastDropLog > DROP_LOG_INTERVAL_MS) {
       this.lastDropLog = now;
