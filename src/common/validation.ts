@@ -17,8 +17,11 @@ function firstProblem(
   for (const error of errors) {
     const path = [...parents, error.property];
     if (error.constraints) {
-      const message = Object.values(error.constraints)[0];
       const param = formatPath(path);
+      if (error.constraints.whitelistValidation) {
+        return { param, message: `Unrecognized request argument supplied: ${param}` };
+      }
+      const message = Object.values(error.constraints)[0];
       // class-validator messages start with the bare property name; name the full path instead.
       const text = message.startsWith(`${error.property} `)
         ? message.slice(error.property.length + 1)
@@ -37,7 +40,10 @@ export function validationErrorToGatewayError(errors: ValidationError[]): Gatewa
   return new GatewayError(ErrorCode.ValidationFailed, problem.message, { param: problem.param });
 }
 
-/** Strict validation for admin DTOs: unknown fields are rejected. */
+/**
+ * Strict validation for admin DTOs: unknown fields are refused by name (not stripped silently),
+ * every problem is a 400 GatewayError whose `param` names the field.
+ */
 export function strictValidationPipe(): ValidationPipe {
   return new ValidationPipe(strictValidationOptions);
 }
@@ -45,13 +51,6 @@ export function strictValidationPipe(): ValidationPipe {
 export const strictValidationOptions: ValidationPipeOptions = {
   whitelist: true,
   forbidNonWhitelisted: true,
-  transform: true,
-  exceptionFactory: validationErrorToGatewayError,
-};
-
-/** The global pipe: whitelist + transform (routes that carry unknown fields use their own pipe). */
-export const globalValidationOptions: ValidationPipeOptions = {
-  whitelist: true,
   transform: true,
   exceptionFactory: validationErrorToGatewayError,
 };

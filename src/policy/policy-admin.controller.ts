@@ -13,7 +13,8 @@ import {
 import type { Request } from 'express';
 import { AdminGuard } from '../auth/admin.guard';
 import type { GatewayRequestState } from '../auth/auth.types';
-import { adminValidationPipe, ResourceIdPipe } from '../billing/admin/admin-validation.pipe';
+import { ResourceIdPipe } from '../billing/admin/admin-validation.pipe';
+import { strictValidationPipe } from '../common/validation';
 import { TenantPolicyDto } from './policy.dto';
 import { PolicyActor, PolicyService } from './policy.service';
 import type { TenantPolicy } from './tenant-policy';
@@ -27,7 +28,7 @@ function actor(request: Request & Partial<GatewayRequestState>): PolicyActor {
 /** /admin/tenants/:id/policy — the tenant's policy (production mode). */
 @Controller('admin/tenants/:id/policy')
 @UseGuards(AdminGuard)
-@UsePipes(adminValidationPipe())
+@UsePipes(strictValidationPipe())
 export class PolicyAdminController {
   constructor(private readonly policies: PolicyService) {}
 

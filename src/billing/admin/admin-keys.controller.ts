@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards, UsePipes } from '@nestjs/common';
 import { AdminGuard } from '../../auth/admin.guard';
 import { Actor } from './admin-actor.decorator';
-import { adminValidationPipe, ResourceIdPipe } from './admin-validation.pipe';
+import { strictValidationPipe } from '../../common/validation';
+import { ResourceIdPipe } from './admin-validation.pipe';
 import { PutBudgetDto } from './admin.dto';
 import { apiKeyResponse, budgetResponse, type ApiKeyResponse, type BudgetResponse } from './admin.responses';
 import { AdminService } from './admin.service';
@@ -12,7 +13,7 @@ const KEY_ID = new ResourceIdPipe('API key');
 /** /admin/keys/:id: revocation and per-key budgets. 404 everywhere without ADMIN_API_KEY. */
 @Controller('admin/keys')
 @UseGuards(AdminGuard)
-@UsePipes(adminValidationPipe())
+@UsePipes(strictValidationPipe())
 export class AdminKeysController {
   constructor(private readonly admin: AdminService) {}
 

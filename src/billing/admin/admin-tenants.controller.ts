@@ -14,7 +14,8 @@ import {
 } from '@nestjs/common';
 import { AdminGuard } from '../../auth/admin.guard';
 import { Actor } from './admin-actor.decorator';
-import { adminValidationPipe, ResourceIdPipe } from './admin-validation.pipe';
+import { strictValidationPipe } from '../../common/validation';
+import { ResourceIdPipe } from './admin-validation.pipe';
 import {
   CreateKeyDto,
   CreateTenantDto,
@@ -44,7 +45,7 @@ const TENANT_ID = new ResourceIdPipe('tenant');
 /** /admin/tenants: tenants, their keys, budget and usage. 404 everywhere without ADMIN_API_KEY. */
 @Controller('admin/tenants')
 @UseGuards(AdminGuard)
-@UsePipes(adminValidationPipe())
+@UsePipes(strictValidationPipe())
 export class AdminTenantsController {
   constructor(private readonly admin: AdminService) {}
 

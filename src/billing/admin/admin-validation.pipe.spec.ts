@@ -1,6 +1,7 @@
 import { ArgumentMetadata } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../../common/errors';
-import { adminValidationPipe, ResourceIdPipe } from './admin-validation.pipe';
+import { strictValidationPipe } from '../../common/validation';
+import { ResourceIdPipe } from './admin-validation.pipe';
 import { PutBudgetDto, UpdateTenantDto } from './admin.dto';
 
 const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
@@ -10,7 +11,7 @@ const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
 });
 
 describe('admin validation', () => {
-  const pipe = adminValidationPipe();
+  const pipe = strictValidationPipe();
 
   it('refuses unknown fields by name', async () => {
     const error = await pipe
@@ -26,7 +27,7 @@ describe('admin validation', () => {
       .transform({ limit_usd: 1, period: 'hourly' }, body(PutBudgetDto))
       .catch((e) => e);
     expect(error).toMatchObject({ param: 'period' });
-    expect(error.message).toMatch(/period must be one of/);
+    expect(error.message).toMatch(/^Invalid value for 'period': must be one of/);
   });
 
   it('accepts a valid body, and null to reset a tenant rate limit', async () => {
