@@ -16,7 +16,7 @@ import {
   requestedMaxOutputTokens,
 } from '../billing/token-estimator';
 import { RESPONSE_CACHE } from '../caching/caching.types';
-import type { ResponseCache } from '../caching/caching.types';
+import type { CachedCompletion, ResponseCache } from '../caching/caching.types';
 import { responseCacheKey, shouldUseCache } from '../caching/cache-key';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { elapsedMs } from '../common/time';
@@ -138,8 +138,7 @@ export class ChatService {
     if (cacheKey) {
       const cached = await this.cache!.get(cacheKey);
       this.cacheCounter.inc({ result: cached ? 'hit' : 'miss' });
-      if (cached)
-        return this.answerFromCache(call, context, cached.completion, cached.costNano, cached.model);
+      if (cached) return this.answerFromCache(call, context, cached);
     }
     const reservation = await this.reserve(call, context);
     let execution;
@@ -397,15 +396,13 @@ export class ChatService {
     return responseCacheKey(context.principal.tenantId, call.chain[0].model, call.request);
   }
 
+  /** A cache hit: no provider call, cost 0, the saving recorded as the original call's cost. */
   private answerFromCache(
     call: PreparedCall,
     context: ChatCallContext,
-    completion: ChatCompletion,
-    originalCostNano: number,
-    model: string,
+    cached: CachedCompletion,
   ): ChatResult {
-    const spec = this.catalog.resolve(model);
-    const provider: ProviderKey = spec?.provider ?? call.chain[0].provider;
+    const { completion, provider, model, costNano: originalCostNano } = cached;
     const usage = completion.usage ?? estimateUsage(call.promptTokens, completionText(completion));
     this.usageRecorder?.record({
       requestId: context.requestId,
@@ -428,7 +425,6 @@ export class ChatService {
     return {
       body: {
         ...completion,
-        id: completion.id,
         router_metadata: {
           ...call.metadata,
           selected_provider: provider,
