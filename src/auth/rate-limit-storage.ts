@@ -61,20 +61,61 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
   }
 }
 
+/** What this process last learned about a key's shared window (from Redis replies). */
+interface SharedWindow {
+  /** Hits in Redis (every replica) as of the latest reply. */
+  hits: number;
+  /** When the window ends (epoch ms), from that reply's PTTL. */
+  resetAt: number;
+  /** Hits sent to Redis whose reply has not arrived yet. */
+  inFlight: number;
+}
+
+export interface RedisThrottlerOptions {
+  /**
+   * Hits are counted in the background (the request does not wait for Redis) while the key is
+   * known to be below this share of its limit; at and above it, every hit waits for Redis's
+   * count, so refusals stay exact. 0 turns background counting off.
+   */
+  backgroundShare: number;
+  /** Limits below this are always counted synchronously (small limits leave no headroom). */
+  backgroundMinLimit: number;
+}
+
+/** Most hits of one key a replica has sent to Redis without a reply yet. */
+const MAX_BACKGROUND_IN_FLIGHT = 32;
+
+export const DEFAULT_REDIS_THROTTLER_OPTIONS: RedisThrottlerOptions = {
+  backgroundShare: 0.8,
+  backgroundMinLimit: 50,
+};
+
 /**
  * ThrottlerStorage over Redis (keys are generated with REDIS_KEY_PREFIX by the guard). When
  * Redis fails, requests are counted in this process's memory instead (limits then hold per
  * replica) rather than refused or let through unlimited: an outage of the limiter must not
  * take the API down, nor remove every limit.
+ *
+ * Most keys are far below their limit most of the time, and waiting for Redis on each of their
+ * requests only adds a round trip. So the shared count of each key is remembered from the
+ * replies: while the key is known to be below `backgroundShare` of its limit, the hit is sent
+ * to Redis without waiting (still counted, in order, by every replica) and the request goes on
+ * with the estimate. Once a key nears its limit, every hit waits for Redis again. A replica has
+ * at most a quarter of the remaining 20 % (and at most 32 hits) of a key unconfirmed, so it
+ * keeps hearing what the others counted; the x-ratelimit-remaining header is an estimate while
+ * hits are counted in the background.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
   private readonly fixedWindow: FixedWindowCommand;
+  private readonly windows = new Map<string, SharedWindow>();
   private lastErrorLog = 0;
+  private lastSweep = Date.now();
 
   constructor(
     redis: Redis,
     private readonly fallback: ThrottlerStorage = new MemoryThrottlerStorage(),
+    private readonly options: RedisThrottlerOptions = DEFAULT_REDIS_THROTTLER_OPTIONS,
   ) {
     const commandName = 'modelmuxerFixedWindow';
     if (!(commandName in redis))
@@ -90,19 +131,80 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    const now = Date.now();
+    if (now - this.lastSweep >= ttl) this.sweep(now);
+    const known = this.windows.get(key);
+    if (known && known.resetAt > now && this.canCountInBackground(known, limit)) {
+      known.inFlight++;
+      const estimate = known.hits + known.inFlight;
+      this.fixedWindow(key, ttl).then(
+        ([hits, remainingMs]) => {
+          known.inFlight--;
+          this.learn(key, hits, remainingMs);
+        },
+        (error: unknown) => {
+          known.inFlight--;
+          this.windows.delete(key); // unknown again: the next hit waits (and falls back if need be)
+          this.redisFailed(error);
+          void this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+        },
+      );
+      return fixedWindowRecord(estimate, known.resetAt - now, limit);
+    }
     try {
       const [hits, remainingMs] = await this.fixedWindow(key, ttl);
+      this.learn(key, hits, remainingMs);
       return fixedWindowRecord(hits, remainingMs, limit);
     } catch (error) {
-      const now = Date.now();
-      if (now - this.lastErrorLog > ERROR_LOG_INTERVAL_MS) {
-        this.lastErrorLog = now;
-        this.logger.warn(
-          `Redis rate limiting failed, counting in memory meanwhile: ${(error as Error).message}`,
-        );
-      }
+      this.redisFailed(error);
       return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     }
+  }
+
+  /** Keys whose shared window is remembered (for tests). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private canCountInBackground(window: SharedWindow, limit: number): boolean {
+    const { backgroundShare, backgroundMinLimit } = this.options;
+    if (backgroundShare <= 0 || limit < backgroundMinLimit) return false;
+    // Unconfirmed hits are capped: what other replicas counted meanwhile is only seen in
+    // replies, so a replica must hear back often. With at most a quarter of the headroom in
+    // flight per replica, several replicas cannot jointly cross the limit unseen.
+    const headroom = Math.round(limit * (1 - backgroundShare));
+    const maxInFlight = Math.max(1, Math.min(MAX_BACKGROUND_IN_FLIGHT, Math.floor(headroom / 4)));
+    return window.inFlight < maxInFlight && window.hits + window.inFlight + 1 <= Math.floor(limit * backgroundShare);
+  }
+
+  /** Folds a reply from Redis into what this process knows (replies may arrive out of order). */
+  private learn(key: string, hits: number, remainingMs: number): void {
+    const now = Date.now();
+    const window = this.windows.get(key);
+    if (!window) {
+      this.windows.set(key, { hits, resetAt: now + remainingMs, inFlight: 0 });
+    } else if (window.resetAt <= now) {
+      // A new window (updated in place: background hits still in flight hold this object).
+      window.hits = hits;
+      window.resetAt = now + remainingMs;
+    } else {
+      window.hits = Math.max(window.hits, hits);
+    }
+  }
+
+  private redisFailed(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog > ERROR_LOG_INTERVAL_MS) {
+      this.lastErrorLog = now;
+      this.logger.warn(
+        `Redis rate limiting failed, counting in memory meanwhile: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
   }
 }
 
