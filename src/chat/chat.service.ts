@@ -329,8 +329,15 @@ export class ChatService {
     const intent = await this.classifier.classify(routed);
     const promptTokens = estimatePromptTokens(routed);
     const budget = this.budgets?.status(context.principal) ?? null;
-    const downgradeRatio = budget && budget.softAction === 'downgrade' ? budget.remainingRatio : null;
-    const input = buildRoutingInput(routed, intent, promptTokens, downgradeRatio);
+    // Only budgets whose soft-limit action is `downgrade` steer routing (`alert` ones only warn).
+    const downgrades = budget !== null && budget.softAction === 'downgrade';
+    const input = buildRoutingInput(
+      routed,
+      intent,
+      promptTokens,
+      downgrades ? budget.remainingRatio : null,
+      downgrades && budget.softLimitReached,
+    );
     const tenantPolicy = verdict?.routingPolicy ?? undefined;
     // explain previews the decision without counting it in the routing metric.
     const decision = record

@@ -610,6 +610,17 @@ describe('decideRoute', () => {
       expect(chain(d).slice(0, 2)).toEqual(['mini', 'coder']);
     });
 
+    it("downgrades at the budget's own soft limit, even with more than downgrade_below left", () => {
+      const d = decide(input('code_gen', 0.9, { budgetRemainingRatio: 0.45, budgetSoftLimitReached: true }));
+      expect(d.budgetDowngraded).toBe(true);
+      expect(d.target?.model).toBe('mini');
+      expect(d.reason).toContain('budget 45% left (soft limit reached): one tier cheaper');
+      const before = decide(
+        input('code_gen', 0.9, { budgetRemainingRatio: 0.45, budgetSoftLimitReached: false }),
+      );
+      expect(before.budgetDowngraded).toBe(false);
+    });
+
     it('moves a top-tier route below it (tier ceiling: standard)', () => {
       const d = decide(input('deep_reason', 0.9, { budgetRemainingRatio: 0.05 }));
       expect(d.budgetDowngraded).toBe(true);

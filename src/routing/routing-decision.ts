@@ -468,7 +468,8 @@ function autoDecision(
   }
   const bar = ctx.rule.min_quality;
   const ratio = input.budgetRemainingRatio;
-  const wantsDowngrade = ratio !== null && ratio < policy.budget.downgrade_below;
+  const softLimit = ratio !== null && input.budgetSoftLimitReached === true;
+  const wantsDowngrade = ratio !== null && (softLimit || ratio < policy.budget.downgrade_below);
   let effectiveBar = bar;
   let pool: Candidate[] = [];
   let poolKind: 'budget' | 'floor' | 'any_tier' | 'below_bar' = 'floor';
@@ -481,7 +482,8 @@ function autoDecision(
     if (pool.length > 0) {
       poolKind = 'budget';
       effectiveBar = relaxed;
-      budgetNote = `budget ${percent(ratio)} left (< ${percent(policy.budget.downgrade_below)}): one tier cheaper (≤ ${TIER_NAMES_BY_RANK[ceiling]}), quality bar ${relaxed}`;
+      const why = softLimit ? 'soft limit reached' : `< ${percent(policy.budget.downgrade_below)}`;
+      budgetNote = `budget ${percent(ratio)} left (${why}): one tier cheaper (≤ ${TIER_NAMES_BY_RANK[ceiling]}), quality bar ${relaxed}`;
     } else {
       budgetNote = `budget ${percent(ratio)} left, but no cheaper model qualifies`;
     }

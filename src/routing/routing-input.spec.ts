@@ -20,6 +20,7 @@ describe('buildRoutingInput', () => {
       needsJsonMode: false,
       needsStreaming: false,
       budgetRemainingRatio: null,
+      budgetSoftLimitReached: false,
     });
   });
 
@@ -117,5 +118,15 @@ describe('buildRoutingInput', () => {
     [null, null],
   ])('clamps the budget ratio %p → %p', (ratio, expected) => {
     expect(buildRoutingInput(request({}), intent, 1, ratio).budgetRemainingRatio).toBe(expected);
+  });
+});
+
+describe('buildRoutingInput budget state', () => {
+  const plain: ChatCompletionRequest = { messages: [{ role: 'user', content: 'hi' }] };
+
+  it('carries the soft-limit flag only when a budget applies', () => {
+    expect(buildRoutingInput(plain, intent, 5, 0.4, true).budgetSoftLimitReached).toBe(true);
+    expect(buildRoutingInput(plain, intent, 5, 0.4).budgetSoftLimitReached).toBe(false);
+    expect(buildRoutingInput(plain, intent, 5, null, true).budgetSoftLimitReached).toBe(false);
   });
 });

@@ -31,13 +31,15 @@ function needsTools(request: ChatCompletionRequest): boolean {
 /**
  * Derives what the router needs from an OpenAI chat-completions request, once per request.
  * Pure; the pipeline supplies the intent, the prompt-token estimate and the budget state
- * (remaining / limit for the period, or null when no budget applies).
+ * (remaining / limit for the period, or null when no budget applies; whether the budget's own
+ * soft limit is reached).
  */
 export function buildRoutingInput(
   request: ChatCompletionRequest,
   intent: IntentResult,
   estimatedPromptTokens: number,
   budgetRemainingRatio: number | null,
+  budgetSoftLimitReached = false,
 ): RoutingInput {
   const model = typeof request.model === 'string' ? request.model.trim() : '';
   const format = request.response_format?.type;
@@ -54,5 +56,6 @@ export function buildRoutingInput(
       budgetRemainingRatio === null || !Number.isFinite(budgetRemainingRatio)
         ? null
         : Math.min(1, Math.max(0, budgetRemainingRatio)),
+    budgetSoftLimitReached: budgetRemainingRatio !== null && budgetSoftLimitReached,
   };
 }

@@ -73,6 +73,11 @@ export interface RoutingInput {
    * applies. Below the policy's threshold the router downgrades one tier.
    */
   budgetRemainingRatio: number | null;
+  /**
+   * The budget's own soft limit (soft_limit_ratio, action downgrade) is reached: downgrade even
+   * when more than the policy's `budget.downgrade_below` remains. Optional, default false.
+   */
+  budgetSoftLimitReached?: boolean;
 }
 
 /** Live state of the provider layer the router must respect. */

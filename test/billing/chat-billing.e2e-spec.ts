@@ -91,6 +91,41 @@ describe('billing through the chat pipeline', () => {
     expect(Math.round(budget.body.spent_usd * 1e9)).toBe(Math.round(ok.body.router_metadata.cost_usd * 1e9));
     expect(budget.body.reserved_usd).toBe(0);
   });
+
+  it("at a downgrade budget's soft limit, warns and routes one tier cheaper", async () => {
+    const coding = ask('Write a Go HTTP middleware that logs request durations, with tests.');
+    const { tenantId, key } = await tenantWithKey(gateway, 'thrifty');
+    const normal = await gateway.http.post('/v1/chat/completions').set(bearer(key)).send(coding).expect(200);
+    expect(normal.body.router_metadata.budget_downgraded).toBe(false);
+    expect(normal.headers['x-modelmuxer-budget-warning']).toBeUndefined();
+
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 50, period: 'monthly', soft_limit_ratio: 0, action: 'downgrade' })
+      .expect(200);
+    const downgraded = await gateway.http
+      .post('/v1/chat/completions')
+      .set(bearer(key))
+      .send(coding)
+      .expect(200);
+    expect(downgraded.headers['x-modelmuxer-budget-warning']).toMatch(/soft budget limit reached/);
+    expect(downgraded.body.router_metadata.budget_downgraded).toBe(true);
+    expect(downgraded.body.router_metadata.routing_reason).toContain('soft limit reached');
+    expect(downgraded.body.router_metadata.selected_model).not.toBe(
+      normal.body.router_metadata.selected_model,
+    );
+
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 50, period: 'monthly', soft_limit_ratio: 0, action: 'alert' })
+      .expect(200);
+    const alerted = await gateway.http.post('/v1/chat/completions').set(bearer(key)).send(coding).expect(200);
+    expect(alerted.headers['x-modelmuxer-budget-warning']).toMatch(/soft budget limit reached/);
+    expect(alerted.body.router_metadata.budget_downgraded).toBe(false);
+    expect(alerted.body.router_metadata.selected_model).toBe(normal.body.router_metadata.selected_model);
+  });
 });
 
 describe('rate limits through the gateway', () => {
