@@ -1,6 +1,7 @@
 import { Counter, Histogram } from 'prom-client';
 import { costNanoUsd } from '../src/billing/pricing';
 import { estimatePromptTokens } from '../src/billing/token-estimator';
+import { ChatRequestPipe } from '../src/chat/chat-request.pipe';
 import type { ChatCompletionRequest } from '../src/chat/chat.types';
 import { loadAppConfig } from '../src/config/app-config';
 import { benchmarkRequest, runIntentBenchmark } from '../src/intent/intent-benchmark';
@@ -87,6 +88,20 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   const results: MicroResult[] = [];
   results.push(timeIt('intent: short prompt', iterations, warmup, () => intent.classifyLocal(short)));
   results.push(timeIt('intent: ~2,000-token prompt', iterations, warmup, () => intent.classifyLocal(long)));
+  // The same without the language signal (eld): what language detection costs per request.
+  const noLanguage = new IntentService(
+    config,
+    new Counter({ name: 'bench_intent2_total', help: 'bench', labelNames: ['label', 'method'], ...NOT_COLLECTED }),
+    new Histogram({ name: 'bench_intent2_seconds', help: 'bench', labelNames: ['method'], ...NOT_COLLECTED }),
+    model,
+    null,
+  );
+  results.push(timeIt('intent: short prompt, no language detection', iterations, warmup, () => noLanguage.classifyLocal(short)));
+
+  // Body validation of /v1/chat/completions (class-transformer + class-validator).
+  const pipe = new ChatRequestPipe();
+  results.push(timeIt('request validation (ChatRequestPipe): short', iterations, warmup, () => pipe.transform(short)));
+  results.push(timeIt('request validation (ChatRequestPipe): ~2,000 tokens', iterations, warmup, () => pipe.transform(long)));
 
   const catalog = ModelCatalog.load(config.routing.modelsFile);
   const policies = RoutingPolicyService.load(config.routing.routingFile, catalog);

@@ -1,6 +1,6 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FakeScenario } from '../test/support/fake-upstream';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile';
@@ -153,7 +153,8 @@ async function main(): Promise<void> {
   if (!existsSync(gatewayEntry)) throw new Error(`${gatewayEntry} is missing: build with tsc -p bench/tsconfig.json`);
   mkdirSync(options.outDir, { recursive: true });
   const stamp = new Date(started).toISOString().replace(/:/g, '-').replace(/\..*$/, '');
-  const logFile = join(options.outDir, `${stamp}.gateway.log`);
+  // Outside the repository: at LOG_LEVEL=info the gateway writes an access line per request.
+  const logFile = join(tmpdir(), `modelmuxer-bench-${stamp}.gateway.log`);
   const ticks = clockTicksPerSecond();
   const ncpu = availableParallelism();
   const notes: string[] = [];
@@ -422,7 +423,9 @@ async function main(): Promise<void> {
       const via = await probe(targets(true).gateway!);
       await fake.command({ type: 'setDefault', scenario: {} });
       const cmp = compareArrivals(direct, via);
-      const ok = cmp.matched >= 3 && cmp.gatewayDeliveries >= cmp.directDeliveries && cmp.maxLagMs < 5;
+      // An event held back until the next one would lag by the full 20 ms gap; scheduling
+      // noise on a busy machine stays well under half of it.
+      const ok = cmp.matched >= 3 && cmp.gatewayDeliveries >= cmp.directDeliveries && cmp.maxLagMs < 10;
       flush = {
         ok,
         detail: `${cmp.matched} events in ${cmp.gatewayDeliveries} separate deliveries via the gateway (${cmp.directDeliveries} direct); worst event lag ${fmt(cmp.maxLagMs, 2)} ms`,
