@@ -1,11 +1,10 @@
-import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ClientAuth } from '../auth/client-auth.decorator';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
 import type { ModelSpec } from '../routing/routing.types';
-import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 
 export interface ModelEntry {
   id: string;
@@ -49,7 +48,6 @@ function toEntry(spec: ModelSpec): ModelEntry {
 /** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
 @Controller('v1/models')
 @ClientAuth()
-@UseInterceptors(HttpTelemetryInterceptor)
 export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalog,

@@ -193,12 +193,32 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     // Spans are batched; a graceful shutdown flushes them (checked after close in afterAll is too late),
     // so wait for the exporter's scheduled flush.
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !collector.bodies.some((body) => body.includes('/v1/chat/completions'))) {
+    while (
+      Date.now() < deadline &&
+      !collector.bodies.some((body) => body.includes('POST /v1/chat/completions'))
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const exported = collector.bodies.join('\n');
-    expect(exported).toContain('POST /v1/chat/completions');
-    expect(exported).toContain('intent.classify');
+    interface ExportedSpan {
+      name: string;
+      traceId: string;
+      spanId: string;
+      parentSpanId?: string;
+    }
+    const spans: ExportedSpan[] = collector.bodies.flatMap((body) =>
+      (
+        JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: ExportedSpan[] }> }> }
+      ).resourceSpans
+        .flatMap((resource) => resource.scopeSpans)
+        .flatMap((scope) => scope.spans),
+    );
+    // The last request of this test (earlier ones include a 401 with no pipeline spans).
+    const root = spans.filter((span) => span.name === 'POST /v1/chat/completions').at(-1);
+    expect(root).toBeDefined();
+    // The request span is the parent of the pipeline's spans: one trace per request.
+    const children = spans.filter((span) => span.parentSpanId === root!.spanId).map((span) => span.name);
+    expect(children).toEqual(expect.arrayContaining(['intent.classify', 'provider.call']));
+    expect(spans.filter((span) => span.traceId === root!.traceId).length).toBeGreaterThanOrEqual(3);
   });
 
   it('keeps /health/ready green with Postgres and Redis', async () => {
