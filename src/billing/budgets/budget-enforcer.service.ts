@@ -38,11 +38,29 @@ interface BudgetState {
   periodEndMs: number;
   /** Period in which the soft-limit alert was last logged. */
   alertedPeriod: number;
+  /** Budget this replica holds reserved in the database, not yet handed to a request. */
+  lease: Lease;
+}
+
+/**
+ * A block of a budget reserved in the database by this replica (part of the counter's
+ * reserved_nano) and handed out to requests from memory, so that a budget far from its limit
+ * costs one database round trip per block instead of one per request. The hard limit still
+ * holds: every block was reserved with the same conditional upsert as a single request.
+ */
+interface Lease {
+  periodStart: number;
+  availableNano: number;
+  /** The database reservation in flight that will grow the block (shared by waiters). */
+  growing: Promise<void> | null;
+  lastUsedMs: number;
 }
 
 interface ReservationPart {
   state: BudgetState;
   periodStart: number;
+  /** Taken from the replica's lease (settlement turns it into spend; the rest goes back to the lease). */
+  leased: boolean;
 }
 
 /** What reserve() hands out; settle/release accept only these, once. */
@@ -56,15 +74,24 @@ class HeldReservation implements BudgetReservation {
 
 /** Settlements are coalesced for this long before one batched UPDATE. */
 const SETTLE_FLUSH_DELAY_MS = 5;
+/** A lease block holds this many reservations of the size that asked for it … */
+const LEASE_REQUESTS = 16;
+/** … but never more than this share of what is left of the budget (so that replicas share it). */
+const LEASE_MAX_SHARE = 0.1;
+/** A lease unused for this long goes back to the budget (other replicas may need it). */
+const LEASE_IDLE_MS = 5_000;
 const RETRY_BASE_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
 /**
  * BUDGET_ENFORCER. Budgets of every tenant and key are held in memory (loaded at start, pushed by
  * BillingEventsService when an admin changes one, refreshed every KEY_CACHE_TTL_MS), so a request
- * with no budget costs one Map lookup and status() never waits. A request under a budget costs
- * one atomic upsert per applicable budget (BudgetStore.reserve; tenant and key budgets in
- * parallel); settle/release are queued and written in batches a few ms later.
+ * with no budget costs one Map lookup and status() never waits. A request under a budget is
+ * served from the replica's lease of that budget (see Lease) when it fits, with no database
+ * round trip; the lease grows by one atomic upsert (BudgetStore.reserve) per block. Close to the
+ * limit, where a block would exceed its share of what is left, each request reserves exactly its
+ * own worst case with that upsert, so the last requests are admitted or refused exactly.
+ * Settle/release are queued and written in batches a few ms later.
  */
 @Injectable()
 export class BudgetEnforcerService
@@ -80,6 +107,7 @@ export class BudgetEnforcerService
   private refreshTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
+  private readonly counts = { leased: 0, exact: 0, blocks: 0 };
 
   constructor(
     private readonly config: AppConfig,
@@ -99,10 +127,10 @@ export class BudgetEnforcerService
     );
     await this.reload();
     this.events.subscribe((event) => this.onEvent(event));
-    this.refreshTimer = setInterval(
-      () => void this.reload().catch((error: Error) => this.refreshFailed(error)),
-      this.refreshMs,
-    );
+    this.refreshTimer = setInterval(() => {
+      this.returnIdleLeases(Date.now());
+      void this.reload().catch((error: Error) => this.refreshFailed(error));
+    }, this.refreshMs);
     this.refreshTimer.unref();
   }
 
@@ -113,6 +141,7 @@ export class BudgetEnforcerService
 
   /** Writes every queued settlement before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.releaseLeases();
     for (let attempt = 0; attempt < 5 && (this.pending.size > 0 || this.flushing); attempt++) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = null;
@@ -128,9 +157,8 @@ export class BudgetEnforcerService
     if (!tenant && !key) return null;
     const now = Date.now();
     const views: BudgetView[] = [];
-    if (tenant)
-      views.push({ budget: tenant.budget, used: usedNano(tenant.counter, currentPeriod(tenant, now)) });
-    if (key) views.push({ budget: key.budget, used: usedNano(key.counter, currentPeriod(key, now)) });
+    if (tenant) views.push({ budget: tenant.budget, used: usedOf(tenant, currentPeriod(tenant, now)) });
+    if (key) views.push({ budget: key.budget, used: usedOf(key, currentPeriod(key, now)) });
     return budgetStatusOf(views);
   }
 
@@ -193,6 +221,14 @@ export class BudgetEnforcerService
     for (const part of reservation.parts) this.enqueue(part, reservation.amountNano, 0);
   }
 
+  /**
+   * Reservations served from a lease, reserved exactly in the database, and lease blocks
+   * reserved: how many database round trips the budgets cost (tests, the bench).
+   */
+  stats(): { leased: number; exact: number; blocks: number } {
+    return { ...this.counts };
+  }
+
   /** Settlements not yet written (for tests and the shutdown log). */
   get pendingSettlements(): number {
     return this.pending.size;
@@ -248,11 +284,22 @@ export class BudgetEnforcerService
     start: number,
     amount: number,
   ): Promise<ReservationPart | GatewayError | null> {
+    const lease = this.leaseFor(state, start);
+    const now = Date.now();
+    if (this.takeFromLease(state, lease, amount, now)) return { state, periodStart: start, leased: true };
+    await this.growLease(state, lease, amount);
+    if (this.takeFromLease(state, lease, amount, now)) return { state, periodStart: start, leased: true };
+    // Close to the limit (or the block was refused): reserve exactly this request's worst case.
     const counter = await this.store.reserve(state.budget.id, start, amount);
     if (counter) {
       state.counter = counter;
-      return { state, periodStart: start };
+      this.counts.exact++;
+      return { state, periodStart: start, leased: false };
     }
+    // Refused: this replica's own block (grown or given back meanwhile) may still hold it.
+    if (lease.growing) await lease.growing;
+    if (this.takeFromLease(state, lease, amount, Date.now()))
+      return { state, periodStart: start, leased: true };
     const current = await this.store.counter(state.budget.id, start);
     if (!current) {
       // Deleted meanwhile: no budget applies any more.
@@ -268,20 +315,118 @@ export class BudgetEnforcerService
     );
   }
 
+  /** Gives back a reservation of `reservedNano`, of which `spentNano` was actually spent. */
   private enqueue(part: ReservationPart, reservedNano: number, spentNano: number): void {
-    const counter = part.state.counter;
-    if (counter.periodStart === part.periodStart) {
-      counter.reservedNano = Math.max(0, counter.reservedNano - reservedNano);
+    if (!part.leased) return this.enqueueDelta(part.state, part.periodStart, reservedNano, spentNano);
+    // Leased: the spend comes out of the block in the database (reserved → spent); the rest of
+    // the reservation goes back to the block in memory, still reserved. A cost above the
+    // reservation (a fallback to a pricier model) is charged on top, as for an exact reservation.
+    const fromBlock = Math.min(spentNano, reservedNano);
+    const lease = part.state.lease;
+    if (lease.periodStart === part.periodStart) lease.availableNano += reservedNano - fromBlock;
+    else this.enqueueDelta(part.state, part.periodStart, reservedNano - fromBlock, 0);
+    this.enqueueDelta(part.state, part.periodStart, fromBlock, spentNano);
+  }
+
+  private enqueueDelta(state: BudgetState, start: number, releasedNano: number, spentNano: number): void {
+    if (releasedNano === 0 && spentNano === 0) return;
+    const counter = state.counter;
+    if (counter.periodStart === start) {
+      counter.reservedNano = Math.max(0, counter.reservedNano - releasedNano);
       counter.spentNano += spentNano;
     }
-    const id = `${part.state.budget.id}|${part.periodStart}`;
-    mergeDelta(this.pending, id, {
-      budgetId: part.state.budget.id,
-      periodStart: part.periodStart,
-      releasedNano: reservedNano,
+    mergeDelta(this.pending, `${state.budget.id}|${start}`, {
+      budgetId: state.budget.id,
+      periodStart: start,
+      releasedNano,
       spentNano,
     });
     this.scheduleFlush();
+  }
+
+  /* ------------------------------------------------------------------ leases */
+
+  /** The state's lease for the period `start`, giving back a previous period's block. */
+  private leaseFor(state: BudgetState, start: number): Lease {
+    const lease = state.lease;
+    if (lease.periodStart !== start) {
+      this.returnLease(state);
+      lease.periodStart = start;
+    }
+    return lease;
+  }
+
+  /** Takes `amount` from the lease when it holds enough; keeps a block ahead of demand. */
+  private takeFromLease(state: BudgetState, lease: Lease, amount: number, now: number): boolean {
+    if (lease.availableNano < amount) return false;
+    lease.availableNano -= amount;
+    this.counts.leased++;
+    lease.lastUsedMs = now;
+    // Prefetch: grow in the background before the next request of this size would have to wait.
+    if (lease.availableNano < amount && !lease.growing) void this.growLease(state, lease, amount);
+    return true;
+  }
+
+  /**
+   * Reserves one more block in the database for this replica. Resolves when done (waiters share
+   * it); a block that does not fit any more is simply not granted (requests then reserve exactly).
+   */
+  private growLease(state: BudgetState, lease: Lease, amount: number): Promise<void> {
+    if (lease.growing) return lease.growing;
+    const block = this.blockSize(state, amount);
+    if (block < amount * 2) return Promise.resolve();
+    const start = lease.periodStart;
+    lease.growing = this.store
+      .reserve(state.budget.id, start, block)
+      .then(
+        (counter) => {
+          if (!counter) return;
+          this.counts.blocks++;
+          if (lease.periodStart === start) {
+            state.counter = counter;
+            lease.availableNano += block;
+          } else {
+            // The period ended while the block was being reserved: give it straight back.
+            this.enqueueDelta(state, start, block, 0);
+          }
+        },
+        (error: Error) =>
+          this.logger.warn(`budget lease not granted (requests reserve exactly): ${error.message}`),
+      )
+      .finally(() => {
+        lease.growing = null;
+      });
+    return lease.growing;
+  }
+
+  /** LEASE_REQUESTS reservations of this size, at most LEASE_MAX_SHARE of what is left. */
+  private blockSize(state: BudgetState, amount: number): number {
+    const counter = state.counter;
+    const left =
+      state.budget.limitNano -
+      (counter.periodStart === state.lease.periodStart ? counter.spentNano + counter.reservedNano : 0);
+    return Math.min(amount * LEASE_REQUESTS, Math.floor(Math.max(0, left) * LEASE_MAX_SHARE));
+  }
+
+  /** Gives the unused block back to the budget (queued with the settlements). */
+  private returnLease(state: BudgetState): void {
+    const lease = state.lease;
+    if (lease.availableNano > 0) this.enqueueDelta(state, lease.periodStart, lease.availableNano, 0);
+    lease.availableNano = 0;
+  }
+
+  /** Returns every lease now (shutdown; tests; an admin change to a tenant's budgets). */
+  releaseLeases(tenantId?: string): void {
+    for (const state of [...this.byTenant.values(), ...this.byKey.values()]) {
+      if (tenantId === undefined || state.budget.tenantId === tenantId) this.returnLease(state);
+    }
+  }
+
+  private returnIdleLeases(now: number): void {
+    for (const state of [...this.byTenant.values(), ...this.byKey.values()]) {
+      if (state.lease.availableNano > 0 && now - state.lease.lastUsedMs > LEASE_IDLE_MS)
+        this.returnLease(state);
+    }
   }
 
   private scheduleFlush(): void {
@@ -311,9 +456,11 @@ export class BudgetEnforcerService
   }
 
   private onEvent(event: BillingEvent): void {
-    if (event.type === 'budget')
+    if (event.type === 'budget') {
+      // A changed limit must not be outrun by blocks reserved under the old one.
+      this.releaseLeases(event.tenantId);
       void this.reload(event.tenantId).catch((error: Error) => this.refreshFailed(error));
-    else if (event.type === 'resync') void this.reload().catch((error: Error) => this.refreshFailed(error));
+    } else if (event.type === 'resync') void this.reload().catch((error: Error) => this.refreshFailed(error));
   }
 
   private refreshFailed(error: Error): void {
@@ -326,12 +473,14 @@ export class BudgetEnforcerService
         ? this.byTenant.get(item.budget.tenantId)
         : this.byKey.get(item.budget.apiKeyId);
     const start = item.counter.periodStart;
+    const same = previous?.budget.id === item.budget.id;
     return {
       budget: item.budget,
       counter: item.counter,
       periodStartMs: start,
       periodEndMs: periodEnd(item.budget.period, start) ?? Infinity,
-      alertedPeriod: previous?.budget.id === item.budget.id ? previous.alertedPeriod : -1,
+      alertedPeriod: same ? previous.alertedPeriod : -1,
+      lease: same ? previous.lease : { periodStart: start, availableNano: 0, growing: null, lastUsedMs: 0 },
     };
   }
 }
@@ -343,6 +492,12 @@ function currentPeriod(state: BudgetState, now: number): number {
     state.periodEndMs = periodEnd(state.budget.period, state.periodStartMs) ?? Infinity;
   }
   return state.periodStartMs;
+}
+
+/** What is used of the budget: the counter, less this replica's own unassigned lease. */
+function usedOf(state: BudgetState, start: number): number {
+  const own = state.lease.periodStart === start ? state.lease.availableNano : 0;
+  return Math.max(0, usedNano(state.counter, start) - own);
 }
 
 function mergeDelta(target: Map<string, CounterDelta>, id: string, delta: CounterDelta): void {
