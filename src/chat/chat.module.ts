@@ -1,8 +1,7 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
-import { HttpTelemetryMiddleware } from '../telemetry/http-telemetry.middleware';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 import { ModelsController } from './models.controller';
@@ -16,8 +15,4 @@ import { ModelsController } from './models.controller';
   controllers: [ChatController, ModelsController],
   providers: [ChatService],
 })
-export class ChatModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpTelemetryMiddleware).forRoutes(ChatController, ModelsController);
-  }
-}
+export class ChatModule {}

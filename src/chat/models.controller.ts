@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
 import { ClientAuth } from '../auth/client-auth.decorator';
+import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
@@ -48,6 +49,7 @@ function toEntry(spec: ModelSpec): ModelEntry {
 /** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
 @Controller('v1/models')
 @ClientAuth()
+@UseInterceptors(HttpTelemetryInterceptor)
 export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalog,

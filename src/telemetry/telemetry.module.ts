@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { OpenTelemetryModule } from 'nestjs-otel';
 import { METRIC_PROVIDERS } from './metrics';
-import { HttpTelemetryMiddleware } from './http-telemetry.middleware';
+import { HttpTelemetryInterceptor } from './http-telemetry.interceptor';
 import { MetricsController } from './metrics.controller';
 
 /**
@@ -20,7 +20,7 @@ import { MetricsController } from './metrics.controller';
     // TraceService and @Span() for every module; spans are no-ops until TracingModule starts the SDK.
     OpenTelemetryModule.forRoot(),
   ],
-  providers: [...METRIC_PROVIDERS, HttpTelemetryMiddleware],
-  exports: [...METRIC_PROVIDERS, HttpTelemetryMiddleware],
+  providers: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
+  exports: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
 })
 export class TelemetryModule {}

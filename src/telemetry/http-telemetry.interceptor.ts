@@ -1,8 +1,9 @@
-import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Counter, Histogram } from 'prom-client';
+import { Observable } from 'rxjs';
 import type { GatewayRequestState } from '../auth/auth.types';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from './metrics';
@@ -11,17 +12,15 @@ const tracer = trace.getTracer('modelmuxer');
 const ROUTING_HEADERS = ['x-modelmuxer-provider', 'x-modelmuxer-model', 'x-modelmuxer-intent'] as const;
 
 /**
- * Around the OpenAI-compatible API (/v1/*): the request span — made the active context for
- * everything downstream, so intent.classify and provider.call spans are its children — the
- * HTTP metrics, and one access-log line. All three are closed when the response is (for
- * streams, at the last byte), so errors rendered by the exception filter and client
- * disconnects (status 499) are counted as they really ended.
- *
- * A middleware rather than a Nest interceptor: an interceptor makes Nest wrap every call of
- * the route in rxjs and AsyncResource bindings, a measurable share of the gateway's CPU.
+ * Around the chat and models controllers (the design card: interceptors emit metrics and traces
+ * around the chat controller): the request span — the active trace context of the handler, so
+ * intent.classify and provider.call spans are its children — the HTTP metrics, and one
+ * access-log line. All three are closed when the response is (for streams, at the last byte),
+ * so errors rendered by the exception filter and client disconnects (status 499) are counted as
+ * they really ended.
  */
 @Injectable()
-export class HttpTelemetryMiddleware implements NestMiddleware {
+export class HttpTelemetryInterceptor implements NestInterceptor {
   private readonly accessLog = new Logger('Access');
   private readonly accessLogEnabled: boolean;
 
@@ -33,28 +32,37 @@ export class HttpTelemetryMiddleware implements NestMiddleware {
     this.accessLogEnabled = ['trace', 'debug', 'info'].includes(config.logLevel);
   }
 
-  use(request: Request & GatewayRequestState, response: Response, next: NextFunction): void {
-    const span = tracer.startSpan(`${request.method} ${request.path}`, {
+  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = execution.switchToHttp();
+    const request = http.getRequest<Request & GatewayRequestState>();
+    const response = http.getResponse<Response>();
+    // The route pattern, not the URL: bounded label cardinality.
+    const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    const span = tracer.startSpan(`${request.method} ${route}`, {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'modelmuxer.request_id': request.id },
+      attributes: {
+        'http.request.method': request.method,
+        'http.route': route,
+        'modelmuxer.request_id': request.id,
+      },
     });
     const started = request.startedAt ?? process.hrtime.bigint();
     const finish = () => {
       response.off('finish', finish);
       response.off('close', finish);
       const status = response.writableFinished ? response.statusCode : 499;
-      // The route pattern, not the URL: bounded label cardinality.
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const labels = { route, method: request.method, status: String(status) };
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.requests.inc(labels);
       this.duration.observe(labels, seconds);
       if (this.accessLogEnabled) this.logAccess(request, response, route, status, seconds);
-      this.endSpan(span, response, `${request.method} ${route}`, route, status);
+      endSpan(span, response, status);
     };
     response.on('finish', finish);
     response.on('close', finish);
-    context.with(trace.setSpan(context.active(), span), next);
+    // Run the handler inside the span's context, so that its spans are children of this one.
+    const active = trace.setSpan(context.active(), span);
+    return new Observable((subscriber) => context.with(active, () => next.handle().subscribe(subscriber)));
   }
 
   /** One structured line per API request: ids and routing, never prompts or keys. */
@@ -78,24 +86,16 @@ export class HttpTelemetryMiddleware implements NestMiddleware {
       intent: response.getHeader('x-modelmuxer-intent'),
     });
   }
+}
 
-  private endSpan(
-    span: ReturnType<typeof tracer.startSpan>,
-    response: Response,
-    name: string,
-    route: string,
-    status: number,
-  ): void {
-    if (span.isRecording()) {
-      span.updateName(name);
-      span.setAttribute('http.route', route);
-      span.setAttribute('http.response.status_code', status);
-      for (const header of ROUTING_HEADERS) {
-        const value = response.getHeader(header);
-        if (typeof value === 'string') span.setAttribute(header.slice(2).replace(/-/g, '.'), value);
-      }
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+function endSpan(span: Span, response: Response, status: number): void {
+  if (span.isRecording()) {
+    span.setAttribute('http.response.status_code', status);
+    for (const header of ROUTING_HEADERS) {
+      const value = response.getHeader(header);
+      if (typeof value === 'string') span.setAttribute(header.slice(2).replace(/-/g, '.'), value);
     }
-    span.end();
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   }
+  span.end();
 }
