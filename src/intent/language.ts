@@ -31,6 +31,22 @@ export function languageDetectorFrom(detect: (text: string) => EldResult): Langu
   };
 }
 
+/** Any character outside ASCII in the detector's sample. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Whether the `language` signal is worth computing: for translation requests, and for text with
+ * non-ASCII characters (accents, other scripts). Plain-ASCII prompts without a translation cue
+ * are left without it — detection is ~3/4 of the classifier's CPU (measured in `npm run bench`)
+ * and no label depends on it.
+ */
+export function worthDetectingLanguage(text: string, translationCue: boolean): boolean {
+  return (
+    translationCue ||
+    NON_ASCII.test(text.length > LANGUAGE_SAMPLE_CHARS ? text.slice(0, LANGUAGE_SAMPLE_CHARS) : text)
+  );
+}
+
 /** Loads eld's small database; resolves undefined when the module cannot be loaded. */
 export async function loadLanguageDetector(): Promise<LanguageDetector | undefined> {
   try {
