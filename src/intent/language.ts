@@ -32,7 +32,7 @@ export function languageDetectorFrom(detect: (text: string) => EldResult): Langu
 }
 
 /** Any character outside ASCII in the detector's sample. */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * Whether the `language` signal is worth computing: for translation requests, and for text with
