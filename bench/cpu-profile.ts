@@ -78,7 +78,9 @@ export function shortLocation(url: string, lineNumber: number): string {
   if (marker >= 0) path = path.slice(marker + '/node_modules/'.length);
   else {
     // The repository-relative path, also inside a build folder (bench/.dist/src/… → src/…).
-    const at = Math.max(...['/src/', '/migrations/', '/test/', '/bench/'].map((dir) => path.lastIndexOf(dir)));
+    const at = Math.max(
+      ...['/src/', '/migrations/', '/test/', '/bench/'].map((dir) => path.lastIndexOf(dir)),
+    );
     if (at >= 0) path = path.slice(at + 1);
   }
   return `${path}:${lineNumber + 1}`;

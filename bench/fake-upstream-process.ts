@@ -16,7 +16,10 @@ import type { FakeScenario, FakeUpstreamOptions } from '../test/support/fake-ups
  * The process exits when the parent disconnects.
  */
 
-export interface FakeProcessOptions extends Pick<FakeUpstreamOptions, 'latencyMs' | 'completionTokens' | 'chunkWords'> {
+export interface FakeProcessOptions extends Pick<
+  FakeUpstreamOptions,
+  'latencyMs' | 'completionTokens' | 'chunkWords'
+> {
   port?: number;
 }
 

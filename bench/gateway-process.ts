@@ -31,7 +31,10 @@ function randomName(prefix: string): string {
  * Postgres database and Redis prefix of our own when DATABASE_URL and REDIS_URL are set
  * (dropped / deleted by cleanup()), else a temporary DATA_DIR for the embedded database.
  */
-export async function prepareStorage(databaseUrl: string | undefined, redisUrl: string | undefined): Promise<Storage> {
+export async function prepareStorage(
+  databaseUrl: string | undefined,
+  redisUrl: string | undefined,
+): Promise<Storage> {
   if (databaseUrl && redisUrl) {
     const name = randomName('mm_bench_');
     const admin = new Client({ connectionString: databaseUrl });
@@ -47,7 +50,12 @@ export async function prepareStorage(databaseUrl: string | undefined, redisUrl: 
     return {
       kind: 'postgres+redis',
       describe: `Postgres database ${name} on ${url.host}, Redis ${new URL(redisUrl).host} under prefix ${prefix}`,
-      env: { MODE: 'production', DATABASE_URL: url.toString(), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix },
+      env: {
+        MODE: 'production',
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+      },
       async cleanup() {
         const client = new Client({ connectionString: databaseUrl });
         await client.connect();
@@ -133,7 +141,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     WORKERS: String(options.workers),
     ...options.env,
   };
-  const execArgv: string[] = [];
+  // V8 flags for the gateway (e.g. BENCH_GATEWAY_NODE_FLAGS="--max-old-space-size=192"), to
+  // measure memory settings without touching the bench's own process.
+  const execArgv: string[] = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   if (options.profileDir && options.profilePreload) {
     env.BENCH_CPU_PROFILE_DIR = options.profileDir;
     execArgv.push('-r', options.profilePreload);
@@ -155,7 +165,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const deadline = Date.now() + 90_000;
   let workersSeen = 0;
   for (;;) {
-    if (exited) throw new Error(`the gateway exited during start-up (${JSON.stringify(exited)}); see ${options.logFile}`);
+    if (exited)
+      throw new Error(
+        `the gateway exited during start-up (${JSON.stringify(exited)}); see ${options.logFile}`,
+      );
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the gateway was not ready within 90 s; see ${options.logFile}`);
@@ -223,7 +236,13 @@ export interface Provisioned {
   apiKey: string;
 }
 
-async function admin<T>(url: string, adminKey: string, method: string, path: string, body: unknown): Promise<T> {
+async function admin<T>(
+  url: string,
+  adminKey: string,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<T> {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -246,14 +265,24 @@ export interface TenantSpec {
 export const FULL_TENANT: TenantSpec = { name: 'bench', rateLimitRpm: 1_000_000, budget: true };
 
 /** A tenant with a database key (and a budget when asked), through the admin API. */
-export async function provisionTenant(url: string, adminKey: string, spec: TenantSpec = FULL_TENANT): Promise<Provisioned> {
+export async function provisionTenant(
+  url: string,
+  adminKey: string,
+  spec: TenantSpec = FULL_TENANT,
+): Promise<Provisioned> {
   const tenant = await admin<{ id: string }>(url, adminKey, 'POST', '/admin/tenants', {
     name: spec.name,
     rate_limit_rpm: spec.rateLimitRpm,
   });
-  const key = await admin<{ id: string; key: string }>(url, adminKey, 'POST', `/admin/tenants/${tenant.id}/keys`, {
-    name: `${spec.name}-key`,
-  });
+  const key = await admin<{ id: string; key: string }>(
+    url,
+    adminKey,
+    'POST',
+    `/admin/tenants/${tenant.id}/keys`,
+    {
+      name: `${spec.name}-key`,
+    },
+  );
   if (spec.budget) {
     await admin(url, adminKey, 'PUT', `/admin/tenants/${tenant.id}/budget`, {
       limit_usd: 1_000_000,

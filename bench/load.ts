@@ -199,7 +199,9 @@ export function probe(target: HttpTarget, agent?: Agent): Promise<ProbeResult> {
 export function eventSignature(data: string): string {
   if (data === '[DONE]') return 'done';
   try {
-    const chunk = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string | null; role?: string }; finish_reason?: string | null }> };
+    const chunk = JSON.parse(data) as {
+      choices?: Array<{ delta?: { content?: string | null; role?: string }; finish_reason?: string | null }>;
+    };
     const choices = chunk.choices ?? [];
     if (choices.length === 0) return 'usage';
     return choices

@@ -70,11 +70,21 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   const notes: string[] = [];
   // Enhanced mode has the same intent features as production (trained model + language) and
   // validates without DATABASE_URL/REDIS_URL. TEST_MODE keeps the LLM fallback out.
-  const config = loadAppConfig({ MODE: 'enhanced', TEST_MODE: 'true', LOG_LEVEL: 'error', DATA_DIR: ':memory:' });
+  const config = loadAppConfig({
+    MODE: 'enhanced',
+    TEST_MODE: 'true',
+    LOG_LEVEL: 'error',
+    DATA_DIR: ':memory:',
+  });
   const model = loadBundledIntentModel();
   const intent = new IntentService(
     config,
-    new Counter({ name: 'bench_intent_total', help: 'bench', labelNames: ['label', 'method'], ...NOT_COLLECTED }),
+    new Counter({
+      name: 'bench_intent_total',
+      help: 'bench',
+      labelNames: ['label', 'method'],
+      ...NOT_COLLECTED,
+    }),
     new Histogram({ name: 'bench_intent_seconds', help: 'bench', labelNames: ['method'], ...NOT_COLLECTED }),
     model,
     null,
@@ -91,17 +101,32 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   // The same without the language signal (eld): what language detection costs per request.
   const noLanguage = new IntentService(
     config,
-    new Counter({ name: 'bench_intent2_total', help: 'bench', labelNames: ['label', 'method'], ...NOT_COLLECTED }),
+    new Counter({
+      name: 'bench_intent2_total',
+      help: 'bench',
+      labelNames: ['label', 'method'],
+      ...NOT_COLLECTED,
+    }),
     new Histogram({ name: 'bench_intent2_seconds', help: 'bench', labelNames: ['method'], ...NOT_COLLECTED }),
     model,
     null,
   );
-  results.push(timeIt('intent: short prompt, no language detection', iterations, warmup, () => noLanguage.classifyLocal(short)));
+  results.push(
+    timeIt('intent: short prompt, no language detection', iterations, warmup, () =>
+      noLanguage.classifyLocal(short),
+    ),
+  );
 
   // Body validation of /v1/chat/completions (class-transformer + class-validator).
   const pipe = new ChatRequestPipe();
-  results.push(timeIt('request validation (ChatRequestPipe): short', iterations, warmup, () => pipe.transform(short)));
-  results.push(timeIt('request validation (ChatRequestPipe): ~2,000 tokens', iterations, warmup, () => pipe.transform(long)));
+  results.push(
+    timeIt('request validation (ChatRequestPipe): short', iterations, warmup, () => pipe.transform(short)),
+  );
+  results.push(
+    timeIt('request validation (ChatRequestPipe): ~2,000 tokens', iterations, warmup, () =>
+      pipe.transform(long),
+    ),
+  );
 
   const catalog = ModelCatalog.load(config.routing.modelsFile);
   const policies = RoutingPolicyService.load(config.routing.routingFile, catalog);
@@ -128,14 +153,18 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   };
   const shortInput = routeOf(short);
   const longInput = routeOf(long);
-  results.push(timeIt('routing: input + decision (short)', iterations, warmup, () => {
-    const input = buildRoutingInput(short, shortInput.intent, shortInput.estimatedPromptTokens, null);
-    return routing.decide(input, availability);
-  }));
-  results.push(timeIt('routing: input + decision (~2,000 tokens)', iterations, warmup, () => {
-    const input = buildRoutingInput(long, longInput.intent, longInput.estimatedPromptTokens, null);
-    return routing.decide(input, availability);
-  }));
+  results.push(
+    timeIt('routing: input + decision (short)', iterations, warmup, () => {
+      const input = buildRoutingInput(short, shortInput.intent, shortInput.estimatedPromptTokens, null);
+      return routing.decide(input, availability);
+    }),
+  );
+  results.push(
+    timeIt('routing: input + decision (~2,000 tokens)', iterations, warmup, () => {
+      const input = buildRoutingInput(long, longInput.intent, longInput.estimatedPromptTokens, null);
+      return routing.decide(input, availability);
+    }),
+  );
 
   const spec = catalog.resolve(routing.decide(shortInput, availability).target?.model ?? 'gpt-4o-mini');
   if (!spec) throw new Error('the routed model is not in the catalog');

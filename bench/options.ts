@@ -70,10 +70,23 @@ function numberList(value: string, name: string): number[] {
   return list;
 }
 
-function positive(value: string | undefined, name: string, { integer = false, allowZero = true } = {}): number {
+function positive(
+  value: string | undefined,
+  name: string,
+  { integer = false, allowZero = true } = {},
+): number {
   const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0) || (integer && !Number.isInteger(n))) {
-    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number${allowZero ? ' ≥ 0' : ' > 0'}, got "${value ?? ''}"`);
+  if (
+    value === undefined ||
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < 0 ||
+    (!allowZero && n === 0) ||
+    (integer && !Number.isInteger(n))
+  ) {
+    throw new Error(
+      `${name} must be a ${integer ? 'whole ' : ''}number${allowZero ? ' ≥ 0' : ' > 0'}, got "${value ?? ''}"`,
+    );
   }
   return n;
 }
@@ -109,7 +122,9 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     upstreamLatencyMs: 0,
     logLevel: 'info',
     completionTokens: 32,
-    upstreamPort: env.BENCH_UPSTREAM_PORT ? positive(env.BENCH_UPSTREAM_PORT, 'BENCH_UPSTREAM_PORT', { integer: true }) : undefined,
+    upstreamPort: env.BENCH_UPSTREAM_PORT
+      ? positive(env.BENCH_UPSTREAM_PORT, 'BENCH_UPSTREAM_PORT', { integer: true })
+      : undefined,
     microScale: 1,
     outDir: 'bench/results',
     compare: null,
@@ -152,7 +167,8 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
         break;
       case '--log-level':
         options.logLevel = value();
-        if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(options.logLevel)) throw new Error(`--log-level: unknown level ${options.logLevel}`);
+        if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(options.logLevel))
+          throw new Error(`--log-level: unknown level ${options.logLevel}`);
         break;
       case '--tokens':
         options.completionTokens = positive(value(), flag, { integer: true, allowZero: false });
@@ -183,7 +199,9 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
       url: env.BENCH_COMPARE_URL,
       headers: parseHeaders(env.BENCH_COMPARE_HEADERS),
       model: env.BENCH_COMPARE_MODEL || undefined,
-      pid: env.BENCH_COMPARE_PID ? positive(env.BENCH_COMPARE_PID, 'BENCH_COMPARE_PID', { integer: true }) : undefined,
+      pid: env.BENCH_COMPARE_PID
+        ? positive(env.BENCH_COMPARE_PID, 'BENCH_COMPARE_PID', { integer: true })
+        : undefined,
     };
   }
   return options;

@@ -63,7 +63,11 @@ export interface PooledSamples {
   ttfb: SampleBuffer | null;
 }
 
-export function summarizeGroup(key: GroupKey, records: readonly RunRecord[], pooled: PooledSamples): GroupSummary {
+export function summarizeGroup(
+  key: GroupKey,
+  records: readonly RunRecord[],
+  pooled: PooledSamples,
+): GroupSummary {
   const requests = records.reduce((n, r) => n + r.load.requests2xx, 0);
   const failures = records.reduce((n, r) => n + r.load.non2xx + r.load.errors + r.load.timeouts, 0);
   const cpuKnown = records.filter((r) => r.cpuMs !== null);
@@ -166,8 +170,16 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
         return `${fmt(v, 3)} ms${low === null ? '' : ` (${fmt(low, 3)} ms at 1 connection)`}`;
       }),
     },
-    { name: 'Added latency p50 at 1 connection', goal: '≤ 0.5 ms', ...check(input.addedP50AtOne, 0.5, (v) => `${fmt(v, 3)} ms`) },
-    { name: 'Added latency p99 at 1 connection', goal: '≤ 2 ms', ...check(input.addedP99AtOne, 2, (v) => `${fmt(v, 3)} ms`) },
+    {
+      name: 'Added latency p50 at 1 connection',
+      goal: '≤ 0.5 ms',
+      ...check(input.addedP50AtOne, 0.5, (v) => `${fmt(v, 3)} ms`),
+    },
+    {
+      name: 'Added latency p99 at 1 connection',
+      goal: '≤ 2 ms',
+      ...check(input.addedP99AtOne, 2, (v) => `${fmt(v, 3)} ms`),
+    },
     {
       name: 'Stream time-to-first-byte added, p50 at 1 connection',
       goal: '≤ 1 ms',
@@ -179,7 +191,11 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
       measured: input.flushed?.detail ?? 'n/a',
       met: input.flushed?.ok ?? null,
     },
-    { name: 'RSS at steady load (1 process)', goal: '≤ 200 MB', ...check(input.rssMaxBytes, 200 * MB, (v) => `${fmt(v / MB, 0)} MB`) },
+    {
+      name: 'RSS at steady load (1 process)',
+      goal: '≤ 200 MB',
+      ...check(input.rssMaxBytes, 200 * MB, (v) => `${fmt(v / MB, 0)} MB`),
+    },
   ];
   if (input.rssGrowth) {
     const g = input.rssGrowth;
@@ -235,7 +251,14 @@ export interface MarkdownInput {
 export function renderBreakdown(connections: number, rows: readonly BreakdownRow[]): string {
   const base = rows[0];
   return table(
-    ['variant', `CPU ms/req (${connections} conns)`, 'Δ CPU', 'p50 ms (1 conn)', 'Δ p50', 'bare HTTP server CPU ms/req'],
+    [
+      'variant',
+      `CPU ms/req (${connections} conns)`,
+      'Δ CPU',
+      'p50 ms (1 conn)',
+      'Δ p50',
+      'bare HTTP server CPU ms/req',
+    ],
     rows.map((row) => [
       row.variant,
       fmt(row.cpuMsPerRequest, 3),
@@ -255,7 +278,11 @@ export function renderMarkdown(input: MarkdownInput): string {
   const find = (key: GroupKey) => input.groups.find((g) => groupKey(g) === groupKey(key));
   const rows: string[][] = [];
   for (const comparison of input.comparisons) {
-    const key = { workers: comparison.workers, connections: comparison.connections, stream: comparison.stream };
+    const key = {
+      workers: comparison.workers,
+      connections: comparison.connections,
+      stream: comparison.stream,
+    };
     const direct = find({ ...key, target: 'direct' });
     const other = find({ ...key, target: comparison.target });
     if (!direct || !other) continue;
@@ -297,7 +324,12 @@ export function renderMarkdown(input: MarkdownInput): string {
     '',
     table(
       ['target', 'goal', 'measured', 'status'],
-      input.targets.map((t) => [t.name, t.goal, t.measured, t.met === null ? '–' : t.met ? 'met' : '**missed**']),
+      input.targets.map((t) => [
+        t.name,
+        t.goal,
+        t.measured,
+        t.met === null ? '–' : t.met ? 'met' : '**missed**',
+      ]),
     ),
     '',
     '### Micro-benchmarks (in-process, per call)',
@@ -308,7 +340,12 @@ export function renderMarkdown(input: MarkdownInput): string {
     ),
   ];
   if (input.breakdown && input.breakdown.rows.length > 0) {
-    sections.push('', '### What each feature costs (one gateway per variant, interleaved)', '', renderBreakdown(input.breakdown.connections, input.breakdown.rows));
+    sections.push(
+      '',
+      '### What each feature costs (one gateway per variant, interleaved)',
+      '',
+      renderBreakdown(input.breakdown.connections, input.breakdown.rows),
+    );
   }
   if (input.notes.length > 0) sections.push('', ...input.notes.map((n) => `- ${n}`));
   return sections.join('\n');

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path';
 import type { FakeScenario } from '../test/support/fake-upstream';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile';
 import type { FakeProcessCommand, FakeProcessMessage, FakeProcessOptions } from './fake-upstream-process';
-import { prepareStorage, provisionTenant, startGateway, type Gateway, type Provisioned, type Storage } from './gateway-process';
+import {
+  prepareStorage,
+  provisionTenant,
+  startGateway,
+  type Gateway,
+  type Provisioned,
+  type Storage,
+} from './gateway-process';
 import { compareArrivals, probe, runLoad, type HttpTarget, type ProbeResult } from './load';
 import { runMicroBenchmarks, type MicroReport } from './micro';
 import { parseOptions, USAGE } from './options';
@@ -75,7 +82,9 @@ function withPgOption(databaseUrl: string, setting: string): string {
 function gitState(): { commit: string; dirty: boolean } | null {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    });
     return { commit, dirty: status.trim() !== '' };
   } catch {
     return null;
@@ -83,7 +92,9 @@ function gitState(): { commit: string; dirty: boolean } | null {
 }
 
 async function startFake(entry: string, options: FakeProcessOptions): Promise<FakeHandle> {
-  const child: ChildProcess = fork(entry, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(entry, [JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await new Promise<Extract<FakeProcessMessage, { type: 'ready' }>>((resolveReady, reject) => {
     child.once('message', (message: FakeProcessMessage) => {
       if (message.type === 'ready') resolveReady(message);
@@ -121,7 +132,12 @@ interface PhaseResult {
   rssSeconds: number;
   /** CPU the gateway used while idle (during the direct runs): timers, metrics, flushes. */
   idleCpuMsPerSecond: number | null;
-  flush: { ok: boolean; detail: string; direct: ProbeResult['arrivals']; gateway: ProbeResult['arrivals'] } | null;
+  flush: {
+    ok: boolean;
+    detail: string;
+    direct: ProbeResult['arrivals'];
+    gateway: ProbeResult['arrivals'];
+  } | null;
   shutdown: { code: number | null; signal: string | null; ms: number };
   otlpSpansRequests: number | null;
 }
@@ -150,7 +166,8 @@ async function main(): Promise<void> {
   const fakeEntry = join(distRoot, 'bench', 'fake-upstream-process.js');
   const preload = join(distRoot, 'bench', 'cpu-profile-preload.js');
   if (!existsSync('config/models.yaml')) throw new Error('run from the repository root (npm run bench)');
-  if (!existsSync(gatewayEntry)) throw new Error(`${gatewayEntry} is missing: build with tsc -p bench/tsconfig.json`);
+  if (!existsSync(gatewayEntry))
+    throw new Error(`${gatewayEntry} is missing: build with tsc -p bench/tsconfig.json`);
   mkdirSync(options.outDir, { recursive: true });
   const stamp = new Date(started).toISOString().replace(/:/g, '-').replace(/\..*$/, '');
   // Outside the repository: at LOG_LEVEL=info the gateway writes an access line per request.
@@ -160,7 +177,8 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   const runCleanups = async () => {
-    while (cleanups.length > 0) await cleanups.pop()!().catch((e: Error) => console.error(`cleanup: ${e.message}`));
+    while (cleanups.length > 0)
+      await cleanups.pop()!().catch((e: Error) => console.error(`cleanup: ${e.message}`));
   };
   process.once('SIGINT', () => {
     console.error('\ninterrupted: cleaning up');
@@ -170,8 +188,9 @@ async function main(): Promise<void> {
   const git = gitState();
   log(`# ModelMuxer benchmark — ${new Date(started).toISOString()}`);
   log(
-    `node ${process.version}, ${ncpu} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
-      (git ? `, commit ${git.commit}${git.dirty ? ' + uncommitted changes' : ''}` : ''),
+    `node ${process.version}, ${ncpu} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}` + (git ? `, commit ${git.commit}${git.dirty ? ' + uncommitted changes' : ''}` : ''),
   );
   const production = Boolean(options.databaseUrl && options.redisUrl);
   if (!production) {
@@ -185,14 +204,18 @@ async function main(): Promise<void> {
       '',
     ];
     for (const line of banner) console.warn(line);
-    notes.push('EMBEDDED FALLBACK: DATABASE_URL/REDIS_URL were not set; enhanced mode with PGlite, not production mode.');
+    notes.push(
+      'EMBEDDED FALLBACK: DATABASE_URL/REDIS_URL were not set; enhanced mode with PGlite, not production mode.',
+    );
   }
 
   /* ---------------------------------------------------------------- 1. micro-benchmarks */
   log('\n## micro-benchmarks (in-process)');
   const micro: MicroReport = await runMicroBenchmarks(options.microScale);
   for (const m of micro.results) {
-    log(`  ${m.name.padEnd(46)} p50 ${fmt(m.p50Us, 1).padStart(7)} µs  p99 ${fmt(m.p99Us, 1).padStart(7)} µs  cpu ${fmt(m.cpuMeanUs, 1).padStart(7)} µs`);
+    log(
+      `  ${m.name.padEnd(46)} p50 ${fmt(m.p50Us, 1).padStart(7)} µs  p99 ${fmt(m.p99Us, 1).padStart(7)} µs  cpu ${fmt(m.cpuMeanUs, 1).padStart(7)} µs`,
+    );
   }
   for (const line of micro.intentModuleLines) log(`  ${line}`);
   notes.push(...micro.notes);
@@ -205,7 +228,9 @@ async function main(): Promise<void> {
   };
   const fake = await startFake(fakeEntry, fakeOptions);
   cleanups.push(() => fake.stop());
-  log(`\nfake upstream ${fake.url} (pid ${fake.pid}; latency ${options.upstreamLatencyMs} ms, ${options.completionTokens}-word answers)`);
+  log(
+    `\nfake upstream ${fake.url} (pid ${fake.pid}; latency ${options.upstreamLatencyMs} ms, ${options.completionTokens}-word answers)`,
+  );
 
   const storage = await prepareStorage(options.databaseUrl, options.redisUrl);
   cleanups.push(() => storage.cleanup());
@@ -253,7 +278,12 @@ async function main(): Promise<void> {
     return { gateway, startupMs: Date.now() - t0, stop: stopOnce };
   };
 
-  const targetsFor = (gateway: Gateway, key: Provisioned, routedModel: string, stream: boolean): Record<TargetName, HttpTarget | null> => ({
+  const targetsFor = (
+    gateway: Gateway,
+    key: Provisioned,
+    routedModel: string,
+    stream: boolean,
+  ): Record<TargetName, HttpTarget | null> => ({
     direct: {
       url: `${fake.openaiBaseUrl}/chat/completions`,
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-fake-openai' },
@@ -289,7 +319,10 @@ async function main(): Promise<void> {
   }
 
   /** One load run, with the CPU and RSS accounting around it; pooled into `into` when given. */
-  const measure = async (spec: RunSpec, into: { records: RunRecord[]; pooled: Map<string, PooledSamples> } | null): Promise<RunRecord> => {
+  const measure = async (
+    spec: RunSpec,
+    into: { records: RunRecord[]; pooled: Map<string, PooledSamples> } | null,
+  ): Promise<RunRecord> => {
     const { workers, round, target, connections, stream } = spec;
     const machine0 = readMachineCpu();
     const a0 = spec.accountPids ? sampleGroup(spec.accountPids, ticks) : null;
@@ -297,7 +330,11 @@ async function main(): Promise<void> {
     const f0 = sampleGroup([fake.pid], ticks);
     const self0 = process.cpuUsage();
     const wall0 = process.hrtime.bigint();
-    const { result, samples } = await runLoad(spec.http, { connections, durationS: spec.durationS, ttfb: stream });
+    const { result, samples } = await runLoad(spec.http, {
+      connections,
+      durationS: spec.durationS,
+      ttfb: stream,
+    });
     const wallMs = Number(process.hrtime.bigint() - wall0) / 1e6;
     const self = process.cpuUsage(self0);
     const machine1 = readMachineCpu();
@@ -310,7 +347,8 @@ async function main(): Promise<void> {
     let machineBusyCores: number | null = null;
     let otherBusyCores: number | null = null;
     if (machine0 && machine1 && machine1.totalTicks > machine0.totalTicks) {
-      machineBusyCores = ((machine1.busyTicks - machine0.busyTicks) / (machine1.totalTicks - machine0.totalTicks)) * ncpu;
+      machineBusyCores =
+        ((machine1.busyTicks - machine0.busyTicks) / (machine1.totalTicks - machine0.totalTicks)) * ncpu;
       const accounted = target === 'compare' && cpuMs !== null ? cpuMs : 0;
       const ours = (gatewayCpu + fakeCpu + (self.user + self.system) / 1000 + accounted) / wallMs;
       otherBusyCores = Math.max(0, machineBusyCores - ours);
@@ -333,7 +371,10 @@ async function main(): Promise<void> {
     if (into) {
       into.records.push(record);
       const key = groupKey({ workers, connections, stream, target });
-      const pool = into.pooled.get(key) ?? { latency: new SampleBuffer(), ttfb: stream ? new SampleBuffer() : null };
+      const pool = into.pooled.get(key) ?? {
+        latency: new SampleBuffer(),
+        ttfb: stream ? new SampleBuffer() : null,
+      };
       pool.latency.pushAll(samples.latency);
       if (pool.ttfb && samples.ttfb) pool.ttfb.pushAll(samples.ttfb);
       into.pooled.set(key, pool);
@@ -360,7 +401,9 @@ async function main(): Promise<void> {
       continue;
     }
     const rounds = workers === 1 ? options.rounds : options.clusterRounds;
-    log(`\n## gateway ×${workers} (${storage.kind === 'embedded' ? 'enhanced, embedded' : 'production'} mode): ${rounds} interleaved rounds of ${options.durationS} s`);
+    log(
+      `\n## gateway ×${workers} (${storage.kind === 'embedded' ? 'enhanced, embedded' : 'production'} mode): ${rounds} interleaved rounds of ${options.durationS} s`,
+    );
     idle.length = 0;
     const { gateway, startupMs, stop } = await launch(workers);
     const key = provisioned!;
@@ -368,10 +411,12 @@ async function main(): Promise<void> {
 
     // Smoke check: a routed answer with router metadata, and a complete stream.
     const smoke = await probe(targetsFor(gateway, key, 'gpt-4o-mini', false).gateway!);
-    if (smoke.status !== 200) throw new Error(`gateway smoke request failed: ${smoke.status} ${smoke.body.slice(0, 300)}`);
+    if (smoke.status !== 200)
+      throw new Error(`gateway smoke request failed: ${smoke.status} ${smoke.body.slice(0, 300)}`);
     const routedModel = String(smoke.headers['x-modelmuxer-model'] ?? '');
     const smokeBody = JSON.parse(smoke.body) as { router_metadata?: unknown };
-    if (!routedModel || !smokeBody.router_metadata) throw new Error('gateway answer without x-modelmuxer-model / router_metadata');
+    if (!routedModel || !smokeBody.router_metadata)
+      throw new Error('gateway answer without x-modelmuxer-model / router_metadata');
     const smokeStream = await probe(targetsFor(gateway, key, routedModel, true).gateway!);
     if (smokeStream.status !== 200 || !smokeStream.body.includes('data: [DONE]')) {
       throw new Error(`gateway smoke stream failed: ${smokeStream.status} ${smokeStream.body.slice(0, 300)}`);
@@ -381,15 +426,24 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key.apiKey}` },
       body: JSON.stringify(gatewayRequest(false)),
     });
-    const explained = (await explainResponse.json()) as { intent?: { label: string | null; confidence: number | null; method: string } };
+    const explained = (await explainResponse.json()) as {
+      intent?: { label: string | null; confidence: number | null; method: string };
+    };
     const intent = explained.intent ? { ...explained.intent, routedModel } : null;
-    log(`  routed to ${routedModel}; intent ${intent?.label ?? '?'} (${intent?.confidence ?? '?'}, ${intent?.method ?? '?'})`);
-    if (intent?.method === 'llm') notes.push('The bench prompt went to the LLM intent fallback: every request made two upstream calls.');
+    log(
+      `  routed to ${routedModel}; intent ${intent?.label ?? '?'} (${intent?.confidence ?? '?'}, ${intent?.method ?? '?'})`,
+    );
+    if (intent?.method === 'llm')
+      notes.push('The bench prompt went to the LLM intent fallback: every request made two upstream calls.');
 
     const targets = (stream: boolean) => targetsFor(gateway, key, routedModel, stream);
     // Warm-up: JIT, connection pools, caches; not recorded.
     await runLoad(targets(false).gateway!, { connections: 16, durationS: options.warmupS, ttfb: false });
-    await runLoad(targets(true).gateway!, { connections: 16, durationS: Math.max(1, options.warmupS / 2), ttfb: false });
+    await runLoad(targets(true).gateway!, {
+      connections: 16,
+      durationS: Math.max(1, options.warmupS / 2),
+      ttfb: false,
+    });
     await runLoad(targets(false).direct!, { connections: 16, durationS: 1, ttfb: false });
     const rssAfterWarmup = sampleGroup(gateway.pids(), ticks).rssBytes;
     const rssT0 = Date.now();
@@ -399,12 +453,31 @@ async function main(): Promise<void> {
       for (const stream of [false, true]) {
         for (const connections of options.connections) {
           const available = targets(stream);
-          const order: TargetName[] = ['direct', 'gateway', ...(available.compare ? (['compare'] as const) : [])];
+          const order: TargetName[] = [
+            'direct',
+            'gateway',
+            ...(available.compare ? (['compare'] as const) : []),
+          ];
           if (flip++ % 2 === 1) order.reverse();
           for (const target of order) {
-            const accountPids = target === 'gateway' ? gateway.pids() : target === 'compare' && options.compare?.pid ? [options.compare.pid] : null;
+            const accountPids =
+              target === 'gateway'
+                ? gateway.pids()
+                : target === 'compare' && options.compare?.pid
+                  ? [options.compare.pid]
+                  : null;
             await measure(
-              { workers, round, target, http: available[target]!, connections, stream, durationS: options.durationS, accountPids, gatewayPids: gateway.pids() },
+              {
+                workers,
+                round,
+                target,
+                http: available[target]!,
+                connections,
+                stream,
+                durationS: options.durationS,
+                accountPids,
+                gatewayPids: gateway.pids(),
+              },
               { records, pooled },
             );
           }
@@ -461,7 +534,9 @@ async function main(): Promise<void> {
     notes.push('--breakdown skipped: it runs several gateways at once, which needs DATABASE_URL.');
   } else if (options.breakdown) {
     const maxC = Math.max(...options.connections);
-    log(`\n## feature breakdown: one gateway per variant, JSON at 1 and ${maxC} connections, ${options.rounds} interleaved rounds`);
+    log(
+      `\n## feature breakdown: one gateway per variant, JSON at 1 and ${maxC} connections, ${options.rounds} interleaved rounds`,
+    );
     const staticKey = 'bench-static-key-0123456789abcdef';
     const gatewayVariants: Record<string, Record<string, string>> = {
       full: {},
@@ -478,15 +553,28 @@ async function main(): Promise<void> {
       },
     };
     const launched = new Map<string, Awaited<ReturnType<typeof launch>>>();
-    for (const [name, env] of Object.entries(gatewayVariants)) launched.set(name, await launch(1, undefined, env));
+    for (const [name, env] of Object.entries(gatewayVariants))
+      launched.set(name, await launch(1, undefined, env));
     const full = launched.get('full')!.gateway;
     const keys = {
       full: provisioned!,
-      noBudget: await provisionTenant(full.url, ADMIN_KEY, { name: 'bench-no-budget', rateLimitRpm: 1_000_000, budget: false }),
-      noLimit: await provisionTenant(full.url, ADMIN_KEY, { name: 'bench-no-limit', rateLimitRpm: 0, budget: true }),
+      noBudget: await provisionTenant(full.url, ADMIN_KEY, {
+        name: 'bench-no-budget',
+        rateLimitRpm: 1_000_000,
+        budget: false,
+      }),
+      noLimit: await provisionTenant(full.url, ADMIN_KEY, {
+        name: 'bench-no-limit',
+        rateLimitRpm: 0,
+        budget: true,
+      }),
       static: { tenantId: '', keyId: '', apiKey: staticKey },
     };
-    const routed = String((await probe(targetsFor(full, keys.full, 'gpt-4o-mini', false).gateway!)).headers['x-modelmuxer-model'] ?? 'gpt-4o-mini');
+    const routed = String(
+      (await probe(targetsFor(full, keys.full, 'gpt-4o-mini', false).gateway!)).headers[
+        'x-modelmuxer-model'
+      ] ?? 'gpt-4o-mini',
+    );
     const variants: Array<{ name: string; gateway: string; key: Provisioned }> = [
       { name: 'all features (production mode)', gateway: 'full', key: keys.full },
       { name: 'without budget reservation (no Postgres round trip)', gateway: 'full', key: keys.noBudget },
@@ -494,9 +582,16 @@ async function main(): Promise<void> {
       { name: 'without rate limit (no Redis round trip)', gateway: 'full', key: keys.noLimit },
       { name: 'without trace export', gateway: 'no-tracing', key: keys.full },
       { name: 'without intent classification', gateway: 'no-intent', key: keys.full },
-      { name: 'floor: basic mode, static key, no intent/limit/budget/tracing', gateway: 'minimal', key: keys.static },
+      {
+        name: 'floor: basic mode, static key, no intent/limit/budget/tracing',
+        gateway: 'minimal',
+        key: keys.static,
+      },
     ];
-    const collected = variants.map(() => ({ records: [] as RunRecord[], pooled: new Map<string, PooledSamples>() }));
+    const collected = variants.map(() => ({
+      records: [] as RunRecord[],
+      pooled: new Map<string, PooledSamples>(),
+    }));
     for (const variant of variants) {
       await runLoad(targetsFor(launched.get(variant.gateway)!.gateway, variant.key, routed, false).gateway!, {
         connections: 16,
@@ -540,7 +635,10 @@ async function main(): Promise<void> {
       return {
         variant: variant.name,
         cpuMsPerRequest: requests > 0 ? cpu / requests : null,
-        p50AtOneMs: one ? summarizeGroup({ workers: 1, connections: 1, stream: false, target: 'gateway' }, at(1), one).latency.p50 : null,
+        p50AtOneMs: one
+          ? summarizeGroup({ workers: 1, connections: 1, stream: false, target: 'gateway' }, at(1), one)
+              .latency.p50
+          : null,
         upstreamCpuMsPerRequest: spread(loaded.map((r) => r.upstreamCpuMsPerRequest ?? Number.NaN)).median,
       };
     });
@@ -559,8 +657,16 @@ async function main(): Promise<void> {
     await runLoad(targets(false).gateway!, { connections: 16, durationS: options.warmupS, ttfb: false });
     gateway.signal('SIGUSR2'); // start
     await sleep(200);
-    await runLoad(targets(false).gateway!, { connections: 16, durationS: options.profileS * 0.6, ttfb: false });
-    await runLoad(targets(true).gateway!, { connections: 16, durationS: options.profileS * 0.4, ttfb: false });
+    await runLoad(targets(false).gateway!, {
+      connections: 16,
+      durationS: options.profileS * 0.6,
+      ttfb: false,
+    });
+    await runLoad(targets(true).gateway!, {
+      connections: 16,
+      durationS: options.profileS * 0.4,
+      ttfb: false,
+    });
     gateway.signal('SIGUSR2'); // stop + write
     const written = join(resolve(options.outDir), `gateway-${gateway.pid}.cpuprofile`);
     for (let i = 0; i < 100 && !existsSync(written); i++) await sleep(100);
@@ -572,11 +678,14 @@ async function main(): Promise<void> {
       profile = { file, summary };
       log(`  ${file}: ${fmt(summary.busyMs, 0)} ms busy of ${fmt(summary.durationMs, 0)} ms`);
       log('  by package (self time):');
-      for (const c of summary.byCategory.slice(0, 12)) log(`    ${fmt(c.share * 100, 1).padStart(5)} %  ${c.category}`);
+      for (const c of summary.byCategory.slice(0, 12))
+        log(`    ${fmt(c.share * 100, 1).padStart(5)} %  ${c.category}`);
       log('  top functions (self time):');
-      for (const f of summary.topSelf.slice(0, 20)) log(`    ${fmt(f.share * 100, 1).padStart(5)} %  ${f.name}  ${f.location}`);
+      for (const f of summary.topSelf.slice(0, 20))
+        log(`    ${fmt(f.share * 100, 1).padStart(5)} %  ${f.name}  ${f.location}`);
       log('  ModelMuxer functions (inclusive time):');
-      for (const f of summary.topOwnInclusive.slice(0, 12)) log(`    ${fmt(f.share * 100, 1).padStart(5)} %  ${f.name}  ${f.location}`);
+      for (const f of summary.topOwnInclusive.slice(0, 12))
+        log(`    ${fmt(f.share * 100, 1).padStart(5)} %  ${f.name}  ${f.location}`);
     } else {
       notes.push('The CPU profile was not written (see the gateway log).');
     }
@@ -597,7 +706,11 @@ async function main(): Promise<void> {
     while ((Date.now() - t0) / 1000 < options.soakS) {
       const before = sampleGroup(gateway.pids(), ticks);
       const slice = Math.min(10, Math.max(1, options.soakS - (Date.now() - t0) / 1000));
-      const { result } = await runLoad(targetsFor(gateway, key, routedModel, stream).gateway!, { connections: 16, durationS: slice, ttfb: false });
+      const { result } = await runLoad(targetsFor(gateway, key, routedModel, stream).gateway!, {
+        connections: 16,
+        durationS: slice,
+        ttfb: false,
+      });
       const after = sampleGroup(gateway.pids(), ticks);
       requests += result.requests2xx;
       failures += result.non2xx + result.errors + result.timeouts;
@@ -607,7 +720,9 @@ async function main(): Promise<void> {
         rps: result.rps,
         cpuMsPerRequest: result.requests2xx > 0 ? (after.cpuMs - before.cpuMs) / result.requests2xx : null,
       });
-      log(`  t=${fmt(series[series.length - 1].t, 0).padStart(4)} s  rss ${fmt(after.rssBytes / MB, 1)} MB  ${fmt(result.rps, 0)} rps`);
+      log(
+        `  t=${fmt(series[series.length - 1].t, 0).padStart(4)} s  rss ${fmt(after.rssBytes / MB, 1)} MB  ${fmt(result.rps, 0)} rps`,
+      );
       stream = !stream;
     }
     await stop();
@@ -622,11 +737,17 @@ async function main(): Promise<void> {
       startRssBytes: steady[0].rssBytes,
       endRssBytes: steady[steady.length - 1].rssBytes,
       maxRssBytes: Math.max(...series.map((s) => s.rssBytes)),
-      slopeMbPerMinute: slope(steady.map((s) => s.t), steady.map((s) => s.rssBytes / MB)) * 60,
+      slopeMbPerMinute:
+        slope(
+          steady.map((s) => s.t),
+          steady.map((s) => s.rssBytes / MB),
+        ) * 60,
       requests,
       failures,
     };
-    log(`  RSS ${fmt(soak.startRssBytes / MB, 1)} → ${fmt(soak.endRssBytes / MB, 1)} MB (max ${fmt(soak.maxRssBytes / MB, 1)}; trend ${fmt(soak.slopeMbPerMinute, 2)} MB/min), ${requests} requests, ${failures} failures`);
+    log(
+      `  RSS ${fmt(soak.startRssBytes / MB, 1)} → ${fmt(soak.endRssBytes / MB, 1)} MB (max ${fmt(soak.maxRssBytes / MB, 1)}; trend ${fmt(soak.slopeMbPerMinute, 2)} MB/min), ${requests} requests, ${failures} failures`,
+    );
   }
 
   await runCleanups();
@@ -636,7 +757,12 @@ async function main(): Promise<void> {
   const recordsOf = (key: GroupKey) => records.filter((r) => groupKey(r) === groupKey(key));
   for (const [key, pool] of pooled) {
     const [workers, connections, mode, target] = key.split('|');
-    const gk: GroupKey = { workers: Number(workers), connections: Number(connections), stream: mode === 'stream', target: target as TargetName };
+    const gk: GroupKey = {
+      workers: Number(workers),
+      connections: Number(connections),
+      stream: mode === 'stream',
+      target: target as TargetName,
+    };
     groups.push(summarizeGroup(gk, recordsOf(gk), pool));
   }
   const comparisons: Comparison[] = [];
@@ -651,31 +777,57 @@ async function main(): Promise<void> {
   comparisons.sort((a, b) => order(a) - order(b));
 
   const single = (connections: number, stream: boolean) =>
-    comparisons.find((c) => c.workers === 1 && c.connections === connections && c.stream === stream && c.target === 'gateway');
+    comparisons.find(
+      (c) =>
+        c.workers === 1 && c.connections === connections && c.stream === stream && c.target === 'gateway',
+    );
   const singleGroup = (connections: number, stream: boolean) =>
-    groups.find((g) => g.workers === 1 && g.connections === connections && g.stream === stream && g.target === 'gateway');
+    groups.find(
+      (g) =>
+        g.workers === 1 && g.connections === connections && g.stream === stream && g.target === 'gateway',
+    );
   const maxConnections = Math.max(...options.connections);
   const minConnections = Math.min(...options.connections);
   const phase1 = phases.find((p) => p.workers === 1);
-  const rssSingle = groups.filter((g) => g.workers === 1 && g.target === 'gateway').map((g) => g.rssMaxBytes ?? 0);
+  const rssSingle = groups
+    .filter((g) => g.workers === 1 && g.target === 'gateway')
+    .map((g) => g.rssMaxBytes ?? 0);
   const targets = evaluateTargets({
-    cpuMsPerRequest: { value: singleGroup(maxConnections, false)?.cpuMsPerRequest ?? null, connections: maxConnections },
-    cpuMsPerRequestLowLoad: minConnections === maxConnections ? null : (singleGroup(minConnections, false)?.cpuMsPerRequest ?? null),
+    cpuMsPerRequest: {
+      value: singleGroup(maxConnections, false)?.cpuMsPerRequest ?? null,
+      connections: maxConnections,
+    },
+    cpuMsPerRequestLowLoad:
+      minConnections === maxConnections
+        ? null
+        : (singleGroup(minConnections, false)?.cpuMsPerRequest ?? null),
     addedP50AtOne: minConnections === 1 ? (single(1, false)?.addedP50Ms ?? null) : null,
     addedP99AtOne: minConnections === 1 ? (single(1, false)?.addedP99Ms ?? null) : null,
     addedTtfbP50AtOne: minConnections === 1 ? (single(1, true)?.addedTtfbP50Ms ?? null) : null,
     flushed: phase1?.flush ? { ok: phase1.flush.ok, detail: phase1.flush.detail } : null,
     rssMaxBytes: rssSingle.length > 0 ? Math.max(...rssSingle, soak?.maxRssBytes ?? 0) : null,
     rssGrowth: soak
-      ? { startBytes: soak.startRssBytes, endBytes: soak.endRssBytes, seconds: soak.seconds, label: `${soak.seconds} s soak` }
+      ? {
+          startBytes: soak.startRssBytes,
+          endBytes: soak.endRssBytes,
+          seconds: soak.seconds,
+          label: `${soak.seconds} s soak`,
+        }
       : phase1?.rssAfterWarmupBytes && phase1.rssEndBytes
-        ? { startBytes: phase1.rssAfterWarmupBytes, endBytes: phase1.rssEndBytes, seconds: phase1.rssSeconds, label: 'default run; use --soak 300 for the 5-minute figure' }
+        ? {
+            startBytes: phase1.rssAfterWarmupBytes,
+            endBytes: phase1.rssEndBytes,
+            seconds: phase1.rssSeconds,
+            label: 'default run; use --soak 300 for the 5-minute figure',
+          }
         : null,
   });
 
   // Noise: how much the direct runs (the same work every round) moved, and what else ran.
   const directGroups = groups.filter((g) => g.target === 'direct');
-  const rpsNoise = directGroups.map((g) => relativeSpread(recordsOf(g).map((r) => r.load.rps))).filter(Number.isFinite);
+  const rpsNoise = directGroups
+    .map((g) => relativeSpread(recordsOf(g).map((r) => r.load.rps)))
+    .filter(Number.isFinite);
   const others = records.map((r) => r.otherBusyCores).filter((v): v is number => v !== null);
   const otherSpread = spread(others);
   const load1 = loadavg();
@@ -692,7 +844,9 @@ async function main(): Promise<void> {
     );
   }
   if (phase1?.intent) {
-    notes.push(`Workload: "${SHORT_PROMPT}" (model auto → ${phase1.routedModel}; intent ${phase1.intent.label}, confidence ${phase1.intent.confidence}, ${phase1.intent.method}); fake upstream latency ${options.upstreamLatencyMs} ms, ${options.completionTokens}-word answers.`);
+    notes.push(
+      `Workload: "${SHORT_PROMPT}" (model auto → ${phase1.routedModel}; intent ${phase1.intent.label}, confidence ${phase1.intent.confidence}, ${phase1.intent.method}); fake upstream latency ${options.upstreamLatencyMs} ms, ${options.completionTokens}-word answers.`,
+    );
   }
   if (!options.compare) notes.push('No comparison gateway (set BENCH_COMPARE_URL to include one).');
 
@@ -709,9 +863,20 @@ async function main(): Promise<void> {
         version: 1,
         startedAt: new Date(started).toISOString(),
         durationS: (finished - started) / 1000,
-        machine: { node: process.version, cpus: ncpu, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), loadavgEnd: load1 },
+        machine: {
+          node: process.version,
+          cpus: ncpu,
+          cpuModel: cpus()[0]?.model ?? null,
+          memoryBytes: totalmem(),
+          loadavgEnd: load1,
+        },
         git,
-        options: { ...publicOptions, compare: options.compare ? { url: options.compare.url, model: options.compare.model ?? null } : null },
+        options: {
+          ...publicOptions,
+          compare: options.compare
+            ? { url: options.compare.url, model: options.compare.model ?? null }
+            : null,
+        },
         storage: { kind: storage.kind, describe: storage.describe.replace(/\/\/[^@/]*@/, '//') },
         workload: { prompt: SHORT_PROMPT, gatewayBody: gatewayRequest(false) },
         micro,

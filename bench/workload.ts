@@ -7,7 +7,8 @@ import type { ChatCompletionRequest } from '../src/chat/chat.types';
  * model. No temperature: the response cache is consulted and skips (only deterministic
  * requests are cached), as for most real traffic.
  */
-export const SHORT_PROMPT = 'Write a Python function that checks whether a string is a palindrome, ignoring case and spaces.';
+export const SHORT_PROMPT =
+  'Write a Python function that checks whether a string is a palindrome, ignoring case and spaces.';
 
 export function gatewayRequest(stream: boolean): ChatCompletionRequest {
   return {

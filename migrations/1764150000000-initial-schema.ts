@@ -54,7 +54,9 @@ export class InitialSchema1764150000000 implements MigrationInterface {
         cache_hit boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX usage_records_tenant_time_idx ON usage_records (tenant_id, created_at)`);
+    await queryRunner.query(
+      `CREATE INDEX usage_records_tenant_time_idx ON usage_records (tenant_id, created_at)`,
+    );
     await queryRunner.query(`
       CREATE TABLE audit_log (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

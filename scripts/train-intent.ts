@@ -16,7 +16,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTENT_DATA_DIR, TRAIN_FILE, loadIntentExamples } from '../src/intent/dataset';
 import { extractFeatures } from '../src/intent/features';
-import { HEURISTIC_TEMPERATURE, LABEL_COUNT, LABEL_INDEX, heuristicScores, softmaxInPlace } from '../src/intent/heuristic';
+import {
+  HEURISTIC_TEMPERATURE,
+  LABEL_COUNT,
+  LABEL_INDEX,
+  heuristicScores,
+  softmaxInPlace,
+} from '../src/intent/heuristic';
 import { INTENT_LABELS } from '../src/intent/intent.types';
 import { featureHashes, toSparseVector } from '../src/intent/model/hashed-features';
 import type { SparseVector } from '../src/intent/model/hashed-features';
@@ -147,17 +153,29 @@ function main(): void {
   let bestT = 1;
   let bestNll = Infinity;
   for (let t = 0.2; t <= 3.0001; t += 0.02) {
-    const value = nll(rows.map((r) => logSoftmax(r.heuristic, t)), ys);
+    const value = nll(
+      rows.map((r) => logSoftmax(r.heuristic, t)),
+      ys,
+    );
     if (value < bestNll) {
       bestNll = value;
       bestT = Math.round(t * 100) / 100;
     }
   }
   console.log(
-    `heuristic: accuracy ${(accuracy(rows.map((r) => r.heuristic), ys) * 100).toFixed(1)}%, fitted temperature ${bestT} (NLL ${bestNll.toFixed(3)}); in code: ${HEURISTIC_TEMPERATURE}`,
+    `heuristic: accuracy ${(
+      accuracy(
+        rows.map((r) => r.heuristic),
+        ys,
+      ) * 100
+    ).toFixed(
+      1,
+    )}%, fitted temperature ${bestT} (NLL ${bestNll.toFixed(3)}); in code: ${HEURISTIC_TEMPERATURE}`,
   );
   if (Math.abs(bestT - HEURISTIC_TEMPERATURE) > 0.05) {
-    console.warn(`  -> set HEURISTIC_TEMPERATURE = ${bestT} in src/intent/heuristic.ts (the heuristic changed)`);
+    console.warn(
+      `  -> set HEURISTIC_TEMPERATURE = ${bestT} in src/intent/heuristic.ts (the heuristic changed)`,
+    );
   }
   const heuristicLog = rows.map((r) => logSoftmax(r.heuristic, HEURISTIC_TEMPERATURE));
 
@@ -171,7 +189,9 @@ function main(): void {
     });
   }
   const modelLog = oof.map((l) => logSoftmax(l));
-  console.log(`model alone (out-of-fold): accuracy ${(accuracy(oof, ys) * 100).toFixed(1)}%, NLL ${nll(modelLog, ys).toFixed(3)}`);
+  console.log(
+    `model alone (out-of-fold): accuracy ${(accuracy(oof, ys) * 100).toFixed(1)}%, NLL ${nll(modelLog, ys).toFixed(3)}`,
+  );
   let blend = { heuristic: 1, model: 0 };
   let blendNll = Infinity;
   for (let a = 0; a <= 2.5001; a += 0.05) {
@@ -190,10 +210,13 @@ function main(): void {
   }
   const blended = rows.map((_, i) => {
     const s = new Float64Array(LABEL_COUNT);
-    for (let k = 0; k < LABEL_COUNT; k++) s[k] = blend.heuristic * heuristicLog[i][k] + blend.model * modelLog[i][k];
+    for (let k = 0; k < LABEL_COUNT; k++)
+      s[k] = blend.heuristic * heuristicLog[i][k] + blend.model * modelLog[i][k];
     return s;
   });
-  console.log(`blend ${JSON.stringify(blend)} (out-of-fold): accuracy ${(accuracy(blended, ys) * 100).toFixed(1)}%, NLL ${blendNll.toFixed(3)}`);
+  console.log(
+    `blend ${JSON.stringify(blend)} (out-of-fold): accuracy ${(accuracy(blended, ys) * 100).toFixed(1)}%, NLL ${blendNll.toFixed(3)}`,
+  );
 
   // 3. Final model on the whole training split, quantised.
   const final = train(rows);
@@ -201,8 +224,11 @@ function main(): void {
   for (const w of final.w) maxAbs = Math.max(maxAbs, Math.abs(w));
   const scale = maxAbs / 127 || 1;
   const quantised = new Int8Array(final.w.length);
-  for (let i = 0; i < final.w.length; i++) quantised[i] = Math.max(-127, Math.min(127, Math.round(final.w[i] / scale)));
-  const dataSha1 = createHash('sha1').update(readFileSync(join(INTENT_DATA_DIR, TRAIN_FILE))).digest('hex');
+  for (let i = 0; i < final.w.length; i++)
+    quantised[i] = Math.max(-127, Math.min(127, Math.round(final.w[i] / scale)));
+  const dataSha1 = createHash('sha1')
+    .update(readFileSync(join(INTENT_DATA_DIR, TRAIN_FILE)))
+    .digest('hex');
   const artifact: IntentModelArtifact = {
     format: 'modelmuxer-intent-linear/1',
     labels: [...INTENT_LABELS],
@@ -215,7 +241,9 @@ function main(): void {
   };
   const text = `${JSON.stringify(artifact, null, 1)}\n`;
   writeFileSync(OUTPUT, text);
-  console.log(`wrote ${OUTPUT} (${(text.length / 1024).toFixed(0)} KiB, ${1 << BITS} buckets × ${LABEL_COUNT} labels, int8)`);
+  console.log(
+    `wrote ${OUTPUT} (${(text.length / 1024).toFixed(0)} KiB, ${1 << BITS} buckets × ${LABEL_COUNT} labels, int8)`,
+  );
 }
 
 main();

@@ -85,7 +85,10 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
   }
 
   async function settled<T>(promise: Promise<T>): Promise<'pending' | T> {
-    return Promise.race([promise, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
+    return Promise.race([
+      promise,
+      new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending'))),
+    ]);
   }
 
   it('waits for Redis on the first hit of a key, then counts in the background below 80 % of the limit', async () => {
@@ -181,7 +184,10 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
 
   it('forgets windows that ended, and can be turned off', async () => {
     const fake = controlledRedis();
-    const storage = new RedisThrottlerStorage(fake.redis, undefined, { backgroundShare: 0, backgroundMinLimit: 1 });
+    const storage = new RedisThrottlerStorage(fake.redis, undefined, {
+      backgroundShare: 0,
+      backgroundMinLimit: 1,
+    });
     const first = storage.increment('mm:rl:k', 20, 100, 0, 'default');
     await fake.releaseAll();
     await first;

@@ -174,7 +174,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     // flight per replica, several replicas cannot jointly cross the limit unseen.
     const headroom = Math.round(limit * (1 - backgroundShare));
     const maxInFlight = Math.max(1, Math.min(MAX_BACKGROUND_IN_FLIGHT, Math.floor(headroom / 4)));
-    return window.inFlight < maxInFlight && window.hits + window.inFlight + 1 <= Math.floor(limit * backgroundShare);
+    return (
+      window.inFlight < maxInFlight &&
+      window.hits + window.inFlight + 1 <= Math.floor(limit * backgroundShare)
+    );
   }
 
   /** Folds a reply from Redis into what this process knows (replies may arrive out of order). */

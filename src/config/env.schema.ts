@@ -54,7 +54,10 @@ function IsConnectionUrl(protocols: string[], options?: ValidationOptions): Prop
       name: 'isConnectionUrl',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, ...options },
+      options: {
+        message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+        ...options,
+      },
       validator: {
         validate(value: unknown) {
           if (typeof value !== 'string') return false;
@@ -88,7 +91,9 @@ export class EnvironmentVariables {
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 20mb, 512kb or 1048576' })
   BODY_LIMIT = '20mb';
   @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
-  @IsString() @Matches(/^(auto|\d+)$/, { message: 'must be "auto" or a number of worker processes' }) WORKERS = '1';
+  @IsString()
+  @Matches(/^(auto|\d+)$/, { message: 'must be "auto" or a number of worker processes' })
+  WORKERS = '1';
 
   /* ---- storage ---- */
   @IsString() DATA_DIR = './data';
@@ -96,19 +101,26 @@ export class EnvironmentVariables {
   @IsOptional() @Secret() @IsConnectionUrl(['redis:', 'rediss:']) REDIS_URL?: string;
   @Transform(toNumber) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
   /** Prefix of every Redis key ModelMuxer writes (lets several deployments share a Redis). */
-  @IsString() @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, _ : . -' })
+  @IsString()
+  @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, _ : . -' })
   REDIS_KEY_PREFIX = 'mm:';
 
   /* ---- keys ---- */
   @IsOptional() @Secret() @IsString() API_KEYS?: string;
-  @IsOptional() @Secret() @IsString() @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
+  @IsOptional()
+  @Secret()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
   ADMIN_API_KEY?: string;
   /**
    * Key of the HMAC that database API keys are stored under. Changing it invalidates every issued
    * key. Unset: a built-in constant (the keys' 256 bits of entropy still make the digest useless
    * to an attacker, but a secret kept outside the database adds a second barrier).
    */
-  @IsOptional() @Secret() @IsString() @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces' })
+  @IsOptional()
+  @Secret()
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces' })
   API_KEY_HASH_SECRET?: string;
   /** How long a resolved API key stays in the in-memory cache (revocation delay bound without Redis). */
   @Transform(toNumber) @IsInt() @Min(0) @Max(300_000) KEY_CACHE_TTL_MS = 5_000;
@@ -147,7 +159,8 @@ export class EnvironmentVariables {
   /* ---- billing ---- */
   /** A global budget (USD) for basic/enhanced mode's static keys; unset means none. */
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) BUDGET_LIMIT_USD?: number;
-  @IsIn(['daily', 'weekly', 'monthly', 'total']) BUDGET_PERIOD: 'daily' | 'weekly' | 'monthly' | 'total' = 'monthly';
+  @IsIn(['daily', 'weekly', 'monthly', 'total']) BUDGET_PERIOD: 'daily' | 'weekly' | 'monthly' | 'total' =
+    'monthly';
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;

@@ -10,7 +10,8 @@ describe('intent dataset (test/fixtures/intent)', () => {
 
   it('has at least 700 examples and 100 per label', () => {
     expect(all.length).toBeGreaterThanOrEqual(700);
-    for (const label of INTENT_LABELS) expect(all.filter((e) => e.label === label).length).toBeGreaterThanOrEqual(100);
+    for (const label of INTENT_LABELS)
+      expect(all.filter((e) => e.label === label).length).toBeGreaterThanOrEqual(100);
   });
 
   it('is at least 15 % non-English', () => {
@@ -19,7 +20,9 @@ describe('intent dataset (test/fixtures/intent)', () => {
 
   it('has system prompts and multi-turn conversations', () => {
     expect(all.filter((e) => e.request.messages.some((m) => m.role === 'system')).length).toBeGreaterThan(50);
-    expect(all.filter((e) => e.request.messages.filter((m) => m.role === 'user').length > 1).length).toBeGreaterThan(50);
+    expect(
+      all.filter((e) => e.request.messages.filter((m) => m.role === 'user').length > 1).length,
+    ).toBeGreaterThan(50);
     for (const e of all) expect(e.request.messages.some((m) => m.role === 'user')).toBe(true);
   });
 
@@ -34,6 +37,8 @@ describe('intent dataset (test/fixtures/intent)', () => {
   });
 
   it('rejects malformed rows with the line number', () => {
-    expect(() => parseIntentJsonl('{"id":"a","label":"nope","request":{"messages":[]}}', 'x.jsonl')).toThrow('x.jsonl:1');
+    expect(() => parseIntentJsonl('{"id":"a","label":"nope","request":{"messages":[]}}', 'x.jsonl')).toThrow(
+      'x.jsonl:1',
+    );
   });
 });

@@ -27,8 +27,18 @@ export function parseIntentJsonl(text: string, source = 'input'): IntentExample[
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line.length === 0) continue;
-    const row = JSON.parse(line) as { id?: unknown; label?: unknown; lang?: unknown; request?: { messages?: unknown } };
-    if (typeof row.id !== 'string' || !isIntentLabel(row.label) || !row.request || !Array.isArray(row.request.messages)) {
+    const row = JSON.parse(line) as {
+      id?: unknown;
+      label?: unknown;
+      lang?: unknown;
+      request?: { messages?: unknown };
+    };
+    if (
+      typeof row.id !== 'string' ||
+      !isIntentLabel(row.label) ||
+      !row.request ||
+      !Array.isArray(row.request.messages)
+    ) {
       throw new Error(`${source}:${i + 1}: expected {"id", "label", "lang", "request": {"messages": [...]}}`);
     }
     const lang = typeof row.lang === 'string' ? row.lang : 'en';

@@ -69,7 +69,9 @@ export function evaluatePredictions(predictions: readonly ScoredPrediction[], bi
   for (let b = 0; b < bins; b++) {
     const low = b / bins;
     const high = (b + 1) / bins;
-    const inBin = predictions.filter((p) => p.confidence >= low && (p.confidence < high || (b === bins - 1 && p.confidence <= high)));
+    const inBin = predictions.filter(
+      (p) => p.confidence >= low && (p.confidence < high || (b === bins - 1 && p.confidence <= high)),
+    );
     const count = inBin.length;
     const meanConfidence = count === 0 ? 0 : inBin.reduce((s, p) => s + p.confidence, 0) / count;
     const accuracy = count === 0 ? 0 : inBin.filter((p) => p.label === p.predicted).length / count;
@@ -91,7 +93,9 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 /** A plain-text rendering of a report (for `npm run eval:intent`). */
 export function formatReport(title: string, report: EvaluationReport): string {
   const lines: string[] = [];
-  lines.push(`== ${title}: accuracy ${pct(report.accuracy)} on ${report.total} examples, ECE ${report.ece.toFixed(3)}`);
+  lines.push(
+    `== ${title}: accuracy ${pct(report.accuracy)} on ${report.total} examples, ECE ${report.ece.toFixed(3)}`,
+  );
   lines.push('label          precision  recall     f1  support');
   for (const label of INTENT_LABELS) {
     const m = report.perLabel[label];
@@ -102,7 +106,9 @@ export function formatReport(title: string, report: EvaluationReport): string {
   const short = INTENT_LABELS.map((label) => label.slice(0, 6).padStart(7)).join('');
   lines.push(`confusion (rows: true, columns: predicted)\n${''.padEnd(14)}${short}`);
   for (const label of INTENT_LABELS) {
-    lines.push(`${label.padEnd(14)}${INTENT_LABELS.map((p) => String(report.confusion[label][p]).padStart(7)).join('')}`);
+    lines.push(
+      `${label.padEnd(14)}${INTENT_LABELS.map((p) => String(report.confusion[label][p]).padStart(7)).join('')}`,
+    );
   }
   lines.push('reliability: confidence bin -> count, mean confidence, accuracy');
   for (const bin of report.reliability) {

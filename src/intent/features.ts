@@ -114,7 +114,8 @@ export function boundedWindow(text: string, head: number, tail: number): string 
  * literal alternation (no word boundaries, so the engine can scan quickly) and the full
  * JAILBREAK pattern runs only around a hit.
  */
-const INJECTION_ANCHOR = /ignor|disregard|forget|override|instruction|system|jailbr|developer mode|do anything now|restrictions|<\|im_start\|>/g;
+const INJECTION_ANCHOR =
+  /ignor|disregard|forget|override|instruction|system|jailbr|developer mode|do anything now|restrictions|<\|im_start\|>/g;
 /** Non-Latin anchors, searched only when the text holds that script. */
 const INJECTION_ANCHOR_CJK = /忽略|无视|無視|指示|越狱/g;
 const INJECTION_ANCHOR_CYRILLIC = /игнорируй|забудь/g;
@@ -127,10 +128,17 @@ function anchoredInjection(lowerWide: string, anchor: RegExp): boolean {
   // A fresh sticky-free copy keeps `lastIndex` local to this call (no shared mutable state).
   const search = new RegExp(anchor.source, 'g');
   let hits = 0;
-  for (let match = search.exec(lowerWide); match !== null && hits < MAX_INJECTION_HITS; match = search.exec(lowerWide)) {
+  for (
+    let match = search.exec(lowerWide);
+    match !== null && hits < MAX_INJECTION_HITS;
+    match = search.exec(lowerWide)
+  ) {
     hits++;
     const at = match.index;
-    if (JAILBREAK.test(lowerWide.slice(Math.max(0, at - INJECTION_CONTEXT_CHARS), at + INJECTION_CONTEXT_CHARS))) return true;
+    if (
+      JAILBREAK.test(lowerWide.slice(Math.max(0, at - INJECTION_CONTEXT_CHARS), at + INJECTION_CONTEXT_CHARS))
+    )
+      return true;
     search.lastIndex = at + INJECTION_CONTEXT_CHARS;
   }
   return false;
@@ -223,7 +231,12 @@ function has(bits: number, mask: number): boolean {
  * searched for injections too. One word scan finds every word cue; residual patterns run only
  * for cues still unmatched, and refining cues only after the cue they refine matched.
  */
-export function textCues(raw: string, lower: string, injectionWide?: string, scripts?: ScriptPresence): number {
+export function textCues(
+  raw: string,
+  lower: string,
+  injectionWide?: string,
+  scripts?: ScriptPresence,
+): number {
   const nonAscii = NON_ASCII.test(lower);
   const scan = LEXICON.scanWords(lower);
   let bits = scan.cues;
@@ -258,13 +271,21 @@ export function textCues(raw: string, lower: string, injectionWide?: string, scr
   bits |= LEXICON.scanResiduals(lower, nonAscii, refine & ~bits, scan);
   // Second-order refinements.
   if (has(bits, CUE.toNaturalLanguage)) {
-    bits |= (wordHits & CUE.renderInLanguage) | LEXICON.scanResiduals(lower, nonAscii, CUE.renderInLanguage & ~wordHits, scan);
+    bits |=
+      (wordHits & CUE.renderInLanguage) |
+      LEXICON.scanResiduals(lower, nonAscii, CUE.renderInLanguage & ~wordHits, scan);
   }
   if (has(bits, CUE.programmingKeyword) && !(has(bits, CUE.codeVerb) && has(bits, CUE.codeNoun))) {
-    bits |= (wordHits & CUE.codeArtifact) | LEXICON.scanResiduals(lower, nonAscii, CUE.codeArtifact & ~wordHits, scan);
+    bits |=
+      (wordHits & CUE.codeArtifact) |
+      LEXICON.scanResiduals(lower, nonAscii, CUE.codeArtifact & ~wordHits, scan);
   }
   if (has(bits, CUE.codeChangeVerb) && NEGATED_CHANGE.test(lower)) bits &= ~CUE.codeChangeVerb;
-  if (!has(bits, CUE.jailbreak) && injectionWide !== undefined && injectionInWideWindow(injectionWide, scripts ?? ALL_SCRIPTS)) {
+  if (
+    !has(bits, CUE.jailbreak) &&
+    injectionWide !== undefined &&
+    injectionInWideWindow(injectionWide, scripts ?? ALL_SCRIPTS)
+  ) {
     bits |= CUE.jailbreak;
   }
   return bits & CUE_MASK;
@@ -323,7 +344,8 @@ function addCharStats(stats: CharStats, text: string): void {
     if (c < 128) {
       ascii++;
       if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
-    } else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf)) cjk++;
+    } else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf))
+      cjk++;
     else if (c >= 0x0400 && c <= 0x04ff) cyrillic++;
     else if (c >= 0x0600 && c <= 0x06ff) arabic++;
     else if (c >= 0x0900 && c <= 0x097f) devanagari++;
@@ -397,7 +419,8 @@ function messageContent(message: ChatMessage | undefined): MessageContent {
   let images = 0;
   let otherParts = 0;
   for (const part of content) {
-    if (part.type === 'text' && typeof part.text === 'string') text = text.length === 0 ? part.text : `${text}\n${part.text}`;
+    if (part.type === 'text' && typeof part.text === 'string')
+      text = text.length === 0 ? part.text : `${text}\n${part.text}`;
     else if (isImagePart(part.type)) images++;
     else otherParts++;
   }
@@ -479,7 +502,8 @@ export function extractFeatures(request: ChatCompletionRequest): IntentFeatures 
   const lastStats = newCharStats();
   addCharStats(lastStats, last.text);
   const lastUserTokens = tokensFromStats(lastStats);
-  const conversationTokens = tokensFromStats(stats) + lastUserTokens + TOKENS_PER_MESSAGE * messages.length + 3;
+  const conversationTokens =
+    tokensFromStats(stats) + lastUserTokens + TOKENS_PER_MESSAGE * messages.length + 3;
 
   const lastWindow = boundedWindow(last.text, CUE_HEAD_CHARS, CUE_TAIL_CHARS);
   const lastLower = lastWindow.toLowerCase();
@@ -535,9 +559,14 @@ export function toSignals(features: IntentFeatures, language?: string): IntentSi
     (hasCue(c, 'codeVerb') && hasCue(c, 'codeNoun')) ||
     hasCue(c, 'toProgrammingLanguage');
   const translation =
-    (hasCue(c, 'translateVerb') || hasCue(c, 'howToSay')) && !(hasCue(c, 'toProgrammingLanguage') && !hasCue(c, 'toNaturalLanguage'));
+    (hasCue(c, 'translateVerb') || hasCue(c, 'howToSay')) &&
+    !(hasCue(c, 'toProgrammingLanguage') && !hasCue(c, 'toNaturalLanguage'));
   const vision = features.imageParts > 0 || (features.earlierImageParts > 0 && hasCue(c, 'visionReference'));
-  const safety = hasCue(c, 'jailbreak') || hasCue(c, 'selfHarm') || hasCue(c, 'severe') || (hasCue(c, 'harmObject') && hasCue(c, 'harmAction') && !hasCue(c, 'defensive'));
+  const safety =
+    hasCue(c, 'jailbreak') ||
+    hasCue(c, 'selfHarm') ||
+    hasCue(c, 'severe') ||
+    (hasCue(c, 'harmObject') && hasCue(c, 'harmAction') && !hasCue(c, 'defensive'));
   const json =
     features.responseFormat === 'json_object' ||
     features.responseFormat === 'json_schema' ||

@@ -117,7 +117,10 @@ function addCueScores(out: Float64Array, c: number, scale: number): void {
 }
 
 /** Raw (untempered) per-label scores, in INTENT_LABELS order. */
-export function heuristicScores(f: IntentFeatures, out: Float64Array = new Float64Array(LABEL_COUNT)): Float64Array {
+export function heuristicScores(
+  f: IntentFeatures,
+  out: Float64Array = new Float64Array(LABEL_COUNT),
+): Float64Array {
   out.fill(0);
   out[L] = 1.5;
   addCueScores(out, f.lastCues, 1);

@@ -105,9 +105,17 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
   const iterations = options.iterations ?? 5_000;
   const warmup = options.warmup ?? 1_000;
   const request = benchmarkRequest();
-  const promptChars = request.messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+  const promptChars = request.messages.reduce(
+    (n, m) => n + (typeof m.content === 'string' ? m.content.length : 0),
+    0,
+  );
   const summaries: LatencySummary[] = [];
-  summaries.push(summarize('heuristic (features + scores)', time(iterations, warmup, () => classifyHeuristic(extractFeatures(request)))));
+  summaries.push(
+    summarize(
+      'heuristic (features + scores)',
+      time(iterations, warmup, () => classifyHeuristic(extractFeatures(request))),
+    ),
+  );
   const detect = options.detectLanguage;
   if (detect) {
     summaries.push(
@@ -123,7 +131,12 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
   }
   const model = options.model;
   if (model) {
-    summaries.push(summarize('enhanced (heuristic + model)', time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model))));
+    summaries.push(
+      summarize(
+        'enhanced (heuristic + model)',
+        time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model)),
+      ),
+    );
   }
   const load = loadavg()[0];
   const lines = [

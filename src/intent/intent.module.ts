@@ -35,7 +35,9 @@ export function intentLlmFallbackFactory(
   }
   const model = config.intent.llmFallbackModel;
   if (!catalog.resolve(model)) {
-    logger.warn(`LLM intent fallback disabled: INTENT_LLM_FALLBACK_MODEL "${model}" is not in the model catalog`);
+    logger.warn(
+      `LLM intent fallback disabled: INTENT_LLM_FALLBACK_MODEL "${model}" is not in the model catalog`,
+    );
     return null;
   }
   return new ProviderIntentLlmFallback(
@@ -60,7 +62,11 @@ export function intentLlmFallbackFactory(
     {
       provide: INTENT_LLM_FALLBACK,
       useFactory: intentLlmFallbackFactory,
-      inject: [AppConfig, { token: PROVIDER_EXECUTOR, optional: true }, { token: ModelCatalog, optional: true }],
+      inject: [
+        AppConfig,
+        { token: PROVIDER_EXECUTOR, optional: true },
+        { token: ModelCatalog, optional: true },
+      ],
     },
     IntentService,
     { provide: INTENT_CLASSIFIER, useExisting: IntentService },

@@ -47,10 +47,13 @@ export function worthDetectingLanguage(text: string, translationCue: boolean): b
   );
 }
 
-/** Loads eld's small database; resolves undefined when the module cannot be loaded. */
+/**
+ * Loads eld's extra-small database (≈ 28 MB of heap instead of the small one's ≈ 45 MB; the signal
+ * is informative only). Resolves undefined when the module cannot be loaded.
+ */
 export async function loadLanguageDetector(): Promise<LanguageDetector | undefined> {
   try {
-    const mod = (await import('eld/small')) as EldModule;
+    const mod = (await import('eld/extrasmall')) as EldModule;
     return languageDetectorFrom((text) => mod.eld.detect(text));
   } catch {
     return undefined;

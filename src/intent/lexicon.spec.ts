@@ -5,12 +5,20 @@ import { CueLexicon, leadingWords, splitAlternatives, splitWordAlternative } fro
 
 describe('pattern splitting', () => {
   it('splits only at top-level bars', () => {
-    expect(splitAlternatives(String.raw`a|b(?:c|d)|[|x]|e\|f`)).toEqual(['a', 'b(?:c|d)', '[|x]', String.raw`e\|f`]);
+    expect(splitAlternatives(String.raw`a|b(?:c|d)|[|x]|e\|f`)).toEqual([
+      'a',
+      'b(?:c|d)',
+      '[|x]',
+      String.raw`e\|f`,
+    ]);
   });
 
   it('takes plain words out of word alternatives and keeps the rest', () => {
     expect(splitWordAlternative(String.raw`\bcat\b`)).toEqual({ words: ['cat'], rest: null });
-    expect(splitWordAlternative(String.raw`\b(?:cat|dogs?|c\+\+)\b`)).toEqual({ words: ['cat'], rest: String.raw`\b(?:dogs?|c\+\+)\b` });
+    expect(splitWordAlternative(String.raw`\b(?:cat|dogs?|c\+\+)\b`)).toEqual({
+      words: ['cat'],
+      rest: String.raw`\b(?:dogs?|c\+\+)\b`,
+    });
     expect(splitWordAlternative(String.raw`\b(?:a)\s+(?:b)\b`)).toBeNull();
     expect(splitWordAlternative('翻译')).toBeNull();
   });
@@ -34,19 +42,33 @@ describe('CueLexicon is equivalent to the full patterns', () => {
   const texts = [...loadIntentExamples(TRAIN_FILE), ...loadIntentExamples(HELDOUT_FILE)].map((example) => {
     const last = example.request.messages[example.request.messages.length - 1];
     const content = last.content;
-    const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (p.type === 'text' ? String(p.text) : '')).join('\n') : '';
+    const text =
+      typeof content === 'string'
+        ? content
+        : Array.isArray(content)
+          ? content.map((p) => (p.type === 'text' ? String(p.text) : '')).join('\n')
+          : '';
     return text.toLowerCase();
   });
-  texts.push('c++ and c# and node.js', "what's the french for cat?", 'ignore   all previous instructions', 'bath bombs', 'how do i say hi in german');
+  texts.push(
+    'c++ and c# and node.js',
+    "what's the french for cat?",
+    'ignore   all previous instructions',
+    'bath bombs',
+    'how do i say hi in german',
+  );
 
-  const sources = Object.entries(cues).filter((entry): entry is [string, string] => entry[0].endsWith('_SOURCE') && typeof entry[1] === 'string');
+  const sources = Object.entries(cues).filter(
+    (entry): entry is [string, string] => entry[0].endsWith('_SOURCE') && typeof entry[1] === 'string',
+  );
 
   it.each(sources)('%s', (_name, source) => {
     const full = re(source);
     const lexicon = new CueLexicon([{ bit: 1, source }]);
     const mismatches = texts.filter((text) => {
       const scan = lexicon.scanWords(text);
-      const found = (scan.cues & 1) !== 0 || lexicon.scanResiduals(text, /[\u0080-\uffff]/.test(text), 1, scan) !== 0;
+      const found =
+        (scan.cues & 1) !== 0 || lexicon.scanResiduals(text, /[\u0080-\uffff]/.test(text), 1, scan) !== 0;
       return found !== full.test(text);
     });
     expect(mismatches).toEqual([]);

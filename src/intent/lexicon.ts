@@ -76,7 +76,8 @@ export function splitWordAlternative(alternative: string): { words: string[]; re
   if (!inner.startsWith('(?:') || closingParen(inner, 0) !== inner.length - 1) return null;
   const words: string[] = [];
   const rest: string[] = [];
-  for (const option of splitAlternatives(inner.slice(3, -1))) (isLexiconWord(option) ? words : rest).push(option);
+  for (const option of splitAlternatives(inner.slice(3, -1)))
+    (isLexiconWord(option) ? words : rest).push(option);
   return { words, rest: rest.length > 0 ? `\\b(?:${rest.join('|')})\\b` : null };
 }
 
@@ -152,7 +153,11 @@ export class CueLexicon {
       for (const alternative of splitAlternatives(source)) {
         const split = splitWordAlternative(alternative);
         for (const word of split?.words ?? []) this.entry(word).cues |= bit;
-        for (const rest of split ? (split.rest === null ? [] : splitAlternatives(split.rest.slice(5, -3)).map((r) => String.raw`\b${r}\b`)) : [alternative]) {
+        for (const rest of split
+          ? split.rest === null
+            ? []
+            : splitAlternatives(split.rest.slice(5, -3)).map((r) => String.raw`\b${r}\b`)
+          : [alternative]) {
           const lead = leadingWords(rest);
           if (lead) {
             for (const word of lead) this.entry(word).gates |= gateBit;
@@ -192,7 +197,9 @@ export class CueLexicon {
     for (let i = 0; i <= lower.length; i++) {
       const c = i < lower.length ? lower.charCodeAt(i) : 32;
       const wordChar =
-        c < 128 ? (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90) : isNonAsciiWordChar(lower, i, c);
+        c < 128
+          ? (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90)
+          : isNonAsciiWordChar(lower, i, c);
       if (wordChar) {
         if (start < 0) start = i;
       } else if (start >= 0) {
@@ -216,7 +223,9 @@ export class CueLexicon {
     for (const r of this.residuals) {
       if ((r.bit & only) === 0) continue;
       if (
-        (r.gated !== null && (scan.gates & r.gateBit) !== 0 && gatedMatch(r.gated, r.gateBit, lower, scan.gateHits)) ||
+        (r.gated !== null &&
+          (scan.gates & r.gateBit) !== 0 &&
+          gatedMatch(r.gated, r.gateBit, lower, scan.gateHits)) ||
         (r.ungated !== null && r.ungated.test(lower)) ||
         (hasNonAscii && r.nonAscii !== null && r.nonAscii.test(lower))
       ) {

@@ -1,5 +1,11 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../chat/chat.types';
-import type { CompletionExecution, ProviderCallOptions, ProviderExecutor, ProviderKey, StreamExecution } from '../providers/provider.types';
+import type {
+  CompletionExecution,
+  ProviderCallOptions,
+  ProviderExecutor,
+  ProviderKey,
+  StreamExecution,
+} from '../providers/provider.types';
 import type { RouteTarget } from '../routing/routing.types';
 import { LruCache, ProviderIntentLlmFallback, classifyWithTimeout, parseLlmIntent } from './llm-fallback';
 import type { IntentLlmFallback } from './llm-fallback';
@@ -21,8 +27,8 @@ class FakeExecutor implements ProviderExecutor {
   calls: Array<{ chain: RouteTarget[]; request: ChatCompletionRequest; options: ProviderCallOptions }> = [];
   configured = true;
   circuitOpen = false;
-  reply: (request: ChatCompletionRequest, options: ProviderCallOptions) => Promise<ChatCompletion> = async () =>
-    completion('{"label": "deep_reason", "confidence": 0.8}');
+  reply: (request: ChatCompletionRequest, options: ProviderCallOptions) => Promise<ChatCompletion> =
+    async () => completion('{"label": "deep_reason", "confidence": 0.8}');
 
   isProviderConfigured(_provider: ProviderKey): boolean {
     return this.configured;
@@ -30,7 +36,11 @@ class FakeExecutor implements ProviderExecutor {
   isCircuitOpen(_target: RouteTarget): boolean {
     return this.circuitOpen;
   }
-  async complete(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<CompletionExecution> {
+  async complete(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<CompletionExecution> {
     this.calls.push({ chain, request, options });
     return { target: chain[0], completion: await this.reply(request, options), attempts: [], upstreamMs: 1 };
   }
@@ -42,17 +52,26 @@ class FakeExecutor implements ProviderExecutor {
 const request = (text: string): ChatCompletionRequest => ({ messages: [{ role: 'user', content: text }] });
 const never = new AbortController().signal;
 
-function fallbackWith(executor: FakeExecutor, resolve: (id: string) => RouteTarget | undefined = () => TARGET) {
+function fallbackWith(
+  executor: FakeExecutor,
+  resolve: (id: string) => RouteTarget | undefined = () => TARGET,
+) {
   return new ProviderIntentLlmFallback(executor, resolve, { model: 'gpt-4o-mini', cacheSize: 2 });
 }
 
 describe('parseLlmIntent', () => {
   it('reads a strict JSON answer', () => {
-    expect(parseLlmIntent('{"label":"code_gen","confidence":0.91}')).toEqual({ label: 'code_gen', confidence: 0.91 });
+    expect(parseLlmIntent('{"label":"code_gen","confidence":0.91}')).toEqual({
+      label: 'code_gen',
+      confidence: 0.91,
+    });
   });
 
   it('tolerates prose or code fences around the object, and clamps the confidence', () => {
-    expect(parseLlmIntent('Sure!\n```json\n{"label": "Translation", "confidence": 1.7}\n```')).toEqual({ label: 'translation', confidence: 1 });
+    expect(parseLlmIntent('Sure!\n```json\n{"label": "Translation", "confidence": 1.7}\n```')).toEqual({
+      label: 'translation',
+      confidence: 1,
+    });
   });
 
   it('defaults a missing confidence', () => {
@@ -101,7 +120,15 @@ describe('ProviderIntentLlmFallback', () => {
     const executor = new FakeExecutor();
     const fallback = fallbackWith(executor);
     await fallback.classify(request('same question'), never);
-    await fallback.classify({ messages: [{ role: 'system', content: 'x' }, { role: 'user', content: 'same question' }] }, never);
+    await fallback.classify(
+      {
+        messages: [
+          { role: 'system', content: 'x' },
+          { role: 'user', content: 'same question' },
+        ],
+      },
+      never,
+    );
     expect(executor.calls).toHaveLength(1);
     await fallback.classify(request('another question'), never);
     expect(executor.calls).toHaveLength(2);

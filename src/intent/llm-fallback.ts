@@ -60,7 +60,10 @@ export function parseLlmIntent(content: string | null | undefined): LlmIntent | 
   const { label, confidence } = parsed as { label?: unknown; confidence?: unknown };
   const normalised = typeof label === 'string' ? label.trim().toLowerCase() : label;
   if (!isIntentLabel(normalised)) return null;
-  const value = typeof confidence === 'number' && Number.isFinite(confidence) ? Math.min(1, Math.max(0, confidence)) : DEFAULT_LLM_CONFIDENCE;
+  const value =
+    typeof confidence === 'number' && Number.isFinite(confidence)
+      ? Math.min(1, Math.max(0, confidence))
+      : DEFAULT_LLM_CONFIDENCE;
   return { label: normalised, confidence: value };
 }
 
@@ -122,7 +125,12 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
 
   async classify(request: ChatCompletionRequest, signal: AbortSignal): Promise<LlmIntent | null> {
     const target = this.resolveTarget(this.options.model);
-    if (!target || !this.executor.isProviderConfigured(target.provider) || this.executor.isCircuitOpen(target)) return null;
+    if (
+      !target ||
+      !this.executor.isProviderConfigured(target.provider) ||
+      this.executor.isCircuitOpen(target)
+    )
+      return null;
     const text = lastUserTurnText(request).slice(0, MAX_PROMPT_CHARS);
     if (text.trim().length === 0) return null;
     const key = createHash('sha1').update(text).digest('hex');

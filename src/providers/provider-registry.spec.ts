@@ -5,7 +5,12 @@ import { AdapterRegistry, createAdapters } from './provider-registry';
 import { SimulatedAdapter } from './simulated/simulated.adapter';
 
 describe('provider registry', () => {
-  const keys = { OPENAI_API_KEY: 'sk-x', ANTHROPIC_API_KEY: 'sk-ant-x', MISTRAL_API_KEY: 'm-x', LITELLM_BASE_URL: 'http://localhost:4000' };
+  const keys = {
+    OPENAI_API_KEY: 'sk-x',
+    ANTHROPIC_API_KEY: 'sk-ant-x',
+    MISTRAL_API_KEY: 'm-x',
+    LITELLM_BASE_URL: 'http://localhost:4000',
+  };
 
   it('in TEST_MODE registers the simulator for every provider, even with keys set', async () => {
     const config = loadAppConfig({ TEST_MODE: 'true', ...keys });
@@ -24,8 +29,17 @@ describe('provider registry', () => {
     const config = loadAppConfig({ OPENAI_API_KEY: 'sk-x', LITELLM_BASE_URL: 'http://localhost:4000' });
     const http = new UpstreamHttpService(config);
     const registry = new AdapterRegistry(createAdapters(config, http));
-    expect(['openai', 'anthropic', 'mistral', 'litellm'].map((key) => registry.isConfigured(key as 'openai'))).toEqual([true, false, false, true]);
-    await expect(registry.get('anthropic').complete({ model: 'claude', messages: [] }, { signal: new AbortController().signal, requestId: 'r' })).rejects.toMatchObject({
+    expect(
+      ['openai', 'anthropic', 'mistral', 'litellm'].map((key) => registry.isConfigured(key as 'openai')),
+    ).toEqual([true, false, false, true]);
+    await expect(
+      registry
+        .get('anthropic')
+        .complete(
+          { model: 'claude', messages: [] },
+          { signal: new AbortController().signal, requestId: 'r' },
+        ),
+    ).rejects.toMatchObject({
       code: ErrorCode.NoProviderAvailable,
       message: 'anthropic is not configured (set ANTHROPIC_API_KEY)',
     });

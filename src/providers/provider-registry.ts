@@ -6,7 +6,13 @@ import type { UpstreamHttpService } from './http/upstream-http.service';
 import { createLiteLLMAdapter } from './litellm/litellm.adapter';
 import { createMistralAdapter } from './mistral/mistral.adapter';
 import { createOpenAIAdapter } from './openai/openai.adapter';
-import { PROVIDER_KEYS, ProviderAdapter, ProviderError, ProviderKey, ProviderRegistry } from './provider.types';
+import {
+  PROVIDER_KEYS,
+  ProviderAdapter,
+  ProviderError,
+  ProviderKey,
+  ProviderRegistry,
+} from './provider.types';
 import { SimulatedAdapter } from './simulated/simulated.adapter';
 
 /** The setting that makes each provider available. */
@@ -24,9 +30,14 @@ export class UnconfiguredAdapter implements ProviderAdapter {
   constructor(readonly key: ProviderKey) {}
 
   private error(): ProviderError {
-    return new ProviderError(this.key, ErrorCode.NoProviderAvailable, `${this.key} is not configured (set ${REQUIRED_SETTING[this.key]})`, {
-      retryable: false,
-    });
+    return new ProviderError(
+      this.key,
+      ErrorCode.NoProviderAvailable,
+      `${this.key} is not configured (set ${REQUIRED_SETTING[this.key]})`,
+      {
+        retryable: false,
+      },
+    );
   }
 
   complete(): Promise<ChatCompletion> {
@@ -62,7 +73,8 @@ export class AdapterRegistry implements ProviderRegistry {
 
   constructor(adapters: readonly ProviderAdapter[]) {
     for (const adapter of adapters) this.byKey.set(adapter.key, adapter);
-    for (const key of PROVIDER_KEYS) if (!this.byKey.has(key)) this.byKey.set(key, new UnconfiguredAdapter(key));
+    for (const key of PROVIDER_KEYS)
+      if (!this.byKey.has(key)) this.byKey.set(key, new UnconfiguredAdapter(key));
     this.list = PROVIDER_KEYS.map((key) => this.byKey.get(key)!);
   }
 

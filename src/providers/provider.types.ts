@@ -145,8 +145,16 @@ export interface StreamExecution {
  * circuit breakers per provider+model, and fallbacks. Implemented by the providers module.
  */
 export interface ProviderExecutor extends ProviderAvailability {
-  complete(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<CompletionExecution>;
-  stream(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<StreamExecution>;
+  complete(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<CompletionExecution>;
+  stream(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<StreamExecution>;
 }
 
 export const PROVIDER_EXECUTOR = Symbol('PROVIDER_EXECUTOR');

@@ -20,7 +20,8 @@ import { PROVIDER_ADAPTERS, PROVIDER_EXECUTOR, PROVIDER_REGISTRY, ProviderAdapte
     {
       provide: PROVIDER_ADAPTERS,
       inject: [AppConfig, UpstreamHttpService],
-      useFactory: (config: AppConfig, http: UpstreamHttpService): ProviderAdapter[] => createAdapters(config, http),
+      useFactory: (config: AppConfig, http: UpstreamHttpService): ProviderAdapter[] =>
+        createAdapters(config, http),
     },
     {
       provide: PROVIDER_REGISTRY,

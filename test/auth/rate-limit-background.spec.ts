@@ -52,7 +52,9 @@ describeIfRedis('rate limits counted in the background, two replicas on one Redi
     const counting = {
       defineCommand(name: string, definition: { numberOfKeys: number; lua: string }) {
         client.defineCommand(name, definition);
-        const command = (client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name].bind(client);
+        const command = (client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+          name
+        ].bind(client);
         (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
           unanswered++;
           return command(...args).finally(() => unanswered--);

@@ -44,9 +44,19 @@ describe('bench CPU profile summary', () => {
       { category: 'modelmuxer', ms: 1, share: 0.25 },
       { category: 'gc', ms: 1, share: 0.25 },
     ]);
-    expect(summary.topSelf[0]).toMatchObject({ name: 'handle', location: 'express/lib/router/index.js:11', ms: 2 });
+    expect(summary.topSelf[0]).toMatchObject({
+      name: 'handle',
+      location: 'express/lib/router/index.js:11',
+      ms: 2,
+    });
     expect(summary.topOwnInclusive).toEqual([
-      { name: 'complete', location: 'src/chat/chat.service.js:69', category: 'modelmuxer', ms: 3, share: 0.75 },
+      {
+        name: 'complete',
+        location: 'src/chat/chat.service.js:69',
+        category: 'modelmuxer',
+        ms: 3,
+        share: 0.75,
+      },
     ]);
   });
 

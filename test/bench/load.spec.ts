@@ -13,12 +13,18 @@ function stream(events: Array<[number, string]>): ProbeResult {
 }
 
 const chunk = (content: string | null, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: 'x', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }], ...extra });
+  JSON.stringify({
+    id: 'x',
+    choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+    ...extra,
+  });
 const usage = JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } });
 
 describe('bench stream comparison', () => {
   it('identifies events by their delta, not by what the gateway adds', () => {
-    expect(eventSignature(chunk('alpha'))).toBe(eventSignature(chunk('alpha', null, { router_metadata: { a: 1 } })));
+    expect(eventSignature(chunk('alpha'))).toBe(
+      eventSignature(chunk('alpha', null, { router_metadata: { a: 1 } })),
+    );
     expect(eventSignature(usage)).toBe('usage');
     expect(eventSignature('[DONE]')).toBe('done');
     expect(eventSignature('not json')).toBe('raw:not json');

@@ -19,7 +19,20 @@ describe('bench options', () => {
 
   it('reads flags, with --quick overridable by later flags', () => {
     const options = parseOptions(
-      ['--quick', '--rounds', '2', '--connections', '1,8', '--workers', '1', '--soak', '300', '--profile', '15', '--breakdown'],
+      [
+        '--quick',
+        '--rounds',
+        '2',
+        '--connections',
+        '1,8',
+        '--workers',
+        '1',
+        '--soak',
+        '300',
+        '--profile',
+        '15',
+        '--breakdown',
+      ],
       { DATABASE_URL: 'postgres://localhost/db', REDIS_URL: 'redis://localhost' },
     );
     expect(options).toMatchObject({

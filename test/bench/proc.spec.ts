@@ -20,6 +20,9 @@ describe('bench /proc parsing', () => {
   it('sums busy and total ticks of the aggregate cpu line', () => {
     const stat = 'cpu  100 5 50 800 20 1 2 3 0 0\ncpu0 50 2 25 400 10 0 1 1 0 0\nintr 1\n';
     // busy = user + nice + system + irq + softirq + steal; idle = idle + iowait
-    expect(parseMachineCpu(stat)).toEqual({ busyTicks: 100 + 5 + 50 + 1 + 2 + 3, totalTicks: 161 + 800 + 20 });
+    expect(parseMachineCpu(stat)).toEqual({
+      busyTicks: 100 + 5 + 50 + 1 + 2 + 3,
+      totalTicks: 161 + 800 + 20,
+    });
   });
 });

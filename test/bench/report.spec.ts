@@ -16,7 +16,13 @@ function buffer(values: number[]): SampleBuffer {
   return b;
 }
 
-function record(key: GroupKey, round: number, latencies: number[], cpuMs: number | null, rps: number): RunRecord {
+function record(
+  key: GroupKey,
+  round: number,
+  latencies: number[],
+  cpuMs: number | null,
+  rps: number,
+): RunRecord {
   const load: LoadResult = {
     connections: key.connections,
     durationS: 1,
@@ -44,11 +50,20 @@ function record(key: GroupKey, round: number, latencies: number[], cpuMs: number
 describe('bench report', () => {
   const directKey: GroupKey = { workers: 1, connections: 1, stream: false, target: 'direct' };
   const gatewayKey: GroupKey = { ...directKey, target: 'gateway' };
-  const direct = [record(directKey, 1, [0.1, 0.1, 0.2, 0.2], null, 1000), record(directKey, 2, [0.1, 0.3, 0.3, 0.3], null, 900)];
-  const gateway = [record(gatewayKey, 1, [0.4, 0.4, 0.5, 0.6], 1.6, 500), record(gatewayKey, 2, [0.5, 0.5, 0.6, 0.9], 2.4, 450)];
+  const direct = [
+    record(directKey, 1, [0.1, 0.1, 0.2, 0.2], null, 1000),
+    record(directKey, 2, [0.1, 0.3, 0.3, 0.3], null, 900),
+  ];
+  const gateway = [
+    record(gatewayKey, 1, [0.4, 0.4, 0.5, 0.6], 1.6, 500),
+    record(gatewayKey, 2, [0.5, 0.5, 0.6, 0.9], 2.4, 450),
+  ];
 
   it('pools latencies over rounds and divides total CPU by total requests', () => {
-    const group = summarizeGroup(gatewayKey, gateway, { latency: buffer([0.4, 0.4, 0.5, 0.6, 0.5, 0.5, 0.6, 0.9]), ttfb: null });
+    const group = summarizeGroup(gatewayKey, gateway, {
+      latency: buffer([0.4, 0.4, 0.5, 0.6, 0.5, 0.5, 0.6, 0.9]),
+      ttfb: null,
+    });
     expect(group.requests).toBe(8);
     expect(group.latency.p50).toBe(0.5);
     expect(group.cpuMsPerRequest).toBeCloseTo(0.5, 10);
@@ -57,15 +72,27 @@ describe('bench report', () => {
   });
 
   it('computes what the gateway adds over direct, pooled and round by round', () => {
-    const d = summarizeGroup(directKey, direct, { latency: buffer([0.1, 0.1, 0.2, 0.2, 0.1, 0.3, 0.3, 0.3]), ttfb: null });
-    const g = summarizeGroup(gatewayKey, gateway, { latency: buffer([0.4, 0.4, 0.5, 0.6, 0.5, 0.5, 0.6, 0.9]), ttfb: null });
+    const d = summarizeGroup(directKey, direct, {
+      latency: buffer([0.1, 0.1, 0.2, 0.2, 0.1, 0.3, 0.3, 0.3]),
+      ttfb: null,
+    });
+    const g = summarizeGroup(gatewayKey, gateway, {
+      latency: buffer([0.4, 0.4, 0.5, 0.6, 0.5, 0.5, 0.6, 0.9]),
+      ttfb: null,
+    });
     const comparison = compareToDirect(d, g, direct, gateway);
     expect(comparison.addedP50Ms).toBeCloseTo(0.5 - 0.2, 10);
     // round 1: 0.4 − 0.1; round 2: 0.5 − 0.3
     expect(comparison.addedP50PerRound.min).toBeCloseTo(0.2, 10);
     expect(comparison.addedP50PerRound.max).toBeCloseTo(0.3, 10);
     expect(comparison.rpsRatio).toBeCloseTo(475 / 950, 10);
-    const markdown = renderMarkdown({ groups: [d, g], comparisons: [comparison], targets: [], micro: [], notes: ['a note'] });
+    const markdown = renderMarkdown({
+      groups: [d, g],
+      comparisons: [comparison],
+      targets: [],
+      micro: [],
+      notes: ['a note'],
+    });
     expect(markdown).toContain('| ModelMuxer ×1 | json | 1 | 950 / 475 |');
     expect(markdown).toContain('+0.30 / +0.60'); // p99: 0.9 − 0.3
     expect(markdown).toContain('- a note');

@@ -1,4 +1,12 @@
-import { median, percentileOfSorted, relativeSpread, SampleBuffer, slope, spread, summarize } from '../../bench/stats';
+import {
+  median,
+  percentileOfSorted,
+  relativeSpread,
+  SampleBuffer,
+  slope,
+  spread,
+  summarize,
+} from '../../bench/stats';
 
 describe('bench stats', () => {
   it('takes nearest-rank percentiles of sorted samples', () => {

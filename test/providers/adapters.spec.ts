@@ -9,7 +9,11 @@ import { assemble, callOptions, collect, request, startAdapterHarness, AdapterHa
 const PROVIDERS: ProviderKey[] = ['openai', 'anthropic', 'mistral', 'litellm'];
 const weatherTool = {
   type: 'function' as const,
-  function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Current weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
@@ -46,7 +50,12 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
       expect(assemble(chunks).finish).toBe('stop');
 
       const [plain, streamed] = h.fake.requests;
-      const paths = { openai: '/openai/v1/chat/completions', anthropic: '/anthropic/v1/messages', mistral: '/mistral/v1/chat/completions', litellm: '/litellm/v1/chat/completions' };
+      const paths = {
+        openai: '/openai/v1/chat/completions',
+        anthropic: '/anthropic/v1/messages',
+        mistral: '/mistral/v1/chat/completions',
+        litellm: '/litellm/v1/chat/completions',
+      };
       expect(plain.path).toBe(paths[key]);
       expect(streamed.body.stream).toBe(true);
       if (key === 'anthropic') {
@@ -68,7 +77,10 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
       const done = await adapter.complete(req, callOptions());
       const message = done.choices[0].message;
       expect(done.choices[0].finish_reason).toBe('tool_calls');
-      expect(message.tool_calls?.map((c) => JSON.parse(c.function.arguments) as unknown)).toEqual([{ city: 'Paris' }, { city: 'Rome' }]);
+      expect(message.tool_calls?.map((c) => JSON.parse(c.function.arguments) as unknown)).toEqual([
+        { city: 'Paris' },
+        { city: 'Rome' },
+      ]);
       const streamed = assemble(await collect(adapter.stream(req, callOptions())));
       expect(streamed.finish).toBe('tool_calls');
       expect(streamed.toolCalls.map((c) => [c.name, JSON.parse(c.arguments) as unknown])).toEqual([
@@ -86,23 +98,40 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
           role: 'assistant',
           content: null,
           tool_calls: [
-            { id: 'call_Xy12abcdEFGH34', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-            { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+            {
+              id: 'call_Xy12abcdEFGH34',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+            {
+              id: 'toolu_01A09q90qw90lq917835lq9',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Rome"}' },
+            },
           ],
         },
         { role: 'tool', tool_call_id: 'call_Xy12abcdEFGH34', content: '18°C' },
         { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '24°C' },
       ];
       h.fake.setDefault({ text: 'Paris 18°C, Rome 24°C.' });
-      const done = await h.adapters[key].complete(request('model-a', { messages, tools: [weatherTool] }), callOptions());
+      const done = await h.adapters[key].complete(
+        request('model-a', { messages, tools: [weatherTool] }),
+        callOptions(),
+      );
       expect(done.choices[0].message.content).toBe('Paris 18°C, Rome 24°C.');
       const sent = h.fake.requests[0].body as { messages: Array<Record<string, unknown>> };
       if (key === 'anthropic') {
         expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
-        expect((sent.messages[2].content as Array<{ type: string }>).map((b) => b.type)).toEqual(['tool_result', 'tool_result']);
+        expect((sent.messages[2].content as Array<{ type: string }>).map((b) => b.type)).toEqual([
+          'tool_result',
+          'tool_result',
+        ]);
       }
       if (key === 'mistral') {
-        const ids = sent.messages.flatMap((m) => [...((m.tool_calls as Array<{ id: string }> | undefined) ?? []).map((c) => c.id), ...(m.tool_call_id ? [m.tool_call_id] : [])]);
+        const ids = sent.messages.flatMap((m) => [
+          ...((m.tool_calls as Array<{ id: string }> | undefined) ?? []).map((c) => c.id),
+          ...(m.tool_call_id ? [m.tool_call_id] : []),
+        ]);
         expect(ids.every((id) => /^[a-zA-Z0-9]{9}$/.test(String(id)))).toBe(true);
         expect(ids[0]).toBe(ids[2]);
         expect(ids[1]).toBe(ids[3]);
@@ -111,7 +140,10 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
 
     it('answers JSON mode with valid JSON text (non-stream and stream)', async () => {
       h.fake.setDefault({ json: { city: 'Paris', temperature: 18 } });
-      const req = request('model-a', { messages: [{ role: 'user', content: 'Weather in Paris as JSON.' }], response_format: { type: 'json_object' } });
+      const req = request('model-a', {
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON.' }],
+        response_format: { type: 'json_object' },
+      });
       const done = await h.adapters[key].complete(req, callOptions());
       expect(JSON.parse(done.choices[0].message.content ?? '')).toEqual({ city: 'Paris', temperature: 18 });
       expect(done.choices[0].finish_reason).toBe('stop');
@@ -121,17 +153,30 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
     });
 
     it('maps a truncated answer to finish_reason "length"', async () => {
-      const native = { openai: 'length', anthropic: 'max_tokens', mistral: 'model_length', litellm: 'length' }[key];
+      const native = {
+        openai: 'length',
+        anthropic: 'max_tokens',
+        mistral: 'model_length',
+        litellm: 'length',
+      }[key];
       h.fake.setDefault({ finishReason: native });
       const done = await h.adapters[key].complete(request('model-a', { max_tokens: 5 }), callOptions());
       expect(done.choices[0].finish_reason).toBe('length');
-      expect(assemble(await collect(h.adapters[key].stream(request('model-a', { max_tokens: 5 }), callOptions()))).finish).toBe('length');
+      expect(
+        assemble(await collect(h.adapters[key].stream(request('model-a', { max_tokens: 5 }), callOptions())))
+          .finish,
+      ).toBe('length');
     });
 
     it('maps a provider 401 to a 502 provider_auth_failed naming the provider', async () => {
       h.fake.setDefault({ status: 401 });
       const error = await failure(h.adapters[key].complete(request('model-a'), callOptions()));
-      expect([error.code, error.status, error.retryable, error.upstreamStatus]).toEqual([ErrorCode.ProviderAuthFailed, 502, false, 401]);
+      expect([error.code, error.status, error.retryable, error.upstreamStatus]).toEqual([
+        ErrorCode.ProviderAuthFailed,
+        502,
+        false,
+        401,
+      ]);
       expect(error.message).toContain(key);
       const streamError = await failure(collect(h.adapters[key].stream(request('model-a'), callOptions())));
       expect(streamError.code).toBe(ErrorCode.ProviderAuthFailed);
@@ -147,7 +192,13 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
     it('keeps retry-after on 429', async () => {
       h.fake.setDefault({ status: 429, retryAfter: 3 });
       const error = await failure(h.adapters[key].complete(request('model-a'), callOptions()));
-      expect([error.code, error.status, error.retryable, error.retryAfter, error.retryAfterMs]).toEqual([ErrorCode.ProviderRateLimited, 429, true, 3, 3000]);
+      expect([error.code, error.status, error.retryable, error.retryAfter, error.retryAfterMs]).toEqual([
+        ErrorCode.ProviderRateLimited,
+        429,
+        true,
+        3,
+        3000,
+      ]);
     });
 
     it('makes 5xx retryable, also on a stream before its first chunk', async () => {
@@ -165,11 +216,16 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
         const seen: string[] = [];
         const error = await failure(
           (async () => {
-            for await (const chunk of h.adapters[key].stream(request('model-a'), callOptions())) seen.push(chunk.choices[0]?.delta.content ?? '');
+            for await (const chunk of h.adapters[key].stream(request('model-a'), callOptions()))
+              seen.push(chunk.choices[0]?.delta.content ?? '');
           })(),
         );
         expect(seen.length).toBeGreaterThan(0);
-        expect([error.code, error.status, error.retryable]).toEqual([ErrorCode.ProviderStreamError, 502, false]);
+        expect([error.code, error.status, error.retryable]).toEqual([
+          ErrorCode.ProviderStreamError,
+          502,
+          false,
+        ]);
         expect(error.message).toContain(key);
       }
     });
@@ -180,7 +236,10 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
       const seen: unknown[] = [];
       const error = await failure(
         (async () => {
-          for await (const chunk of h.adapters[key].stream(request('model-a'), callOptions(controller.signal))) {
+          for await (const chunk of h.adapters[key].stream(
+            request('model-a'),
+            callOptions(controller.signal),
+          )) {
             seen.push(chunk);
             if (seen.length === 2) controller.abort();
           }
@@ -208,7 +267,10 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
     await h.fake.waitFor(() => h.fake.requests.length === 1);
     controller.abort();
     const error = await failure(pending);
-    expect([error.retryable, error.message]).toEqual([false, 'request to openai aborted: the client disconnected']);
+    expect([error.retryable, error.message]).toEqual([
+      false,
+      'request to openai aborted: the client disconnected',
+    ]);
     await h.fake.waitFor(() => h.fake.requests[0].aborted);
   });
 
@@ -221,12 +283,20 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
   it('reports usage with cache tokens', async () => {
     h.fake.setDefault({ usage: { prompt: 100, completion: 20, cacheRead: 1000, cacheWrite: 50 } });
     const anthropic = await h.adapters.anthropic.complete(request('claude'), callOptions());
-    expect(anthropic.usage).toEqual({ prompt_tokens: 1150, completion_tokens: 20, total_tokens: 1170, prompt_tokens_details: { cached_tokens: 1000, cache_creation_tokens: 50 } });
+    expect(anthropic.usage).toEqual({
+      prompt_tokens: 1150,
+      completion_tokens: 20,
+      total_tokens: 1170,
+      prompt_tokens_details: { cached_tokens: 1000, cache_creation_tokens: 50 },
+    });
     const streamed = await collect(h.adapters.anthropic.stream(request('claude'), callOptions()));
     expect(streamed[streamed.length - 1].usage).toEqual(anthropic.usage);
     h.fake.setDefault({ usage: { prompt: 1200, completion: 20, cacheRead: 1024 } });
     const openai = await h.adapters.openai.complete(request('gpt'), callOptions());
-    expect(openai.usage).toMatchObject({ prompt_tokens: 1200, prompt_tokens_details: { cached_tokens: 1024 } });
+    expect(openai.usage).toMatchObject({
+      prompt_tokens: 1200,
+      prompt_tokens_details: { cached_tokens: 1024 },
+    });
   });
 
   it('sends system/developer messages and images in each provider format', async () => {
@@ -244,7 +314,9 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
     await h.adapters.anthropic.complete(request('claude', { messages }), callOptions());
     await h.adapters.mistral.complete(request('pixtral', { messages }), callOptions());
     await h.adapters.openai.complete(request('gpt', { messages }), callOptions());
-    const [anthropic, mistral, openai] = h.fake.requests.map((r) => r.body as { system?: string; messages: Array<{ role: string; content: unknown }> });
+    const [anthropic, mistral, openai] = h.fake.requests.map(
+      (r) => r.body as { system?: string; messages: Array<{ role: string; content: unknown }> },
+    );
     expect(anthropic.system).toBe('Describe images briefly.');
     expect(anthropic.messages[0].content).toEqual([
       { type: 'text', text: 'What is this?' },
@@ -300,16 +372,24 @@ describe('provider adapters against the fake upstream (real HTTP)', () => {
 
   it('carries a ~1 MB request body', async () => {
     const big = 'x'.repeat(1024 * 1024);
-    const done = await h.adapters.openai.complete(request('gpt', { messages: [{ role: 'user', content: big }] }), callOptions());
+    const done = await h.adapters.openai.complete(
+      request('gpt', { messages: [{ role: 'user', content: big }] }),
+      callOptions(),
+    );
     expect(done.choices[0].message.content).toBeTruthy();
-    expect((h.fake.requests[0].body.messages as Array<{ content: string }>)[0].content).toHaveLength(big.length);
+    expect((h.fake.requests[0].body.messages as Array<{ content: string }>)[0].content).toHaveLength(
+      big.length,
+    );
   });
 });
 
 describe('provider adapters: timeouts and base URLs', () => {
   let h: AdapterHarness;
   beforeAll(async () => {
-    h = await startAdapterHarness({ PROVIDER_FIRST_BYTE_TIMEOUT_MS: '150', PROVIDER_TOTAL_TIMEOUT_MS: '400' });
+    h = await startAdapterHarness({
+      PROVIDER_FIRST_BYTE_TIMEOUT_MS: '150',
+      PROVIDER_TOTAL_TIMEOUT_MS: '400',
+    });
   });
   afterAll(() => h.close());
   beforeEach(() => h.fake.reset());

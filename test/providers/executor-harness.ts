@@ -46,7 +46,9 @@ export async function startExecutorHarness(env: Record<string, string> = {}): Pr
     metric: async (name, labels) => {
       const metric = module.get<Counter<string> | Gauge<string>>(getToken(name));
       const data = await metric.get();
-      const match = data.values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value));
+      const match = data.values.find((v) =>
+        Object.entries(labels).every(([k, value]) => v.labels[k] === value),
+      );
       return match?.value ?? 0;
     },
     close: async () => {

@@ -5,9 +5,21 @@ import type { ProviderCallOptions, ProviderError } from '../../src/providers/pro
 import { assemble } from './harness';
 import { METRIC, startExecutorHarness, ExecutorHarness } from './executor-harness';
 
-const gpt: RouteTarget = { provider: 'openai', model: 'gpt-4o-mini', upstreamModel: 'gpt-4o-mini-2024-07-18' };
-const claude: RouteTarget = { provider: 'anthropic', model: 'claude-3-5-haiku', upstreamModel: 'claude-3-5-haiku-latest' };
-const mistral: RouteTarget = { provider: 'mistral', model: 'mistral-small', upstreamModel: 'mistral-small-latest' };
+const gpt: RouteTarget = {
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  upstreamModel: 'gpt-4o-mini-2024-07-18',
+};
+const claude: RouteTarget = {
+  provider: 'anthropic',
+  model: 'claude-3-5-haiku',
+  upstreamModel: 'claude-3-5-haiku-latest',
+};
+const mistral: RouteTarget = {
+  provider: 'mistral',
+  model: 'mistral-small',
+  upstreamModel: 'mistral-small-latest',
+};
 const hello = { messages: [{ role: 'user' as const, content: 'Hello' }] };
 
 function options(signal: AbortSignal = new AbortController().signal): ProviderCallOptions {
@@ -39,13 +51,30 @@ describe('ProviderExecutor: retries and fallbacks', () => {
 
   it('retries a 5xx on the same target, then answers', async () => {
     h.fake.enqueue({ flavor: 'openai', status: 500 });
-    const before = await h.metric(METRIC.providerRetries, { provider: 'openai', model: 'gpt-4o-mini', reason: ErrorCode.ProviderUnavailable });
+    const before = await h.metric(METRIC.providerRetries, {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      reason: ErrorCode.ProviderUnavailable,
+    });
     const result = await h.executor.complete([gpt], hello, options());
     expect(result.target).toEqual(gpt);
-    expect(result.attempts).toEqual([expect.objectContaining({ provider: 'openai', model: 'gpt-4o-mini', outcome: 'ok', retries: 1 })]);
-    expect(h.fake.requests.map((r) => r.body.model)).toEqual(['gpt-4o-mini-2024-07-18', 'gpt-4o-mini-2024-07-18']);
-    expect(await h.metric(METRIC.providerRetries, { provider: 'openai', model: 'gpt-4o-mini', reason: ErrorCode.ProviderUnavailable })).toBe(before + 1);
-    expect(await h.metric(METRIC.providerRequests, { provider: 'openai', model: 'gpt-4o-mini', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(result.attempts).toEqual([
+      expect.objectContaining({ provider: 'openai', model: 'gpt-4o-mini', outcome: 'ok', retries: 1 }),
+    ]);
+    expect(h.fake.requests.map((r) => r.body.model)).toEqual([
+      'gpt-4o-mini-2024-07-18',
+      'gpt-4o-mini-2024-07-18',
+    ]);
+    expect(
+      await h.metric(METRIC.providerRetries, {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        reason: ErrorCode.ProviderUnavailable,
+      }),
+    ).toBe(before + 1);
+    expect(
+      await h.metric(METRIC.providerRequests, { provider: 'openai', model: 'gpt-4o-mini', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(result.upstreamMs).toBeGreaterThan(0);
   });
 
@@ -65,17 +94,27 @@ describe('ProviderExecutor: retries and fallbacks', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result.target).toEqual(claude);
     expect(result.attempts).toEqual([
-      expect.objectContaining({ provider: 'openai', outcome: 'error', error_code: ErrorCode.ProviderRateLimited, status: 429, retries: 0 }),
+      expect.objectContaining({
+        provider: 'openai',
+        outcome: 'error',
+        error_code: ErrorCode.ProviderRateLimited,
+        status: 429,
+        retries: 0,
+      }),
       expect.objectContaining({ provider: 'anthropic', outcome: 'ok', retries: 0 }),
     ]);
-    expect(await h.metric(METRIC.providerFallbacks, { provider: 'openai', model: 'gpt-4o-mini' })).toBe(before + 1);
+    expect(await h.metric(METRIC.providerFallbacks, { provider: 'openai', model: 'gpt-4o-mini' })).toBe(
+      before + 1,
+    );
   });
 
   it('throws the 429 with retry-after when no fallback can absorb it', async () => {
     h.fake.enqueue({ flavor: 'openai', status: 429, retryAfter: 30 });
     const error = await failure(h.executor.complete([gpt], hello, options()));
     expect([error.code, error.status, error.retryAfter]).toEqual([ErrorCode.ProviderRateLimited, 429, 30]);
-    expect(error.attempts).toEqual([expect.objectContaining({ outcome: 'error', error_code: ErrorCode.ProviderRateLimited })]);
+    expect(error.attempts).toEqual([
+      expect.objectContaining({ outcome: 'error', error_code: ErrorCode.ProviderRateLimited }),
+    ]);
   });
 
   it('exhausts the retries of a failing target, then falls back', async () => {
@@ -101,18 +140,29 @@ describe('ProviderExecutor: retries and fallbacks', () => {
     h.fake.enqueue({ flavor: 'anthropic', status: 401 });
     const result = await h.executor.complete([claude, gpt], hello, options());
     expect(result.target).toEqual(gpt);
-    expect(result.attempts[0]).toMatchObject({ provider: 'anthropic', error_code: ErrorCode.ProviderAuthFailed, status: 401 });
+    expect(result.attempts[0]).toMatchObject({
+      provider: 'anthropic',
+      error_code: ErrorCode.ProviderAuthFailed,
+      status: 401,
+    });
   });
 
   it('falls back when a target cannot take a parameter, without calling it', async () => {
     const result = await h.executor.complete([claude, gpt], { ...hello, n: 2 }, options());
     expect(result.target).toEqual(gpt);
-    expect(result.attempts[0]).toMatchObject({ provider: 'anthropic', outcome: 'error', error_code: ErrorCode.UnsupportedParameter });
+    expect(result.attempts[0]).toMatchObject({
+      provider: 'anthropic',
+      outcome: 'error',
+      error_code: ErrorCode.UnsupportedParameter,
+    });
     expect(h.fake.requests.map((r) => r.flavor)).toEqual(['openai']);
   });
 
   it('throws the last error with every attempt when the whole chain fails', async () => {
-    h.fake.enqueue({ flavor: 'openai', status: 500, times: 3 }, { flavor: 'anthropic', status: 529, times: 3 });
+    h.fake.enqueue(
+      { flavor: 'openai', status: 500, times: 3 },
+      { flavor: 'anthropic', status: 529, times: 3 },
+    );
     const error = await failure(h.executor.complete([gpt, claude], hello, options()));
     expect([error.code, error.provider]).toEqual([ErrorCode.ProviderUnavailable, 'anthropic']);
     expect(error.attempts?.map((a) => [a.provider, a.outcome, a.retries])).toEqual([
@@ -160,7 +210,13 @@ describe('ProviderExecutor: retries and fallbacks', () => {
     expect(seen.length).toBe(5);
     expect([error.code, error.status]).toEqual([ErrorCode.ProviderStreamError, 502]);
     expect(h.fake.requests).toHaveLength(1);
-    expect(await h.metric(METRIC.providerRequests, { provider: 'openai', model: 'gpt-4o-mini', outcome: ErrorCode.ProviderStreamError })).toBeGreaterThanOrEqual(1);
+    expect(
+      await h.metric(METRIC.providerRequests, {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        outcome: ErrorCode.ProviderStreamError,
+      }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('aborts the upstream when the stream consumer stops early', async () => {
@@ -171,7 +227,13 @@ describe('ProviderExecutor: retries and fallbacks', () => {
       break;
     }
     await h.fake.waitFor(() => h.fake.requests[0].aborted);
-    expect(await h.metric(METRIC.providerRequests, { provider: 'anthropic', model: 'claude-3-5-haiku', outcome: 'aborted' })).toBeGreaterThanOrEqual(1);
+    expect(
+      await h.metric(METRIC.providerRequests, {
+        provider: 'anthropic',
+        model: 'claude-3-5-haiku',
+        outcome: 'aborted',
+      }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('stops retrying and reports the abort when the client disconnects during a backoff', async () => {
@@ -197,12 +259,17 @@ describe('ProviderExecutor: retries and fallbacks', () => {
 describe('ProviderExecutor: circuit breakers', () => {
   let h: ExecutorHarness;
   beforeAll(async () => {
-    h = await startExecutorHarness({ PROVIDER_MAX_RETRIES: '0', CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_RESET_MS: '150' });
+    h = await startExecutorHarness({
+      PROVIDER_MAX_RETRIES: '0',
+      CIRCUIT_FAILURE_THRESHOLD: '2',
+      CIRCUIT_RESET_MS: '150',
+    });
   });
   afterAll(() => h.close());
   beforeEach(() => h.fake.reset());
 
-  const gauge = (target: RouteTarget): Promise<number> => h.metric(METRIC.circuitOpen, { provider: target.provider, model: target.model });
+  const gauge = (target: RouteTarget): Promise<number> =>
+    h.metric(METRIC.circuitOpen, { provider: target.provider, model: target.model });
 
   it('opens after consecutive failures, skips the target, then half-opens and closes on a good probe', async () => {
     h.fake.enqueue({ flavor: 'mistral', status: 500, times: 2 });
@@ -255,7 +322,12 @@ describe('ProviderExecutor in TEST_MODE', () => {
   afterAll(() => h.close());
 
   it('serves every provider from the simulator and never calls out, even with keys set', async () => {
-    for (const target of [gpt, claude, mistral, { provider: 'litellm' as const, model: 'll', upstreamModel: 'll' }]) {
+    for (const target of [
+      gpt,
+      claude,
+      mistral,
+      { provider: 'litellm' as const, model: 'll', upstreamModel: 'll' },
+    ]) {
       expect(h.executor.isProviderConfigured(target.provider)).toBe(true);
       const done = (await h.executor.complete([target], hello, options())).completion;
       const streamed = await drain((await h.executor.stream([target], hello, options())).chunks);
@@ -269,6 +341,9 @@ describe('ProviderExecutor in TEST_MODE', () => {
     const result = await h.executor.complete([claude, gpt], { ...hello, n: 2 }, options());
     expect(result.target).toEqual(gpt);
     expect(result.completion.choices).toHaveLength(2);
-    expect(result.attempts[0]).toMatchObject({ provider: 'anthropic', error_code: ErrorCode.UnsupportedParameter });
+    expect(result.attempts[0]).toMatchObject({
+      provider: 'anthropic',
+      error_code: ErrorCode.UnsupportedParameter,
+    });
   });
 });

@@ -3,7 +3,12 @@ import type { AppConfig } from '../../src/config/app-config';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/chat/chat.types';
 import { UpstreamHttpService } from '../../src/providers/http/upstream-http.service';
 import { createAdapters } from '../../src/providers/provider-registry';
-import type { ProviderAdapter, ProviderCallOptions, ProviderKey, ProviderRequest } from '../../src/providers/provider.types';
+import type {
+  ProviderAdapter,
+  ProviderCallOptions,
+  ProviderKey,
+  ProviderRequest,
+} from '../../src/providers/provider.types';
 import { startFakeUpstream, FakeUpstream } from '../support/fake-upstream';
 
 /** Adapters wired to a fresh fake upstream over real HTTP (no Nest, no mocks). */
@@ -27,7 +32,10 @@ export async function startAdapterHarness(env: Record<string, string> = {}): Pro
   });
   const http = new UpstreamHttpService(config);
   const list = createAdapters(config, http);
-  const adapters = Object.fromEntries(list.map((adapter) => [adapter.key, adapter])) as Record<ProviderKey, ProviderAdapter>;
+  const adapters = Object.fromEntries(list.map((adapter) => [adapter.key, adapter])) as Record<
+    ProviderKey,
+    ProviderAdapter
+  >;
   return {
     fake,
     config,

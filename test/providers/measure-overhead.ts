@@ -23,11 +23,20 @@ const request: ProviderRequest = {
   model: 'model-x',
   messages: [
     { role: 'system', content: 'You are a helpful assistant that answers briefly.' },
-    { role: 'user', content: 'Write a haiku about connection pools and keep-alive sockets, then explain it in two sentences.' },
+    {
+      role: 'user',
+      content:
+        'Write a haiku about connection pools and keep-alive sockets, then explain it in two sentences.',
+    },
   ],
   temperature: 0.7,
   max_tokens: 256,
-  tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+  tools: [
+    {
+      type: 'function',
+      function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+    },
+  ],
 };
 
 function perOp(label: string, iterations: number, fn: () => void): void {
@@ -94,7 +103,12 @@ async function main(): Promise<void> {
       await h.adapters[key].complete(request, callOptions());
       adapterTimes.push(performance.now() - t);
       t = performance.now();
-      const res = await direct.request({ path, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bareBody });
+      const res = await direct.request({
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: bareBody,
+      });
       JSON.parse(await res.body.text());
       bareTimes.push(performance.now() - t);
     }

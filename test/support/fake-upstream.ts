@@ -1,11 +1,30 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { anthropicErrorBody, anthropicMessage, anthropicStreamErrorEvent, anthropicStreamEvents, anthropicValidation } from './fake-upstream/anthropic-format';
-import { mistralValidation, openAICompletion, openAIErrorBody, openAIStreamErrorEvent, openAIStreamEvents } from './fake-upstream/openai-format';
+import {
+  anthropicErrorBody,
+  anthropicMessage,
+  anthropicStreamErrorEvent,
+  anthropicStreamEvents,
+  anthropicValidation,
+} from './fake-upstream/anthropic-format';
+import {
+  mistralValidation,
+  openAICompletion,
+  openAIErrorBody,
+  openAIStreamErrorEvent,
+  openAIStreamEvents,
+} from './fake-upstream/openai-format';
 import { IdSource, planReply } from './fake-upstream/reply';
 import type { FakeFlavor, FakeScenario, FakeUpstreamOptions, RecordedRequest } from './fake-upstream/types';
 
-export type { FakeFlavor, FakeScenario, FakeToolCall, FakeUpstreamOptions, FakeUsage, RecordedRequest } from './fake-upstream/types';
+export type {
+  FakeFlavor,
+  FakeScenario,
+  FakeToolCall,
+  FakeUpstreamOptions,
+  FakeUsage,
+  RecordedRequest,
+} from './fake-upstream/types';
 
 /**
  * A local fake of the four upstreams, over real HTTP (plain node:http, lean enough for load
@@ -64,20 +83,32 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 function hasCredentials(flavor: FakeFlavor, req: IncomingMessage): boolean {
   if (flavor === 'litellm') return true; // a proxy without master key accepts anything
-  if (flavor === 'anthropic') return typeof req.headers['x-api-key'] === 'string' && req.headers['x-api-key'] !== '';
+  if (flavor === 'anthropic')
+    return typeof req.headers['x-api-key'] === 'string' && req.headers['x-api-key'] !== '';
   return /^Bearer \S+/.test(req.headers.authorization ?? '');
 }
 
@@ -102,7 +133,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     return fallback;
   }
 
-  function errorResponse(flavor: FakeFlavor, res: ServerResponse, status: number, scenario: FakeScenario): void {
+  function errorResponse(
+    flavor: FakeFlavor,
+    res: ServerResponse,
+    status: number,
+    scenario: FakeScenario,
+  ): void {
     const headers: Record<string, string> = { ...(scenario.headers ?? {}) };
     if (scenario.retryAfter !== undefined) {
       headers['retry-after'] = String(scenario.retryAfter);
@@ -117,8 +153,18 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     sendJson(res, status, body, headers);
   }
 
-  async function writeStream(flavor: FakeFlavor, res: ServerResponse, events: string[], scenario: FakeScenario, chunkDelayMs: number | undefined): Promise<void> {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...(scenario.headers ?? {}) });
+  async function writeStream(
+    flavor: FakeFlavor,
+    res: ServerResponse,
+    events: string[],
+    scenario: FakeScenario,
+    chunkDelayMs: number | undefined,
+  ): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      ...(scenario.headers ?? {}),
+    });
     const failAt = scenario.failAfterEvents;
     for (let i = 0; i < events.length; i++) {
       if (res.destroyed) return;
@@ -131,7 +177,11 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
           return;
         }
         if (mode === 'stall') return; // keep the connection open, send nothing more
-        res.end(flavor === 'anthropic' ? anthropicStreamErrorEvent('Overloaded') : openAIStreamErrorEvent('The server had an error while processing your request.'));
+        res.end(
+          flavor === 'anthropic'
+            ? anthropicStreamErrorEvent('Overloaded')
+            : openAIStreamErrorEvent('The server had an error while processing your request.'),
+        );
         return;
       }
       if (i > 0 && chunkDelayMs) await delay(chunkDelayMs);
@@ -146,11 +196,25 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
     } catch {
-      sendJson(res, 400, flavor === 'anthropic' ? anthropicErrorBody(400, { error: { message: 'invalid JSON' } }) : openAIErrorBody(flavor, 400, { error: { message: 'invalid JSON' } }));
+      sendJson(
+        res,
+        400,
+        flavor === 'anthropic'
+          ? anthropicErrorBody(400, { error: { message: 'invalid JSON' } })
+          : openAIErrorBody(flavor, 400, { error: { message: 'invalid JSON' } }),
+      );
       return;
     }
     const entry: RecordedRequest | null = record
-      ? { flavor, method: req.method ?? 'POST', path: req.url ?? '', headers: req.headers, body, aborted: false, completed: false }
+      ? {
+          flavor,
+          method: req.method ?? 'POST',
+          path: req.url ?? '',
+          headers: req.headers,
+          body,
+          aborted: false,
+          completed: false,
+        }
       : null;
     if (entry) {
       requests.push(entry);
@@ -173,7 +237,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return;
     }
     if (requireAuth && !hasCredentials(flavor, req)) return errorResponse(flavor, res, 401, {});
-    if (scenario.status !== undefined && scenario.status >= 400) return errorResponse(flavor, res, scenario.status, scenario);
+    if (scenario.status !== undefined && scenario.status >= 400)
+      return errorResponse(flavor, res, scenario.status, scenario);
     if (flavor === 'mistral') {
       const invalid = mistralValidation(body);
       if (invalid) return sendJson(res, invalid.status, invalid.body);
@@ -186,23 +251,42 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const created = Math.floor(Date.now() / 1000);
     const chunkDelayMs = scenario.chunkDelayMs ?? options.chunkDelayMs;
     if (body.stream === true) {
-      const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-      const events = flavor === 'anthropic' ? anthropicStreamEvents(plan) : openAIStreamEvents(flavor, plan, created, includeUsage);
+      const includeUsage =
+        (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      const events =
+        flavor === 'anthropic'
+          ? anthropicStreamEvents(plan)
+          : openAIStreamEvents(flavor, plan, created, includeUsage);
       await writeStream(flavor, res, events, scenario, chunkDelayMs);
       return;
     }
-    sendJson(res, 200, flavor === 'anthropic' ? anthropicMessage(plan) : openAICompletion(flavor, plan, created), scenario.headers);
+    sendJson(
+      res,
+      200,
+      flavor === 'anthropic' ? anthropicMessage(plan) : openAICompletion(flavor, plan, created),
+      scenario.headers,
+    );
   }
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     const route = ROUTES.find(([prefix]) => prefix === path);
     if (!route || req.method !== 'POST') {
-      sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      sendJson(res, 404, {
+        error: {
+          message: `Unknown request URL: ${req.method} ${path}`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_url',
+        },
+      });
       return;
     }
     handle(route[1], req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: 'server_error', param: null, code: null } });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          error: { message: String(error), type: 'server_error', param: null, code: null },
+        });
       else res.destroy();
     });
   });
@@ -211,7 +295,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   server.on('connection', () => {
     connections += 1;
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const baseUrls: Record<FakeFlavor, string> = {
@@ -276,6 +362,10 @@ if (require.main === module) {
     record: false,
   }).then((fake) => {
     console.log(`fake upstream listening on ${fake.url}`);
-    console.log(Object.entries(fake.env()).map(([k, v]) => `${k}=${v}`).join('\n'));
+    console.log(
+      Object.entries(fake.env())
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
   });
 }

@@ -55,9 +55,15 @@ const TOKEN_RESPONSE_FORMAT: Record<string, number> = {
   text: fnv1a('rf:text'),
 };
 const TOKEN_MULTI_TURN = fnv1a('turns:many');
-const LENGTH_TOKENS = [8, 25, 60, 150, 400, Infinity].map((limit) => ({ limit, hash: fnv1a(`len:<${limit}`) }));
+const LENGTH_TOKENS = [8, 25, 60, 150, 400, Infinity].map((limit) => ({
+  limit,
+  hash: fnv1a(`len:<${limit}`),
+}));
 const SCRIPT_TOKENS: Record<string, number> = Object.fromEntries(
-  ['latin', 'cjk', 'cyrillic', 'arabic', 'devanagari', 'hangul', 'other'].map((s) => [s, fnv1a(`script:${s}`)]),
+  ['latin', 'cjk', 'cyrillic', 'arabic', 'devanagari', 'hangul', 'other'].map((s) => [
+    s,
+    fnv1a(`script:${s}`),
+  ]),
 );
 /** Punctuation that tells code, JSON and maths apart from prose. */
 const INFORMATIVE_PUNCT = new Set('{}[]();=<>"`:#$%*/+\\|&^~@_'.split('').map((c) => c.charCodeAt(0)));
@@ -73,11 +79,26 @@ function charKind(c: number): CharKind {
     return INFORMATIVE_PUNCT.has(c) ? CharKind.Punct : CharKind.Space;
   }
   // CJK ideographs, kana, Thai, Lao, Khmer: no spaces between words.
-  if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0x0e00 && c <= 0x0eff) || (c >= 0x1780 && c <= 0x17ff) || (c >= 0xf900 && c <= 0xfaff)) {
+  if (
+    (c >= 0x3040 && c <= 0x30ff) ||
+    (c >= 0x3400 && c <= 0x9fff) ||
+    (c >= 0x0e00 && c <= 0x0eff) ||
+    (c >= 0x1780 && c <= 0x17ff) ||
+    (c >= 0xf900 && c <= 0xfaff)
+  ) {
     return CharKind.Unspaced;
   }
   // General punctuation, CJK punctuation, full-width forms, symbols.
-  if ((c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff65) || c === 0xa0 || c === 0xbf || c === 0xa1 || c === 0xab || c === 0xbb) {
+  if (
+    (c >= 0x2000 && c <= 0x206f) ||
+    (c >= 0x3000 && c <= 0x303f) ||
+    (c >= 0xff00 && c <= 0xff65) ||
+    c === 0xa0 ||
+    c === 0xbf ||
+    c === 0xa1 ||
+    c === 0xab ||
+    c === 0xbb
+  ) {
     return CharKind.Space;
   }
   return CharKind.Word; // accented Latin, Greek, Cyrillic, Arabic, Devanagari, Hangul...
@@ -87,7 +108,13 @@ function charKind(c: number): CharKind {
  * Appends the hashes of the tokens of `text` (lower-cased) to `out`. Words give unigrams and
  * bigrams; unspaced scripts give character unigrams and bigrams.
  */
-function addTextTokens(text: string, out: number[], wordSeed: number, bigrams: boolean, maxWords = Infinity): void {
+function addTextTokens(
+  text: string,
+  out: number[],
+  wordSeed: number,
+  bigrams: boolean,
+  maxWords = Infinity,
+): void {
   let previous = 0;
   let words = 0;
   let i = 0;
@@ -139,7 +166,8 @@ function addTextTokens(text: string, out: number[], wordSeed: number, bigrams: b
 export function featureHashes(f: IntentFeatures): number[] {
   const out: number[] = [];
   addTextTokens(f.lastUserText.toLowerCase(), out, SEED_WORD, true);
-  if (f.systemText.length > 0) addTextTokens(f.systemText.toLowerCase(), out, SEED_SYSTEM, false, SYSTEM_WORDS);
+  if (f.systemText.length > 0)
+    addTextTokens(f.systemText.toLowerCase(), out, SEED_SYSTEM, false, SYSTEM_WORDS);
   for (let bit = 0; bit < CUE_TOKENS.length; bit++) {
     const mask = 1 << bit;
     if ((f.lastCues & mask) !== 0) out.push(CUE_TOKENS[bit].last);

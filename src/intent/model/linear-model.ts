@@ -30,13 +30,17 @@ export class LinearIntentModel {
   private readonly labelCount: number;
 
   constructor(readonly artifact: IntentModelArtifact) {
-    if (artifact.format !== 'modelmuxer-intent-linear/1') throw new Error(`unknown intent model format ${String(artifact.format)}`);
+    if (artifact.format !== 'modelmuxer-intent-linear/1')
+      throw new Error(`unknown intent model format ${String(artifact.format)}`);
     if (artifact.labels.join(',') !== INTENT_LABELS.join(',')) {
-      throw new Error(`intent model labels ${artifact.labels.join(',')} do not match ${INTENT_LABELS.join(',')}`);
+      throw new Error(
+        `intent model labels ${artifact.labels.join(',')} do not match ${INTENT_LABELS.join(',')}`,
+      );
     }
     this.labelCount = artifact.labels.length;
     const bytes = Buffer.from(artifact.weights, 'base64');
-    if (bytes.length !== (1 << artifact.bits) * this.labelCount) throw new Error('intent model weights have the wrong size');
+    if (bytes.length !== (1 << artifact.bits) * this.labelCount)
+      throw new Error('intent model weights have the wrong size');
     this.weights = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 

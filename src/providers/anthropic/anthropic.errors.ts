@@ -12,7 +12,10 @@ export function readAnthropicError(body: unknown, status: number): UpstreamError
     const error = (body as { error?: unknown }).error;
     if (typeof error === 'object' && error !== null) {
       const e = error as { type?: unknown; message?: unknown };
-      return { message: describeUnknown(e.message) ?? `HTTP ${status}`, type: typeof e.type === 'string' ? e.type : undefined };
+      return {
+        message: describeUnknown(e.message) ?? `HTTP ${status}`,
+        type: typeof e.type === 'string' ? e.type : undefined,
+      };
     }
   }
   const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';

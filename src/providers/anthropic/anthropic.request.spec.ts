@@ -2,8 +2,18 @@ import { ErrorCode } from '../../common/errors';
 import type { ProviderError, ProviderRequest } from '../provider.types';
 import { defaultAnthropicMaxTokens, JSON_RESPONSE_TOOL, toAnthropicRequest } from './anthropic.request';
 
-const base: ProviderRequest = { model: 'claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'Hi' }] };
-const weather = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+const base: ProviderRequest = {
+  model: 'claude-3-5-haiku-latest',
+  messages: [{ role: 'user', content: 'Hi' }],
+};
+const weather = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  },
+};
 
 function thrown(fn: () => unknown): ProviderError {
   try {
@@ -32,7 +42,9 @@ describe('toAnthropicRequest', () => {
   });
 
   it('fills max_tokens: client value, then the catalog hint, then a family default', () => {
-    expect(toAnthropicRequest({ ...base, max_completion_tokens: 300, max_tokens: 100 }, false).max_tokens).toBe(300);
+    expect(
+      toAnthropicRequest({ ...base, max_completion_tokens: 300, max_tokens: 100 }, false).max_tokens,
+    ).toBe(300);
     expect(toAnthropicRequest({ ...base, max_tokens: 100 }, false).max_tokens).toBe(100);
     expect(toAnthropicRequest(base, false, { maxOutputTokens: 64000 }).max_tokens).toBe(64000);
     expect(defaultAnthropicMaxTokens('claude-3-5-haiku-latest')).toBe(8192);
@@ -41,8 +53,18 @@ describe('toAnthropicRequest', () => {
   });
 
   it('translates sampling parameters, stop and user; drops seed', () => {
-    const body = toAnthropicRequest({ ...base, temperature: 0.2, top_p: 0.9, top_k: 40, stop: 'END', user: 'user-7', seed: 3 }, true);
-    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['END'], metadata: { user_id: 'user-7' }, stream: true });
+    const body = toAnthropicRequest(
+      { ...base, temperature: 0.2, top_p: 0.9, top_k: 40, stop: 'END', user: 'user-7', seed: 3 },
+      true,
+    );
+    expect(body).toMatchObject({
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: 40,
+      stop_sequences: ['END'],
+      metadata: { user_id: 'user-7' },
+      stream: true,
+    });
     expect(body).not.toHaveProperty('seed');
     expect(toAnthropicRequest({ ...base, stop: ['a', 'b'] }, false).stop_sequences).toEqual(['a', 'b']);
   });
@@ -64,7 +86,12 @@ describe('toAnthropicRequest', () => {
   });
 
   it('accepts neutral values of unsupported parameters', () => {
-    expect(() => toAnthropicRequest({ ...base, n: 1, presence_penalty: 0, frequency_penalty: null, logprobs: false, logit_bias: {} }, false)).not.toThrow();
+    expect(() =>
+      toAnthropicRequest(
+        { ...base, n: 1, presence_penalty: 0, frequency_penalty: null, logprobs: false, logit_bias: {} },
+        false,
+      ),
+    ).not.toThrow();
   });
 
   it('turns image_url parts into image blocks (https and base64 data URLs)', () => {
@@ -90,10 +117,29 @@ describe('toAnthropicRequest', () => {
       { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQSkZJRg==' } },
     ]);
     const bad = thrown(() =>
-      toAnthropicRequest({ ...base, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA==' } }] }] }, false),
+      toAnthropicRequest(
+        {
+          ...base,
+          messages: [
+            {
+              role: 'user',
+              content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,AA==' } }],
+            },
+          ],
+        },
+        false,
+      ),
     );
-    expect([bad.code, bad.param]).toEqual([ErrorCode.UnsupportedParameter, 'messages[0].content[0].image_url']);
-    const audio = thrown(() => toAnthropicRequest({ ...base, messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, false));
+    expect([bad.code, bad.param]).toEqual([
+      ErrorCode.UnsupportedParameter,
+      'messages[0].content[0].image_url',
+    ]);
+    const audio = thrown(() =>
+      toAnthropicRequest(
+        { ...base, messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] },
+        false,
+      ),
+    );
     expect(audio.param).toBe('messages[0].content[0]');
   });
 
@@ -108,8 +154,16 @@ describe('toAnthropicRequest', () => {
             role: 'assistant',
             content: 'Checking.',
             tool_calls: [
-              { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-              { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+              {
+                id: 'call_1',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+              },
+              {
+                id: 'call_2',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Rome"}' },
+              },
             ],
           },
           { role: 'tool', tool_call_id: 'call_1', content: '18°C' },
@@ -138,55 +192,104 @@ describe('toAnthropicRequest', () => {
         ],
       },
     ]);
-    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: weather.function.parameters }]);
+    expect(body.tools).toEqual([
+      { name: 'get_weather', description: 'Weather', input_schema: weather.function.parameters },
+    ]);
     expect(body.tool_choice).toBeUndefined();
   });
 
   it('rejects tool-call arguments that are not JSON', () => {
     const error = thrown(() =>
       toAnthropicRequest(
-        { ...base, messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] },
+        {
+          ...base,
+          messages: [
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+            },
+          ],
+        },
         false,
       ),
     );
-    expect([error.code, error.param]).toEqual([ErrorCode.InvalidRequest, 'messages[0].tool_calls[0].function.arguments']);
+    expect([error.code, error.param]).toEqual([
+      ErrorCode.InvalidRequest,
+      'messages[0].tool_calls[0].function.arguments',
+    ]);
   });
 
   it.each([
     ['auto', { type: 'auto' }],
     ['required', { type: 'any' }],
     ['none', { type: 'none' }],
-    [{ type: 'function', function: { name: 'get_weather' } }, { type: 'tool', name: 'get_weather' }],
+    [
+      { type: 'function', function: { name: 'get_weather' } },
+      { type: 'tool', name: 'get_weather' },
+    ],
   ] as const)('maps tool_choice %j', (choice, expected) => {
-    expect(toAnthropicRequest({ ...base, tools: [weather], tool_choice: choice }, false).tool_choice).toEqual(expected);
+    expect(toAnthropicRequest({ ...base, tools: [weather], tool_choice: choice }, false).tool_choice).toEqual(
+      expected,
+    );
   });
 
   it('maps parallel_tool_calls: false to disable_parallel_tool_use', () => {
-    expect(toAnthropicRequest({ ...base, tools: [weather], tool_choice: 'required', parallel_tool_calls: false }, false).tool_choice).toEqual({
+    expect(
+      toAnthropicRequest(
+        { ...base, tools: [weather], tool_choice: 'required', parallel_tool_calls: false },
+        false,
+      ).tool_choice,
+    ).toEqual({
       type: 'any',
       disable_parallel_tool_use: true,
     });
-    expect(toAnthropicRequest({ ...base, tools: [weather], parallel_tool_calls: false }, false).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect(
+      toAnthropicRequest({ ...base, tools: [weather], parallel_tool_calls: false }, false).tool_choice,
+    ).toEqual({ type: 'auto', disable_parallel_tool_use: true });
   });
 
   it('serves json_object by forcing the JSON response tool', () => {
     const body = toAnthropicRequest({ ...base, response_format: { type: 'json_object' } }, false);
-    expect(body.tools).toEqual([expect.objectContaining({ name: JSON_RESPONSE_TOOL, input_schema: { type: 'object' } })]);
-    expect(body.tool_choice).toEqual({ type: 'tool', name: JSON_RESPONSE_TOOL, disable_parallel_tool_use: true });
+    expect(body.tools).toEqual([
+      expect.objectContaining({ name: JSON_RESPONSE_TOOL, input_schema: { type: 'object' } }),
+    ]);
+    expect(body.tool_choice).toEqual({
+      type: 'tool',
+      name: JSON_RESPONSE_TOOL,
+      disable_parallel_tool_use: true,
+    });
   });
 
   it('serves json_schema with the schema as the tool input schema, beside client tools', () => {
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
-    const body = toAnthropicRequest({ ...base, tools: [weather], response_format: { type: 'json_schema', json_schema: { name: 'a', schema } } }, false);
+    const body = toAnthropicRequest(
+      {
+        ...base,
+        tools: [weather],
+        response_format: { type: 'json_schema', json_schema: { name: 'a', schema } },
+      },
+      false,
+    );
     expect(body.tools?.map((t) => t.name)).toEqual(['get_weather', JSON_RESPONSE_TOOL]);
     expect(body.tools?.[1].input_schema).toEqual(schema);
     expect(body.tool_choice).toEqual({ type: 'any' });
-    const notObject = thrown(() => toAnthropicRequest({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'array' } } } }, false));
+    const notObject = thrown(() =>
+      toAnthropicRequest(
+        {
+          ...base,
+          response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'array' } } },
+        },
+        false,
+      ),
+    );
     expect(notObject.param).toBe('response_format.json_schema.schema');
   });
 
   it('refuses a client tool named like the reserved JSON tool', () => {
     const clash = { type: 'function' as const, function: { name: JSON_RESPONSE_TOOL } };
-    expect(thrown(() => toAnthropicRequest({ ...base, tools: [clash] }, false)).param).toBe('tools[0].function.name');
+    expect(thrown(() => toAnthropicRequest({ ...base, tools: [clash] }, false)).param).toBe(
+      'tools[0].function.name',
+    );
   });
 });

@@ -48,17 +48,26 @@ export function defaultAnthropicMaxTokens(model: string, hint?: number): number 
   return 8192;
 }
 
-const isOff = (value: unknown): boolean => value === undefined || value === null || value === false || value === 0;
+const isOff = (value: unknown): boolean =>
+  value === undefined || value === null || value === false || value === 0;
 
 /** OpenAI parameters Anthropic has no equivalent for. Checked so nothing is silently ignored. */
 function rejectUnsupported(request: ChatCompletionRequest): void {
   if (typeof request.n === 'number' && request.n > 1) {
-    throw unsupportedParameter('anthropic', 'n', 'Anthropic returns one completion per request; send n separate requests');
+    throw unsupportedParameter(
+      'anthropic',
+      'n',
+      'Anthropic returns one completion per request; send n separate requests',
+    );
   }
-  if (!isOff(request.presence_penalty)) throw unsupportedParameter('anthropic', 'presence_penalty', 'Anthropic has no presence penalty');
-  if (!isOff(request.frequency_penalty)) throw unsupportedParameter('anthropic', 'frequency_penalty', 'Anthropic has no frequency penalty');
-  if (!isOff(request.logprobs)) throw unsupportedParameter('anthropic', 'logprobs', 'Anthropic returns no log probabilities');
-  if (!isOff(request.top_logprobs)) throw unsupportedParameter('anthropic', 'top_logprobs', 'Anthropic returns no log probabilities');
+  if (!isOff(request.presence_penalty))
+    throw unsupportedParameter('anthropic', 'presence_penalty', 'Anthropic has no presence penalty');
+  if (!isOff(request.frequency_penalty))
+    throw unsupportedParameter('anthropic', 'frequency_penalty', 'Anthropic has no frequency penalty');
+  if (!isOff(request.logprobs))
+    throw unsupportedParameter('anthropic', 'logprobs', 'Anthropic returns no log probabilities');
+  if (!isOff(request.top_logprobs))
+    throw unsupportedParameter('anthropic', 'top_logprobs', 'Anthropic returns no log probabilities');
   if (request.logit_bias && Object.keys(request.logit_bias).length > 0) {
     throw unsupportedParameter('anthropic', 'logit_bias', 'Anthropic has no logit bias');
   }
@@ -66,12 +75,17 @@ function rejectUnsupported(request: ChatCompletionRequest): void {
   if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) {
     throw unsupportedParameter('anthropic', 'modalities', 'Anthropic produces text only');
   }
-  if (request.audio !== undefined && request.audio !== null) throw unsupportedParameter('anthropic', 'audio', 'Anthropic produces text only');
+  if (request.audio !== undefined && request.audio !== null)
+    throw unsupportedParameter('anthropic', 'audio', 'Anthropic produces text only');
   if (request.web_search_options !== undefined) {
     throw unsupportedParameter('anthropic', 'web_search_options', 'web search is an OpenAI tool');
   }
   if (request.functions !== undefined || request.function_call !== undefined) {
-    throw unsupportedParameter('anthropic', request.functions !== undefined ? 'functions' : 'function_call', 'legacy functions are not supported; use tools');
+    throw unsupportedParameter(
+      'anthropic',
+      request.functions !== undefined ? 'functions' : 'function_call',
+      'legacy functions are not supported; use tools',
+    );
   }
   if (typeof request.temperature === 'number' && request.temperature > MAX_TEMPERATURE) {
     throw unsupportedParameter(
@@ -85,9 +99,18 @@ function rejectUnsupported(request: ChatCompletionRequest): void {
 function imageBlock(url: string, where: string): AnthropicImageBlock {
   if (url.startsWith('data:')) {
     const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-    if (!match) throw invalidForProvider('anthropic', where, 'data: image URLs must be base64-encoded (data:<type>;base64,<data>)');
+    if (!match)
+      throw invalidForProvider(
+        'anthropic',
+        where,
+        'data: image URLs must be base64-encoded (data:<type>;base64,<data>)',
+      );
     if (!IMAGE_MEDIA_TYPES.has(match[1])) {
-      throw unsupportedParameter('anthropic', where, `image type ${match[1]} (Anthropic accepts jpeg, png, gif, webp)`);
+      throw unsupportedParameter(
+        'anthropic',
+        where,
+        `image type ${match[1]} (Anthropic accepts jpeg, png, gif, webp)`,
+      );
     }
     return { type: 'image', source: { type: 'base64', media_type: match[1], data: match[2] } };
   }
@@ -95,7 +118,10 @@ function imageBlock(url: string, where: string): AnthropicImageBlock {
   throw invalidForProvider('anthropic', where, 'image URLs must be https:// or data: URLs');
 }
 
-function partsToBlocks(parts: readonly ContentPart[], where: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
+function partsToBlocks(
+  parts: readonly ContentPart[],
+  where: string,
+): Array<AnthropicTextBlock | AnthropicImageBlock> {
   const blocks: Array<AnthropicTextBlock | AnthropicImageBlock> = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
@@ -105,10 +131,15 @@ function partsToBlocks(parts: readonly ContentPart[], where: string): Array<Anth
       if (typeof text === 'string' && text.length > 0) blocks.push({ type: 'text', text });
     } else if (part.type === 'image_url') {
       const image = (part as { image_url?: { url?: unknown } }).image_url;
-      if (typeof image?.url !== 'string') throw invalidForProvider('anthropic', `${where}[${i}].image_url`, 'url is required');
+      if (typeof image?.url !== 'string')
+        throw invalidForProvider('anthropic', `${where}[${i}].image_url`, 'url is required');
       blocks.push(imageBlock(image.url, `${where}[${i}].image_url`));
     } else {
-      throw unsupportedParameter('anthropic', `${where}[${i}]`, `content part type "${part.type}" (text and image_url are supported)`);
+      throw unsupportedParameter(
+        'anthropic',
+        `${where}[${i}]`,
+        `content part type "${part.type}" (text and image_url are supported)`,
+      );
     }
   }
   return blocks;
@@ -119,7 +150,8 @@ function textOf(content: ChatMessage['content'], where: string): string {
   if (content === null) return '';
   let text = '';
   for (const part of content) {
-    if (part.type !== 'text') throw unsupportedParameter('anthropic', where, 'system messages may contain text only');
+    if (part.type !== 'text')
+      throw unsupportedParameter('anthropic', where, 'system messages may contain text only');
     text += text ? `\n${(part as { text: string }).text}` : (part as { text: string }).text;
   }
   return text;
@@ -135,11 +167,18 @@ function parseArguments(args: string, where: string): unknown {
 }
 
 /** Appends blocks to the conversation, merging consecutive turns of the same role. */
-function pushTurn(out: AnthropicMessage[], role: 'user' | 'assistant', blocks: AnthropicRequestBlock[]): void {
+function pushTurn(
+  out: AnthropicMessage[],
+  role: 'user' | 'assistant',
+  blocks: AnthropicRequestBlock[],
+): void {
   if (blocks.length === 0) return;
   const last = out[out.length - 1];
   if (last && last.role === role) {
-    const merged = typeof last.content === 'string' ? [{ type: 'text', text: last.content } as AnthropicTextBlock] : last.content;
+    const merged =
+      typeof last.content === 'string'
+        ? [{ type: 'text', text: last.content } as AnthropicTextBlock]
+        : last.content;
     // tool_result blocks must come first in a user turn.
     if (role === 'user' && blocks[0].type === 'tool_result') {
       const results = merged.filter((b) => b.type === 'tool_result');
@@ -202,26 +241,37 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Translate
             type: 'tool_use',
             id: call.id,
             name: call.function.name,
-            input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+            input: parseArguments(
+              call.function.arguments,
+              `messages[${i}].tool_calls[${j}].function.arguments`,
+            ),
           });
         }
         pushTurn(out, 'assistant', blocks);
         break;
       }
       case 'tool': {
-        if (typeof message.tool_call_id !== 'string') throw invalidForProvider('anthropic', `messages[${i}].tool_call_id`, 'is required');
+        if (typeof message.tool_call_id !== 'string')
+          throw invalidForProvider('anthropic', `messages[${i}].tool_call_id`, 'is required');
         const content = message.content;
         pushTurn(out, 'user', [
           {
             type: 'tool_result',
             tool_use_id: message.tool_call_id,
-            content: typeof content === 'string' || content === null ? (content ?? '') : partsToBlocks(content, where),
+            content:
+              typeof content === 'string' || content === null
+                ? (content ?? '')
+                : partsToBlocks(content, where),
           },
         ]);
         break;
       }
       default:
-        throw unsupportedParameter('anthropic', `messages[${i}].role`, `role "${message.role}" has no Anthropic equivalent; use tools`);
+        throw unsupportedParameter(
+          'anthropic',
+          `messages[${i}].role`,
+          `role "${message.role}" has no Anthropic equivalent; use tools`,
+        );
     }
   }
   return { system: system.length > 0 ? system.join('\n\n') : undefined, messages: out };
@@ -229,9 +279,18 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Translate
 
 function toAnthropicTools(tools: readonly ToolDefinition[]): AnthropicTool[] {
   return tools.map((tool, i) => {
-    if (tool.type !== 'function') throw unsupportedParameter('anthropic', `tools[${i}].type`, `tool type "${tool.type}" (function tools only)`);
+    if (tool.type !== 'function')
+      throw unsupportedParameter(
+        'anthropic',
+        `tools[${i}].type`,
+        `tool type "${tool.type}" (function tools only)`,
+      );
     if (tool.function.name === JSON_RESPONSE_TOOL) {
-      throw invalidForProvider('anthropic', `tools[${i}].function.name`, `"${JSON_RESPONSE_TOOL}" is reserved by ModelMuxer`);
+      throw invalidForProvider(
+        'anthropic',
+        `tools[${i}].function.name`,
+        `"${JSON_RESPONSE_TOOL}" is reserved by ModelMuxer`,
+      );
     }
     const out: AnthropicTool = {
       name: tool.function.name,
@@ -244,12 +303,20 @@ function toAnthropicTools(tools: readonly ToolDefinition[]): AnthropicTool[] {
 
 function jsonResponseTool(format: ResponseFormat): AnthropicTool | null {
   if (format.type === 'json_object') {
-    return { name: JSON_RESPONSE_TOOL, description: 'Give your complete answer as a JSON object by calling this tool.', input_schema: { type: 'object' } };
+    return {
+      name: JSON_RESPONSE_TOOL,
+      description: 'Give your complete answer as a JSON object by calling this tool.',
+      input_schema: { type: 'object' },
+    };
   }
   if (format.type !== 'json_schema') return null;
   const schema = format.json_schema?.schema ?? { type: 'object' };
   if (schema.type !== 'object') {
-    throw unsupportedParameter('anthropic', 'response_format.json_schema.schema', 'the schema root must be an object');
+    throw unsupportedParameter(
+      'anthropic',
+      'response_format.json_schema.schema',
+      'the schema root must be an object',
+    );
   }
   const description = format.json_schema?.description;
   return {
@@ -259,15 +326,22 @@ function jsonResponseTool(format: ResponseFormat): AnthropicTool | null {
   };
 }
 
-function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined, hasClientTools: boolean, json: boolean): AnthropicToolChoice | undefined {
+function toolChoice(
+  choice: ToolChoice | undefined,
+  parallel: boolean | undefined,
+  hasClientTools: boolean,
+  json: boolean,
+): AnthropicToolChoice | undefined {
   const disable = parallel === false ? { disable_parallel_tool_use: true } : {};
   if (json) {
     // The model must answer through a tool: the JSON tool, or one of the client's tools.
-    if (!hasClientTools || choice === 'none') return { type: 'tool', name: JSON_RESPONSE_TOOL, disable_parallel_tool_use: true };
+    if (!hasClientTools || choice === 'none')
+      return { type: 'tool', name: JSON_RESPONSE_TOOL, disable_parallel_tool_use: true };
     if (typeof choice === 'object') return { type: 'tool', name: choice.function.name, ...disable };
     return { type: 'any', ...disable };
   }
-  if (!hasClientTools || choice === undefined) return parallel === false && hasClientTools ? { type: 'auto', ...disable } : undefined;
+  if (!hasClientTools || choice === undefined)
+    return parallel === false && hasClientTools ? { type: 'auto', ...disable } : undefined;
   if (choice === 'none') return { type: 'none' };
   if (choice === 'auto') return { type: 'auto', ...disable };
   if (choice === 'required') return { type: 'any', ...disable };
@@ -280,13 +354,20 @@ function toolChoice(choice: ToolChoice | undefined, parallel: boolean | undefine
  * `service_tier`, `metadata`, `reasoning_effort`, `prediction`, `stream_options` (Anthropic
  * streams always report usage), image `detail`, message `name`.
  */
-export function toAnthropicRequest(request: ProviderRequest, stream: boolean, options: AnthropicRequestOptions = {}): AnthropicRequest {
+export function toAnthropicRequest(
+  request: ProviderRequest,
+  stream: boolean,
+  options: AnthropicRequestOptions = {},
+): AnthropicRequest {
   rejectUnsupported(request);
   const { system, messages } = toAnthropicMessages(request.messages);
   const body: AnthropicRequest = {
     model: request.model,
     messages,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultAnthropicMaxTokens(request.model, options.maxOutputTokens),
+    max_tokens:
+      request.max_completion_tokens ??
+      request.max_tokens ??
+      defaultAnthropicMaxTokens(request.model, options.maxOutputTokens),
   };
   if (system !== undefined) body.system = system;
   if (stream) body.stream = true;
@@ -301,7 +382,12 @@ export function toAnthropicRequest(request: ProviderRequest, stream: boolean, op
   const jsonTool = request.response_format ? jsonResponseTool(request.response_format) : null;
   const tools = jsonTool ? [...clientTools, jsonTool] : clientTools;
   if (tools.length > 0) body.tools = tools;
-  const choice = toolChoice(request.tool_choice, request.parallel_tool_calls, clientTools.length > 0, jsonTool !== null);
+  const choice = toolChoice(
+    request.tool_choice,
+    request.parallel_tool_calls,
+    clientTools.length > 0,
+    jsonTool !== null,
+  );
   if (choice) body.tool_choice = choice;
   return body;
 }

@@ -8,7 +8,9 @@ import { AnthropicStreamTranslator } from './anthropic.stream';
 
 function translate(path: string): ChatCompletionChunk[] {
   const translator = new AnthropicStreamTranslator('claude', 1);
-  const chunks = fixtureEvents(path).map((e) => translator.onEvent(e)).filter((c): c is ChatCompletionChunk => c !== null);
+  const chunks = fixtureEvents(path)
+    .map((e) => translator.onEvent(e))
+    .filter((c): c is ChatCompletionChunk => c !== null);
   chunks.push(translator.finish());
   return chunks;
 }
@@ -21,7 +23,13 @@ describe('fromAnthropicResponse', () => {
       object: 'chat.completion',
       created: 1700000000,
       model: 'claude-3-5-haiku-20241022',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! My name is Claude.' }, finish_reason: 'stop' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi! My name is Claude.' },
+          finish_reason: 'stop',
+        },
+      ],
     });
     // OpenAI's prompt_tokens include cached tokens; Anthropic's input_tokens do not.
     expect(completion.usage).toEqual({
@@ -37,8 +45,16 @@ describe('fromAnthropicResponse', () => {
     const message = completion.choices[0].message;
     expect(message.content).toBe("I'll check the weather in both cities.");
     expect(message.tool_calls).toEqual([
-      { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
-      { id: 'toolu_01B8xq2nZk5wVe7tYqL3mR4p', type: 'function', function: { name: 'get_weather', arguments: '{"location":"New York, NY","unit":"celsius"}' } },
+      {
+        id: 'toolu_01A09q90qw90lq917835lq9',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' },
+      },
+      {
+        id: 'toolu_01B8xq2nZk5wVe7tYqL3mR4p',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"location":"New York, NY","unit":"celsius"}' },
+      },
     ]);
     expect(completion.choices[0].finish_reason).toBe('tool_calls');
   });
@@ -46,7 +62,10 @@ describe('fromAnthropicResponse', () => {
   it('turns the JSON-mode tool call back into JSON text with finish_reason stop', () => {
     const completion = fromAnthropicResponse(fixtureJson('anthropic/message-json-mode.json'), 1);
     expect(completion.choices[0].message.tool_calls).toBeUndefined();
-    expect(JSON.parse(completion.choices[0].message.content ?? '')).toEqual({ name: 'Ada', languages: ['en', 'fr'] });
+    expect(JSON.parse(completion.choices[0].message.content ?? '')).toEqual({
+      name: 'Ada',
+      languages: ['en', 'fr'],
+    });
     expect(completion.choices[0].finish_reason).toBe('stop');
   });
 
@@ -61,7 +80,12 @@ describe('fromAnthropicResponse', () => {
   });
 
   it('tolerates absent cache fields', () => {
-    expect(toOpenAIUsage({ input_tokens: 5, output_tokens: 2 })).toEqual({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0 } });
+    expect(toOpenAIUsage({ input_tokens: 5, output_tokens: 2 })).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: 2,
+      total_tokens: 7,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
   });
 });
 
@@ -75,31 +99,66 @@ describe('AnthropicStreamTranslator', () => {
     expect(chunks[chunks.length - 1]).toMatchObject({
       object: 'chat.completion.chunk',
       choices: [],
-      usage: { prompt_tokens: 25 + 1024, completion_tokens: 15, prompt_tokens_details: { cached_tokens: 1024 } },
+      usage: {
+        prompt_tokens: 25 + 1024,
+        completion_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 1024 },
+      },
     });
   });
 
   it('translates tool_use blocks and input_json_delta into indexed tool_call deltas', () => {
     const chunks = translate('anthropic/stream-tool-use.sse');
     const deltas = chunks.flatMap((c) => c.choices.flatMap((choice) => choice.delta.tool_calls ?? []));
-    expect(deltas[0]).toEqual({ index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', type: 'function', function: { name: 'get_weather', arguments: '' } });
-    const args = [0, 1].map((i) => deltas.filter((d) => d.index === i).map((d) => d.function?.arguments ?? '').join(''));
+    expect(deltas[0]).toEqual({
+      index: 0,
+      id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
+    const args = [0, 1].map((i) =>
+      deltas
+        .filter((d) => d.index === i)
+        .map((d) => d.function?.arguments ?? '')
+        .join(''),
+    );
     expect(JSON.parse(args[0])).toEqual({ location: 'San Francisco, CA' });
     expect(JSON.parse(args[1])).toEqual({ timezone: 'America/Los_Angeles' });
     expect(deltas.filter((d) => d.id).map((d) => d.function?.name)).toEqual(['get_weather', 'get_time']);
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe("Okay, let's check the weather:");
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(
+      "Okay, let's check the weather:",
+    );
     expect(chunks[chunks.length - 2].choices[0].finish_reason).toBe('tool_calls');
     expect(chunks[chunks.length - 1].usage).toMatchObject({ prompt_tokens: 472, completion_tokens: 89 });
   });
 
   it('streams the JSON-mode tool input as content', () => {
     const translator = new AnthropicStreamTranslator('claude', 1);
-    const send = (data: object): ChatCompletionChunk | null => translator.onEvent({ data: JSON.stringify(data) });
-    send({ type: 'message_start', message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 3, output_tokens: 1 } } });
-    expect(send({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'modelmuxer_json_response', input: {} } })).toBeNull();
-    expect(send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"a":' } })?.choices[0].delta).toEqual({ content: '{"a":' });
+    const send = (data: object): ChatCompletionChunk | null =>
+      translator.onEvent({ data: JSON.stringify(data) });
+    send({
+      type: 'message_start',
+      message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 3, output_tokens: 1 } },
+    });
+    expect(
+      send({
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: 't', name: 'modelmuxer_json_response', input: {} },
+      }),
+    ).toBeNull();
+    expect(
+      send({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'input_json_delta', partial_json: '{"a":' },
+      })?.choices[0].delta,
+    ).toEqual({ content: '{"a":' });
     send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '1}' } });
-    expect(send({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 7 } })?.choices[0].finish_reason).toBe('stop');
+    expect(
+      send({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 7 } })
+        ?.choices[0].finish_reason,
+    ).toBe('stop');
   });
 
   it('throws provider_stream_error on an error event', () => {
@@ -116,7 +175,10 @@ describe('AnthropicStreamTranslator', () => {
       error = caught as ProviderError;
     }
     expect(texts).toEqual(['Once upon']);
-    expect([error?.code, error?.message]).toEqual([ErrorCode.ProviderStreamError, 'anthropic stream failed: overloaded_error: Overloaded']);
+    expect([error?.code, error?.message]).toEqual([
+      ErrorCode.ProviderStreamError,
+      'anthropic stream failed: overloaded_error: Overloaded',
+    ]);
   });
 
   it('refuses a stream that ended before message_stop', () => {
@@ -128,8 +190,13 @@ describe('AnthropicStreamTranslator', () => {
 
 describe('readAnthropicError', () => {
   it('reads the error type and message', () => {
-    expect(readAnthropicError(fixtureJson('anthropic/error-529.json'), 529)).toEqual({ message: 'Overloaded', type: 'overloaded_error' });
-    expect(readAnthropicError(fixtureJson('anthropic/error-401.json'), 401).type).toBe('authentication_error');
+    expect(readAnthropicError(fixtureJson('anthropic/error-529.json'), 529)).toEqual({
+      message: 'Overloaded',
+      type: 'overloaded_error',
+    });
+    expect(readAnthropicError(fixtureJson('anthropic/error-401.json'), 401).type).toBe(
+      'authentication_error',
+    );
     expect(readAnthropicError('upstream connect error', 503).message).toBe('upstream connect error');
   });
 });

@@ -36,7 +36,12 @@ export function toOpenAIUsage(usage: AnthropicUsage): Usage {
   const completion = usage.output_tokens ?? 0;
   const details: NonNullable<Usage['prompt_tokens_details']> = { cached_tokens: cacheRead };
   if (cacheWrite > 0) details.cache_creation_tokens = cacheWrite;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: details };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: details,
+  };
 }
 
 function isToolUse(block: { type: string }): block is AnthropicToolUseBlock {
@@ -61,7 +66,11 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatCompl
         text += JSON.stringify(block.input ?? {});
         hasText = true;
       } else {
-        toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+        toolCalls.push({
+          id: block.id,
+          type: 'function',
+          function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+        });
       }
     }
     // thinking / redacted_thinking / server tool blocks have no Chat Completions equivalent.

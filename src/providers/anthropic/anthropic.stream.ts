@@ -105,7 +105,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     }
   }
 
-  private startBlock(index: number, block: NonNullable<AnthropicEvent['content_block']>): ChatCompletionChunk | null {
+  private startBlock(
+    index: number,
+    block: NonNullable<AnthropicEvent['content_block']>,
+  ): ChatCompletionChunk | null {
     if (block.type === 'text') {
       this.blocks[index] = { kind: BlockKind.Text, toolIndex: -1 };
       return block.text ? this.chunk({ content: block.text }) : null;
@@ -118,7 +121,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       const toolIndex = this.nextToolIndex++;
       this.blocks[index] = { kind: BlockKind.Tool, toolIndex };
       return this.chunk({
-        tool_calls: [{ index: toolIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }],
+        tool_calls: [
+          {
+            index: toolIndex,
+            id: block.id ?? '',
+            type: 'function',
+            function: { name: block.name ?? '', arguments: '' },
+          },
+        ],
       });
     }
     this.blocks[index] = { kind: BlockKind.Ignored, toolIndex: -1 };
@@ -134,7 +144,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (delta.type === 'input_json_delta' && delta.partial_json) {
       if (block.kind === BlockKind.Json) return this.chunk({ content: delta.partial_json });
       if (block.kind === BlockKind.Tool) {
-        return this.chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] });
+        return this.chunk({
+          tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }],
+        });
       }
     }
     return null; // thinking_delta, signature_delta, citations_delta, empty partial_json
@@ -142,7 +154,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   /** message_delta usage is cumulative; fields it omits keep their message_start values. */
   private mergeUsage(usage: AnthropicUsage): void {
-    for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+    for (const key of [
+      'input_tokens',
+      'output_tokens',
+      'cache_creation_input_tokens',
+      'cache_read_input_tokens',
+    ] as const) {
       const value = usage[key];
       if (typeof value === 'number') this.usage[key] = value;
     }

@@ -4,8 +4,7 @@
  */
 
 export type AnthropicImageSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string };
+  { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
 export interface AnthropicTextBlock {
   type: 'text';
@@ -30,7 +29,8 @@ export interface AnthropicToolResultBlock {
   content: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
 }
 
-export type AnthropicRequestBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+export type AnthropicRequestBlock =
+  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -72,9 +72,7 @@ export interface AnthropicUsage {
 
 /** Response content blocks; types we do not translate (thinking, server tools) are skipped. */
 export type AnthropicResponseBlock =
-  | AnthropicTextBlock
-  | AnthropicToolUseBlock
-  | { type: string; [key: string]: unknown };
+  AnthropicTextBlock | AnthropicToolUseBlock | { type: string; [key: string]: unknown };
 
 export interface AnthropicResponse {
   id: string;

@@ -16,7 +16,14 @@ describe('retryDelayMs', () => {
 
   it('stops after max retries and for non-retryable errors', () => {
     expect(retryDelayMs(retryable(), 3, settings, () => 0)).toBeNull();
-    expect(retryDelayMs(new ProviderError('openai', ErrorCode.ProviderBadRequest, 'x', { retryable: false }), 0, settings, () => 0)).toBeNull();
+    expect(
+      retryDelayMs(
+        new ProviderError('openai', ErrorCode.ProviderBadRequest, 'x', { retryable: false }),
+        0,
+        settings,
+        () => 0,
+      ),
+    ).toBeNull();
   });
 
   it('waits at least retry-after, and not at all when it exceeds the maximum delay', () => {
@@ -27,13 +34,22 @@ describe('retryDelayMs', () => {
 });
 
 describe('fallback and circuit policy', () => {
-  const error = (code: ErrorCode): ProviderError => new ProviderError('anthropic', code, 'x', { retryable: false });
+  const error = (code: ErrorCode): ProviderError =>
+    new ProviderError('anthropic', code, 'x', { retryable: false });
 
   it('falls back on provider problems, not on a request the upstream called malformed', () => {
-    for (const code of [ErrorCode.ProviderAuthFailed, ErrorCode.ProviderRateLimited, ErrorCode.ProviderUnavailable, ErrorCode.ProviderTimeout, ErrorCode.UnsupportedParameter, ErrorCode.ContextLengthExceeded]) {
+    for (const code of [
+      ErrorCode.ProviderAuthFailed,
+      ErrorCode.ProviderRateLimited,
+      ErrorCode.ProviderUnavailable,
+      ErrorCode.ProviderTimeout,
+      ErrorCode.UnsupportedParameter,
+      ErrorCode.ContextLengthExceeded,
+    ]) {
       expect(canFallBack(error(code))).toBe(true);
     }
-    for (const code of [ErrorCode.ProviderBadRequest, ErrorCode.PayloadTooLarge, ErrorCode.InvalidRequest]) expect(canFallBack(error(code))).toBe(false);
+    for (const code of [ErrorCode.ProviderBadRequest, ErrorCode.PayloadTooLarge, ErrorCode.InvalidRequest])
+      expect(canFallBack(error(code))).toBe(false);
   });
 
   it('counts only health failures against the circuit', () => {
@@ -44,8 +60,16 @@ describe('fallback and circuit policy', () => {
   });
 
   it('wraps anything thrown into a ProviderError', () => {
-    const gateway = asProviderError('mistral', new GatewayError(ErrorCode.InvalidRequest, 'bad', { param: 'x' }));
-    expect([gateway.provider, gateway.code, gateway.param, gateway.retryable]).toEqual(['mistral', ErrorCode.InvalidRequest, 'x', false]);
+    const gateway = asProviderError(
+      'mistral',
+      new GatewayError(ErrorCode.InvalidRequest, 'bad', { param: 'x' }),
+    );
+    expect([gateway.provider, gateway.code, gateway.param, gateway.retryable]).toEqual([
+      'mistral',
+      ErrorCode.InvalidRequest,
+      'x',
+      false,
+    ]);
     expect(asProviderError('openai', new TypeError('boom')).code).toBe(ErrorCode.Internal);
   });
 });

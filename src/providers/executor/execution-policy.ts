@@ -14,7 +14,12 @@ export interface RetrySettings {
  * maxDelayMs. A retry-after from the upstream is the minimum wait; one longer than maxDelayMs
  * means "not worth waiting": the executor falls back to the next target instead.
  */
-export function retryDelayMs(error: ProviderError, retry: number, settings: RetrySettings, random: () => number): number | null {
+export function retryDelayMs(
+  error: ProviderError,
+  retry: number,
+  settings: RetrySettings,
+  random: () => number,
+): number | null {
   if (!error.retryable || retry >= settings.max) return null;
   const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** retry);
   const jittered = ceiling / 2 + random() * (ceiling / 2);
@@ -58,8 +63,16 @@ export function countsAgainstCircuit(error: ProviderError): boolean {
 export function asProviderError(provider: ProviderKey, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof GatewayError) {
-    return new ProviderError(provider, error.code, error.message, { retryable: false, param: error.param, status: error.status, cause: error });
+    return new ProviderError(provider, error.code, error.message, {
+      retryable: false,
+      param: error.param,
+      status: error.status,
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(provider, ErrorCode.Internal, `${provider} adapter failed: ${message}`, { retryable: false, cause: error });
+  return new ProviderError(provider, ErrorCode.Internal, `${provider} adapter failed: ${message}`, {
+    retryable: false,
+    cause: error,
+  });
 }

@@ -23,7 +23,13 @@ import type {
 import { clientAbortedError } from '../shared/provider-errors';
 import type { CircuitPermit } from './circuit-breaker';
 import { CircuitBreakers } from './circuit-breakers.service';
-import { asProviderError, canFallBack, countsAgainstCircuit, retryDelayMs, RetrySettings } from './execution-policy';
+import {
+  asProviderError,
+  canFallBack,
+  countsAgainstCircuit,
+  retryDelayMs,
+  RetrySettings,
+} from './execution-policy';
 
 /** What one successful walk of the chain produced (before the caller finishes up). */
 interface Walked<T> {
@@ -41,7 +47,11 @@ interface OpenedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
 }
 
-type Call<T> = (adapter: ProviderAdapter, request: ProviderRequest, options: ProviderCallOptions) => Promise<T>;
+type Call<T> = (
+  adapter: ProviderAdapter,
+  request: ProviderRequest,
+  options: ProviderCallOptions,
+) => Promise<T>;
 
 const tracer = trace.getTracer('modelmuxer');
 
@@ -94,13 +104,28 @@ export class ProviderExecutorService implements ProviderExecutor {
     return this.circuits.isOpen(target);
   }
 
-  async complete(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<CompletionExecution> {
-    const walked = await this.walk(chain, request, options, (adapter, req, opts) => adapter.complete(req, opts));
+  async complete(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<CompletionExecution> {
+    const walked = await this.walk(chain, request, options, (adapter, req, opts) =>
+      adapter.complete(req, opts),
+    );
     this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
-    return { target: walked.target, completion: walked.result, attempts: walked.attempts, upstreamMs: walked.upstreamMs };
+    return {
+      target: walked.target,
+      completion: walked.result,
+      attempts: walked.attempts,
+      upstreamMs: walked.upstreamMs,
+    };
   }
 
-  async stream(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions): Promise<StreamExecution> {
+  async stream(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+  ): Promise<StreamExecution> {
     const startedAt = performance.now();
     const walked = await this.walk(chain, request, options, openStream);
     return {
@@ -112,8 +137,14 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Walks the chain until one call succeeds; throws the deciding error (with `attempts`). */
-  private async walk<T>(chain: RouteTarget[], request: ChatCompletionRequest, options: ProviderCallOptions, call: Call<T>): Promise<Walked<T>> {
-    if (chain.length === 0) throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
+  private async walk<T>(
+    chain: RouteTarget[],
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+    call: Call<T>,
+  ): Promise<Walked<T>> {
+    if (chain.length === 0)
+      throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
     const settings: RetrySettings = this.config.providers.retries;
     const attempts: AttemptRecord[] = [];
     let upstreamMs = 0;
@@ -124,8 +155,19 @@ export class ProviderExecutorService implements ProviderExecutor {
       const labels = { provider: target.provider, model: target.model };
       const adapter = this.registry.get(target.provider);
       if (!adapter.configured) {
-        attempts.push({ ...labels, outcome: 'error', error_code: ErrorCode.NoProviderAvailable, retries: 0, latency_ms: 0 });
-        lastError ??= new ProviderError(target.provider, ErrorCode.NoProviderAvailable, `${target.provider} is not configured`, { retryable: false });
+        attempts.push({
+          ...labels,
+          outcome: 'error',
+          error_code: ErrorCode.NoProviderAvailable,
+          retries: 0,
+          latency_ms: 0,
+        });
+        lastError ??= new ProviderError(
+          target.provider,
+          ErrorCode.NoProviderAvailable,
+          `${target.provider} is not configured`,
+          { retryable: false },
+        );
         continue;
       }
       const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
@@ -141,26 +183,47 @@ export class ProviderExecutorService implements ProviderExecutor {
         if (permit === null) {
           if (retry === 0) {
             attempts.push({ ...labels, outcome: 'skipped_circuit_open', retries: 0, latency_ms: 0 });
-            lastError ??= new ProviderError(target.provider, ErrorCode.NoProviderAvailable, `the circuit of ${target.provider}/${target.model} is open`, {
-              retryable: false,
-            });
+            lastError ??= new ProviderError(
+              target.provider,
+              ErrorCode.NoProviderAvailable,
+              `the circuit of ${target.provider}/${target.model} is open`,
+              {
+                retryable: false,
+              },
+            );
           } else {
             // Our own failures just opened it: stop retrying this target.
-            attempts.push({ ...labels, outcome: 'error', error_code: lastError?.code, status: lastError?.upstreamStatus, retries: retry, latency_ms: round1(performance.now() - targetStartedAt) });
+            attempts.push({
+              ...labels,
+              outcome: 'error',
+              error_code: lastError?.code,
+              status: lastError?.upstreamStatus,
+              retries: retry,
+              latency_ms: round1(performance.now() - targetStartedAt),
+            });
             if (i < chain.length - 1) this.fallbacksMetric.inc(labels);
           }
           break;
         }
         const callStartedAt = performance.now();
         const span = tracer.startSpan('provider.call', {
-          attributes: { 'modelmuxer.provider': target.provider, 'modelmuxer.model': target.model, 'modelmuxer.retry': retry },
+          attributes: {
+            'modelmuxer.provider': target.provider,
+            'modelmuxer.model': target.model,
+            'modelmuxer.retry': retry,
+          },
         });
         try {
           const result = await call(adapter, providerRequest, callOptions);
           span.end();
           const now = performance.now();
           upstreamMs += now - callStartedAt;
-          attempts.push({ ...labels, outcome: 'ok', retries: retry, latency_ms: round1(now - targetStartedAt) });
+          attempts.push({
+            ...labels,
+            outcome: 'ok',
+            retries: retry,
+            latency_ms: round1(now - targetStartedAt),
+          });
           return { target, result, attempts, permit, callStartedAt, upstreamMs };
         } catch (raw) {
           const error = asProviderError(target.provider, raw);
@@ -169,7 +232,13 @@ export class ProviderExecutorService implements ProviderExecutor {
           upstreamMs += performance.now() - callStartedAt;
           if (options.signal.aborted) {
             this.finishCall(target, permit, 'aborted', callStartedAt);
-            attempts.push({ ...labels, outcome: 'error', error_code: error.code, retries: retry, latency_ms: round1(performance.now() - targetStartedAt) });
+            attempts.push({
+              ...labels,
+              outcome: 'error',
+              error_code: error.code,
+              retries: retry,
+              latency_ms: round1(performance.now() - targetStartedAt),
+            });
             throw withAttempts(clientAbortedError(target.provider), attempts);
           }
           this.finishCall(target, permit, error, callStartedAt);
@@ -205,7 +274,12 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Metrics and circuit verdict of one finished upstream call. */
-  private finishCall(target: RouteTarget, permit: CircuitPermit, outcome: 'ok' | 'aborted' | ProviderError, callStartedAt: number): void {
+  private finishCall(
+    target: RouteTarget,
+    permit: CircuitPermit,
+    outcome: 'ok' | 'aborted' | ProviderError,
+    callStartedAt: number,
+  ): void {
     const labels = { provider: target.provider, model: target.model };
     this.durationMetric.observe(labels, (performance.now() - callStartedAt) / 1000);
     if (outcome === 'ok') {
@@ -226,7 +300,10 @@ export class ProviderExecutorService implements ProviderExecutor {
    * settles the call's metrics and circuit verdict; stopping early closes the adapter's
    * iterator, which aborts the upstream request.
    */
-  private async *relay(walked: Walked<OpenedStream>, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+  private async *relay(
+    walked: Walked<OpenedStream>,
+    signal: AbortSignal,
+  ): AsyncGenerator<ChatCompletionChunk> {
     const { target, permit, callStartedAt } = walked;
     const { first, iterator } = walked.result;
     let outcome: 'ok' | 'aborted' | ProviderError = 'aborted';
@@ -243,7 +320,10 @@ export class ProviderExecutorService implements ProviderExecutor {
       const streamFailure =
         error.code === ErrorCode.ProviderStreamError
           ? error
-          : new ProviderError(target.provider, ErrorCode.ProviderStreamError, error.message, { retryable: false, cause: error });
+          : new ProviderError(target.provider, ErrorCode.ProviderStreamError, error.message, {
+              retryable: false,
+              cause: error,
+            });
       outcome = signal.aborted ? 'aborted' : streamFailure;
       throw streamFailure;
     } finally {
@@ -254,11 +334,20 @@ export class ProviderExecutorService implements ProviderExecutor {
 }
 
 /** Opens an adapter stream and waits for its first chunk (failures up to here are retryable). */
-async function openStream(adapter: ProviderAdapter, request: ProviderRequest, options: ProviderCallOptions): Promise<OpenedStream> {
+async function openStream(
+  adapter: ProviderAdapter,
+  request: ProviderRequest,
+  options: ProviderCallOptions,
+): Promise<OpenedStream> {
   const iterator = adapter.stream(request, options)[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) {
-    throw new ProviderError(adapter.key, ErrorCode.ProviderUnavailable, `${adapter.key} ended the stream without any chunk`, { retryable: true });
+    throw new ProviderError(
+      adapter.key,
+      ErrorCode.ProviderUnavailable,
+      `${adapter.key} ended the stream without any chunk`,
+      { retryable: true },
+    );
   }
   return { first: first.value, iterator };
 }

@@ -26,7 +26,9 @@ describe('readSseEvents', () => {
   });
 
   it('reads event names, CRLF framing and multi-line data; ignores comments', async () => {
-    expect(await collect(['event: ping\r\ndata: {}\r\n\r\n: keep-alive\n\n', 'data: a\ndata: b\n\n'])).toEqual([
+    expect(
+      await collect(['event: ping\r\ndata: {}\r\n\r\n: keep-alive\n\n', 'data: a\ndata: b\n\n']),
+    ).toEqual([
       { event: 'ping', data: '{}' },
       { event: undefined, data: 'a\nb' },
     ]);

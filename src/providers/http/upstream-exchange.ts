@@ -51,13 +51,21 @@ export class UpstreamExchange {
     private readonly release: () => void,
   ) {}
 
-  static async post(endpoint: UpstreamEndpoint, path: string, payload: string, options: ProviderCallOptions): Promise<UpstreamExchange> {
+  static async post(
+    endpoint: UpstreamEndpoint,
+    path: string,
+    payload: string,
+    options: ProviderCallOptions,
+  ): Promise<UpstreamExchange> {
     const { provider } = endpoint;
     if (options.signal.aborted) throw clientAbortedError(provider);
     const controller = new AbortController();
     const onClientAbort = (): void => controller.abort(clientAbortedError(provider));
     options.signal.addEventListener('abort', onClientAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(totalTimeoutError(provider, endpoint.totalMs)), endpoint.totalMs);
+    const timer = setTimeout(
+      () => controller.abort(totalTimeoutError(provider, endpoint.totalMs)),
+      endpoint.totalMs,
+    );
     const release = (): void => {
       clearTimeout(timer);
       options.signal.removeEventListener('abort', onClientAbort);
@@ -124,7 +132,13 @@ export class UpstreamExchange {
     } catch {
       // Not JSON (a proxy's HTML page, plain text): the reader gets the raw text.
     }
-    return providerErrorFromStatus(this.endpoint.provider, this.status, read(parsed, this.status), parseRetryAfterMs(this.headers), overrides);
+    return providerErrorFromStatus(
+      this.endpoint.provider,
+      this.status,
+      read(parsed, this.status),
+      parseRetryAfterMs(this.headers),
+      overrides,
+    );
   }
 
   /** The body as server-sent events. Transport failures are thrown as ProviderErrors. */

@@ -40,7 +40,11 @@ export class UpstreamHttpService implements OnApplicationShutdown {
       provider,
       dispatcher: pool,
       basePath: url.pathname.replace(/\/+$/, ''),
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
       firstByteMs,
       totalMs,
     };

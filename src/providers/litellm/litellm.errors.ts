@@ -13,7 +13,12 @@ function present(value: string | undefined): string | undefined {
  */
 export function readLiteLLMError(body: unknown, status: number): UpstreamErrorInfo {
   const info = readOpenAIStyleError(body, status);
-  return { message: info.message, type: present(info.type), code: present(info.code), param: present(info.param) };
+  return {
+    message: info.message,
+    type: present(info.type),
+    code: present(info.code),
+    param: present(info.param),
+  };
 }
 
 /**

@@ -15,11 +15,22 @@ describe('LiteLLM', () => {
 
   it('forwards every parameter (the proxy maps them) and asks for stream usage', () => {
     const body = toOpenAICompatibleRequest(
-      { model: 'claude-3-5-haiku', messages: [{ role: 'user', content: 'x' }], top_k: 3, logprobs: true, metadata: { tag: 'a' } },
+      {
+        model: 'claude-3-5-haiku',
+        messages: [{ role: 'user', content: 'x' }],
+        top_k: 3,
+        logprobs: true,
+        metadata: { tag: 'a' },
+      },
       LITELLM_DIALECT,
       true,
     );
-    expect(body).toMatchObject({ top_k: 3, logprobs: true, metadata: { tag: 'a' }, stream_options: { include_usage: true } });
+    expect(body).toMatchObject({
+      top_k: 3,
+      logprobs: true,
+      metadata: { tag: 'a' },
+      stream_options: { include_usage: true },
+    });
   });
 
   it('reads its errors, treating "None" as absent', () => {
@@ -32,8 +43,14 @@ describe('LiteLLM', () => {
   });
 
   it('translates a recorded stream', () => {
-    const translator = new OpenAICompatibleStreamTranslator(LITELLM_DIALECT, { model: 'gpt-4o-mini', messages: [] }, 1);
-    const chunks = fixtureEvents('litellm/stream-text.sse').map((e) => translator.onEvent(e)).filter((c): c is ChatCompletionChunk => c !== null);
+    const translator = new OpenAICompatibleStreamTranslator(
+      LITELLM_DIALECT,
+      { model: 'gpt-4o-mini', messages: [] },
+      1,
+    );
+    const chunks = fixtureEvents('litellm/stream-text.sse')
+      .map((e) => translator.onEvent(e))
+      .filter((c): c is ChatCompletionChunk => c !== null);
     chunks.push(translator.finish());
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hi there');
     expect(chunks[chunks.length - 1].usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 2 });

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../../chat/chat.types';
-import { FORWARD, isEmptyObject, isFalsy, ParameterRule } from '../openai-compatible/openai-compatible.dialect';
+import {
+  FORWARD,
+  isEmptyObject,
+  isFalsy,
+  ParameterRule,
+} from '../openai-compatible/openai-compatible.dialect';
 import { unsupportedParameter } from '../shared/provider-errors';
 
 /**
@@ -109,7 +114,11 @@ export function toMistralMessages(messages: readonly ChatMessage[]): unknown[] {
         break;
       }
       default:
-        throw unsupportedParameter('mistral', `messages[${i}].role`, `role "${message.role}" has no Mistral equivalent; use tools`);
+        throw unsupportedParameter(
+          'mistral',
+          `messages[${i}].role`,
+          `role "${message.role}" has no Mistral equivalent; use tools`,
+        );
     }
   }
   return out;

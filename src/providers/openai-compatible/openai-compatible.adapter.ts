@@ -42,7 +42,11 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       exchange.finish();
       throw malformedResponseError(this.key, `expected an event stream, got "${exchange.contentType}"`);
     }
-    yield* translateEventStream(this.key, exchange, new OpenAICompatibleStreamTranslator(this.dialect, request, nowSeconds()));
+    yield* translateEventStream(
+      this.key,
+      exchange,
+      new OpenAICompatibleStreamTranslator(this.dialect, request, nowSeconds()),
+    );
   }
 }
 

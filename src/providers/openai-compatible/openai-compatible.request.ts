@@ -7,7 +7,11 @@ import { FORWARD, OpenAICompatibleDialect } from './openai-compatible.dialect';
 const HANDLED = new Set(['model', 'messages', 'stream', 'stream_options', 'tool_choice']);
 
 /** The JSON body sent upstream: OpenAI's shape with the dialect's differences applied. */
-export type OpenAICompatibleBody = Record<string, unknown> & { model: string; messages: unknown[]; stream: boolean };
+export type OpenAICompatibleBody = Record<string, unknown> & {
+  model: string;
+  messages: unknown[];
+  stream: boolean;
+};
 
 /**
  * Builds the upstream body. Pure: never mutates `request` (the executor reuses it for fallbacks).

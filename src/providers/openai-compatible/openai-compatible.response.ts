@@ -9,7 +9,8 @@ import type { OpenAICompatibleDialect } from './openai-compatible.dialect';
  * of chunks such as `{type:"text", text}` and `{type:"thinking", ...}`: only text is kept.
  */
 export function contentText(content: unknown): string | null {
-  if (typeof content === 'string' || content === null || content === undefined) return (content as string | null) ?? null;
+  if (typeof content === 'string' || content === null || content === undefined)
+    return (content as string | null) ?? null;
   if (!Array.isArray(content)) return null;
   let text = '';
   for (const part of content) {
@@ -27,9 +28,14 @@ export function mapFinishReason(value: unknown, dialect: OpenAICompatibleDialect
   if (value === null || value === undefined) return null;
   const mapped = dialect.finishReasons?.[value as string] ?? (value as FinishReason);
   if (mapped === 'error') {
-    throw new ProviderError(dialect.provider, ErrorCode.ProviderUnavailable, `${dialect.provider} reported finish_reason "error"`, {
-      retryable: true,
-    });
+    throw new ProviderError(
+      dialect.provider,
+      ErrorCode.ProviderUnavailable,
+      `${dialect.provider} reported finish_reason "error"`,
+      {
+        retryable: true,
+      },
+    );
   }
   return mapped;
 }

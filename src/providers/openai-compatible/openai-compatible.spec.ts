@@ -10,7 +10,10 @@ import { OpenAICompatibleStreamTranslator } from './openai-compatible.stream';
 
 const base: ProviderRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
-function translate(events: ReturnType<typeof fixtureEvents>, request: ProviderRequest = base): ChatCompletionChunk[] {
+function translate(
+  events: ReturnType<typeof fixtureEvents>,
+  request: ProviderRequest = base,
+): ChatCompletionChunk[] {
   const translator = new OpenAICompatibleStreamTranslator(OPENAI_DIALECT, request, 1);
   const chunks: ChatCompletionChunk[] = [];
   for (const event of events) {
@@ -44,7 +47,11 @@ describe('OpenAI request translation', () => {
   });
 
   it('always asks for usage in streams, keeping the client stream_options', () => {
-    const body = toOpenAICompatibleRequest({ ...base, stream_options: { include_usage: false } }, OPENAI_DIALECT, true);
+    const body = toOpenAICompatibleRequest(
+      { ...base, stream_options: { include_usage: false } },
+      OPENAI_DIALECT,
+      true,
+    );
     expect(body.stream).toBe(true);
     expect(body.stream_options).toEqual({ include_usage: true });
     expect(toOpenAICompatibleRequest(base, OPENAI_DIALECT, false).stream_options).toBeUndefined();
@@ -53,7 +60,12 @@ describe('OpenAI request translation', () => {
 
 describe('OpenAI response translation', () => {
   it('keeps a recorded completion intact, usage details included', () => {
-    const completion = fromOpenAICompatibleResponse(fixtureJson('openai/chat-completion.json'), OPENAI_DIALECT, 'x', 1);
+    const completion = fromOpenAICompatibleResponse(
+      fixtureJson('openai/chat-completion.json'),
+      OPENAI_DIALECT,
+      'x',
+      1,
+    );
     expect(completion.choices[0].message.content).toContain('wooden boardwalk');
     expect(completion.choices[0].finish_reason).toBe('stop');
     expect(completion.usage?.prompt_tokens_details?.cached_tokens).toBe(1024);
@@ -61,7 +73,12 @@ describe('OpenAI response translation', () => {
   });
 
   it('keeps parallel tool calls', () => {
-    const completion: ChatCompletion = fromOpenAICompatibleResponse(fixtureJson('openai/chat-completion-tool-calls.json'), OPENAI_DIALECT, 'x', 1);
+    const completion: ChatCompletion = fromOpenAICompatibleResponse(
+      fixtureJson('openai/chat-completion-tool-calls.json'),
+      OPENAI_DIALECT,
+      'x',
+      1,
+    );
     const message = completion.choices[0].message;
     expect(message.content).toBeNull();
     expect(message.tool_calls?.map((call) => call.id)).toEqual(['call_abc123', 'call_def456']);
@@ -69,7 +86,9 @@ describe('OpenAI response translation', () => {
   });
 
   it('rejects a body without choices', () => {
-    expect(() => fromOpenAICompatibleResponse({ id: 'x' }, OPENAI_DIALECT, 'x', 1)).toThrow(/unreadable response/);
+    expect(() => fromOpenAICompatibleResponse({ id: 'x' }, OPENAI_DIALECT, 'x', 1)).toThrow(
+      /unreadable response/,
+    );
   });
 });
 
@@ -88,9 +107,22 @@ describe('OpenAI stream translation', () => {
   it('passes parallel tool-call deltas with their indices', () => {
     const chunks = translate(fixtureEvents('openai/stream-tool-calls.sse'));
     const deltas = chunks.flatMap((c) => c.choices.flatMap((choice) => choice.delta.tool_calls ?? []));
-    expect(deltas[0]).toEqual({ index: 0, id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA', type: 'function', function: { name: 'get_weather', arguments: '' } });
-    const args = [0, 1].map((i) => deltas.filter((d) => d.index === i).map((d) => d.function?.arguments ?? '').join(''));
-    expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([{ location: 'Paris' }, { location: 'Bogotá' }]);
+    expect(deltas[0]).toEqual({
+      index: 0,
+      id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
+    const args = [0, 1].map((i) =>
+      deltas
+        .filter((d) => d.index === i)
+        .map((d) => d.function?.arguments ?? '')
+        .join(''),
+    );
+    expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([
+      { location: 'Paris' },
+      { location: 'Bogotá' },
+    ]);
     expect(chunks[chunks.length - 1].usage?.total_tokens).toBe(109);
   });
 
@@ -126,7 +158,10 @@ describe('OpenAI stream translation', () => {
 
 describe('readOpenAIStyleError', () => {
   it('reads OpenAI error bodies and tolerates non-JSON ones', () => {
-    expect(readOpenAIStyleError(fixtureJson('openai/error-429-quota.json'), 429)).toMatchObject({ type: 'insufficient_quota', code: 'insufficient_quota' });
+    expect(readOpenAIStyleError(fixtureJson('openai/error-429-quota.json'), 429)).toMatchObject({
+      type: 'insufficient_quota',
+      code: 'insufficient_quota',
+    });
     expect(readOpenAIStyleError('<html>Bad Gateway</html>', 502).message).toBe('<html>Bad Gateway</html>');
     expect(readOpenAIStyleError('', 503).message).toBe('HTTP 503');
   });

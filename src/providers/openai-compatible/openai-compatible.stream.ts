@@ -47,7 +47,8 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     }
     const error = (parsed as { error?: unknown }).error;
     if (error !== undefined && error !== null) {
-      const message = describeUnknown((error as { message?: unknown }).message) ?? describeUnknown(error) ?? 'error event';
+      const message =
+        describeUnknown((error as { message?: unknown }).message) ?? describeUnknown(error) ?? 'error event';
       throw streamError(this.dialect.provider, message);
     }
     const chunk = parsed as ChatCompletionChunk;
@@ -62,7 +63,8 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     for (const choice of choices) {
       const delta = choice.delta ?? {};
       choice.delta = delta;
-      if (delta.content !== undefined && typeof delta.content !== 'string') delta.content = contentText(delta.content);
+      if (delta.content !== undefined && typeof delta.content !== 'string')
+        delta.content = contentText(delta.content);
       if (delta.content) this.streamedChars += delta.content.length;
       if (delta.tool_calls) {
         for (const call of delta.tool_calls) this.streamedChars += call.function?.arguments?.length ?? 0;
@@ -96,7 +98,10 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   }
 }
 
-function mapFinishReasonInStream(value: unknown, dialect: OpenAICompatibleDialect): ReturnType<typeof mapFinishReason> {
+function mapFinishReasonInStream(
+  value: unknown,
+  dialect: OpenAICompatibleDialect,
+): ReturnType<typeof mapFinishReason> {
   try {
     return mapFinishReason(value, dialect);
   } catch (error) {

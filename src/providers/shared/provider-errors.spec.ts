@@ -31,11 +31,18 @@ describe('providerErrorFromStatus', () => {
     expect(error.message).toContain('openai');
     expect(error.message).not.toContain('sk-proj');
     expect(error.retryable).toBe(false);
-    expect(providerErrorFromStatus('anthropic', 403, { message: 'x' }, undefined).code).toBe(ErrorCode.ProviderAuthFailed);
+    expect(providerErrorFromStatus('anthropic', 403, { message: 'x' }, undefined).code).toBe(
+      ErrorCode.ProviderAuthFailed,
+    );
   });
 
   it('passes a 400 message through as provider_bad_request', () => {
-    const error = providerErrorFromStatus('mistral', 422, { message: 'stop: bad value', param: 'stop' }, undefined);
+    const error = providerErrorFromStatus(
+      'mistral',
+      422,
+      { message: 'stop: bad value', param: 'stop' },
+      undefined,
+    );
     expect(error.code).toBe(ErrorCode.ProviderBadRequest);
     expect(error.status).toBe(400);
     expect(error.message).toBe('mistral: stop: bad value');
@@ -44,23 +51,33 @@ describe('providerErrorFromStatus', () => {
   });
 
   it('keeps retry-after on 429 and marks it retryable, except quota exhaustion', () => {
-    const limited = providerErrorFromStatus('openai', 429, { message: 'slow down', code: 'rate_limit_exceeded' }, 1200, {
-      quotaCodes: ['insufficient_quota'],
-    });
+    const limited = providerErrorFromStatus(
+      'openai',
+      429,
+      { message: 'slow down', code: 'rate_limit_exceeded' },
+      1200,
+      {
+        quotaCodes: ['insufficient_quota'],
+      },
+    );
     expect(limited.code).toBe(ErrorCode.ProviderRateLimited);
     expect(limited.status).toBe(429);
     expect(limited.retryable).toBe(true);
     expect(limited.retryAfterMs).toBe(1200);
     expect(limited.retryAfter).toBe(2);
     const info = readOpenAIStyleError(fixtureJson('openai/error-429-quota.json'), 429);
-    const quota = providerErrorFromStatus('openai', 429, info, undefined, { quotaCodes: ['insufficient_quota'] });
+    const quota = providerErrorFromStatus('openai', 429, info, undefined, {
+      quotaCodes: ['insufficient_quota'],
+    });
     expect(quota.code).toBe(ErrorCode.ProviderRateLimited);
     expect(quota.retryable).toBe(false);
   });
 
   it('recognizes context-length errors by code', () => {
     const info = readOpenAIStyleError(fixtureJson('openai/error-400-context.json'), 400);
-    const error = providerErrorFromStatus('openai', 400, info, undefined, { contextLengthCodes: ['context_length_exceeded'] });
+    const error = providerErrorFromStatus('openai', 400, info, undefined, {
+      contextLengthCodes: ['context_length_exceeded'],
+    });
     expect(error.code).toBe(ErrorCode.ContextLengthExceeded);
     expect(error.param).toBe('messages');
   });
@@ -70,10 +87,18 @@ describe('providerErrorFromStatus', () => {
       const error = providerErrorFromStatus('anthropic', status, { message: 'x' }, undefined);
       expect([error.code, error.retryable]).toEqual([ErrorCode.ProviderUnavailable, true]);
     }
-    expect(providerErrorFromStatus('openai', 408, { message: 'x' }, undefined).code).toBe(ErrorCode.ProviderTimeout);
+    expect(providerErrorFromStatus('openai', 408, { message: 'x' }, undefined).code).toBe(
+      ErrorCode.ProviderTimeout,
+    );
     const missing = providerErrorFromStatus('openai', 404, { message: 'no such model' }, undefined);
-    expect([missing.code, missing.status, missing.retryable]).toEqual([ErrorCode.ProviderUnavailable, 502, false]);
-    expect(providerErrorFromStatus('anthropic', 413, { message: 'big' }, undefined).code).toBe(ErrorCode.PayloadTooLarge);
+    expect([missing.code, missing.status, missing.retryable]).toEqual([
+      ErrorCode.ProviderUnavailable,
+      502,
+      false,
+    ]);
+    expect(providerErrorFromStatus('anthropic', 413, { message: 'big' }, undefined).code).toBe(
+      ErrorCode.PayloadTooLarge,
+    );
   });
 });
 
@@ -86,7 +111,10 @@ describe('providerErrorFromTransport', () => {
   });
 
   it('maps connection errors to retryable provider_unavailable and keeps ProviderErrors as they are', () => {
-    const refused = providerErrorFromTransport('mistral', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const refused = providerErrorFromTransport(
+      'mistral',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    );
     expect([refused.code, refused.retryable]).toEqual([ErrorCode.ProviderUnavailable, true]);
     expect(refused.message).toContain('ECONNREFUSED');
     const own = new ProviderError('openai', ErrorCode.ProviderTimeout, 'total', { retryable: true });

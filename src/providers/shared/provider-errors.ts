@@ -54,7 +54,10 @@ const NO_OVERRIDES: StatusOverrides = {};
 
 function matches(info: UpstreamErrorInfo, list: readonly string[] | undefined): boolean {
   if (!list) return false;
-  return (info.code !== undefined && list.includes(info.code)) || (info.type !== undefined && list.includes(info.type));
+  return (
+    (info.code !== undefined && list.includes(info.code)) ||
+    (info.type !== undefined && list.includes(info.type))
+  );
 }
 
 /**
@@ -94,11 +97,16 @@ export function providerErrorFromStatus(
     });
   }
   if (status === 408) {
-    return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} timed out (HTTP 408): ${info.message}`, {
-      ...base,
-      retryable: true,
-      retryAfterMs,
-    });
+    return new ProviderError(
+      provider,
+      ErrorCode.ProviderTimeout,
+      `${provider} timed out (HTTP 408): ${info.message}`,
+      {
+        ...base,
+        retryable: true,
+        retryAfterMs,
+      },
+    );
   }
   if (status === 409 || status >= 500) {
     return new ProviderError(
@@ -109,10 +117,15 @@ export function providerErrorFromStatus(
     );
   }
   if (status === 404) {
-    return new ProviderError(provider, ErrorCode.ProviderUnavailable, `${provider} (HTTP 404): ${info.message}`, {
-      ...base,
-      retryable: false,
-    });
+    return new ProviderError(
+      provider,
+      ErrorCode.ProviderUnavailable,
+      `${provider} (HTTP 404): ${info.message}`,
+      {
+        ...base,
+        retryable: false,
+      },
+    );
   }
   if (status === 413) {
     return new ProviderError(provider, ErrorCode.PayloadTooLarge, `${provider}: ${info.message}`, {
@@ -135,7 +148,12 @@ export function providerErrorFromStatus(
   });
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 /**
  * A failure on the way to (or back from) the upstream, before or without an HTTP status:
@@ -148,23 +166,37 @@ export function providerErrorFromTransport(provider: ProviderKey, error: unknown
   const detail = error instanceof Error ? error.message : String(error);
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
     const phase =
-      code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting' : code === 'UND_ERR_HEADERS_TIMEOUT' ? 'waiting for the first byte' : 'waiting for data';
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? 'connecting'
+        : code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? 'waiting for the first byte'
+          : 'waiting for data';
     return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} timed out ${phase}`, {
       retryable: true,
       cause: error,
     });
   }
-  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `could not reach ${provider}: ${typeof code === 'string' ? `${code} ` : ''}${detail}`, {
-    retryable: true,
-    cause: error,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.ProviderUnavailable,
+    `could not reach ${provider}: ${typeof code === 'string' ? `${code} ` : ''}${detail}`,
+    {
+      retryable: true,
+      cause: error,
+    },
+  );
 }
 
 /** The total-time budget ran out (our own timer). */
 export function totalTimeoutError(provider: ProviderKey, totalMs: number): ProviderError {
-  return new ProviderError(provider, ErrorCode.ProviderTimeout, `${provider} did not finish within ${totalMs} ms`, {
-    retryable: true,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.ProviderTimeout,
+    `${provider} did not finish within ${totalMs} ms`,
+    {
+      retryable: true,
+    },
+  );
 }
 
 /**
@@ -172,9 +204,14 @@ export function totalTimeoutError(provider: ProviderKey, totalMs: number): Provi
  * this error; it exists so every layer stops promptly and releases what it holds.
  */
 export function clientAbortedError(provider: ProviderKey): ProviderError {
-  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `request to ${provider} aborted: the client disconnected`, {
-    retryable: false,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.ProviderUnavailable,
+    `request to ${provider} aborted: the client disconnected`,
+    {
+      retryable: false,
+    },
+  );
 }
 
 /** A stream that already handed out chunks failed: never retried. */
@@ -187,22 +224,35 @@ export function streamError(provider: ProviderKey, message: string, cause?: unkn
 
 /** Upstream answered 2xx with something we cannot read. */
 export function malformedResponseError(provider: ProviderKey, what: string): ProviderError {
-  return new ProviderError(provider, ErrorCode.ProviderUnavailable, `${provider} sent an unreadable response: ${what}`, {
-    retryable: true,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.ProviderUnavailable,
+    `${provider} sent an unreadable response: ${what}`,
+    {
+      retryable: true,
+    },
+  );
 }
 
 /** A parameter the target provider cannot honour: a clear 400 naming it (never clamped). */
 export function unsupportedParameter(provider: ProviderKey, param: string, why: string): ProviderError {
-  return new ProviderError(provider, ErrorCode.UnsupportedParameter, `${param} is not supported by ${provider}: ${why}`, {
-    retryable: false,
-    param,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.UnsupportedParameter,
+    `${param} is not supported by ${provider}: ${why}`,
+    {
+      retryable: false,
+      param,
+    },
+  );
 }
 
 /** The request cannot be translated for this provider (bad shape, not a missing feature). */
 export function invalidForProvider(provider: ProviderKey, param: string, why: string): ProviderError {
-  return new ProviderError(provider, ErrorCode.InvalidRequest, `${param}: ${why}`, { retryable: false, param });
+  return new ProviderError(provider, ErrorCode.InvalidRequest, `${param}: ${why}`, {
+    retryable: false,
+    param,
+  });
 }
 
 /** Pulls a message out of whatever an upstream put in a string-or-object field. */

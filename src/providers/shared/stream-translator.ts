@@ -21,7 +21,10 @@ export interface StreamTranslator {
 /** Before the first chunk: an upstream error event is as retryable as an HTTP 5xx. */
 function beforeFirstChunk(provider: ProviderKey, error: unknown): unknown {
   if (error instanceof ProviderError && error.code === ErrorCode.ProviderStreamError) {
-    return new ProviderError(provider, ErrorCode.ProviderUnavailable, error.message, { retryable: true, cause: error });
+    return new ProviderError(provider, ErrorCode.ProviderUnavailable, error.message, {
+      retryable: true,
+      cause: error,
+    });
   }
   return error;
 }

@@ -17,7 +17,8 @@ const VALIDATE: Record<ProviderKey, (request: ProviderRequest, options: Provider
   openai: (request) => toOpenAICompatibleRequest(request, OPENAI_DIALECT, false),
   mistral: (request) => toOpenAICompatibleRequest(request, MISTRAL_DIALECT, false),
   litellm: (request) => toOpenAICompatibleRequest(request, LITELLM_DIALECT, false),
-  anthropic: (request, options) => toAnthropicRequest(request, false, { maxOutputTokens: options.maxOutputTokens }),
+  anthropic: (request, options) =>
+    toAnthropicRequest(request, false, { maxOutputTokens: options.maxOutputTokens }),
 };
 
 /**

@@ -18,12 +18,68 @@ import type { ProviderKey, ProviderRequest } from '../provider.types';
  */
 
 const WORDS = [
-  'the', 'gateway', 'routes', 'each', 'request', 'to', 'a', 'model', 'that', 'fits', 'its', 'intent',
-  'and', 'budget', 'while', 'keeping', 'latency', 'low', 'answers', 'stay', 'consistent', 'for', 'every',
-  'client', 'simple', 'questions', 'need', 'small', 'models', 'complex', 'code', 'deserves', 'careful',
-  'reasoning', 'this', 'reply', 'is', 'deterministic', 'so', 'tests', 'can', 'compare', 'streamed',
-  'text', 'with', 'complete', 'responses', 'tokens', 'are', 'counted', 'exactly', 'usage', 'reflects',
-  'what', 'was', 'sent', 'back', 'nothing', 'leaves', 'this', 'machine', 'today',
+  'the',
+  'gateway',
+  'routes',
+  'each',
+  'request',
+  'to',
+  'a',
+  'model',
+  'that',
+  'fits',
+  'its',
+  'intent',
+  'and',
+  'budget',
+  'while',
+  'keeping',
+  'latency',
+  'low',
+  'answers',
+  'stay',
+  'consistent',
+  'for',
+  'every',
+  'client',
+  'simple',
+  'questions',
+  'need',
+  'small',
+  'models',
+  'complex',
+  'code',
+  'deserves',
+  'careful',
+  'reasoning',
+  'this',
+  'reply',
+  'is',
+  'deterministic',
+  'so',
+  'tests',
+  'can',
+  'compare',
+  'streamed',
+  'text',
+  'with',
+  'complete',
+  'responses',
+  'tokens',
+  'are',
+  'counted',
+  'exactly',
+  'usage',
+  'reflects',
+  'what',
+  'was',
+  'sent',
+  'back',
+  'nothing',
+  'leaves',
+  'this',
+  'machine',
+  'today',
 ] as const;
 
 /** FNV-1a over a string: fast, deterministic, good enough to seed a PRNG. */
@@ -167,16 +223,30 @@ function planChoice(provider: ProviderKey, request: ProviderRequest, rng: () => 
     const args = JSON.stringify(sampleFromSchema(tool.function.parameters ?? { type: 'object' }, rng));
     return {
       content: null,
-      toolCalls: [{ id: toolCallId(provider, rng), type: 'function', function: { name: tool.function.name, arguments: args } }],
+      toolCalls: [
+        {
+          id: toolCallId(provider, rng),
+          type: 'function',
+          function: { name: tool.function.name, arguments: args },
+        },
+      ],
       finish: 'tool_calls',
     };
   }
   const format = request.response_format;
   if (format?.type === 'json_schema') {
-    return { content: JSON.stringify(sampleFromSchema(format.json_schema?.schema ?? { type: 'object' }, rng)), toolCalls: [], finish: 'stop' };
+    return {
+      content: JSON.stringify(sampleFromSchema(format.json_schema?.schema ?? { type: 'object' }, rng)),
+      toolCalls: [],
+      finish: 'stop',
+    };
   }
   if (format?.type === 'json_object') {
-    return { content: JSON.stringify({ answer: sentence(rng, request.model), model: request.model }), toolCalls: [], finish: 'stop' };
+    return {
+      content: JSON.stringify({ answer: sentence(rng, request.model), model: request.model }),
+      toolCalls: [],
+      finish: 'stop',
+    };
   }
   const stop = applyStop(sentence(rng, request.model), request.stop);
   const limit = request.max_completion_tokens ?? request.max_tokens;
@@ -189,7 +259,8 @@ function planChoice(provider: ProviderKey, request: ProviderRequest, rng: () => 
 
 function completionTokens(choice: ChoicePlan): number {
   let tokens = choice.content ? countTokens(choice.content) : 0;
-  for (const call of choice.toolCalls) tokens += countTokens(call.function.name) + countTokens(call.function.arguments);
+  for (const call of choice.toolCalls)
+    tokens += countTokens(call.function.name) + countTokens(call.function.arguments);
   return tokens;
 }
 
@@ -215,7 +286,11 @@ export function planSimulation(provider: ProviderKey, request: ProviderRequest):
   };
 }
 
-export function simulateCompletion(provider: ProviderKey, request: ProviderRequest, created: number): ChatCompletion {
+export function simulateCompletion(
+  provider: ProviderKey,
+  request: ProviderRequest,
+  created: number,
+): ChatCompletion {
   const plan = planSimulation(provider, request);
   return {
     id: plan.id,
@@ -246,32 +321,71 @@ function pieces(text: string, wordsPerPiece: number): string[] {
 }
 
 /** The same answer as simulateCompletion, as the chunk sequence of a stream (usage last). */
-export function simulateChunks(provider: ProviderKey, request: ProviderRequest, created: number): ChatCompletionChunk[] {
+export function simulateChunks(
+  provider: ProviderKey,
+  request: ProviderRequest,
+  created: number,
+): ChatCompletionChunk[] {
   const plan = planSimulation(provider, request);
   const chunks: ChatCompletionChunk[] = [];
   const push = (choice: ChatCompletionChunkChoice): void => {
-    chunks.push({ id: plan.id, object: 'chat.completion.chunk', created, model: plan.model, choices: [choice], system_fingerprint: 'modelmuxer-simulated' });
+    chunks.push({
+      id: plan.id,
+      object: 'chat.completion.chunk',
+      created,
+      model: plan.model,
+      choices: [choice],
+      system_fingerprint: 'modelmuxer-simulated',
+    });
   };
   plan.choices.forEach((choice, index) => {
-    push({ index, delta: { role: 'assistant', content: choice.content === null ? null : '' }, finish_reason: null, logprobs: null });
+    push({
+      index,
+      delta: { role: 'assistant', content: choice.content === null ? null : '' },
+      finish_reason: null,
+      logprobs: null,
+    });
     if (choice.content) {
-      for (const piece of pieces(choice.content, 3)) push({ index, delta: { content: piece }, finish_reason: null, logprobs: null });
+      for (const piece of pieces(choice.content, 3))
+        push({ index, delta: { content: piece }, finish_reason: null, logprobs: null });
     }
     choice.toolCalls.forEach((call, callIndex) => {
       push({
         index,
-        delta: { tool_calls: [{ index: callIndex, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] },
+        delta: {
+          tool_calls: [
+            {
+              index: callIndex,
+              id: call.id,
+              type: 'function',
+              function: { name: call.function.name, arguments: '' },
+            },
+          ],
+        },
         finish_reason: null,
         logprobs: null,
       });
       const args = call.function.arguments;
       const step = Math.max(1, Math.ceil(args.length / 3));
       for (let at = 0; at < args.length; at += step) {
-        push({ index, delta: { tool_calls: [{ index: callIndex, function: { arguments: args.slice(at, at + step) } }] }, finish_reason: null, logprobs: null });
+        push({
+          index,
+          delta: { tool_calls: [{ index: callIndex, function: { arguments: args.slice(at, at + step) } }] },
+          finish_reason: null,
+          logprobs: null,
+        });
       }
     });
     push({ index, delta: {}, finish_reason: choice.finish, logprobs: null });
   });
-  chunks.push({ id: plan.id, object: 'chat.completion.chunk', created, model: plan.model, choices: [], usage: plan.usage, system_fingerprint: 'modelmuxer-simulated' });
+  chunks.push({
+    id: plan.id,
+    object: 'chat.completion.chunk',
+    created,
+    model: plan.model,
+    choices: [],
+    usage: plan.usage,
+    system_fingerprint: 'modelmuxer-simulated',
+  });
   return chunks;
 }

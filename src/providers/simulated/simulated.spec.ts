@@ -5,12 +5,23 @@ import type { ProviderCallOptions, ProviderError, ProviderRequest } from '../pro
 import { SimulatedAdapter } from './simulated.adapter';
 import { simulateChunks, simulateCompletion } from './simulated.response';
 
-const base: ProviderRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tell me about routing.' }] };
+const base: ProviderRequest = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Tell me about routing.' }],
+};
 const weather = {
   type: 'function' as const,
   function: {
     name: 'get_weather',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 }, unit: { enum: ['c', 'f'] } }, required: ['city'] },
+    parameters: {
+      type: 'object',
+      properties: {
+        city: { type: 'string' },
+        days: { type: 'integer', minimum: 1, maximum: 7 },
+        unit: { enum: ['c', 'f'] },
+      },
+      required: ['city'],
+    },
   },
 };
 
@@ -24,9 +35,15 @@ describe('simulated provider (pure)', () => {
     const b = simulateCompletion('openai', { ...base, temperature: 0.9 }, 2);
     expect(a.choices[0].message.content).toBe(b.choices[0].message.content);
     expect(a.id).toBe(b.id);
-    const other = simulateCompletion('openai', { ...base, messages: [{ role: 'user', content: 'Something else.' }] }, 1);
+    const other = simulateCompletion(
+      'openai',
+      { ...base, messages: [{ role: 'user', content: 'Something else.' }] },
+      1,
+    );
     expect(other.choices[0].message.content).not.toBe(a.choices[0].message.content);
-    expect(simulateCompletion('openai', { ...base, model: 'gpt-4o' }, 1).choices[0].message.content).not.toBe(a.choices[0].message.content);
+    expect(simulateCompletion('openai', { ...base, model: 'gpt-4o' }, 1).choices[0].message.content).not.toBe(
+      a.choices[0].message.content,
+    );
   });
 
   it('reports realistic usage counted with the tokenizer', () => {
@@ -59,18 +76,34 @@ describe('simulated provider (pure)', () => {
     expect(args.days).toBeLessThanOrEqual(7);
     expect(['c', 'f']).toContain(args.unit);
     const chunks = simulateChunks('openai', { ...base, tools: [weather] }, 1);
-    const argText = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? [])).map((d) => d.function?.arguments ?? '').join('');
+    const argText = chunks
+      .flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []))
+      .map((d) => d.function?.arguments ?? '')
+      .join('');
     expect(argText).toBe(call?.function.arguments);
   });
 
   it('answers in text when tool_choice is none or the last message is a tool result', () => {
-    expect(simulateCompletion('openai', { ...base, tools: [weather], tool_choice: 'none' }, 1).choices[0].finish_reason).toBe('stop');
+    expect(
+      simulateCompletion('openai', { ...base, tools: [weather], tool_choice: 'none' }, 1).choices[0]
+        .finish_reason,
+    ).toBe('stop');
     const roundTrip: ProviderRequest = {
       ...base,
       tools: [weather],
       messages: [
         ...base.messages,
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+            },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '3°C' },
       ],
     };
@@ -81,7 +114,8 @@ describe('simulated provider (pure)', () => {
 
   it('mints tool-call ids in each provider format', () => {
     const id = (provider: 'openai' | 'mistral' | 'anthropic'): string =>
-      simulateCompletion(provider, { ...base, tools: [weather] }, 1).choices[0].message.tool_calls?.[0].id ?? '';
+      simulateCompletion(provider, { ...base, tools: [weather] }, 1).choices[0].message.tool_calls?.[0].id ??
+      '';
     expect(id('mistral')).toMatch(/^[a-zA-Z0-9]{9}$/);
     expect(id('anthropic')).toMatch(/^toolu_/);
     expect(id('openai')).toMatch(/^call_/);
@@ -90,9 +124,24 @@ describe('simulated provider (pure)', () => {
   it('returns valid JSON in JSON mode, matching a given schema', () => {
     const object = simulateCompletion('openai', { ...base, response_format: { type: 'json_object' } }, 1);
     expect(JSON.parse(object.choices[0].message.content ?? '')).toHaveProperty('answer');
-    const schema = { type: 'object', properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } }, ok: { type: 'boolean' } } };
-    const shaped = simulateCompletion('mistral', { ...base, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } }, 1);
-    const value = JSON.parse(shaped.choices[0].message.content ?? '') as { name: unknown; tags: unknown[]; ok: unknown };
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        tags: { type: 'array', items: { type: 'string' } },
+        ok: { type: 'boolean' },
+      },
+    };
+    const shaped = simulateCompletion(
+      'mistral',
+      { ...base, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } },
+      1,
+    );
+    const value = JSON.parse(shaped.choices[0].message.content ?? '') as {
+      name: unknown;
+      tags: unknown[];
+      ok: unknown;
+    };
     expect(typeof value.name).toBe('string');
     expect(Array.isArray(value.tags)).toBe(true);
     expect(typeof value.ok).toBe('boolean');
@@ -115,10 +164,17 @@ describe('SimulatedAdapter', () => {
   const options = (): ProviderCallOptions => ({ signal: new AbortController().signal, requestId: 'r' });
 
   it('refuses what the real provider would refuse', async () => {
-    await expect(new SimulatedAdapter('anthropic').complete({ ...base, n: 2 }, options())).rejects.toMatchObject({ code: ErrorCode.UnsupportedParameter, param: 'n' });
+    await expect(
+      new SimulatedAdapter('anthropic').complete({ ...base, n: 2 }, options()),
+    ).rejects.toMatchObject({ code: ErrorCode.UnsupportedParameter, param: 'n' });
     const stream = new SimulatedAdapter('mistral').stream({ ...base, logprobs: true }, options());
-    await expect(stream[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: ErrorCode.UnsupportedParameter, param: 'logprobs' });
-    await expect(new SimulatedAdapter('openai').complete({ ...base, n: 2 }, options())).resolves.toHaveProperty('choices.length', 2);
+    await expect(stream[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+      code: ErrorCode.UnsupportedParameter,
+      param: 'logprobs',
+    });
+    await expect(
+      new SimulatedAdapter('openai').complete({ ...base, n: 2 }, options()),
+    ).resolves.toHaveProperty('choices.length', 2);
   });
 
   it('stops streaming when the client goes away', async () => {
@@ -126,7 +182,10 @@ describe('SimulatedAdapter', () => {
     const seen: ChatCompletionChunk[] = [];
     let error: ProviderError | undefined;
     try {
-      for await (const chunk of new SimulatedAdapter('openai').stream(base, { signal: controller.signal, requestId: 'r' })) {
+      for await (const chunk of new SimulatedAdapter('openai').stream(base, {
+        signal: controller.signal,
+        requestId: 'r',
+      })) {
         seen.push(chunk);
         controller.abort();
       }

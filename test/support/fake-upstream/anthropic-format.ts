@@ -26,7 +26,8 @@ function usage(plan: ReplyPlan): Json {
 export function anthropicMessage(plan: ReplyPlan): Json {
   const content: Json[] = [];
   if (plan.text) content.push({ type: 'text', text: plan.text });
-  for (const call of plan.toolCalls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseInput(call.arguments) });
+  for (const call of plan.toolCalls)
+    content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseInput(call.arguments) });
   return {
     id: plan.id,
     type: 'message',
@@ -72,10 +73,19 @@ export function anthropicStreamEvents(plan: ReplyPlan): string[] {
     events.push(event('ping', {}));
   }
   for (const call of plan.toolCalls) {
-    events.push(event('content_block_start', { index, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } }));
-    events.push(event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } }));
+    events.push(
+      event('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} },
+      }),
+    );
+    events.push(
+      event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } }),
+    );
     for (const piece of argumentPieces(call.arguments)) {
-      events.push(event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }));
+      events.push(
+        event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }),
+      );
     }
     events.push(event('content_block_stop', { index }));
     index += 1;
@@ -98,10 +108,16 @@ export function anthropicStreamEvents(plan: ReplyPlan): string[] {
 const ERROR_TYPES: Record<number, { type: string; message: string }> = {
   400: { type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' },
   401: { type: 'authentication_error', message: 'invalid x-api-key' },
-  403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
+  403: {
+    type: 'permission_error',
+    message: 'Your API key does not have permission to use the specified resource.',
+  },
   404: { type: 'not_found_error', message: 'model: missing-model' },
   413: { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' },
-  429: { type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization of 50 requests per minute.' },
+  429: {
+    type: 'rate_limit_error',
+    message: 'This request would exceed the rate limit for your organization of 50 requests per minute.',
+  },
   500: { type: 'api_error', message: 'Internal server error' },
   529: { type: 'overloaded_error', message: 'Overloaded' },
 };
@@ -120,14 +136,36 @@ export function anthropicStreamErrorEvent(message: string): string {
 }
 
 const TOP_LEVEL = new Set([
-  'model', 'messages', 'max_tokens', 'system', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'metadata', 'tools',
-  'tool_choice', 'thinking', 'service_tier', 'container', 'output_config', 'cache_control', 'inference_geo', 'mcp_servers',
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop_sequences',
+  'metadata',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+  'container',
+  'output_config',
+  'cache_control',
+  'inference_geo',
+  'mcp_servers',
 ]);
 
 /** The 400 a real Anthropic API would send for this body, or null when it is valid. */
 export function anthropicValidation(body: Json): Json | null {
-  const invalid = (message: string): Json => ({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_fake0123456789' });
-  for (const key of Object.keys(body)) if (!TOP_LEVEL.has(key)) return invalid(`${key}: Extra inputs are not permitted`);
+  const invalid = (message: string): Json => ({
+    type: 'error',
+    error: { type: 'invalid_request_error', message },
+    request_id: 'req_fake0123456789',
+  });
+  for (const key of Object.keys(body))
+    if (!TOP_LEVEL.has(key)) return invalid(`${key}: Extra inputs are not permitted`);
   if (typeof body.max_tokens !== 'number') return invalid('max_tokens: Field required');
   if (typeof body.temperature === 'number' && (body.temperature < 0 || body.temperature > 1)) {
     return invalid('temperature: Input should be less than or equal to 1');
@@ -135,7 +173,8 @@ export function anthropicValidation(body: Json): Json | null {
   const messages = Array.isArray(body.messages) ? (body.messages as Json[]) : [];
   for (let i = 0; i < messages.length; i++) {
     const role = messages[i].role;
-    if (role !== 'user' && role !== 'assistant') return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
+    if (role !== 'user' && role !== 'assistant')
+      return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
   }
   return null;
 }

@@ -11,12 +11,21 @@ type Json = Record<string, unknown>;
 
 function usageBody(flavor: FakeFlavor, plan: ReplyPlan): Json {
   const { prompt, completion, cacheRead } = plan.usage;
-  const base: Json = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const base: Json = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
   if (flavor === 'mistral') return base;
   return {
     ...base,
     prompt_tokens_details: { cached_tokens: cacheRead, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -58,7 +67,12 @@ export function openAICompletion(flavor: FakeFlavor, plan: ReplyPlan, created: n
 }
 
 /** The SSE events of a streamed answer, each already framed ("data: …\n\n"). */
-export function openAIStreamEvents(flavor: FakeFlavor, plan: ReplyPlan, created: number, includeUsage: boolean): string[] {
+export function openAIStreamEvents(
+  flavor: FakeFlavor,
+  plan: ReplyPlan,
+  created: number,
+  includeUsage: boolean,
+): string[] {
   const mistral = flavor === 'mistral';
   const envelope = (choices: Json[], extra: Json = {}): string => {
     const chunk: Json = { id: plan.id, object: 'chat.completion.chunk', created, model: plan.model };
@@ -68,17 +82,35 @@ export function openAIStreamEvents(flavor: FakeFlavor, plan: ReplyPlan, created:
     return `data: ${JSON.stringify({ ...chunk, ...extra })}\n\n`;
   };
   const choice = (delta: Json, finish: string | null = null): Json =>
-    mistral ? { index: 0, delta, finish_reason: finish } : { index: 0, delta, logprobs: null, finish_reason: finish };
+    mistral
+      ? { index: 0, delta, finish_reason: finish }
+      : { index: 0, delta, logprobs: null, finish_reason: finish };
 
   const events: string[] = [envelope([choice({ role: 'assistant', content: '' })])];
-  if (plan.text) for (const piece of textPieces(plan.text, plan.chunkWords)) events.push(envelope([choice({ content: piece })]));
+  if (plan.text)
+    for (const piece of textPieces(plan.text, plan.chunkWords))
+      events.push(envelope([choice({ content: piece })]));
   plan.toolCalls.forEach((call, index) => {
     if (mistral) {
       // Mistral sends each tool call whole, in one delta.
-      events.push(envelope([choice({ tool_calls: [{ id: call.id, function: { name: call.name, arguments: call.arguments }, index }] })]));
+      events.push(
+        envelope([
+          choice({
+            tool_calls: [{ id: call.id, function: { name: call.name, arguments: call.arguments }, index }],
+          }),
+        ]),
+      );
       return;
     }
-    events.push(envelope([choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] })]));
+    events.push(
+      envelope([
+        choice({
+          tool_calls: [
+            { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+          ],
+        }),
+      ]),
+    );
     for (const piece of argumentPieces(call.arguments)) {
       events.push(envelope([choice({ tool_calls: [{ index, function: { arguments: piece } }] })]));
     }
@@ -94,21 +126,43 @@ export function openAIStreamEvents(flavor: FakeFlavor, plan: ReplyPlan, created:
 }
 
 const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
-  400: { type: 'invalid_request_error', code: null, message: "Invalid value for 'temperature': must be between 0 and 2." },
+  400: {
+    type: 'invalid_request_error',
+    code: null,
+    message: "Invalid value for 'temperature': must be between 0 and 2.",
+  },
   401: {
     type: 'invalid_request_error',
     code: 'invalid_api_key',
-    message: 'Incorrect API key provided: sk-fake****1234. You can find your API key at https://platform.openai.com/account/api-keys.',
+    message:
+      'Incorrect API key provided: sk-fake****1234. You can find your API key at https://platform.openai.com/account/api-keys.',
   },
-  403: { type: 'invalid_request_error', code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported' },
-  404: { type: 'invalid_request_error', code: 'model_not_found', message: 'The model `missing-model` does not exist or you do not have access to it.' },
+  403: {
+    type: 'invalid_request_error',
+    code: 'unsupported_country_region_territory',
+    message: 'Country, region, or territory not supported',
+  },
+  404: {
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+    message: 'The model `missing-model` does not exist or you do not have access to it.',
+  },
   429: {
     type: 'requests',
     code: 'rate_limit_exceeded',
-    message: 'Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
+    message:
+      'Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
   },
-  500: { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' },
-  503: { type: 'server_error', code: null, message: 'The engine is currently overloaded, please try again later.' },
+  500: {
+    type: 'server_error',
+    code: null,
+    message: 'The server had an error while processing your request. Sorry about that!',
+  },
+  503: {
+    type: 'server_error',
+    code: null,
+    message: 'The engine is currently overloaded, please try again later.',
+  },
 };
 
 const LITELLM_CLASSES: Record<number, string> = {
@@ -126,14 +180,41 @@ export function openAIErrorBody(flavor: FakeFlavor, status: number, scenario: Fa
   const message = scenario.error?.message ?? known.message;
   if (flavor === 'mistral') {
     if (status === 401) return { message: 'Unauthorized', request_id: 'fake0123456789abcdef' };
-    if (status === 429) return { object: 'error', message: scenario.error?.message ?? 'Requests rate limit exceeded', type: 'rate_limited', param: null, code: '1300' };
-    return { object: 'error', message, type: scenario.error?.type ?? (status >= 500 ? 'internal_server_error' : 'invalid_request_error'), param: null, code: scenario.error?.code ?? null };
+    if (status === 429)
+      return {
+        object: 'error',
+        message: scenario.error?.message ?? 'Requests rate limit exceeded',
+        type: 'rate_limited',
+        param: null,
+        code: '1300',
+      };
+    return {
+      object: 'error',
+      message,
+      type: scenario.error?.type ?? (status >= 500 ? 'internal_server_error' : 'invalid_request_error'),
+      param: null,
+      code: scenario.error?.code ?? null,
+    };
   }
   if (flavor === 'litellm') {
     const name = LITELLM_CLASSES[status] ?? 'APIError';
-    return { error: { message: `litellm.${name}: ${message}`, type: scenario.error?.type ?? 'None', param: 'None', code: String(status) } };
+    return {
+      error: {
+        message: `litellm.${name}: ${message}`,
+        type: scenario.error?.type ?? 'None',
+        param: 'None',
+        code: String(status),
+      },
+    };
   }
-  return { error: { message, type: scenario.error?.type ?? known.type, param: null, code: scenario.error?.code ?? known.code } };
+  return {
+    error: {
+      message,
+      type: scenario.error?.type ?? known.type,
+      param: null,
+      code: scenario.error?.code ?? known.code,
+    },
+  };
 }
 
 export function openAIStreamErrorEvent(message: string): string {
@@ -143,9 +224,28 @@ export function openAIStreamErrorEvent(message: string): string {
 /* ---------- Mistral's strict validation (what makes translation bugs visible) ---------- */
 
 const MISTRAL_TOP_LEVEL = new Set([
-  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'metadata', 'response_format',
-  'tools', 'tool_choice', 'presence_penalty', 'frequency_penalty', 'n', 'prediction', 'parallel_tool_calls', 'reasoning_effort',
-  'prompt_mode', 'guardrails', 'prompt_cache_key', 'safe_prompt',
+  'model',
+  'messages',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'stream',
+  'stop',
+  'random_seed',
+  'metadata',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'presence_penalty',
+  'frequency_penalty',
+  'n',
+  'prediction',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'prompt_mode',
+  'guardrails',
+  'prompt_cache_key',
+  'safe_prompt',
 ]);
 const MISTRAL_MESSAGE_FIELDS: Record<string, Set<string>> = {
   system: new Set(['role', 'content']),
@@ -159,22 +259,48 @@ const MISTRAL_TOOL_ID = /^[a-zA-Z0-9]{9}$/;
 export function mistralValidation(body: Json): { status: number; body: Json } | null {
   const detail: Json[] = [];
   for (const key of Object.keys(body)) {
-    if (!MISTRAL_TOP_LEVEL.has(key)) detail.push({ type: 'extra_forbidden', loc: ['body', key], msg: 'Extra inputs are not permitted', input: body[key] });
+    if (!MISTRAL_TOP_LEVEL.has(key))
+      detail.push({
+        type: 'extra_forbidden',
+        loc: ['body', key],
+        msg: 'Extra inputs are not permitted',
+        input: body[key],
+      });
   }
   const messages = Array.isArray(body.messages) ? (body.messages as Json[]) : [];
   messages.forEach((message, i) => {
     const role = String(message.role);
     const allowed = MISTRAL_MESSAGE_FIELDS[role];
     if (!allowed) {
-      detail.push({ type: 'union_tag_invalid', loc: ['body', 'messages', i], msg: `Input tag '${role}' found using 'role' does not match any of the expected tags`, input: message });
+      detail.push({
+        type: 'union_tag_invalid',
+        loc: ['body', 'messages', i],
+        msg: `Input tag '${role}' found using 'role' does not match any of the expected tags`,
+        input: message,
+      });
       return;
     }
     for (const key of Object.keys(message)) {
-      if (!allowed.has(key)) detail.push({ type: 'extra_forbidden', loc: ['body', 'messages', i, role, key], msg: 'Extra inputs are not permitted', input: message[key] });
+      if (!allowed.has(key))
+        detail.push({
+          type: 'extra_forbidden',
+          loc: ['body', 'messages', i, role, key],
+          msg: 'Extra inputs are not permitted',
+          input: message[key],
+        });
     }
   });
   if (detail.length > 0) {
-    return { status: 422, body: { object: 'error', message: { detail }, type: 'invalid_request_message_error', param: null, code: null } };
+    return {
+      status: 422,
+      body: {
+        object: 'error',
+        message: { detail },
+        type: 'invalid_request_message_error',
+        param: null,
+        code: null,
+      },
+    };
   }
   for (const message of messages) {
     const ids: unknown[] = [];
@@ -184,7 +310,13 @@ export function mistralValidation(body: Json): { status: number; body: Json } | 
       if (typeof id !== 'string' || !MISTRAL_TOOL_ID.test(id)) {
         return {
           status: 400,
-          body: { object: 'error', message: `Tool call id was ${String(id)} but must be a-z, A-Z, 0-9, with a length of 9.`, type: 'invalid_request_error', param: null, code: '3280' },
+          body: {
+            object: 'error',
+            message: `Tool call id was ${String(id)} but must be a-z, A-Z, 0-9, with a length of 9.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: '3280',
+          },
         };
       }
     }

@@ -1,6 +1,19 @@
 import type { FakeFlavor, FakeScenario, FakeToolCall, ReplyPlan } from './types';
 
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+];
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Per-server counter for ids (no module-level state). */
@@ -43,7 +56,8 @@ function argumentsText(value: unknown): string {
 
 /** The tool the request forces, in either format (OpenAI function choice / Anthropic tool choice). */
 function forcedTool(body: Record<string, unknown>): string | null {
-  const choice = body.tool_choice as { type?: string; name?: string; function?: { name?: string } } | string | undefined;
+  const choice = body.tool_choice as
+    { type?: string; name?: string; function?: { name?: string } } | string | undefined;
   if (!choice || typeof choice !== 'object') return null;
   if (choice.type === 'tool' && typeof choice.name === 'string') return choice.name;
   if (choice.type === 'function' && typeof choice.function?.name === 'string') return choice.function.name;
@@ -74,19 +88,29 @@ export function planReply(
   const given: FakeToolCall[] | undefined = scenario.toolCalls;
   const forced = forcedTool(body);
   if (given && given.length > 0) {
-    toolCalls = given.map((call) => ({ id: call.id ?? toolId(flavor, ids), name: call.name, arguments: argumentsText(call.arguments) }));
+    toolCalls = given.map((call) => ({
+      id: call.id ?? toolId(flavor, ids),
+      name: call.name,
+      arguments: argumentsText(call.arguments),
+    }));
   } else if (forced) {
-    toolCalls = [{ id: toolId(flavor, ids), name: forced, arguments: argumentsText(scenario.json ?? { ok: true }) }];
+    toolCalls = [
+      { id: toolId(flavor, ids), name: forced, arguments: argumentsText(scenario.json ?? { ok: true }) },
+    ];
   } else if (wantsJson(body)) {
     text = JSON.stringify(scenario.json ?? { ok: true });
   }
   if (toolCalls.length === 0 && text === null) {
     const words = scenario.completionTokens ?? defaults.completionTokens;
-    text = scenario.text ?? (words !== undefined ? generatedText(words) : `Hello from the fake ${flavor} upstream.`);
+    text =
+      scenario.text ??
+      (words !== undefined ? generatedText(words) : `Hello from the fake ${flavor} upstream.`);
   } else if (scenario.text !== undefined) {
     text = scenario.text;
   }
-  const completionWords = (text ? text.split(' ').length : 0) + toolCalls.reduce((sum, call) => sum + Math.ceil(call.arguments.length / 4), 0);
+  const completionWords =
+    (text ? text.split(' ').length : 0) +
+    toolCalls.reduce((sum, call) => sum + Math.ceil(call.arguments.length / 4), 0);
   const usage = scenario.usage ?? {};
   return {
     id: flavor === 'anthropic' ? ids.id('msg_fake') : ids.id('chatcmpl-fake'),
