@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createTenantWithKey } from '../support/tenants';
 import { DEFAULT_TENANT_ID } from '../../src/auth/auth.types';
 import { BudgetEnforcerService } from '../../src/billing/budgets/budget-enforcer.service';
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
@@ -10,17 +11,8 @@ const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 /** One request's reservation in these tests: $0.001. */
 const UNIT = 1_000_000;
 
-async function tenantWithKey(
-  app: BillingApp,
-  name: string,
-): Promise<{ tenantId: string; keyId: string; key: string }> {
-  const tenant = await request(app.server).post('/admin/tenants').set(admin).send({ name }).expect(201);
-  const key = await request(app.server)
-    .post(`/admin/tenants/${tenant.body.id}/keys`)
-    .set(admin)
-    .send({ name: `${name}-key` })
-    .expect(201);
-  return { tenantId: tenant.body.id, keyId: key.body.id, key: key.body.key };
+function tenantWithKey(app: BillingApp, name: string) {
+  return createTenantWithKey(app.server, ADMIN_KEY, name);
 }
 
 async function counter(app: BillingApp, scope: 'tenants' | 'keys', id: string) {

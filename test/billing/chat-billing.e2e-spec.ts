@@ -1,6 +1,7 @@
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
 import { BudgetEnforcerService } from '../../src/billing/budgets/budget-enforcer.service';
 import { bootTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app';
+import { createTenantWithKey } from '../support/tenants';
 
 /**
  * Billing through the whole gateway (basic mode, TEST_MODE simulator, embedded database): the
@@ -11,14 +12,8 @@ const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const ask = (content: string) => ({ model: 'auto', messages: [{ role: 'user', content }] });
 
-async function tenantWithKey(gateway: TestApp, name: string): Promise<{ tenantId: string; key: string }> {
-  const tenant = await gateway.http.post('/admin/tenants').set(admin).send({ name }).expect(201);
-  const key = await gateway.http
-    .post(`/admin/tenants/${tenant.body.id}/keys`)
-    .set(admin)
-    .send({ name: 'app' })
-    .expect(201);
-  return { tenantId: tenant.body.id, key: key.body.key };
+function tenantWithKey(gateway: TestApp, name: string) {
+  return createTenantWithKey(gateway.app.getHttpServer(), TEST_ADMIN_KEY, name, { keyName: 'app' });
 }
 
 describe('billing through the chat pipeline', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { createTenantWithKey } from '../support/tenants';
 import type { UsageEvent } from '../../src/billing/billing.types';
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
 import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
@@ -12,14 +13,8 @@ const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const HOUR = 3_600_000;
 
-async function tenantWithKey(app: BillingApp, name: string): Promise<{ tenantId: string; key: string }> {
-  const tenant = await request(app.server).post('/admin/tenants').set(admin).send({ name }).expect(201);
-  const key = await request(app.server)
-    .post(`/admin/tenants/${tenant.body.id}/keys`)
-    .set(admin)
-    .send({ name: 'k' })
-    .expect(201);
-  return { tenantId: tenant.body.id, key: key.body.key };
+function tenantWithKey(app: BillingApp, name: string) {
+  return createTenantWithKey(app.server, ADMIN_KEY, name, { keyName: 'k' });
 }
 
 /** A deterministic pseudo-random sequence (tests must be reproducible). */

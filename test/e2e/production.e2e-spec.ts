@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { bootTestApp, TEST_ADMIN_KEY, TEST_API_KEY, TestApp } from '../support/app';
 import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
+import { createTenantWithKey } from '../support/tenants';
 import { createTestDatabase, SERVER_DATABASE_URL, TestDatabase } from '../support/postgres';
 import { deleteRedisPrefix, SERVER_REDIS_URL, uniqueRedisPrefix } from '../support/redis';
 
@@ -63,14 +64,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
       },
       { listen: true },
     );
-    const tenant = await gateway.http.post('/admin/tenants').set(admin).send({ name: 'acme' }).expect(201);
-    tenantId = tenant.body.id;
-    const created = await gateway.http
-      .post(`/admin/tenants/${tenantId}/keys`)
-      .set(admin)
-      .send({ name: 'ci' })
-      .expect(201);
-    key = created.body.key;
+    ({ tenantId, key } = await createTenantWithKey(gateway.url, TEST_ADMIN_KEY, 'acme'));
   });
 
   afterAll(async () => {
