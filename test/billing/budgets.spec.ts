@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { createTenantWithKey } from '../support/tenants';
 import { DEFAULT_TENANT_ID } from '../../src/auth/auth.types';
@@ -324,5 +325,36 @@ describeIfShared('the budget race across two replicas (one Postgres)', () => {
     const state = await counter(first, 'tenants', tenantId);
     expect(state.reserved_usd).toBe(0);
     expect(Math.round(state.spent_usd * 1e9)).toBe(admitted * UNIT);
+  });
+});
+
+describeIfShared('leases on shutdown (Postgres)', () => {
+  it('gives the unused block back when the replica stops gracefully', async () => {
+    const database = await createTestDatabase();
+    try {
+      const app = await bootBillingApp({ DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY });
+      const { tenantId, key } = await tenantWithKey(app, 'stopping');
+      await request(app.server)
+        .put(`/admin/tenants/${tenantId}/budget`)
+        .set(admin)
+        .send({ limit_usd: 10, period: 'total' })
+        .expect(200);
+      for (let i = 0; i < 5; i++)
+        await charge(app, key, { max_cost_nano: 2 * UNIT, cost_nano: UNIT }).expect(200);
+      expect(app.get<BudgetEnforcerService>(BudgetEnforcerService).stats().leased).toBeGreaterThan(0);
+      const [held] = await app.dataSource.query(`SELECT reserved_nano FROM budget_counters`);
+      expect(Number(held.reserved_nano)).toBeGreaterThan(0); // the block is reserved while running
+      await app.close();
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT spent_nano, reserved_nano FROM budget_counters`);
+        expect(rows).toEqual([{ spent_nano: String(5 * UNIT), reserved_nano: '0' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 });
