@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
 import { bootTestApp, TEST_ADMIN_KEY, TEST_API_KEY, TestApp } from '../support/app';
 import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
 import { createTenantWithKey } from '../support/tenants';
@@ -174,6 +175,11 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     expect(second.headers['x-modelmuxer-cache']).toBe('hit');
     expect(second.body.choices).toEqual(first.body.choices);
     expect(fake.requests).toHaveLength(1);
+    // The usage report records the hit and what it saved (the original call's cost).
+    await gateway.app.get(UsageRecorderService).flush();
+    const usage = await gateway.http.get(`/admin/tenants/${tenantId}/usage`).set(admin).expect(200);
+    expect(usage.body.totals.cache_hits).toBeGreaterThanOrEqual(1);
+    expect(usage.body.totals.saved_usd).toBeCloseTo(first.body.router_metadata.cost_usd, 9);
     // A sampling request is not cached.
     await chat({ ...body, temperature: 0.9 }).expect(200);
     await chat({ ...body, temperature: 0.9 }).expect(200);
