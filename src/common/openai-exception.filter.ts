@@ -37,6 +37,8 @@ function fromHttpException(exception: HttpException, request: Request): GatewayE
       return new GatewayError(ErrorCode.PermissionDenied, exception.message);
     case 429:
       return new GatewayError(ErrorCode.RateLimited, exception.message);
+    case 503:
+      return new GatewayError(ErrorCode.ServiceUnavailable, exception.message);
     default:
       if (status >= 400 && status < 500)
         return new GatewayError(ErrorCode.InvalidRequest, exception.message, { status });

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/terminus';
 import { PROVIDER_EXECUTOR, PROVIDER_KEYS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
+import { ErrorCode, GatewayError } from '../common/errors';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import type { RedisClient } from '../redis/redis.module';
 
@@ -37,13 +38,21 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  readiness(): Promise<HealthCheckResult> {
+  async readiness(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [
       () => this.database.pingCheck('database', { timeout: PING_TIMEOUT_MS }),
       () => this.providersCheck(),
     ];
     if (this.redis) checks.push(() => this.redisCheck(this.redis!));
-    return this.health.check(checks);
+    try {
+      return await this.health.check(checks);
+    } catch (error) {
+      // Terminus reports "not ready" as a 503 exception carrying the check results: answer it as
+      // an OpenAI error object (like every error) with the results beside it.
+      if (error instanceof ServiceUnavailableException)
+        throw notReady(error.getResponse() as HealthCheckResult);
+      throw error;
+    }
   }
 
   private providersCheck() {
@@ -71,4 +80,17 @@ export class HealthController {
       return indicator.down({ message: (error as Error).message });
     }
   }
+}
+
+/** 503 with the checks that failed named in the message and every result beside the error. */
+function notReady(result: HealthCheckResult): GatewayError {
+  const failing = Object.keys(result.error ?? {});
+  const error = new GatewayError(
+    ErrorCode.ServiceUnavailable,
+    `Not ready: ${failing.length > 0 ? failing.join(', ') : 'a check'} failed.`,
+  );
+  error.bodyExtras.status = result.status;
+  error.bodyExtras.info = result.info;
+  error.bodyExtras.details = result.details;
+  return error;
 }

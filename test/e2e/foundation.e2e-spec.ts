@@ -218,3 +218,28 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
     });
   });
 });
+
+describe('readiness without any provider', () => {
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    // Not TEST_MODE and no provider credentials: nothing can be served.
+    gateway = await bootTestApp({ TEST_MODE: 'false' });
+  });
+  afterAll(async () => gateway.close());
+
+  it('answers 503 on /health/ready, naming the provider check, while /health stays up', async () => {
+    await gateway.http.get('/health').expect(200);
+    const ready = await gateway.http.get('/health/ready').expect(503);
+    expectOpenAIError(ready.body, 503, ready, 'service_unavailable');
+    expect(ready.body.error.message).toBe('Not ready: providers failed.');
+    expect(ready.body.status).toBe('error');
+    expect(ready.body.details.providers).toEqual(expect.objectContaining({ status: 'down', available: [] }));
+    expect(ready.body.details.database.status).toBe('up');
+  });
+
+  it('answers a chat request with 503 no_provider_available, not a 500', async () => {
+    const response = await gateway.http.post('/v1/chat/completions').set(authHeader).send(hello);
+    expectOpenAIError(response.body, 503, response, 'no_provider_available');
+  });
+});
