@@ -208,6 +208,44 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
       expectOpenAIError(tooBig.body, 413, tooBig, 'payload_too_large');
     });
 
+    it('never answers malformed input with a 5xx', async () => {
+      const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
+      const bodies: unknown[] = [
+        { messages: [null] },
+        { messages: [{ role: 1, content: 'x' }] },
+        { messages: [{ role: 'user', content: [null] }] },
+        { messages: [{ role: 'user', content: [{ text: 'no type' }] }] },
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'not-an-object' }] }] },
+        { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 1, function: null }] }] },
+        { ...user('hi'), tools: [{ type: 'function', function: { name: 'ok', parameters: 'nope' } }] },
+        { ...user('hi'), tools: 'all of them' },
+        { ...user('hi'), n: -3 },
+        { ...user('hi'), max_tokens: 1e308 },
+        { ...user('hi'), temperature: null, top_p: 'high' },
+        { ...user('hi'), stop: [1, 2] },
+        { ...user('hi'), response_format: { type: 'json_schema' } },
+        { ...user('hi'), stream_options: { include_usage: 'yes' } },
+        { ...user('hi'), model: ['gpt-4o'] },
+        { ...user('hi'), model: 'x'.repeat(10_000) },
+        { ...user('hi'), logit_bias: 'none' },
+        user({ nested: { deeply: [[[[[]]]]] } }),
+        user('\u0000\uffff\ud800 broken surrogates'),
+        { messages: Array.from({ length: 2_000 }, () => ({ role: 'user', content: 'spam' })) },
+      ];
+      for (const body of bodies) {
+        const response = await gateway.http
+          .post('/v1/chat/completions')
+          .set(authHeader)
+          .send(body as object);
+        expect([JSON.stringify(body).slice(0, 80), response.status < 500]).toEqual([
+          JSON.stringify(body).slice(0, 80),
+          true,
+        ]);
+        if (response.status >= 400)
+          expect(response.body.error).toEqual(expect.objectContaining({ type: expect.any(String) }));
+      }
+    });
+
     it('404 model_not_found for an unknown explicit model', async () => {
       const response = await gateway.http
         .post('/v1/chat/completions')
