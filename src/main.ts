@@ -50,6 +50,12 @@ async function bootstrap(): Promise<void> {
       'no API keys: set API_KEYS (comma-separated) or ADMIN_API_KEY to issue keys, or every request gets 401',
     );
   }
+  if (config.apiKeys.length > 0 && !config.features.staticApiKeys) {
+    log.warn(`API_KEYS is ignored in ${config.mode} mode: only database-issued keys are accepted`);
+  }
+  if (!config.features.staticApiKeys && !config.adminApiKey) {
+    log.warn(`no ADMIN_API_KEY in ${config.mode} mode: no key can be issued, so every request gets 401`);
+  }
 }
 
 bootstrap().catch((error: unknown) => {
