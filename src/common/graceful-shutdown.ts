@@ -8,14 +8,6 @@ import { AppConfig } from '../config/app-config';
 export class InFlightRequests {
   private count = 0;
   private waiters: Array<() => void> = [];
-  private readonly drainedPromise: Promise<void>;
-  private markDrained!: () => void;
-
-  constructor() {
-    this.drainedPromise = new Promise((resolve) => {
-      this.markDrained = resolve;
-    });
-  }
 
   get size(): number {
     return this.count;
@@ -46,21 +38,14 @@ export class InFlightRequests {
       });
     });
   }
-
-  /** Resolved once the HTTP server has drained at shutdown (work that must follow waits on it). */
-  get httpDrained(): Promise<void> {
-    return this.drainedPromise;
-  }
-
-  signalHttpDrained(): void {
-    this.markDrained();
-  }
 }
 
 /**
  * SIGTERM: stop accepting connections, let in-flight requests and streams finish (bounded by
- * SHUTDOWN_TIMEOUT_MS), then cut what is left. Usage flushing and database closing happen
- * after this, in onApplicationShutdown hooks.
+ * SHUTDOWN_TIMEOUT_MS), then cut what is left. This runs first: Nest calls the shutdown hooks of
+ * the root module before those of the global modules, so the usage recorder's and the budget
+ * enforcer's final flushes (their beforeApplicationShutdown) see every request's record, and the
+ * database closes last (onApplicationShutdown). test/e2e/lifecycle.e2e-spec.ts checks it.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
@@ -73,22 +58,18 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   ) {}
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    try {
-      const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-      if (!server || !server.listening) return;
-      this.logger.log({ msg: 'shutting down: draining requests', signal, inFlight: this.inFlight.size });
-      server.close();
-      server.closeIdleConnections();
-      const drained = await this.inFlight.waitUntilIdle(this.config.shutdownTimeoutMs);
-      if (!drained) {
-        this.logger.warn({
-          msg: 'shutdown timeout: closing remaining connections',
-          inFlight: this.inFlight.size,
-        });
-      }
-      server.closeAllConnections();
-    } finally {
-      this.inFlight.signalHttpDrained();
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server || !server.listening) return;
+    this.logger.log({ msg: 'shutting down: draining requests', signal, inFlight: this.inFlight.size });
+    server.close();
+    server.closeIdleConnections();
+    const drained = await this.inFlight.waitUntilIdle(this.config.shutdownTimeoutMs);
+    if (!drained) {
+      this.logger.warn({
+        msg: 'shutdown timeout: closing remaining connections',
+        inFlight: this.inFlight.size,
+      });
     }
+    server.closeAllConnections();
   }
 }

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
+import { Client } from 'pg';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
 import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
+import { createTestDatabase, describeIfPostgres } from '../support/postgres';
 
 /** Client disconnects and graceful shutdown, over real sockets, against the fake upstream. */
 describe('request lifecycle', () => {
@@ -93,5 +95,47 @@ describe('request lifecycle', () => {
     await expect(
       post(gateway.url, { messages: [{ role: 'user', content: 'late' }] }).response,
     ).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+  });
+
+  describeIfPostgres('on Postgres', () => {
+    it('records the usage of requests that were in flight at shutdown (SIGTERM loses nothing)', async () => {
+      const database = await createTestDatabase();
+      try {
+        const gateway = await bootTestApp(
+          {
+            ...fake.env(),
+            TEST_MODE: 'false',
+            DATA_DIR: undefined,
+            DATABASE_URL: database.url,
+            USAGE_FLUSH_INTERVAL_MS: '60000',
+          },
+          { listen: true },
+        );
+        fake.setDefault({ latencyMs: 400 });
+        const calls = Array.from({ length: 3 }, (_, i) =>
+          post(gateway.url, {
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `in flight ${i}` }],
+          }),
+        );
+        await fake.waitFor(() => fake.requests.length === 3);
+        const closing = gateway.close();
+        const results = await Promise.all(calls.map((call) => call.response));
+        await closing;
+        expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+        const client = new Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          const { rows } = await client.query(
+            `SELECT count(*)::int AS n FROM usage_records WHERE status = 200`,
+          );
+          expect(rows[0].n).toBe(3);
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
   });
 });
