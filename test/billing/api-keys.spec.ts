@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createTenantWithKey } from '../support/tenants';
 import { DatabaseApiKeyResolver } from '../../src/billing/keys/api-key-resolver.service';
 import { ApiKeyHasher } from '../../src/billing/keys/api-key-secret';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
@@ -130,31 +131,21 @@ function keyLifecycle(boot: () => Promise<BillingApp>) {
     await request(app.server).get('/v1/test/whoami').set(bearer('nonsense')).expect(401);
     await request(app.server).get('/v1/test/whoami').expect(401);
 
-    const tenant = await request(app.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'initech' })
-      .expect(201);
-    const created = await request(app.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'to-revoke' })
-      .expect(201);
-    await request(app.server).get('/v1/test/whoami').set(bearer(created.body.key)).expect(200); // now cached
-    const revoked = await request(app.server).delete(`/admin/keys/${created.body.id}`).set(admin).expect(200);
+    const { tenantId, keyId, key } = await createTenantWithKey(app.server, ADMIN_KEY, 'initech', {
+      keyName: 'to-revoke',
+    });
+    await request(app.server).get('/v1/test/whoami').set(bearer(key)).expect(200); // now cached
+    const revoked = await request(app.server).delete(`/admin/keys/${keyId}`).set(admin).expect(200);
     expect(revoked.body).toMatchObject({ status: 'revoked' });
     expect(revoked.body.revoked_at).not.toBeNull();
-    const refused = await request(app.server)
-      .get('/v1/test/whoami')
-      .set(bearer(created.body.key))
-      .expect(401);
+    const refused = await request(app.server).get('/v1/test/whoami').set(bearer(key)).expect(401);
     expect(refused.body.error.code).toBe('invalid_api_key');
     expect(refused.body.error.message).toMatch(/revoked/);
-    await request(app.server).delete(`/admin/keys/${created.body.id}`).set(admin).expect(200); // idempotent
+    await request(app.server).delete(`/admin/keys/${keyId}`).set(admin).expect(200); // idempotent
 
     const expiresAt = new Date(Date.now() + 1_500).toISOString();
     const expiring = await request(app.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
+      .post(`/admin/tenants/${tenantId}/keys`)
       .set(admin)
       .send({ name: 'short-lived', expires_at: expiresAt })
       .expect(201);
@@ -168,53 +159,43 @@ function keyLifecycle(boot: () => Promise<BillingApp>) {
     expect(expired.body.error.message).toMatch(/expired/);
 
     await request(app.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
+      .post(`/admin/tenants/${tenantId}/keys`)
       .set(admin)
       .send({ name: 'past', expires_at: '2001-01-01T00:00:00Z' })
       .expect(400);
   });
 
   it('suspends and resumes a tenant (403 tenant_suspended meanwhile), with audit entries', async () => {
-    const tenant = await request(app.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'umbrella' })
-      .expect(201);
-    const created = await request(app.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'k' })
-      .expect(201);
-    await request(app.server).get('/v1/test/whoami').set(bearer(created.body.key)).expect(200);
+    const { tenantId, keyId, key } = await createTenantWithKey(app.server, ADMIN_KEY, 'umbrella', {
+      keyName: 'k',
+    });
+    await request(app.server).get('/v1/test/whoami').set(bearer(key)).expect(200);
     await request(app.server)
-      .patch(`/admin/tenants/${tenant.body.id}`)
+      .patch(`/admin/tenants/${tenantId}`)
       .set(admin)
       .send({ status: 'suspended' })
       .expect(200);
-    const refused = await request(app.server)
-      .get('/v1/test/whoami')
-      .set(bearer(created.body.key))
-      .expect(403);
+    const refused = await request(app.server).get('/v1/test/whoami').set(bearer(key)).expect(403);
     expect(refused.body.error).toMatchObject({ code: 'tenant_suspended', type: 'permission_error' });
     const resumed = await request(app.server)
-      .patch(`/admin/tenants/${tenant.body.id}`)
+      .patch(`/admin/tenants/${tenantId}`)
       .set(admin)
       .send({ status: 'active', rate_limit_rpm: 42 })
       .expect(200);
     expect(resumed.body).toMatchObject({ status: 'active', rate_limit_rpm: 42 });
-    const who = await request(app.server).get('/v1/test/whoami').set(bearer(created.body.key)).expect(200);
+    const who = await request(app.server).get('/v1/test/whoami').set(bearer(key)).expect(200);
     expect(who.body.rateLimitPerMinute).toBe(42);
     await request(app.server)
-      .patch(`/admin/tenants/${tenant.body.id}`)
+      .patch(`/admin/tenants/${tenantId}`)
       .set(admin)
       .send({ status: 'paused' })
       .expect(400);
-    await request(app.server).patch(`/admin/tenants/${tenant.body.id}`).set(admin).send({}).expect(400);
+    await request(app.server).patch(`/admin/tenants/${tenantId}`).set(admin).send({}).expect(400);
 
     const audit: Array<{ action: string; actor: string; details: Record<string, unknown> }> =
       await app.dataSource.query(
         `SELECT action, actor, details FROM audit_log WHERE target_id IN ($1, $2) ORDER BY id`,
-        [tenant.body.id, created.body.id],
+        [tenantId, keyId],
       );
     expect(audit.map((entry) => entry.action)).toEqual([
       'tenant.create',
@@ -223,7 +204,7 @@ function keyLifecycle(boot: () => Promise<BillingApp>) {
       'tenant.resume',
     ]);
     expect(audit.every((entry) => entry.actor === 'admin')).toBe(true);
-    expect(JSON.stringify(audit)).not.toContain(created.body.key);
+    expect(JSON.stringify(audit)).not.toContain(key);
   });
 
   it('answers 404 for unknown or malformed ids', async () => {
@@ -307,22 +288,15 @@ describeIfShared('revocation across replicas (Postgres + Redis pub/sub)', () => 
   });
 
   it('refuses a revoked key on the other replica within a second', async () => {
-    const tenant = await request(first.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'wayne' })
-      .expect(201);
-    const created = await request(first.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'shared' })
-      .expect(201);
-    await request(second.server).get('/v1/test/whoami').set(bearer(created.body.key)).expect(200);
-    await request(first.server).delete(`/admin/keys/${created.body.id}`).set(admin).expect(200);
+    const { keyId, key } = await createTenantWithKey(first.server, ADMIN_KEY, 'wayne', {
+      keyName: 'shared',
+    });
+    await request(second.server).get('/v1/test/whoami').set(bearer(key)).expect(200);
+    await request(first.server).delete(`/admin/keys/${keyId}`).set(admin).expect(200);
     const deadline = Date.now() + 1_000;
     let status = 200;
     while (Date.now() < deadline) {
-      status = (await request(second.server).get('/v1/test/whoami').set(bearer(created.body.key))).status;
+      status = (await request(second.server).get('/v1/test/whoami').set(bearer(key))).status;
       if (status === 401) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -330,26 +304,19 @@ describeIfShared('revocation across replicas (Postgres + Redis pub/sub)', () => 
   });
 
   it('refuses a suspended tenant on the other replica within a second', async () => {
-    const tenant = await request(first.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'stark' })
-      .expect(201);
-    const created = await request(first.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'shared' })
-      .expect(201);
-    await request(second.server).get('/v1/test/whoami').set(bearer(created.body.key)).expect(200);
+    const { tenantId, key } = await createTenantWithKey(first.server, ADMIN_KEY, 'stark', {
+      keyName: 'shared',
+    });
+    await request(second.server).get('/v1/test/whoami').set(bearer(key)).expect(200);
     await request(first.server)
-      .patch(`/admin/tenants/${tenant.body.id}`)
+      .patch(`/admin/tenants/${tenantId}`)
       .set(admin)
       .send({ status: 'suspended' })
       .expect(200);
     const deadline = Date.now() + 1_000;
     let status = 200;
     while (Date.now() < deadline) {
-      status = (await request(second.server).get('/v1/test/whoami').set(bearer(created.body.key))).status;
+      status = (await request(second.server).get('/v1/test/whoami').set(bearer(key))).status;
       if (status === 403) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

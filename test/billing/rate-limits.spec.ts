@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import request from 'supertest';
+import { createTenantWithKey } from '../support/tenants';
 import { ADMIN_KEY, bootBillingApp, testRedisPrefix, type BillingApp } from './support/billing-app';
 
-const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 const whoami = (app: BillingApp, key: string) => request(app.server).get('/v1/test/whoami').set(bearer(key));
@@ -42,31 +42,13 @@ describe('per-key rate limits in memory (no Redis)', () => {
   });
 
   it('applies the tenant override (rate_limit_rpm), and 0 means unlimited', async () => {
-    const tenant = await request(app.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'limited', rate_limit_rpm: 2 })
-      .expect(201);
-    const key = await request(app.server)
-      .post(`/admin/tenants/${tenant.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'k' })
-      .expect(201);
-    await whoami(app, key.body.key).expect(200);
-    await whoami(app, key.body.key).expect(200);
-    await whoami(app, key.body.key).expect(429);
+    const limited = await createTenantWithKey(app.server, ADMIN_KEY, 'limited', { rateLimitRpm: 2 });
+    await whoami(app, limited.key).expect(200);
+    await whoami(app, limited.key).expect(200);
+    await whoami(app, limited.key).expect(429);
 
-    const unlimited = await request(app.server)
-      .post('/admin/tenants')
-      .set(admin)
-      .send({ name: 'unlimited', rate_limit_rpm: 0 })
-      .expect(201);
-    const free = await request(app.server)
-      .post(`/admin/tenants/${unlimited.body.id}/keys`)
-      .set(admin)
-      .send({ name: 'k' })
-      .expect(201);
-    for (let i = 0; i < 10; i++) await whoami(app, free.body.key).expect(200);
+    const unlimited = await createTenantWithKey(app.server, ADMIN_KEY, 'unlimited', { rateLimitRpm: 0 });
+    for (let i = 0; i < 10; i++) await whoami(app, unlimited.key).expect(200);
   });
 });
 

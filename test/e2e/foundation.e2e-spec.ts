@@ -1,4 +1,5 @@
 import { authHeader, bootTestApp, TestApp, TEST_API_KEY } from '../support/app';
+import { sseEvents, sseText } from '../support/sse';
 
 const hello = { model: 'auto', messages: [{ role: 'user', content: 'Hello! How are you today?' }] };
 
@@ -74,19 +75,14 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
       .set(authHeader)
       .send({ ...hello, stream: true })
       .buffer(true)
-      .parse((res, callback) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (data += chunk));
-        res.on('end', () => callback(null, data));
-      })
+      .parse(sseText)
       .expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(response.headers['x-request-id']).toBeTruthy();
     expect(response.headers['x-modelmuxer-intent']).toBeTruthy();
-    const events = (response.body as string).split('\n\n').filter((event) => event.startsWith('data: '));
-    expect(events[events.length - 1]).toBe('data: [DONE]');
-    const chunks = events.slice(0, -1).map((event) => JSON.parse(event.slice(6)));
+    const events = sseEvents(response.body as string);
+    expect(events[events.length - 1]).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event));
     expect(chunks[0].object).toBe('chat.completion.chunk');
     expect(chunks[0].router_metadata.selected_model).toBeTruthy();
     expect(chunks.slice(1).every((chunk) => chunk.router_metadata === undefined)).toBe(true);

@@ -1,4 +1,5 @@
 import { authHeader, bootTestApp, TestApp } from '../support/app';
+import { sseEvents, sseText } from '../support/sse';
 
 const TINY_PNG =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -107,17 +108,11 @@ describe('routing end to end (TEST_MODE: every provider simulated)', () => {
       .set(authHeader)
       .send({ ...coding, stream: true, stream_options: { include_usage: true } })
       .buffer(true)
-      .parse((res, callback) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (data += chunk));
-        res.on('end', () => callback(null, data));
-      })
+      .parse(sseText)
       .expect(200);
-    const events = (response.body as string)
-      .split('\n\n')
-      .filter((event) => event.startsWith('data: {'))
-      .map((event) => JSON.parse(event.slice(6)));
+    const events = sseEvents(response.body as string)
+      .filter((event) => event !== '[DONE]')
+      .map((event) => JSON.parse(event));
     expect(events[0].router_metadata.intent_label).toBe('code_gen');
     expect(response.headers['x-modelmuxer-intent']).toBe('code_gen');
     // The usage chunk closes the stream and carries the final cost.
