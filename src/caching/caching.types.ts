@@ -6,7 +6,6 @@ export interface CachedCompletion {
   provider: string;
   model: string;
   costNano: number;
-  storedAt: number;
 }
 
 /** Response cache used by the chat pipeline (enhanced and production modes). */

@@ -165,7 +165,6 @@ export class ChatService {
         provider: execution.target.provider,
         model: execution.target.model,
         costNano,
-        storedAt: Date.now(),
       });
     }
     const latencyMs = elapsedMs(context.startedAt);

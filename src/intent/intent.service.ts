@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionRequest } from '../chat/chat.types';
+import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';
 import { classifyEnhanced, classifyHeuristic } from './classifier';
@@ -88,7 +89,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     const span = this.tracer.startSpan('intent.classify');
     try {
       const result = await this.classifyEnabled(request);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = elapsedMs(started) / 1000;
       this.classifications.inc({ label: result.label ?? 'none', method: result.method });
       this.duration.observe({ method: result.method }, seconds);
       span.setAttributes({

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import type { Counter, Histogram } from 'prom-client';
 import { Observable } from 'rxjs';
 import type { GatewayRequestState } from '../auth/auth.types';
+import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from './metrics';
 
@@ -52,7 +53,7 @@ export class HttpTelemetryInterceptor implements NestInterceptor {
       response.off('close', finish);
       const status = response.writableFinished ? response.statusCode : 499;
       const labels = { route, method: request.method, status: String(status) };
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = elapsedMs(started) / 1000;
       this.requests.inc(labels);
       this.duration.observe(labels, seconds);
       if (this.accessLogEnabled) this.logAccess(request, response, route, status, seconds);
