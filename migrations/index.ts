@@ -2,6 +2,7 @@ import type { MixedList } from 'typeorm';
 import { InitialSchema1764150000000 } from './1764150000000-initial-schema';
 import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and-usage-rollups';
 import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
+import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -9,4 +10,5 @@ export const MIGRATIONS: MixedList<Function> = [
   InitialSchema1764150000000,
   BudgetsAndUsageRollups1764400000000,
   TenantPolicies1764500000000,
+  BudgetHolds1764600000000,
 ];

@@ -10,6 +10,7 @@ import type {
   UsageRecorder,
 } from '../billing/billing.types';
 import { costNanoUsd, nanoToUsd } from '../billing/pricing';
+import { trustedUsage } from '../billing/provider-usage';
 import {
   estimatePromptTokens,
   estimateTextTokens,
@@ -151,8 +152,11 @@ export class ChatService {
       this.releaseAfterFailure(call, context, reservation, error);
       throw this.withContext(error, call);
     }
-    const usage =
-      execution.completion.usage ?? estimateUsage(call.promptTokens, completionText(execution.completion));
+    const { usage, estimated } = trustedUsage(execution.completion.usage, {
+      promptTokens: call.promptTokens,
+      completionTokens: estimateTextTokens(completionText(execution.completion)),
+    });
+    execution.completion.usage = usage;
     const costNano = this.account(call, context, reservation, {
       target: execution.target,
       usage,
@@ -176,6 +180,7 @@ export class ChatService {
       fallbacks_tried: fallbacksTried(execution.attempts),
       latency_ms: round2(latencyMs),
     };
+    if (estimated) metadata.usage_estimated = true;
     return {
       body: { ...execution.completion, router_metadata: metadata },
       headers: {
@@ -240,13 +245,13 @@ export class ChatService {
   ): AsyncGenerator<ChatCompletionChunk> {
     const clientWantsUsage = call.request.stream_options?.include_usage === true;
     let first = true;
-    let usage: Usage | null = null;
+    let reportedUsage: unknown = undefined;
     let streamedText = '';
     let status = 200;
     let failure: unknown = null;
     try {
       for await (const chunk of upstream) {
-        if (chunk.usage) usage = chunk.usage;
+        if (chunk.usage) reportedUsage = chunk.usage;
         for (const choice of chunk.choices) {
           if (typeof choice.delta.content === 'string') streamedText += choice.delta.content;
         }
@@ -260,15 +265,14 @@ export class ChatService {
           yield { ...chunk, router_metadata: metadata };
         } else if (usageOnly && clientWantsUsage) {
           // The usage chunk closes the stream: it also carries the final cost and latency.
-          const costNano = this.costOf(target, chunk.usage ?? estimateUsage(call.promptTokens, streamedText));
-          yield {
-            ...chunk,
-            router_metadata: {
-              ...metadata,
-              cost_usd: nanoToUsd(costNano),
-              latency_ms: round2(elapsedMs(context.startedAt)),
-            },
+          const { usage, estimated } = this.streamUsage(call, reportedUsage, streamedText);
+          const closing: RouterMetadata = {
+            ...metadata,
+            cost_usd: nanoToUsd(this.costOf(target, usage)),
+            latency_ms: round2(elapsedMs(context.startedAt)),
           };
+          if (estimated) closing.usage_estimated = true;
+          yield { ...chunk, usage, router_metadata: closing };
         } else {
           yield chunk;
         }
@@ -282,7 +286,7 @@ export class ChatService {
       if (failure === null && context.signal.aborted) status = 499;
       this.account(call, context, reservation, {
         target,
-        usage: usage ?? estimateUsage(call.promptTokens, streamedText),
+        usage: this.streamUsage(call, reportedUsage, streamedText).usage,
         attempts,
         status,
       });
@@ -504,6 +508,14 @@ export class ChatService {
     });
   }
 
+  /** What a stream is billed for: the upstream's usage chunk where valid, else the estimate. */
+  private streamUsage(call: PreparedCall, reported: unknown, streamedText: string) {
+    return trustedUsage(reported, {
+      promptTokens: call.promptTokens,
+      completionTokens: estimateTextTokens(streamedText),
+    });
+  }
+
   private costOf(target: RouteTarget, usage: Usage): number {
     const spec = this.catalog.resolve(target.model);
     if (!spec) return 0;
@@ -524,11 +536,6 @@ export class ChatService {
     const costNano = this.costOf(result.target, result.usage);
     if (reservation) this.budgets?.settle(reservation, costNano);
     const cached = result.usage.prompt_tokens_details?.cached_tokens ?? 0;
-    const labels = { provider: result.target.provider, model: result.target.model };
-    this.tokensCounter.inc({ ...labels, kind: 'prompt' }, result.usage.prompt_tokens);
-    this.tokensCounter.inc({ ...labels, kind: 'completion' }, result.usage.completion_tokens);
-    if (cached > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cached);
-    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
     this.usageRecorder?.record({
       requestId: context.requestId,
       tenantId: context.principal.tenantId,
@@ -546,6 +553,12 @@ export class ChatService {
       cacheHit: false,
       createdAt: new Date(),
     });
+    // Metrics last: whatever happens there, the money is already accounted for.
+    const labels = { provider: result.target.provider, model: result.target.model };
+    this.tokensCounter.inc({ ...labels, kind: 'prompt' }, result.usage.prompt_tokens);
+    this.tokensCounter.inc({ ...labels, kind: 'completion' }, result.usage.completion_tokens);
+    if (cached > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cached);
+    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
     return costNano;
   }
 

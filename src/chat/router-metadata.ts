@@ -23,6 +23,11 @@ export interface RouterMetadata {
   budget_warning?: string;
   /** Present in TEST_MODE: the answer came from the built-in simulator. */
   simulated?: boolean;
+  /**
+   * Present (true) when the upstream reported no valid usage and the gateway billed its own
+   * estimate instead (prompt estimate + tokens of the text it relayed).
+   */
+  usage_estimated?: boolean;
   /** Present when policy changed the request (e.g. PII redacted). */
   policy_notes?: string[];
 }

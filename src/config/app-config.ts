@@ -56,6 +56,7 @@ export class AppConfig {
   billing!: {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
+    budgetHoldTtlMs: number;
     usageFlushIntervalMs: number;
     usageBatchSize: number;
     usageBufferMax: number;
@@ -204,6 +205,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.billing = {
     budgetLimitUsd: vars.BUDGET_LIMIT_USD ?? null,
     budgetPeriod: vars.BUDGET_PERIOD,
+    budgetHoldTtlMs: vars.BUDGET_HOLD_TTL_MS,
     usageFlushIntervalMs: vars.USAGE_FLUSH_INTERVAL_MS,
     usageBatchSize: vars.USAGE_BATCH_SIZE,
     usageBufferMax: vars.USAGE_BUFFER_MAX,

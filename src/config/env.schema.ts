@@ -161,6 +161,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) BUDGET_LIMIT_USD?: number;
   @IsIn(['daily', 'weekly', 'monthly', 'total']) BUDGET_PERIOD: 'daily' | 'weekly' | 'monthly' | 'total' =
     'monthly';
+  /**
+   * How long a replica's budget reservations survive without it extending them (a replica that
+   * dies holds budget at most this long, plus a quarter of it until another replica reclaims it).
+   */
+  @Transform(toNumber) @IsInt() @Min(500) @Max(3_600_000) BUDGET_HOLD_TTL_MS = 60_000;
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;

@@ -7,6 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../auth/auth.types';
@@ -27,7 +28,7 @@ import {
   type CounterSnapshot,
 } from './budget-math';
 import { periodEnd, periodStart } from './budget-period';
-import { BudgetStore, type CounterDelta, type LoadedBudget } from './budget-store';
+import { BudgetStore, type BudgetHolder, type CounterDelta, type LoadedBudget } from './budget-store';
 
 /** One budget in memory: its definition, the current period and the last known counter. */
 interface BudgetState {
@@ -107,7 +108,12 @@ export class BudgetEnforcerService
   private refreshTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
-  private readonly counts = { leased: 0, exact: 0, blocks: 0 };
+  private readonly counts = { leased: 0, exact: 0, blocks: 0, reclaimedNano: 0 };
+  /** This replica in the reservation ledger (budget_holds). */
+  readonly holder: BudgetHolder;
+  private ledgerTimer: NodeJS.Timeout | null = null;
+  /** When this replica last extended its holds; leases are served only while that is recent. */
+  private lastHeartbeatMs = Date.now();
 
   constructor(
     private readonly config: AppConfig,
@@ -115,7 +121,8 @@ export class BudgetEnforcerService
     private readonly events: BillingEventsService,
     @Optional() @InjectMetric(METRIC.budgetRejections) private readonly rejections?: Counter<string>,
   ) {
-    this.store = new BudgetStore(dataSource);
+    this.holder = { id: randomUUID(), ttlMs: config.billing.budgetHoldTtlMs };
+    this.store = new BudgetStore(dataSource, this.holder);
     this.refreshMs = Math.max(1_000, config.keyCacheTtlMs);
   }
 
@@ -126,6 +133,10 @@ export class BudgetEnforcerService
       this.config.billing.budgetPeriod,
     );
     await this.reload();
+    // Reservations stranded by replicas that died (before this one started) go back now.
+    await this.maintainLedger();
+    this.ledgerTimer = setInterval(() => void this.maintainLedger(), ledgerIntervalMs(this.holder.ttlMs));
+    this.ledgerTimer.unref();
     this.events.subscribe((event) => this.onEvent(event));
     this.refreshTimer = setInterval(() => {
       this.returnIdleLeases(Date.now());
@@ -136,7 +147,9 @@ export class BudgetEnforcerService
 
   onModuleDestroy(): void {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.ledgerTimer) clearInterval(this.ledgerTimer);
     this.refreshTimer = null;
+    this.ledgerTimer = null;
   }
 
   /** Writes every queued settlement before the database closes. */
@@ -170,7 +183,14 @@ export class BudgetEnforcerService
     const tenant = this.byTenant.get(principal.tenantId);
     const key = principal.keyId === null ? undefined : this.byKey.get(principal.keyId);
     if (!tenant && !key) return null;
-    const amount = Math.max(0, Math.ceil(maxCostNano));
+    if (!Number.isFinite(maxCostNano) || maxCostNano < 0) {
+      // A bug upstream of here; never let it reach the lease arithmetic (NaN < x is false).
+      this.logger.error(`refusing a reservation of ${maxCostNano} nano-USD (not a finite amount)`);
+      throw new GatewayError(ErrorCode.ServiceUnavailable, 'Could not price this request; retry shortly.', {
+        retryAfter: 1,
+      });
+    }
+    const amount = Math.ceil(maxCostNano);
     const now = Date.now();
     const states = tenant && key ? [tenant, key] : [(tenant ?? key) as BudgetState];
     const outcomes = await Promise.allSettled(
@@ -208,7 +228,14 @@ export class BudgetEnforcerService
   settle(reservation: BudgetReservation, actualCostNano: number): void {
     if (!(reservation instanceof HeldReservation) || reservation.done) return;
     reservation.done = true;
-    const actual = Math.max(0, Math.round(actualCostNano));
+    let actual = Math.round(actualCostNano);
+    if (!Number.isFinite(actual) || actual < 0) {
+      // Fail safe: an unknown cost is charged as the worst case that was reserved for it.
+      this.logger.error(
+        `settling a cost of ${actualCostNano} nano-USD (not a finite amount) at the reservation instead`,
+      );
+      actual = reservation.amountNano;
+    }
     for (const part of reservation.parts) {
       this.enqueue(part, reservation.amountNano, actual);
       this.checkSoftLimit(part.state, Date.now());
@@ -225,8 +252,37 @@ export class BudgetEnforcerService
    * Reservations served from a lease, reserved exactly in the database, and lease blocks
    * reserved: how many database round trips the budgets cost (tests, the bench).
    */
-  stats(): { leased: number; exact: number; blocks: number } {
+  stats(): { leased: number; exact: number; blocks: number; reclaimedNano: number } {
     return { ...this.counts };
+  }
+
+  /**
+   * The ledger's upkeep (every quarter of BUDGET_HOLD_TTL_MS, and at start-up): extend this
+   * replica's holds, then give back the expired holds of replicas that died. A replica that could
+   * not extend its holds for longer than the TTL may have had them reclaimed: it gives its leases
+   * back (the ledger caps each release at what is still held) and reserves afresh.
+   */
+  async maintainLedger(): Promise<void> {
+    try {
+      await this.store.heartbeat();
+      const now = Date.now();
+      if (now - this.lastHeartbeatMs > this.holder.ttlMs) this.releaseLeases();
+      this.lastHeartbeatMs = now;
+    } catch (error) {
+      this.logger.warn(`could not extend this replica's budget holds: ${(error as Error).message}`);
+    }
+    try {
+      const reclaimed = await this.store.reclaimExpired();
+      if (reclaimed > 0) {
+        this.counts.reclaimedNano += reclaimed;
+        this.logger.warn(
+          `gave back ${formatUsd(reclaimed)} of budget reservations held by replicas that stopped`,
+        );
+        void this.reload().catch((error: Error) => this.refreshFailed(error));
+      }
+    } catch (error) {
+      this.logger.warn(`could not reclaim expired budget holds: ${(error as Error).message}`);
+    }
   }
 
   /** Settlements not yet written (for tests and the shutdown log). */
@@ -329,6 +385,12 @@ export class BudgetEnforcerService
   }
 
   private enqueueDelta(state: BudgetState, start: number, releasedNano: number, spentNano: number): void {
+    if (!isNanoAmount(releasedNano) || !isNanoAmount(spentNano)) {
+      // Never reachable through settle/release (they validate); a delta that cannot be written
+      // must not sit in the batch and block every other budget's settlement.
+      this.logger.error(`dropped an invalid budget delta (released ${releasedNano}, spent ${spentNano})`);
+      return;
+    }
     if (releasedNano === 0 && spentNano === 0) return;
     const counter = state.counter;
     if (counter.periodStart === start) {
@@ -358,7 +420,7 @@ export class BudgetEnforcerService
 
   /** Takes `amount` from the lease when it holds enough; keeps a block ahead of demand. */
   private takeFromLease(state: BudgetState, lease: Lease, amount: number, now: number): boolean {
-    if (lease.availableNano < amount) return false;
+    if (!(lease.availableNano >= amount) || !this.ledgerFresh(now)) return false;
     lease.availableNano -= amount;
     this.counts.leased++;
     lease.lastUsedMs = now;
@@ -373,6 +435,7 @@ export class BudgetEnforcerService
    */
   private growLease(state: BudgetState, lease: Lease, amount: number): Promise<void> {
     if (lease.growing) return lease.growing;
+    if (!this.ledgerFresh(Date.now())) return Promise.resolve();
     const block = this.blockSize(state, amount);
     if (block < amount * 2) return Promise.resolve();
     const start = lease.periodStart;
@@ -406,6 +469,11 @@ export class BudgetEnforcerService
       state.budget.limitNano -
       (counter.periodStart === state.lease.periodStart ? counter.spentNano + counter.reservedNano : 0);
     return Math.min(amount * LEASE_REQUESTS, Math.floor(Math.max(0, left) * LEASE_MAX_SHARE));
+  }
+
+  /** Whether this replica's holds are surely still in the ledger (extended recently enough). */
+  private ledgerFresh(now: number): boolean {
+    return now - this.lastHeartbeatMs < this.holder.ttlMs / 2;
   }
 
   /** Gives the unused block back to the budget (queued with the settlements). */
@@ -498,6 +566,16 @@ function currentPeriod(state: BudgetState, now: number): number {
 function usedOf(state: BudgetState, start: number): number {
   const own = state.lease.periodStart === start ? state.lease.availableNano : 0;
   return Math.max(0, usedNano(state.counter, start) - own);
+}
+
+/** A delta amount the ledger can store: a non-negative safe integer of nano-USD. */
+function isNanoAmount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The ledger upkeep runs four times per hold TTL (so a hold is extended well before it expires). */
+function ledgerIntervalMs(ttlMs: number): number {
+  return Math.max(100, Math.floor(ttlMs / 4));
 }
 
 function mergeDelta(target: Map<string, CounterDelta>, id: string, delta: CounterDelta): void {

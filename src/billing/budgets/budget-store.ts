@@ -31,14 +31,24 @@ interface BudgetRow {
   reserved_nano: number | string | null;
 }
 
+/** This replica in the reservation ledger: its id and how long its holds live without a heartbeat. */
+export interface BudgetHolder {
+  id: string;
+  ttlMs: number;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The budget SQL. Every statement here is a single statement (atomic on its own, no
- * transaction round trips) and runs unchanged on Postgres and PGlite.
+ * transaction round trips) and runs unchanged on Postgres and PGlite. Locks are always taken
+ * counter rows first, then holds, each in key order, so that statements cannot deadlock.
  */
 export class BudgetStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly holder: BudgetHolder,
+  ) {}
 
   /** Budgets with the counter of their current period; all of them, or one tenant's. */
   async load(nowMs: number, tenantId?: string): Promise<LoadedBudget[]> {
@@ -78,20 +88,30 @@ export class BudgetStore {
    * The reservation: one conditional upsert on the budget's counter row for the period. The row
    * lock serialises concurrent reservations (on every replica, the database is shared) and the
    * condition is re-checked against the latest row version, so spent + reserved never exceeds
-   * the limit. The limit is read from `budgets` in the same statement (never a stale copy).
-   * Returns the counter after the reservation, or null when it does not fit (or the budget is gone).
+   * the limit. The limit is read from `budgets` in the same statement (never a stale copy). The
+   * same statement records the amount in this replica's hold (the ledger row that expires if the
+   * replica dies), after the counter row is locked. Returns the counter after the reservation,
+   * or null when it does not fit (or the budget is gone).
    */
   async reserve(budgetId: string, start: number, amountNano: number): Promise<CounterSnapshot | null> {
     const rows: Array<{ spent_nano: number | string; reserved_nano: number | string }> =
       await this.dataSource.query(
-        `INSERT INTO budget_counters AS c (budget_id, period_start, reserved_nano)
-       SELECT b.id, $2::timestamptz, $3::int8 FROM budgets b WHERE b.id = $1::uuid AND $3::int8 <= b.limit_nano
-       ON CONFLICT (budget_id, period_start) DO UPDATE
-          SET reserved_nano = c.reserved_nano + EXCLUDED.reserved_nano
-        WHERE c.spent_nano + c.reserved_nano + EXCLUDED.reserved_nano
-              <= (SELECT b2.limit_nano FROM budgets b2 WHERE b2.id = c.budget_id)
-       RETURNING c.spent_nano, c.reserved_nano`,
-        [budgetId, iso(start), amountNano],
+        `WITH c AS (
+           INSERT INTO budget_counters AS c (budget_id, period_start, reserved_nano)
+           SELECT b.id, $2::timestamptz, $3::int8 FROM budgets b WHERE b.id = $1::uuid AND $3::int8 <= b.limit_nano
+           ON CONFLICT (budget_id, period_start) DO UPDATE
+              SET reserved_nano = c.reserved_nano + EXCLUDED.reserved_nano
+            WHERE c.spent_nano + c.reserved_nano + EXCLUDED.reserved_nano
+                  <= (SELECT b2.limit_nano FROM budgets b2 WHERE b2.id = c.budget_id)
+           RETURNING c.budget_id, c.period_start, c.spent_nano, c.reserved_nano
+         ), held AS (
+           INSERT INTO budget_holds AS h (budget_id, period_start, holder, reserved_nano, expires_at)
+           SELECT c.budget_id, c.period_start, $4, $3::int8, now() + $5::int8 * interval '1 millisecond' FROM c
+           ON CONFLICT (budget_id, period_start, holder) DO UPDATE
+              SET reserved_nano = h.reserved_nano + EXCLUDED.reserved_nano, expires_at = EXCLUDED.expires_at
+         )
+         SELECT spent_nano, reserved_nano FROM c`,
+        [budgetId, iso(start), amountNano, this.holder.id, this.holder.ttlMs],
       );
     const row = rows[0];
     if (!row) return null;
@@ -121,8 +141,11 @@ export class BudgetStore {
   }
 
   /**
-   * Settlements and releases, many in one statement. Rows are locked in key order first so that
-   * two replicas flushing overlapping batches cannot deadlock.
+   * Settlements and releases, many in one statement. Counter rows are locked in key order first
+   * (as reserve() does), so two replicas flushing overlapping batches cannot deadlock. A release
+   * comes out of this replica's hold and never exceeds it: if the hold was reclaimed meanwhile
+   * (this replica was presumed dead), the reclaim already gave the reservation back and only the
+   * spend is added.
    */
   async applyDeltas(deltas: readonly CounterDelta[]): Promise<void> {
     if (deltas.length === 0) return;
@@ -135,20 +158,87 @@ export class BudgetStore {
            JOIN v ON v.budget_id = c.budget_id AND v.period_start = c.period_start
           ORDER BY c.budget_id, c.period_start
             FOR UPDATE OF c
+       ), hold AS (
+         SELECT h.budget_id, h.period_start, h.reserved_nano FROM budget_holds h
+           JOIN locked l ON l.budget_id = h.budget_id AND l.period_start = h.period_start
+          WHERE h.holder = $5
+          ORDER BY h.budget_id, h.period_start
+            FOR UPDATE OF h
+       ), f AS (
+         SELECT v.budget_id, v.period_start, v.spent, LEAST(v.released, COALESCE(hold.reserved_nano, 0)) AS freed
+           FROM v JOIN locked l ON l.budget_id = v.budget_id AND l.period_start = v.period_start
+           LEFT JOIN hold ON hold.budget_id = v.budget_id AND hold.period_start = v.period_start
+       ), unheld AS (
+         UPDATE budget_holds h SET reserved_nano = h.reserved_nano - f.freed
+           FROM f
+          WHERE h.holder = $5 AND h.budget_id = f.budget_id AND h.period_start = f.period_start AND f.freed > 0
        )
        UPDATE budget_counters c
-          SET reserved_nano = GREATEST(0, c.reserved_nano - v.released),
-              spent_nano = c.spent_nano + v.spent
-         FROM v, locked
-        WHERE c.budget_id = v.budget_id AND c.period_start = v.period_start
-          AND locked.budget_id = c.budget_id AND locked.period_start = c.period_start`,
+          SET reserved_nano = GREATEST(0, c.reserved_nano - f.freed),
+              spent_nano = c.spent_nano + f.spent
+         FROM f
+        WHERE c.budget_id = f.budget_id AND c.period_start = f.period_start`,
       [
         deltas.map((d) => d.budgetId),
         deltas.map((d) => iso(d.periodStart)),
         deltas.map((d) => d.releasedNano),
         deltas.map((d) => d.spentNano),
+        this.holder.id,
       ],
     );
+  }
+
+  /**
+   * Extends the expiry of this replica's holds (it is alive). Rows are locked in key order, as
+   * everywhere else. Returns how many holds this replica has in the ledger.
+   */
+  async heartbeat(): Promise<number> {
+    const rows: Array<{ n: number | string }> = await this.dataSource.query(
+      `WITH mine AS (
+         SELECT budget_id, period_start FROM budget_holds WHERE holder = $1
+          ORDER BY budget_id, period_start FOR UPDATE
+       ), extended AS (
+         UPDATE budget_holds h SET expires_at = now() + $2::int8 * interval '1 millisecond'
+           FROM mine WHERE h.holder = $1 AND h.budget_id = mine.budget_id AND h.period_start = mine.period_start
+         RETURNING 1
+       )
+       SELECT count(*) AS n FROM extended`,
+      [this.holder.id, this.holder.ttlMs],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Gives back to their budgets the holds of replicas that stopped extending them (expired),
+   * and drops empty holds. Counter rows are locked first, then the holds are deleted and their
+   * amounts subtracted, in one statement. Returns the nano-USD given back.
+   */
+  async reclaimExpired(): Promise<number> {
+    const rows: Array<{ amount: number | string }> = await this.dataSource.query(
+      `WITH doomed AS (
+         SELECT DISTINCT budget_id, period_start FROM budget_holds
+          WHERE expires_at < now() OR reserved_nano = 0
+       ), locked AS (
+         SELECT c.budget_id, c.period_start FROM budget_counters c
+           JOIN doomed d ON d.budget_id = c.budget_id AND d.period_start = c.period_start
+          ORDER BY c.budget_id, c.period_start
+            FOR UPDATE OF c
+       ), gone AS (
+         DELETE FROM budget_holds h USING locked l
+          WHERE h.budget_id = l.budget_id AND h.period_start = l.period_start
+            AND (h.expires_at < now() OR h.reserved_nano = 0)
+         RETURNING h.budget_id, h.period_start, h.reserved_nano
+       ), sums AS (
+         SELECT budget_id, period_start, sum(reserved_nano)::int8 AS amount FROM gone GROUP BY budget_id, period_start
+       ), given AS (
+         UPDATE budget_counters c SET reserved_nano = GREATEST(0, c.reserved_nano - s.amount)
+           FROM sums s
+          WHERE c.budget_id = s.budget_id AND c.period_start = s.period_start AND s.amount > 0
+         RETURNING s.amount
+       )
+       SELECT COALESCE(sum(amount), 0)::int8 AS amount FROM given`,
+    );
+    return Number(rows[0]?.amount ?? 0);
   }
 
   /**

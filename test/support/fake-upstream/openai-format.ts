@@ -9,7 +9,8 @@ import type { FakeFlavor, FakeScenario, ReplyPlan } from './types';
 
 type Json = Record<string, unknown>;
 
-function usageBody(flavor: FakeFlavor, plan: ReplyPlan): Json {
+function usageBody(flavor: FakeFlavor, plan: ReplyPlan): unknown {
+  if ('rawUsage' in plan) return plan.rawUsage;
   const { prompt, completion, cacheRead } = plan.usage;
   const base: Json = {
     prompt_tokens: prompt,

@@ -124,6 +124,7 @@ export function planReply(
       cacheRead: usage.cacheRead ?? 0,
       cacheWrite: usage.cacheWrite ?? 0,
     },
+    ...('rawUsage' in scenario ? { rawUsage: scenario.rawUsage } : {}),
     chunkWords: scenario.chunkWords ?? defaults.chunkWords,
   };
 }

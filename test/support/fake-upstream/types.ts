@@ -61,6 +61,11 @@ export interface FakeScenario {
   /** Provider-native finish/stop reason (e.g. "length", "max_tokens", "model_length"). */
   finishReason?: string;
   usage?: FakeUsage;
+  /**
+   * A usage value sent verbatim instead of the computed one (OpenAI-format flavors): garbage
+   * from the upstream such as `{}`, strings or negative counts.
+   */
+  rawUsage?: unknown;
   /** Words per content chunk in streams (default: options.chunkWords). */
   chunkWords?: number;
 
@@ -111,5 +116,7 @@ export interface ReplyPlan {
   toolCalls: Array<{ id: string; name: string; arguments: string }>;
   finishReason: string;
   usage: Required<FakeUsage>;
+  /** FakeScenario.rawUsage, when set. */
+  rawUsage?: unknown;
   chunkWords: number;
 }
