@@ -88,6 +88,12 @@ export interface RouterExplanation {
   candidates: RoutingDecision['candidates'];
 }
 
+/**
+ * Output tokens assumed for a call the client abandoned while it was in flight, when the client
+ * set no max_tokens (the provider may bill the whole completion; we cannot see it).
+ */
+export const ABORTED_OUTPUT_ESTIMATE_TOKENS = 1_024;
+
 /** A routed request, ready to execute. */
 interface PreparedCall {
   request: ChatCompletionRequest;
@@ -480,15 +486,26 @@ export class ChatService {
     }
   }
 
+  /**
+   * A failed call gives its reservation back, except when the client went away while a provider
+   * call was in flight: the provider may still bill that call (a non-streamed completion usually
+   * runs to its end), so it is settled at the estimate (see abortedCallEstimate).
+   */
   private releaseAfterFailure(
     call: PreparedCall,
     context: ChatCallContext,
     reservation: BudgetReservation | null,
     error: unknown,
   ): void {
-    if (reservation) this.budgets?.release(reservation);
     const attempts = error instanceof ProviderError ? (error.attempts ?? []) : [];
     const last = attempts[attempts.length - 1];
+    const inFlight = context.signal.aborted && last !== undefined && last.outcome === 'error';
+    const estimate = inFlight ? this.abortedCallEstimate(call, last.model) : null;
+    const costNano = estimate === null ? 0 : Math.min(estimate.costNano, reservation?.amountNano ?? Infinity);
+    if (reservation) {
+      if (estimate) this.budgets?.settle(reservation, costNano);
+      else this.budgets?.release(reservation);
+    }
     this.usageRecorder?.record({
       requestId: context.requestId,
       tenantId: context.principal.tenantId,
@@ -496,16 +513,33 @@ export class ChatService {
       provider: (last?.provider ?? call.chain[0].provider) as ProviderKey,
       model: last?.model ?? call.chain[0].model,
       intent: call.intent.label,
-      promptTokens: 0,
-      completionTokens: 0,
+      promptTokens: estimate?.promptTokens ?? 0,
+      completionTokens: estimate?.completionTokens ?? 0,
       cachedTokens: 0,
-      costNano: 0,
+      costNano,
       savedNano: 0,
       latencyMs: Math.round(elapsedMs(context.startedAt)),
       status: context.signal.aborted ? 499 : error instanceof GatewayError ? error.status : 500,
       cacheHit: false,
       createdAt: new Date(),
     });
+  }
+
+  /**
+   * What a call abandoned mid-flight is assumed to cost: the prompt estimate plus the output the
+   * client allowed (max_tokens), or ABORTED_OUTPUT_ESTIMATE_TOKENS when it set no limit — never
+   * more than was reserved for it.
+   */
+  private abortedCallEstimate(call: PreparedCall, model: string) {
+    const spec = this.catalog.resolve(model);
+    if (!spec) return null;
+    const output =
+      Math.min(
+        requestedMaxOutputTokens(call.request) ?? ABORTED_OUTPUT_ESTIMATE_TOKENS,
+        spec.max_output_tokens,
+      ) * Math.max(1, call.request.n ?? 1);
+    const tokens = { promptTokens: call.promptTokens, completionTokens: output };
+    return { ...tokens, costNano: costNanoUsd(spec.pricing, tokens) };
   }
 
   /** What a stream is billed for: the upstream's usage chunk where valid, else the estimate. */

@@ -173,3 +173,53 @@ describe('money safety: garbage usage from the upstream', () => {
     );
   }
 });
+
+describe('money safety: a client that abandons a call in flight', () => {
+  let fake: FakeUpstream;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gateway = await bootTestApp(
+      { ...fake.env(), TEST_MODE: 'false', ADMIN_API_KEY: TEST_ADMIN_KEY, PROVIDER_MAX_RETRIES: '0' },
+      { listen: true },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await fake?.close();
+  });
+
+  it('settles a non-stream call at the estimate (the provider may still bill it), not at 0', async () => {
+    const { tenantId, key } = await createTenantWithKey(gateway.url, TEST_ADMIN_KEY, 'quitter');
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 1, period: 'daily' })
+      .expect(200);
+    fake.setDefault({ latencyMs: 5_000 });
+    const controller = new AbortController();
+    const call = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(ask('Write a long essay about budgets.')),
+      signal: controller.signal,
+    });
+    await fake.waitFor(() => fake.requests.length === 1);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await fake.waitFor(() => fake.requests[0].aborted);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await gateway.app.get(UsageRecorderService).flush();
+    await gateway.app.get(BudgetEnforcerService).flush();
+    const report = await gateway.http.get(`/admin/tenants/${tenantId}/usage`).set(admin).expect(200);
+    expect(report.body.totals).toMatchObject({ requests: 1, errors: 1, completion_tokens: 100 });
+    const costNano = Math.round(report.body.totals.cost_usd * 1e9);
+    // gpt-4o: the prompt estimate at $2.50/M plus the 100 allowed output tokens at $10/M.
+    const promptTokens = report.body.totals.prompt_tokens;
+    expect(promptTokens).toBeGreaterThan(0);
+    expect(costNano).toBe(promptTokens * 2_500 + 100 * 10_000);
+    const budget = await gateway.http.get(`/admin/tenants/${tenantId}/budget`).set(admin).expect(200);
+    expect(Math.round(budget.body.spent_usd * 1e9)).toBe(costNano);
+  });
+});
