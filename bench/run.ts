@@ -243,6 +243,9 @@ async function main(): Promise<void> {
     OPENAI_API_KEY: 'sk-fake-openai',
     OPENAI_BASE_URL: fake.openaiBaseUrl,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: fake.otlpTracesUrl,
+    // One tenant drives all the load: the per-tenant fairness caps are not what is measured.
+    TENANT_MAX_IN_FLIGHT: '0',
+    TENANT_MAX_STREAMS: '0',
   };
 
   const records: RunRecord[] = [];

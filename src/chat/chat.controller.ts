@@ -7,6 +7,8 @@ import { ChatRequestPipe } from './chat-request.pipe';
 import { ChatCallContext, ChatService, RouterExplanation } from './chat.service';
 import type { ChatCompletionRequest } from './chat.types';
 import { writeEventStream } from './sse-writer';
+import { TenantConcurrency } from './tenant-concurrency';
+import { AppConfig } from '../config/app-config';
 
 type GatewayRequest = Request & GatewayRequestState;
 
@@ -15,7 +17,11 @@ type GatewayRequest = Request & GatewayRequestState;
 @ClientAuth()
 @UseInterceptors(HttpTelemetryInterceptor)
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly concurrency: TenantConcurrency,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('chat/completions')
   async create(
@@ -23,10 +29,14 @@ export class ChatController {
     @Req() request: GatewayRequest,
     @Res() response: Response,
   ): Promise<void> {
+    const stream = body.stream === true;
+    // Given back when the response is over, however it ends (finished, failed, client gone).
+    const release = this.concurrency.acquire(request.principal!.tenantId, stream);
+    response.once('close', release);
     const context = callContext(request, response);
-    if (body.stream === true) {
-      const stream = await this.chat.stream(body, context);
-      await writeEventStream(response, stream.headers, stream.chunks);
+    if (stream) {
+      const result = await this.chat.stream(body, context);
+      await writeEventStream(response, result.headers, result.chunks, this.config.streamWriteStallMs);
       return;
     }
     const result = await this.chat.complete(body, context);

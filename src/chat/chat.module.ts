@@ -5,6 +5,7 @@ import { RoutingModule } from '../routing/routing.module';
 import { ChatController } from './chat.controller';
 import { ChatService } from './chat.service';
 import { ModelsController } from './models.controller';
+import { TenantConcurrency } from './tenant-concurrency';
 
 /**
  * The OpenAI-compatible API. Billing, cache and policy are optional collaborators provided by
@@ -13,6 +14,6 @@ import { ModelsController } from './models.controller';
 @Module({
   imports: [IntentModule, RoutingModule, ProvidersModule],
   controllers: [ChatController, ModelsController],
-  providers: [ChatService],
+  providers: [ChatService, TenantConcurrency],
 })
 export class ChatModule {}

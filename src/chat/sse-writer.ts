@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Response } from 'express';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ChatCompletionChunk } from './chat.types';
@@ -8,11 +9,16 @@ import type { ChatCompletionChunk } from './chat.types';
  * once). A failure after the first byte becomes an error event
  * `data: {"error":{...}}` and the stream ends without [DONE], so clients see an error rather
  * than a clean-looking truncated answer.
+ *
+ * A client that stops reading (its socket buffer stays full for `stallTimeoutMs`) is cut off:
+ * the connection is destroyed, which aborts the upstream call, and the pipeline settles what was
+ * streamed — a stalled client must not pin an upstream connection forever.
  */
 export async function writeEventStream(
   response: Response,
   headers: Record<string, string>,
   chunks: AsyncGenerator<ChatCompletionChunk>,
+  stallTimeoutMs: number,
 ): Promise<void> {
   response.status(200);
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
@@ -23,7 +29,14 @@ export async function writeEventStream(
   try {
     for await (const chunk of chunks) {
       if (response.destroyed) break;
-      if (!response.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(response);
+      if (
+        !response.write(`data: ${JSON.stringify(chunk)}\n\n`) &&
+        !(await drained(response, stallTimeoutMs))
+      ) {
+        // Cut off; 'close' aborts the upstream call before the pipeline settles what was sent.
+        response.destroy();
+        if (!response.closed) await once(response, 'close');
+      }
     }
     if (response.destroyed) {
       await chunks.return(undefined); // runs the pipeline's accounting
@@ -40,15 +53,21 @@ export async function writeEventStream(
   }
 }
 
-/** Resolves when the socket can take more data, or when the client has gone. */
-function drained(response: Response): Promise<void> {
+/**
+ * Resolves true when the socket can take more data or the client has gone, false when neither
+ * happened within `timeoutMs` (the client stopped reading).
+ */
+function drained(response: Response, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      response.off('drain', onDrain);
+      response.off('close', onDrain);
+      resolve(ok);
     };
-    response.on('drain', done);
-    response.on('close', done);
+    const onDrain = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    response.on('drain', onDrain);
+    response.on('close', onDrain);
   });
 }

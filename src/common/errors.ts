@@ -21,6 +21,8 @@ export enum ErrorCode {
   MethodNotAllowed = 'method_not_allowed',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limit_exceeded',
+  /** Too many requests or streams of one tenant in flight at once. */
+  ConcurrencyLimited = 'concurrency_limit_exceeded',
   BudgetExceeded = 'budget_exceeded',
   Conflict = 'conflict',
   /** The upstream rejected ModelMuxer's own provider credentials (not the client's key). */
@@ -78,6 +80,7 @@ export function errorShape(code: ErrorCode): ErrorShape {
     case ErrorCode.PayloadTooLarge:
       return { status: 413, type: 'invalid_request_error' };
     case ErrorCode.RateLimited:
+    case ErrorCode.ConcurrencyLimited:
     case ErrorCode.ProviderRateLimited:
       return { status: 429, type: 'rate_limit_error' };
     case ErrorCode.BudgetExceeded:

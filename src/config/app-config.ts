@@ -23,6 +23,8 @@ export class AppConfig {
   logLevel!: LogLevel;
   bodyLimitBytes!: number;
   shutdownTimeoutMs!: number;
+  /** A stream whose client has read nothing for this long is ended (STREAM_WRITE_STALL_TIMEOUT_MS). */
+  streamWriteStallMs!: number;
   workers!: number;
   dataDir!: string;
   databaseUrl!: string | null;
@@ -61,6 +63,8 @@ export class AppConfig {
     usageBatchSize: number;
     usageBufferMax: number;
     rateLimitPerMinute: number;
+    tenantMaxInFlight: number;
+    tenantMaxStreams: number;
   };
   cache!: { ttlSeconds: number; maxEntries: number };
   telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
@@ -162,6 +166,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.logLevel = vars.LOG_LEVEL;
   config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
   config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
+  config.streamWriteStallMs = vars.STREAM_WRITE_STALL_TIMEOUT_MS;
   config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));
   config.dataDir = vars.DATA_DIR;
   config.databaseUrl = vars.DATABASE_URL ?? null;
@@ -210,6 +215,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     usageBatchSize: vars.USAGE_BATCH_SIZE,
     usageBufferMax: vars.USAGE_BUFFER_MAX,
     rateLimitPerMinute: vars.RATE_LIMIT_RPM,
+    tenantMaxInFlight: vars.TENANT_MAX_IN_FLIGHT,
+    tenantMaxStreams: vars.TENANT_MAX_STREAMS,
   };
   config.cache = { ttlSeconds: vars.CACHE_TTL_SECONDS, maxEntries: vars.CACHE_MAX_ENTRIES };
   config.telemetry = {

@@ -169,6 +169,16 @@ export class EnvironmentVariables {
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;
+  /** Requests of one tenant in flight at once on a replica (streams included); 0 = unlimited. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(100_000) TENANT_MAX_IN_FLIGHT = 64;
+  /** Streams of one tenant open at once on a replica; 0 = unlimited. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(100_000) TENANT_MAX_STREAMS = 32;
+  /**
+   * A stream whose client reads nothing for this long (its socket buffer stays full) is ended:
+   * the upstream call is aborted and the request settled, so a stalled client cannot pin an
+   * upstream connection.
+   */
+  @Transform(toNumber) @IsInt() @Min(100) @Max(3_600_000) STREAM_WRITE_STALL_TIMEOUT_MS = 30_000;
   /** Default requests per minute per API key (tenants can override). 0 disables. */
   @Transform(toNumber) @IsInt() @Min(0) RATE_LIMIT_RPM = 600;
 
