@@ -128,4 +128,76 @@ describe('applyPiiPolicy', () => {
     expect((error as GatewayError).code).toBe('policy_violation');
     expect((error as GatewayError).message).toContain('email');
   });
+
+  describe('covers every string that is forwarded', () => {
+    const compiled = compilePolicy(
+      policy({ pii: { action: 'redact', kinds: [...PII_KINDS] } }),
+      catalog,
+      routing,
+      't',
+    );
+    const EMAIL = 'jane.doe@corp.example';
+    const CARD = '4111 1111 1111 1111';
+    const hostile = {
+      model: 'auto',
+      user: `user-${EMAIL}`,
+      metadata: { owner: EMAIL, nested: { deep: [CARD] } },
+      messages: [
+        { role: 'system', content: `Escalate to ${EMAIL}` },
+        { role: 'user', name: EMAIL, content: [{ type: 'input_text', text: `card ${CARD}` }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'charge', arguments: JSON.stringify({ card: CARD, email: EMAIL }) },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: `charged ${CARD}` },
+        {
+          role: 'user',
+          content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,QUJD', detail: 'low' } }],
+        },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'charge',
+            description: `Charges a card; questions to ${EMAIL}`,
+            parameters: {
+              type: 'object',
+              properties: { card: { type: 'string', description: `e.g. ${CARD}` } },
+            },
+          },
+        },
+      ],
+      stop: [EMAIL],
+    } as unknown as Parameters<typeof applyPiiPolicy>[0];
+
+    it('leaves no email or card number anywhere in what is forwarded', () => {
+      const outcome = applyPiiPolicy(hostile, compiled);
+      const forwarded = JSON.stringify(outcome.request);
+      expect(forwarded).not.toContain(EMAIL);
+      expect(forwarded).not.toContain(CARD);
+      expect(forwarded).not.toContain('4111111111111111');
+      expect(outcome.counts.email).toBeGreaterThanOrEqual(7);
+      expect(outcome.counts.credit_card).toBeGreaterThanOrEqual(5);
+      // Identifiers and encoded images are left alone; the client's object is not mutated.
+      expect(forwarded).toContain('"tool_call_id":"call_1"');
+      expect(forwarded).toContain('data:image/png;base64,QUJD');
+      expect(JSON.stringify(hostile)).toContain(EMAIL);
+    });
+
+    it('refuses a request it cannot check completely (fails closed)', () => {
+      let deep: unknown = 'x';
+      for (let i = 0; i < 200; i++) deep = { deeper: deep };
+      expect(() =>
+        applyPiiPolicy({ messages: [{ role: 'user', content: 'hi' }], metadata: deep } as never, compiled),
+      ).toThrow(/could not be checked/);
+    });
+  });
 });

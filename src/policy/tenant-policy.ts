@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ChatMessage, ContentPart } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../chat/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ProviderKey } from '../providers/provider.types';
 import type { ModelCatalog } from '../routing/model-catalog';
@@ -115,49 +115,95 @@ export interface PiiOutcome {
   counts: Partial<Record<PiiKind, number>>;
 }
 
-function redactContent(
-  content: ChatMessage['content'],
-  kinds: ReadonlySet<PiiKind>,
-  counts: Partial<Record<PiiKind, number>>,
-): ChatMessage['content'] {
-  const add = (found: Partial<Record<PiiKind, number>>) => {
-    for (const [kind, count] of Object.entries(found) as Array<[PiiKind, number]>) {
-      counts[kind] = (counts[kind] ?? 0) + count;
-    }
-  };
-  if (typeof content === 'string') {
-    const result = redactPii(content, kinds);
-    add(result.counts);
-    return result.text;
+/**
+ * String fields that are identifiers or enumerations, never free text: left as they are (a
+ * placeholder there would break the request, and PII patterns do not match their shapes).
+ * Data URLs (`image_url.url: "data:…"`) are not scanned either: they are encoded binary.
+ */
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
+  'role',
+  'type',
+  'model',
+  'id',
+  'tool_call_id',
+  'detail',
+  'reasoning_effort',
+  'service_tier',
+  'encoding_format',
+]);
+/** Deeper than this, a request is refused rather than partly checked (fail closed). */
+const MAX_WALK_DEPTH = 64;
+
+type Counts = Partial<Record<PiiKind, number>>;
+
+function addCounts(counts: Counts, found: Counts): void {
+  for (const [kind, count] of Object.entries(found) as Array<[PiiKind, number]>) {
+    counts[kind] = (counts[kind] ?? 0) + count;
   }
-  if (!Array.isArray(content)) return content;
-  let changed = false;
-  const parts = content.map((part): ContentPart => {
-    if (part.type !== 'text' || typeof part.text !== 'string') return part;
-    const result = redactPii(part.text, kinds);
-    if (result.text === part.text) return part;
-    changed = true;
-    add(result.counts);
-    return { ...part, text: result.text };
-  });
-  return changed ? parts : content;
 }
 
 /**
- * Applies the PII rule to every message's text. Returns the original request object when
- * nothing was found (no copy on the common path).
+ * Redacts every string in `value` (any JSON value), copying only the objects and arrays on the
+ * path to a change; returns `value` itself when nothing was found.
+ */
+function redactDeep(value: unknown, kinds: ReadonlySet<PiiKind>, counts: Counts, depth: number): unknown {
+  if (typeof value === 'string') {
+    const result = redactPii(value, kinds);
+    if (result.text === value) return value;
+    addCounts(counts, result.counts);
+    return result.text;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_WALK_DEPTH)
+    throw new PiiPolicyUnavailable('the request is nested too deeply to be checked');
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const next = redactDeep(value[i], kinds, counts, depth + 1);
+      if (next !== value[i]) (copy ??= value.slice())[i] = next;
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | null = null;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    if (
+      typeof field === 'string' &&
+      (IDENTIFIER_KEYS.has(key) || (key === 'url' && field.startsWith('data:')))
+    )
+      continue;
+    const next = redactDeep(field, kinds, counts, depth + 1);
+    if (next !== field) (copy ??= { ...record })[key] = next;
+  }
+  return copy ?? value;
+}
+
+/** The PII policy could not check the whole request: it is refused, never forwarded unchecked. */
+export class PiiPolicyUnavailable extends Error {}
+
+/**
+ * Applies the PII rule to every string the gateway would forward: message text of every role and
+ * part type, tool-call arguments, tool definitions, `user`, `metadata` and any other field passed
+ * through. Returns the original request object when nothing was found (no copy on the common
+ * path). Refuses (fails closed) when the request cannot be checked completely.
  */
 export function applyPiiPolicy(request: ChatCompletionRequest, compiled: CompiledPolicy): PiiOutcome {
   if (compiled.piiAction === 'off' || compiled.piiKinds.size === 0) return { request, counts: {} };
-  const counts: Partial<Record<PiiKind, number>> = {};
-  let changed = false;
-  const messages = request.messages.map((message) => {
-    const content = redactContent(message.content, compiled.piiKinds, counts);
-    if (content === message.content) return message;
-    changed = true;
-    return { ...message, content };
-  });
-  if (!changed) return { request, counts };
+  const counts: Counts = {};
+  let redacted: unknown;
+  try {
+    redacted = redactDeep(request, compiled.piiKinds, counts, 0);
+  } catch (error) {
+    throw new GatewayError(
+      ErrorCode.PolicyViolation,
+      `This request could not be checked against the tenant's personal-data policy (${
+        error instanceof PiiPolicyUnavailable ? error.message : 'the check failed'
+      }), so it was not sent to a model provider.`,
+      { param: null, cause: error },
+    );
+  }
+  if (redacted === request) return { request, counts };
   if (compiled.piiAction === 'block') {
     const kinds = Object.keys(counts).join(', ');
     throw new GatewayError(
@@ -166,7 +212,7 @@ export function applyPiiPolicy(request: ChatCompletionRequest, compiled: Compile
       { param: 'messages' },
     );
   }
-  return { request: { ...request, messages }, counts };
+  return { request: redacted as ChatCompletionRequest, counts };
 }
 
 export function describeCounts(counts: Partial<Record<PiiKind, number>>): string {

@@ -106,6 +106,50 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     expect(sent).not.toContain('4111');
   });
 
+  it('redacts PII in every forwarded field: tool calls, tool definitions, user, metadata, input_text', async () => {
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ pii: { action: 'redact', kinds: ['email', 'credit_card'] } })
+      .expect(200);
+    const email = 'jane.doe@example.com';
+    const card = '4111 1111 1111 1111';
+    await chat({
+      model: 'gpt-4o-mini',
+      user: email,
+      metadata: { owner: email },
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'charge',
+            description: `Charge a card; support: ${email}`,
+            parameters: { type: 'object', properties: { card: { type: 'string' } } },
+          },
+        },
+      ],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: `Charge ${card}` }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'charge', arguments: JSON.stringify({ card, receipt_to: email }) },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: `charged ${card}, receipt sent to ${email}` },
+      ],
+    }).expect(200);
+    const sent = JSON.stringify(fake.requests.at(-1)?.body);
+    expect(sent).not.toContain(email);
+    expect(sent).not.toContain('4111');
+    expect(sent).toContain('"tool_call_id":"call_1"');
+  });
+
   it('blocks PII when the policy says block, naming the kinds', async () => {
     await gateway.http
       .put(`/admin/tenants/${tenantId}/policy`)
