@@ -61,6 +61,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
         REDIS_URL: SERVER_REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         ADMIN_API_KEY: TEST_ADMIN_KEY,
+        API_KEY_HASH_SECRET: 'production-e2e-hash-secret-0123456789abcdef',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
       },
       { listen: true },
