@@ -223,7 +223,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
   });
 
   it('keeps /health/ready green with Postgres and Redis', async () => {
-    const ready = await request(gateway.url).get('/health/ready').expect(200);
+    const ready = await request(gateway.url).get('/health/ready').set(admin).expect(200);
     expect(ready.body.details.redis.status).toBe('up');
     expect(ready.body.details.database.status).toBe('up');
   });
