@@ -24,6 +24,19 @@ function ipv6Groups(address: string): string[] {
  */
 export function clientAddressKey(ip: string | undefined): string {
   if (!ip) return 'unknown';
+  const known = recentKeys.get(ip);
+  if (known !== undefined) return known;
+  const key = addressKey(ip);
+  if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
+  recentKeys.set(ip, key);
+  return key;
+}
+
+/** Validation and IPv6 expansion cost 0.5–5 µs: the keys of recently seen addresses are kept. */
+const RECENT_KEYS_MAX = 10_000;
+const recentKeys = new Map<string, string>();
+
+function addressKey(ip: string): string {
   const address = ip.trim().toLowerCase().replace(/%.*$/, '');
   if (isIPv4(address)) return address;
   if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) return address.slice(7);
