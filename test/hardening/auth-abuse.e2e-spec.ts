@@ -6,6 +6,9 @@ import { bootTestApp, TEST_ADMIN_KEY, TEST_API_KEY, TestApp } from '../support/a
 import { createTestDatabase, SERVER_DATABASE_URL, TestDatabase } from '../support/postgres';
 import { deleteRedisPrefix, describeIfRedis, SERVER_REDIS_URL, uniqueRedisPrefix } from '../support/redis';
 
+/** Booting a gateway on the embedded database takes a while on a busy 2-core machine. */
+const BOOT_TIMEOUT_MS = 90_000;
+
 /**
  * Issue 11, "Authentication abuse": failed authentication was never throttled — each made-up
  * `mm-` key cost a database lookup, and ADMIN_API_KEY could be guessed at full speed. Now wrong
@@ -50,7 +53,7 @@ describe('failed authentication is throttled per client address (in memory)', ()
       TRUST_PROXY: 'loopback',
     });
     lookups = countKeyLookups(gateway);
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => gateway?.close());
 
   const models = (key: string, from: string) =>
@@ -115,7 +118,7 @@ describe('without TRUST_PROXY, X-Forwarded-For is ignored', () => {
 
   beforeAll(async () => {
     gateway = await bootTestApp({ AUTH_FAILURE_LIMIT: String(LIMIT) });
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => gateway?.close());
 
   it('counts the TCP peer, so a client cannot escape by inventing addresses', async () => {
@@ -154,7 +157,7 @@ describeIfRedis('failed authentications are counted across replicas through Redi
     };
     first = await bootTestApp(env);
     second = await bootTestApp(env);
-  }, 90_000);
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => {
     await first?.close();
     await second?.close();

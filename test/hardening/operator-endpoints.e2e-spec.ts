@@ -1,5 +1,8 @@
 import { bootTestApp, TEST_ADMIN_KEY, TestApp } from '../support/app';
 
+/** Booting a gateway on the embedded database takes a while on a busy 2-core machine. */
+const BOOT_TIMEOUT_MS = 90_000;
+
 /**
  * Issue 11: what the operator endpoints show to anyone. Decided (docs/security.md):
  * - /metrics/prometheus needs `Authorization: Bearer $METRICS_TOKEN` when METRICS_TOKEN is set,
@@ -28,7 +31,7 @@ describe('with METRICS_TOKEN and ADMIN_API_KEY', () => {
       AUTH_FAILURE_LIMIT: '3',
       TRUST_PROXY: 'loopback',
     });
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => gateway?.close());
 
   it('serves /metrics/prometheus only with the token', async () => {
@@ -71,7 +74,7 @@ describe('without METRICS_TOKEN, and not ready', () => {
   beforeAll(async () => {
     // No TEST_MODE and no provider credentials: the providers check fails.
     gateway = await bootTestApp({ TEST_MODE: 'false' });
-  });
+  }, BOOT_TIMEOUT_MS);
   afterAll(async () => gateway?.close());
 
   it('keeps /metrics/prometheus public', async () => {

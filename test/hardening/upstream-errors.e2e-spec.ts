@@ -5,6 +5,9 @@ import { authHeader } from '../support/app';
 import { bootLoggedApp, LoggedApp } from '../support/log-capture';
 import { sseEvents, sseText } from '../support/sse';
 
+/** Booting a gateway on the embedded database takes a while on a busy 2-core machine. */
+const BOOT_TIMEOUT_MS = 90_000;
+
 /**
  * Issue 11, "Leaks": what an upstream says in an error is untrusted. An upstream behind a
  * misconfigured proxy answered with its database host and password; that text reached the
@@ -31,7 +34,7 @@ describe('upstream errors reach neither the client nor the log verbatim', () => 
   beforeAll(async () => {
     fake = await startFakeUpstream();
     gateway = await bootLoggedApp({ ...fake.env(), TEST_MODE: 'false', PROVIDER_MAX_RETRIES: '0' });
-  });
+  }, BOOT_TIMEOUT_MS);
 
   afterAll(async () => {
     await gateway?.close();
@@ -100,31 +103,35 @@ describe('upstream errors reach neither the client nor the log verbatim', () => 
 });
 
 describe('transport errors do not echo the upstream address', () => {
-  it('names the provider and the error code only', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
+  it(
+    'names the provider and the error code only',
+    async () => {
+      const closedPort = await new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as AddressInfo;
+          server.close(() => resolve(port));
+        });
       });
-    });
-    const gateway = await bootLoggedApp({
-      TEST_MODE: 'false',
-      PROVIDER_MAX_RETRIES: '0',
-      OPENAI_API_KEY: 'sk-fake-openai',
-      OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1`,
-    });
-    try {
-      const response = await gateway.http
-        .post('/v1/chat/completions')
-        .set(authHeader)
-        .send({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-      expect(response.status).toBe(502);
-      expect(response.body.error.message).toBe('could not reach openai (ECONNREFUSED)');
-      expect(JSON.stringify(response.body)).not.toContain(String(closedPort));
-      gateway.logs.records();
-      expect(gateway.logs.lines.join('\n')).not.toContain(String(closedPort));
-    } finally {
-      await gateway.close();
-    }
-  });
+      const gateway = await bootLoggedApp({
+        TEST_MODE: 'false',
+        PROVIDER_MAX_RETRIES: '0',
+        OPENAI_API_KEY: 'sk-fake-openai',
+        OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1`,
+      });
+      try {
+        const response = await gateway.http
+          .post('/v1/chat/completions')
+          .set(authHeader)
+          .send({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+        expect(response.status).toBe(502);
+        expect(response.body.error.message).toBe('could not reach openai (ECONNREFUSED)');
+        expect(JSON.stringify(response.body)).not.toContain(String(closedPort));
+        gateway.logs.records();
+        expect(gateway.logs.lines.join('\n')).not.toContain(String(closedPort));
+      } finally {
+        await gateway.close();
+      }
+    },
+    BOOT_TIMEOUT_MS,
+  );
 });
