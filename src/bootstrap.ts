@@ -28,6 +28,8 @@ export async function createApp(
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
   http.set('etag', false);
+  // request.ip: the TCP peer, or the client named by the TRUST_PROXY proxies' X-Forwarded-For.
+  http.set('trust proxy', config.auth.trustProxy);
   app.use(requestContextMiddleware(app.get(InFlightRequests)));
   app.use(express.json({ limit: config.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   // Body errors (malformed JSON, too large) happen before routing: answer them here.

@@ -3,6 +3,8 @@ import type { Request } from 'express';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { presentedApiKey, sha256 } from './api-key';
+import { AuthFailureThrottle } from './auth-failure-throttle';
+import { clientAddressKey } from './client-address';
 import {
   API_KEY_RESOLVER,
   DEFAULT_TENANT_ID,
@@ -15,7 +17,9 @@ import {
 /**
  * Authenticates client API keys and resolves the tenant. Static keys (API_KEYS, basic and
  * enhanced modes) are matched by their SHA-256 digest, so the comparison leaks nothing about
- * the key; database keys are resolved by the billing module's cached resolver.
+ * the key; database keys are resolved by the billing module's cached resolver. Unknown keys
+ * count against the caller's address (AuthFailureThrottle); a throttled address is refused
+ * before its key is even looked at.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -24,6 +28,7 @@ export class ApiKeyGuard implements CanActivate {
 
   constructor(
     config: AppConfig,
+    private readonly throttle: AuthFailureThrottle,
     @Optional() @Inject(API_KEY_RESOLVER) private readonly resolver?: ApiKeyResolver,
   ) {
     const keys = config.features.staticApiKeys ? config.apiKeys : [];
@@ -45,6 +50,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & GatewayRequestState>();
+    const address = clientAddressKey(request.ip);
+    this.throttle.assertAllowed(address);
     const key = presentedApiKey(request.headers);
     if (!key) {
       throw new GatewayError(
@@ -58,8 +65,11 @@ export class ApiKeyGuard implements CanActivate {
       request.principal = staticPrincipal;
       return true;
     }
+    // A revoked or expired key (the resolver throws 401) or a suspended tenant (403) is a known
+    // key, not a guess: only unknown keys count as failures.
     const principal = this.resolver ? await this.resolver.resolve(key) : null;
     if (!principal) {
+      await this.throttle.recordFailure(address);
       throw new GatewayError(ErrorCode.InvalidApiKey, `Incorrect API key provided: ${maskKey(key)}.`);
     }
     request.principal = principal;

@@ -1,16 +1,40 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { getToken } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT } from '../redis/redis.module';
+import { METRIC } from '../telemetry/metrics';
+import { METRICS_ACCESS } from '../telemetry/metrics.controller';
 import { AdminGuard } from './admin.guard';
 import { ApiKeyGuard } from './api-key.guard';
+import { AuthFailureThrottle, MemoryFailureCounter, RedisFailureCounter } from './auth-failure-throttle';
 import { ClientRateLimitGuard } from './client-rate-limit.guard';
+import { OperatorAccess } from './operator-access';
 import { clientThrottlerOptions } from './rate-limit.options';
 
+/** The failure throttle: counted in Redis when REDIS_URL is set (shared by replicas), else in memory. */
+function authFailureThrottle(
+  config: AppConfig,
+  redis: Redis | null | undefined,
+  metric: Counter<string> | undefined,
+): AuthFailureThrottle {
+  const counter = redis
+    ? new RedisFailureCounter(redis, `${config.redisKeyPrefix}authfail:`)
+    : new MemoryFailureCounter();
+  return new AuthFailureThrottle(
+    { limit: config.auth.failureLimit, windowMs: config.auth.failureWindowMs },
+    counter,
+    metric,
+  );
+}
+
 /**
- * Guards for client API keys (tenancy), per-key rate limits and the admin API. The throttler's
- * storage is Redis when RedisModule provides a client (REDIS_URL), else in-memory.
+ * Guards for client API keys (tenancy), per-key rate limits and the admin API; the throttle of
+ * failed authentications per client address; access to the operator endpoints (metrics,
+ * readiness details). The throttler's storage is Redis when RedisModule provides a client
+ * (REDIS_URL), else in-memory.
  */
 @Global()
 @Module({
@@ -20,7 +44,29 @@ import { clientThrottlerOptions } from './rate-limit.options';
       useFactory: (config: AppConfig, redis?: Redis | null) => clientThrottlerOptions(config, redis),
     }),
   ],
-  providers: [ApiKeyGuard, AdminGuard, ClientRateLimitGuard],
-  exports: [ApiKeyGuard, AdminGuard, ClientRateLimitGuard],
+  providers: [
+    {
+      provide: AuthFailureThrottle,
+      inject: [
+        AppConfig,
+        { token: REDIS_CLIENT, optional: true },
+        { token: getToken(METRIC.authFailures), optional: true },
+      ],
+      useFactory: authFailureThrottle,
+    },
+    OperatorAccess,
+    { provide: METRICS_ACCESS, useExisting: OperatorAccess },
+    ApiKeyGuard,
+    AdminGuard,
+    ClientRateLimitGuard,
+  ],
+  exports: [
+    AuthFailureThrottle,
+    OperatorAccess,
+    METRICS_ACCESS,
+    ApiKeyGuard,
+    AdminGuard,
+    ClientRateLimitGuard,
+  ],
 })
 export class AuthModule {}

@@ -19,7 +19,17 @@ return {hits, ttl}
 
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-type FixedWindowCommand = (key: string, windowMs: number) => Promise<[number, number]>;
+/** Counts one hit in the key's fixed window: resolves to [hits in the window, ms until it ends]. */
+export type FixedWindowCommand = (key: string, windowMs: number) => Promise<[number, number]>;
+
+/** The fixed-window Lua script as a command of this Redis client (defined once per client). */
+export function fixedWindowCommand(redis: Redis): FixedWindowCommand {
+  const commandName = 'modelmuxerFixedWindow';
+  if (!(commandName in redis))
+    redis.defineCommand(commandName, { numberOfKeys: 1, lua: FIXED_WINDOW_SCRIPT });
+  const command = (redis as unknown as Record<string, FixedWindowCommand>)[commandName];
+  return command.bind(redis);
+}
 
 /** Log at most one line per interval while Redis is failing. */
 const ERROR_LOG_INTERVAL_MS = 10_000;
@@ -117,11 +127,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly fallback: ThrottlerStorage = new MemoryThrottlerStorage(),
     private readonly options: RedisThrottlerOptions = DEFAULT_REDIS_THROTTLER_OPTIONS,
   ) {
-    const commandName = 'modelmuxerFixedWindow';
-    if (!(commandName in redis))
-      redis.defineCommand(commandName, { numberOfKeys: 1, lua: FIXED_WINDOW_SCRIPT });
-    const command = (redis as unknown as Record<string, FixedWindowCommand>)[commandName];
-    this.fixedWindow = command.bind(redis);
+    this.fixedWindow = fixedWindowCommand(redis);
   }
 
   async increment(

@@ -107,6 +107,8 @@ export interface GatewayErrorOptions {
   retryAfter?: number;
   headers?: Record<string, string>;
   cause?: unknown;
+  /** The upstream provider's own request id, shown as `error.upstream_request_id` (support tickets). */
+  upstreamRequestId?: string;
 }
 
 export class GatewayError extends Error {
@@ -115,6 +117,8 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfter?: number;
   readonly headers: Record<string, string>;
+  /** Set from the upstream's response (headers or body) when it sent one. */
+  upstreamRequestId?: string;
   /**
    * Extra top-level fields of the error body, beside `error` (e.g. `router_metadata` once the
    * request was classified and routed).
@@ -134,14 +138,28 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.retryAfter = options.retryAfter;
     this.headers = options.headers ?? {};
+    this.upstreamRequestId = options.upstreamRequestId;
   }
 
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    const error: OpenAIErrorBody['error'] = {
+      message: this.message,
+      type: this.type,
+      param: this.param,
+      code: this.code,
+    };
+    if (this.upstreamRequestId !== undefined) error.upstream_request_id = this.upstreamRequestId;
+    return { error };
   }
 }
 
 export interface OpenAIErrorBody {
-  error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null };
+  error: {
+    message: string;
+    type: OpenAIErrorType;
+    param: string | null;
+    code: string | null;
+    upstream_request_id?: string;
+  };
   [extra: string]: unknown;
 }

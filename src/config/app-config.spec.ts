@@ -56,6 +56,57 @@ describe('loadAppConfig', () => {
     expect(found.join('\n')).toMatch(/REDIS_URL is required in production mode/);
   });
 
+  it('refuses production without API_KEY_HASH_SECRET, saying why and how to make one', () => {
+    const shared = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/x', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(problems({ MODE: 'production', ...shared })).toEqual([
+      expect.stringMatching(/^API_KEY_HASH_SECRET is required in production mode: .*openssl rand -hex 32/),
+    ]);
+    const secret = 'a-hash-secret-of-at-least-32-characters';
+    expect(problems({ MODE: 'production', ...shared, API_KEY_HASH_SECRET: secret })).toEqual([]);
+    expect(problems({ MODE: 'enhanced' })).toEqual([]); // optional outside production
+  });
+
+  it.each([
+    ['API_KEYS', 'sk-a', /^API_KEYS key #1 is 4 characters long; at least 16 are needed/],
+    ['API_KEYS', 'mm-good-key-0123456789,aaaaaaaaaaaaaaaaaaaa', /^API_KEYS key #2 uses only 1 different/],
+    ['ADMIN_API_KEY', 'abababababababababab', /^ADMIN_API_KEY uses only 2 different characters/],
+    ['METRICS_TOKEN', 'short', /^METRICS_TOKEN is 5 characters long/],
+  ])('refuses a weak %s without printing it', (name, value, pattern) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(pattern);
+    expect(found[0]).toContain('openssl rand');
+    for (const key of value.split(',')) expect(found[0]).not.toContain(key);
+  });
+
+  it('reads the authentication-abuse settings', () => {
+    const config = loadAppConfig({
+      AUTH_FAILURE_LIMIT: '5',
+      AUTH_FAILURE_WINDOW_SECONDS: '30',
+      TRUST_PROXY: '10.0.0.0/8, loopback',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    });
+    expect(config.auth).toEqual({
+      failureLimit: 5,
+      failureWindowMs: 30_000,
+      trustProxy: ['10.0.0.0/8', 'loopback'],
+      metricsToken: 'metrics-token-0123456789',
+    });
+    expect(loadAppConfig({}).auth).toMatchObject({ failureLimit: 20, trustProxy: false, metricsToken: null });
+    expect(loadAppConfig({ TRUST_PROXY: '1' }).auth.trustProxy).toBe(1);
+  });
+
+  it.each([
+    ['true', /^TRUST_PROXY=true would believe any X-Forwarded-For/],
+    ['11', /^TRUST_PROXY must be at most 10 hops/],
+    ['10.0.0.0/33', /^TRUST_PROXY must be false, a number of hops, or addresses/],
+    ['proxy.internal', /not "proxy.internal"/],
+  ])('refuses TRUST_PROXY=%s', (value, pattern) => {
+    const found = problems({ TRUST_PROXY: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(pattern);
+  });
+
   it('lets --mode win over MODE', () => {
     expect(loadAppConfig({ MODE: 'basic' }, ['--mode', 'enhanced']).mode).toBe('enhanced');
     expect(loadAppConfig({ MODE: 'basic' }, ['--mode=enhanced']).mode).toBe('enhanced');
@@ -63,10 +114,11 @@ describe('loadAppConfig', () => {
   });
 
   it('parses booleans, sizes and lists strictly', () => {
-    const config = loadAppConfig({ TEST_MODE: 'TRUE', BODY_LIMIT: '512kb', API_KEYS: ' a , b,,c ' });
+    const [a, b, c] = ['key-a-0123456789ab', 'key-b-0123456789ab', 'key-c-0123456789ab'];
+    const config = loadAppConfig({ TEST_MODE: 'TRUE', BODY_LIMIT: '512kb', API_KEYS: ` ${a} , ${b},,${c} ` });
     expect(config.testMode).toBe(true);
     expect(config.bodyLimitBytes).toBe(512 * 1024);
-    expect(config.apiKeys).toEqual(['a', 'b', 'c']);
+    expect(config.apiKeys).toEqual([a, b, c]);
     expect(parseSize('1gb')).toBe(1024 ** 3);
   });
 

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
+import { KEY_ADVICE, keyWeakness, parseTrustProxy, TrustProxySetting } from './auth-config';
 import { EnvironmentVariables, isSecretVariable, LogLevel } from './env.schema';
 import { MODE_FEATURES, MODES, Mode, ModeFeatures } from './modes';
 
@@ -36,6 +37,15 @@ export class AppConfig {
   /** HMAC key for stored API-key digests (API_KEY_HASH_SECRET); null = built-in constant. */
   apiKeyHashSecret!: string | null;
   keyCacheTtlMs!: number;
+  auth!: {
+    /** Failed authentications allowed per client address per window (0 = no limit). */
+    failureLimit: number;
+    failureWindowMs: number;
+    /** Express `trust proxy`: how the client address is found behind proxies. */
+    trustProxy: TrustProxySetting;
+    /** Bearer token for /metrics/prometheus and readiness details; null = metrics public. */
+    metricsToken: string | null;
+  };
   providers!: {
     openai: ProviderEndpointConfig;
     anthropic: ProviderEndpointConfig & { version: string };
@@ -154,6 +164,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
         `REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`,
       );
     }
+    if (features.requiresKeyHashSecret && !vars.API_KEY_HASH_SECRET) {
+      problems.push(
+        `API_KEY_HASH_SECRET is required in ${vars.MODE} mode: database keys are stored as HMACs under this secret, kept outside the database (at least 32 characters; generate one with: openssl rand -hex 32)`,
+      );
+    }
+    problems.push(...secretProblems(vars));
+    const trustProxy = parseTrustProxy(vars.TRUST_PROXY);
+    if ('problem' in trustProxy) problems.push(trustProxy.problem);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -177,6 +195,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.adminApiKey = vars.ADMIN_API_KEY ?? null;
   config.apiKeyHashSecret = vars.API_KEY_HASH_SECRET ?? null;
   config.keyCacheTtlMs = vars.KEY_CACHE_TTL_MS;
+  config.auth = {
+    failureLimit: vars.AUTH_FAILURE_LIMIT,
+    failureWindowMs: vars.AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    trustProxy: (parseTrustProxy(vars.TRUST_PROXY) as { value: TrustProxySetting }).value,
+    metricsToken: vars.METRICS_TOKEN ?? null,
+  };
   config.providers = {
     openai: { apiKey: vars.OPENAI_API_KEY ?? null, baseUrl: vars.OPENAI_BASE_URL },
     anthropic: {
@@ -231,6 +255,25 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   return config;
 }
 
+/**
+ * Operator-chosen secrets must be long and varied enough to resist guessing (failed attempts
+ * are also throttled per address, see src/auth/auth-failure-throttle.ts). Names the variable
+ * and the key's position, never the key.
+ */
+function secretProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  splitList(vars.API_KEYS).forEach((key, index) => {
+    const weakness = keyWeakness(key);
+    if (weakness) problems.push(`API_KEYS key #${index + 1} ${weakness} (${KEY_ADVICE})`);
+  });
+  for (const name of ['ADMIN_API_KEY', 'METRICS_TOKEN'] as const) {
+    const value = vars[name];
+    const weakness = value === undefined ? null : keyWeakness(value);
+    if (weakness) problems.push(`${name} ${weakness} (${KEY_ADVICE})`);
+  }
+  return problems;
+}
+
 /** Every variable the schema declares (from its validation metadata). */
 export function environmentVariableNames(): string[] {
   const metadata = getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false);
@@ -251,6 +294,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     redis: config.redisUrl ? 'configured' : 'none (in-memory state)',
     staticApiKeys: config.apiKeys.length,
     adminApi: config.adminApiKey ? 'enabled' : 'disabled',
+    metrics: config.auth.metricsToken ? 'token required' : 'public',
+    authFailureLimit: config.auth.failureLimit,
+    trustProxy: config.auth.trustProxy,
     providers: {
       openai: Boolean(config.providers.openai.apiKey),
       anthropic: Boolean(config.providers.anthropic.apiKey),

@@ -125,6 +125,15 @@ export class EnvironmentVariables {
   /** How long a resolved API key stays in the in-memory cache (revocation delay bound without Redis). */
   @Transform(toNumber) @IsInt() @Min(0) @Max(300_000) KEY_CACHE_TTL_MS = 5_000;
 
+  /* ---- authentication abuse ---- */
+  /** Failed authentications (wrong keys) allowed per client address per window; 0 = no limit. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(1_000_000) AUTH_FAILURE_LIMIT = 20;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(86_400) AUTH_FAILURE_WINDOW_SECONDS = 60;
+  /** Which proxies' X-Forwarded-For is believed: false, a hop count, or addresses/CIDRs (auth-config.ts). */
+  @IsString() TRUST_PROXY = 'false';
+  /** Bearer token for /metrics/prometheus and /health/ready details; unset = metrics are public. */
+  @IsOptional() @Secret() @IsString() METRICS_TOKEN?: string;
+
   /* ---- providers ---- */
   @IsOptional() @Secret() @IsString() OPENAI_API_KEY?: string;
   @IsConnectionUrl(HTTP) OPENAI_BASE_URL = 'https://api.openai.com/v1';

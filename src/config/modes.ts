@@ -20,6 +20,8 @@ export interface ModeFeatures {
   requiresRedis: boolean;
   /** Requires DATABASE_URL (no embedded database). */
   requiresDatabase: boolean;
+  /** Requires API_KEY_HASH_SECRET (database key digests keyed by a secret kept outside the database). */
+  requiresKeyHashSecret: boolean;
   /** OpenTelemetry tracing SDK started. */
   tracing: boolean;
 }
@@ -33,6 +35,7 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     staticApiKeys: true,
     requiresRedis: false,
     requiresDatabase: false,
+    requiresKeyHashSecret: false,
     tracing: false,
   },
   enhanced: {
@@ -43,6 +46,7 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     staticApiKeys: true,
     requiresRedis: false,
     requiresDatabase: false,
+    requiresKeyHashSecret: false,
     tracing: false,
   },
   production: {
@@ -53,6 +57,7 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     staticApiKeys: false,
     requiresRedis: true,
     requiresDatabase: true,
+    requiresKeyHashSecret: true,
     tracing: true,
   },
 };

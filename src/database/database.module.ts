@@ -15,6 +15,7 @@ import type { AppConfig } from '../config/app-config';
 import { EmbeddedDatabase } from './embedded-database';
 import { runMigrations } from './migrations-runner';
 import { createPGliteDriver } from './pglite-driver';
+import { StructuredTypeOrmLogger } from './typeorm-logger';
 
 /** int8 → JS number (money is integer nano-USD, far below 2^53); numeric stays a string. */
 const PG_TYPES = {
@@ -49,7 +50,8 @@ export function dataSourceOptions(config: AppConfig, embedded: EmbeddedDatabase 
     // gen_random_uuid() is built into Postgres 13+ and PGlite: no extension to install.
     installExtensions: false,
     uuidExtension: 'pgcrypto' as const,
-    logging: ['error' as const, 'warn' as const, 'migration' as const],
+    // JSON lines without query parameters (TypeORM's own loggers print them as plain text).
+    logger: new StructuredTypeOrmLogger(),
   };
   if (embedded) {
     return { ...common, driver: createPGliteDriver(embedded.db, { acquireTimeoutMs: 10_000 }) };

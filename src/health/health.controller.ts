@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Req, ServiceUnavailableException } from '@nestjs/common';
+import type { Request } from 'express';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -9,6 +10,7 @@ import {
 } from '@nestjs/terminus';
 import { PROVIDER_EXECUTOR, PROVIDER_KEYS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
+import { OperatorAccess } from '../auth/operator-access';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import type { RedisClient } from '../redis/redis.module';
@@ -18,8 +20,10 @@ const PING_TIMEOUT_MS = 1_000;
 /**
  * Kubernetes probes, unauthenticated and unthrottled.
  * - GET /health: liveness. Cheap, no dependency calls: the process is up and serving.
- * - GET /health/ready: readiness (503 with details when not ready): database ping, Redis ping
- *   when configured, and at least one provider available for routing.
+ * - GET /health/ready: readiness (200, or 503 when not ready): database ping, Redis ping when
+ *   configured, and at least one provider available for routing. Only the status is public;
+ *   the checks' details (which providers are configured, dependency error messages that can name
+ *   internal hosts) are shown to a holder of METRICS_TOKEN or ADMIN_API_KEY.
  */
 @Controller('health')
 export class HealthController {
@@ -27,6 +31,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly access: OperatorAccess,
     @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
     @Optional() @Inject(REDIS_CLIENT) private readonly redis?: RedisClient | null,
   ) {}
@@ -38,19 +43,21 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  async readiness(): Promise<HealthCheckResult> {
+  async readiness(@Req() request: Request): Promise<HealthCheckResult | { status: string }> {
+    const detailed = await this.access.mayReadHealthDetails(request);
     const checks: HealthIndicatorFunction[] = [
       () => this.database.pingCheck('database', { timeout: PING_TIMEOUT_MS }),
       () => this.providersCheck(),
     ];
     if (this.redis) checks.push(() => this.redisCheck(this.redis!));
     try {
-      return await this.health.check(checks);
+      const result = await this.health.check(checks);
+      return detailed ? result : { status: result.status };
     } catch (error) {
       // Terminus reports "not ready" as a 503 exception carrying the check results: answer it as
-      // an OpenAI error object (like every error) with the results beside it.
+      // an OpenAI error object (like every error), with the results beside it for operators.
       if (error instanceof ServiceUnavailableException)
-        throw notReady(error.getResponse() as HealthCheckResult);
+        throw notReady(error.getResponse() as HealthCheckResult, detailed);
       throw error;
     }
   }
@@ -82,8 +89,16 @@ export class HealthController {
   }
 }
 
-/** 503 with the checks that failed named in the message and every result beside the error. */
-function notReady(result: HealthCheckResult): GatewayError {
+/**
+ * 503. For operators: the checks that failed named in the message and every result beside the
+ * error; for anyone else: "Not ready." and the status.
+ */
+function notReady(result: HealthCheckResult, detailed: boolean): GatewayError {
+  if (!detailed) {
+    const error = new GatewayError(ErrorCode.ServiceUnavailable, 'Not ready.');
+    error.bodyExtras.status = result.status;
+    return error;
+  }
   const failing = Object.keys(result.error ?? {});
   const error = new GatewayError(
     ErrorCode.ServiceUnavailable,

@@ -1,12 +1,35 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
-/** GET /metrics/prometheus: unauthenticated, like /health (scrape it from inside the cluster). */
+/**
+ * Who may read the metrics: implemented by the auth module (OperatorAccess: METRICS_TOKEN when
+ * set, failed attempts throttled per address). Declared here so telemetry does not import auth.
+ */
+export interface MetricsAccess {
+  /** Resolves when the request may read the metrics; throws a GatewayError (401/429) otherwise. */
+  authorizeMetrics(request: Request): Promise<void>;
+}
+
+export const METRICS_ACCESS = Symbol('METRICS_ACCESS');
+
+/**
+ * GET /metrics/prometheus. With METRICS_TOKEN set it needs `Authorization: Bearer <token>`;
+ * without it, it is public like /health (scrape it from inside the cluster, or block it at the
+ * ingress). The metrics carry no tenant names or keys, but they do show traffic and cost.
+ */
 @Controller()
 export class MetricsController extends PrometheusController {
+  constructor(@Optional() @Inject(METRICS_ACCESS) private readonly access?: MetricsAccess) {
+    super();
+  }
+
   @Get()
-  override async index(@Res({ passthrough: true }) response: Response): Promise<string> {
+  override async index(
+    @Req() request?: Request,
+    @Res({ passthrough: true }) response?: Response,
+  ): Promise<string> {
+    if (this.access && request) await this.access.authorizeMetrics(request);
     return super.index(response);
   }
 }

@@ -21,6 +21,7 @@ export const METRIC = {
   cacheLookups: 'modelmuxer_cache_lookups_total',
   budgetRejections: 'modelmuxer_budget_rejections_total',
   rateLimited: 'modelmuxer_rate_limited_total',
+  authFailures: 'modelmuxer_auth_failures_total',
   usageBuffered: 'modelmuxer_usage_records_buffered',
   usageFlushed: 'modelmuxer_usage_records_flushed_total',
   usageFlushErrors: 'modelmuxer_usage_flush_errors_total',
@@ -110,6 +111,11 @@ export const METRIC_PROVIDERS = [
     name: METRIC.rateLimited,
     help: 'Requests refused by the rate limiter',
     labelNames: [],
+  }),
+  makeCounterProvider({
+    name: METRIC.authFailures,
+    help: 'Failed authentications: refused (a wrong key, counted per address) or throttled (429)',
+    labelNames: ['outcome'],
   }),
   makeGaugeProvider({
     name: METRIC.usageBuffered,

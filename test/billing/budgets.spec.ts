@@ -243,7 +243,7 @@ describe('the global budget of basic mode (BUDGET_LIMIT_USD) on static keys', ()
     app = await bootBillingApp({
       DATA_DIR: ':memory:',
       ADMIN_API_KEY: ADMIN_KEY,
-      API_KEYS: 'sk-static-one,sk-static-two',
+      API_KEYS: 'sk-static-one-0123456789,sk-static-two-0123456789',
       BUDGET_LIMIT_USD: '0.003',
       BUDGET_PERIOD: 'daily',
     });
@@ -251,10 +251,13 @@ describe('the global budget of basic mode (BUDGET_LIMIT_USD) on static keys', ()
   afterAll(async () => app?.close());
 
   it('applies to the default tenant, shared by every static key', async () => {
-    await charge(app, 'sk-static-one', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
-    await charge(app, 'sk-static-two', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
-    await charge(app, 'sk-static-one', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
-    const refused = await charge(app, 'sk-static-two', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(429);
+    await charge(app, 'sk-static-one-0123456789', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
+    await charge(app, 'sk-static-two-0123456789', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
+    await charge(app, 'sk-static-one-0123456789', { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
+    const refused = await charge(app, 'sk-static-two-0123456789', {
+      max_cost_nano: UNIT,
+      cost_nano: UNIT,
+    }).expect(429);
     expect(refused.body.error.message).toMatch(/daily budget of tenant "default" is \$0\.003/);
     const budget = await counter(app, 'tenants', DEFAULT_TENANT_ID);
     expect(budget).toMatchObject({ managed_by: 'config', period: 'daily', spent_usd: 0.003 });

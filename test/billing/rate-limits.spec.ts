@@ -14,7 +14,7 @@ describe('per-key rate limits in memory (no Redis)', () => {
     app = await bootBillingApp({
       DATA_DIR: ':memory:',
       ADMIN_API_KEY: ADMIN_KEY,
-      API_KEYS: 'sk-static-a,sk-static-b',
+      API_KEYS: 'sk-static-a-0123456789,sk-static-b-0123456789',
       RATE_LIMIT_RPM: '3',
     });
   });
@@ -22,23 +22,23 @@ describe('per-key rate limits in memory (no Redis)', () => {
 
   it('refuses the request over the limit with 429 rate_limit_exceeded and retry-after, per key', async () => {
     for (let i = 0; i < 3; i++) {
-      const ok = await whoami(app, 'sk-static-a').expect(200);
+      const ok = await whoami(app, 'sk-static-a-0123456789').expect(200);
       expect(ok.headers['x-ratelimit-limit']).toBe('3');
       expect(ok.headers['x-ratelimit-remaining']).toBe(String(2 - i));
     }
-    const refused = await whoami(app, 'sk-static-a').expect(429);
+    const refused = await whoami(app, 'sk-static-a-0123456789').expect(429);
     expect(refused.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     // Another key has its own quota.
-    await whoami(app, 'sk-static-b').expect(200);
+    await whoami(app, 'sk-static-b-0123456789').expect(200);
   });
 
   it('does not count unauthenticated requests against anyone', async () => {
     for (let i = 0; i < 5; i++)
       await request(app.server).get('/v1/test/whoami').set(bearer('wrong')).expect(401);
-    await whoami(app, 'sk-static-b').expect(200);
+    await whoami(app, 'sk-static-b-0123456789').expect(200);
   });
 
   it('applies the tenant override (rate_limit_rpm), and 0 means unlimited', async () => {
@@ -67,7 +67,7 @@ describeIfRedis('per-key rate limits shared by two app instances through Redis',
       DATA_DIR: ':memory:',
       REDIS_URL: REDIS_URL as string,
       REDIS_KEY_PREFIX: prefix,
-      API_KEYS: 'sk-shared-1,sk-shared-2',
+      API_KEYS: 'sk-shared-1-0123456789,sk-shared-2-0123456789',
       RATE_LIMIT_RPM: '5',
     };
     first = await bootBillingApp(env);
@@ -84,11 +84,11 @@ describeIfRedis('per-key rate limits shared by two app instances through Redis',
   it('holds the limit across instances (not once per instance)', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++)
-      statuses.push((await whoami(i % 2 === 0 ? first : second, 'sk-shared-1')).status);
+      statuses.push((await whoami(i % 2 === 0 ? first : second, 'sk-shared-1-0123456789')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-    const refused = await whoami(second, 'sk-shared-1').expect(429);
+    const refused = await whoami(second, 'sk-shared-1-0123456789').expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    await whoami(first, 'sk-shared-2').expect(200);
+    await whoami(first, 'sk-shared-2-0123456789').expect(200);
   });
 
   it('keeps every Redis key under REDIS_KEY_PREFIX, with an expiry', async () => {
@@ -103,7 +103,7 @@ describeIfRedis('per-key rate limits shared by two app instances through Redis',
 
   it('holds under a parallel burst from both instances', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => whoami(i % 2 === 0 ? first : second, 'sk-shared-2')),
+      Array.from({ length: 40 }, (_, i) => whoami(i % 2 === 0 ? first : second, 'sk-shared-2-0123456789')),
     );
     // sk-shared-2 was used once in the first test.
     expect(responses.filter((res) => res.status === 200)).toHaveLength(4);

@@ -1,4 +1,4 @@
-import { authHeader, bootTestApp, TestApp, TEST_API_KEY } from '../support/app';
+import { authHeader, bootTestApp, TestApp, TEST_ADMIN_KEY, TEST_API_KEY } from '../support/app';
 import { sseEvents, sseText } from '../support/sse';
 
 const hello = { model: 'auto', messages: [{ role: 'user', content: 'Hello! How are you today?' }] };
@@ -21,7 +21,7 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
   let gateway: TestApp;
 
   beforeAll(async () => {
-    gateway = await bootTestApp({ BODY_LIMIT: '2mb' });
+    gateway = await bootTestApp({ BODY_LIMIT: '2mb', ADMIN_API_KEY: TEST_ADMIN_KEY });
   });
   afterAll(async () => gateway.close());
 
@@ -126,8 +126,12 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
       expect(response.body).toEqual({ status: 'ok' });
     });
 
-    it('GET /health/ready checks the database and providers', async () => {
-      const response = await gateway.http.get('/health/ready').expect(200);
+    it('GET /health/ready checks the database and providers (details for the operator)', async () => {
+      expect((await gateway.http.get('/health/ready').expect(200)).body).toEqual({ status: 'ok' });
+      const response = await gateway.http
+        .get('/health/ready')
+        .set('authorization', `Bearer ${TEST_ADMIN_KEY}`)
+        .expect(200);
       expect(response.body.status).toBe('ok');
       expect(response.body.details.database.status).toBe('up');
       expect(response.body.details.providers.status).toBe('up');
@@ -258,13 +262,16 @@ describe('readiness without any provider', () => {
 
   beforeAll(async () => {
     // Not TEST_MODE and no provider credentials: nothing can be served.
-    gateway = await bootTestApp({ TEST_MODE: 'false' });
+    gateway = await bootTestApp({ TEST_MODE: 'false', ADMIN_API_KEY: TEST_ADMIN_KEY });
   });
   afterAll(async () => gateway.close());
 
   it('answers 503 on /health/ready, naming the provider check, while /health stays up', async () => {
     await gateway.http.get('/health').expect(200);
-    const ready = await gateway.http.get('/health/ready').expect(503);
+    const ready = await gateway.http
+      .get('/health/ready')
+      .set('authorization', `Bearer ${TEST_ADMIN_KEY}`)
+      .expect(503);
     expectOpenAIError(ready.body, 503, ready, 'service_unavailable');
     expect(ready.body.error.message).toBe('Not ready: providers failed.');
     expect(ready.body.status).toBe('error');

@@ -61,6 +61,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
         REDIS_URL: SERVER_REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         ADMIN_API_KEY: TEST_ADMIN_KEY,
+        API_KEY_HASH_SECRET: 'production-e2e-hash-secret-0123456789abcdef',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.url,
       },
       { listen: true },
@@ -266,7 +267,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
   });
 
   it('keeps /health/ready green with Postgres and Redis', async () => {
-    const ready = await request(gateway.url).get('/health/ready').expect(200);
+    const ready = await request(gateway.url).get('/health/ready').set(admin).expect(200);
     expect(ready.body.details.redis.status).toBe('up');
     expect(ready.body.details.database.status).toBe('up');
   });

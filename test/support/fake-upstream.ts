@@ -68,6 +68,14 @@ const ROUTES: Array<[string, FakeFlavor]> = [
   ['/litellm/chat/completions', 'litellm'],
 ];
 
+/** The header each provider names its response in. */
+const REQUEST_ID_HEADER: Record<FakeFlavor, string> = {
+  openai: 'x-request-id',
+  anthropic: 'request-id',
+  mistral: 'x-request-id',
+  litellm: 'x-request-id',
+};
+
 const FAKE_KEYS: Record<FakeFlavor, string> = {
   openai: 'sk-fake-openai',
   anthropic: 'sk-ant-fake',
@@ -120,6 +128,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   let queue: Array<FakeScenario & { remaining: number }> = [];
   let fallback: FakeScenario = {};
+  let responses = 0;
 
   function scenarioFor(flavor: FakeFlavor, model: unknown): FakeScenario {
     for (let i = 0; i < queue.length; i++) {
@@ -179,8 +188,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         if (mode === 'stall') return; // keep the connection open, send nothing more
         res.end(
           flavor === 'anthropic'
-            ? anthropicStreamErrorEvent('Overloaded')
-            : openAIStreamErrorEvent('The server had an error while processing your request.'),
+            ? anthropicStreamErrorEvent(scenario.streamErrorMessage ?? 'Overloaded')
+            : openAIStreamErrorEvent(
+                scenario.streamErrorMessage ?? 'The server had an error while processing your request.',
+              ),
         );
         return;
       }
@@ -191,6 +202,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   }
 
   async function handle(flavor: FakeFlavor, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every real provider names each response (OpenAI x-request-id, Anthropic request-id).
+    const upstreamRequestId = `req_fake_${++responses}`;
+    res.setHeader(REQUEST_ID_HEADER[flavor], upstreamRequestId);
     const raw = await readBody(req);
     let body: Record<string, unknown>;
     try {
@@ -214,6 +228,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
           body,
           aborted: false,
           completed: false,
+          upstreamRequestId,
         }
       : null;
     if (entry) {

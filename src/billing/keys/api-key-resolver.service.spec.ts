@@ -2,7 +2,12 @@ import type { DataSource } from 'typeorm';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { loadAppConfig } from '../../config/app-config';
 import type { BillingEventsService, BillingEventListener } from '../events/billing-events.service';
-import { DatabaseApiKeyResolver, resolutionOf, type KeyRow } from './api-key-resolver.service';
+import {
+  DatabaseApiKeyResolver,
+  NEGATIVE_TTL_MS,
+  resolutionOf,
+  type KeyRow,
+} from './api-key-resolver.service';
 import { ApiKeyHasher, generateApiKey } from './api-key-secret';
 
 const SECRET = 'resolver-test-secret-0123456789abcdef';
@@ -105,6 +110,19 @@ describe('DatabaseApiKeyResolver', () => {
     expect(await resolver.resolve(unknown)).toBeNull();
     expect(await resolver.resolve('sk-not-ours')).toBeNull();
     expect(queries).toHaveLength(1);
+    resolver.onModuleDestroy();
+  });
+
+  it('remembers unknown keys for a minute, bounded, whatever KEY_CACHE_TTL_MS says', async () => {
+    const { resolver, queries, emit } = setup(new Map(), '0'); // no caching of known keys
+    const unknown = generateApiKey().key;
+    for (let i = 0; i < 5; i++) expect(await resolver.resolve(unknown)).toBeNull();
+    expect(queries).toHaveLength(1);
+    // Creating a key publishes its digest: the negative entry goes at once.
+    emit({ type: 'key', keyHash: hasher.digest(unknown) });
+    await resolver.resolve(unknown);
+    expect(queries).toHaveLength(2);
+    expect(NEGATIVE_TTL_MS).toBe(60_000);
     resolver.onModuleDestroy();
   });
 

@@ -9,12 +9,13 @@ import { describeUnknown, StatusOverrides, UpstreamErrorInfo } from '../shared/p
  */
 export function readAnthropicError(body: unknown, status: number): UpstreamErrorInfo {
   if (typeof body === 'object' && body !== null) {
-    const error = (body as { error?: unknown }).error;
+    const { error, request_id: requestId } = body as { error?: unknown; request_id?: unknown };
     if (typeof error === 'object' && error !== null) {
       const e = error as { type?: unknown; message?: unknown };
       return {
         message: describeUnknown(e.message) ?? `HTTP ${status}`,
         type: typeof e.type === 'string' ? e.type : undefined,
+        requestId: typeof requestId === 'string' ? requestId : undefined,
       };
     }
   }

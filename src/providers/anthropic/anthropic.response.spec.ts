@@ -177,7 +177,7 @@ describe('AnthropicStreamTranslator', () => {
     expect(texts).toEqual(['Once upon']);
     expect([error?.code, error?.message]).toEqual([
       ErrorCode.ProviderStreamError,
-      'anthropic stream failed: overloaded_error: Overloaded',
+      'anthropic stream failed: the provider reported an error (overloaded_error)',
     ]);
   });
 
@@ -193,6 +193,7 @@ describe('readAnthropicError', () => {
     expect(readAnthropicError(fixtureJson('anthropic/error-529.json'), 529)).toEqual({
       message: 'Overloaded',
       type: 'overloaded_error',
+      requestId: 'req_011CSHoEeqs5C35K2UUqR7G0',
     });
     expect(readAnthropicError(fixtureJson('anthropic/error-401.json'), 401).type).toBe(
       'authentication_error',

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason } from '../../chat/chat.types';
-import { malformedResponseError, streamError } from '../shared/provider-errors';
+import { malformedResponseError, streamError, upstreamStreamError } from '../shared/provider-errors';
 import type { StreamTranslator } from '../shared/stream-translator';
 import { JSON_RESPONSE_TOOL } from './anthropic.request';
 import { toFinishReason, toOpenAIUsage } from './anthropic.response';
@@ -72,7 +72,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     try {
       event = JSON.parse(message.data) as AnthropicEvent;
     } catch {
-      throw malformedResponseError('anthropic', `stream event is not JSON (${message.data.slice(0, 80)})`);
+      throw malformedResponseError('anthropic', 'a stream event is not JSON');
     }
     switch (event.type) {
       case 'message_start': {
@@ -95,10 +95,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       case 'message_stop':
         this.done = true;
         return null;
-      case 'error': {
-        const error = event.error ?? {};
-        throw streamError('anthropic', `${error.type ?? 'error'}: ${error.message ?? 'error event'}`);
-      }
+      case 'error':
+        throw upstreamStreamError('anthropic', event.error ?? {});
       default:
         // ping, content_block_stop, and event types added later.
         return null;

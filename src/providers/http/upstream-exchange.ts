@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ProviderCallOptions, ProviderError, ProviderKey } from '../provider.types';
@@ -10,8 +11,10 @@ import {
   providerErrorFromTransport,
   StatusOverrides,
   totalTimeoutError,
+  upstreamErrorLogFields,
   UpstreamErrorInfo,
 } from '../shared/provider-errors';
+import { requestIdFromHeaders } from '../shared/upstream-text';
 import { readSseEvents } from './sse';
 
 /** Where and how to reach one provider (built once at start-up). */
@@ -34,6 +37,8 @@ export type ErrorBodyReader = (body: unknown, status: number) => UpstreamErrorIn
 /** Error bodies are small; a misbehaving upstream must not make us buffer megabytes. */
 const MAX_ERROR_BODY_CHARS = 64 * 1024;
 
+const logger = new Logger('Upstream');
+
 /**
  * One HTTP exchange with an upstream: POST a JSON body, then read JSON or server-sent events.
  * Owns the abort wiring: the client's signal and the total-time timer both abort the undici
@@ -49,6 +54,8 @@ export class UpstreamExchange {
     readonly headers: HeaderRecord,
     private readonly body: Dispatcher.ResponseData['body'],
     private readonly release: () => void,
+    /** The gateway's request id (for log lines). */
+    private readonly requestId: string,
   ) {}
 
   static async post(
@@ -80,7 +87,14 @@ export class UpstreamExchange {
         headersTimeout: endpoint.firstByteMs,
         bodyTimeout: endpoint.firstByteMs,
       });
-      return new UpstreamExchange(endpoint, response.statusCode, response.headers, response.body, release);
+      return new UpstreamExchange(
+        endpoint,
+        response.statusCode,
+        response.headers,
+        response.body,
+        release,
+        options.requestId,
+      );
     } catch (error) {
       release();
       throw providerErrorFromTransport(provider, error);
@@ -109,11 +123,18 @@ export class UpstreamExchange {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw malformedResponseError(this.endpoint.provider, `not JSON (${text.slice(0, 80)})`);
+      throw malformedResponseError(
+        this.endpoint.provider,
+        `the body is not JSON (${text.length} characters)`,
+      );
     }
   }
 
-  /** Reads a non-2xx answer and maps it with the provider's error reader. */
+  /**
+   * Reads a non-2xx answer and maps it with the provider's error reader (the client sees our
+   * message, see providerErrorFromStatus). One warn line records what the upstream said,
+   * scrubbed, with its request id.
+   */
   async error(read: ErrorBodyReader, overrides?: StatusOverrides): Promise<ProviderError> {
     let text = '';
     try {
@@ -132,13 +153,15 @@ export class UpstreamExchange {
     } catch {
       // Not JSON (a proxy's HTML page, plain text): the reader gets the raw text.
     }
-    return providerErrorFromStatus(
-      this.endpoint.provider,
-      this.status,
-      read(parsed, this.status),
-      parseRetryAfterMs(this.headers),
-      overrides,
-    );
+    const info = read(parsed, this.status);
+    info.requestId ??= requestIdFromHeaders(this.headers);
+    const { provider } = this.endpoint;
+    logger.warn({
+      msg: 'upstream error',
+      requestId: this.requestId,
+      ...upstreamErrorLogFields(provider, this.status, info),
+    });
+    return providerErrorFromStatus(provider, this.status, info, parseRetryAfterMs(this.headers), overrides);
   }
 
   /** The body as server-sent events. Transport failures are thrown as ProviderErrors. */

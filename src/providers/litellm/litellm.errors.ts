@@ -18,6 +18,7 @@ export function readLiteLLMError(body: unknown, status: number): UpstreamErrorIn
     type: present(info.type),
     code: present(info.code),
     param: present(info.param),
+    requestId: info.requestId,
   };
 }
 

@@ -33,6 +33,7 @@ export function readMistralError(body: unknown, status: number): UpstreamErrorIn
       type: typeof b.type === 'string' ? b.type : undefined,
       code: typeof b.code === 'string' || typeof b.code === 'number' ? String(b.code) : undefined,
       param: typeof b.param === 'string' ? b.param : undefined,
+      requestId: typeof b.request_id === 'string' ? b.request_id : undefined,
     };
   }
   const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';

@@ -138,7 +138,8 @@ describe('OpenAI stream translation', () => {
       error = caught as ProviderError;
     }
     expect(error?.code).toBe(ErrorCode.ProviderStreamError);
-    expect(error?.message).toContain('The server had an error');
+    // The upstream's own words are not passed on (upstream text is untrusted); its type is.
+    expect(error?.message).toBe('openai stream failed: the provider reported an error (server_error)');
   });
 
   it('refuses a stream cut before any finish_reason, and estimates usage when the upstream sent none', () => {

@@ -2,7 +2,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatCompletionChunk, Usage } from '../../chat/chat.types';
 import { estimatePromptTokens } from '../../billing/token-estimator';
 import type { ProviderRequest } from '../provider.types';
-import { describeUnknown, malformedResponseError, streamError } from '../shared/provider-errors';
+import { malformedResponseError, streamError, upstreamStreamError } from '../shared/provider-errors';
 import type { StreamTranslator } from '../shared/stream-translator';
 import type { OpenAICompatibleDialect } from './openai-compatible.dialect';
 import { contentText, mapFinishReason } from './openai-compatible.response';
@@ -43,13 +43,11 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     try {
       parsed = JSON.parse(data);
     } catch {
-      throw malformedResponseError(this.dialect.provider, `stream event is not JSON (${data.slice(0, 80)})`);
+      throw malformedResponseError(this.dialect.provider, 'a stream event is not JSON');
     }
     const error = (parsed as { error?: unknown }).error;
     if (error !== undefined && error !== null) {
-      const message =
-        describeUnknown((error as { message?: unknown }).message) ?? describeUnknown(error) ?? 'error event';
-      throw streamError(this.dialect.provider, message);
+      throw upstreamStreamError(this.dialect.provider, typeof error === 'object' ? error : {});
     }
     const chunk = parsed as ChatCompletionChunk;
     if (typeof chunk.id === 'string') this.id = chunk.id;

@@ -2,7 +2,31 @@ import { ErrorCode } from '../../common/errors';
 import { ProviderError } from '../provider.types';
 import { readOpenAIStyleError } from '../openai-compatible/openai-compatible.errors';
 import { fixtureJson } from '../../../test/fixtures/providers/load';
-import { parseRetryAfterMs, providerErrorFromStatus, providerErrorFromTransport } from './provider-errors';
+import {
+  parseRetryAfterMs,
+  providerErrorFromStatus,
+  providerErrorFromTransport,
+  upstreamErrorLogFields,
+  upstreamStreamError,
+} from './provider-errors';
+
+/** What an upstream behind a misconfigured proxy really answered (audit of issue 11). */
+const LEAKY =
+  'connection to db-primary.internal:5432 failed: FATAL password authentication failed (password=Sup3rS3cret!) ' +
+  'via http://10.2.3.4:8080/internal/route, key sk-proj-AbCdEfGhIjKlMnOpQrStUvWx';
+
+function expectNoLeak(text: string): void {
+  for (const secret of [
+    'db-primary',
+    '5432',
+    'Sup3rS3cret',
+    '10.2.3.4',
+    'internal/route',
+    'sk-proj',
+    'AbCdEf',
+  ])
+    expect(text).not.toContain(secret);
+}
 
 describe('parseRetryAfterMs', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');
@@ -102,7 +126,97 @@ describe('providerErrorFromStatus', () => {
   });
 });
 
+describe('providerErrorFromStatus: upstream text is untrusted', () => {
+  it('answers 5xx, 404, 408, 409, 413 and 429 with our own words, keeping the upstream request id', () => {
+    for (const status of [500, 502, 503, 529, 404, 408, 409, 413, 429, 402, 451]) {
+      const error = providerErrorFromStatus(
+        'openai',
+        status,
+        { message: LEAKY, type: 'server_error', requestId: 'req_abc123' },
+        undefined,
+      );
+      expectNoLeak(error.message);
+      expect(error.message).toContain(`HTTP ${status}`);
+      expect(error.upstreamRequestId).toBe('req_abc123');
+      expect(error.toBody().error.upstream_request_id).toBe('req_abc123');
+    }
+  });
+
+  it('shows a 400/422 message scrubbed and capped, with the parameter it names', () => {
+    const error = providerErrorFromStatus(
+      'mistral',
+      422,
+      { message: `temperature: must be <= 1. ${LEAKY} ${'x '.repeat(500)}`, param: 'temperature' },
+      undefined,
+    );
+    expect(error.status).toBe(400);
+    expect(error.message.startsWith('mistral: temperature: must be <= 1.')).toBe(true);
+    expectNoLeak(error.message);
+    expect(error.message).toContain('[host]');
+    expect(error.message).toContain('password=[redacted]');
+    expect(error.message.length).toBeLessThanOrEqual('mistral: '.length + 300);
+    expect(error.param).toBe('temperature');
+  });
+
+  it('drops a param that is not a parameter name, and an empty message gets ours', () => {
+    const error = providerErrorFromStatus(
+      'openai',
+      400,
+      { message: '   ', param: 'see http://10.0.0.1/x' },
+      undefined,
+    );
+    expect(error.param).toBeNull();
+    expect(error.message).toBe('openai refused the request as invalid (HTTP 400).');
+  });
+
+  it('ignores a request id that is not an identifier', () => {
+    const error = providerErrorFromStatus(
+      'openai',
+      500,
+      { message: 'x', requestId: 'id with spaces <b>' },
+      undefined,
+    );
+    expect(error.upstreamRequestId).toBeUndefined();
+    expect(error.toBody().error).not.toHaveProperty('upstream_request_id');
+  });
+
+  it('logs the scrubbed message and plain identifiers only', () => {
+    const fields = upstreamErrorLogFields('anthropic', 500, {
+      message: LEAKY,
+      type: 'api_error',
+      code: 'not an identifier!',
+      requestId: 'req_1',
+    });
+    expectNoLeak(JSON.stringify(fields));
+    expect(fields).toMatchObject({
+      provider: 'anthropic',
+      upstream_status: 500,
+      upstream_request_id: 'req_1',
+      upstream_type: 'api_error',
+      upstream_code: undefined,
+    });
+  });
+
+  it('names only the type of an error reported inside a stream', () => {
+    const error = upstreamStreamError('anthropic', { type: 'overloaded_error' });
+    expect(error.message).toBe('anthropic stream failed: the provider reported an error (overloaded_error)');
+    expect(upstreamStreamError('openai', { type: LEAKY }).message).toBe(
+      'openai stream failed: the provider reported an error',
+    );
+  });
+});
+
 describe('providerErrorFromTransport', () => {
+  it('names the error code, never the system message with the upstream address', () => {
+    const refused = providerErrorFromTransport(
+      'litellm',
+      Object.assign(new Error('connect ECONNREFUSED 10.2.3.4:5432'), { code: 'ECONNREFUSED' }),
+    );
+    expect(refused.message).toBe('could not reach litellm (ECONNREFUSED)');
+    const odd = providerErrorFromTransport('litellm', new Error('getaddrinfo ENOTFOUND db-primary.internal'));
+    expect(odd.message).toBe('could not reach litellm');
+  });
+
   it('maps undici timeouts to retryable provider_timeout', () => {
     for (const code of ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']) {
       const error = providerErrorFromTransport('openai', Object.assign(new Error('timeout'), { code }));

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../common/errors';
 import { ProviderError, ProviderKey } from '../provider.types';
+import { safeIdentifier, safeParam, safeRequestId, scrubUpstreamText } from './upstream-text';
 
 /**
  * The parts of an upstream error body that matter, extracted by each provider's
@@ -14,6 +15,8 @@ export interface UpstreamErrorInfo {
   code?: string;
   /** The parameter the provider blamed, when it said. */
   param?: string;
+  /** The upstream's own request id (body `request_id`, or its response headers). */
+  requestId?: string;
 }
 
 /** Header lookup that works for undici's and node:http's header records. */
@@ -60,16 +63,42 @@ function matches(info: UpstreamErrorInfo, list: readonly string[] | undefined): 
   );
 }
 
+/** The upstream's message as a client may see it (400/422 only): scrubbed and capped. */
+function clientVisibleMessage(provider: ProviderKey, status: number, info: UpstreamErrorInfo): string {
+  const scrubbed = scrubUpstreamText(info.message);
+  return scrubbed.length > 0
+    ? `${provider}: ${scrubbed}`
+    : `${provider} refused the request as invalid (HTTP ${status}).`;
+}
+
+/** Our own words for a failure whose upstream message is not shown (see providerErrorFromStatus). */
+function ownMessage(provider: ProviderKey, status: number, quota: boolean): string {
+  if (status === 429) {
+    return quota
+      ? `${provider} refused the request: the gateway's quota with ${provider} is exhausted (HTTP 429).`
+      : `${provider} is rate limiting the gateway (HTTP 429).`;
+  }
+  if (status === 408) return `${provider} timed out (HTTP 408).`;
+  if (status === 404) return `${provider} does not serve the requested model (HTTP 404).`;
+  if (status === 413) return `${provider} refused the request as too large (HTTP 413).`;
+  if (status === 409 || status >= 500) return `${provider} is unavailable (HTTP ${status}).`;
+  return `${provider} refused the request (HTTP ${status}).`;
+}
+
 /**
- * The one table from an upstream HTTP error to a ProviderError:
- * - 400/422 → provider_bad_request (400) with the provider's message: the request itself is bad;
+ * The one table from an upstream HTTP error to a ProviderError. What the client reads is ours:
+ * the upstream's message is shown only for 400/422 (it names the bad parameter), scrubbed of
+ * host names, addresses, URLs and credentials and capped (scrubUpstreamText); every other
+ * status gets our own message. The upstream's request id, when it sent one, is kept
+ * (`error.upstream_request_id`).
+ * - 400/422 → provider_bad_request (400), or context_length_exceeded when the code says so;
  * - 401/403 → provider_auth_failed (502): ModelMuxer's own provider key is wrong — never a 401
- *   that would blame the client's key. The provider's message is not passed on (it can echo a
- *   masked key);
+ *   that would blame the client's key;
  * - 404 → provider_unavailable (502): the upstream model id does not exist there (catalog issue);
  * - 408 → provider_timeout, 409/5xx/529 → provider_unavailable: retryable;
  * - 413 → payload_too_large;
- * - 429 → provider_rate_limited with retry-after kept (retryable unless it is a quota error).
+ * - 429 → provider_rate_limited with retry-after kept (retryable unless it is a quota error);
+ * - any other 4xx → provider_bad_request (400) with our own message.
  */
 export function providerErrorFromStatus(
   provider: ProviderKey,
@@ -78,7 +107,7 @@ export function providerErrorFromStatus(
   retryAfterMs: number | undefined,
   overrides: StatusOverrides = NO_OVERRIDES,
 ): ProviderError {
-  const base = { upstreamStatus: status };
+  const base = { upstreamStatus: status, upstreamRequestId: safeRequestId(info.requestId) };
   if (status === 401 || status === 403) {
     return new ProviderError(
       provider,
@@ -89,7 +118,7 @@ export function providerErrorFromStatus(
   }
   if (status === 429) {
     const quota = matches(info, overrides.quotaCodes);
-    return new ProviderError(provider, ErrorCode.ProviderRateLimited, `${provider}: ${info.message}`, {
+    return new ProviderError(provider, ErrorCode.ProviderRateLimited, ownMessage(provider, status, quota), {
       ...base,
       retryable: !quota,
       retryAfterMs,
@@ -97,55 +126,65 @@ export function providerErrorFromStatus(
     });
   }
   if (status === 408) {
-    return new ProviderError(
-      provider,
-      ErrorCode.ProviderTimeout,
-      `${provider} timed out (HTTP 408): ${info.message}`,
-      {
-        ...base,
-        retryable: true,
-        retryAfterMs,
-      },
-    );
+    return new ProviderError(provider, ErrorCode.ProviderTimeout, ownMessage(provider, status, false), {
+      ...base,
+      retryable: true,
+      retryAfterMs,
+    });
   }
   if (status === 409 || status >= 500) {
-    return new ProviderError(
-      provider,
-      ErrorCode.ProviderUnavailable,
-      `${provider} is unavailable (HTTP ${status}): ${info.message}`,
-      { ...base, retryable: true, retryAfterMs },
-    );
+    return new ProviderError(provider, ErrorCode.ProviderUnavailable, ownMessage(provider, status, false), {
+      ...base,
+      retryable: true,
+      retryAfterMs,
+    });
   }
   if (status === 404) {
-    return new ProviderError(
-      provider,
-      ErrorCode.ProviderUnavailable,
-      `${provider} (HTTP 404): ${info.message}`,
-      {
-        ...base,
-        retryable: false,
-      },
-    );
+    return new ProviderError(provider, ErrorCode.ProviderUnavailable, ownMessage(provider, status, false), {
+      ...base,
+      retryable: false,
+    });
   }
   if (status === 413) {
-    return new ProviderError(provider, ErrorCode.PayloadTooLarge, `${provider}: ${info.message}`, {
+    return new ProviderError(provider, ErrorCode.PayloadTooLarge, ownMessage(provider, status, false), {
       ...base,
       retryable: false,
     });
   }
-  if (matches(info, overrides.contextLengthCodes)) {
-    return new ProviderError(provider, ErrorCode.ContextLengthExceeded, `${provider}: ${info.message}`, {
-      ...base,
-      retryable: false,
-      param: info.param ?? 'messages',
-    });
+  const shown = status === 400 || status === 422;
+  if (shown && matches(info, overrides.contextLengthCodes)) {
+    return new ProviderError(
+      provider,
+      ErrorCode.ContextLengthExceeded,
+      clientVisibleMessage(provider, status, info),
+      { ...base, retryable: false, param: safeParam(info.param) ?? 'messages' },
+    );
   }
-  return new ProviderError(provider, ErrorCode.ProviderBadRequest, `${provider}: ${info.message}`, {
-    ...base,
-    retryable: false,
-    status: 400,
-    param: info.param ?? null,
-  });
+  return new ProviderError(
+    provider,
+    ErrorCode.ProviderBadRequest,
+    shown ? clientVisibleMessage(provider, status, info) : ownMessage(provider, status, false),
+    { ...base, retryable: false, status: 400, param: (shown ? safeParam(info.param) : undefined) ?? null },
+  );
+}
+
+/**
+ * What the log may say about an upstream error response: the same scrubbed, capped message and
+ * the provider's type/code only when they are plain identifiers. Never the raw body.
+ */
+export function upstreamErrorLogFields(
+  provider: ProviderKey,
+  status: number,
+  info: UpstreamErrorInfo,
+): Record<string, unknown> {
+  return {
+    provider,
+    upstream_status: status,
+    upstream_request_id: safeRequestId(info.requestId),
+    upstream_type: safeIdentifier(info.type),
+    upstream_code: safeIdentifier(info.code),
+    upstream_message: scrubUpstreamText(info.message),
+  };
 }
 
 const TIMEOUT_CODES = new Set([
@@ -157,14 +196,16 @@ const TIMEOUT_CODES = new Set([
 
 /**
  * A failure on the way to (or back from) the upstream, before or without an HTTP status:
- * timeouts and connection errors are retryable. Our own abort reasons are ProviderErrors
- * already (undici rethrows the signal's reason) and pass through unchanged.
+ * timeouts and connection errors are retryable. The message names the provider and the error
+ * code (ECONNREFUSED, UND_ERR_SOCKET…), never the system message, which carries the upstream's
+ * address. Our own abort reasons are ProviderErrors already (undici rethrows the signal's
+ * reason) and pass through unchanged.
  */
 export function providerErrorFromTransport(provider: ProviderKey, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+  const raw = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' ? safeIdentifier(raw) : undefined;
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
     const phase =
       code === 'UND_ERR_CONNECT_TIMEOUT'
         ? 'connecting'
@@ -179,7 +220,7 @@ export function providerErrorFromTransport(provider: ProviderKey, error: unknown
   return new ProviderError(
     provider,
     ErrorCode.ProviderUnavailable,
-    `could not reach ${provider}: ${typeof code === 'string' ? `${code} ` : ''}${detail}`,
+    `could not reach ${provider}${code === undefined ? '' : ` (${code})`}`,
     {
       retryable: true,
       cause: error,
@@ -214,7 +255,10 @@ export function clientAbortedError(provider: ProviderKey): ProviderError {
   );
 }
 
-/** A stream that already handed out chunks failed: never retried. */
+/**
+ * A stream that already handed out chunks failed: never retried. `message` is our own text;
+ * an error the upstream reported inside the stream goes through upstreamStreamError().
+ */
 export function streamError(provider: ProviderKey, message: string, cause?: unknown): ProviderError {
   return new ProviderError(provider, ErrorCode.ProviderStreamError, `${provider} stream failed: ${message}`, {
     retryable: false,
@@ -222,7 +266,16 @@ export function streamError(provider: ProviderKey, message: string, cause?: unkn
   });
 }
 
-/** Upstream answered 2xx with something we cannot read. */
+/**
+ * An error event inside an upstream stream (Anthropic `event: error`, an OpenAI-style
+ * `{"error": …}` chunk): its message is upstream text, so only its type is named.
+ */
+export function upstreamStreamError(provider: ProviderKey, reported: { type?: unknown }): ProviderError {
+  const type = typeof reported.type === 'string' ? safeIdentifier(reported.type) : undefined;
+  return streamError(provider, `the provider reported an error${type === undefined ? '' : ` (${type})`}`);
+}
+
+/** Upstream answered 2xx with something we cannot read. `what` is our own description (no upstream text). */
 export function malformedResponseError(provider: ProviderKey, what: string): ProviderError {
   return new ProviderError(
     provider,

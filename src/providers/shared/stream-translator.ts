@@ -4,6 +4,7 @@ import { ErrorCode } from '../../common/errors';
 import type { UpstreamExchange } from '../http/upstream-exchange';
 import { ProviderError, ProviderKey } from '../provider.types';
 import { streamError } from './provider-errors';
+import { requestIdFromHeaders } from './upstream-text';
 
 /**
  * Per-request stream translation state (one object per stream): turns upstream SSE events
@@ -59,7 +60,10 @@ export async function* translateEventStream(
     yielded = true;
     yield last;
   } catch (error) {
-    throw yielded ? afterFirstChunk(provider, error) : beforeFirstChunk(provider, error);
+    const failure = yielded ? afterFirstChunk(provider, error) : beforeFirstChunk(provider, error);
+    if (failure instanceof ProviderError)
+      failure.upstreamRequestId ??= requestIdFromHeaders(exchange.headers);
+    throw failure;
   } finally {
     exchange.finish();
   }

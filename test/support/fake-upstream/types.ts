@@ -74,6 +74,8 @@ export interface FakeScenario {
   failAfterEvents?: number;
   /** error_event: the flavor's SSE error event, then end; reset: destroy the socket; stall: stop sending. */
   failMode?: 'error_event' | 'reset' | 'stall';
+  /** The message of that SSE error event (default: the provider's usual "Overloaded"/"server error"). */
+  streamErrorMessage?: string;
 
   /** Replay a recorded body verbatim (e.g. a fixture file's content). */
   raw?: { status?: number; contentType: string; body: string };
@@ -89,6 +91,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** True once the response was fully written. */
   completed: boolean;
+  /** The id the fake named its response with (x-request-id, or request-id for Anthropic). */
+  upstreamRequestId: string;
 }
 
 export interface FakeUpstreamOptions {
