@@ -99,5 +99,5 @@ describeIfPostgres('a replica killed mid-stream', () => {
     expect(again.status).toBe(200);
     const holds = await pg.query(`SELECT count(*)::int AS n FROM budget_holds WHERE expires_at < now()`);
     expect(holds.rows[0].n).toBe(0);
-  });
+  }, 120_000);
 });

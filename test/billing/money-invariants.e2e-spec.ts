@@ -14,6 +14,11 @@ import { createTenantWithKey } from '../support/tenants';
  * bound, the ledger holds no NaN and no stranded reservation, and a bystander tenant's spend is
  * exactly what its responses reported.
  */
+/** What the assertions read of a chat response. */
+interface ChatResponse {
+  router_metadata: { cost_usd: number };
+}
+
 const describeIfShared = SERVER_REDIS_URL ? describeIfPostgres : describe.skip;
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 /** gpt-4o with max_tokens 50: the upper bound of one request is < $0.0006. */
@@ -75,8 +80,8 @@ describeIfShared('money invariants: two replicas, garbage usage, aborted clients
       body: JSON.stringify({ model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user', content }] }),
       signal: controller.signal,
     }).then(
-      async (response) => ({ status: response.status, body: await response.json() }),
-      () => ({ status: 0, body: null }),
+      async (response) => ({ status: response.status, body: (await response.json()) as ChatResponse }),
+      () => ({ status: 0, body: null as ChatResponse | null }),
     );
   }
 
@@ -109,7 +114,7 @@ describeIfShared('money invariants: two replicas, garbage usage, aborted clients
     for (let i = 0; i < 6; i++) {
       const outcome = await send(replicas[i % 2], bystander.key, `mine ${i}`);
       expect(outcome.status).toBe(200);
-      bystanderNano += Math.round(outcome.body.router_metadata.cost_usd * 1e9);
+      bystanderNano += Math.round(outcome.body!.router_metadata.cost_usd * 1e9);
     }
     await new Promise((resolve) => setTimeout(resolve, 200)); // aborted calls settle
     await settleEverything();
