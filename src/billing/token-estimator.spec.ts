@@ -64,7 +64,7 @@ describe('token estimator', () => {
       for (const request of [cjk, huge]) {
         spy.mockClear();
         const counts = promptTokenCounts(request);
-        const lengths = spy.mock.calls.map(([text]) => text.length);
+        const lengths = spy.mock.calls.map(([text]) => String(text).length);
         expect(Math.max(0, ...lengths)).toBeLessThanOrEqual(MAX_EXACT_PIECE_CHARS);
         expect(lengths.reduce((sum, n) => sum + n, 0)).toBeLessThanOrEqual(EXACT_SAMPLE_CHARS);
         expect(counts.upperBound).toBeGreaterThanOrEqual(counts.estimate);
