@@ -41,7 +41,8 @@ export const TOOL_OVERHEAD_UPPER = 500;
 /** Rough rates outside the sample: ~4 ASCII characters per token, ~1 token per other character. */
 const ASCII_CHARS_PER_TOKEN = 4;
 
-const SPLITTER = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'gu');
+/** o200k's pre-token split (exported for the regex-safety test). */
+export const SPLITTER = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'gu');
 /** Special tokens are plain text here: never throw on `<|endoftext|>` in user content. */
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
