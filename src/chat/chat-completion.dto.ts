@@ -1,6 +1,4 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
@@ -10,6 +8,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  getMetadataStorage,
   Matches,
   Max,
   MaxLength,
@@ -23,7 +22,10 @@ import {
 /**
  * Validation of the OpenAI chat-completions body: the known fields are checked here; unknown
  * fields are carried through deliberately (the validated value handed to the controller is the
- * client's plain object, not this class — see ChatController's pipe).
+ * client's plain object, not this class — see ChatRequestPipe). Instances are built by
+ * `toChatRequestDto` below, never by class-transformer: only known fields are copied, by
+ * reference, so a body's unknown fields cost nothing. Size limits (messages, content parts,
+ * tools) are configurable and checked by the pipe before this.
  */
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
@@ -119,27 +121,29 @@ function IsToolChoice(): PropertyDecorator {
   };
 }
 
+/** Names and ids: generous, but bounded (they end up in logs, cache keys and upstream bodies). */
+const MAX_NAME_LENGTH = 256;
+
 export class FunctionCallDto {
-  @IsString() name!: string;
+  @IsString() @MaxLength(MAX_NAME_LENGTH) name!: string;
   @IsString() arguments!: string;
 }
 
 export class ToolCallDto {
-  @IsString() id!: string;
+  @IsString() @MaxLength(MAX_NAME_LENGTH) id!: string;
   @IsIn(['function']) type!: 'function';
-  @ValidateNested() @Type(() => FunctionCallDto) function!: FunctionCallDto;
+  @IsObject() @ValidateNested() function!: FunctionCallDto;
 }
 
 export class ChatMessageDto {
   @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }) role!: (typeof ROLES)[number];
   @IsMessageContent() content!: unknown;
-  @IsOptional() @IsString() name?: string;
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => ToolCallDto)
-  tool_calls?: ToolCallDto[];
-  @ValidateIf((message: ChatMessageDto) => message.role === 'tool') @IsString() tool_call_id?: string;
+  @IsOptional() @IsString() @MaxLength(MAX_NAME_LENGTH) name?: string;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) tool_calls?: ToolCallDto[];
+  @ValidateIf((message: ChatMessageDto) => message.role === 'tool')
+  @IsString()
+  @MaxLength(MAX_NAME_LENGTH)
+  tool_call_id?: string;
 }
 
 export class FunctionDefinitionDto {
@@ -152,7 +156,7 @@ export class FunctionDefinitionDto {
 
 export class ToolDefinitionDto {
   @IsIn(['function']) type!: 'function';
-  @ValidateNested() @Type(() => FunctionDefinitionDto) function!: FunctionDefinitionDto;
+  @IsObject() @ValidateNested() function!: FunctionDefinitionDto;
 }
 
 export class JsonSchemaFormatDto {
@@ -166,8 +170,8 @@ export class JsonSchemaFormatDto {
 export class ResponseFormatDto {
   @IsIn(['text', 'json_object', 'json_schema']) type!: 'text' | 'json_object' | 'json_schema';
   @ValidateIf((format: ResponseFormatDto) => format.type === 'json_schema')
+  @IsObject()
   @ValidateNested()
-  @Type(() => JsonSchemaFormatDto)
   json_schema?: JsonSchemaFormatDto;
 }
 
@@ -180,13 +184,11 @@ export class ChatCompletionRequestDto {
 
   @IsArray()
   @ArrayMinSize(1, { message: 'messages must contain at least one message' })
-  @ArrayMaxSize(100_000)
   @ValidateNested({ each: true })
-  @Type(() => ChatMessageDto)
   messages!: ChatMessageDto[];
 
   @IsOptional() @IsBoolean() stream?: boolean;
-  @IsOptional() @ValidateNested() @Type(() => StreamOptionsDto) stream_options?: StreamOptionsDto | null;
+  @IsOptional() @IsObject() @ValidateNested() stream_options?: StreamOptionsDto | null;
   @IsOptional() @IsInt() @Min(1) max_tokens?: number | null;
   @IsOptional() @IsInt() @Min(1) max_completion_tokens?: number | null;
   @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number | null;
@@ -195,18 +197,71 @@ export class ChatCompletionRequestDto {
   @IsOptional() @IsStopValue() stop?: string | string[] | null;
   @IsOptional() @IsNumber() @Min(-2) @Max(2) presence_penalty?: number | null;
   @IsOptional() @IsNumber() @Min(-2) @Max(2) frequency_penalty?: number | null;
-  @IsOptional() @IsInt() seed?: number | null;
+  @IsOptional() @IsInt() @Min(Number.MIN_SAFE_INTEGER) @Max(Number.MAX_SAFE_INTEGER) seed?: number | null;
   @IsOptional() @IsString() @MaxLength(256) user?: string;
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(128)
-  @ValidateNested({ each: true })
-  @Type(() => ToolDefinitionDto)
-  tools?: ToolDefinitionDto[];
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) tools?: ToolDefinitionDto[];
   @IsOptional() @IsToolChoice() tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
-  @IsOptional() @ValidateNested() @Type(() => ResponseFormatDto) response_format?: ResponseFormatDto;
+  @IsOptional() @IsObject() @ValidateNested() response_format?: ResponseFormatDto;
   @IsOptional() @IsBoolean() logprobs?: boolean | null;
   @IsOptional() @IsInt() @Min(0) @Max(20) top_logprobs?: number | null;
   @IsOptional() @IsObject() logit_bias?: Record<string, number> | null;
+}
+
+/* ---------------- building the DTO instances (no class-transformer) ---------------- */
+
+interface DtoShape {
+  dto: new () => object;
+  /** Fields whose values are DTOs themselves (or arrays of them). */
+  nested?: Record<string, DtoShape>;
+}
+
+const CHAT_REQUEST_SHAPE: DtoShape = {
+  dto: ChatCompletionRequestDto,
+  nested: {
+    messages: {
+      dto: ChatMessageDto,
+      nested: { tool_calls: { dto: ToolCallDto, nested: { function: { dto: FunctionCallDto } } } },
+    },
+    stream_options: { dto: StreamOptionsDto },
+    tools: { dto: ToolDefinitionDto, nested: { function: { dto: FunctionDefinitionDto } } },
+    response_format: { dto: ResponseFormatDto, nested: { json_schema: { dto: JsonSchemaFormatDto } } },
+  },
+};
+
+const knownFieldsCache = new Map<new () => object, readonly string[]>();
+
+/** The fields a DTO declares (every field carries at least one validation decorator). */
+function knownFields(dto: new () => object): readonly string[] {
+  let fields = knownFieldsCache.get(dto);
+  if (!fields) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+    fields = [...new Set(metadata.map((entry) => entry.propertyName))];
+    knownFieldsCache.set(dto, fields);
+  }
+  return fields;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toInstance(shape: DtoShape, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => toInstance(shape, item));
+  if (!isPlainObject(value)) return value; // the validators say what is wrong with it
+  const instance = new shape.dto() as Record<string, unknown>;
+  for (const field of knownFields(shape.dto)) {
+    if (!Object.hasOwn(value, field)) continue;
+    const nested = shape.nested?.[field];
+    instance[field] = nested ? toInstance(nested, value[field]) : value[field];
+  }
+  return instance;
+}
+
+/**
+ * The DTO instance class-validator checks: known fields only, values shared with the client's
+ * object (never deep-copied), nested DTOs built the same way. Linear in the known structure.
+ */
+export function toChatRequestDto(body: Record<string, unknown>): ChatCompletionRequestDto {
+  return toInstance(CHAT_REQUEST_SHAPE, body) as ChatCompletionRequestDto;
 }
