@@ -110,6 +110,22 @@ describe('ChatRequestPipe', () => {
       'messages[0].content',
     ],
     [{ messages: hi, tools: [tool('a'), tool('b'), tool('c'), tool('d')] }, 'tools'],
+    [
+      {
+        messages: [
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: Array(4).fill({
+              id: 'c',
+              type: 'function',
+              function: { name: 'f', arguments: '{}' },
+            }),
+          },
+        ],
+      },
+      'messages[0].tool_calls',
+    ],
   ])('rejects %j naming param %s (400, never a 5xx downstream)', (body, param) => {
     const error = rejection(body);
     expect(error).toBeInstanceOf(GatewayError);

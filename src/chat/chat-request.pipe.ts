@@ -4,6 +4,7 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { validationErrorToGatewayError } from '../common/validation';
 import { AppConfig, RequestLimits } from '../config/app-config';
 import { toChatRequestDto } from './chat-completion.dto';
+import { checkChatElements } from './chat-elements';
 import type { ChatCompletionRequest } from './chat.types';
 
 function tooMany(param: string, limit: number, what: string, variable: string): GatewayError {
@@ -22,10 +23,15 @@ function checkSizes(body: Record<string, unknown>, limits: RequestLimits): void 
       throw tooMany('messages', limits.chatMaxMessages, 'messages', 'CHAT_MAX_MESSAGES');
     }
     for (let i = 0; i < messages.length; i++) {
-      const content = (messages[i] as { content?: unknown } | null)?.content;
+      const message = messages[i] as { content?: unknown; tool_calls?: unknown } | null;
+      const content = message?.content;
       if (Array.isArray(content) && content.length > limits.chatMaxContentParts) {
         const param = `messages[${i}].content`;
         throw tooMany(param, limits.chatMaxContentParts, 'content parts', 'CHAT_MAX_CONTENT_PARTS');
+      }
+      const calls = message?.tool_calls;
+      if (Array.isArray(calls) && calls.length > limits.chatMaxTools) {
+        throw tooMany(`messages[${i}].tool_calls`, limits.chatMaxTools, 'tool calls', 'CHAT_MAX_TOOLS');
       }
     }
   }
@@ -52,6 +58,7 @@ export class ChatRequestPipe implements PipeTransform<unknown, ChatCompletionReq
     checkSizes(body, this.config.limits);
     const errors = validateSync(toChatRequestDto(body), { forbidUnknownValues: false });
     if (errors.length > 0) throw validationErrorToGatewayError(errors);
+    checkChatElements(body);
     return value as ChatCompletionRequest;
   }
 }

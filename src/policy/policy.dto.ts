@@ -10,12 +10,16 @@ import type { PiiAction } from './tenant-policy';
 
 export class PiiPolicyDto {
   @IsIn(PII_ACTIONS) action!: PiiAction;
-  @IsOptional() @IsArray() @IsIn(PII_KINDS, { each: true }) kinds?: PiiKind[];
+  @IsOptional() @IsArray() @ArrayMaxSize(PII_KINDS.length) @IsIn(PII_KINDS, { each: true }) kinds?: PiiKind[];
 }
 
 /** PUT /admin/tenants/:id/policy. Omitted (or null) fields take their defaults. */
 export class TenantPolicyDto {
-  @IsOptional() @IsArray() @IsIn(PROVIDER_KEYS, { each: true }) allowed_providers?: ProviderKey[] | null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PROVIDER_KEYS.length)
+  @IsIn(PROVIDER_KEYS, { each: true })
+  allowed_providers?: ProviderKey[] | null;
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
