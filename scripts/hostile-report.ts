@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   const gateway = await startGatewayProcess(env);
   console.log(`${mode}: gateway child up in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s`);
   try {
-    const corpus = buildCorpus(await prepareCorpusContext(gateway.url, mode));
+    const onlyIndex = process.argv.indexOf('--only');
+    const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : null;
+    const corpus = buildCorpus(await prepareCorpusContext(gateway.url, mode)).filter(
+      (item) => only === null || item.name.includes(only),
+    );
     const prober = startHealthProber(gateway.url);
     await gateway.measure();
     const started = performance.now();

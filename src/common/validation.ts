@@ -57,10 +57,16 @@ export const strictValidationOptions: ValidationPipeOptions = {
   exceptionFactory: validationErrorToGatewayError,
 };
 
-const declaredFieldsCache = new Map<object, ReadonlySet<string> | null>();
+interface DeclaredFields {
+  all: ReadonlySet<string>;
+  /** Fields validated as one nested object (`@ValidateNested()` without `each`). */
+  nestedObjects: ReadonlySet<string>;
+}
+
+const declaredFieldsCache = new Map<object, DeclaredFields | null>();
 
 /** The fields a DTO class declares, or null for a type without validation metadata. */
-function declaredFields(metatype: object): ReadonlySet<string> | null {
+function declaredFields(metatype: object): DeclaredFields | null {
   if (!declaredFieldsCache.has(metatype)) {
     const metadata = getMetadataStorage().getTargetValidationMetadatas(
       metatype as new () => object,
@@ -68,25 +74,46 @@ function declaredFields(metatype: object): ReadonlySet<string> | null {
       true,
       false,
     );
+    const nested = metadata.filter((entry) => entry.type === 'nestedValidation' && !entry.each);
     declaredFieldsCache.set(
       metatype,
-      metadata.length === 0 ? null : new Set(metadata.map((entry) => entry.propertyName)),
+      metadata.length === 0
+        ? null
+        : {
+            all: new Set(metadata.map((entry) => entry.propertyName)),
+            nestedObjects: new Set(nested.map((entry) => entry.propertyName)),
+          },
     );
   }
   return declaredFieldsCache.get(metatype) ?? null;
 }
 
+/**
+ * Refuses, before class-transformer copies anything, an unknown top-level field and an array
+ * where one nested object is expected (class-transformer would build one DTO per item: 5,000
+ * items cost ~0.1 s).
+ */
+function precheck(value: unknown, fields: DeclaredFields): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!fields.all.has(key)) {
+      throw new GatewayError(ErrorCode.ValidationFailed, `Unrecognized request argument supplied: ${key}`, {
+        param: key,
+      });
+    }
+    if (fields.nestedObjects.has(key) && Array.isArray((value as Record<string, unknown>)[key])) {
+      throw new GatewayError(ErrorCode.ValidationFailed, `Invalid value for '${key}': must be an object.`, {
+        param: key,
+      });
+    }
+  }
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const fields = metadata.metatype ? declaredFields(metadata.metatype) : null;
-    if (fields && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      for (const key in value) {
-        if (!Object.hasOwn(value, key) || fields.has(key)) continue;
-        throw new GatewayError(ErrorCode.ValidationFailed, `Unrecognized request argument supplied: ${key}`, {
-          param: key,
-        });
-      }
-    }
+    if (fields) precheck(value, fields);
     return super.transform(value, metadata);
   }
 }
