@@ -44,6 +44,11 @@ async function main(): Promise<void> {
     const corpus = buildCorpus(await prepareCorpusContext(gateway.url, mode)).filter(
       (item) => only === null || item.name.includes(only),
     );
+    await runCorpus(
+      gateway.url,
+      corpus.filter((_, i) => i % 25 === 0),
+      { concurrency: 2 },
+    ); // warm-up
     const prober = startHealthProber(gateway.url);
     await gateway.measure();
     const started = performance.now();

@@ -89,7 +89,8 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean() TEST_MODE = false;
   @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 20mb, 512kb or 1048576' })
-  BODY_LIMIT = '20mb';
+  /** 8 MB: a 1M-token prompt plus images fits; JSON.parse of 20 MB alone blocked the loop ~50 ms. */
+  BODY_LIMIT = '8mb';
   @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
   /* ---- request limits (checked before any work on a body; README "Limits") ---- */
   /** Deepest nesting of arrays/objects in a JSON body. */

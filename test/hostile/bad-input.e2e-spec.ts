@@ -10,7 +10,8 @@ describe('bad input gets a clear 4xx (issue 11, found 5)', () => {
   const hi = { messages: [{ role: 'user', content: 'hi' }] };
 
   beforeAll(async () => {
-    gateway = await bootTestApp({ ADMIN_API_KEY: TEST_ADMIN_KEY }, { listen: true });
+    // BODY_LIMIT raised above the 8 MB default so that a 19 MB prompt reaches routing.
+    gateway = await bootTestApp({ ADMIN_API_KEY: TEST_ADMIN_KEY, BODY_LIMIT: '24mb' }, { listen: true });
   }, 120_000);
   afterAll(async () => gateway?.close());
 
