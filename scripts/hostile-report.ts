@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       corpus.filter((_, i) => i % 25 === 0),
       { concurrency: 2 },
     ); // warm-up
-    const prober = startHealthProber(gateway.url);
+    const prober = await startHealthProber(gateway.url);
     await gateway.measure();
     const started = performance.now();
     const concurrencyIndex = process.argv.indexOf('--concurrency');

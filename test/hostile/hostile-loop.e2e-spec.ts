@@ -68,7 +68,7 @@ describe(`hostile input in a child process (${mode} mode), with the event-loop g
       corpus.filter((_, i) => i % 25 === 0),
       { concurrency: 2 },
     );
-    const prober = startHealthProber(gateway.url);
+    const prober = await startHealthProber(gateway.url);
     await gateway.measure();
     const results = await runCorpus(gateway.url, corpus, { concurrency: 2 });
     const loop = await gateway.report();

@@ -137,12 +137,19 @@ export interface HealthProber {
   report(): Promise<ProbeReport>;
 }
 
-/** Probes GET /health from a process of its own every `intervalMs`. */
-export function startHealthProber(url: string, intervalMs = 20): HealthProber {
-  const child = fork(join(__dirname, 'health-prober.js'), [url], {
-    env: { PATH: process.env.PATH ?? '', PROBE_INTERVAL_MS: String(intervalMs) },
+/** Probes GET /health from a process of its own every `intervalMs`; resolves after the first answer. */
+export async function startHealthProber(url: string, intervalMs = 20): Promise<HealthProber> {
+  const child = fork(join(__dirname, 'health-prober.ts'), [url], {
+    cwd: ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      PROBE_INTERVAL_MS: String(intervalMs),
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  await nextMessage(child, 'ready', 30_000);
   return {
     async report() {
       const report = nextMessage(child, 'probe', 10_000);
