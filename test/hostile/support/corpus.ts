@@ -180,6 +180,7 @@ function chatStructureBodies(): Array<[string, Buffer]> {
     ['4,000 spaces + 300k CJK', json(user(' '.repeat(4_000) + '中文字'.repeat(100_000)))],
     ['1 MB prompt', json(user('lorem ipsum dolor sit amet '.repeat(40_000)))],
     ['3 MB single-line prompt', json(user('x'.repeat(3_000_000)))],
+    ['7.5 MB prompt (just under the default BODY_LIMIT)', json(user('lorem ipsum '.repeat(650_000)))],
     ['19 MB prompt', json(user('lorem ipsum '.repeat(1_600_000)))],
     ['email backtracking ×40,000', json(user('a-'.repeat(40_000)))],
     ['jwt backtracking ×20,000', json(user('eyJ-'.repeat(20_000)))],
