@@ -51,6 +51,7 @@ function sendHttp(
   agent: Agent,
   item: HostileCase,
   timeoutMs: number,
+  retried = false,
 ): Promise<HostileResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -60,7 +61,13 @@ function sendHttp(
     try {
       req = httpRequest(
         new URL(item.path, baseUrl),
-        { method: item.method, headers: item.headers, agent, timeout: timeoutMs, insecureHTTPParser: false },
+        {
+          method: item.method,
+          headers: item.headers,
+          agent: retried ? false : agent,
+          timeout: timeoutMs,
+          insecureHTTPParser: false,
+        },
         (response) => {
           let body = '';
           response.setEncoding('utf8');
@@ -79,7 +86,15 @@ function sendHttp(
       return;
     }
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    req.on('error', (error) => done(0, '', '', error.message));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as it was reused: Node's documented
+      // race (not the gateway's doing) — send again once on a fresh connection.
+      if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+        resolve(sendHttp(baseUrl, agent, item, timeoutMs, true));
+        return;
+      }
+      done(0, '', '', error.message);
+    });
     req.end(item.body);
   });
 }
