@@ -11,11 +11,7 @@ import type {
 } from '../billing/billing.types';
 import { costNanoUsd, nanoToUsd } from '../billing/pricing';
 import { trustedUsage } from '../billing/provider-usage';
-import {
-  estimatePromptTokens,
-  estimateTextTokens,
-  requestedMaxOutputTokens,
-} from '../billing/token-estimator';
+import { estimateTextTokens, promptTokenCounts, requestedMaxOutputTokens } from '../billing/token-estimator';
 import { RESPONSE_CACHE } from '../caching/caching.types';
 import type { CachedCompletion, ResponseCache } from '../caching/caching.types';
 import { responseCacheKey, shouldUseCache } from '../caching/cache-key';
@@ -336,14 +332,16 @@ export class ChatService {
     const verdict = this.policy?.evaluate(request, context.principal) ?? null;
     const routed = verdict?.request ?? request;
     const intent = await this.classifier.classify(routed);
-    const promptTokens = estimatePromptTokens(routed);
+    // Routing sees the best guess; reservations (promptTokens) the true upper bound.
+    const tokens = promptTokenCounts(routed);
+    const promptTokens = tokens.upperBound;
     const budget = this.budgets?.status(context.principal) ?? null;
     // Only budgets whose soft-limit action is `downgrade` steer routing (`alert` ones only warn).
     const downgrades = budget !== null && budget.softAction === 'downgrade';
     const input = buildRoutingInput(
       routed,
       intent,
-      promptTokens,
+      tokens.estimate,
       downgrades ? budget.remainingRatio : null,
       downgrades && budget.softLimitReached,
     );

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ErrorCode, GatewayError, OpenAIErrorBody } from './errors';
+import type { JsonLimitError } from './json-limits';
 import { allowedMethods } from './route-table';
 
 /** Maps Nest's HTTP exceptions (thrown by the framework, not by our code) to gateway errors. */
@@ -100,10 +101,16 @@ export function sendError(
   response.status(error.status).json(body);
 }
 
-/** Errors raised by body-parser before routing (malformed JSON, too large, bad encoding). */
+/** Errors raised by body-parser before routing (malformed JSON, too large, bad encoding, limits). */
 export function bodyParserError(exception: unknown): GatewayError | null {
-  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return null;
-  const { type, message, limit } = exception as { type?: unknown; message?: string; limit?: number };
+  if (typeof exception !== 'object' || exception === null) return null;
+  const { type, message, limit, status, expose } = exception as {
+    type?: unknown;
+    message?: string;
+    limit?: number;
+    status?: unknown;
+    expose?: unknown;
+  };
   switch (type) {
     case 'entity.parse.failed':
       return new GatewayError(
@@ -115,6 +122,8 @@ export function bodyParserError(exception: unknown): GatewayError | null {
         ErrorCode.PayloadTooLarge,
         `Request body too large (limit ${limit ?? '?'} bytes).`,
       );
+    case 'entity.json.limit':
+      return jsonLimitError(exception as JsonLimitError);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new GatewayError(ErrorCode.InvalidRequest, message ?? 'Unsupported body encoding.', {
@@ -122,7 +131,29 @@ export function bodyParserError(exception: unknown): GatewayError | null {
       });
     case 'request.aborted':
       return new GatewayError(ErrorCode.InvalidRequest, 'Request aborted by the client.');
-    default:
-      return null;
+    case 'request.size.invalid':
+      return new GatewayError(
+        ErrorCode.InvalidRequest,
+        'The request body does not match its Content-Length.',
+      );
   }
+  // Any other client error met while reading the body — typically a Content-Encoding (gzip,
+  // deflate, br) whose data does not decompress (zlib codes Z_*, brotli ERR__*) — comes from
+  // body-parser with a 4xx status (and its message replaced by "Bad Request").
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
+    const code = (exception as { code?: unknown }).code;
+    const undecodable = typeof code === 'string' && /^(Z_|ERR__|ERR_BROTLI)/.test(code);
+    return new GatewayError(
+      ErrorCode.InvalidRequest,
+      undecodable
+        ? 'We could not decompress the body of your request: its Content-Encoding data is invalid.'
+        : 'We could not read the body of your request.',
+    );
+  }
+  return null;
+}
+
+function jsonLimitError(error: JsonLimitError): GatewayError {
+  const code = error.kind === 'nodes' ? ErrorCode.PayloadTooLarge : ErrorCode.InvalidRequest;
+  return new GatewayError(code, error.message);
 }

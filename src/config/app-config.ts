@@ -23,6 +23,8 @@ export class AppConfig {
   host!: string;
   logLevel!: LogLevel;
   bodyLimitBytes!: number;
+  /** Request-shape limits, enforced before any work on a body (README "Limits"). */
+  limits!: RequestLimits;
   shutdownTimeoutMs!: number;
   /** A stream whose client has read nothing for this long is ended (STREAM_WRITE_STALL_TIMEOUT_MS). */
   streamWriteStallMs!: number;
@@ -78,6 +80,15 @@ export class AppConfig {
   };
   cache!: { ttlSeconds: number; maxEntries: number };
   telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
+}
+
+export interface RequestLimits {
+  jsonMaxDepth: number;
+  jsonMaxNodes: number;
+  jsonMaxKeys: number;
+  chatMaxMessages: number;
+  chatMaxContentParts: number;
+  chatMaxTools: number;
 }
 
 export class ConfigError extends Error {
@@ -183,6 +194,14 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   config.host = vars.HOST;
   config.logLevel = vars.LOG_LEVEL;
   config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
+  config.limits = {
+    jsonMaxDepth: vars.JSON_MAX_DEPTH,
+    jsonMaxNodes: vars.JSON_MAX_NODES,
+    jsonMaxKeys: vars.JSON_MAX_KEYS,
+    chatMaxMessages: vars.CHAT_MAX_MESSAGES,
+    chatMaxContentParts: vars.CHAT_MAX_CONTENT_PARTS,
+    chatMaxTools: vars.CHAT_MAX_TOOLS,
+  };
   config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
   config.streamWriteStallMs = vars.STREAM_WRITE_STALL_TIMEOUT_MS;
   config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));

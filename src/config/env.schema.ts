@@ -89,8 +89,20 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean() TEST_MODE = false;
   @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 20mb, 512kb or 1048576' })
-  BODY_LIMIT = '20mb';
+  /** 8 MB: a 1M-token prompt plus images fits; JSON.parse of 20 MB alone blocked the loop ~50 ms. */
+  BODY_LIMIT = '8mb';
   @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
+  /* ---- request limits (checked before any work on a body; README "Limits") ---- */
+  /** Deepest nesting of arrays/objects in a JSON body. */
+  @Transform(toNumber) @IsInt() @Min(4) @Max(10_000) JSON_MAX_DEPTH = 64;
+  /** Most structural elements (objects, arrays, members, items) in a JSON body. */
+  @Transform(toNumber) @IsInt() @Min(100) @Max(10_000_000) JSON_MAX_NODES = 100_000;
+  /** Most keys in one JSON object. */
+  @Transform(toNumber) @IsInt() @Min(16) @Max(1_000_000) JSON_MAX_KEYS = 1_000;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) CHAT_MAX_MESSAGES = 2_048;
+  /** Per message. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(100_000) CHAT_MAX_CONTENT_PARTS = 256;
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10_000) CHAT_MAX_TOOLS = 128;
   @IsString()
   @Matches(/^(auto|\d+)$/, { message: 'must be "auto" or a number of worker processes' })
   WORKERS = '1';

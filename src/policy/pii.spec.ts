@@ -1,4 +1,5 @@
-import { findPii, PII_KINDS, PiiKind, redactPii } from './pii';
+import { ErrorCode, GatewayError } from '../common/errors';
+import { findPii, PII_KINDS, PII_MAX_SCAN_CHARS, PiiKind, piiScanBudget, redactPii } from './pii';
 
 const ALL = new Set<PiiKind>(PII_KINDS);
 
@@ -14,6 +15,12 @@ describe('PII detection', () => {
     ['ring 020 7946 0958', 'phone'],
     ['use key sk-proj-abcdefghijklmnopqrstuvwxyz123456', 'secret'],
     ['AWS AKIAIOSFODNN7EXAMPLE leaked', 'secret'],
+    ['OPENAI_API_KEY=sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789', 'secret'],
+    [
+      'token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'secret',
+    ],
+    ['gh token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB', 'secret'],
   ])('finds %s as %s', (text, kind) => {
     expect(findPii(text, ALL).map((finding) => finding.kind)).toContain(kind);
   });
@@ -44,5 +51,48 @@ describe('redactPii', () => {
   it('returns the text unchanged when there is nothing to redact', () => {
     const text = 'Nothing personal here.';
     expect(redactPii(text, ALL)).toEqual({ text, counts: {} });
+  });
+});
+
+describe('PII scanning is bounded', () => {
+  it.each([
+    ['a-', 40_000],
+    ['eyJ-', 20_000],
+    ['sk-', 30_000],
+    ['a@', 40_000],
+    ['1-', 40_000],
+    ['AB12 ', 20_000],
+  ])('finds nothing in the adversarial %j ×%i (these backtracked for seconds)', (unit, times) => {
+    expect(findPii(unit.repeat(times), ALL)).toEqual([]);
+  });
+
+  it('redacts tens of thousands of spans in one pass', () => {
+    const text = 'mail a@b.io or call 415-555-2671. '.repeat(5_000);
+    const result = redactPii(text, ALL);
+    expect(result.counts).toEqual({ email: 5_000, phone: 5_000 });
+    expect(result.text).not.toContain('@');
+  });
+
+  it('refuses (413) a text longer than the scan limit instead of forwarding it unscreened', () => {
+    const text = 'x'.repeat(PII_MAX_SCAN_CHARS + 1);
+    const error = (() => {
+      try {
+        redactPii(text, ALL);
+      } catch (thrown) {
+        return thrown as GatewayError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ code: ErrorCode.PayloadTooLarge, status: 413, param: 'messages' });
+    expect(redactPii('x'.repeat(PII_MAX_SCAN_CHARS), ALL).text).toHaveLength(PII_MAX_SCAN_CHARS);
+    expect(findPii(text, new Set())).toEqual([]); // nothing to screen, nothing refused
+  });
+
+  it('charges one shared budget across the texts of a request', () => {
+    const budget = piiScanBudget(100);
+    redactPii('a'.repeat(60), ALL, budget);
+    expect(budget.charsLeft).toBe(40);
+    expect(() => redactPii('b'.repeat(41), ALL, budget)).toThrow(GatewayError);
   });
 });

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsPrintableText, IsStorableJson } from '../common/validation';
 import { PROVIDER_KEYS } from '../providers/provider.types';
 import type { ProviderKey } from '../providers/provider.types';
 import { PII_KINDS } from './pii';
@@ -9,16 +10,30 @@ import type { PiiAction } from './tenant-policy';
 
 export class PiiPolicyDto {
   @IsIn(PII_ACTIONS) action!: PiiAction;
-  @IsOptional() @IsArray() @IsIn(PII_KINDS, { each: true }) kinds?: PiiKind[];
+  @IsOptional() @IsArray() @ArrayMaxSize(PII_KINDS.length) @IsIn(PII_KINDS, { each: true }) kinds?: PiiKind[];
 }
 
 /** PUT /admin/tenants/:id/policy. Omitted (or null) fields take their defaults. */
 export class TenantPolicyDto {
-  @IsOptional() @IsArray() @IsIn(PROVIDER_KEYS, { each: true }) allowed_providers?: ProviderKey[] | null;
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) allowed_models?: string[] | null;
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) blocked_models?: string[] | null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PROVIDER_KEYS.length)
+  @IsIn(PROVIDER_KEYS, { each: true })
+  allowed_providers?: ProviderKey[] | null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @IsPrintableText({ each: true })
+  allowed_models?: string[] | null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @IsPrintableText({ each: true })
+  blocked_models?: string[] | null;
   @IsOptional() @ValidateNested() @Type(() => PiiPolicyDto) pii?: PiiPolicyDto | null;
   @IsOptional() @IsIn(['refuse', 'allow']) safety_action?: 'refuse' | 'allow' | null;
   /** A partial config/routing.yaml (weights, default, intents, budget, …), validated like the file. */
-  @IsOptional() @IsObject() routing?: Record<string, unknown> | null;
+  @IsOptional() @IsObject() @IsStorableJson() routing?: Record<string, unknown> | null;
 }

@@ -1,7 +1,7 @@
 import { GatewayError } from '../common/errors';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';
-import { PII_KINDS } from './pii';
+import { PII_KINDS, PII_MAX_SCAN_CHARS } from './pii';
 import { applyPiiPolicy, compilePolicy, DEFAULT_TENANT_POLICY, TenantPolicy } from './tenant-policy';
 
 const catalog = ModelCatalog.load('config/models.yaml');
@@ -190,6 +190,20 @@ describe('applyPiiPolicy', () => {
       expect(forwarded).toContain('"tool_call_id":"call_1"');
       expect(forwarded).toContain('data:image/png;base64,QUJD');
       expect(JSON.stringify(hostile)).toContain(EMAIL);
+    });
+
+    it('screens at most PII_MAX_SCAN_CHARS per request, across all its texts (413, never unscreened)', () => {
+      const slice = 'x'.repeat(Math.ceil(PII_MAX_SCAN_CHARS / 4));
+      const messages = Array.from({ length: 5 }, () => ({ role: 'user' as const, content: `${slice} 1` }));
+      let error: unknown;
+      try {
+        applyPiiPolicy({ messages }, compiled);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(GatewayError);
+      expect((error as GatewayError).status).toBe(413);
+      expect(() => applyPiiPolicy({ messages: messages.slice(0, 3) }, compiled)).not.toThrow();
     });
 
     it('refuses a request it cannot check completely (fails closed)', () => {

@@ -4,7 +4,7 @@ import type { ProviderKey } from '../providers/provider.types';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
-import { PII_KINDS, PiiKind, redactPii } from './pii';
+import { PII_KINDS, PiiKind, piiScanBudget, redactPii, type PiiScanBudget } from './pii';
 
 export const PII_ACTIONS = ['off', 'redact', 'block'] as const;
 export type PiiAction = (typeof PII_ACTIONS)[number];
@@ -146,11 +146,18 @@ function addCounts(counts: Counts, found: Counts): void {
  * Redacts every string in `value` (any JSON value), copying only the objects and arrays on the
  * path to a change; returns `value` itself when nothing was found.
  */
-function redactDeep(value: unknown, kinds: ReadonlySet<PiiKind>, counts: Counts, depth: number): unknown {
+interface Walk {
+  kinds: ReadonlySet<PiiKind>;
+  counts: Counts;
+  /** One scan budget for the whole request (a 413 when its texts exceed it). */
+  budget: PiiScanBudget;
+}
+
+function redactDeep(value: unknown, walk: Walk, depth: number): unknown {
   if (typeof value === 'string') {
-    const result = redactPii(value, kinds);
+    const result = redactPii(value, walk.kinds, walk.budget);
     if (result.text === value) return value;
-    addCounts(counts, result.counts);
+    addCounts(walk.counts, result.counts);
     return result.text;
   }
   if (typeof value !== 'object' || value === null) return value;
@@ -159,7 +166,7 @@ function redactDeep(value: unknown, kinds: ReadonlySet<PiiKind>, counts: Counts,
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
-      const next = redactDeep(value[i], kinds, counts, depth + 1);
+      const next = redactDeep(value[i], walk, depth + 1);
       if (next !== value[i]) (copy ??= value.slice())[i] = next;
     }
     return copy ?? value;
@@ -173,7 +180,7 @@ function redactDeep(value: unknown, kinds: ReadonlySet<PiiKind>, counts: Counts,
       (IDENTIFIER_KEYS.has(key) || (key === 'url' && field.startsWith('data:')))
     )
       continue;
-    const next = redactDeep(field, kinds, counts, depth + 1);
+    const next = redactDeep(field, walk, depth + 1);
     if (next !== field) (copy ??= { ...record })[key] = next;
   }
   return copy ?? value;
@@ -193,8 +200,9 @@ export function applyPiiPolicy(request: ChatCompletionRequest, compiled: Compile
   const counts: Counts = {};
   let redacted: unknown;
   try {
-    redacted = redactDeep(request, compiled.piiKinds, counts, 0);
+    redacted = redactDeep(request, { kinds: compiled.piiKinds, counts, budget: piiScanBudget() }, 0);
   } catch (error) {
+    if (error instanceof GatewayError) throw error; // e.g. 413: more text than one request may have screened
     throw new GatewayError(
       ErrorCode.PolicyViolation,
       `This request could not be checked against the tenant's personal-data policy (${

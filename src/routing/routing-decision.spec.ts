@@ -654,6 +654,24 @@ describe('decideRoute', () => {
       expect(d.failure?.message).toContain('provider openai is not configured');
     });
 
+    it.each([
+      [
+        'a prompt larger than every window',
+        { estimatedPromptTokens: 20_000_000 },
+        ErrorCode.ContextLengthExceeded,
+      ],
+      ['max_tokens above every output limit', { requestedMaxOutputTokens: 1e12 }, ErrorCode.InvalidRequest],
+    ])(
+      '%s → 400 even when some providers are unconfigured or excluded (was 503)',
+      (_name, extra: Partial<RoutingInput>, code) => {
+        for (const avail of [availability(), availability({ unconfigured: ['openai', 'litellm'] })]) {
+          const d = decide(input('chat_lite', 0.9, extra), { avail, policy: { exclude_models: ['nano'] } });
+          expect(d.target).toBeNull();
+          expect(d.failure?.code).toBe(code);
+        }
+      },
+    );
+
     it('a prompt larger than every window → 400 context_length_exceeded', () => {
       const d = decide(input('chat_lite', 0.9, { estimatedPromptTokens: 200_000 }), {
         avail: availability({ unconfigured: [] }),

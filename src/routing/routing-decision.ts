@@ -67,26 +67,13 @@ function percent(ratio: number): string {
   return `${Math.round(ratio * 1000) / 10}%`;
 }
 
-/** Hard requirements and availability, checked in order; the first failure is reported. */
-function exclusionFor(
+/** What the request itself rules out on this model (the client's to fix: a 4xx), if anything. */
+function requestExclusion(
   entry: CatalogEntry,
   input: RoutingInput,
-  availability: ProviderAvailability,
-  excluded: ReadonlySet<string> | null,
   outputForContext: number,
 ): Exclusion | null {
   const spec = entry.spec;
-  if (excluded?.has(spec.id)) {
-    return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
-  }
-  if (!availability.isProviderConfigured(spec.provider)) {
-    return {
-      code: ErrorCode.NoProviderAvailable,
-      param: null,
-      text: `provider ${spec.provider} is not configured`,
-      availability: true,
-    };
-  }
   const caps = spec.capabilities;
   if (input.needsVision && !caps.vision) {
     return {
@@ -139,6 +126,35 @@ function exclusionFor(
           ? `context overflow: ~${prompt} prompt tokens > max input ${entry.maxInputTokens}`
           : `context overflow: ~${prompt} prompt + ${outputForContext} output tokens > ${spec.context_window}`,
       availability: false,
+    };
+  }
+  return null;
+}
+
+/**
+ * Hard requirements, then availability; the first failure is reported. The request's own
+ * requirements come first, so that "no model can take this request" (400) is told apart from
+ * "the models that could are down, unconfigured or excluded" (503) whatever the deployment.
+ */
+function exclusionFor(
+  entry: CatalogEntry,
+  input: RoutingInput,
+  availability: ProviderAvailability,
+  excluded: ReadonlySet<string> | null,
+  outputForContext: number,
+): Exclusion | null {
+  const spec = entry.spec;
+  const byRequest = requestExclusion(entry, input, outputForContext);
+  if (byRequest) return byRequest;
+  if (excluded?.has(spec.id)) {
+    return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
+  }
+  if (!availability.isProviderConfigured(spec.provider)) {
+    return {
+      code: ErrorCode.NoProviderAvailable,
+      param: null,
+      text: `provider ${spec.provider} is not configured`,
+      availability: true,
     };
   }
   if (availability.isCircuitOpen(entry.target)) {

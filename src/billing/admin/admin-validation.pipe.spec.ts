@@ -2,7 +2,7 @@ import { ArgumentMetadata } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { strictValidationPipe } from '../../common/validation';
 import { ResourceIdPipe } from './admin-validation.pipe';
-import { PutBudgetDto, UpdateTenantDto } from './admin.dto';
+import { CreateKeyDto, CreateTenantDto, ListQueryDto, PutBudgetDto, UpdateTenantDto } from './admin.dto';
 
 const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
   type: 'body',
@@ -37,6 +37,49 @@ describe('admin validation', () => {
     await expect(pipe.transform({ rate_limit_rpm: null }, body(UpdateTenantDto))).resolves.toMatchObject({
       rate_limit_rpm: null,
     });
+  });
+
+  it.each([
+    ['NUL', 'acme\u0000corp'],
+    ['a lone surrogate', 'acme\ud800'],
+    ['a lone low surrogate', '\udc00acme'],
+    ['a control character', 'acme\u001b[31m'],
+    ['a bidirectional override', 'acme\u202egpj.exe'],
+  ])('refuses a name with %s (Postgres refused it: 500)', async (_what, name) => {
+    for (const dto of [CreateTenantDto, CreateKeyDto, UpdateTenantDto]) {
+      const error = await pipe.transform({ name }, body(dto)).catch((e) => e);
+      expect(error).toMatchObject({ code: ErrorCode.ValidationFailed, status: 400, param: 'name' });
+    }
+  });
+
+  it('accepts names in any script, emoji included', async () => {
+    for (const name of ['ACME GmbH', 'شركة', '株式会社', 'team 🚀']) {
+      await expect(pipe.transform({ name }, body(CreateTenantDto))).resolves.toMatchObject({ name });
+    }
+  });
+
+  it('bounds list offsets (offset=1e20 was a bigint overflow: 500)', async () => {
+    const query = { type: 'query' as const, metatype: ListQueryDto, data: '' };
+    await expect(pipe.transform({ offset: '1e20' }, query)).rejects.toMatchObject({ param: 'offset' });
+    await expect(pipe.transform({ offset: '25' }, query)).resolves.toMatchObject({ offset: 25 });
+  });
+
+  it('rounds limit_usd to nano-USD instead of refusing more decimals', async () => {
+    await expect(
+      pipe.transform({ limit_usd: 0.1 + 0.2, period: 'daily' }, body(PutBudgetDto)),
+    ).resolves.toMatchObject({ limit_usd: 0.3 });
+    await expect(
+      pipe.transform({ limit_usd: 1e-12, period: 'daily' }, body(PutBudgetDto)),
+    ).resolves.toMatchObject({ limit_usd: 0 });
+    for (const limit_usd of ['1', null, -1, 1e300, true]) {
+      const error = await pipe.transform({ limit_usd, period: 'daily' }, body(PutBudgetDto)).catch((e) => e);
+      expect(error).toMatchObject({ status: 400, param: 'limit_usd' });
+    }
+  });
+
+  it('refuses unknown and prototype keys before transforming anything', async () => {
+    const junk = JSON.parse('{"name":"x","__proto__":{"admin":true}}');
+    await expect(pipe.transform(junk, body(CreateTenantDto))).rejects.toMatchObject({ param: '__proto__' });
   });
 
   it('answers 404 for a malformed id', () => {

@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -12,6 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsPrintableText } from '../../common/validation';
 import type { BudgetPeriod } from '../../config/app-config';
 import { USAGE_GROUP_BY, type UsageGroupBy } from '../usage/usage-query';
 
@@ -22,9 +23,23 @@ export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['daily', 'weekly', 'mont
 /** Largest budget: nano-USD must stay an exact JS integer with room for sums. */
 export const MAX_BUDGET_USD = 1_000_000;
 export const MAX_RATE_LIMIT_RPM = 1_000_000;
+/** Largest list offset (Postgres OFFSET is a bigint; 1e20 used to be a 500). */
+export const MAX_LIST_OFFSET = 1_000_000_000;
+const NANO_USD_PER_USD = 1e9;
+
+/** USD amounts are kept in nano-USD: round to it (0.1 + 0.2 is 0.3, 1e-12 is 0). */
+function roundToNanoUsd({ value }: { value: unknown }): unknown {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.round(value * NANO_USD_PER_USD) / NANO_USD_PER_USD
+    : value;
+}
 
 export class CreateTenantDto {
-  @IsString() @Length(1, 200) @Matches(NOT_BLANK, { message: 'name must not be blank' }) name!: string;
+  @IsString()
+  @Length(1, 200)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @IsPrintableText()
+  name!: string;
 
   @IsOptional() @IsInt() @Min(0) @Max(MAX_RATE_LIMIT_RPM) rate_limit_rpm?: number;
 }
@@ -36,6 +51,7 @@ export class UpdateTenantDto {
   @IsString()
   @Length(1, 200)
   @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @IsPrintableText()
   name?: string;
 
   /** null: back to the global RATE_LIMIT_RPM; 0: unlimited. */
@@ -49,11 +65,15 @@ export class UpdateTenantDto {
 
 export class ListQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_LIST_OFFSET) offset?: number;
 }
 
 export class CreateKeyDto {
-  @IsString() @Length(1, 200) @Matches(NOT_BLANK, { message: 'name must not be blank' }) name!: string;
+  @IsString()
+  @Length(1, 200)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @IsPrintableText()
+  name!: string;
 
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'expires_at must be an ISO 8601 date-time' })
@@ -61,10 +81,8 @@ export class CreateKeyDto {
 }
 
 export class PutBudgetDto {
-  @IsNumber(
-    { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 9 },
-    { message: 'limit_usd must be a number' },
-  )
+  @Transform(roundToNanoUsd)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'limit_usd must be a number' })
   @Min(0)
   @Max(MAX_BUDGET_USD)
   limit_usd!: number;

@@ -14,7 +14,7 @@ export const API_KEY_DISPLAY_CHARS = 9;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** The largest multiple of 62 below 256: bytes at or above it are rejected (no modulo bias). */
 const UNBIASED_BYTE_LIMIT = 248;
-const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${API_KEY_SECRET_CHARS}}$`);
+export const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${API_KEY_SECRET_CHARS}}$`);
 /** Domain separation when API_KEY_HASH_SECRET is unset. */
 const DEFAULT_HASH_KEY = 'modelmuxer/api-key/v1';
 

@@ -8,7 +8,7 @@ import type {
   ToolDefinition,
   Usage,
 } from '../../chat/chat.types';
-import { estimatePromptTokens } from '../../billing/token-estimator';
+import { routingPromptTokens } from '../../billing/token-estimator';
 import type { ProviderKey, ProviderRequest } from '../provider.types';
 
 /**
@@ -269,7 +269,7 @@ export function planSimulation(provider: ProviderKey, request: ProviderRequest):
   const n = typeof request.n === 'number' && request.n > 1 ? request.n : 1;
   const choices: ChoicePlan[] = [];
   for (let i = 0; i < n; i++) choices.push(planChoice(provider, request, prng(seed + i)));
-  const prompt = estimatePromptTokens(request);
+  const prompt = routingPromptTokens(request); // realistic, like a provider's count
   let completion = 0;
   for (const choice of choices) completion += completionTokens(choice);
   const hex = seed.toString(16).padStart(8, '0');

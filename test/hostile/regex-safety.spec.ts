@@ -1,0 +1,204 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { checkSync } from 'recheck';
+import * as ts from 'typescript';
+import { KEY_PATTERN } from '../../src/billing/keys/api-key-secret';
+import { SPLITTER } from '../../src/billing/token-estimator';
+
+/**
+ * Every regular expression in the gateway's source (src/intent has its own owner and test) is
+ * found by parsing the TypeScript, then:
+ *  1. checked by recheck (a ReDoS checker: automaton analysis plus fuzzing) — it must be `safe`,
+ *     i.e. neither exponential nor polynomial; and
+ *  2. run against generated adversarial strings (runs of the characters such patterns fight
+ *     over, ~20,000 characters, ended by a character that forces failure), each within a
+ *     generous bound: a linear pattern takes ~1 ms here, a quadratic one seconds.
+ * A pattern that recheck flags is allowed only on input that is bounded elsewhere, with the
+ * reason written below.
+ */
+const SRC = join(__dirname, '../../src');
+const EXCLUDED_DIRS = new Set(['intent']);
+/** Generous: linear patterns need ~1 ms for 20,000 characters; quadratic ones need seconds. */
+const MAX_MS_PER_INPUT = 250;
+const ADVERSARIAL_LENGTH = 20_000;
+
+interface FoundPattern {
+  where: string;
+  regex: RegExp;
+  /** Longest input the code ever hands this pattern (Infinity: client-controlled size). */
+  maxInput: number;
+}
+
+/** Patterns recheck flags, safe only because their input is short and not client-controlled. */
+const BOUNDED_INPUT: Record<string, { maxInput: number; reason: string }> = {
+  'billing/budgets/budget-math.ts /0+$/': { maxInput: 9, reason: 'formatUsd: a 9-digit fraction' },
+  'config/app-config.ts /\\/+$/': {
+    maxInput: 2_048,
+    reason: 'an OTLP endpoint URL from the environment, at start-up',
+  },
+  'providers/http/upstream-http.service.ts /\\/+$/': {
+    maxInput: 2_048,
+    reason: 'a base URL path from the validated configuration, at start-up',
+  },
+  'providers/litellm/litellm.request.ts /\\/+$/': {
+    maxInput: 2_048,
+    reason: 'LITELLM_BASE_URL from the validated configuration, at start-up',
+  },
+};
+
+/** Patterns built at run time (`new RegExp(...)`), by file, with the built value. */
+const BUILT_AT_RUN_TIME: Record<string, { regex: RegExp; maxInput: number }> = {
+  'billing/keys/api-key-secret.ts': { regex: KEY_PATTERN, maxInput: Infinity },
+  // The estimator never hands the splitter more than its sample (see token-estimator.ts).
+  'billing/token-estimator.ts': { regex: SPLITTER, maxInput: 8_192 },
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return EXCLUDED_DIRS.has(name) ? [] : sourceFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+function literalPatterns(file: string): { literals: FoundPattern[]; built: number } {
+  const text = readFileSync(file, 'utf8');
+  const tree = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const name = relative(SRC, file);
+  const literals: FoundPattern[] = [];
+  let built = 0;
+  const visit = (node: ts.Node): void => {
+    if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      const literal = node.getText(tree);
+      const end = literal.lastIndexOf('/');
+      const regex = new RegExp(literal.slice(1, end), literal.slice(end + 1));
+      const bounded = BOUNDED_INPUT[`${name} ${literal}`];
+      literals.push({ where: `${name} ${literal}`, regex, maxInput: bounded?.maxInput ?? Infinity });
+    }
+    if (ts.isNewExpression(node) && node.expression.getText(tree) === 'RegExp') built++;
+    if (ts.isCallExpression(node) && node.expression.getText(tree) === 'RegExp') built++;
+    ts.forEachChild(node, visit);
+  };
+  visit(tree);
+  return { literals, built };
+}
+
+function allPatterns(): FoundPattern[] {
+  const found: FoundPattern[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const { literals, built } = literalPatterns(file);
+    found.push(...literals);
+    if (built === 0) continue;
+    const name = relative(SRC, file);
+    const known = BUILT_AT_RUN_TIME[name];
+    if (!known || built !== 1)
+      throw new Error(`${name} builds a RegExp at run time: add it to BUILT_AT_RUN_TIME`);
+    found.push({ where: `${name} new RegExp(${known.regex.source})`, ...known });
+  }
+  return found;
+}
+
+/** Runs of what patterns fight over: word characters, digits, separators, prefixes of known shapes. */
+const UNITS = [
+  'a',
+  'A',
+  '1',
+  '0',
+  ' ',
+  '-',
+  '.',
+  '/',
+  '_',
+  '@',
+  '%',
+  '+',
+  ':',
+  '=',
+  '\t',
+  '\n',
+  '中',
+  '\u0301',
+  'a-',
+  'a.',
+  'a@',
+  '@a.',
+  'aA',
+  'a ',
+  '1-',
+  '1.',
+  '1 ',
+  '1a',
+  'AB12 ',
+  '12 ',
+  '(12) ',
+  '+1 ',
+  'eyJ-',
+  'eyJaaaaaaaaaaa.',
+  'sk-',
+  'AKIA',
+  'ghp_',
+  'mm-',
+  'Bearer ',
+  'data:image/png;base64,',
+  'http://',
+  '%_-',
+  '\\"',
+];
+const ENDINGS = ['', '!', '\u0000', ' a', '\ud800'];
+
+function adversarialInputs(pattern: FoundPattern): string[] {
+  const length = Math.min(ADVERSARIAL_LENGTH, pattern.maxInput);
+  const inputs: string[] = [];
+  for (const unit of UNITS) {
+    const body = unit.repeat(Math.max(1, Math.floor(length / unit.length)));
+    for (const ending of ENDINGS) inputs.push((body + ending).slice(0, Math.max(length, 1)));
+  }
+  return inputs;
+}
+
+function runOnce(regex: RegExp, input: string): void {
+  const global = new RegExp(regex.source, regex.flags.includes('g') ? regex.flags : `${regex.flags}g`);
+  for (const match of input.matchAll(global)) void match;
+}
+
+const PATTERNS = allPatterns();
+
+describe('regular expressions under adversarial input', () => {
+  it('finds the patterns (sanity: the PII detectors and the chat DTO are among them)', () => {
+    expect(PATTERNS.length).toBeGreaterThan(25);
+    expect(PATTERNS.some((p) => p.where.startsWith('policy/pii.ts'))).toBe(true);
+    expect(PATTERNS.some((p) => p.where.startsWith('chat/chat-completion.dto.ts'))).toBe(true);
+  });
+
+  it.each(PATTERNS.map((pattern) => [pattern.where, pattern] as const))(
+    'recheck finds no super-linear backtracking in %s',
+    (_where, pattern) => {
+      const verdict = checkSync(pattern.regex.source, pattern.regex.flags, {
+        timeout: 20_000,
+        randomSeed: 20_261_202, // the fuzzer is seeded: the same verdict on every run
+      });
+      if (pattern.maxInput !== Infinity) return; // flagged or not, its input is short (see BOUNDED_INPUT)
+      expect({ where: pattern.where, status: verdict.status }).toEqual({
+        where: pattern.where,
+        status: 'safe',
+      });
+    },
+  );
+
+  it.each(PATTERNS.map((pattern) => [pattern.where, pattern] as const))(
+    'runs in linear time on adversarial strings: %s',
+    (_where, pattern) => {
+      let slowest = { ms: 0, input: '' };
+      for (const input of adversarialInputs(pattern)) {
+        const started = performance.now();
+        runOnce(pattern.regex, input);
+        const ms = performance.now() - started;
+        if (ms > slowest.ms) slowest = { ms, input: JSON.stringify(input.slice(0, 24)) };
+      }
+      expect({ where: pattern.where, slowest: slowest.ms < MAX_MS_PER_INPUT ? 'fast' : slowest }).toEqual({
+        where: pattern.where,
+        slowest: 'fast',
+      });
+    },
+  );
+});
