@@ -37,7 +37,9 @@ const RECENT_KEYS_MAX = 10_000;
 const recentKeys = new Map<string, string>();
 
 function addressKey(ip: string): string {
-  const address = ip.trim().toLowerCase().replace(/%.*$/, '');
+  const trimmed = ip.trim().toLowerCase();
+  const zone = trimmed.indexOf('%'); // an IPv6 zone id (fe80::1%eth0) names no other client
+  const address = zone === -1 ? trimmed : trimmed.slice(0, zone);
   if (isIPv4(address)) return address;
   if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) return address.slice(7);
   if (isIPv6(address)) return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;

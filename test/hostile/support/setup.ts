@@ -15,6 +15,8 @@ export function hostileEnv(mode: HostileMode): Record<string, string> {
     API_KEYS: HOSTILE_STATIC_KEY,
     RATE_LIMIT_RPM: '0',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    // Required in production mode (database keys are HMACs under it).
+    API_KEY_HASH_SECRET: 'hostile-hash-secret-0123456789abcdef0123456789',
   };
 }
 
