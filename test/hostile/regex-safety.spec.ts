@@ -44,10 +44,11 @@ const BOUNDED_INPUT: Record<string, { maxInput: number; reason: string }> = {
     maxInput: 2_000,
     reason: 'one word of an upstream error message, capped at 2,000 characters before scrubbing',
   },
-  'providers/shared/upstream-text.ts /^(.*?\\b(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth|authorization|credentials?|session|cookie))(=|:)(.*)$/i': {
-    maxInput: 2_000,
-    reason: 'one word of an upstream error message, capped at 2,000 characters before scrubbing',
-  },
+  'providers/shared/upstream-text.ts /^(.*?\\b(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth|authorization|credentials?|session|cookie))(=|:)(.*)$/i':
+    {
+      maxInput: 2_000,
+      reason: 'one word of an upstream error message, capped at 2,000 characters before scrubbing',
+    },
   'providers/litellm/litellm.request.ts /\\/+$/': {
     maxInput: 2_048,
     reason: 'LITELLM_BASE_URL from the validated configuration, at start-up',
