@@ -65,7 +65,9 @@ function forward(
 
 /** Round-robin over `targets`; a replica that refuses the connection is skipped (like HAProxy's redispatch). */
 async function startBalancer(targets: string[]): Promise<Balancer> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // A connection per request: a pooled socket that a replica closes as idle (keepAliveTimeout)
+  // just when it is reused would fail a request for a reason that is not under test.
+  const agent = new Agent({ keepAlive: false, maxSockets: 256 });
   const served = targets.map(() => 0);
   let next = 0;
   const server: Server = createServer((incoming, response) => {
@@ -199,6 +201,13 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, time
   return value;
 }
 
+/** Outcomes whose status is not one of `statuses`, as "status code" strings (for a readable failure). */
+function unexpected(outcomes: ChatOutcome[], statuses: number[]): string[] {
+  return outcomes
+    .filter((outcome) => !statuses.includes(outcome.status))
+    .map((outcome) => `${outcome.status} ${outcome.code}`);
+}
+
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
@@ -287,7 +296,7 @@ describeIfShared(
       );
       const admitted = outcomes.filter((outcome) => outcome.status === 200);
       const refused = outcomes.filter((outcome) => outcome.status === 429);
-      expect(admitted.length + refused.length).toBe(60);
+      expect(unexpected(outcomes, [200, 429])).toEqual([]);
       for (const outcome of refused) expect(outcome.code).toBe('budget_exceeded');
       expect(admitted.length).toBeGreaterThan(0);
       expect(new Set(admitted.map((outcome) => outcome.replica)).size).toBeGreaterThanOrEqual(2); // a race across replicas
@@ -325,7 +334,7 @@ describeIfShared(
         );
         const admitted = outcomes.filter((outcome) => outcome.status === 200).length;
         const refused = outcomes.filter((outcome) => outcome.status === 429);
-        expect(admitted + refused.length).toBe(150);
+        expect(unexpected(outcomes, [200, 429])).toEqual([]);
         for (const outcome of refused) expect(outcome.code).toBe('rate_limit_exceeded');
         // Per-replica limits would let all 150 through; the shared count lets the limit through,
         // plus what replicas admitted on a stale view of the count (see the next test).
