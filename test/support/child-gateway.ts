@@ -9,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,5 +151,15 @@ export function compiledGatewayEntry(): string {
   } catch {
     rmSync(building, { recursive: true, force: true }); // another worker finished first
   }
+  removeStaleBuilds(out);
   return entry;
+}
+
+/** Builds of older sources (left by earlier runs), once they are an hour old. */
+function removeStaleBuilds(current: string): void {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(COMPILED_CACHE)) {
+    const path = join(COMPILED_CACHE, name);
+    if (path !== current && statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+  }
 }
