@@ -37,7 +37,7 @@ interface Balancer {
   close(): Promise<void>;
 }
 
-/** Answers `x-test-replica` with the index of the replica that served, for diagnostics. */
+/** Sends one buffered request to replica `index`; resolves with its response (headers received). */
 function forward(
   targets: string[],
   index: number,
@@ -63,7 +63,10 @@ function forward(
   });
 }
 
-/** Round-robin over `targets`; a replica that refuses the connection is skipped (like HAProxy's redispatch). */
+/**
+ * Round-robin over `targets`; a replica that refuses the connection is skipped (like HAProxy's
+ * redispatch). Each response carries `x-test-replica`: the index of the replica that served it.
+ */
 async function startBalancer(targets: string[]): Promise<Balancer> {
   // A connection per request: a pooled socket that a replica closes as idle (keepAliveTimeout)
   // just when it is reused would fail a request for a reason that is not under test.
