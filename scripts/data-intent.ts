@@ -394,6 +394,23 @@ function conalaSnippets(): CorpusRow[] {
   });
 }
 
+/** Multilingual CoNaLa (es, ja, ru): Stack Overflow questions about Python, code_gen. */
+function mconala(): CorpusRow[] {
+  return readRaw('mconala').map((r) => row('mconala', r.id, 'code_gen', r.lang as string, single(r.text)));
+}
+
+/** Ape210K: Chinese maths word problems, deep_reason. */
+function ape210k(): CorpusRow[] {
+  return readRaw('ape210k').map((r) => row('ape210k', r.id, 'deep_reason', 'zh', single(r.text)));
+}
+
+/** WebQuestions: short everyday factual questions, chat_lite. */
+function webquestions(): CorpusRow[] {
+  return seededSample(readRaw('webquestions'), 1500, 'webquestions').map((r) =>
+    row('webquestions', r.id, 'chat_lite', 'en', single(r.text)),
+  );
+}
+
 /* ---------- compositions of real texts with hand-written framings ---------- */
 
 function harmfulGoals(): RawRecord[] {
@@ -597,7 +614,8 @@ function sourcesTable(rows: readonly CorpusRow[]): string {
   return lines.join('\n');
 }
 
-function main(): void {
+/** The corpus rows, the JSONL text and the SOURCES.md text, from the committed inputs only. */
+export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesMarkdown: string } {
   const base: CorpusRow[] = [
     ...xstest(),
     ...simpleSafety(),
@@ -618,6 +636,9 @@ function main(): void {
     ...exercism(),
     ...conala(),
     ...conalaSnippets(),
+    ...mconala(),
+    ...ape210k(),
+    ...webquestions(),
     ...jailbreakCompose(),
     ...multilingualShort(),
     ...handwrittenRound1(),
@@ -628,9 +649,18 @@ function main(): void {
     if (ids.has(r.id)) throw new Error(`duplicate id ${r.id}`);
     ids.add(r.id);
   }
-  writeFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  writeFileSync(join(INTENT_DATA_DIR, 'SOURCES.md'), sourcesTable(rows));
+  return {
+    rows,
+    corpusText: `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`,
+    sourcesMarkdown: sourcesTable(rows),
+  };
+}
+
+function main(): void {
+  const { rows, corpusText, sourcesMarkdown } = buildCorpus();
+  writeFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), corpusText);
+  writeFileSync(join(INTENT_DATA_DIR, 'SOURCES.md'), sourcesMarkdown);
   console.log(`wrote ${rows.length} rows to ${join(INTENT_DATA_DIR, CORPUS_FILE)} and SOURCES.md`);
 }
 
-main();
+if (require.main === module) main();

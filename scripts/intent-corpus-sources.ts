@@ -158,6 +158,27 @@ export const RAW_SOURCES: readonly RawSource[] = [
     paths: 'conala-{train,test}.json (copy of the CoNaLa corpus)',
     licence: 'CC BY-SA 4.0 (CoNaLa, from Stack Overflow)',
   },
+  {
+    name: 'mconala',
+    repo: 'zorazrw/multilingual-conala',
+    commit: 'b48112fe492432507d72004aafb6f0c399308333',
+    paths: 'dataset/test/{es,ja,ru}_test.json',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'ape210k',
+    repo: 'Chenny0808/ape210k',
+    commit: '52c52ebb517fdcd3dc69e908cc45f8bb0a121094',
+    paths: 'data/valid.ape.json (1,500 sampled problems)',
+    licence: 'MIT (README: the repository uses the licence of OpenNMT-py, MIT)',
+  },
+  {
+    name: 'webquestions',
+    repo: 'brmson/dataset-factoid-webquestions',
+    commit: '668890853388010fe6ae9a5eb035a7917b88933b',
+    paths: 'main/{trainmodel,val}.json',
+    licence: 'CC BY 4.0',
+  },
 ];
 
 /** A small RFC 4180 CSV parser (quoted fields, doubled quotes, newlines inside quotes). */

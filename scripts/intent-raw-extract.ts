@@ -12,13 +12,19 @@
  * so the output is the same wherever it runs. Licences and row counts: test/fixtures/intent/SOURCES.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RAW_DIR, RAW_SOURCES, parseCsv, seededSample } from './intent-corpus-sources';
 import type { RawRecord, RawSource } from './intent-corpus-sources';
 
+/** The bare clone of a repository under the mirror root (`owner+name/repo`, or its `.git`). */
+function gitDirOf(root: string, source: RawSource): string {
+  const dir = join(root, source.repo.replace('/', '+'), 'repo');
+  return existsSync(join(dir, '.git')) ? join(dir, '.git') : dir;
+}
+
 function show(root: string, source: RawSource, path: string): string {
-  const gitDir = join(root, source.repo.replace('/', '+'), 'repo');
+  const gitDir = gitDirOf(root, source);
   return execFileSync('git', ['--git-dir', gitDir, 'show', `${source.commit}:${path}`], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -224,6 +230,25 @@ const EXTRACTORS: Record<string, Extractor> = {
         snippet: r.snippet,
       })),
     ),
+  mconala: (read) =>
+    ['es', 'ja', 'ru'].flatMap((lang) =>
+      (
+        JSON.parse(read(`dataset/test/${lang}_test.json`)) as Array<{ intent: string; question_id: number }>
+      ).map((r, i) => ({ id: `mconala-${lang}-${i + 1}`, text: clean(r.intent), lang })),
+    ),
+  ape210k: (read) =>
+    seededSample(
+      parseJsonOrLines<{ id: string; original_text: string }>(read('data/valid.ape.json')),
+      1500,
+      'ape210k',
+    ).map((r) => ({ id: `ape210k-${r.id}`, text: clean(r.original_text) })),
+  webquestions: (read) =>
+    ['trainmodel', 'val'].flatMap((split) =>
+      (JSON.parse(read(`main/${split}.json`)) as Array<{ qId: string; qText: string }>).map((r) => ({
+        id: `webquestions-${r.qId}`,
+        text: clean(r.qText),
+      })),
+    ),
 };
 
 /** A JSON array, or one JSON object per line. */
@@ -306,7 +331,7 @@ function main(): void {
 }
 
 function listFiles(root: string, source: RawSource): string {
-  const gitDir = join(root, source.repo.replace('/', '+'), 'repo');
+  const gitDir = gitDirOf(root, source);
   return execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', source.commit], {
     encoding: 'utf8',
   });
