@@ -74,10 +74,10 @@ function basicPredictions(
   const S = INTENT_LABELS.indexOf('safety_risk');
   return corpus.map((row, i) => {
     const p = classifyHeuristic(extractFeatures(row.request)).probabilities;
-    const flagged = safety[i].label === S;
+    const flagged = safety[i].detectorFlags;
     let best = S === 0 ? 1 : 0;
     for (let k = 0; k < p.length; k++) if (k !== S && p[k] > p[best]) best = k;
-    const s = safety[i].safety;
+    const s = safety[i].detector;
     return {
       label: row.label,
       predicted: flagged ? 'safety_risk' : INTENT_LABELS[best],

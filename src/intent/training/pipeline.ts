@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combineEvidence, interpolate, logSoftmaxInPlace, sigmoid } from '../classifier';
+import { combineEvidence, interpolate, logSoftmaxInPlace, safetyProbability, sigmoid } from '../classifier';
 import type { ModelEvidence } from '../classifier';
 import { LABEL_INDEX } from '../heuristic';
 import type { IntentCalibration } from '../model/linear-model';
@@ -61,6 +61,9 @@ export interface Decision {
   safety: number;
   /** Confidence before the isotonic map. */
   rawConfidence: number;
+  /** The detector alone (what basic mode uses): its calibrated probability and whether it fires. */
+  detector: number;
+  detectorFlags: boolean;
 }
 
 type PartialCalibration = Omit<IntentCalibration, 'isotonic'> & Partial<Pick<IntentCalibration, 'isotonic'>>;
@@ -80,7 +83,15 @@ export function decide(row: TrainingRow, raw: RawPrediction, calibration: Partia
   const confidence = calibration.isotonic
     ? interpolate(calibration.isotonic, result.confidence)
     : result.confidence;
-  return { label: result.best, confidence, safety: result.safety, rawConfidence: result.confidence };
+  const detector = safetyProbability(raw.safetyLogit, row.heuristicLog[LABEL_INDEX.safety_risk], calibration);
+  return {
+    label: result.best,
+    confidence,
+    safety: result.safety,
+    rawConfidence: result.confidence,
+    detector,
+    detectorFlags: detector >= calibration.safetyThreshold,
+  };
 }
 
 export interface FittedCalibration {
