@@ -1,48 +1,228 @@
 /**
- * Evaluates the intent classifier on the held-out split (npm run eval:intent): accuracy,
- * per-label precision/recall/F1, confusion matrix and calibration (reliability table, ECE),
- * for heuristic-only (basic) and heuristic + trained model (enhanced), then the latency of each
- * path on a ~2,000-token prompt.
+ * Evaluates the intent classifier (npm run eval:intent).
  *
- *   npm run eval:intent              held-out split
- *   npm run eval:intent -- --train   training split (to compare; optimistic by construction)
- *   npm run eval:intent -- --errors  also list misclassified examples
+ *   npm run eval:intent                     leave-one-source-out over test/fixtures/intent/corpus.jsonl:
+ *                                           for every source, train on all other sources and
+ *                                           predict the held-out one; report accuracy (overall,
+ *                                           per source, hard rows), per-label recall, safety
+ *                                           precision/recall and false alarms on safe look-alikes,
+ *                                           and calibration (ECE, reliability table), for the
+ *                                           trained model (enhanced) and the heuristic + safety
+ *                                           detector (basic); then the latency of the local path.
+ *   npm run eval:intent -- --file rows.jsonl   scores rows {"label", "request"} through IntentService
+ *                                           as the application builds it, in each mode, with the
+ *                                           shipped model (no training).
+ *   --errors                                also prints misclassified rows (with --file).
+ *   --quick                                 LOSO with fewer epochs (a faster, rougher look).
+ *   --fresh                                 recompute the LOSO predictions even when train:intent left them.
  */
-import { classifyEnhanced, classifyHeuristic } from '../src/intent/classifier';
-import { HELDOUT_FILE, TRAIN_FILE, loadIntentExamples } from '../src/intent/dataset';
-import { evaluatePredictions, formatReport } from '../src/intent/evaluation';
-import type { ScoredPrediction } from '../src/intent/evaluation';
+import { readFileSync } from 'node:fs';
+import { Counter, Histogram } from 'prom-client';
+import { loadAppConfig } from '../src/config/app-config';
+import { classifyHeuristic } from '../src/intent/classifier';
+import { CORPUS_FILE, INTENT_DATA_DIR, loadCorpus } from '../src/intent/dataset';
+import { join } from 'node:path';
+import type { CorpusRow } from '../src/intent/dataset';
+import { evaluateCorpus, formatCorpusReport } from '../src/intent/evaluation';
+import type { CorpusPrediction } from '../src/intent/evaluation';
 import { extractFeatures } from '../src/intent/features';
 import { runIntentBenchmark } from '../src/intent/intent-benchmark';
+import { IntentService } from '../src/intent/intent.service';
+import { INTENT_LABELS, isIntentLabel } from '../src/intent/intent.types';
+import type { IntentLabel } from '../src/intent/intent.types';
 import { loadLanguageDetector } from '../src/intent/language';
 import { loadBundledIntentModel } from '../src/intent/model/bundled-model';
+import {
+  crossFittedDecisions,
+  leaveOneSourceOut,
+  loadLosoPredictions,
+  losoCachePath,
+  sourcesOf,
+} from '../src/intent/training/pipeline';
+import type { Decision } from '../src/intent/training/pipeline';
+import { DEFAULT_TRAINING, prepareRows } from '../src/intent/training/trainer';
+import type { TrainingRow } from '../src/intent/training/trainer';
+import { safetyOperatingPoint } from '../src/intent/training/calibration';
+import { isSafetyLookalike } from '../src/intent/training/lookalikes';
+
+function toPredictions(
+  corpus: readonly CorpusRow[],
+  rows: readonly TrainingRow[],
+  decisions: readonly Decision[],
+): CorpusPrediction[] {
+  return rows.map((row, i) => ({
+    label: INTENT_LABELS[row.y],
+    predicted: INTENT_LABELS[decisions[i].label],
+    confidence: decisions[i].confidence,
+    source: row.source,
+    hard: corpus[i].hard ?? [],
+    lang: row.lang,
+    lookalike: isSafetyLookalike(corpus[i]),
+  }));
+}
+
+/**
+ * Basic mode per fold: the heuristic's labels with the fold's safety decision first (what
+ * classifyHeuristic does with the shipped model: safety_risk when the detector fires, otherwise
+ * the heuristic's most likely other label). No isotonic map in basic mode.
+ */
+function basicPredictions(
+  corpus: readonly CorpusRow[],
+  rows: readonly TrainingRow[],
+  safety: Decision[],
+): CorpusPrediction[] {
+  const S = INTENT_LABELS.indexOf('safety_risk');
+  return corpus.map((row, i) => {
+    const p = classifyHeuristic(extractFeatures(row.request)).probabilities;
+    const flagged = safety[i].detectorFlags;
+    let best = S === 0 ? 1 : 0;
+    for (let k = 0; k < p.length; k++) if (k !== S && p[k] > p[best]) best = k;
+    const s = safety[i].detector;
+    return {
+      label: row.label,
+      predicted: flagged ? 'safety_risk' : INTENT_LABELS[best],
+      confidence: flagged ? s : ((1 - s) * p[best]) / Math.max(1e-12, 1 - p[S]),
+      source: row.source,
+      hard: row.hard ?? [],
+      lang: rows[i].lang,
+      lookalike: isSafetyLookalike(row),
+    };
+  });
+}
+
+function loso(quick: boolean, fresh: boolean, epochs?: number): void {
+  const corpus = loadCorpus();
+  const started = Date.now();
+  const rows = prepareRows(corpus);
+  const options = { ...DEFAULT_TRAINING, epochs: epochs ?? (quick ? 2 : DEFAULT_TRAINING.epochs) };
+  console.log(
+    `corpus: ${corpus.length} rows from ${sourcesOf(rows).length} sources, vectorised in ${((Date.now() - started) / 1000).toFixed(1)} s; leave-one-source-out (${options.epochs} epochs per fold):`,
+  );
+  const cache = losoCachePath(readFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), 'utf8'), options);
+  const cached = fresh ? null : loadLosoPredictions(cache, rows.length);
+  if (cached)
+    console.log(
+      `  reusing the leave-one-source-out predictions of the last train:intent (${cache}; --fresh recomputes)`,
+    );
+  const predictions = cached ?? leaveOneSourceOut(rows, options, (line) => console.log(line));
+  const byId = new Map(corpus.map((row) => [row.id, row]));
+  const lookalike = (row: TrainingRow): boolean => isSafetyLookalike(byId.get(row.id) as CorpusRow);
+  const decisions = crossFittedDecisions(rows, predictions, lookalike);
+  console.log();
+  console.log(
+    formatCorpusReport(
+      'trained model (enhanced), leave-one-source-out, calibration cross-fitted over source halves',
+      evaluateCorpus(toPredictions(corpus, rows, decisions)),
+    ),
+  );
+  console.log(
+    'safety detector operating points (cross-fitted probabilities; the shipped threshold is chosen by train:intent):',
+  );
+  const s = decisions.map((d) => d.safety);
+  const positive = rows.map((r) => INTENT_LABELS[r.y] === 'safety_risk');
+  const lookalikes = rows.map(lookalike);
+  for (const threshold of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) {
+    const p = safetyOperatingPoint(s, positive, lookalikes, threshold);
+    console.log(
+      `  s ≥ ${threshold.toFixed(1)}: recall ${(p.recall * 100).toFixed(1)} %, precision ${(p.precision * 100).toFixed(1)} %, look-alike false alarms ${(p.falseAlarmRate * 100).toFixed(1)} %`,
+    );
+  }
+  console.log();
+  console.log(
+    formatCorpusReport(
+      'heuristic + safety detector (basic), leave-one-source-out',
+      evaluateCorpus(basicPredictions(corpus, rows, decisions)),
+    ),
+  );
+}
+
+interface FileRow {
+  label: IntentLabel;
+  request: CorpusRow['request'];
+}
+
+function readRows(path: string): FileRow[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      const row = JSON.parse(line) as { label?: unknown; request?: { messages?: unknown } };
+      if (!isIntentLabel(row.label) || !row.request || !Array.isArray(row.request.messages))
+        throw new Error(`${path}:${i + 1}: expected {"label", "request": {"messages": [...]}}`);
+      return { label: row.label, request: row.request as CorpusRow['request'] };
+    });
+}
+
+function serviceFor(mode: 'basic' | 'enhanced'): IntentService {
+  const config = loadAppConfig({ MODE: mode, TEST_MODE: 'true', LOG_LEVEL: 'error', DATA_DIR: ':memory:' });
+  const none = { registers: [] };
+  return new IntentService(
+    config,
+    new Counter({
+      name: `eval_intent_${mode}_total`,
+      help: 'eval',
+      labelNames: ['label', 'method'],
+      ...none,
+    }),
+    new Histogram({ name: `eval_intent_${mode}_seconds`, help: 'eval', labelNames: ['method'], ...none }),
+    loadBundledIntentModel(),
+    null,
+  );
+}
+
+async function scoreFile(path: string, showErrors: boolean): Promise<void> {
+  const rows = readRows(path);
+  for (const mode of ['basic', 'enhanced'] as const) {
+    const service = serviceFor(mode);
+    await service.onModuleInit();
+    const predictions: CorpusPrediction[] = [];
+    for (const row of rows) {
+      const result = await service.classify(row.request);
+      const predicted = result.label ?? 'chat_lite';
+      predictions.push({
+        label: row.label,
+        predicted,
+        confidence: result.confidence,
+        source: 'file',
+        hard: [],
+        lang: 'en',
+        lookalike: false,
+      });
+      if (showErrors && predicted !== row.label) {
+        const last = row.request.messages[row.request.messages.length - 1];
+        const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
+        console.log(
+          `${mode}: ${row.label} -> ${predicted} (${result.confidence.toFixed(2)}) :: ${text.slice(0, 140).replace(/\s+/g, ' ')}`,
+        );
+      }
+    }
+    console.log(
+      formatCorpusReport(`${mode} mode (IntentService, TEST_MODE), ${path}`, evaluateCorpus(predictions)),
+    );
+    console.log();
+  }
+}
 
 async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
-  const file = args.has('--train') ? TRAIN_FILE : HELDOUT_FILE;
-  const examples = loadIntentExamples(file);
-  const model = loadBundledIntentModel();
-  const heuristic: ScoredPrediction[] = [];
-  const enhanced: ScoredPrediction[] = [];
-  for (const example of examples) {
-    const features = extractFeatures(example.request);
-    const h = classifyHeuristic(features);
-    const e = classifyEnhanced(features, model);
-    heuristic.push({ label: example.label, predicted: h.label, confidence: h.confidence });
-    enhanced.push({ label: example.label, predicted: e.label, confidence: e.confidence });
-    if (args.has('--errors') && (h.label !== example.label || e.label !== example.label)) {
-      const last = example.request.messages[example.request.messages.length - 1];
-      const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
-      console.log(
-        `${example.id}: heuristic=${h.label}(${h.confidence.toFixed(2)}) enhanced=${e.label}(${e.confidence.toFixed(2)}) :: ${text.slice(0, 120).replace(/\s+/g, ' ')}`,
-      );
-    }
+  const args = process.argv.slice(2);
+  const fileAt = args.indexOf('--file');
+  if (fileAt >= 0) {
+    const path = args[fileAt + 1];
+    if (!path) throw new Error('--file needs a path');
+    await scoreFile(path, args.includes('--errors'));
+    return;
   }
-  console.log(formatReport(`heuristic only (basic), ${file}`, evaluatePredictions(heuristic)));
+  const epochsAt = args.indexOf('--epochs');
+  loso(
+    args.includes('--quick'),
+    args.includes('--fresh'),
+    epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined,
+  );
   console.log();
-  console.log(formatReport(`heuristic + trained model (enhanced), ${file}`, evaluatePredictions(enhanced)));
-  console.log();
-  const bench = runIntentBenchmark({ model, detectLanguage: await loadLanguageDetector() });
+  const bench = runIntentBenchmark({
+    model: loadBundledIntentModel(),
+    detectLanguage: await loadLanguageDetector(),
+  });
   for (const line of bench.lines) console.log(line);
 }
 

@@ -18,7 +18,7 @@ describe('loadAppConfig', () => {
     expect(config.host).toBe('0.0.0.0');
     expect(config.dataDir).toBe('./data');
     expect(config.bodyLimitBytes).toBe(8 * 1024 * 1024);
-    expect(config.intent).toMatchObject({ enabled: true, lowConfidence: 0.4, minConfForDirect: 0.7 });
+    expect(config.intent).toMatchObject({ enabled: true, lowConfidence: 0.4, minConfForDirect: 0.8 });
     expect(config.providers.openai.baseUrl).toBe('https://api.openai.com/v1');
     expect(config.features.staticApiKeys).toBe(true);
   });

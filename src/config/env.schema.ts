@@ -169,7 +169,7 @@ export class EnvironmentVariables {
   /* ---- intent ---- */
   @Transform(toBoolean) @IsBoolean() ROUTER_INTENT_CLASSIFIER_ENABLED = true;
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_LOW_CONFIDENCE = 0.4;
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_MIN_CONF_FOR_DIRECT = 0.7;
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_MIN_CONF_FOR_DIRECT = 0.8;
   @IsString() INTENT_LLM_FALLBACK_MODEL = 'gpt-4o-mini';
   @Transform(toNumber) @IsInt() @Min(50) @Max(1_500) INTENT_LLM_FALLBACK_TIMEOUT_MS = 1_200;
 

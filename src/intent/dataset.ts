@@ -51,3 +51,51 @@ export function loadIntentExamples(file: string, rootDir = process.cwd()): Inten
   const path = join(rootDir, INTENT_DATA_DIR, file);
   return parseIntentJsonl(readFileSync(path, 'utf8'), path);
 }
+
+/** The corpus built by `npm run data:intent` from public sources and hand-written rows. */
+export const CORPUS_FILE = 'corpus.jsonl';
+
+/** Why a row is hard (reported separately by the evaluation). */
+export type HardFlag = 'non-english' | 'misleading-keywords' | 'long-system-prompt' | 'last-turn-only';
+
+/** One corpus row: a labelled request with the public source it came from. */
+export interface CorpusRow {
+  id: string;
+  /** Source name (SOURCES.md): leave-one-source-out evaluation holds out one source at a time. */
+  source: string;
+  label: IntentLabel;
+  lang: string;
+  hard?: HardFlag[];
+  /** For rows built from another source's row (compositions): that row, held out with it. */
+  base?: { id: string; source: string };
+  request: ChatCompletionRequest;
+}
+
+/** Parses the corpus JSONL (one CorpusRow per line); throws naming the line on a bad row. */
+export function parseCorpusJsonl(text: string, origin = 'corpus'): CorpusRow[] {
+  const rows: CorpusRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line.length === 0) continue;
+    const row = JSON.parse(line) as Partial<CorpusRow>;
+    if (
+      typeof row.id !== 'string' ||
+      typeof row.source !== 'string' ||
+      !isIntentLabel(row.label) ||
+      !row.request ||
+      !Array.isArray(row.request.messages)
+    ) {
+      throw new Error(
+        `${origin}:${i + 1}: expected {"id", "source", "label", "request": {"messages": [...]}}`,
+      );
+    }
+    rows.push({ ...row, lang: typeof row.lang === 'string' ? row.lang : 'en' } as CorpusRow);
+  }
+  return rows;
+}
+
+export function loadCorpus(rootDir = process.cwd()): CorpusRow[] {
+  const path = join(rootDir, INTENT_DATA_DIR, CORPUS_FILE);
+  return parseCorpusJsonl(readFileSync(path, 'utf8'), path);
+}

@@ -119,3 +119,89 @@ export function formatReport(title: string, report: EvaluationReport): string {
   }
   return lines.join('\n');
 }
+
+/** One scored corpus row, with what the corpus-level report groups by. */
+export interface CorpusPrediction extends ScoredPrediction {
+  source: string;
+  hard: readonly string[];
+  lang: string;
+  /** A safe request that looks alarming (XSTest-style look-alike): false alarms are counted on these. */
+  lookalike: boolean;
+}
+
+export interface CorpusReport extends EvaluationReport {
+  /** Mean of the per-source accuracies. */
+  macroSourceAccuracy: number;
+  /** Mean of the per-label recalls. */
+  macroRecall: number;
+  perSource: Record<string, { total: number; accuracy: number }>;
+  hard: { total: number; accuracy: number; byFlag: Record<string, { total: number; accuracy: number }> };
+  safety: { precision: number; recall: number; falseAlarmRate: number; lookalikes: number };
+  nonEnglish: { total: number; accuracy: number };
+}
+
+function accuracyOf(predictions: readonly ScoredPrediction[]): { total: number; accuracy: number } {
+  const correct = predictions.filter((p) => p.label === p.predicted).length;
+  return { total: predictions.length, accuracy: predictions.length === 0 ? 0 : correct / predictions.length };
+}
+
+function groupBy<T>(items: readonly T[], keys: (item: T) => readonly string[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    for (const key of keys(item)) {
+      const list = groups.get(key) ?? [];
+      list.push(item);
+      groups.set(key, list);
+    }
+  }
+  return groups;
+}
+
+/** The report of the issue's targets: accuracy overall, by source, on hard rows, safety, calibration. */
+export function evaluateCorpus(predictions: readonly CorpusPrediction[]): CorpusReport {
+  const base = evaluatePredictions(predictions);
+  const perSource: CorpusReport['perSource'] = {};
+  for (const [source, list] of [...groupBy(predictions, (p) => [p.source])].sort())
+    perSource[source] = accuracyOf(list);
+  const sources = Object.values(perSource);
+  const hardRows = predictions.filter((p) => p.hard.length > 0);
+  const byFlag: CorpusReport['hard']['byFlag'] = {};
+  for (const [flag, list] of [...groupBy(hardRows, (p) => p.hard)].sort()) byFlag[flag] = accuracyOf(list);
+  const lookalikes = predictions.filter((p) => p.lookalike && p.label !== 'safety_risk');
+  const safety = base.perLabel.safety_risk;
+  return {
+    ...base,
+    macroSourceAccuracy: sources.reduce((s, x) => s + x.accuracy, 0) / Math.max(1, sources.length),
+    macroRecall: INTENT_LABELS.reduce((s, l) => s + base.perLabel[l].recall, 0) / INTENT_LABELS.length,
+    perSource,
+    hard: { ...accuracyOf(hardRows), byFlag },
+    safety: {
+      precision: safety.precision,
+      recall: safety.recall,
+      falseAlarmRate:
+        lookalikes.length === 0
+          ? 0
+          : lookalikes.filter((p) => p.predicted === 'safety_risk').length / lookalikes.length,
+      lookalikes: lookalikes.length,
+    },
+    nonEnglish: accuracyOf(predictions.filter((p) => p.lang !== 'en')),
+  };
+}
+
+/** Plain-text rendering of a corpus report. */
+export function formatCorpusReport(title: string, report: CorpusReport): string {
+  const lines = [formatReport(title, report)];
+  lines.push(
+    `macro accuracy over sources ${pct(report.macroSourceAccuracy)}, mean label recall ${pct(report.macroRecall)}, non-English ${pct(report.nonEnglish.accuracy)} (${report.nonEnglish.total})`,
+  );
+  lines.push(`hard rows ${pct(report.hard.accuracy)} (${report.hard.total})`);
+  for (const [flag, m] of Object.entries(report.hard.byFlag))
+    lines.push(`  ${flag.padEnd(22)} ${pct(m.accuracy).padStart(7)} (${m.total})`);
+  lines.push(
+    `safety_risk precision ${pct(report.safety.precision)}, recall ${pct(report.safety.recall)}, false alarms on ${report.safety.lookalikes} safe look-alikes ${pct(report.safety.falseAlarmRate)}`,
+  );
+  lines.push('per source (held out):');
+  for (const [source, m] of Object.entries(report.perSource))
+    lines.push(`  ${source.padEnd(26)} ${pct(m.accuracy).padStart(7)} (${m.total})`);
+  return lines.join('\n');
+}

@@ -200,6 +200,25 @@ const LEXICON = new CueLexicon([
   { bit: GATE.severe, source: SEVERE_GATE_SOURCE },
 ]);
 
+/**
+ * Every regular expression feature extraction runs on request text (for the backtracking tests
+ * in regex-safety.spec.ts).
+ */
+export function textPatterns(): RegExp[] {
+  return [
+    ...LEXICON.patterns(),
+    CODE_SYNTAX,
+    JSON_SKELETON,
+    NEGATED_CHANGE,
+    JAILBREAK,
+    NON_ASCII,
+    INJECTION_ANCHOR,
+    INJECTION_ANCHOR_CJK,
+    INJECTION_ANCHOR_CYRILLIC,
+    INJECTION_ANCHOR_OTHER,
+  ];
+}
+
 /** Cues whose residual patterns always run (when their words did not already match). */
 const PRIMARY =
   CUE.translateVerb |
@@ -447,6 +466,8 @@ export interface IntentFeatures {
   lastUserText: string;
   /** System/developer instructions, windowed. */
   systemText: string;
+  /** The previous user turn, windowed (context for follow-ups such as "now in Go"). */
+  previousUserText: string;
   /** Estimated prompt tokens of the whole conversation. */
   tokenEstimate: number;
   /** Estimated tokens of the last user turn alone. */
@@ -522,9 +543,10 @@ export function extractFeatures(request: ChatCompletionRequest): IntentFeatures 
   const systemCues = systemWindow.length > 0 ? textCues(systemWindow, systemWindow.toLowerCase()) : 0;
 
   let previousCues = 0;
+  let previousWindow = '';
   if (previousUserIndex >= 0) {
     const previous = messageContent(messages[previousUserIndex]).text;
-    const previousWindow = previous.length > CONTEXT_CHARS ? previous.slice(0, CONTEXT_CHARS) : previous;
+    previousWindow = previous.length > CONTEXT_CHARS ? previous.slice(0, CONTEXT_CHARS) : previous;
     previousCues = textCues(previousWindow, previousWindow.toLowerCase());
   }
 
@@ -532,6 +554,7 @@ export function extractFeatures(request: ChatCompletionRequest): IntentFeatures 
   return {
     lastUserText: lastWindow,
     systemText: systemWindow,
+    previousUserText: previousWindow,
     tokenEstimate: Math.round(conversationTokens * 10) / 10,
     lastUserTokens,
     userTurns,

@@ -110,10 +110,11 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
     0,
   );
   const summaries: LatencySummary[] = [];
+  const model = options.model;
   summaries.push(
     summarize(
-      'heuristic (features + scores)',
-      time(iterations, warmup, () => classifyHeuristic(extractFeatures(request))),
+      'basic (heuristic + safety detector)',
+      time(iterations, warmup, () => classifyHeuristic(extractFeatures(request), model)),
     ),
   );
   const detect = options.detectLanguage;
@@ -124,16 +125,15 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
         time(iterations, warmup, () => {
           const features = extractFeatures(request);
           detect(features.lastUserText);
-          return classifyHeuristic(features);
+          return classifyHeuristic(features, model);
         }),
       ),
     );
   }
-  const model = options.model;
   if (model) {
     summaries.push(
       summarize(
-        'enhanced (heuristic + model)',
+        'enhanced (trained model + heuristic)',
         time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model)),
       ),
     );

@@ -12,9 +12,12 @@ import type { IntentLlmFallback } from './llm-fallback';
 import { loadBundledIntentModel } from './model/bundled-model';
 import type { LinearIntentModel } from './model/linear-model';
 
-/** The trained model, loaded from the bundle at start-up when the mode uses it. */
+/**
+ * The trained model, loaded from the bundle at start-up whenever classification is on: its
+ * safety detector runs in every mode (labels from it only when config.features.trainedIntentModel).
+ */
 export function intentModelFactory(config: AppConfig): LinearIntentModel | null {
-  return config.intent.enabled && config.features.trainedIntentModel ? loadBundledIntentModel() : null;
+  return config.intent.enabled ? loadBundledIntentModel() : null;
 }
 
 /**

@@ -53,7 +53,7 @@ async function counterValue(module: TestingModule, labels: Record<string, string
 }
 
 describe('IntentModule', () => {
-  it('exports INTENT_CLASSIFIER as the IntentService, heuristic-only in basic mode', async () => {
+  it('exports INTENT_CLASSIFIER as the IntentService, heuristic labels (with the safety detector) in basic mode', async () => {
     const module = await boot({ MODE: 'basic', TEST_MODE: 'true' });
     const classifier = module.get<IntentClassifier>(INTENT_CLASSIFIER);
     expect(classifier).toBe(module.get(IntentService));

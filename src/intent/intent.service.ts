@@ -17,7 +17,7 @@ import { INTENT_LLM_FALLBACK, classifyWithTimeout } from './llm-fallback';
 import type { IntentLlmFallback } from './llm-fallback';
 import { LinearIntentModel } from './model/linear-model';
 
-/** DI token for the trained model (null in basic mode). */
+/** DI token for the trained model: its safety detector runs in every mode, its labels in enhanced/production. */
 export const INTENT_MODEL = Symbol('INTENT_MODEL');
 
 /** Requests that exercise every cue family and script once (see onModuleInit). */
@@ -48,7 +48,8 @@ function scoresOf(probabilities: Float64Array): Partial<Record<IntentLabel, numb
 
 /**
  * The intent classifier behind INTENT_CLASSIFIER. Local classification is synchronous and
- * bounded (features + heuristic, + the trained model when config.features.trainedIntentModel);
+ * bounded: the trained model's safety detector first (every mode), then the heuristic (basic)
+ * or the trained model blended with it (config.features.trainedIntentModel);
  * the cheap-LLM fallback runs only when enabled by the mode, outside TEST_MODE, below
  * config.intent.lowConfidence, and never for image or safety-flagged requests (an attached
  * image is not sent to it, and injected text must not talk the classifier out of a safety flag).
@@ -129,10 +130,12 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   private localClassification(features: ReturnType<typeof extractFeatures>): LocalClassification {
     return this.model && this.config.features.trainedIntentModel
       ? classifyEnhanced(features, this.model)
-      : classifyHeuristic(features);
+      : classifyHeuristic(features, this.model);
   }
 
   private toResult(local: LocalClassification, signals: IntentResult['signals']): IntentResult {
+    // The safety detector decides safety_risk; the signal says so too (the cue lists alone miss most).
+    if (signals && local.label === 'safety_risk') signals.signals.safety = true;
     return {
       label: local.label,
       confidence: round4(local.confidence),

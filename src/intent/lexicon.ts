@@ -179,6 +179,13 @@ export class CueLexicon {
     });
   }
 
+  /** Every compiled residual pattern (for the backtracking tests). */
+  patterns(): RegExp[] {
+    return this.residuals.flatMap((r) =>
+      [r.gated, r.ungated, r.nonAscii].filter((p): p is RegExp => p !== null),
+    );
+  }
+
   private entry(word: string): WordEntry {
     let entry = this.words.get(word);
     if (!entry) {

@@ -7,5 +7,5 @@ import type { IntentModelArtifact } from './linear-model';
  * `npm run train:intent`). Loaded from the bundle at start-up: no file paths, no network.
  */
 export function loadBundledIntentModel(): LinearIntentModel {
-  return new LinearIntentModel(artifact as IntentModelArtifact);
+  return new LinearIntentModel(artifact as unknown as IntentModelArtifact);
 }

@@ -3,20 +3,24 @@ import type { IntentFeatures } from '../features';
 
 /**
  * Sparse hashed features for the trained intent model (the "hashing trick"): word unigrams and
- * bigrams of the last user turn, character unigrams and bigrams of unspaced scripts (CJK, kana,
- * Thai), code punctuation, system-prompt words, and the heuristic cue bits and structure as
- * tokens. Each token is hashed with 32-bit FNV-1a into `2^bits` buckets, so the vocabulary is
- * open (unseen languages and words still land somewhere) and the model size is fixed.
+ * bigrams and character trigrams of the last user turn, character unigrams, bigrams and
+ * trigrams of unspaced scripts (CJK, kana, Thai), code punctuation, words of the system prompt
+ * and of the previous user turn, and the heuristic cue bits and structure as tokens. Each token
+ * is hashed with 32-bit FNV-1a into `2^bits` buckets, so the vocabulary is open (unseen
+ * languages and words still land somewhere) and the model size is fixed.
  *
- * Shared by training (scripts/train-intent.ts) and inference: both must hash identically.
+ * Shared by training (src/intent/training) and inference: both must hash identically.
+ * Bounded: the texts are the windows features.ts already cut (≤ 800 characters for the last
+ * turn, ≤ 400 for the system prompt and the previous turn).
  */
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** Words longer than this are cut (long identifiers and URLs add nothing past a prefix). */
 const MAX_WORD_CHARS = 24;
-/** The model reads the same windows as the cue patterns; the system prompt less. */
+/** Words of the system prompt and of the previous user turn that count. */
 const SYSTEM_WORDS = 60;
+const PREVIOUS_WORDS = 40;
 
 /** FNV-1a over a string's UTF-16 code units, continuing from `hash`. */
 export function fnv1a(text: string, hash = FNV_OFFSET): number {
@@ -28,7 +32,7 @@ export function fnv1a(text: string, hash = FNV_OFFSET): number {
   return h;
 }
 
-/** Combines two hashes (for bigrams) without building the bigram string. */
+/** Combines two hashes (for n-grams) without building the n-gram string. */
 function mix(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, FNV_PRIME) >>> 0;
   h ^= b;
@@ -38,8 +42,10 @@ function mix(a: number, b: number): number {
 
 const SEED_WORD = fnv1a('w:');
 const SEED_CHAR = fnv1a('u:');
+const SEED_TRIGRAM = fnv1a('t:');
 const SEED_PUNCT = fnv1a('p:');
 const SEED_SYSTEM = fnv1a('s:');
+const SEED_PREVIOUS = fnv1a('v:');
 const CUE_TOKENS = CUE_NAMES.map((name) => ({
   last: fnv1a(`c:${name}`),
   system: fnv1a(`sc:${name}`),
@@ -55,6 +61,8 @@ const TOKEN_RESPONSE_FORMAT: Record<string, number> = {
   text: fnv1a('rf:text'),
 };
 const TOKEN_MULTI_TURN = fnv1a('turns:many');
+const TOKEN_SYSTEM = fnv1a('system:present');
+const TOKEN_LONG_SYSTEM = fnv1a('system:long');
 const LENGTH_TOKENS = [8, 25, 60, 150, 400, Infinity].map((limit) => ({
   limit,
   hash: fnv1a(`len:<${limit}`),
@@ -66,7 +74,7 @@ const SCRIPT_TOKENS: Record<string, number> = Object.fromEntries(
   ]),
 );
 /** Punctuation that tells code, JSON and maths apart from prose. */
-const INFORMATIVE_PUNCT = new Set('{}[]();=<>"`:#$%*/+\\|&^~@_'.split('').map((c) => c.charCodeAt(0)));
+const INFORMATIVE_PUNCT = new Set('{}[]();=<>"`:#$%*/+\\|&^~@_?'.split('').map((c) => c.charCodeAt(0)));
 
 /** Character classes of the tokenizer. */
 const CharKind = { Space: 0, Word: 1, Unspaced: 2, Punct: 3 } as const;
@@ -104,59 +112,99 @@ function charKind(c: number): CharKind {
   return CharKind.Word; // accented Latin, Greek, Cyrillic, Arabic, Devanagari, Hangul...
 }
 
-/**
- * Appends the hashes of the tokens of `text` (lower-cased) to `out`. Words give unigrams and
- * bigrams; unspaced scripts give character unigrams and bigrams.
- */
-function addTextTokens(
-  text: string,
-  out: number[],
-  wordSeed: number,
-  bigrams: boolean,
-  maxWords = Infinity,
-): void {
+interface TextOptions {
+  seed: number;
+  /** Word bigrams, character trigrams and unspaced bigrams/trigrams too (the last user turn). */
+  rich: boolean;
+  maxWords: number;
+}
+
+const SPACE_CODE = 32;
+
+/** Character trigrams of one word (padded with a space on each side). */
+function addWordTrigrams(text: string, start: number, end: number, out: number[]): void {
+  if (end - start > MAX_WORD_CHARS) end = start + MAX_WORD_CHARS;
+  let a = SPACE_CODE;
+  let b = text.charCodeAt(start);
+  for (let i = start + 1; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : SPACE_CODE;
+    out.push(mix(mix(SEED_TRIGRAM ^ a, b), c));
+    a = b;
+    b = c;
+  }
+}
+
+/** Appends the token hashes of one unspaced character (unigram, and n-grams when rich). */
+function addUnspaced(text: string, i: number, out: number[], rich: boolean): number {
+  const h = fnv1a(text[i], SEED_CHAR);
+  out.push(h);
+  if (rich && i + 1 < text.length && charKind(text.charCodeAt(i + 1)) === CharKind.Unspaced) {
+    const bigram = mix(h, text.charCodeAt(i + 1));
+    out.push(bigram);
+    if (i + 2 < text.length && charKind(text.charCodeAt(i + 2)) === CharKind.Unspaced)
+      out.push(mix(bigram, text.charCodeAt(i + 2)));
+  }
+  return h;
+}
+
+/** Appends the hashes of the tokens of `text` (lower-cased) to `out`. */
+function addTextTokens(text: string, out: number[], options: TextOptions): void {
   let previous = 0;
   let words = 0;
   let i = 0;
   const n = text.length;
-  while (i < n && words < maxWords) {
-    const c = text.charCodeAt(i);
-    const kind = charKind(c);
+  while (i < n && words < options.maxWords) {
+    const kind = charKind(text.charCodeAt(i));
     if (kind === CharKind.Space) {
       i++;
-      continue;
-    }
-    if (kind === CharKind.Punct) {
+    } else if (kind === CharKind.Punct) {
       out.push(fnv1a(text[i], SEED_PUNCT));
       i++;
-      continue;
-    }
-    if (kind === CharKind.Unspaced) {
-      const h = fnv1a(text[i], SEED_CHAR);
+    } else if (kind === CharKind.Unspaced) {
+      previous = addUnspaced(text, i, out, options.rich);
+      words++;
+      i++;
+    } else {
+      const start = i;
+      let h = options.seed;
+      while (i < n && charKind(text.charCodeAt(i)) === CharKind.Word) {
+        if (i - start < MAX_WORD_CHARS) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME) >>> 0;
+        i++;
+      }
       out.push(h);
-      if (bigrams && i + 1 < n && charKind(text.charCodeAt(i + 1)) === CharKind.Unspaced) {
-        out.push(mix(h, text.charCodeAt(i + 1)));
+      if (options.rich) {
+        if (previous !== 0) out.push(mix(previous, h));
+        if (i - start >= 3) addWordTrigrams(text, start, i, out);
       }
       previous = h;
       words++;
-      i++;
-      continue;
     }
-    let h = wordSeed;
-    let length = 0;
-    while (i < n && charKind(text.charCodeAt(i)) === CharKind.Word) {
-      if (length < MAX_WORD_CHARS) {
-        h ^= text.charCodeAt(i);
-        h = Math.imul(h, FNV_PRIME) >>> 0;
-      }
-      length++;
-      i++;
-    }
-    out.push(h);
-    if (bigrams && previous !== 0) out.push(mix(previous, h));
-    previous = h;
-    words++;
   }
+}
+
+/** Cue bits and structure as tokens. */
+function addStructureTokens(f: IntentFeatures, out: number[]): void {
+  for (let bit = 0; bit < CUE_TOKENS.length; bit++) {
+    const mask = 1 << bit;
+    if ((f.lastCues & mask) !== 0) out.push(CUE_TOKENS[bit].last);
+    if ((f.systemCues & mask) !== 0) out.push(CUE_TOKENS[bit].system);
+    if ((f.previousCues & mask) !== 0) out.push(CUE_TOKENS[bit].previous);
+  }
+  if (f.imageParts > 0) out.push(TOKEN_IMAGE, TOKEN_IMAGE, TOKEN_IMAGE);
+  if (f.earlierImageParts > 0) out.push(TOKEN_EARLIER_IMAGE);
+  if (f.otherParts > 0) out.push(TOKEN_OTHER_PART);
+  if (f.hasTools) out.push(TOKEN_TOOLS);
+  if (f.responseFormat) out.push(TOKEN_RESPONSE_FORMAT[f.responseFormat]);
+  if (f.userTurns > 1) out.push(TOKEN_MULTI_TURN);
+  if (f.systemText.length > 0) out.push(TOKEN_SYSTEM);
+  if (f.systemText.length >= 390) out.push(TOKEN_LONG_SYSTEM);
+  for (const { limit, hash } of LENGTH_TOKENS) {
+    if (f.lastUserTokens < limit) {
+      out.push(hash);
+      break;
+    }
+  }
+  out.push(SCRIPT_TOKENS[f.script]);
 }
 
 /**
@@ -165,28 +213,21 @@ function addTextTokens(
  */
 export function featureHashes(f: IntentFeatures): number[] {
   const out: number[] = [];
-  addTextTokens(f.lastUserText.toLowerCase(), out, SEED_WORD, true);
+  addTextTokens(f.lastUserText.toLowerCase(), out, { seed: SEED_WORD, rich: true, maxWords: Infinity });
   if (f.systemText.length > 0)
-    addTextTokens(f.systemText.toLowerCase(), out, SEED_SYSTEM, false, SYSTEM_WORDS);
-  for (let bit = 0; bit < CUE_TOKENS.length; bit++) {
-    const mask = 1 << bit;
-    if ((f.lastCues & mask) !== 0) out.push(CUE_TOKENS[bit].last);
-    if ((f.systemCues & mask) !== 0) out.push(CUE_TOKENS[bit].system);
-    if ((f.previousCues & mask) !== 0) out.push(CUE_TOKENS[bit].previous);
+    addTextTokens(f.systemText.toLowerCase(), out, {
+      seed: SEED_SYSTEM,
+      rich: false,
+      maxWords: SYSTEM_WORDS,
+    });
+  if (f.previousUserText.length > 0) {
+    addTextTokens(f.previousUserText.toLowerCase(), out, {
+      seed: SEED_PREVIOUS,
+      rich: false,
+      maxWords: PREVIOUS_WORDS,
+    });
   }
-  if (f.imageParts > 0) out.push(TOKEN_IMAGE);
-  if (f.earlierImageParts > 0) out.push(TOKEN_EARLIER_IMAGE);
-  if (f.otherParts > 0) out.push(TOKEN_OTHER_PART);
-  if (f.hasTools) out.push(TOKEN_TOOLS);
-  if (f.responseFormat) out.push(TOKEN_RESPONSE_FORMAT[f.responseFormat]);
-  if (f.userTurns > 1) out.push(TOKEN_MULTI_TURN);
-  for (const { limit, hash } of LENGTH_TOKENS) {
-    if (f.lastUserTokens < limit) {
-      out.push(hash);
-      break;
-    }
-  }
-  out.push(SCRIPT_TOKENS[f.script]);
+  addStructureTokens(f, out);
   return out;
 }
 
@@ -196,23 +237,36 @@ export interface SparseVector {
   values: Float64Array;
 }
 
-/** Buckets hashes into `2^bits` slots, sums repeats and L2-normalises. */
-export function toSparseVector(hashes: readonly number[], bits: number): SparseVector {
-  const mask = (1 << bits) - 1;
-  const counts = new Map<number, number>();
+/** The bucket of a hash among `2^bits`. */
+export function bucketOf(h: number, bits: number): number {
+  return (h ^ (h >>> bits)) & ((1 << bits) - 1);
+}
+
+/**
+ * Buckets hashes into `2^bits` slots, sums repeats and L2-normalises. `scratch` (length
+ * `2^bits`, all zero) makes it linear-time without a Map or a sort; it is left all zero again.
+ * Indices come in first-seen order (deterministic for a given input).
+ */
+export function toSparseVector(
+  hashes: readonly number[],
+  bits: number,
+  scratch: Uint16Array = new Uint16Array(1 << bits),
+): SparseVector {
+  const touched: number[] = [];
   for (const h of hashes) {
-    const index = (h ^ (h >>> bits)) & mask;
-    counts.set(index, (counts.get(index) ?? 0) + 1);
+    const index = bucketOf(h, bits);
+    if (scratch[index] === 0) touched.push(index);
+    if (scratch[index] < 0xffff) scratch[index]++;
   }
-  const indices = new Int32Array(counts.size);
-  const values = new Float64Array(counts.size);
+  const indices = new Int32Array(touched.length);
+  const values = new Float64Array(touched.length);
   let norm = 0;
-  let k = 0;
-  for (const [index, count] of counts) {
-    indices[k] = index;
+  for (let k = 0; k < touched.length; k++) {
+    const count = scratch[touched[k]];
+    scratch[touched[k]] = 0;
+    indices[k] = touched[k];
     values[k] = count;
     norm += count * count;
-    k++;
   }
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   for (let i = 0; i < values.length; i++) values[i] *= scale;

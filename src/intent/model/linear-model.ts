@@ -4,33 +4,73 @@ import { featureHashes, toSparseVector } from './hashed-features';
 import type { SparseVector } from './hashed-features';
 
 /**
- * The trained intent model: multinomial logistic regression over hashed features
- * (hashed-features.ts), trained by scripts/train-intent.ts. The artifact stores the weights
- * quantised to int8 (base64, row-major [bucket][label]) with one scale, plus the calibration
- * fitted on the training split's out-of-fold predictions.
+ * The trained intent model (trained by scripts/train-intent.ts over the corpus of
+ * test/fixtures/intent/corpus.jsonl): over one hashed feature vector (hashed-features.ts),
+ *  - a multinomial logistic regression over the seven labels, and
+ *  - a dedicated binary logistic regression for safety_risk (the safety detector),
+ * with weights quantised to int8 (base64) and the calibration fitted on leave-one-source-out
+ * predictions: a temperature for the labels, Platt scaling and a decision threshold for the
+ * safety head, and an isotonic map of the final confidence.
  */
+export interface QuantisedLinear {
+  /** Quantisation step: weight = int8 × scale. */
+  scale: number;
+  /** base64 of Int8Array(2^bits × outputs), row-major [bucket][output]. */
+  weights: string;
+  bias: number[];
+}
+
+export interface IntentCalibration {
+  /** Weight of the heuristic's log-probabilities added to the label logits. */
+  heuristicWeight: number;
+  /** Softmax temperature of the blended label logits. */
+  temperature: number;
+  /**
+   * Platt scaling of the safety detector, with the heuristic's safety log-probability as a second
+   * input: p = sigmoid(safetyA × logit + safetyC × heuristic + safetyB).
+   */
+  safetyA: number;
+  safetyC: number;
+  safetyB: number;
+  /** Calibrated safety probability at or above which the label is safety_risk. */
+  safetyThreshold: number;
+  /**
+   * The label head may flag safety_risk too: when the blended safety logit beats every other
+   * label's by at least this margin (1e9: never).
+   */
+  safetyMargin: number;
+  /** Isotonic map of the final confidence: piecewise-linear through these points (x ascending). */
+  isotonic: { x: number[]; y: number[] };
+}
+
 export interface IntentModelArtifact {
-  format: 'modelmuxer-intent-linear/1';
+  format: 'modelmuxer-intent-linear/2';
   labels: string[];
   /** log2 of the number of hash buckets. */
   bits: number;
-  /** Quantisation step: weight = int8 × scale. */
-  scale: number;
-  /** base64 of Int8Array(2^bits × labels). */
-  weights: string;
-  bias: number[];
-  /** Combination with the heuristic: logits = heuristic × log p_heuristic + model × log p_model. */
-  blend: { heuristic: number; model: number };
+  classifier: QuantisedLinear;
+  safety: QuantisedLinear;
+  calibration: IntentCalibration;
   /** Training metadata, for humans. */
-  trainedOn: { examples: number; sha1: string; epochs: number; l2: number; seed: number };
+  trainedOn: { rows: number; sources: number; sha1: string; epochs: number; seed: number };
+}
+
+function decode(layer: QuantisedLinear, buckets: number, outputs: number, name: string): Int8Array {
+  const bytes = Buffer.from(layer.weights, 'base64');
+  if (bytes.length !== buckets * outputs || layer.bias.length !== outputs)
+    throw new Error(`intent model ${name} weights have the wrong size`);
+  return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 export class LinearIntentModel {
-  private readonly weights: Int8Array;
+  private readonly classifierWeights: Int8Array;
+  private readonly safetyWeights: Int8Array;
   private readonly labelCount: number;
+  /** Counting buffer of toSparseVector (left all zero between calls; calls are synchronous). */
+  private readonly scratch: Uint16Array;
 
   constructor(readonly artifact: IntentModelArtifact) {
-    if (artifact.format !== 'modelmuxer-intent-linear/1')
+    if (artifact.format !== 'modelmuxer-intent-linear/2')
       throw new Error(`unknown intent model format ${String(artifact.format)}`);
     if (artifact.labels.join(',') !== INTENT_LABELS.join(',')) {
       throw new Error(
@@ -38,27 +78,42 @@ export class LinearIntentModel {
       );
     }
     this.labelCount = artifact.labels.length;
-    const bytes = Buffer.from(artifact.weights, 'base64');
-    if (bytes.length !== (1 << artifact.bits) * this.labelCount)
-      throw new Error('intent model weights have the wrong size');
-    this.weights = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    const buckets = 1 << artifact.bits;
+    this.classifierWeights = decode(artifact.classifier, buckets, this.labelCount, 'classifier');
+    this.safetyWeights = decode(artifact.safety, buckets, 1, 'safety');
+    this.scratch = new Uint16Array(buckets);
+  }
+
+  get calibration(): IntentCalibration {
+    return this.artifact.calibration;
   }
 
   vectorize(features: IntentFeatures): SparseVector {
-    return toSparseVector(featureHashes(features), this.artifact.bits);
+    return toSparseVector(featureHashes(features), this.artifact.bits, this.scratch);
   }
 
-  /** Raw logits (before softmax), in INTENT_LABELS order. */
+  /** Raw label logits (before temperature and softmax), in INTENT_LABELS order. */
   logits(vector: SparseVector, out: Float64Array = new Float64Array(this.labelCount)): Float64Array {
-    const { bias, scale } = this.artifact;
+    const { bias, scale } = this.artifact.classifier;
     const labels = this.labelCount;
     for (let k = 0; k < labels; k++) out[k] = bias[k];
     const { indices, values } = vector;
+    const weights = this.classifierWeights;
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i] * labels;
       const v = values[i] * scale;
-      for (let k = 0; k < labels; k++) out[k] += this.weights[row + k] * v;
+      for (let k = 0; k < labels; k++) out[k] += weights[row + k] * v;
     }
     return out;
+  }
+
+  /** Raw logit of the safety detector (before Platt scaling). */
+  safetyLogit(vector: SparseVector): number {
+    const { bias, scale } = this.artifact.safety;
+    let sum = 0;
+    const { indices, values } = vector;
+    const weights = this.safetyWeights;
+    for (let i = 0; i < indices.length; i++) sum += weights[indices[i]] * values[i];
+    return bias[0] + sum * scale;
   }
 }

