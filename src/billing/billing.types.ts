@@ -36,6 +36,12 @@ export interface BudgetEnforcer {
   settle(reservation: BudgetReservation, actualCostNano: number): void;
   /** Gives the reservation back (the request failed before costing anything). Never throws. */
   release(reservation: BudgetReservation): void;
+  /**
+   * Adds spend that had no reservation (a small call made on the request's behalf before it was
+   * priced, e.g. the intent classifier's LLM fallback) to every budget that applies. Never throws;
+   * may exceed a limit by that amount.
+   */
+  charge(principal: Principal, costNano: number): void;
 }
 
 export const BUDGET_ENFORCER = Symbol('BUDGET_ENFORCER');

@@ -19,7 +19,7 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { INTENT_CLASSIFIER } from '../intent/intent.types';
-import type { IntentClassifier, IntentResult } from '../intent/intent.types';
+import type { ClassifierModelCall, IntentClassifier, IntentResult } from '../intent/intent.types';
 import { POLICY_ENFORCER } from '../policy/policy.types';
 import type { PolicyEnforcer } from '../policy/policy.types';
 import { PROVIDER_EXECUTOR, ProviderError } from '../providers/provider.types';
@@ -89,6 +89,9 @@ export interface RouterExplanation {
  * set no max_tokens (the provider may bill the whole completion; we cannot see it).
  */
 export const ABORTED_OUTPUT_ESTIMATE_TOKENS = 1_024;
+
+/** The `intent` of the usage rows that bill the classifier's own model calls. */
+export const CLASSIFIER_USAGE_INTENT = 'intent_fallback';
 
 /** A routed request, ready to execute. */
 interface PreparedCall {
@@ -331,7 +334,9 @@ export class ChatService {
     // Policy first: PII is redacted before anything else (classifier, LLM fallback, provider) sees it.
     const verdict = this.policy?.evaluate(request, context.principal) ?? null;
     const routed = verdict?.request ?? request;
-    const intent = await this.classifier.classify(routed);
+    const intent = await this.classifier.classify(routed, {
+      onModelCall: (call) => this.billClassifierCall(context, call),
+    });
     // Routing sees the best guess; reservations (promptTokens) the true upper bound.
     const tokens = promptTokenCounts(routed);
     const promptTokens = tokens.upperBound;
@@ -538,6 +543,42 @@ export class ChatService {
       ) * Math.max(1, call.request.n ?? 1);
     const tokens = { promptTokens: call.promptTokens, completionTokens: output };
     return { ...tokens, costNano: costNanoUsd(spec.pricing, tokens) };
+  }
+
+  /**
+   * The classifier's own model call (the cheap-LLM fallback) is the tenant's cost: charged to its
+   * budgets and recorded as a usage row of its own (intent "intent_fallback"), so that reports
+   * show what classification cost. Reported when the call ends, even after the request is over.
+   */
+  private billClassifierCall(context: ChatCallContext, call: ClassifierModelCall): void {
+    const spec = this.catalog.resolve(call.model);
+    const costNano = spec
+      ? costNanoUsd(spec.pricing, {
+          promptTokens: call.usage.prompt_tokens,
+          cachedPromptTokens: call.usage.prompt_tokens_details?.cached_tokens ?? 0,
+          completionTokens: call.usage.completion_tokens,
+        })
+      : 0;
+    this.budgets?.charge(context.principal, costNano);
+    this.usageRecorder?.record({
+      requestId: `${context.requestId}:intent`,
+      tenantId: context.principal.tenantId,
+      apiKeyId: context.principal.keyId,
+      provider: call.provider,
+      model: call.model,
+      intent: CLASSIFIER_USAGE_INTENT,
+      promptTokens: call.usage.prompt_tokens,
+      completionTokens: call.usage.completion_tokens,
+      cachedTokens: call.usage.prompt_tokens_details?.cached_tokens ?? 0,
+      costNano,
+      savedNano: 0,
+      latencyMs: 0,
+      status: 200,
+      cacheHit: false,
+      createdAt: new Date(),
+    });
+    if (costNano > 0)
+      this.costCounter.inc({ provider: call.provider, model: call.model }, nanoToUsd(costNano));
   }
 
   /** What a stream is billed for: the upstream's usage chunk where valid, else the estimate. */

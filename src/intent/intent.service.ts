@@ -10,7 +10,7 @@ import { classifyEnhanced, classifyHeuristic } from './classifier';
 import type { LocalClassification } from './classifier';
 import { extractFeatures, toSignals } from './features';
 import { INTENT_LABELS } from './intent.types';
-import type { IntentClassifier, IntentLabel, IntentResult } from './intent.types';
+import type { ClassifyOptions, IntentClassifier, IntentLabel, IntentResult } from './intent.types';
 import { loadLanguageDetector, worthDetectingLanguage } from './language';
 import type { LanguageDetector } from './language';
 import { INTENT_LLM_FALLBACK, classifyWithTimeout } from './llm-fallback';
@@ -81,7 +81,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     return this.config.features.llmIntentFallback && !this.config.testMode && !!this.fallback;
   }
 
-  async classify(request: ChatCompletionRequest): Promise<IntentResult> {
+  async classify(request: ChatCompletionRequest, options: ClassifyOptions = {}): Promise<IntentResult> {
     if (!this.config.intent.enabled) {
       this.classifications.inc({ label: 'none', method: 'disabled' });
       return { label: null, confidence: 0, signals: null, method: 'disabled' };
@@ -89,7 +89,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     const started = process.hrtime.bigint();
     const span = this.tracer.startSpan('intent.classify');
     try {
-      const result = await this.classifyEnabled(request);
+      const result = await this.classifyEnabled(request, options);
       const seconds = elapsedMs(started) / 1000;
       this.classifications.inc({ label: result.label ?? 'none', method: result.method });
       this.duration.observe({ method: result.method }, seconds);
@@ -145,7 +145,10 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     };
   }
 
-  private async classifyEnabled(request: ChatCompletionRequest): Promise<IntentResult> {
+  private async classifyEnabled(
+    request: ChatCompletionRequest,
+    options: ClassifyOptions,
+  ): Promise<IntentResult> {
     const features = extractFeatures(request);
     const local = this.localClassification(features);
     const signals = this.signalsOf(features);
@@ -163,6 +166,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       this.fallback as IntentLlmFallback,
       request,
       this.config.intent.llmFallbackTimeoutMs,
+      options.onModelCall,
     );
     if (!answer) {
       this.logger.debug(

@@ -1,4 +1,5 @@
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest, Usage } from '../chat/chat.types';
+import type { ProviderKey } from '../providers/provider.types';
 
 export const INTENT_LABELS = [
   'chat_lite',
@@ -47,9 +48,27 @@ export interface IntentResult {
   scores?: Partial<Record<IntentLabel, number>>;
 }
 
+/**
+ * A model call the classifier made on the request's behalf (the cheap-LLM fallback): reported so
+ * that the caller can bill it to the request's tenant. Reported when the call ends, also when it
+ * ends after the classifier stopped waiting for it (a provider bills a call that timed out here).
+ */
+export interface ClassifierModelCall {
+  provider: ProviderKey;
+  /** Catalog model id. */
+  model: string;
+  usage: Usage;
+  /** True when the provider reported no valid usage and it was estimated. */
+  estimated: boolean;
+}
+
+export interface ClassifyOptions {
+  onModelCall?: (call: ClassifierModelCall) => void;
+}
+
 /** The contract the chat pipeline and the router depend on. */
 export interface IntentClassifier {
-  classify(request: ChatCompletionRequest): Promise<IntentResult>;
+  classify(request: ChatCompletionRequest, options?: ClassifyOptions): Promise<IntentResult>;
 }
 
 /** DI token for the IntentClassifier implementation. */

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ChatCompletionRequest } from '../chat/chat.types';
+import { ProviderError } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import type { RouteTarget } from '../routing/routing.types';
 import { isIntentLabel } from './intent.types';
-import type { IntentLabel } from './intent.types';
+import type { ClassifierModelCall, IntentLabel } from './intent.types';
+import { trustedUsage } from '../billing/provider-usage';
+import { estimateTextTokens } from '../billing/token-estimator';
 import { lastUserTurnText } from './features';
 
 /**
@@ -18,8 +21,15 @@ export interface LlmIntent {
 }
 
 export interface IntentLlmFallback {
-  /** Resolves null on any failure: the caller keeps its local result. */
-  classify(request: ChatCompletionRequest, signal: AbortSignal): Promise<LlmIntent | null>;
+  /**
+   * Resolves null on any failure: the caller keeps its local result. `onModelCall` hears of every
+   * model call made (for billing), when it ends.
+   */
+  classify(
+    request: ChatCompletionRequest,
+    signal: AbortSignal,
+    onModelCall?: (call: ClassifierModelCall) => void,
+  ): Promise<LlmIntent | null>;
 }
 
 /** DI token for the IntentLlmFallback (absent when the fallback cannot run). */
@@ -27,6 +37,8 @@ export const INTENT_LLM_FALLBACK = Symbol('INTENT_LLM_FALLBACK');
 
 /** The last user turn sent to the fallback model, at most. */
 const MAX_PROMPT_CHARS = 2_000;
+/** The fallback's answer is one short JSON object. */
+const MAX_ANSWER_TOKENS = 30;
 /** Confidence assumed when the model gives a label but no usable confidence. */
 const DEFAULT_LLM_CONFIDENCE = 0.6;
 
@@ -123,7 +135,11 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
     return this.cache.size;
   }
 
-  async classify(request: ChatCompletionRequest, signal: AbortSignal): Promise<LlmIntent | null> {
+  async classify(
+    request: ChatCompletionRequest,
+    signal: AbortSignal,
+    onModelCall?: (call: ClassifierModelCall) => void,
+  ): Promise<LlmIntent | null> {
     const target = this.resolveTarget(this.options.model);
     if (
       !target ||
@@ -136,6 +152,11 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
     const key = createHash('sha1').update(text).digest('hex');
     const cached = this.cache.get(key);
     if (cached) return cached;
+    // What the call is billed at when the provider reports no usage (or the call is abandoned).
+    const estimate = {
+      promptTokens: estimateTextTokens(LLM_FALLBACK_SYSTEM_PROMPT) + estimateTextTokens(text) + 10,
+      completionTokens: MAX_ANSWER_TOKENS,
+    };
     try {
       const execution = await this.executor.complete(
         [target],
@@ -146,15 +167,22 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
             { role: 'user', content: text },
           ],
           temperature: 0,
-          max_tokens: 30,
+          max_tokens: MAX_ANSWER_TOKENS,
           stream: false,
         },
         { signal, requestId: `intent-fallback-${key.slice(0, 12)}` },
       );
+      const { usage, estimated } = trustedUsage(execution.completion.usage, estimate);
+      onModelCall?.({ provider: execution.target.provider, model: execution.target.model, usage, estimated });
       const answer = parseLlmIntent(execution.completion.choices[0]?.message.content);
       if (answer) this.cache.set(key, answer);
       return answer;
-    } catch {
+    } catch (error) {
+      // Abandoned in flight (the deadline): the provider may still bill it.
+      if (signal.aborted && error instanceof ProviderError && (error.attempts?.length ?? 0) > 0) {
+        const usage = trustedUsage(undefined, estimate).usage;
+        onModelCall?.({ provider: target.provider, model: target.model, usage, estimated: true });
+      }
       return null;
     }
   }
@@ -168,6 +196,7 @@ export async function classifyWithTimeout(
   fallback: IntentLlmFallback,
   request: ChatCompletionRequest,
   timeoutMs: number,
+  onModelCall?: (call: ClassifierModelCall) => void,
 ): Promise<LlmIntent | null> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -179,7 +208,10 @@ export async function classifyWithTimeout(
     timer.unref();
   });
   try {
-    return await Promise.race([fallback.classify(request, controller.signal).catch(() => null), deadline]);
+    return await Promise.race([
+      fallback.classify(request, controller.signal, onModelCall).catch(() => null),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

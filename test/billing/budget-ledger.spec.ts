@@ -99,6 +99,12 @@ function ledgerContract(open: () => Promise<{ dataSource: DataSource; close: () 
     expect(await state(budgetId)).toMatchObject({ spent: 650, reserved: 700, held: 700 });
   });
 
+  it('records spend without a reservation (charge) even when the period has no counter yet', async () => {
+    const budgetId = await newBudget(1_000);
+    await store('replica-a').applyDeltas([{ budgetId, periodStart: start, releasedNano: 0, spentNano: 77 }]);
+    expect(await state(budgetId)).toMatchObject({ spent: 77, reserved: 0, held: 0 });
+  });
+
   it('a heartbeat keeps a live replica’s holds, however long its requests run', async () => {
     const budgetId = await newBudget(1_000);
     const slow = store('replica-slow');

@@ -1,6 +1,9 @@
 import { LLM_FALLBACK_SYSTEM_PROMPT } from '../../src/intent/llm-fallback';
 import { IntentService } from '../../src/intent/intent.service';
-import { authHeader, bootTestApp, TestApp } from '../support/app';
+import { BudgetEnforcerService } from '../../src/billing/budgets/budget-enforcer.service';
+import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
+import { authHeader, bootTestApp, TEST_ADMIN_KEY, TestApp } from '../support/app';
+import { createTenantWithKey } from '../support/tenants';
 import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
 
 /**
@@ -11,6 +14,8 @@ import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
  */
 /** A request the shipped model is unsure about (checked below against the live threshold). */
 const UNSURE = 'Compare the two: Lisbon 545k, Porto 232k.';
+/** Another unsure request (the fallback caches answers by text). */
+const UNSURE_AGAIN = 'Compare these: Oslo 709k, Bergen 291k.';
 const CONFIDENT = 'Translate "good morning, see you tomorrow" into French.';
 
 describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
@@ -24,6 +29,7 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
       MODE: 'enhanced',
       TEST_MODE: 'false',
       PROVIDER_MAX_RETRIES: '0',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
     });
   });
 
@@ -49,9 +55,11 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
   it('the unsure request is below the threshold and the confident one above (preconditions)', () => {
     const intent = gateway.app.get(IntentService);
     const low = gateway.config.intent.lowConfidence;
-    expect(intent.classifyLocal({ messages: [{ role: 'user', content: UNSURE }] }).confidence).toBeLessThan(
-      low,
-    );
+    for (const unsure of [UNSURE, UNSURE_AGAIN]) {
+      expect(intent.classifyLocal({ messages: [{ role: 'user', content: unsure }] }).confidence).toBeLessThan(
+        low,
+      );
+    }
     expect(
       intent.classifyLocal({ messages: [{ role: 'user', content: CONFIDENT }] }).confidence,
     ).toBeGreaterThanOrEqual(low);
@@ -72,5 +80,46 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
     expect(classifierCalls()).toHaveLength(0);
     expect(response.body.router_metadata.intent_method).toBe('model');
     expect(response.body.router_metadata.intent_label).toBe('translation');
+  });
+
+  it('bills the classifier call to the tenant: its own usage row, cost and budget spend', async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    const { tenantId, key } = await createTenantWithKey(
+      gateway.app.getHttpServer(),
+      TEST_ADMIN_KEY,
+      'unsure',
+    );
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 10, period: 'daily' })
+      .expect(200);
+    fake.enqueue({
+      text: '{"label": "deep_reason", "confidence": 0.83}',
+      usage: { prompt: 300, completion: 12 },
+    });
+    fake.setDefault({ usage: { prompt: 20, completion: 40 } });
+    const response = await gateway.http
+      .post('/v1/chat/completions')
+      .set({ authorization: `Bearer ${key}` })
+      .send({ model: 'auto', messages: [{ role: 'user', content: UNSURE_AGAIN }] })
+      .expect(200);
+    expect(classifierCalls()).toHaveLength(1);
+    const answerNano = Math.round(response.body.router_metadata.cost_usd * 1e9);
+    await gateway.app.get(UsageRecorderService).flush();
+    const budgets = gateway.app.get(BudgetEnforcerService);
+    budgets.releaseLeases();
+    await budgets.flush();
+    const report = await gateway.http
+      .get(`/admin/tenants/${tenantId}/usage?group_by=intent`)
+      .set(admin)
+      .expect(200);
+    const classifier = report.body.groups.find((group: { key: string }) => group.key === 'intent_fallback');
+    // gpt-4o-mini (the fallback model): 300 × $0.15/M + 12 × $0.60/M.
+    expect(classifier).toMatchObject({ requests: 1, prompt_tokens: 300, completion_tokens: 12 });
+    const classifierNano = 300 * 150 + 12 * 600;
+    expect(Math.round(classifier.cost_usd * 1e9)).toBe(classifierNano);
+    const budget = await gateway.http.get(`/admin/tenants/${tenantId}/budget`).set(admin).expect(200);
+    expect(Math.round(budget.body.spent_usd * 1e9)).toBe(answerNano + classifierNano);
   });
 });

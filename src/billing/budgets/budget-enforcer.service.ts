@@ -248,6 +248,19 @@ export class BudgetEnforcerService
     for (const part of reservation.parts) this.enqueue(part, reservation.amountNano, 0);
   }
 
+  charge(principal: Principal, costNano: number): void {
+    const cost = Math.round(costNano);
+    if (!isNanoAmount(cost) || cost === 0) return;
+    const now = Date.now();
+    const tenant = this.byTenant.get(principal.tenantId);
+    const key = principal.keyId === null ? undefined : this.byKey.get(principal.keyId);
+    for (const state of [tenant, key]) {
+      if (!state) continue;
+      this.enqueueDelta(state, currentPeriod(state, now), 0, cost);
+      this.checkSoftLimit(state, now);
+    }
+  }
+
   /**
    * Reservations served from a lease, reserved exactly in the database, and lease blocks
    * reserved: how many database round trips the budgets cost (tests, the bench).

@@ -149,6 +149,17 @@ export class BudgetStore {
    */
   async applyDeltas(deltas: readonly CounterDelta[]): Promise<void> {
     if (deltas.length === 0) return;
+    // Spend without a reservation (charge()) may reach a period whose counter row does not exist yet.
+    const chargesOnly = deltas.filter((d) => d.releasedNano === 0 && d.spentNano > 0);
+    if (chargesOnly.length > 0) {
+      await this.dataSource.query(
+        `INSERT INTO budget_counters (budget_id, period_start)
+         SELECT b.id, v.period_start FROM unnest($1::uuid[], $2::timestamptz[]) AS v(budget_id, period_start)
+           JOIN budgets b ON b.id = v.budget_id
+         ON CONFLICT (budget_id, period_start) DO NOTHING`,
+        [chargesOnly.map((d) => d.budgetId), chargesOnly.map((d) => iso(d.periodStart))],
+      );
+    }
     await this.dataSource.query(
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int8[], $4::int8[])
