@@ -162,7 +162,7 @@ export class ChatService {
       completionTokens: estimateTextTokens(completionText(execution.completion)),
     });
     execution.completion.usage = usage;
-    const costNano = this.account(call, context, reservation, {
+    const costNano = await this.account(call, context, reservation, {
       target: execution.target,
       usage,
       attempts: execution.attempts,
@@ -289,7 +289,8 @@ export class ChatService {
     } finally {
       // Runs on success, on upstream failure, and when the client went away (generator return).
       if (failure === null && context.signal.aborted) status = 499;
-      this.account(call, context, reservation, {
+      // Awaited: the stream ends (and the client sees [DONE]) once its usage is written.
+      await this.account(call, context, reservation, {
         target,
         usage: this.streamUsage(call, reportedUsage, streamedText).usage,
         attempts,
@@ -416,14 +417,14 @@ export class ChatService {
   }
 
   /** A cache hit: no provider call, cost 0, the saving recorded as the original call's cost. */
-  private answerFromCache(
+  private async answerFromCache(
     call: PreparedCall,
     context: ChatCallContext,
     cached: CachedCompletion,
-  ): ChatResult {
+  ): Promise<ChatResult> {
     const { completion, provider, model, costNano: originalCostNano } = cached;
     const usage = completion.usage ?? estimateUsage(call.promptTokens, completionText(completion));
-    this.usageRecorder?.record({
+    await this.usageRecorder?.record({
       requestId: context.requestId,
       tenantId: context.principal.tenantId,
       apiKeyId: context.principal.keyId,
@@ -506,10 +507,10 @@ export class ChatService {
     const estimate = inFlight ? this.abortedCallEstimate(call, last.model) : null;
     const costNano = estimate === null ? 0 : Math.min(estimate.costNano, reservation?.amountNano ?? Infinity);
     if (reservation) {
-      if (estimate) this.budgets?.settle(reservation, costNano);
+      if (estimate) void this.budgets?.settle(reservation, costNano);
       else this.budgets?.release(reservation);
     }
-    this.usageRecorder?.record({
+    void this.usageRecorder?.record({
       requestId: context.requestId,
       tenantId: context.principal.tenantId,
       apiKeyId: context.principal.keyId,
@@ -560,7 +561,7 @@ export class ChatService {
         })
       : 0;
     this.budgets?.charge(context.principal, costNano);
-    this.usageRecorder?.record({
+    void this.usageRecorder?.record({
       requestId: `${context.requestId}:intent`,
       tenantId: context.principal.tenantId,
       apiKeyId: context.principal.keyId,
@@ -599,17 +600,21 @@ export class ChatService {
     });
   }
 
-  /** Settles the budget, records usage and counts tokens/cost. Returns the cost in nano-USD. */
-  private account(
+  /**
+   * Settles the budget, records usage and counts tokens/cost. Resolves to the cost in nano-USD
+   * once the settlement and the usage row are written (USAGE_DURABLE_ACK), so that what the
+   * client is answered has been recorded.
+   */
+  private async account(
     call: PreparedCall,
     context: ChatCallContext,
     reservation: BudgetReservation | null,
     result: Accounting,
-  ): number {
+  ): Promise<number> {
     const costNano = this.costOf(result.target, result.usage);
-    if (reservation) this.budgets?.settle(reservation, costNano);
+    const settled = reservation ? this.budgets?.settle(reservation, costNano) : undefined;
     const cached = result.usage.prompt_tokens_details?.cached_tokens ?? 0;
-    this.usageRecorder?.record({
+    const recorded = this.usageRecorder?.record({
       requestId: context.requestId,
       tenantId: context.principal.tenantId,
       apiKeyId: context.principal.keyId,
@@ -632,6 +637,7 @@ export class ChatService {
     this.tokensCounter.inc({ ...labels, kind: 'completion' }, result.usage.completion_tokens);
     if (cached > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cached);
     if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    await Promise.all([settled, recorded]);
     return costNano;
   }
 
