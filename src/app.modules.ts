@@ -3,7 +3,7 @@ import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
 import { ChatModule } from './chat/chat.module';
-import { GracefulShutdown, InFlightRequests } from './common/graceful-shutdown';
+import { GracefulShutdown, InFlightRequests } from './server/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import type { Mode } from './config/modes';

@@ -12,7 +12,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { METRIC } from '../telemetry/metrics';
-import type { GatewayRequestState, Principal } from './auth.types';
+import type { GatewayRequestState, Principal } from '../common/principal';
 
 /** The one throttler: requests per key per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { GatewayRequestState } from '../auth/auth.types';
+import type { GatewayRequestState } from '../common/principal';
 import { ClientAuth } from '../auth/client-auth.decorator';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ChatRequestPipe } from './chat-request.pipe';
 import { ChatCallContext, ChatService, RouterExplanation } from './chat.service';
-import type { ChatCompletionRequest } from './chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { writeEventStream } from './sse-writer';
 import { TenantConcurrency } from './tenant-concurrency';
 import { AppConfig } from '../config/app-config';

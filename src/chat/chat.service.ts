@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import type { Principal } from '../auth/auth.types';
+import type { Principal } from '../common/principal';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../billing/billing.types';
 import type {
   BudgetEnforcer,
@@ -9,9 +9,9 @@ import type {
   BudgetStatus,
   UsageRecorder,
 } from '../billing/billing.types';
-import { costNanoUsd, nanoToUsd } from '../billing/pricing';
-import { trustedUsage } from '../billing/provider-usage';
-import { estimateTextTokens, promptTokenCounts, requestedMaxOutputTokens } from '../billing/token-estimator';
+import { costNanoUsd, nanoToUsd } from '../common/pricing';
+import { trustedUsage } from '../common/provider-usage';
+import { estimateTextTokens, promptTokenCounts, requestedMaxOutputTokens } from '../common/token-estimator';
 import { RESPONSE_CACHE } from '../caching/caching.types';
 import type { CachedCompletion, ResponseCache } from '../caching/caching.types';
 import { responseCacheKey, shouldUseCache } from '../caching/cache-key';
@@ -19,18 +19,25 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { INTENT_CLASSIFIER } from '../intent/intent.types';
-import type { ClassifierModelCall, IntentClassifier, IntentResult } from '../intent/intent.types';
+import type { ClassifierModelCall, IntentClassifier } from '../intent/intent.types';
+import type { IntentResult } from '../common/intent-labels';
 import { POLICY_ENFORCER } from '../policy/policy.types';
 import type { PolicyEnforcer } from '../policy/policy.types';
 import { PROVIDER_EXECUTOR, ProviderError } from '../providers/provider.types';
-import type { AttemptRecord, ProviderExecutor, ProviderKey } from '../providers/provider.types';
+import type { AttemptRecord, ProviderExecutor } from '../providers/provider.types';
+import type { ProviderKey } from '../common/provider-keys';
 import { ModelCatalog } from '../routing/model-catalog';
 import { routingError } from '../routing/routing-errors';
 import { buildRoutingInput } from '../routing/routing-input';
 import { RoutingService } from '../routing/routing.service';
 import type { ModelSpec, RouteTarget, RoutingDecision } from '../routing/routing.types';
 import { METRIC } from '../telemetry/metrics';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './chat.types';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  Usage,
+} from '../common/openai/chat.types';
 import { fallbacksTried, intentFields, intentHeaders, RouterMetadata } from './router-metadata';
 
 /** What the controller knows about the call. */

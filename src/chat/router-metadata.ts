@@ -1,4 +1,4 @@
-import type { IntentResult, IntentSignals } from '../intent/intent.types';
+import type { IntentResult, IntentSignals } from '../common/intent-labels';
 import type { AttemptRecord } from '../providers/provider.types';
 
 /** The `router_metadata` object on every response: why this answer came from where it did. */

@@ -8,7 +8,8 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { PROVIDER_EXECUTOR, PROVIDER_KEYS } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { OperatorAccess } from '../auth/operator-access';
 import { ErrorCode, GatewayError } from '../common/errors';

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { AdminGuard } from '../auth/admin.guard';
-import type { GatewayRequestState } from '../auth/auth.types';
+import type { GatewayRequestState } from '../common/principal';
 import { ResourceIdPipe } from '../billing/admin/admin-validation.pipe';
 import { strictValidationPipe } from '../common/validation';
 import { TenantPolicyDto } from './policy.dto';

@@ -1,7 +1,7 @@
-import { INTENT_LABELS } from '../intent/intent.types';
-import type { IntentLabel } from '../intent/intent.types';
-import { PROVIDER_KEYS } from '../providers/provider.types';
-import type { ProviderKey } from '../providers/provider.types';
+import { INTENT_LABELS } from '../common/intent-labels';
+import type { IntentLabel } from '../common/intent-labels';
+import { PROVIDER_KEYS } from '../common/provider-keys';
+import type { ProviderKey } from '../common/provider-keys';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
 import { MODEL_TIERS } from './routing.types';
 import type { ModelSpec, ModelTier, RouteTarget } from './routing.types';

@@ -9,7 +9,8 @@ import { decideRoute } from './routing-decision';
 import type { RoutingThresholds } from './routing-decision';
 import { RoutingPolicyService } from './routing-policy';
 import type { RoutingPolicy } from './routing-policy';
-import type { ProviderAvailability, RoutingDecision, RoutingInput } from './routing.types';
+import type { RoutingDecision, RoutingInput } from './routing.types';
+import type { ProviderAvailability } from '../providers/provider.types';
 
 /**
  * Thin wrapper around the pure decision: supplies the catalog, the default policy and the

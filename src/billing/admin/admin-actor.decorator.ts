@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { GatewayRequestState } from '../../auth/auth.types';
+import type { GatewayRequestState } from '../../common/principal';
 import type { AdminActor } from './admin.service';
 
 /** The admin caller, for the audit log. */

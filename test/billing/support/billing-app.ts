@@ -17,7 +17,7 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '../../../src/auth/auth.module';
-import type { GatewayRequestState, Principal } from '../../../src/auth/auth.types';
+import type { GatewayRequestState, Principal } from '../../../src/common/principal';
 import { ClientAuth } from '../../../src/auth/client-auth.decorator';
 import { CurrentPrincipal } from '../../../src/auth/principal.decorator';
 import { BillingModule } from '../../../src/billing/billing.module';
