@@ -27,7 +27,7 @@ export function rateLimitTracker(principal: Principal): string {
 }
 
 /**
- * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuth()). The limit
+ * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuthGuard). The limit
  * is the principal's `rateLimitPerMinute` (tenant override or RATE_LIMIT_RPM; 0 = unlimited).
  * Refusals are GatewayErrors (429 `rate_limit_exceeded` with retry-after), so the one exception
  * filter renders them like every other error. Without ThrottlerModule (a test module that did
