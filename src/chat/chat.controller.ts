@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import type { GatewayRequestState } from '../common/principal';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ChatRequestPipe } from './chat-request.pipe';
-import { ChatCallContext, ChatService, RouterExplanation } from './chat.service';
+import type { ChatCallContext } from './pipeline/chat-call';
+import { ChatPipeline, type RouterExplanation } from './pipeline/chat-pipeline';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { writeEventStream } from './sse-writer';
 import { TenantConcurrency } from './tenant-concurrency';
@@ -16,7 +17,7 @@ type GatewayRequest = Request & GatewayRequestState;
 @UseInterceptors(HttpTelemetryInterceptor)
 export class ChatController {
   constructor(
-    private readonly chat: ChatService,
+    private readonly chat: ChatPipeline,
     private readonly concurrency: TenantConcurrency,
     private readonly config: AppConfig,
   ) {}

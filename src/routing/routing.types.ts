@@ -44,6 +44,20 @@ export interface ModelSpec {
 /** A concrete place to send a request: what the provider layer executes. */
 export type RouteTarget = ProviderTarget;
 
+/** A target of a routing plan: with its catalog entry (prices, limits) — looked up once, at start-up. */
+export interface PlannedTarget extends RouteTarget {
+  readonly spec: ModelSpec;
+  /** The model's output-token ceiling (spec.max_output_tokens), for the adapter. */
+  readonly maxOutputTokens: number;
+}
+
+/** What the router hands the pipeline: the decision and, when it has a target, the chain to walk. */
+export interface RoutePlan {
+  decision: RoutingDecision;
+  /** The target, then the fallbacks, in order; empty when the decision has no target. */
+  chain: PlannedTarget[];
+}
+
 /** What the router needs to know about the request (computed once by the pipeline). */
 export interface RoutingInput {
   /** The `model` field as sent by the client (undefined → "auto"). */

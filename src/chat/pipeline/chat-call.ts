@@ -1,6 +1,10 @@
 import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
 import type { IntentResult } from '../../common/intent-labels';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+} from '../../common/openai/chat.types';
 import type { Principal } from '../../common/principal';
 import type { AttemptRecord } from '../../providers/provider.types';
 import type { RoutingPolicy } from '../../routing/routing-policy';
@@ -45,7 +49,11 @@ export interface ChatOutcome {
 
 /** The finished response. */
 export type ChatResponse =
-  | { kind: 'json'; body: ChatCompletion & { router_metadata: RouterMetadata }; headers: Record<string, string> }
+  | {
+      kind: 'json';
+      body: ChatCompletion & { router_metadata: RouterMetadata };
+      headers: Record<string, string>;
+    }
   | { kind: 'stream'; chunks: AsyncGenerator<ChatCompletionChunk>; headers: Record<string, string> };
 
 /**

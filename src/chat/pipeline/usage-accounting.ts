@@ -8,6 +8,7 @@ import { costNanoUsd, nanoToUsd, type ModelPricing } from '../../common/pricing'
 import { elapsedMs } from '../../common/time';
 import type { ClassifierModelCall } from '../../intent/intent.types';
 import { ModelCatalog } from '../../routing/model-catalog';
+import type { PlannedTarget } from '../../routing/routing.types';
 import { METRIC } from '../../telemetry/metrics';
 import type { ChatCall } from './chat-call';
 
@@ -77,8 +78,9 @@ export class UsageAccounting {
   }
 
   /** A call that was answered upstream: settle, record, count. Returns its cost (nano-USD). */
-  answered(call: ChatCall, pricing: ModelPricing, provider: UsageEntry['provider'], model: string, usage: Usage, status: number): number {
-    const costNano = usageCost(pricing, usage);
+  answered(call: ChatCall, target: PlannedTarget, usage: Usage, status: number): number {
+    const { provider, model } = target;
+    const costNano = usageCost(target.spec.pricing, usage);
     this.settleReservation(call, costNano);
     const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
     this.record(call, {
@@ -121,6 +123,7 @@ export class UsageAccounting {
       },
       { requestId: `${call.context.requestId}:intent`, intent: CLASSIFIER_USAGE_INTENT, latencyMs: 0 },
     );
-    if (costNano > 0) this.costCounter.inc({ provider: model.provider, model: model.model }, nanoToUsd(costNano));
+    if (costNano > 0)
+      this.costCounter.inc({ provider: model.provider, model: model.model }, nanoToUsd(costNano));
   }
 }

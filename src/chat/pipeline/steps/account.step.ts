@@ -37,7 +37,7 @@ export class AccountStep implements ChatStep {
     });
     completion.usage = usage;
     outcome.usageEstimated = estimated;
-    outcome.costNano = this.accounting.answered(call, outcome.target!.spec.pricing, outcome.provider, outcome.model, usage, 200);
+    outcome.costNano = this.accounting.answered(call, outcome.target!, usage, 200);
   }
 
   /**
@@ -49,12 +49,14 @@ export class AccountStep implements ChatStep {
     outcome: ChatOutcome,
     upstream: AsyncIterable<ChatCompletionChunk>,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const pricing = outcome.target!.spec.pricing;
+    const target = outcome.target!;
+    const pricing = target.spec.pricing;
     let reported: unknown = undefined;
     let text = '';
     let status = 200;
     let failed = false;
-    const usage = () => trustedUsage(reported, { promptTokens: call.promptTokens, completionTokens: estimateTextTokens(text) });
+    const usage = () =>
+      trustedUsage(reported, { promptTokens: call.promptTokens, completionTokens: estimateTextTokens(text) });
     try {
       for await (const chunk of upstream) {
         if (chunk.usage) reported = chunk.usage;
@@ -76,7 +78,7 @@ export class AccountStep implements ChatStep {
     } finally {
       // Runs on success, on upstream failure, and when the client went away (generator return).
       if (!failed && call.context.signal.aborted) status = 499;
-      this.accounting.answered(call, pricing, outcome.provider, outcome.model, usage().usage, status);
+      this.accounting.answered(call, target, usage().usage, status);
     }
   }
 }

@@ -82,5 +82,9 @@ export function completionText(completion: ChatCompletion): string {
 /** When an answer carries no usage, estimate it (the prompt estimate + the text we saw). */
 function estimatedUsage(promptTokens: number, text: string): Usage {
   const completionTokens = estimateTextTokens(text);
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }

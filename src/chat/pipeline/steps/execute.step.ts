@@ -104,8 +104,10 @@ function outcome(
 /** What a call abandoned mid-flight is assumed to cost. */
 function abortedCallEstimate(call: ChatCall, target: PlannedTarget) {
   const output =
-    Math.min(requestedMaxOutputTokens(call.request) ?? ABORTED_OUTPUT_ESTIMATE_TOKENS, target.maxOutputTokens) *
-    Math.max(1, call.request.n ?? 1);
+    Math.min(
+      requestedMaxOutputTokens(call.request) ?? ABORTED_OUTPUT_ESTIMATE_TOKENS,
+      target.maxOutputTokens,
+    ) * Math.max(1, call.request.n ?? 1);
   const tokens = { promptTokens: call.promptTokens, completionTokens: output };
   return { ...tokens, costNano: costNanoUsd(target.spec.pricing, tokens) };
 }

@@ -22,7 +22,11 @@ export class RespondStep implements ChatStep {
     const outcome = answered(call);
     const headers = answerHeaders(call);
     if (outcome.chunks) {
-      call.response = { kind: 'stream', headers, chunks: relay(call, outcome.chunks, routerMetadata(call, 'start')) };
+      call.response = {
+        kind: 'stream',
+        headers,
+        chunks: relay(call, outcome.chunks, routerMetadata(call, 'start')),
+      };
       return;
     }
     call.response = {
