@@ -1,9 +1,11 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
+import { PolicyAdminModule } from './admin/policy-admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
 import { ChatModule } from './chat/chat.module';
-import { GracefulShutdown, InFlightRequests } from './common/graceful-shutdown';
+import { GracefulShutdown, InFlightRequests } from './server/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import type { Mode } from './config/modes';
@@ -30,11 +32,12 @@ const BASIC_MODULES: Type[] = [
   IntentModule,
   RoutingModule,
   BillingModule,
+  AdminModule,
   HealthModule,
   ChatModule,
 ];
 const ENHANCED_MODULES: Type[] = [...BASIC_MODULES, CachingModule];
-const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, TracingModule];
+const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, PolicyAdminModule, TracingModule];
 
 export const MODULE_SETS: Record<Mode, readonly Type[]> = {
   basic: BASIC_MODULES,

@@ -5,14 +5,13 @@ import { AppConfig } from '../config/app-config';
 import { presentedApiKey, sha256 } from './api-key';
 import { AuthFailureThrottle } from './auth-failure-throttle';
 import { clientAddressKey } from './client-address';
+import { API_KEY_RESOLVER, type ApiKeyResolver } from './auth.types';
 import {
-  API_KEY_RESOLVER,
   DEFAULT_TENANT_ID,
   DEFAULT_TENANT_NAME,
-  type ApiKeyResolver,
   type GatewayRequestState,
   type Principal,
-} from './auth.types';
+} from '../common/principal';
 
 /**
  * Authenticates client API keys and resolves the tenant. Static keys (API_KEYS, basic and

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
@@ -10,6 +11,7 @@ import { METRICS_ACCESS } from '../telemetry/metrics.controller';
 import { AdminGuard } from './admin.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import { AuthFailureThrottle, MemoryFailureCounter, RedisFailureCounter } from './auth-failure-throttle';
+import { ClientAuthGuard } from './client-auth.guard';
 import { ClientRateLimitGuard } from './client-rate-limit.guard';
 import { OperatorAccess } from './operator-access';
 import { clientThrottlerOptions } from './rate-limit.options';
@@ -59,6 +61,8 @@ function authFailureThrottle(
     ApiKeyGuard,
     AdminGuard,
     ClientRateLimitGuard,
+    // Secure by default: every route needs a client key unless it is @Public() or @AdminAuth().
+    { provide: APP_GUARD, useClass: ClientAuthGuard },
   ],
   exports: [
     AuthFailureThrottle,

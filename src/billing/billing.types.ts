@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/auth.types';
-import type { ProviderKey } from '../providers/provider.types';
+import type { Principal } from '../common/principal';
+import type { ProviderKey } from '../common/provider-keys';
 
 /**
  * The billing contracts the chat pipeline depends on. Implemented by the billing module;

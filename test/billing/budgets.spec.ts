@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { createTenantWithKey } from '../support/tenants';
-import { DEFAULT_TENANT_ID } from '../../src/auth/auth.types';
+import { DEFAULT_TENANT_ID } from '../../src/common/principal';
 import { BudgetEnforcerService } from '../../src/billing/budgets/budget-enforcer.service';
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';

@@ -264,5 +264,5 @@ describe('usage records at shutdown', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // two boots of the embedded database: ~20 s each on a loaded 2-core machine
 });

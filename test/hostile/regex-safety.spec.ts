@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { checkSync } from 'recheck';
 import * as ts from 'typescript';
 import { KEY_PATTERN } from '../../src/billing/keys/api-key-secret';
-import { SPLITTER } from '../../src/billing/token-estimator';
+import { SPLITTER } from '../../src/common/token-estimator';
 
 /**
  * Every regular expression in the gateway's source (src/intent has its own owner and test) is

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { DEFAULT_TENANT_ID } from '../../auth/auth.types';
+import { DEFAULT_TENANT_ID } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import type { BudgetPeriod } from '../../config/app-config';
 import { periodEnd, periodStart } from '../budgets/budget-period';
@@ -8,7 +8,7 @@ import { ApiKeyEntity, BudgetEntity, TenantEntity } from '../entities';
 import { BillingEventsService } from '../events/billing-events.service';
 import { generateApiKey } from '../keys/api-key-secret';
 import { DatabaseApiKeyResolver } from '../keys/api-key-resolver.service';
-import { usdToNano } from '../pricing';
+import { usdToNano } from '../../common/pricing';
 import type { UsageReport } from '../usage/usage-query';
 import { UsageQueryService } from '../usage/usage-query.service';
 import type {

@@ -10,13 +10,13 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { Principal } from '../../auth/auth.types';
+import type { Principal } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
 import type { BudgetEnforcer, BudgetReservation, BudgetStatus } from '../billing.types';
 import { BillingEventsService, type BillingEvent } from '../events/billing-events.service';
-import { usdToNano } from '../pricing';
+import { usdToNano } from '../../common/pricing';
 import {
   budgetExceededMessage,
   budgetStatusOf,

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { BudgetPeriod } from '../../config/app-config';
-import { DEFAULT_TENANT_ID } from '../../auth/auth.types';
+import { DEFAULT_TENANT_ID } from '../../common/principal';
 import type { BudgetDefinition, CounterSnapshot } from './budget-math';
 import { periodStart } from './budget-period';
 

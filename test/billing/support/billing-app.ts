@@ -16,9 +16,9 @@ import { Test } from '@nestjs/testing';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AdminModule } from '../../../src/admin/admin.module';
 import { AuthModule } from '../../../src/auth/auth.module';
-import type { GatewayRequestState, Principal } from '../../../src/auth/auth.types';
-import { ClientAuth } from '../../../src/auth/client-auth.decorator';
+import type { GatewayRequestState, Principal } from '../../../src/common/principal';
 import { CurrentPrincipal } from '../../../src/auth/principal.decorator';
 import { BillingModule } from '../../../src/billing/billing.module';
 import {
@@ -71,7 +71,6 @@ interface ChargeBody {
 
 /** Stands in for the chat pipeline's billing calls. */
 @Controller('v1/test')
-@ClientAuth()
 class FakePipelineController {
   constructor(
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
@@ -149,6 +148,7 @@ export async function bootBillingApp(env: Record<string, string>): Promise<Billi
       RedisModule,
       AuthModule,
       BillingModule,
+      AdminModule,
     ],
     controllers: [FakePipelineController],
   }).compile();
