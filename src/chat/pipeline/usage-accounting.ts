@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
@@ -40,8 +40,7 @@ export function usageCost(pricing: ModelPricing, usage: Usage): number {
 
 /**
  * Money and usage, in one place: settles or releases the call's budget reservation, writes its
- * usage row (batched by the recorder) and counts tokens and cost in the metrics. Budgets and the
- * recorder are absent in a module set without billing.
+ * usage row (batched by the recorder) and counts tokens and cost in the metrics.
  */
 @Injectable()
 export class UsageAccounting {
@@ -49,21 +48,21 @@ export class UsageAccounting {
     private readonly catalog: ModelCatalog,
     @InjectMetric(METRIC.tokens) private readonly tokensCounter: Counter<string>,
     @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
-    @Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer,
-    @Optional() @Inject(USAGE_RECORDER) private readonly recorder?: UsageRecorder,
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
+    @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
   ) {}
 
   /** The call's reservation: settled at `costNano`, or given back (null). */
   settleReservation(call: ChatCall, costNano: number | null): void {
     const reservation = call.reservation;
-    if (!reservation || !this.budgets) return;
+    if (!reservation) return;
     if (costNano === null) this.budgets.release(reservation);
     else this.budgets.settle(reservation, costNano);
   }
 
   /** The usage row of the call. */
   record(call: ChatCall, entry: UsageEntry, overrides: Partial<UsageEvent> = {}): void {
-    this.recorder?.record({
+    this.recorder.record({
       requestId: call.context.requestId,
       tenantId: call.context.principal.tenantId,
       apiKeyId: call.context.principal.keyId,
@@ -109,7 +108,7 @@ export class UsageAccounting {
   classifierCall(call: ChatCall, model: ClassifierModelCall): void {
     const spec = this.catalog.resolve(model.model);
     const costNano = spec ? usageCost(spec.pricing, model.usage) : 0;
-    this.budgets?.charge(call.context.principal, costNano);
+    this.budgets.charge(call.context.principal, costNano);
     this.record(
       call,
       {
