@@ -174,15 +174,22 @@ function fitSafety(
   });
   const lookalike = indices.map((i) => isLookalike(rows[i]));
   const groups = indices.map((i) => rows[i].source);
-  let best: { weights: number[]; point: SafetyOperatingPoint; margin: number } | null = null;
+  type Choice = { weights: number[]; point: SafetyOperatingPoint; margin: number };
+  let best: Choice | null = null;
+  // When no margin meets the precision bound too, the false-alarm bound alone decides.
+  let withinAlarms: Choice | null = null;
   for (const margin of [0, 0.5, 1, 1.5, 2, 3, NEVER]) {
     // "Detector or head" as one score: a head-flagged row scores 1 (above any threshold).
     const s = detector.map((d, k) => (headMargin[k] >= margin ? 1 : d));
     const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
-    const feasible = point.falseAlarmRate <= 0.03 && point.precision >= 0.9;
-    if (feasible && (!best || point.macroRecall > best.point.macroRecall)) best = { weights, point, margin };
+    if (point.falseAlarmRate > 0.03) continue;
+    if (!withinAlarms || point.macroRecall > withinAlarms.point.macroRecall)
+      withinAlarms = { weights, point, margin };
+    if (point.precision >= 0.9 && (!best || point.macroRecall > best.point.macroRecall))
+      best = { weights, point, margin };
   }
   if (best) return best;
+  if (withinAlarms) return withinAlarms;
   const point = chooseSafetyThreshold(detector, positive, lookalike, 0.03, 0.9, groups);
   return { weights, point, margin: NEVER };
 }
