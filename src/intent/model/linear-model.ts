@@ -39,6 +39,12 @@ export interface IntentCalibration {
    * label's by at least this margin (1e9: never).
    */
   safetyMargin: number;
+  /**
+   * Which hand-written safety cues decide safety_risk on their own, beside the detector
+   * (SafetyRule: 0 none, 1 the jailbreak/injection cue, 2 the whole safety signal); chosen on
+   * held-out predictions like the threshold. Absent in older artifacts: none.
+   */
+  safetyRule?: number;
   /** Isotonic map of the final confidence: piecewise-linear through these points (x ascending). */
   isotonic: { x: number[]; y: number[] };
 }

@@ -2,9 +2,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combineEvidence, interpolate, logSoftmaxInPlace, safetyProbability, sigmoid } from '../classifier';
+import {
+  combineEvidence,
+  interpolate,
+  logSoftmaxInPlace,
+  safetyProbability,
+  RULE_SAFETY_PROBABILITY,
+  safetyRuleFires,
+  sigmoid,
+} from '../classifier';
 import type { ModelEvidence } from '../classifier';
 import { LABEL_INDEX } from '../heuristic';
+import { SafetyRule } from '../classifier';
 import type { IntentCalibration } from '../model/linear-model';
 import { chooseSafetyThreshold, fitIsotonic, fitLogistic, fitTemperature } from './calibration';
 import type { SafetyOperatingPoint } from './calibration';
@@ -74,6 +83,7 @@ function evidenceOf(row: TrainingRow, raw: RawPrediction): ModelEvidence {
     safetyLogit: raw.safetyLogit,
     heuristicLog: row.heuristicLog,
     imageParts: row.imageParts,
+    ruleFlags: row.ruleFlags,
   };
 }
 
@@ -83,14 +93,21 @@ export function decide(row: TrainingRow, raw: RawPrediction, calibration: Partia
   const confidence = calibration.isotonic
     ? interpolate(calibration.isotonic, result.confidence)
     : result.confidence;
-  const detector = safetyProbability(raw.safetyLogit, row.heuristicLog[LABEL_INDEX.safety_risk], calibration);
+  const rule = safetyRuleFires(row.ruleFlags, calibration.safetyRule);
+  const calibrated = safetyProbability(
+    raw.safetyLogit,
+    row.heuristicLog[LABEL_INDEX.safety_risk],
+    calibration,
+  );
+  // Basic mode's safety decision: the detector, or a chosen hand-written rule (as classifyHeuristic).
+  const detector = rule ? Math.max(calibrated, RULE_SAFETY_PROBABILITY) : calibrated;
   return {
     label: result.best,
     confidence,
     safety: result.safety,
     rawConfidence: result.confidence,
     detector,
-    detectorFlags: detector >= calibration.safetyThreshold,
+    detectorFlags: calibrated >= calibration.safetyThreshold || rule,
   };
 }
 
@@ -153,7 +170,7 @@ function fitSafety(
   indices: readonly number[],
   isLookalike: (row: TrainingRow) => boolean,
   heuristicWeight: number,
-): { weights: number[]; point: SafetyOperatingPoint; margin: number } {
+): { weights: number[]; point: SafetyOperatingPoint; margin: number; rule: number } {
   const S = LABEL_INDEX.safety_risk;
   const positive = indices.map((i) => rows[i].y === S);
   const inputs = indices.map((i) => [predictions[i].safetyLogit, rows[i].heuristicLog[S], 1]);
@@ -174,24 +191,28 @@ function fitSafety(
   });
   const lookalike = indices.map((i) => isLookalike(rows[i]));
   const groups = indices.map((i) => rows[i].source);
-  type Choice = { weights: number[]; point: SafetyOperatingPoint; margin: number };
+  type Choice = { weights: number[]; point: SafetyOperatingPoint; margin: number; rule: number };
   let best: Choice | null = null;
   // When no margin meets the precision bound too, the false-alarm bound alone decides.
   let withinAlarms: Choice | null = null;
-  for (const margin of [0, 0.5, 1, 1.5, 2, 3, NEVER]) {
-    // "Detector or head" as one score: a head-flagged row scores 1 (above any threshold).
-    const s = detector.map((d, k) => (headMargin[k] >= margin ? 1 : d));
-    const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
-    if (point.falseAlarmRate > 0.03) continue;
-    if (!withinAlarms || point.macroRecall > withinAlarms.point.macroRecall)
-      withinAlarms = { weights, point, margin };
-    if (point.precision >= 0.9 && (!best || point.macroRecall > best.point.macroRecall))
-      best = { weights, point, margin };
+  for (const rule of [SafetyRule.none, SafetyRule.jailbreak, SafetyRule.signal]) {
+    for (const margin of [0, 0.5, 1, 1.5, 2, 3, NEVER]) {
+      // "Detector or head or rule" as one score: a flagged row scores 1 (above any threshold).
+      const s = detector.map((d, k) =>
+        headMargin[k] >= margin || safetyRuleFires(rows[indices[k]].ruleFlags, rule) ? 1 : d,
+      );
+      const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
+      if (point.falseAlarmRate > 0.03) continue;
+      if (!withinAlarms || point.macroRecall > withinAlarms.point.macroRecall)
+        withinAlarms = { weights, point, margin, rule };
+      if (point.precision >= 0.9 && (!best || point.macroRecall > best.point.macroRecall))
+        best = { weights, point, margin, rule };
+    }
   }
   if (best) return best;
   if (withinAlarms) return withinAlarms;
   const point = chooseSafetyThreshold(detector, positive, lookalike, 0.03, 0.9, groups);
-  return { weights, point, margin: NEVER };
+  return { weights, point, margin: NEVER, rule: SafetyRule.none };
 }
 
 /** Fits the whole calibration on out-of-source predictions of `indices`. */
@@ -206,8 +227,17 @@ export function fitCalibration(
     weights: [safetyA, safetyC, safetyB],
     point: safetyPoint,
     margin: safetyMargin,
+    rule: safetyRule,
   } = fitSafety(rows, predictions, indices, isLookalike, blend.heuristicWeight);
-  const base = { ...blend, safetyA, safetyB, safetyC, safetyThreshold: safetyPoint.threshold, safetyMargin };
+  const base = {
+    ...blend,
+    safetyA,
+    safetyB,
+    safetyC,
+    safetyThreshold: safetyPoint.threshold,
+    safetyMargin,
+    safetyRule,
+  };
   const decisions = indices.map((i) => decide(rows[i], predictions[i], base));
   const isotonic = fitIsotonic(
     decisions.map((d) => d.rawConfidence),

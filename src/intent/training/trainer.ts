@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CorpusRow } from '../dataset';
 import { extractFeatures } from '../features';
-import { logSoftmaxInPlace } from '../classifier';
+import { logSoftmaxInPlace, safetyRuleFlags } from '../classifier';
 import {
   HEURISTIC_TEMPERATURE,
   LABEL_COUNT,
@@ -67,6 +67,8 @@ export interface TrainingRow {
   /** The heuristic's log-probabilities (blended in by the calibration). */
   heuristicLog: Float64Array;
   imageParts: number;
+  /** safetyRuleFlags of the row (the hand-written safety cues). */
+  ruleFlags: number;
 }
 
 export interface TrainedModel {
@@ -117,6 +119,7 @@ export function prepareRows(
       lang: row.lang,
       heuristicLog: logSoftmaxInPlace(heuristicScores(features), HEURISTIC_TEMPERATURE),
       imageParts: features.imageParts,
+      ruleFlags: safetyRuleFlags(features),
     };
   });
 }
