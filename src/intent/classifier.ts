@@ -147,10 +147,10 @@ export function combineEvidence(
   calibration: Omit<IntentCalibration, 'isotonic'> & { isotonic?: IntentCalibration['isotonic'] },
   p: Float64Array = new Float64Array(LABEL_COUNT),
 ): { best: number; confidence: number; probabilities: Float64Array; safety: number } {
-  const weight = calibration.heuristicWeight;
+  const weights = calibration.heuristicWeights;
   let otherBest = -Infinity;
   for (let k = 0; k < LABEL_COUNT; k++) {
-    p[k] = evidence.logits[k] + weight * evidence.heuristicLog[k];
+    p[k] = evidence.logits[k] + (weights?.[k] ?? calibration.heuristicWeight) * evidence.heuristicLog[k];
     if (k !== SAFETY && p[k] > otherBest) otherBest = p[k];
   }
   const headFlags = p[SAFETY] - otherBest >= calibration.safetyMargin;

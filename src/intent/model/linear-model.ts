@@ -23,6 +23,11 @@ export interface QuantisedLinear {
 export interface IntentCalibration {
   /** Weight of the heuristic's log-probabilities added to the label logits. */
   heuristicWeight: number;
+  /**
+   * Per-label weights of the heuristic (round 3), in INTENT_LABELS order; when absent (older
+   * artifacts), `heuristicWeight` for every label.
+   */
+  heuristicWeights?: number[];
   /** Softmax temperature of the blended label logits. */
   temperature: number;
   /**

@@ -116,35 +116,108 @@ export interface FittedCalibration {
   safetyPoint: SafetyOperatingPoint;
 }
 
-/** Blended label logits of the rows at `indices` for a heuristic weight. */
+/** Blended label logits of the rows at `indices` for per-label heuristic weights. */
 function blended(
   rows: readonly TrainingRow[],
   predictions: readonly RawPrediction[],
   indices: readonly number[],
-  w: number,
+  w: readonly number[],
 ): Float64Array[] {
   return indices.map((i) => {
     const out = Float64Array.from(predictions[i].logits);
-    for (let k = 0; k < out.length; k++) out[k] += w * rows[i].heuristicLog[k];
+    for (let k = 0; k < out.length; k++) out[k] += w[k] * rows[i].heuristicLog[k];
     return out;
   });
 }
 
-/** Heuristic weight and temperature minimising the NLL of the blended label distribution. */
+/**
+ * Half the mean per-label recall and half the accuracy of the argmax over the labels other than
+ * safety_risk (which has its own decision).
+ */
+function macroRecallOf(
+  rows: readonly TrainingRow[],
+  predictions: readonly RawPrediction[],
+  indices: readonly number[],
+  w: readonly number[],
+): number {
+  const S = LABEL_INDEX.safety_risk;
+  const hit = new Array<number>(w.length).fill(0);
+  const total = new Array<number>(w.length).fill(0);
+  for (const i of indices) {
+    const y = rows[i].y;
+    if (y === S) continue;
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let k = 0; k < w.length; k++) {
+      if (k === S) continue;
+      const score = predictions[i].logits[k] + w[k] * rows[i].heuristicLog[k];
+      if (score > bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    total[y]++;
+    if (best === y) hit[y]++;
+  }
+  let sum = 0;
+  let labels = 0;
+  let hits = 0;
+  let rowsSeen = 0;
+  for (let k = 0; k < w.length; k++) {
+    hits += hit[k];
+    rowsSeen += total[k];
+    if (total[k] === 0) continue;
+    sum += hit[k] / total[k];
+    labels++;
+  }
+  // Half mean per-label recall, half accuracy: the recall of small labels counts without giving
+  // away the accuracy of the large ones.
+  return 0.5 * (sum / Math.max(1, labels)) + 0.5 * (hits / Math.max(1, rowsSeen));
+}
+
+/**
+ * Heuristic weights and temperature of the blended label distribution: one weight for every
+ * label minimising the NLL; then (round 3) each label's own weight, by coordinate search, for the
+ * most mean per-label recall and accuracy (macroRecallOf; the heuristic is better than the model
+ * on some labels held out, extraction above all); then the temperature minimising the NLL with
+ * those weights. The safety
+ * label keeps the shared weight (its decision is calibrated on its own).
+ */
 function fitBlend(
   rows: readonly TrainingRow[],
   predictions: readonly RawPrediction[],
   indices: readonly number[],
-): { heuristicWeight: number; temperature: number } {
+): { heuristicWeight: number; heuristicWeights: number[]; temperature: number } {
   const ys = indices.map((i) => rows[i].y);
-  let best = { heuristicWeight: 0, temperature: 1, nll: Infinity };
+  const labels = predictions[0]?.logits.length ?? 0;
+  let best = { heuristicWeight: 0, nll: Infinity };
   for (const w of [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1, 1.3, 1.7]) {
-    const logits = blended(rows, predictions, indices, w);
-    const temperature = fitTemperature(logits, ys);
-    const nll = meanNll(logits, ys, temperature);
-    if (nll < best.nll) best = { heuristicWeight: w, temperature, nll };
+    const logits = blended(rows, predictions, indices, new Array<number>(labels).fill(w));
+    const nll = meanNll(logits, ys, fitTemperature(logits, ys));
+    if (nll < best.nll) best = { heuristicWeight: w, nll };
   }
-  return { heuristicWeight: best.heuristicWeight, temperature: best.temperature };
+  const weights = new Array<number>(labels).fill(best.heuristicWeight);
+  let score = macroRecallOf(rows, predictions, indices, weights);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < labels; k++) {
+      if (k === LABEL_INDEX.safety_risk) continue;
+      for (const v of [0, 0.15, 0.3, 0.45, 0.6, 0.8, 1, 1.3, 1.7, 2.2, 3]) {
+        const trial = weights.slice();
+        trial[k] = v;
+        const trialScore = macroRecallOf(rows, predictions, indices, trial);
+        if (trialScore > score + 1e-9) {
+          score = trialScore;
+          weights[k] = v;
+        }
+      }
+    }
+  }
+  const logits = blended(rows, predictions, indices, weights);
+  return {
+    heuristicWeight: best.heuristicWeight,
+    heuristicWeights: weights,
+    temperature: fitTemperature(logits, ys),
+  };
 }
 
 function meanNll(logits: readonly Float64Array[], ys: readonly number[], temperature: number): number {
@@ -169,7 +242,7 @@ function fitSafety(
   predictions: readonly RawPrediction[],
   indices: readonly number[],
   isLookalike: (row: TrainingRow) => boolean,
-  heuristicWeight: number,
+  heuristicWeights: readonly number[],
 ): { weights: number[]; point: SafetyOperatingPoint; margin: number; rule: number } {
   const S = LABEL_INDEX.safety_risk;
   const positive = indices.map((i) => rows[i].y === S);
@@ -185,7 +258,7 @@ function fitSafety(
   const detector = inputs.map((x) => sigmoid(weights[0] * x[0] + weights[1] * x[1] + weights[2]));
   const headMargin = indices.map((i) => {
     let other = -Infinity;
-    const b = (k: number) => predictions[i].logits[k] + heuristicWeight * rows[i].heuristicLog[k];
+    const b = (k: number) => predictions[i].logits[k] + heuristicWeights[k] * rows[i].heuristicLog[k];
     for (let k = 0; k < predictions[i].logits.length; k++) if (k !== S) other = Math.max(other, b(k));
     return b(S) - other;
   });
@@ -228,7 +301,7 @@ export function fitCalibration(
     point: safetyPoint,
     margin: safetyMargin,
     rule: safetyRule,
-  } = fitSafety(rows, predictions, indices, isLookalike, blend.heuristicWeight);
+  } = fitSafety(rows, predictions, indices, isLookalike, blend.heuristicWeights);
   const base = {
     ...blend,
     safetyA,
