@@ -1,8 +1,14 @@
-import { classifyEnhanced, classifyHeuristic, composeWithSafety, interpolate } from './classifier';
+import {
+  classifyEnhanced,
+  classifyHeuristic,
+  composeWithSafety,
+  interpolate,
+  safetyRuleFlags,
+} from './classifier';
 import type { LocalClassification } from './classifier';
 import { loadCorpus } from './dataset';
 import type { CorpusRow } from './dataset';
-import { extractFeatures } from './features';
+import { extractFeatures, toSignals } from './features';
 import type { IntentFeatures } from './features';
 import { LABEL_INDEX } from './heuristic';
 import type { IntentLabel } from './intent.types';
@@ -164,5 +170,16 @@ describe('enhanced: label rules by construction', () => {
 
   it('treats converting code between languages as code_gen', () => {
     expect(label('Translate this Python to Rust: def add(a, b): return a + b')).toBe('code_gen');
+  });
+});
+
+describe('safetyRuleFlags', () => {
+  it('matches the safety signal of toSignals and the jailbreak cue', () => {
+    for (const row of corpus.filter((_, i) => i % 97 === 0)) {
+      const f = extractFeatures(row.request);
+      const flags = safetyRuleFlags(f);
+      expect((flags & 2) !== 0).toBe(toSignals(f).signals.safety);
+      expect((flags & 1) !== 0).toBe(toSignals(f).signals.jailbreak);
+    }
   });
 });

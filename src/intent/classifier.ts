@@ -1,6 +1,6 @@
 import { INTENT_LABELS } from './intent.types';
 import type { IntentLabel } from './intent.types';
-import { hasCue, toSignals } from './features';
+import { hasCue } from './features';
 import type { IntentFeatures } from './features';
 import {
   HEURISTIC_TEMPERATURE,
@@ -103,9 +103,15 @@ export function composeWithSafety(
 export const SafetyRule = { none: 0, jailbreak: 1, signal: 2 } as const;
 
 export function safetyRuleFlags(features: IntentFeatures): number {
-  const jailbreak = hasCue(features.lastCues, 'jailbreak') ? 1 : 0;
-  const signal = jailbreak === 1 || toSignals(features).signals.safety ? 2 : 0;
-  return jailbreak | signal;
+  const c = features.lastCues;
+  const jailbreak = hasCue(c, 'jailbreak');
+  // The `safety` signal of toSignals, without building the signals object.
+  const signal =
+    jailbreak ||
+    hasCue(c, 'selfHarm') ||
+    hasCue(c, 'severe') ||
+    (hasCue(c, 'harmObject') && hasCue(c, 'harmAction') && !hasCue(c, 'defensive'));
+  return (jailbreak ? 1 : 0) | (signal ? 2 : 0);
 }
 
 /** Whether the rule level `rule` flags a request with these cue flags. */
