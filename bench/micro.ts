@@ -1,8 +1,8 @@
 import { Counter, Histogram } from 'prom-client';
-import { costNanoUsd } from '../src/billing/pricing';
-import { estimatePromptTokens } from '../src/billing/token-estimator';
+import { costNanoUsd } from '../src/common/pricing';
+import { estimatePromptTokens } from '../src/common/token-estimator';
 import { ChatRequestPipe } from '../src/chat/chat-request.pipe';
-import type { ChatCompletionRequest } from '../src/chat/chat.types';
+import type { ChatCompletionRequest } from '../src/common/openai/chat.types';
 import { loadAppConfig } from '../src/config/app-config';
 import { benchmarkRequest, runIntentBenchmark } from '../src/intent/intent-benchmark';
 import { IntentService } from '../src/intent/intent.service';
@@ -12,7 +12,7 @@ import { ModelCatalog } from '../src/routing/model-catalog';
 import { buildRoutingInput } from '../src/routing/routing-input';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
 import { RoutingService } from '../src/routing/routing.service';
-import type { ProviderAvailability } from '../src/routing/routing.types';
+import type { ProviderAvailability } from '../src/providers/provider.types';
 import { SampleBuffer, summarize } from './stats';
 import { gatewayRequest } from './workload';
 

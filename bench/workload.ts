@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../src/chat/chat.types';
+import type { ChatCompletionRequest } from '../src/common/openai/chat.types';
 
 /**
  * What the benchmark sends. A short, unambiguous coding prompt: the local classifier is

@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
-import type { GatewayRequestState, Principal } from '../src/auth/auth.types';
+import type { GatewayRequestState, Principal } from '../src/common/principal';
 import { ClientRateLimitGuard } from '../src/auth/client-rate-limit.guard';
 import { MemoryThrottlerStorage } from '../src/auth/rate-limit-storage';
 import { clientThrottlerOptions } from '../src/auth/rate-limit.options';

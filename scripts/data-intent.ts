@@ -10,8 +10,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatCompletionRequest, ChatMessage } from '../src/chat/chat.types';
-import type { IntentLabel } from '../src/intent/intent.types';
+import type { ChatCompletionRequest, ChatMessage } from '../src/common/openai/chat.types';
+import type { IntentLabel } from '../src/common/intent-labels';
 import { CORPUS_FILE, INTENT_DATA_DIR } from '../src/intent/dataset';
 import type { CorpusRow, HardFlag } from '../src/intent/dataset';
 import { pick, seededSample } from '../src/intent/training/random';

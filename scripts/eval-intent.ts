@@ -28,8 +28,8 @@ import type { CorpusPrediction } from '../src/intent/evaluation';
 import { extractFeatures } from '../src/intent/features';
 import { runIntentBenchmark } from '../src/intent/intent-benchmark';
 import { IntentService } from '../src/intent/intent.service';
-import { INTENT_LABELS, isIntentLabel } from '../src/intent/intent.types';
-import type { IntentLabel } from '../src/intent/intent.types';
+import { INTENT_LABELS, isIntentLabel } from '../src/common/intent-labels';
+import type { IntentLabel } from '../src/common/intent-labels';
 import { loadLanguageDetector } from '../src/intent/language';
 import { loadBundledIntentModel } from '../src/intent/model/bundled-model';
 import {

@@ -6,10 +6,10 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppModule } from './app.modules';
 import { ErrorCode, GatewayError } from './common/errors';
-import { InFlightRequests } from './common/graceful-shutdown';
+import { InFlightRequests } from './server/graceful-shutdown';
 import { jsonLimitCrossed } from './common/json-limits';
 import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
-import { requestContextMiddleware } from './common/request-context.middleware';
+import { requestContextMiddleware } from './server/request-context.middleware';
 import type { AppConfig } from './config/app-config';
 
 /**

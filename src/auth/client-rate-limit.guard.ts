@@ -12,7 +12,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { METRIC } from '../telemetry/metrics';
-import type { GatewayRequestState, Principal } from './auth.types';
+import type { GatewayRequestState, Principal } from '../common/principal';
 
 /** The one throttler: requests per key per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -27,7 +27,7 @@ export function rateLimitTracker(principal: Principal): string {
 }
 
 /**
- * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuth()). The limit
+ * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuthGuard). The limit
  * is the principal's `rateLimitPerMinute` (tenant override or RATE_LIMIT_RPM; 0 = unlimited).
  * Refusals are GatewayErrors (429 `rate_limit_exceeded` with retry-after), so the one exception
  * filter renders them like every other error. Without ThrottlerModule (a test module that did

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { GatewayRequestState, Principal } from './auth.types';
+import type { GatewayRequestState, Principal } from '../common/principal';
 
 /** The authenticated caller (set by ApiKeyGuard). */
 export const CurrentPrincipal = createParamDecorator(

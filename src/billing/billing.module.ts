@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RedisModule } from '../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
-import { AdminKeysController } from './admin/admin-keys.controller';
-import { AdminTenantsController } from './admin/admin-tenants.controller';
 import { AdminService } from './admin/admin.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
@@ -16,13 +15,13 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
 
 /**
  * Billing and tenancy: database API keys (API_KEY_RESOLVER), budgets (BUDGET_ENFORCER), usage
- * recording (USAGE_RECORDER), the usage query and the admin API. Needs DatabaseModule,
- * AppConfigModule and RedisModule (global); TelemetryModule for its metrics (optional).
+ * recording (USAGE_RECORDER), the usage query and the admin service (its controllers: admin/). Needs DatabaseModule,
+ * AppConfigModule, RedisModule and TelemetryModule (global infrastructure). Not global:
+ * the modules that use it import it (chat, admin, policy; auth gets the key resolver from
+ * AuthModule.forRoot).
  */
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES)],
-  controllers: [AdminTenantsController, AdminKeysController],
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), RedisModule],
   providers: [
     BillingEventsService,
     DatabaseApiKeyResolver,
@@ -48,6 +47,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     BillingEventsService,
+    AdminService,
   ],
 })
 export class BillingModule {}

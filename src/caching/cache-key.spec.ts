@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { responseCacheKey, shouldUseCache } from './cache-key';
 
 const base: ChatCompletionRequest = { messages: [{ role: 'user', content: 'What is 2+2?' }], temperature: 0 };

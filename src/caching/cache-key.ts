@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 
 /** Fields that do not change the answer and so are not part of the cache key. */
 const IGNORED_FIELDS = new Set(['model', 'stream', 'stream_options', 'user', 'metadata', 'store']);

@@ -1,4 +1,4 @@
-import type { ChatCompletion } from '../chat/chat.types';
+import type { ChatCompletion } from '../common/openai/chat.types';
 
 /** A cached upstream answer, with what it cost originally (the saving a hit records). */
 export interface CachedCompletion {

@@ -5,7 +5,7 @@ import { validationErrorToGatewayError } from '../common/validation';
 import { AppConfig, RequestLimits } from '../config/app-config';
 import { toChatRequestDto } from './chat-completion.dto';
 import { checkChatElements } from './chat-elements';
-import type { ChatCompletionRequest } from './chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 
 function tooMany(param: string, limit: number, what: string, variable: string): GatewayError {
   return new GatewayError(

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { GatewayRequestState } from '../auth/auth.types';
-import { ClientAuth } from '../auth/client-auth.decorator';
+import type { GatewayRequestState } from '../common/principal';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ChatRequestPipe } from './chat-request.pipe';
-import { ChatCallContext, ChatService, RouterExplanation } from './chat.service';
-import type { ChatCompletionRequest } from './chat.types';
+import type { ChatCallContext } from './pipeline/chat-call';
+import { ChatPipeline, type RouterExplanation } from './pipeline/chat-pipeline';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { writeEventStream } from './sse-writer';
 import { TenantConcurrency } from './tenant-concurrency';
 import { AppConfig } from '../config/app-config';
@@ -14,11 +14,10 @@ type GatewayRequest = Request & GatewayRequestState;
 
 /** The OpenAI-compatible chat API. Thin: one service call per route. */
 @Controller('v1')
-@ClientAuth()
 @UseInterceptors(HttpTelemetryInterceptor)
 export class ChatController {
   constructor(
-    private readonly chat: ChatService,
+    private readonly chat: ChatPipeline,
     private readonly concurrency: TenantConcurrency,
     private readonly config: AppConfig,
   ) {}

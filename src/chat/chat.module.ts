@@ -1,19 +1,73 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { BillingModule } from '../billing/billing.module';
+import { CachingModule } from '../caching/caching.module';
+import { RESPONSE_CACHE } from '../caching/caching.types';
+import type { ModeFeatures } from '../config/modes';
+import { PolicyModule } from '../policy/policy.module';
+import { POLICY_ENFORCER } from '../policy/policy.types';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
 import { ChatController } from './chat.controller';
-import { ChatService } from './chat.service';
 import { ModelsController } from './models.controller';
+import { CHAT_STEPS, type ChatStep } from './pipeline/chat-call';
+import { ChatPipeline } from './pipeline/chat-pipeline';
+import { AccountStep } from './pipeline/steps/account.step';
+import { CacheLookupStep } from './pipeline/steps/cache-lookup.step';
+import { CacheStoreStep } from './pipeline/steps/cache-store.step';
+import { ClassifyStep } from './pipeline/steps/classify.step';
+import { ExecuteStep } from './pipeline/steps/execute.step';
+import { PolicyStep } from './pipeline/steps/policy.step';
+import { ReserveStep } from './pipeline/steps/reserve.step';
+import { RespondStep } from './pipeline/steps/respond.step';
+import { RouteStep } from './pipeline/steps/route.step';
+import { UsageAccounting } from './pipeline/usage-accounting';
 import { TenantConcurrency } from './tenant-concurrency';
 
 /**
- * The OpenAI-compatible API. Billing, cache and policy are optional collaborators provided by
- * global modules in the modes that compose them.
+ * The steps of the chat pipeline, in the order they run (docs/architecture.md). Adding a step
+ * is one class implementing ChatStep and one line here.
  */
-@Module({
-  imports: [IntentModule, RoutingModule, ProvidersModule],
-  controllers: [ChatController, ModelsController],
-  providers: [ChatService, TenantConcurrency],
-})
-export class ChatModule {}
+export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
+  PolicyStep,
+  ClassifyStep,
+  RouteStep,
+  CacheLookupStep,
+  ReserveStep,
+  ExecuteStep,
+  AccountStep,
+  CacheStoreStep,
+  RespondStep,
+];
+
+/**
+ * The OpenAI-compatible API. It imports what its steps use; the response cache and the tenant
+ * policy come from the mode's features: composed, their module is imported; otherwise a null
+ * object stands in (RESPONSE_CACHE / POLICY_ENFORCER = null) and their steps do not apply.
+ */
+@Module({})
+export class ChatModule {
+  static register(features: Pick<ModeFeatures, 'responseCache' | 'policy'>): DynamicModule {
+    return {
+      module: ChatModule,
+      imports: [
+        IntentModule,
+        RoutingModule,
+        ProvidersModule,
+        BillingModule,
+        ...(features.responseCache ? [CachingModule] : []),
+        ...(features.policy ? [PolicyModule] : []),
+      ],
+      controllers: [ChatController, ModelsController],
+      providers: [
+        ChatPipeline,
+        UsageAccounting,
+        TenantConcurrency,
+        ...CHAT_STEP_ORDER,
+        { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
+        ...(features.responseCache ? [] : [{ provide: RESPONSE_CACHE, useValue: null }]),
+        ...(features.policy ? [] : [{ provide: POLICY_ENFORCER, useValue: null }]),
+      ],
+    };
+  }
+}

@@ -1,5 +1,4 @@
 import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
-import { ClientAuth } from '../auth/client-auth.decorator';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
@@ -48,7 +47,6 @@ function toEntry(spec: ModelSpec): ModelEntry {
 
 /** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
 @Controller('v1/models')
-@ClientAuth()
 @UseInterceptors(HttpTelemetryInterceptor)
 export class ModelsController {
   constructor(

@@ -1,5 +1,8 @@
-import type { IntentResult, IntentSignals } from '../intent/intent.types';
+import type { IntentResult, IntentSignals } from '../common/intent-labels';
+import type { ChatCompletion } from '../common/openai/chat.types';
 import type { AttemptRecord } from '../providers/provider.types';
+
+export type ChatCompletionWithMetadata = ChatCompletion & { router_metadata: RouterMetadata };
 
 /** The `router_metadata` object on every response: why this answer came from where it did. */
 export interface RouterMetadata {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Response } from 'express';
 import { ErrorCode, GatewayError } from '../common/errors';
-import type { ChatCompletionChunk } from './chat.types';
+import type { ChatCompletionChunk } from '../common/openai/chat.types';
 
 /**
  * Server-sent events to the client, OpenAI style: `data: <json>\n\n` per chunk, then

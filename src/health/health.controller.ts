@@ -8,10 +8,12 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { PROVIDER_EXECUTOR, PROVIDER_KEYS } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { OperatorAccess } from '../auth/operator-access';
 import { ErrorCode, GatewayError } from '../common/errors';
+import { Public } from '../common/route-access';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import type { RedisClient } from '../redis/redis.module';
 
@@ -26,6 +28,7 @@ const PING_TIMEOUT_MS = 1_000;
  *   internal hosts) are shown to a holder of METRICS_TOKEN or ADMIN_API_KEY.
  */
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ChatMessage } from '../chat/chat.types';
+import type { ChatCompletionRequest, ChatMessage } from '../common/openai/chat.types';
 import { re } from './cues';
 import { boundedWindow, extractFeatures, hasCue, lastUserTurnText, toSignals } from './features';
 

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ChatMessage } from '../chat/chat.types';
+import type { ChatCompletionRequest, ChatMessage } from '../common/openai/chat.types';
 import type { IntentSignals } from './intent.types';
 import {
   CODE_ARTIFACT_SOURCE,

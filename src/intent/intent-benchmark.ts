@@ -1,5 +1,5 @@
 import { availableParallelism, loadavg } from 'node:os';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { classifyEnhanced, classifyHeuristic } from './classifier';
 import { extractFeatures } from './features';
 import type { LanguageDetector } from './language';

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { loadAppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
 import { METRIC } from '../telemetry/metrics';

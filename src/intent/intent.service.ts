@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/comm
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';

@@ -1,52 +1,11 @@
-import type { ChatCompletionRequest, Usage } from '../chat/chat.types';
-import type { ProviderKey } from '../providers/provider.types';
+import type { ChatCompletionRequest, Usage } from '../common/openai/chat.types';
+import type { IntentResult } from '../common/intent-labels';
+import type { ProviderKey } from '../common/provider-keys';
 
-export const INTENT_LABELS = [
-  'chat_lite',
-  'deep_reason',
-  'code_gen',
-  'json_extract',
-  'translation',
-  'vision',
-  'safety_risk',
-] as const;
-export type IntentLabel = (typeof INTENT_LABELS)[number];
-
-export function isIntentLabel(value: unknown): value is IntentLabel {
-  return typeof value === 'string' && (INTENT_LABELS as readonly string[]).includes(value);
-}
-
-/**
- * The signals behind a classification, in the seed's shape (these keys are kept exactly);
- * extra fields may be added.
- */
-export interface IntentSignals {
-  token_length_est: number;
-  has_code_fence: boolean;
-  has_programming_keywords: boolean;
-  signals: {
-    code: boolean;
-    translation: boolean;
-    vision: boolean;
-    safety: boolean;
-    [extra: string]: boolean;
-  };
-  [extra: string]: unknown;
-}
-
-/** How the label was produced. */
-export type IntentMethod = 'heuristic' | 'model' | 'llm' | 'disabled';
-
-export interface IntentResult {
-  /** null when classification is disabled. */
-  label: IntentLabel | null;
-  /** 0..1, calibrated. 0 when disabled. */
-  confidence: number;
-  signals: IntentSignals | null;
-  method: IntentMethod;
-  /** Per-label probabilities (sum to 1) when the classifier produced them. */
-  scores?: Partial<Record<IntentLabel, number>>;
-}
+// The label vocabulary and the result shape are shared with routing, policy and chat: they live
+// in common/ (below all of them) and are re-exported here for the intent module's own files.
+export { INTENT_LABELS, isIntentLabel } from '../common/intent-labels';
+export type { IntentLabel, IntentMethod, IntentResult, IntentSignals } from '../common/intent-labels';
 
 /**
  * A model call the classifier made on the request's behalf (the cheap-LLM fallback): reported so

@@ -1,11 +1,11 @@
-import type { ChatCompletion, ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletion, ChatCompletionRequest } from '../common/openai/chat.types';
 import type {
   CompletionExecution,
   ProviderCallOptions,
   ProviderExecutor,
-  ProviderKey,
   StreamExecution,
 } from '../providers/provider.types';
+import type { ProviderKey } from '../common/provider-keys';
 import type { RouteTarget } from '../routing/routing.types';
 import { LruCache, ProviderIntentLlmFallback, classifyWithTimeout, parseLlmIntent } from './llm-fallback';
 import type { IntentLlmFallback } from './llm-fallback';
@@ -36,15 +36,15 @@ class FakeExecutor implements ProviderExecutor {
   isCircuitOpen(_target: RouteTarget): boolean {
     return this.circuitOpen;
   }
-  async complete(
-    chain: RouteTarget[],
+  async complete<T extends RouteTarget>(
+    chain: T[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): Promise<CompletionExecution> {
+  ): Promise<CompletionExecution<T>> {
     this.calls.push({ chain, request, options });
     return { target: chain[0], completion: await this.reply(request, options), attempts: [], upstreamMs: 1 };
   }
-  async stream(): Promise<StreamExecution> {
+  async stream<T extends RouteTarget>(): Promise<StreamExecution<T>> {
     throw new Error('not used');
   }
 }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ProviderError } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import type { RouteTarget } from '../routing/routing.types';
 import { isIntentLabel } from './intent.types';
 import type { ClassifierModelCall, IntentLabel } from './intent.types';
-import { trustedUsage } from '../billing/provider-usage';
-import { estimateTextTokens } from '../billing/token-estimator';
+import { trustedUsage } from '../common/provider-usage';
+import { estimateTextTokens } from '../common/token-estimator';
 import { lastUserTurnText } from './features';
 
 /**

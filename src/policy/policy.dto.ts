@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { IsPrintableText, IsStorableJson } from '../common/validation';
-import { PROVIDER_KEYS } from '../providers/provider.types';
-import type { ProviderKey } from '../providers/provider.types';
+import { PROVIDER_KEYS } from '../common/provider-keys';
+import type { ProviderKey } from '../common/provider-keys';
 import { PII_KINDS } from './pii';
 import type { PiiKind } from './pii';
 import { PII_ACTIONS } from './tenant-policy';

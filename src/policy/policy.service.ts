@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Principal } from '../auth/auth.types';
+import type { Principal } from '../common/principal';
 import { BillingEventsService } from '../billing/events/billing-events.service';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
-import type { ProviderKey } from '../providers/provider.types';
+import type { ProviderKey } from '../common/provider-keys';
 import { RoutingConfigError } from '../routing/config-reader';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';

@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/auth.types';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { Principal } from '../common/principal';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
 
 /** What the tenant policy decided for a request, before classification and routing. */

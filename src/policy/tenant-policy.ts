@@ -1,6 +1,6 @@
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
-import type { ProviderKey } from '../providers/provider.types';
+import type { ProviderKey } from '../common/provider-keys';
 import type { ModelCatalog } from '../routing/model-catalog';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';

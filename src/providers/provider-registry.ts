@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk } from '../common/openai/chat.types';
 import { ErrorCode } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { createAnthropicAdapter } from './anthropic/anthropic.adapter';
@@ -6,13 +6,8 @@ import type { UpstreamHttpService } from './http/upstream-http.service';
 import { createLiteLLMAdapter } from './litellm/litellm.adapter';
 import { createMistralAdapter } from './mistral/mistral.adapter';
 import { createOpenAIAdapter } from './openai/openai.adapter';
-import {
-  PROVIDER_KEYS,
-  ProviderAdapter,
-  ProviderError,
-  ProviderKey,
-  ProviderRegistry,
-} from './provider.types';
+import { ProviderAdapter, ProviderError, ProviderRegistry } from './provider.types';
+import { PROVIDER_KEYS, ProviderKey } from '../common/provider-keys';
 import { SimulatedAdapter } from './simulated/simulated.adapter';
 
 /** The setting that makes each provider available. */

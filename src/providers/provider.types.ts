@@ -1,13 +1,6 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
-
-/** The providers ModelMuxer speaks to. `simulated` is the built-in deterministic provider (TEST_MODE). */
-export const PROVIDER_KEYS = ['openai', 'anthropic', 'mistral', 'litellm'] as const;
-export type ProviderKey = (typeof PROVIDER_KEYS)[number];
-
-export function isProviderKey(value: string): value is ProviderKey {
-  return (PROVIDER_KEYS as readonly string[]).includes(value);
-}
+import type { ProviderKey } from '../common/provider-keys';
 
 /** Per-call options handed to an adapter by the executor. */
 export interface ProviderCallOptions {
@@ -17,17 +10,29 @@ export interface ProviderCallOptions {
   /**
    * The target model's output-token ceiling from the catalog (ModelSpec.max_output_tokens).
    * Adapters whose API requires max_tokens (Anthropic) use it as the default when the client
-   * set none. The executor fills it from the RouteTarget's `maxOutputTokens` hint.
+   * set none. The executor fills it from the target's `maxOutputTokens`.
    */
   maxOutputTokens?: number;
 }
 
 /**
- * Optional catalog hints a RouteTarget may carry (structurally: `{ ...target, maxOutputTokens }`).
- * The executor reads them per target and hands them to the adapter in ProviderCallOptions.
+ * A concrete place to send a request: what the executor walks. The router's targets (RouteTarget)
+ * extend it with the catalog entry; the executor hands back the answering target as it got it.
  */
-export interface RouteTargetHints {
+export interface ProviderTarget {
+  provider: ProviderKey;
+  /** Catalog id. */
+  model: string;
+  /** Name sent upstream. */
+  upstreamModel: string;
+  /** The model's output-token ceiling (catalog), handed to the adapter in ProviderCallOptions. */
   maxOutputTokens?: number;
+}
+
+/** Live state of the provider layer the router must respect. */
+export interface ProviderAvailability {
+  isProviderConfigured(provider: ProviderKey): boolean;
+  isCircuitOpen(target: ProviderTarget): boolean;
 }
 
 /**
@@ -103,8 +108,6 @@ export class ProviderError extends GatewayError {
 
 /* ---------- The executor: what the chat pipeline calls ---------- */
 
-import type { ProviderAvailability, RouteTarget } from '../routing/routing.types';
-
 /** One try of one target (retries on the same target are counted in `retries`). */
 export interface AttemptRecord {
   provider: ProviderKey;
@@ -118,9 +121,9 @@ export interface AttemptRecord {
   latency_ms: number;
 }
 
-export interface CompletionExecution {
-  /** The target that answered. */
-  target: RouteTarget;
+export interface CompletionExecution<T extends ProviderTarget = ProviderTarget> {
+  /** The target that answered (as it was in the chain). */
+  target: T;
   completion: ChatCompletion;
   /** Every target tried, in order, the answering one last. */
   attempts: AttemptRecord[];
@@ -128,8 +131,8 @@ export interface CompletionExecution {
   upstreamMs: number;
 }
 
-export interface StreamExecution {
-  target: RouteTarget;
+export interface StreamExecution<T extends ProviderTarget = ProviderTarget> {
+  target: T;
   attempts: AttemptRecord[];
   /**
    * The stream, starting with the first upstream chunk (already received: retries and
@@ -145,16 +148,16 @@ export interface StreamExecution {
  * circuit breakers per provider+model, and fallbacks. Implemented by the providers module.
  */
 export interface ProviderExecutor extends ProviderAvailability {
-  complete(
-    chain: RouteTarget[],
+  complete<T extends ProviderTarget>(
+    chain: T[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): Promise<CompletionExecution>;
-  stream(
-    chain: RouteTarget[],
+  ): Promise<CompletionExecution<T>>;
+  stream<T extends ProviderTarget>(
+    chain: T[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): Promise<StreamExecution>;
+  ): Promise<StreamExecution<T>>;
 }
 
 export const PROVIDER_EXECUTOR = Symbol('PROVIDER_EXECUTOR');

@@ -1,4 +1,4 @@
-import { PROVIDER_KEYS } from '../providers/provider.types';
+import { PROVIDER_KEYS } from '../common/provider-keys';
 import { RoutingConfigError } from './config-reader';
 import { ModelCatalog, parseModelCatalog } from './model-catalog';
 

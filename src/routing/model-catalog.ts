@@ -1,10 +1,10 @@
-import { INTENT_LABELS } from '../intent/intent.types';
-import type { IntentLabel } from '../intent/intent.types';
-import { PROVIDER_KEYS } from '../providers/provider.types';
-import type { ProviderKey } from '../providers/provider.types';
+import { INTENT_LABELS } from '../common/intent-labels';
+import type { IntentLabel } from '../common/intent-labels';
+import { PROVIDER_KEYS } from '../common/provider-keys';
+import type { ProviderKey } from '../common/provider-keys';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
 import { MODEL_TIERS } from './routing.types';
-import type { ModelSpec, ModelTier, RouteTarget } from './routing.types';
+import type { ModelSpec, ModelTier, PlannedTarget, RouteTarget } from './routing.types';
 
 /**
  * Capability ladder used by "one tier safer" / "one tier cheaper". `reasoning` models sit at
@@ -29,6 +29,8 @@ export interface CatalogEntry {
   readonly spec: ModelSpec;
   /** Reused for every decision and availability check (no allocation per request). */
   readonly target: RouteTarget;
+  /** The same target with its spec and limits, as routing plans carry it. */
+  readonly planned: PlannedTarget;
   readonly tierRank: number;
   /** Mean quality over the non-safety labels: the measure for unclassified requests. */
   readonly generalQuality: number;
@@ -193,9 +195,15 @@ export class ModelCatalog {
     this.specs = Object.freeze(specs);
     this.catalogEntries = Object.freeze(
       specs.map((spec) => {
+        const target = Object.freeze({
+          provider: spec.provider,
+          model: spec.id,
+          upstreamModel: spec.upstream_id,
+        });
         const entry: CatalogEntry = Object.freeze({
           spec,
-          target: Object.freeze({ provider: spec.provider, model: spec.id, upstreamModel: spec.upstream_id }),
+          target,
+          planned: Object.freeze({ ...target, spec, maxOutputTokens: spec.max_output_tokens }),
           tierRank: TIER_RANK[spec.tier],
           generalQuality:
             GENERAL_LABELS.reduce((sum, label) => sum + spec.quality[label], 0) / GENERAL_LABELS.length,
@@ -236,6 +244,11 @@ export class ModelCatalog {
   /** A model by id or alias (case-insensitive); undefined for unknown names and routing aliases. */
   resolve(idOrAlias: string): ModelSpec | undefined {
     return this.byName.get(idOrAlias.toLowerCase())?.spec;
+  }
+
+  /** A decision's target with its catalog entry; undefined when the catalog does not know it. */
+  planned(target: RouteTarget): PlannedTarget | undefined {
+    return this.byName.get(target.model.toLowerCase())?.planned;
   }
 
   entry(idOrAlias: string): CatalogEntry | undefined {

@@ -1,20 +1,15 @@
-import { costNanoUsd, nanoToUsd } from '../billing/pricing';
+import { costNanoUsd, nanoToUsd } from '../common/pricing';
 import { ErrorCode } from '../common/errors';
-import { INTENT_LABELS } from '../intent/intent.types';
-import type { IntentLabel } from '../intent/intent.types';
-import type { ProviderKey } from '../providers/provider.types';
+import { INTENT_LABELS } from '../common/intent-labels';
+import type { IntentLabel } from '../common/intent-labels';
+import type { ProviderKey } from '../common/provider-keys';
 import { ModelCatalog } from './model-catalog';
 import { decideRoute } from './routing-decision';
 import { routingError } from './routing-errors';
 import { RoutingPolicyService } from './routing-policy';
 import type { RoutingPolicy, RoutingPolicyOverride } from './routing-policy';
-import type {
-  ModelSpec,
-  ModelTier,
-  ProviderAvailability,
-  RoutingDecision,
-  RoutingInput,
-} from './routing.types';
+import type { ModelSpec, ModelTier, RoutingDecision, RoutingInput } from './routing.types';
+import type { ProviderAvailability } from '../providers/provider.types';
 
 /* ---------- fixture catalog: small, with round numbers so every expectation can be checked by hand ---------- */
 

@@ -1,18 +1,18 @@
-import { costNanoUsd, nanoToUsd } from '../billing/pricing';
+import { costNanoUsd, nanoToUsd } from '../common/pricing';
 import { ErrorCode } from '../common/errors';
-import type { IntentLabel } from '../intent/intent.types';
+import type { IntentLabel } from '../common/intent-labels';
 import { TIER_RANK, TOP_TIER_RANK } from './model-catalog';
 import type { CatalogEntry, ModelCatalog } from './model-catalog';
 import type { RouteRule, RoutingPolicy } from './routing-policy';
 import type {
   CandidateReport,
-  ProviderAvailability,
   RouteTarget,
   RoutingDecision,
   RoutingFailure,
   RoutingInput,
   RoutingReasonKind,
 } from './routing.types';
+import type { ProviderAvailability } from '../providers/provider.types';
 
 /**
  * The routing decision: pure functions over the catalog, the policy and the provider state.

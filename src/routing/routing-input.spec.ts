@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '../chat/chat.types';
-import type { IntentResult } from '../intent/intent.types';
+import type { ChatCompletionRequest } from '../common/openai/chat.types';
+import type { IntentResult } from '../common/intent-labels';
 import { buildRoutingInput } from './routing-input';
 
 const intent: IntentResult = { label: 'chat_lite', confidence: 0.9, signals: null, method: 'heuristic' };

@@ -1,6 +1,6 @@
-import { requestedMaxOutputTokens } from '../billing/token-estimator';
-import type { ChatCompletionRequest, ChatMessage } from '../chat/chat.types';
-import type { IntentResult } from '../intent/intent.types';
+import { requestedMaxOutputTokens } from '../common/token-estimator';
+import type { ChatCompletionRequest, ChatMessage } from '../common/openai/chat.types';
+import type { IntentResult } from '../common/intent-labels';
 import type { RoutingInput } from './routing.types';
 
 /** Content part types that carry an image (OpenAI chat `image_url`; Responses-style `input_image`). */

@@ -1,5 +1,5 @@
-import { INTENT_LABELS } from '../intent/intent.types';
-import type { IntentLabel } from '../intent/intent.types';
+import { INTENT_LABELS } from '../common/intent-labels';
+import type { IntentLabel } from '../common/intent-labels';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
 import type { ModelCatalog } from './model-catalog';
 import { MODEL_TIERS } from './routing.types';

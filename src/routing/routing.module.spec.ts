@@ -14,7 +14,8 @@ import { ModelCatalog } from './model-catalog';
 import { RoutingPolicyService } from './routing-policy';
 import { RoutingModule } from './routing.module';
 import { RoutingService } from './routing.service';
-import type { ProviderAvailability, RoutingInput } from './routing.types';
+import type { RoutingInput } from './routing.types';
+import type { ProviderAvailability } from '../providers/provider.types';
 
 const everyProvider: ProviderAvailability = { isProviderConfigured: () => true, isCircuitOpen: () => false };
 const openaiOnly: ProviderAvailability = {

@@ -9,7 +9,9 @@ import { decideRoute } from './routing-decision';
 import type { RoutingThresholds } from './routing-decision';
 import { RoutingPolicyService } from './routing-policy';
 import type { RoutingPolicy } from './routing-policy';
-import type { ProviderAvailability, RoutingDecision, RoutingInput } from './routing.types';
+import type { PlannedTarget, RouteTarget, RoutePlan, RoutingDecision, RoutingInput } from './routing.types';
+import { ErrorCode, GatewayError } from '../common/errors';
+import type { ProviderAvailability } from '../providers/provider.types';
 
 /**
  * Thin wrapper around the pure decision: supplies the catalog, the default policy and the
@@ -65,6 +67,35 @@ export class RoutingService {
       });
     }
     return decision;
+  }
+
+  /**
+   * The decision as a plan: its targets carry their catalog entry (prices, limits), so nothing
+   * downstream looks the model up again. `record: false` previews it (POST /v1/router/explain).
+   */
+  plan(
+    input: RoutingInput,
+    availability: ProviderAvailability,
+    policyOverride?: RoutingPolicy,
+    record = true,
+  ): RoutePlan {
+    const decision = record
+      ? this.decide(input, availability, policyOverride)
+      : this.preview(input, availability, policyOverride);
+    const chain = decision.target
+      ? [decision.target, ...decision.fallbacks].map((target) => this.planned(target))
+      : [];
+    return { decision, chain };
+  }
+
+  private planned(target: RouteTarget): PlannedTarget {
+    const planned = this.catalog.planned(target);
+    if (!planned)
+      throw new GatewayError(
+        ErrorCode.Internal,
+        `routed to ${target.model}, which the catalog does not know`,
+      );
+    return planned;
   }
 
   /** The same decision without recording it (for POST /v1/router/explain). */

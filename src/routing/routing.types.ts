@@ -1,6 +1,8 @@
 import type { ErrorCode } from '../common/errors';
-import type { IntentLabel, IntentResult } from '../intent/intent.types';
-import type { ProviderKey } from '../providers/provider.types';
+import type { IntentLabel, IntentResult } from '../common/intent-labels';
+import type { ProviderKey } from '../common/provider-keys';
+import type { ModelPricing } from '../common/pricing';
+import type { ProviderTarget } from '../providers/provider.types';
 
 export const MODEL_TIERS = ['economy', 'standard', 'premium', 'reasoning'] as const;
 export type ModelTier = (typeof MODEL_TIERS)[number];
@@ -10,14 +12,6 @@ export interface ModelCapabilities {
   tools: boolean;
   json_mode: boolean;
   streaming: boolean;
-}
-
-/** USD per 1M tokens. */
-export interface ModelPricing {
-  input: number;
-  output: number;
-  /** Price of cached input tokens, where the provider has one. */
-  cached_input?: number;
 }
 
 /** One entry of config/models.yaml, validated at start-up. */
@@ -48,12 +42,20 @@ export interface ModelSpec {
 }
 
 /** A concrete place to send a request: what the provider layer executes. */
-export interface RouteTarget {
-  provider: ProviderKey;
-  /** Catalog id. */
-  model: string;
-  /** Name sent upstream. */
-  upstreamModel: string;
+export type RouteTarget = ProviderTarget;
+
+/** A target of a routing plan: with its catalog entry (prices, limits) — looked up once, at start-up. */
+export interface PlannedTarget extends RouteTarget {
+  readonly spec: ModelSpec;
+  /** The model's output-token ceiling (spec.max_output_tokens), for the adapter. */
+  readonly maxOutputTokens: number;
+}
+
+/** What the router hands the pipeline: the decision and, when it has a target, the chain to walk. */
+export interface RoutePlan {
+  decision: RoutingDecision;
+  /** The target, then the fallbacks, in order; empty when the decision has no target. */
+  chain: PlannedTarget[];
 }
 
 /** What the router needs to know about the request (computed once by the pipeline). */
@@ -78,12 +80,6 @@ export interface RoutingInput {
    * when more than the policy's `budget.downgrade_below` remains. Optional, default false.
    */
   budgetSoftLimitReached?: boolean;
-}
-
-/** Live state of the provider layer the router must respect. */
-export interface ProviderAvailability {
-  isProviderConfigured(provider: ProviderKey): boolean;
-  isCircuitOpen(target: RouteTarget): boolean;
 }
 
 export interface CandidateReport {

@@ -4,7 +4,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
 import type { Counter, Histogram } from 'prom-client';
 import { Observable } from 'rxjs';
-import type { GatewayRequestState } from '../auth/auth.types';
+import type { GatewayRequestState } from '../common/principal';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from './metrics';

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
+import { Public } from '../common/route-access';
 
 /**
  * Who may read the metrics: implemented by the auth module (OperatorAccess: METRICS_TOKEN when
@@ -19,6 +20,7 @@ export const METRICS_ACCESS = Symbol('METRICS_ACCESS');
  * ingress). The metrics carry no tenant names or keys, but they do show traffic and cost.
  */
 @Controller()
+@Public() // no client key: METRICS_TOKEN, when set, is checked below (MetricsAccess)
 export class MetricsController extends PrometheusController {
   constructor(@Optional() @Inject(METRICS_ACCESS) private readonly access?: MetricsAccess) {
     super();

@@ -2,8 +2,9 @@ import { ErrorCode } from '../../src/common/errors';
 import { loadAppConfig } from '../../src/config/app-config';
 import { UpstreamHttpService } from '../../src/providers/http/upstream-http.service';
 import { createLiteLLMAdapter } from '../../src/providers/litellm/litellm.adapter';
-import type { ChatMessage } from '../../src/chat/chat.types';
-import type { ProviderError, ProviderKey } from '../../src/providers/provider.types';
+import type { ChatMessage } from '../../src/common/openai/chat.types';
+import type { ProviderError } from '../../src/providers/provider.types';
+import type { ProviderKey } from '../../src/common/provider-keys';
 import { assemble, callOptions, collect, request, startAdapterHarness, AdapterHarness } from './harness';
 
 const PROVIDERS: ProviderKey[] = ['openai', 'anthropic', 'mistral', 'litellm'];

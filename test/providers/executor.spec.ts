@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/common/errors';
-import type { ChatCompletionChunk } from '../../src/chat/chat.types';
+import type { ChatCompletionChunk } from '../../src/common/openai/chat.types';
 import type { RouteTarget } from '../../src/routing/routing.types';
 import type { ProviderCallOptions, ProviderError } from '../../src/providers/provider.types';
 import { assemble } from './harness';

@@ -1,14 +1,14 @@
 import { loadAppConfig } from '../../src/config/app-config';
 import type { AppConfig } from '../../src/config/app-config';
-import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/chat/chat.types';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/common/openai/chat.types';
 import { UpstreamHttpService } from '../../src/providers/http/upstream-http.service';
 import { createAdapters } from '../../src/providers/provider-registry';
 import type {
   ProviderAdapter,
   ProviderCallOptions,
-  ProviderKey,
   ProviderRequest,
 } from '../../src/providers/provider.types';
+import type { ProviderKey } from '../../src/common/provider-keys';
 import { startFakeUpstream, FakeUpstream } from '../support/fake-upstream';
 
 /** Adapters wired to a fresh fake upstream over real HTTP (no Nest, no mocks). */

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Principal } from '../../auth/auth.types';
+import type { Principal } from '../../common/principal';
 import { loadAppConfig } from '../../config/app-config';
 import type { BillingEventsService } from '../events/billing-events.service';
 import { BudgetEnforcerService } from './budget-enforcer.service';

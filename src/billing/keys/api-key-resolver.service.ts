@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { ApiKeyResolver, Principal } from '../../auth/auth.types';
+import type { ApiKeyResolver } from '../../auth/auth.types';
+import type { Principal } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { BillingEventsService, type BillingEvent } from '../events/billing-events.service';

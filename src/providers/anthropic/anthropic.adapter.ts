@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
 import type { AppConfig } from '../../config/app-config';
 import type { UpstreamHttpService } from '../http/upstream-http.service';
 import { UpstreamEndpoint, UpstreamExchange } from '../http/upstream-exchange';

@@ -5,7 +5,7 @@ import type {
   ResponseFormat,
   ToolChoice,
   ToolDefinition,
-} from '../../chat/chat.types';
+} from '../../common/openai/chat.types';
 import type { ProviderRequest } from '../provider.types';
 import { invalidForProvider, unsupportedParameter } from '../shared/provider-errors';
 import type {

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/errors';
-import type { ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletionChunk } from '../../common/openai/chat.types';
 import { fixtureEvents, fixtureJson } from '../../../test/fixtures/providers/load';
 import type { ProviderError } from '../provider.types';
 import { readAnthropicError } from './anthropic.errors';

@@ -1,4 +1,4 @@
-import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../chat/chat.types';
+import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../../common/openai/chat.types';
 import { malformedResponseError } from '../shared/provider-errors';
 import { JSON_RESPONSE_TOOL } from './anthropic.request';
 import type { AnthropicResponse, AnthropicToolUseBlock, AnthropicUsage } from './anthropic.types';

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { ChatCompletionChunk, ChunkDelta, FinishReason } from '../../chat/chat.types';
+import type { ChatCompletionChunk, ChunkDelta, FinishReason } from '../../common/openai/chat.types';
 import { malformedResponseError, streamError, upstreamStreamError } from '../shared/provider-errors';
 import type { StreamTranslator } from '../shared/stream-translator';
 import { JSON_RESPONSE_TOOL } from './anthropic.request';

@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
-import type { RouteTarget } from '../../routing/routing.types';
+import type { ProviderTarget } from '../provider.types';
 import { CircuitBreaker, CircuitPermit, CircuitTransition } from './circuit-breaker';
 
 /**
@@ -19,7 +19,7 @@ export class CircuitBreakers {
     @InjectMetric(METRIC.circuitOpen) private readonly gauge: Gauge<string>,
   ) {}
 
-  private breaker(target: RouteTarget): CircuitBreaker {
+  private breaker(target: ProviderTarget): CircuitBreaker {
     const key = `${target.provider}/${target.model}`;
     let breaker = this.breakers.get(key);
     if (!breaker) {
@@ -30,32 +30,32 @@ export class CircuitBreakers {
     return breaker;
   }
 
-  isOpen(target: RouteTarget): boolean {
+  isOpen(target: ProviderTarget): boolean {
     const breaker = this.breakers.get(`${target.provider}/${target.model}`);
     return breaker !== undefined && breaker.isOpen(Date.now());
   }
 
-  acquire(target: RouteTarget): CircuitPermit | null {
+  acquire(target: ProviderTarget): CircuitPermit | null {
     return this.breaker(target).acquire(Date.now());
   }
 
-  success(target: RouteTarget, permit: CircuitPermit): void {
+  success(target: ProviderTarget, permit: CircuitPermit): void {
     this.report(target, this.breaker(target).recordSuccess(permit));
   }
 
-  failure(target: RouteTarget, permit: CircuitPermit): void {
+  failure(target: ProviderTarget, permit: CircuitPermit): void {
     this.report(target, this.breaker(target).recordFailure(permit, Date.now()));
   }
 
-  release(target: RouteTarget, permit: CircuitPermit): void {
+  release(target: ProviderTarget, permit: CircuitPermit): void {
     this.breaker(target).release(permit);
   }
 
-  state(target: RouteTarget): string {
+  state(target: ProviderTarget): string {
     return this.breakers.get(`${target.provider}/${target.model}`)?.current ?? 'closed';
   }
 
-  private report(target: RouteTarget, transition: CircuitTransition): void {
+  private report(target: ProviderTarget, transition: CircuitTransition): void {
     if (transition === null) return;
     this.gauge.set({ provider: target.provider, model: target.model }, transition === 'opened' ? 1 : 0);
   }

@@ -1,5 +1,6 @@
 import { ErrorCode, GatewayError } from '../../common/errors';
-import { ProviderError, ProviderKey } from '../provider.types';
+import { ProviderError } from '../provider.types';
+import { ProviderKey } from '../../common/provider-keys';
 
 export interface RetrySettings {
   /** Retries after the first call, per target. */

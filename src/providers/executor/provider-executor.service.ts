@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
-import type { ChatCompletionChunk, ChatCompletionRequest } from '../../chat/chat.types';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
-import type { RouteTarget } from '../../routing/routing.types';
 import { METRIC } from '../../telemetry/metrics';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
@@ -14,12 +13,12 @@ import type {
   ProviderAdapter,
   ProviderCallOptions,
   ProviderExecutor,
-  ProviderKey,
   ProviderRegistry,
   ProviderRequest,
-  RouteTargetHints,
+  ProviderTarget,
   StreamExecution,
 } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import { clientAbortedError } from '../shared/provider-errors';
 import type { CircuitPermit } from './circuit-breaker';
 import { CircuitBreakers } from './circuit-breakers.service';
@@ -32,8 +31,8 @@ import {
 } from './execution-policy';
 
 /** What one successful walk of the chain produced (before the caller finishes up). */
-interface Walked<T> {
-  target: RouteTarget;
+interface Walked<T, P extends ProviderTarget = ProviderTarget> {
+  target: P;
   result: T;
   attempts: AttemptRecord[];
   permit: CircuitPermit;
@@ -100,15 +99,15 @@ export class ProviderExecutorService implements ProviderExecutor {
     return this.registry.isConfigured(provider);
   }
 
-  isCircuitOpen(target: RouteTarget): boolean {
+  isCircuitOpen(target: ProviderTarget): boolean {
     return this.circuits.isOpen(target);
   }
 
-  async complete(
-    chain: RouteTarget[],
+  async complete<P extends ProviderTarget>(
+    chain: P[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): Promise<CompletionExecution> {
+  ): Promise<CompletionExecution<P>> {
     const walked = await this.walk(chain, request, options, (adapter, req, opts) =>
       adapter.complete(req, opts),
     );
@@ -121,11 +120,11 @@ export class ProviderExecutorService implements ProviderExecutor {
     };
   }
 
-  async stream(
-    chain: RouteTarget[],
+  async stream<P extends ProviderTarget>(
+    chain: P[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
-  ): Promise<StreamExecution> {
+  ): Promise<StreamExecution<P>> {
     const startedAt = performance.now();
     const walked = await this.walk(chain, request, options, openStream);
     return {
@@ -137,12 +136,12 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Walks the chain until one call succeeds; throws the deciding error (with `attempts`). */
-  private async walk<T>(
-    chain: RouteTarget[],
+  private async walk<T, P extends ProviderTarget>(
+    chain: P[],
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
     call: Call<T>,
-  ): Promise<Walked<T>> {
+  ): Promise<Walked<T, P>> {
     if (chain.length === 0)
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
     const settings: RetrySettings = this.config.providers.retries;
@@ -174,7 +173,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       const callOptions: ProviderCallOptions = {
         signal: options.signal,
         requestId: options.requestId,
-        maxOutputTokens: (target as RouteTarget & RouteTargetHints).maxOutputTokens,
+        maxOutputTokens: target.maxOutputTokens,
       };
       const targetStartedAt = performance.now();
       let retry = 0;
@@ -275,7 +274,7 @@ export class ProviderExecutorService implements ProviderExecutor {
 
   /** Metrics and circuit verdict of one finished upstream call. */
   private finishCall(
-    target: RouteTarget,
+    target: ProviderTarget,
     permit: CircuitPermit,
     outcome: 'ok' | 'aborted' | ProviderError,
     callStartedAt: number,

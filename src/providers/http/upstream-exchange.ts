@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { ProviderCallOptions, ProviderError, ProviderKey } from '../provider.types';
+import type { ProviderCallOptions, ProviderError } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import {
   clientAbortedError,
   HeaderRecord,

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'undici';
 import { AppConfig } from '../../config/app-config';
-import type { ProviderKey } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import type { UpstreamEndpoint } from './upstream-exchange';
 
 /** How long an idle keep-alive connection stays open (upstreams usually allow 60 s or more). */

@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletionChunk } from '../../common/openai/chat.types';
 import { fixtureEvents, fixtureJson } from '../../../test/fixtures/providers/load';
 import { toOpenAICompatibleRequest } from '../openai-compatible/openai-compatible.request';
 import { OpenAICompatibleStreamTranslator } from '../openai-compatible/openai-compatible.stream';

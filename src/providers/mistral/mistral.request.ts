@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage } from '../../chat/chat.types';
+import type { ChatMessage } from '../../common/openai/chat.types';
 import {
   FORWARD,
   isEmptyObject,

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../chat/chat.types';
+import type { FinishReason } from '../../common/openai/chat.types';
 
 /**
  * Mistral's finish reasons beyond OpenAI's: "model_length" (the model's own context limit was

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/errors';
-import type { ChatCompletionChunk, ChatMessage } from '../../chat/chat.types';
+import type { ChatCompletionChunk, ChatMessage } from '../../common/openai/chat.types';
 import { fixtureEvents, fixtureJson } from '../../../test/fixtures/providers/load';
 import { toOpenAICompatibleRequest } from '../openai-compatible/openai-compatible.request';
 import { fromOpenAICompatibleResponse } from '../openai-compatible/openai-compatible.response';

@@ -1,6 +1,7 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
 import { UpstreamEndpoint, UpstreamExchange, ErrorBodyReader } from '../http/upstream-exchange';
-import type { ProviderAdapter, ProviderCallOptions, ProviderKey, ProviderRequest } from '../provider.types';
+import type { ProviderAdapter, ProviderCallOptions, ProviderRequest } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import { malformedResponseError } from '../shared/provider-errors';
 import { translateEventStream } from '../shared/stream-translator';
 import type { OpenAICompatibleDialect } from './openai-compatible.dialect';

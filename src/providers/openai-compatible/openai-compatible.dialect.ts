@@ -1,5 +1,5 @@
-import type { ChatMessage, FinishReason } from '../../chat/chat.types';
-import type { ProviderKey } from '../provider.types';
+import type { ChatMessage, FinishReason } from '../../common/openai/chat.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import type { StatusOverrides } from '../shared/provider-errors';
 
 /**

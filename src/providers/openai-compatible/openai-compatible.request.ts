@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../../chat/chat.types';
+import type { ChatCompletionRequest } from '../../common/openai/chat.types';
 import type { ProviderRequest } from '../provider.types';
 import { unsupportedParameter } from '../shared/provider-errors';
 import { FORWARD, OpenAICompatibleDialect } from './openai-compatible.dialect';

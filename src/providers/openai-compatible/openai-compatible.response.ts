@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/errors';
-import type { ChatCompletion, FinishReason } from '../../chat/chat.types';
+import type { ChatCompletion, FinishReason } from '../../common/openai/chat.types';
 import { ProviderError } from '../provider.types';
 import { malformedResponseError } from '../shared/provider-errors';
 import type { OpenAICompatibleDialect } from './openai-compatible.dialect';

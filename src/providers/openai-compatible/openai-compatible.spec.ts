@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/errors';
-import type { ChatCompletion, ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
 import { fixtureEvents, fixtureJson } from '../../../test/fixtures/providers/load';
 import { OPENAI_DIALECT } from '../openai/openai.request';
 import type { ProviderError, ProviderRequest } from '../provider.types';

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { ChatCompletionChunk, Usage } from '../../chat/chat.types';
-import { estimatePromptTokens } from '../../billing/token-estimator';
+import type { ChatCompletionChunk, Usage } from '../../common/openai/chat.types';
+import { estimatePromptTokens } from '../../common/token-estimator';
 import type { ProviderRequest } from '../provider.types';
 import { malformedResponseError, streamError, upstreamStreamError } from '../shared/provider-errors';
 import type { StreamTranslator } from '../shared/stream-translator';

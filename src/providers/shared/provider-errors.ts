@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../common/errors';
-import { ProviderError, ProviderKey } from '../provider.types';
+import { ProviderError } from '../provider.types';
+import { ProviderKey } from '../../common/provider-keys';
 import { safeIdentifier, safeParam, safeRequestId, scrubUpstreamText } from './upstream-text';
 
 /**

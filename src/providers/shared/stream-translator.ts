@@ -1,8 +1,9 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletionChunk } from '../../common/openai/chat.types';
 import { ErrorCode } from '../../common/errors';
 import type { UpstreamExchange } from '../http/upstream-exchange';
-import { ProviderError, ProviderKey } from '../provider.types';
+import { ProviderError } from '../provider.types';
+import { ProviderKey } from '../../common/provider-keys';
 import { streamError } from './provider-errors';
 import { requestIdFromHeaders } from './upstream-text';
 

@@ -1,10 +1,11 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
 import { toAnthropicRequest } from '../anthropic/anthropic.request';
 import { MISTRAL_DIALECT } from '../mistral/mistral.adapter';
 import { LITELLM_DIALECT } from '../litellm/litellm.request';
 import { OPENAI_DIALECT } from '../openai/openai.request';
 import { toOpenAICompatibleRequest } from '../openai-compatible/openai-compatible.request';
-import type { ProviderAdapter, ProviderCallOptions, ProviderKey, ProviderRequest } from '../provider.types';
+import type { ProviderAdapter, ProviderCallOptions, ProviderRequest } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 import { clientAbortedError } from '../shared/provider-errors';
 import { simulateChunks, simulateCompletion } from './simulated.response';
 

@@ -7,9 +7,10 @@ import type {
   ToolCall,
   ToolDefinition,
   Usage,
-} from '../../chat/chat.types';
-import { routingPromptTokens } from '../../billing/token-estimator';
-import type { ProviderKey, ProviderRequest } from '../provider.types';
+} from '../../common/openai/chat.types';
+import { routingPromptTokens } from '../../common/token-estimator';
+import type { ProviderRequest } from '../provider.types';
+import type { ProviderKey } from '../../common/provider-keys';
 
 /**
  * The simulated provider's answers, as pure functions of the request: the same model and

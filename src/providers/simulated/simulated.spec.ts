@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { ErrorCode } from '../../common/errors';
-import type { ChatCompletionChunk } from '../../chat/chat.types';
+import type { ChatCompletionChunk } from '../../common/openai/chat.types';
 import type { ProviderCallOptions, ProviderError, ProviderRequest } from '../provider.types';
 import { SimulatedAdapter } from './simulated.adapter';
 import { simulateChunks, simulateCompletion } from './simulated.response';

@@ -16,9 +16,9 @@ import { Test } from '@nestjs/testing';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AdminModule } from '../../../src/admin/admin.module';
 import { AuthModule } from '../../../src/auth/auth.module';
-import type { GatewayRequestState, Principal } from '../../../src/auth/auth.types';
-import { ClientAuth } from '../../../src/auth/client-auth.decorator';
+import type { GatewayRequestState, Principal } from '../../../src/common/principal';
 import { CurrentPrincipal } from '../../../src/auth/principal.decorator';
 import { BillingModule } from '../../../src/billing/billing.module';
 import {
@@ -71,7 +71,6 @@ interface ChargeBody {
 
 /** Stands in for the chat pipeline's billing calls. */
 @Controller('v1/test')
-@ClientAuth()
 class FakePipelineController {
   constructor(
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
@@ -97,8 +96,9 @@ class FakePipelineController {
       if (reservation) this.budgets.release(reservation);
       throw new GatewayError(ErrorCode.ProviderUnavailable, 'simulated upstream failure');
     }
-    if (reservation) this.budgets.settle(reservation, body.cost_nano);
-    this.usage.record({
+    // As the pipeline does: answered once the settlement and the usage row are written.
+    const settled = reservation ? this.budgets.settle(reservation, body.cost_nano) : undefined;
+    const recorded = this.usage.record({
       requestId,
       tenantId: principal.tenantId,
       apiKeyId: principal.keyId,
@@ -115,6 +115,7 @@ class FakePipelineController {
       cacheHit: false,
       createdAt: new Date(),
     });
+    await Promise.all([settled, recorded]);
     return {
       tenant_id: principal.tenantId,
       key_id: principal.keyId,
@@ -145,8 +146,9 @@ export async function bootBillingApp(env: Record<string, string>): Promise<Billi
       TelemetryModule,
       DatabaseModule.forRoot(config),
       RedisModule,
-      AuthModule,
+      AuthModule.forRoot({ keyResolver: BillingModule }),
       BillingModule,
+      AdminModule,
     ],
     controllers: [FakePipelineController],
   }).compile();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import type { ChatCompletionRequest } from '../chat/chat.types';
+import type { ChatCompletionRequest } from './openai/chat.types';
 import {
   EXACT_SAMPLE_CHARS,
   estimatePromptTokens,

@@ -1,4 +1,4 @@
-import type { Usage } from '../chat/chat.types';
+import type { Usage } from './openai/chat.types';
 
 /**
  * Usage as an upstream reported it is input from outside, like a request body: a provider (or a

@@ -1,18 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards, UsePipes } from '@nestjs/common';
-import { AdminGuard } from '../../auth/admin.guard';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, UsePipes } from '@nestjs/common';
+import { AdminAuth } from '../auth/admin-auth.decorator';
 import { Actor } from './admin-actor.decorator';
-import { strictValidationPipe } from '../../common/validation';
+import { strictValidationPipe } from '../common/validation';
 import { ResourceIdPipe } from './admin-validation.pipe';
-import { PutBudgetDto } from './admin.dto';
-import { apiKeyResponse, budgetResponse, type ApiKeyResponse, type BudgetResponse } from './admin.responses';
-import { AdminService } from './admin.service';
-import type { AdminActor } from './admin.service';
+import { PutBudgetDto } from '../billing/admin/admin.dto';
+import {
+  apiKeyResponse,
+  budgetResponse,
+  type ApiKeyResponse,
+  type BudgetResponse,
+} from '../billing/admin/admin.responses';
+import { AdminService } from '../billing/admin/admin.service';
+import type { AdminActor } from '../billing/admin/admin.service';
 
 const KEY_ID = new ResourceIdPipe('API key');
 
 /** /admin/keys/:id: revocation and per-key budgets. 404 everywhere without ADMIN_API_KEY. */
 @Controller('admin/keys')
-@UseGuards(AdminGuard)
+@AdminAuth()
 @UsePipes(strictValidationPipe())
 export class AdminKeysController {
   constructor(private readonly admin: AdminService) {}

@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
-import type { ChatCompletionRequest, ChatMessage, ContentPart } from '../chat/chat.types';
+import type { ChatCompletionRequest, ChatMessage, ContentPart } from './openai/chat.types';
 
 /**
  * Prompt-token counts for routing and budget reservation, before any provider is called.

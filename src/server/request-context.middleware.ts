@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { GatewayRequestState } from '../auth/auth.types';
+import type { GatewayRequestState } from '../common/principal';
 import type { InFlightRequests } from './graceful-shutdown';
 
 /** Client-supplied request ids are accepted when they look like ids (no header injection, bounded). */

@@ -1,11 +1,17 @@
-import type { ModelPricing } from '../routing/routing.types';
-
 /**
  * Money is integer nano-dollars (1 USD = 1e9 nUSD) everywhere inside ModelMuxer: exact,
  * additive, and safe in a JS number up to ~9 million USD. Prices are USD per 1M tokens, so
  * tokens × price is micro-dollars and × 1000 is nano-dollars.
  */
 export const NANO_USD_PER_USD = 1_000_000_000;
+
+/** USD per 1M tokens. */
+export interface ModelPricing {
+  input: number;
+  output: number;
+  /** Price of cached input tokens, where the provider has one. */
+  cached_input?: number;
+}
 
 export interface TokenCounts {
   promptTokens: number;

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { GatewayRequestState } from '../../auth/auth.types';
-import type { AdminActor } from './admin.service';
+import type { GatewayRequestState } from '../common/principal';
+import type { AdminActor } from '../billing/admin/admin.service';
 
 /** The admin caller, for the audit log. */
 export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): AdminActor => {

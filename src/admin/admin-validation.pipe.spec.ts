@@ -1,8 +1,14 @@
 import { ArgumentMetadata } from '@nestjs/common';
-import { ErrorCode, GatewayError } from '../../common/errors';
-import { strictValidationPipe } from '../../common/validation';
+import { ErrorCode, GatewayError } from '../common/errors';
+import { strictValidationPipe } from '../common/validation';
 import { ResourceIdPipe } from './admin-validation.pipe';
-import { CreateKeyDto, CreateTenantDto, ListQueryDto, PutBudgetDto, UpdateTenantDto } from './admin.dto';
+import {
+  CreateKeyDto,
+  CreateTenantDto,
+  ListQueryDto,
+  PutBudgetDto,
+  UpdateTenantDto,
+} from '../billing/admin/admin.dto';
 
 const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
   type: 'body',

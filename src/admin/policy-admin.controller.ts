@@ -1,23 +1,12 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Put,
-  Req,
-  UseGuards,
-  UsePipes,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, UsePipes } from '@nestjs/common';
 import type { Request } from 'express';
-import { AdminGuard } from '../auth/admin.guard';
-import type { GatewayRequestState } from '../auth/auth.types';
-import { ResourceIdPipe } from '../billing/admin/admin-validation.pipe';
+import { AdminAuth } from '../auth/admin-auth.decorator';
+import type { GatewayRequestState } from '../common/principal';
+import { ResourceIdPipe } from './admin-validation.pipe';
 import { strictValidationPipe } from '../common/validation';
-import { TenantPolicyDto } from './policy.dto';
-import { PolicyActor, PolicyService } from './policy.service';
-import type { TenantPolicy } from './tenant-policy';
+import { TenantPolicyDto } from '../policy/policy.dto';
+import { PolicyActor, PolicyService } from '../policy/policy.service';
+import type { TenantPolicy } from '../policy/tenant-policy';
 
 const TENANT_ID = new ResourceIdPipe('tenant');
 
@@ -27,7 +16,7 @@ function actor(request: Request & Partial<GatewayRequestState>): PolicyActor {
 
 /** /admin/tenants/:id/policy — the tenant's policy (production mode). */
 @Controller('admin/tenants/:id/policy')
-@UseGuards(AdminGuard)
+@AdminAuth()
 @UsePipes(strictValidationPipe())
 export class PolicyAdminController {
   constructor(private readonly policies: PolicyService) {}

@@ -9,12 +9,11 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { AdminGuard } from '../../auth/admin.guard';
+import { AdminAuth } from '../auth/admin-auth.decorator';
 import { Actor } from './admin-actor.decorator';
-import { strictValidationPipe } from '../../common/validation';
+import { strictValidationPipe } from '../common/validation';
 import { ResourceIdPipe } from './admin-validation.pipe';
 import {
   CreateKeyDto,
@@ -23,7 +22,7 @@ import {
   PutBudgetDto,
   UpdateTenantDto,
   UsageQueryDto,
-} from './admin.dto';
+} from '../billing/admin/admin.dto';
 import {
   apiKeyResponse,
   budgetResponse,
@@ -36,15 +35,15 @@ import {
   type ListResponse,
   type TenantResponse,
   type UsageResponse,
-} from './admin.responses';
-import { AdminService } from './admin.service';
-import type { AdminActor } from './admin.service';
+} from '../billing/admin/admin.responses';
+import { AdminService } from '../billing/admin/admin.service';
+import type { AdminActor } from '../billing/admin/admin.service';
 
 const TENANT_ID = new ResourceIdPipe('tenant');
 
 /** /admin/tenants: tenants, their keys, budget and usage. 404 everywhere without ADMIN_API_KEY. */
 @Controller('admin/tenants')
-@UseGuards(AdminGuard)
+@AdminAuth()
 @UsePipes(strictValidationPipe())
 export class AdminTenantsController {
   constructor(private readonly admin: AdminService) {}

@@ -1,0 +1,35 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ROUTE_ACCESS, type RouteAccess } from '../common/route-access';
+import { ApiKeyGuard } from './api-key.guard';
+import { ClientRateLimitGuard } from './client-rate-limit.guard';
+
+/** The access a route declared (handler over controller); undeclared means `client`. */
+export function routeAccess(reflector: Reflector, context: ExecutionContext): RouteAccess {
+  return (
+    reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? 'client'
+  );
+}
+
+/**
+ * Secure by default: registered as the global APP_GUARD, so every route needs a client API key
+ * unless it is marked @Public() or @AdminAuth(). Client routes go through the API key (tenant)
+ * and then the per-key rate limit, in that order, so limits are per key and an unauthenticated
+ * caller never consumes anyone's quota.
+ */
+@Injectable()
+export class ClientAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeyGuard,
+    private readonly rateLimit: ClientRateLimitGuard,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (routeAccess(this.reflector, context) !== 'client') return true;
+    return (await this.apiKeys.canActivate(context)) && this.rateLimit.canActivate(context);
+  }
+}

@@ -1,0 +1,143 @@
+import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
+import type { IntentResult } from '../../common/intent-labels';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+} from '../../common/openai/chat.types';
+import type { Principal } from '../../common/principal';
+import type { AttemptRecord } from '../../providers/provider.types';
+import type { RoutingPolicy } from '../../routing/routing-policy';
+import type { PlannedTarget, RoutePlan } from '../../routing/routing.types';
+import type { RouterMetadata } from '../router-metadata';
+
+/** What the controller knows about the call. */
+export interface ChatCallContext {
+  requestId: string;
+  principal: Principal;
+  /** process.hrtime.bigint() at arrival. */
+  startedAt: bigint;
+  /** Aborted when the client goes away: the upstream call is aborted with it. */
+  signal: AbortSignal;
+  /** Client cache directive from the x-modelmuxer-cache header ("true"/"false"), if any. */
+  cacheDirective?: string;
+}
+
+/** complete: JSON answer; stream: SSE chunks; explain: the routing decision only (no provider call). */
+export type ChatCallMode = 'complete' | 'stream' | 'explain';
+
+/** Where the answer came from: an upstream call (either shape), or the response cache. */
+export interface ChatOutcome {
+  /** The answering target; for a cache hit, the provider and model that answered originally. */
+  provider: string;
+  model: string;
+  /** The planned target that answered (absent for a cache hit). */
+  target: PlannedTarget | null;
+  attempts: AttemptRecord[];
+  /** Set for `complete` (and cache hits). */
+  completion: ChatCompletion | null;
+  /** Set for `stream`: the upstream chunks, metered by the account step. */
+  chunks: AsyncIterable<ChatCompletionChunk> | null;
+  /** Upstream wall time (complete) or time to the first chunk (stream), ms. */
+  upstreamMs: number;
+  /** What the answer cost (nano-USD); null until known (a stream is priced at its end). */
+  costNano: number | null;
+  /** The billed usage is the gateway's estimate (the upstream reported none that is valid). */
+  usageEstimated: boolean;
+  fromCache: boolean;
+}
+
+/** The finished response. */
+export type ChatResponse =
+  | {
+      kind: 'json';
+      body: ChatCompletion & { router_metadata: RouterMetadata };
+      headers: Record<string, string>;
+    }
+  | { kind: 'stream'; chunks: AsyncGenerator<ChatCompletionChunk>; headers: Record<string, string> };
+
+/**
+ * One request on its way through the pipeline (src/chat/pipeline/chat-pipeline.ts). Each step
+ * reads what earlier steps wrote and writes its own part; the comments name the writer.
+ */
+export interface ChatCall {
+  readonly mode: ChatCallMode;
+  readonly context: ChatCallContext;
+  /** Whether router_metadata reports the intent (INTENT_ENABLED) / says the answer is simulated. */
+  readonly reportIntent: boolean;
+  readonly simulated: boolean;
+  /** The request as the client sent it; the policy step may replace it by a redacted copy. */
+  request: ChatCompletionRequest;
+  /** policy: notes for router_metadata and the tenant's effective routing policy. */
+  policyNotes: string[];
+  tenantRouting: RoutingPolicy | null;
+  /** classify: the intent, and the prompt-token counts (routing's estimate, the reservation's upper bound). */
+  intent: IntentResult | null;
+  estimatedPromptTokens: number;
+  promptTokens: number;
+  /** route: the budget state that steered routing, the plan, and the response headers so far. */
+  budget: BudgetStatus | null;
+  plan: RoutePlan | null;
+  headers: Record<string, string>;
+  /** cache lookup: the key to store the answer under (null: the cache is not used for this call). */
+  cacheKey: string | null;
+  /** reserve: the budget reservation (null when no budget applies). */
+  reservation: BudgetReservation | null;
+  /** execute (or a cache hit): the answer. */
+  outcome: ChatOutcome | null;
+  /** respond: what the controller sends. */
+  response: ChatResponse | null;
+}
+
+export function newChatCall(
+  mode: ChatCallMode,
+  request: ChatCompletionRequest,
+  context: ChatCallContext,
+  flags: { reportIntent: boolean; simulated: boolean },
+): ChatCall {
+  return {
+    mode,
+    context,
+    reportIntent: flags.reportIntent,
+    simulated: flags.simulated,
+    request,
+    policyNotes: [],
+    tenantRouting: null,
+    intent: null,
+    estimatedPromptTokens: 0,
+    promptTokens: 0,
+    budget: null,
+    plan: null,
+    headers: {},
+    cacheKey: null,
+    reservation: null,
+    outcome: null,
+    response: null,
+  };
+}
+
+/** A step of the chat pipeline: a small provider with one job. */
+export interface ChatStep {
+  /** For traces, logs and docs: policy, classify, route, cache_lookup, reserve, execute, ... */
+  readonly name: string;
+  /**
+   * Runs for this call? Steps after an early answer (a cache hit) are skipped unless they say
+   * otherwise here; `explain` runs only the steps that decide (policy, classify, route).
+   */
+  appliesTo(call: ChatCall): boolean;
+  run(call: ChatCall): Promise<void> | void;
+}
+
+/** DI token of the ordered step list (chat.module.ts: CHAT_STEP_ORDER). */
+export const CHAT_STEPS = Symbol('CHAT_STEPS');
+
+/** The intent and plan of a call past the route step (they are always set there). */
+export function routed(call: ChatCall): { intent: IntentResult; plan: RoutePlan } {
+  if (!call.intent || !call.plan) throw new Error(`pipeline order: ${call.mode} call used before routing`);
+  return { intent: call.intent, plan: call.plan };
+}
+
+export function answered(call: ChatCall): ChatOutcome {
+  if (!call.outcome) throw new Error('pipeline order: no outcome before the account/respond steps');
+  return call.outcome;
+}

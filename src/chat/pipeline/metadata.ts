@@ -1,0 +1,66 @@
+import { GatewayError } from '../../common/errors';
+import { nanoToUsd } from '../../common/pricing';
+import { elapsedMs } from '../../common/time';
+import { ProviderError } from '../../providers/provider.types';
+import { fallbacksTried, intentFields, type RouterMetadata } from '../router-metadata';
+import type { ChatCall } from './chat-call';
+
+/** The one place router_metadata is built: from what the call knows at the moment it is asked. */
+export function routerMetadata(call: ChatCall, at: 'start' | 'end' = 'end'): RouterMetadata {
+  const decision = call.plan?.decision ?? null;
+  const outcome = call.outcome;
+  const metadata: RouterMetadata = {
+    request_id: call.context.requestId,
+    selected_provider: outcome?.provider ?? decision?.target?.provider ?? null,
+    selected_model: outcome?.model ?? decision?.target?.model ?? null,
+    routing_reason: (decision?.reason ?? '') + (outcome?.fromCache ? ' (served from cache)' : ''),
+    ...intentFields(call.reportIntent ? call.intent : null),
+    estimated_cost_usd: decision?.target ? decision.estimatedCostUsd : null,
+    cost_usd: at === 'end' && outcome?.costNano != null ? nanoToUsd(outcome.costNano) : null,
+    fallbacks_tried: fallbacksTried(outcome?.attempts ?? []),
+    cache_hit: outcome?.fromCache ?? false,
+    latency_ms: at === 'end' && outcome ? round2(elapsedMs(call.context.startedAt)) : null,
+    budget_downgraded: decision?.budgetDowngraded ?? false,
+  };
+  if (call.budget?.softLimitReached) metadata.budget_warning = call.headers['x-modelmuxer-budget-warning'];
+  if (call.simulated) metadata.simulated = true;
+  if (call.policyNotes.length > 0) metadata.policy_notes = call.policyNotes;
+  if (at === 'end' && outcome?.usageEstimated) metadata.usage_estimated = true;
+  return metadata;
+}
+
+/** Response headers naming the answer (on top of the intent and budget headers of the route step). */
+export function answerHeaders(call: ChatCall): Record<string, string> {
+  const outcome = call.outcome;
+  if (!outcome) return { ...call.headers };
+  const headers: Record<string, string> = {
+    ...call.headers,
+    'x-modelmuxer-provider': outcome.provider,
+    'x-modelmuxer-model': outcome.model,
+  };
+  if (outcome.costNano !== null) headers['x-modelmuxer-cost-usd'] = nanoToUsd(outcome.costNano).toFixed(9);
+  if (outcome.fromCache) headers['x-modelmuxer-cache'] = 'hit';
+  const overhead = Math.max(0, elapsedMs(call.context.startedAt) - outcome.upstreamMs);
+  headers['x-modelmuxer-overhead-ms'] = round2(overhead).toString();
+  return headers;
+}
+
+/**
+ * Errors raised once the request is routed carry router_metadata (with the fallbacks tried)
+ * and the intent headers; the exception filter renders them.
+ */
+export function withCallContext(error: unknown, call: ChatCall): unknown {
+  if (!(error instanceof GatewayError) || !call.plan) return error;
+  // As decided (not as answered): the answer, if any, is what failed.
+  const metadata = routerMetadata({ ...call, outcome: null }, 'start');
+  if (error instanceof ProviderError) metadata.fallbacks_tried = fallbacksTried(error.attempts ?? []);
+  error.bodyExtras.router_metadata = metadata;
+  for (const [name, value] of Object.entries(call.headers)) {
+    if (!(name in error.headers)) error.headers[name] = value;
+  }
+  return error;
+}
+
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

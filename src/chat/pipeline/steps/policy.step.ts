@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { POLICY_ENFORCER, type PolicyEnforcer } from '../../../policy/policy.types';
+import type { ChatCall, ChatStep } from '../chat-call';
+
+/**
+ * Tenant policy (production). First, so that PII is redacted before anything else (classifier,
+ * LLM fallback, provider) sees it. Writes: request (maybe redacted), policyNotes, tenantRouting.
+ */
+@Injectable()
+export class PolicyStep implements ChatStep {
+  readonly name = 'policy';
+
+  constructor(@Inject(POLICY_ENFORCER) private readonly policy: PolicyEnforcer | null) {}
+
+  appliesTo(): boolean {
+    return this.policy !== null;
+  }
+
+  run(call: ChatCall): void {
+    const verdict = this.policy!.evaluate(call.request, call.context.principal);
+    call.request = verdict.request;
+    call.policyNotes = verdict.notes;
+    call.tenantRouting = verdict.routingPolicy;
+  }
+}

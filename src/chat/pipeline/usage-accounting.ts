@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
+import type { BudgetEnforcer, UsageEvent, UsageRecorder } from '../../billing/billing.types';
+import type { Usage } from '../../common/openai/chat.types';
+import { costNanoUsd, nanoToUsd, type ModelPricing } from '../../common/pricing';
+import { elapsedMs } from '../../common/time';
+import type { ClassifierModelCall } from '../../intent/intent.types';
+import { ModelCatalog } from '../../routing/model-catalog';
+import type { PlannedTarget } from '../../routing/routing.types';
+import { METRIC } from '../../telemetry/metrics';
+import type { ChatCall } from './chat-call';
+
+/** The `intent` of the usage rows that bill the classifier's own model calls. */
+export const CLASSIFIER_USAGE_INTENT = 'intent_fallback';
+
+/** One usage row, as the pipeline knows it. */
+export interface UsageEntry {
+  provider: UsageEvent['provider'];
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costNano: number;
+  status: number;
+  /** A cache hit: what it saved (the original call's cost). */
+  savedNano?: number;
+  cacheHit?: boolean;
+}
+
+/** What tokens cost at a model's prices (nano-USD). */
+export function usageCost(pricing: ModelPricing, usage: Usage): number {
+  return costNanoUsd(pricing, {
+    promptTokens: usage.prompt_tokens,
+    cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    completionTokens: usage.completion_tokens,
+  });
+}
+
+/**
+ * Money and usage, in one place: settles or releases the call's budget reservation, writes its
+ * usage row (batched by the recorder) and counts tokens and cost in the metrics.
+ */
+@Injectable()
+export class UsageAccounting {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    @InjectMetric(METRIC.tokens) private readonly tokensCounter: Counter<string>,
+    @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
+    @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
+  ) {}
+
+  /**
+   * The call's reservation: settled at `costNano`, or given back (null). Resolves once the
+   * settlement is written (USAGE_DURABLE_ACK); never rejects.
+   */
+  settleReservation(call: ChatCall, costNano: number | null): Promise<void> {
+    const reservation = call.reservation;
+    if (!reservation) return Promise.resolve();
+    if (costNano === null) {
+      this.budgets.release(reservation);
+      return Promise.resolve();
+    }
+    return this.budgets.settle(reservation, costNano);
+  }
+
+  /** The usage row of the call. Resolves once it is written (USAGE_DURABLE_ACK); never rejects. */
+  record(call: ChatCall, entry: UsageEntry, overrides: Partial<UsageEvent> = {}): Promise<void> {
+    return this.recorder.record({
+      requestId: call.context.requestId,
+      tenantId: call.context.principal.tenantId,
+      apiKeyId: call.context.principal.keyId,
+      intent: call.intent?.label ?? null,
+      savedNano: 0,
+      latencyMs: Math.round(elapsedMs(call.context.startedAt)),
+      cacheHit: false,
+      createdAt: new Date(),
+      ...entry,
+      ...overrides,
+    });
+  }
+
+  /**
+   * A call that was answered upstream: settle, record, count. Resolves to its cost (nano-USD)
+   * once the settlement and the usage row are written (USAGE_DURABLE_ACK), so that what the
+   * client is answered has been recorded.
+   */
+  async answered(call: ChatCall, target: PlannedTarget, usage: Usage, status: number): Promise<number> {
+    const { provider, model } = target;
+    const costNano = usageCost(target.spec.pricing, usage);
+    const settled = this.settleReservation(call, costNano);
+    const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const recorded = this.record(call, {
+      provider,
+      model,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      cachedTokens,
+      costNano,
+      status,
+    });
+    // Metrics last: whatever happens there, the money is already accounted for.
+    const labels = { provider, model };
+    this.tokensCounter.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens);
+    this.tokensCounter.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
+    if (cachedTokens > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cachedTokens);
+    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    await Promise.all([settled, recorded]);
+    return costNano;
+  }
+
+  /**
+   * The classifier's own model call (the cheap-LLM fallback) is the tenant's cost: charged to
+   * its budgets and recorded as a usage row of its own (intent "intent_fallback"), so that
+   * reports show what classification cost. Reported when the call ends, even after the request.
+   */
+  classifierCall(call: ChatCall, model: ClassifierModelCall): void {
+    const spec = this.catalog.resolve(model.model);
+    const costNano = spec ? usageCost(spec.pricing, model.usage) : 0;
+    this.budgets.charge(call.context.principal, costNano);
+    void this.record(
+      call,
+      {
+        provider: model.provider,
+        model: model.model,
+        promptTokens: model.usage.prompt_tokens,
+        completionTokens: model.usage.completion_tokens,
+        cachedTokens: model.usage.prompt_tokens_details?.cached_tokens ?? 0,
+        costNano,
+        status: 200,
+      },
+      { requestId: `${call.context.requestId}:intent`, intent: CLASSIFIER_USAGE_INTENT, latencyMs: 0 },
+    );
+    if (costNano > 0)
+      this.costCounter.inc({ provider: model.provider, model: model.model }, nanoToUsd(costNano));
+  }
+}

@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+
+/**
+ * Who may call a route. Every route is `client` (an API key, checked by the global
+ * ClientAuthGuard of the auth module) unless it says otherwise:
+ * - `public`: no credential at the gateway level (health probes; the Prometheus endpoint, which
+ *   checks METRICS_TOKEN itself when one is set);
+ * - `admin`: ADMIN_API_KEY, checked by AdminGuard (see AdminAuth() in auth/).
+ * Declared here, in the floor layer, so that any module's controller can say it.
+ */
+export type RouteAccess = 'client' | 'admin' | 'public';
+
+export const ROUTE_ACCESS = 'modelmuxer:route-access';
+
+/** Opts a route (or a whole controller) out of client authentication. Use sparingly. */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ROUTE_ACCESS, 'public');
