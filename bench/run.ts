@@ -546,6 +546,8 @@ async function main(): Promise<void> {
       // The same database with commits not waiting for the WAL flush (fsync) of each write.
       'async-commit': { DATABASE_URL: withPgOption(storage.env.DATABASE_URL, 'synchronous_commit=off') },
       'no-tracing': { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },
+      // Usage rows and budget settlements written in the background, not before the answer.
+      'buffered-usage': { USAGE_DURABLE_ACK: 'false' },
       'no-intent': { ROUTER_INTENT_CLASSIFIER_ENABLED: 'false' },
       minimal: {
         MODE: 'basic',
@@ -582,6 +584,11 @@ async function main(): Promise<void> {
       { name: 'all features (production mode)', gateway: 'full', key: keys.full },
       { name: 'without budget reservation (no Postgres round trip)', gateway: 'full', key: keys.noBudget },
       { name: 'budget writes with synchronous_commit=off', gateway: 'async-commit', key: keys.full },
+      {
+        name: 'usage written after the answer (USAGE_DURABLE_ACK=false)',
+        gateway: 'buffered-usage',
+        key: keys.full,
+      },
       { name: 'without rate limit (no Redis round trip)', gateway: 'full', key: keys.noLimit },
       { name: 'without trace export', gateway: 'no-tracing', key: keys.full },
       { name: 'without intent classification', gateway: 'no-intent', key: keys.full },

@@ -32,8 +32,11 @@ export interface BudgetEnforcer {
    * not fit, naming the budget, its limit and what was spent.
    */
   reserve(principal: Principal, maxCostNano: number, requestId: string): Promise<BudgetReservation | null>;
-  /** Replaces the reservation by the actual cost. Never throws; may complete asynchronously. */
-  settle(reservation: BudgetReservation, actualCostNano: number): void;
+  /**
+   * Replaces the reservation by the actual cost. Never throws or rejects; resolves once the
+   * settlement is written (USAGE_DURABLE_ACK; at most USAGE_ACK_TIMEOUT_MS), at once otherwise.
+   */
+  settle(reservation: BudgetReservation, actualCostNano: number): Promise<void>;
   /** Gives the reservation back (the request failed before costing anything). Never throws. */
   release(reservation: BudgetReservation): void;
   /**
@@ -66,9 +69,12 @@ export interface UsageEvent {
   createdAt: Date;
 }
 
-/** Buffers usage events and writes them in batches off the hot path. Never throws. */
+/**
+ * Buffers usage events and writes them in batches. Never throws or rejects; resolves once the
+ * event is written (USAGE_DURABLE_ACK; at most USAGE_ACK_TIMEOUT_MS), at once otherwise.
+ */
 export interface UsageRecorder {
-  record(event: UsageEvent): void;
+  record(event: UsageEvent): Promise<void>;
 }
 
 export const USAGE_RECORDER = Symbol('USAGE_RECORDER');

@@ -74,6 +74,9 @@ export class AppConfig {
     usageFlushIntervalMs: number;
     usageBatchSize: number;
     usageBufferMax: number;
+    /** Answer only once usage and budget settlement are written (USAGE_DURABLE_ACK). */
+    usageDurableAck: boolean;
+    usageAckTimeoutMs: number;
     rateLimitPerMinute: number;
     tenantMaxInFlight: number;
     tenantMaxStreams: number;
@@ -282,6 +285,8 @@ function billingSettings(vars: EnvironmentVariables): AppConfig['billing'] {
     usageFlushIntervalMs: vars.USAGE_FLUSH_INTERVAL_MS,
     usageBatchSize: vars.USAGE_BATCH_SIZE,
     usageBufferMax: vars.USAGE_BUFFER_MAX,
+    usageDurableAck: vars.USAGE_DURABLE_ACK,
+    usageAckTimeoutMs: vars.USAGE_ACK_TIMEOUT_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_RPM,
     tenantMaxInFlight: vars.TENANT_MAX_IN_FLIGHT,
     tenantMaxStreams: vars.TENANT_MAX_STREAMS,

@@ -190,6 +190,14 @@ export class EnvironmentVariables {
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;
+  /**
+   * Answer a request only once its usage row and budget settlement are written (group commit:
+   * one statement for every request in flight), so a replica killed right after answering loses
+   * nothing it acknowledged. false: written in the background within USAGE_FLUSH_INTERVAL_MS.
+   */
+  @Transform(toBoolean) @IsBoolean() USAGE_DURABLE_ACK = true;
+  /** Longest a request waits for that write (a slow or failing database); it stays queued. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(60_000) USAGE_ACK_TIMEOUT_MS = 1_000;
   /** Requests of one tenant in flight at once on a replica (streams included); 0 = unlimited. */
   @Transform(toNumber) @IsInt() @Min(0) @Max(100_000) TENANT_MAX_IN_FLIGHT = 64;
   /** Streams of one tenant open at once on a replica; 0 = unlimited. */

@@ -99,12 +99,64 @@ function budgetContract(boot: () => Promise<BillingApp>) {
     const fits = await charge(app, key, { max_cost_nano: 4 * UNIT, cost_nano: 2 * UNIT }).expect(200);
     expect(fits.body.budget).toMatchObject({ softLimitReached: true, softAction: 'alert' });
     expect(fits.body.budget.remainingRatio).toBeCloseTo(0.4, 5);
-    // Settlements are written a few ms after the response: until then the reservation still counts.
-    await app.get<BudgetEnforcerService>(BudgetEnforcerService).flush();
     const refused = await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: UNIT }).expect(429);
     expect(refused.body.error.message).toMatch(/daily budget of tenant "settle" is \$0\.005, \$0\.003 spent/);
     expect(refused.body.error.message).toMatch(/may cost up to \$0\.003/);
     expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.003, reserved_usd: 0 });
+  });
+
+  it('has written the spend and the usage row by the time a request is answered (USAGE_DURABLE_ACK)', async () => {
+    const { tenantId, key } = await tenantWithKey(app, 'durable');
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.005, period: 'daily' })
+      .expect(200);
+    // Near the limit (no lease): the reservation and its settlement go to the database.
+    await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: 2 * UNIT }).expect(200);
+    // Read back without any flush: what a crash right after the answer would leave behind.
+    const rows = await app.dataSource.query<Array<{ spent: string; reserved: string }>>(
+      `SELECT c.spent_nano AS spent, c.reserved_nano AS reserved FROM budget_counters c
+         JOIN budgets b ON b.id = c.budget_id WHERE b.tenant_id = $1`,
+      [tenantId],
+    );
+    expect(rows.map((row) => [Number(row.spent), Number(row.reserved)])).toEqual([[2 * UNIT, 0]]);
+    const usage = await app.dataSource.query<Array<{ cost: string }>>(
+      'SELECT cost_nano AS cost FROM usage_records WHERE tenant_id = $1',
+      [tenantId],
+    );
+    expect(usage.map((row) => Number(row.cost))).toEqual([2 * UNIT]);
+  });
+
+  it("counts the period's earlier spend when a budget is set mid-period (tenant and key budgets)", async () => {
+    const { tenantId, key, keyId } = await tenantWithKey(app, 'backfill');
+    // Spend before any budget exists: 3 × 2 units.
+    for (let i = 0; i < 3; i++)
+      await charge(app, key, { max_cost_nano: 2 * UNIT, cost_nano: 2 * UNIT }).expect(200);
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly' })
+      .expect(200);
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.006, remaining_usd: 0.004 });
+    // Setting it again (or changing it) does not count the same spend twice.
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly', soft_limit_ratio: 0.9 })
+      .expect(200);
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.006 });
+    // 4 units left: a 3-unit call fits, the next does not.
+    await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: 3 * UNIT }).expect(200);
+    await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: 3 * UNIT }).expect(429);
+
+    // A key budget set afterwards counts that key's spend of the period (9 units).
+    await request(app.server)
+      .put(`/admin/keys/${keyId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.05, period: 'daily' })
+      .expect(200);
+    expect(await counter(app, 'keys', keyId)).toMatchObject({ spent_usd: 0.009 });
   });
 
   it("keeps tenants apart: one tenant can neither spend nor exhaust another one's budget", async () => {

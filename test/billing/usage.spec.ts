@@ -232,6 +232,7 @@ describe('usage records at shutdown', () => {
         ADMIN_API_KEY: ADMIN_KEY,
         USAGE_FLUSH_INTERVAL_MS: '600000',
         USAGE_BATCH_SIZE: '1000',
+        USAGE_DURABLE_ACK: 'false', // buffered: answered before the records are written
       };
       const app = await bootBillingApp(env);
       const { tenantId, key } = await tenantWithKey(app, 'shutdown');
@@ -263,5 +264,5 @@ describe('usage records at shutdown', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // two boots of the embedded database: ~20 s each on a loaded 2-core machine
 });

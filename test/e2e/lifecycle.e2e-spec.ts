@@ -95,7 +95,7 @@ describe('request lifecycle', () => {
     await expect(
       post(gateway.url, { messages: [{ role: 'user', content: 'late' }] }).response,
     ).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
-  });
+  }, 60_000); // booting the embedded database takes 20 s on a loaded 2-core machine
 
   describeIfPostgres('on Postgres', () => {
     it('records the usage of requests that were in flight at shutdown (SIGTERM loses nothing)', async () => {

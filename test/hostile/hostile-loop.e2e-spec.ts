@@ -22,11 +22,14 @@ import { crashLogs, verdictOf } from './support/verdict';
  *   GET /health answers within HOSTILE_MAX_HEALTH_MS (100) — asserted when the machine gave the
  *   gateway its CPU (it waited for one less than STARVED_RATIO of the time it ran). On an
  *   oversubscribed machine wall-clock delays measure the other tenants of the CPU, so they are
- *   printed instead (the CPU-time bound still holds).
+ *   printed instead, and the CPU-time bound is STARVED_MAX_BUSY_MS (250): a starved process
+ *   catches up on a backlog of timers and sockets in one turn of the loop, which is no single
+ *   request's stall — while the stalls this guards against (ReDoS, quadratic BPE) took seconds.
  */
 const MAX_LOOP_DELAY_MS = Number(process.env.HOSTILE_MAX_LOOP_DELAY_MS ?? 50);
 const MAX_HEALTH_MS = Number(process.env.HOSTILE_MAX_HEALTH_MS ?? 100);
 const STARVED_RATIO = 0.25;
+const STARVED_MAX_BUSY_MS = 250;
 const mode: HostileMode = SERVER_DATABASE_URL && SERVER_REDIS_URL ? 'production' : 'basic';
 
 describe(`hostile input in a child process (${mode} mode), with the event-loop guard`, () => {
@@ -91,13 +94,14 @@ describe(`hostile input in a child process (${mode} mode), with the event-loop g
     };
     expect(health.failures).toBe(0);
     expect(health.count).toBeGreaterThan(10);
+    const starved = loop.runMs !== null && loop.waitMs !== null && loop.waitMs > loop.runMs * STARVED_RATIO;
     if (loop.maxBusyMs !== null) {
-      expect({ ...figures, busyWithinBound: loop.maxBusyMs <= MAX_LOOP_DELAY_MS }).toEqual({
+      const bound = starved ? STARVED_MAX_BUSY_MS : MAX_LOOP_DELAY_MS;
+      expect({ ...figures, busyWithinBound: loop.maxBusyMs <= bound }).toEqual({
         ...figures,
         busyWithinBound: true,
       });
     }
-    const starved = loop.runMs !== null && loop.waitMs !== null && loop.waitMs > loop.runMs * STARVED_RATIO;
     if (starved) {
       console.warn(`oversubscribed machine: wall-clock figures not asserted ${JSON.stringify(figures)}`);
       return;

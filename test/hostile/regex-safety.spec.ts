@@ -170,6 +170,21 @@ function runOnce(regex: RegExp, input: string): void {
   for (const match of input.matchAll(global)) void match;
 }
 
+/**
+ * How long the pattern takes on the input: the fastest of up to `tries` runs, the next run only
+ * when the last one was over the bound — a pause of a loaded machine (GC, another process) slows
+ * one run, while backtracking slows every run.
+ */
+function fastestOf(tries: number, regex: RegExp, input: string): number {
+  let fastest = Infinity;
+  for (let i = 0; i < tries && fastest >= MAX_MS_PER_INPUT; i++) {
+    const started = performance.now();
+    runOnce(regex, input);
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  return fastest;
+}
+
 const PATTERNS = allPatterns();
 
 describe('regular expressions under adversarial input', () => {
@@ -183,8 +198,14 @@ describe('regular expressions under adversarial input', () => {
     'recheck finds no super-linear backtracking in %s',
     (_where, pattern) => {
       const verdict = checkSync(pattern.regex.source, pattern.regex.flags, {
-        timeout: 20_000,
-        randomSeed: 20_261_202, // the fuzzer is seeded: the same verdict on every run
+        // Deterministic: the fuzzer is seeded, and no verdict depends on the clock. With its
+        // default attack/incubation timeouts recheck calls a pattern "vulnerable" when running
+        // an attack string takes over a second of wall time — which a loaded machine makes
+        // happen to linear patterns too. Its step limits alone decide here.
+        randomSeed: 20_261_202,
+        timeout: null,
+        attackTimeout: null,
+        incubationTimeout: null,
       });
       if (pattern.maxInput !== Infinity) return; // flagged or not, its input is short (see BOUNDED_INPUT)
       expect({ where: pattern.where, status: verdict.status }).toEqual({
@@ -192,6 +213,7 @@ describe('regular expressions under adversarial input', () => {
         status: 'safe',
       });
     },
+    120_000,
   );
 
   it.each(PATTERNS.map((pattern) => [pattern.where, pattern] as const))(
@@ -199,9 +221,7 @@ describe('regular expressions under adversarial input', () => {
     (_where, pattern) => {
       let slowest = { ms: 0, input: '' };
       for (const input of adversarialInputs(pattern)) {
-        const started = performance.now();
-        runOnce(pattern.regex, input);
-        const ms = performance.now() - started;
+        const ms = fastestOf(3, pattern.regex, input);
         if (ms > slowest.ms) slowest = { ms, input: JSON.stringify(input.slice(0, 24)) };
       }
       expect({ where: pattern.where, slowest: slowest.ms < MAX_MS_PER_INPUT ? 'fast' : slowest }).toEqual({

@@ -29,6 +29,7 @@ import {
 } from './budget-math';
 import { periodEnd, periodStart } from './budget-period';
 import { BudgetStore, type BudgetHolder, type CounterDelta, type LoadedBudget } from './budget-store';
+import { releaseWaiters, WriteWaiters } from '../write-waiters';
 
 /** One budget in memory: its definition, the current period and the last known counter. */
 interface BudgetState {
@@ -108,6 +109,8 @@ export class BudgetEnforcerService
   private refreshTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
+  /** Settlements waiting until their batch is written (USAGE_DURABLE_ACK). */
+  private readonly waiters: WriteWaiters;
   private readonly counts = { leased: 0, exact: 0, blocks: 0, reclaimedNano: 0 };
   /** This replica in the reservation ledger (budget_holds). */
   readonly holder: BudgetHolder;
@@ -124,6 +127,7 @@ export class BudgetEnforcerService
     this.holder = { id: randomUUID(), ttlMs: config.billing.budgetHoldTtlMs };
     this.store = new BudgetStore(dataSource, this.holder);
     this.refreshMs = Math.max(1_000, config.keyCacheTtlMs);
+    this.waiters = new WriteWaiters(config.billing.usageAckTimeoutMs);
   }
 
   async onModuleInit(): Promise<void> {
@@ -225,8 +229,8 @@ export class BudgetEnforcerService
     return new HeldReservation(amount, held);
   }
 
-  settle(reservation: BudgetReservation, actualCostNano: number): void {
-    if (!(reservation instanceof HeldReservation) || reservation.done) return;
+  settle(reservation: BudgetReservation, actualCostNano: number): Promise<void> {
+    if (!(reservation instanceof HeldReservation) || reservation.done) return Promise.resolve();
     reservation.done = true;
     let actual = Math.round(actualCostNano);
     if (!Number.isFinite(actual) || actual < 0) {
@@ -240,6 +244,18 @@ export class BudgetEnforcerService
       this.enqueue(part, reservation.amountNano, actual);
       this.checkSoftLimit(part.state, Date.now());
     }
+    return this.written();
+  }
+
+  /**
+   * Resolves once what is queued now is written (USAGE_DURABLE_ACK): at once when durability is
+   * off, nothing is queued (a settlement within a lease block that spent nothing), or writes are
+   * failing (the deltas then wait for the retries).
+   */
+  private written(): Promise<void> {
+    if (!this.config.billing.usageDurableAck || this.failures > 0 || this.pending.size === 0)
+      return Promise.resolve();
+    return this.waiters.wait();
   }
 
   release(reservation: BudgetReservation): void {
@@ -308,14 +324,17 @@ export class BudgetEnforcerService
     while (this.flushing) await this.flushing;
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    const waiters = this.waiters.take();
     this.pending = new Map();
     this.flushing = this.store
       .applyDeltas([...batch.values()])
       .then(
         () => {
           this.failures = 0;
+          releaseWaiters(waiters);
         },
         (error: Error) => {
+          this.waiters.putBack(waiters);
           for (const [id, delta] of batch) mergeDelta(this.pending, id, delta);
           this.failures++;
           this.logger.warn(
@@ -514,7 +533,9 @@ export class BudgetEnforcerService
     if (this.flushTimer || this.flushing) return;
     const delay =
       this.failures === 0
-        ? SETTLE_FLUSH_DELAY_MS
+        ? this.config.billing.usageDurableAck
+          ? 0 // a request is waiting for this write: batch what arrives in this turn only
+          : SETTLE_FLUSH_DELAY_MS
         : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;

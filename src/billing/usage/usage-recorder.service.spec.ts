@@ -96,3 +96,103 @@ describe('UsageRecorderService', () => {
     expect(writer.written).toHaveLength(10);
   });
 });
+
+describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () => {
+  /** A writer whose writes complete when the test says so. */
+  class GatedWriter implements UsageWriter {
+    batches: UsageEvent[][] = [];
+    private gates: Array<{ release: () => void; fail: (error: Error) => void }> = [];
+    write(events: readonly UsageEvent[]): Promise<void> {
+      return new Promise((resolve, reject) => {
+        this.gates.push({
+          release: () => {
+            this.batches.push([...events]);
+            resolve();
+          },
+          fail: reject,
+        });
+      });
+    }
+    get open(): number {
+      return this.gates.length;
+    }
+    async next(outcome: 'write' | 'fail' = 'write'): Promise<void> {
+      while (this.gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      const gate = this.gates.shift()!;
+      if (outcome === 'write') gate.release();
+      else gate.fail(new Error('database unavailable'));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async function state(promise: Promise<void>): Promise<'written' | 'waiting'> {
+    return Promise.race([
+      promise.then(() => 'written' as const),
+      new Promise<'waiting'>((resolve) => setImmediate(() => setImmediate(() => resolve('waiting')))),
+    ]);
+  }
+
+  it('resolves record() only once the event is written, starting the write at once', async () => {
+    const writer = new GatedWriter();
+    const usage = new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
+    const acknowledged = usage.record(event(1));
+    expect(await state(acknowledged)).toBe('waiting');
+    expect(writer.open).toBe(1); // no wait for the flush interval
+    await writer.next();
+    expect(await state(acknowledged)).toBe('written');
+    expect(writer.batches).toEqual([[event(1)].map((e) => ({ ...e, createdAt: expect.any(Date) }))]);
+  });
+
+  it('group-commits: events recorded while a write runs share the next one', async () => {
+    const writer = new GatedWriter();
+    const usage = new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
+    const first = usage.record(event(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [2, 3, 4].map((i) => usage.record(event(i)));
+    await writer.next();
+    expect(await state(first)).toBe('written');
+    expect(await Promise.all(later.map(state))).toEqual(['waiting', 'waiting', 'waiting']);
+    await writer.next();
+    expect(await Promise.all(later.map(state))).toEqual(['written', 'written', 'written']);
+    expect(writer.batches.map((batch) => batch.map((e) => e.costNano))).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('does not resolve on a failed write, and answers at once while the database fails', async () => {
+    const writer = new GatedWriter();
+    const usage = new UsageRecorderService(
+      loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_ACK_TIMEOUT_MS: '60000' }),
+      writer,
+    );
+    const waiting = usage.record(event(1));
+    await writer.next('fail');
+    expect(await state(waiting)).toBe('waiting'); // not written: still waiting (for the retry)
+    expect(await state(usage.record(event(2)))).toBe('written'); // failing: answered at once
+    expect(usage.stats().buffered).toBe(2); // both kept for the retry
+    const retried = usage.flush();
+    await writer.next();
+    await retried;
+    expect(await state(waiting)).toBe('written');
+  });
+
+  it('never waits longer than USAGE_ACK_TIMEOUT_MS', async () => {
+    const writer = new GatedWriter();
+    const usage = new UsageRecorderService(
+      loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_ACK_TIMEOUT_MS: '20' }),
+      writer,
+    );
+    const acknowledged = usage.record(event(1));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await state(acknowledged)).toBe('written'); // resolved by the timeout, still buffered
+    expect(writer.batches).toEqual([]);
+  });
+
+  it('resolves at once when USAGE_DURABLE_ACK=false, and writes on the interval', async () => {
+    const writer = new GatedWriter();
+    const usage = new UsageRecorderService(
+      loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_DURABLE_ACK: 'false' }),
+      writer,
+    );
+    expect(await state(usage.record(event(1)))).toBe('written');
+    expect(writer.open).toBe(0);
+  });
+});

@@ -12,6 +12,7 @@ import type { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
 import type { UsageEvent, UsageRecorder } from '../billing.types';
+import { WriteWaiters } from '../write-waiters';
 import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-writer';
 
 const RETRY_MAX_MS = 30_000;
@@ -25,9 +26,12 @@ export interface UsageRecorderStats {
 }
 
 /**
- * USAGE_RECORDER. record() only pushes to an in-memory buffer (bounded by USAGE_BUFFER_MAX; what
+ * USAGE_RECORDER. record() pushes to an in-memory buffer (bounded by USAGE_BUFFER_MAX; what
  * does not fit is dropped and counted). A flush writes up to USAGE_BATCH_SIZE events in one
- * statement every USAGE_FLUSH_INTERVAL_MS, or as soon as a full batch is waiting. A failed flush
+ * statement every USAGE_FLUSH_INTERVAL_MS, or as soon as a full batch is waiting. With
+ * USAGE_DURABLE_ACK (the default) a flush also starts on the next turn of the event loop, and
+ * record()'s promise resolves once the event is written (group commit: events recorded while a
+ * flush runs go in the next one), so the request is answered after its usage is durable. A failed flush
  * puts the batch back at the front and retries with exponential backoff, so a brief database
  * outage costs memory, not requests. At shutdown the buffer is written out completely in
  * beforeApplicationShutdown, before any module closes the database.
@@ -40,6 +44,14 @@ export class UsageRecorderService
   private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly bufferMax: number;
+  private readonly durableAck: boolean;
+  private readonly waiters: WriteWaiters;
+  /** Events buffered so far, and written so far (in order: a failed batch goes back in front). */
+  private recordedSeq = 0;
+  private writtenSeq = 0;
+  /** The sequence number each waiter waits for, in order. */
+  private waitingFor: number[] = [];
+  private flushSoon: NodeJS.Immediate | null = null;
   private buffer: UsageEvent[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -60,6 +72,8 @@ export class UsageRecorderService
     this.intervalMs = config.billing.usageFlushIntervalMs;
     this.batchSize = config.billing.usageBatchSize;
     this.bufferMax = config.billing.usageBufferMax;
+    this.durableAck = config.billing.usageDurableAck;
+    this.waiters = new WriteWaiters(config.billing.usageAckTimeoutMs);
   }
 
   onModuleInit(): void {
@@ -67,14 +81,34 @@ export class UsageRecorderService
     this.timer.unref();
   }
 
-  record(event: UsageEvent): void {
-    if (this.buffer.length >= this.bufferMax)
-      return this.drop(1, 'the buffer is full (database down or too slow?)');
+  /**
+   * Buffers the event. Resolves once it is written (USAGE_DURABLE_ACK), at once when it is off,
+   * dropped, or the database is failing (the event then waits for the retries), and never later
+   * than USAGE_ACK_TIMEOUT_MS; never rejects.
+   */
+  record(event: UsageEvent): Promise<void> {
+    if (this.buffer.length >= this.bufferMax) {
+      this.drop(1, 'the buffer is full (database down or too slow?)');
+      return Promise.resolve();
+    }
     const problem = invalidUsageEvent(event);
-    if (problem) return this.drop(1, `invalid event (${problem})`);
+    if (problem) {
+      this.drop(1, `invalid event (${problem})`);
+      return Promise.resolve();
+    }
     this.buffer.push(event);
-    if (this.buffer.length >= this.batchSize && !this.flushing && Date.now() >= this.retryAt)
-      void this.flush();
+    this.recordedSeq++;
+    const healthy = Date.now() >= this.retryAt;
+    if (this.buffer.length >= this.batchSize && !this.flushing && healthy) void this.flush();
+    if (!this.durableAck || this.failures > 0 || this.closed) return Promise.resolve();
+    this.waitingFor.push(this.recordedSeq);
+    if (!this.flushing && !this.flushSoon) {
+      this.flushSoon = setImmediate(() => {
+        this.flushSoon = null;
+        if (Date.now() >= this.retryAt) void this.flush();
+      });
+    }
+    return this.waiters.wait();
   }
 
   stats(): UsageRecorderStats {
@@ -99,6 +133,8 @@ export class UsageRecorderService
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.flushSoon) clearImmediate(this.flushSoon);
+    this.flushSoon = null;
     // The HTTP server has drained: nothing new arrives. Retry a few times for a flaky database.
     for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
@@ -143,7 +179,18 @@ export class UsageRecorderService
       this.retryAt = 0;
       this.totals.flushed += batch.length;
       this.flushedCounter?.inc(batch.length);
+      this.acknowledge(batch.length);
     }
+  }
+
+  /** Resolves the waiters whose events are now written. */
+  private acknowledge(written: number): void {
+    this.writtenSeq += written;
+    let count = 0;
+    while (count < this.waitingFor.length && this.waitingFor[count] <= this.writtenSeq) count++;
+    if (count === 0) return;
+    this.waitingFor.splice(0, count);
+    for (const finish of this.waiters.take(count)) finish();
   }
 
   private drop(count: number, reason: string): void {

@@ -52,17 +52,23 @@ export class UsageAccounting {
     @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
   ) {}
 
-  /** The call's reservation: settled at `costNano`, or given back (null). */
-  settleReservation(call: ChatCall, costNano: number | null): void {
+  /**
+   * The call's reservation: settled at `costNano`, or given back (null). Resolves once the
+   * settlement is written (USAGE_DURABLE_ACK); never rejects.
+   */
+  settleReservation(call: ChatCall, costNano: number | null): Promise<void> {
     const reservation = call.reservation;
-    if (!reservation) return;
-    if (costNano === null) this.budgets.release(reservation);
-    else this.budgets.settle(reservation, costNano);
+    if (!reservation) return Promise.resolve();
+    if (costNano === null) {
+      this.budgets.release(reservation);
+      return Promise.resolve();
+    }
+    return this.budgets.settle(reservation, costNano);
   }
 
-  /** The usage row of the call. */
-  record(call: ChatCall, entry: UsageEntry, overrides: Partial<UsageEvent> = {}): void {
-    this.recorder.record({
+  /** The usage row of the call. Resolves once it is written (USAGE_DURABLE_ACK); never rejects. */
+  record(call: ChatCall, entry: UsageEntry, overrides: Partial<UsageEvent> = {}): Promise<void> {
+    return this.recorder.record({
       requestId: call.context.requestId,
       tenantId: call.context.principal.tenantId,
       apiKeyId: call.context.principal.keyId,
@@ -76,13 +82,17 @@ export class UsageAccounting {
     });
   }
 
-  /** A call that was answered upstream: settle, record, count. Returns its cost (nano-USD). */
-  answered(call: ChatCall, target: PlannedTarget, usage: Usage, status: number): number {
+  /**
+   * A call that was answered upstream: settle, record, count. Resolves to its cost (nano-USD)
+   * once the settlement and the usage row are written (USAGE_DURABLE_ACK), so that what the
+   * client is answered has been recorded.
+   */
+  async answered(call: ChatCall, target: PlannedTarget, usage: Usage, status: number): Promise<number> {
     const { provider, model } = target;
     const costNano = usageCost(target.spec.pricing, usage);
-    this.settleReservation(call, costNano);
+    const settled = this.settleReservation(call, costNano);
     const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
-    this.record(call, {
+    const recorded = this.record(call, {
       provider,
       model,
       promptTokens: usage.prompt_tokens,
@@ -97,6 +107,7 @@ export class UsageAccounting {
     this.tokensCounter.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
     if (cachedTokens > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cachedTokens);
     if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    await Promise.all([settled, recorded]);
     return costNano;
   }
 
@@ -109,7 +120,7 @@ export class UsageAccounting {
     const spec = this.catalog.resolve(model.model);
     const costNano = spec ? usageCost(spec.pricing, model.usage) : 0;
     this.budgets.charge(call.context.principal, costNano);
-    this.record(
+    void this.record(
       call,
       {
         provider: model.provider,

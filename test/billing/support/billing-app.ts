@@ -96,8 +96,9 @@ class FakePipelineController {
       if (reservation) this.budgets.release(reservation);
       throw new GatewayError(ErrorCode.ProviderUnavailable, 'simulated upstream failure');
     }
-    if (reservation) this.budgets.settle(reservation, body.cost_nano);
-    this.usage.record({
+    // As the pipeline does: answered once the settlement and the usage row are written.
+    const settled = reservation ? this.budgets.settle(reservation, body.cost_nano) : undefined;
+    const recorded = this.usage.record({
       requestId,
       tenantId: principal.tenantId,
       apiKeyId: principal.keyId,
@@ -114,6 +115,7 @@ class FakePipelineController {
       cacheHit: false,
       createdAt: new Date(),
     });
+    await Promise.all([settled, recorded]);
     return {
       tenant_id: principal.tenantId,
       key_id: principal.keyId,

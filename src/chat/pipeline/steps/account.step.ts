@@ -24,7 +24,7 @@ export class AccountStep implements ChatStep {
     return call.outcome !== null && !call.outcome.fromCache;
   }
 
-  run(call: ChatCall): void {
+  async run(call: ChatCall): Promise<void> {
     const outcome = answered(call);
     if (outcome.chunks) {
       outcome.chunks = this.meter(call, outcome, outcome.chunks);
@@ -37,7 +37,7 @@ export class AccountStep implements ChatStep {
     });
     completion.usage = usage;
     outcome.usageEstimated = estimated;
-    outcome.costNano = this.accounting.answered(call, outcome.target!, usage, 200);
+    outcome.costNano = await this.accounting.answered(call, outcome.target!, usage, 200);
   }
 
   /**
@@ -78,7 +78,8 @@ export class AccountStep implements ChatStep {
     } finally {
       // Runs on success, on upstream failure, and when the client went away (generator return).
       if (!failed && call.context.signal.aborted) status = 499;
-      this.accounting.answered(call, target, usage().usage, status);
+      // Awaited: the stream ends (and the client sees [DONE]) once its usage is written.
+      await this.accounting.answered(call, target, usage().usage, status);
     }
   }
 }

@@ -37,13 +37,13 @@ export class CacheLookupStep implements ChatStep {
     call.cacheKey = responseCacheKey(call.context.principal.tenantId, plan.chain[0].model, call.request);
     const cached = await this.cache!.get(call.cacheKey);
     this.lookups.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) this.answerFromCache(call, cached);
+    if (cached) await this.answerFromCache(call, cached);
   }
 
-  private answerFromCache(call: ChatCall, cached: CachedCompletion): void {
+  private async answerFromCache(call: ChatCall, cached: CachedCompletion): Promise<void> {
     const { completion, provider, model, costNano: originalCostNano } = cached;
     const usage = completion.usage ?? estimatedUsage(call.promptTokens, completionText(completion));
-    this.accounting.record(call, {
+    await this.accounting.record(call, {
       provider: 'cache',
       model,
       promptTokens: usage.prompt_tokens,

@@ -67,8 +67,8 @@ export class ExecuteStep implements ChatStep {
     const estimate = inFlight ? abortedCallEstimate(call, target) : null;
     const costNano =
       estimate === null ? 0 : Math.min(estimate.costNano, call.reservation?.amountNano ?? Infinity);
-    this.accounting.settleReservation(call, estimate ? costNano : null);
-    this.accounting.record(call, {
+    void this.accounting.settleReservation(call, estimate ? costNano : null);
+    void this.accounting.record(call, {
       provider: last?.provider ?? chain[0].provider,
       model: last?.model ?? chain[0].model,
       promptTokens: estimate?.promptTokens ?? 0,
