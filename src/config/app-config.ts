@@ -145,6 +145,17 @@ function splitList(value: string | undefined): string[] {
  * line per invalid variable, each naming the variable.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): AppConfig {
+  const raw = rawEnvironment(env, argv);
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  const problems = errors.map((error) => describeProblem(error, raw));
+  if (problems.length === 0) problems.push(...crossFieldProblems(vars));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return buildConfig(vars);
+}
+
+/** The variables we know that are set (an empty value counts as unset); --mode wins over MODE. */
+function rawEnvironment(env: NodeJS.ProcessEnv, argv: readonly string[]): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const key of environmentVariableNames()) {
     const value = env[key];
@@ -152,43 +163,46 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
   }
   const cliMode = modeFromArgv(argv);
   if (cliMode !== undefined) raw.MODE = cliMode;
+  return raw;
+}
 
-  const vars = plainToInstance(EnvironmentVariables, raw);
-  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
-  const problems = errors.map((error) => describeProblem(error, raw));
-  if (problems.length === 0) {
-    if (vars.INTENT_LOW_CONFIDENCE > vars.INTENT_MIN_CONF_FOR_DIRECT) {
-      problems.push(
-        `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
-      );
-    }
-    const features = MODE_FEATURES[vars.MODE];
-    if (features.requiresDatabase && !vars.DATABASE_URL) {
-      problems.push(
-        `DATABASE_URL is required in ${vars.MODE} mode (the embedded database is for basic/enhanced)`,
-      );
-    }
-    if (vars.WORKERS !== '1' && !vars.DATABASE_URL) {
-      problems.push(
-        `WORKERS=${vars.WORKERS} needs DATABASE_URL: the embedded database serves one process (use WORKERS=1 or set DATABASE_URL)`,
-      );
-    }
-    if (features.requiresRedis && !vars.REDIS_URL) {
-      problems.push(
-        `REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`,
-      );
-    }
-    if (features.requiresKeyHashSecret && !vars.API_KEY_HASH_SECRET) {
-      problems.push(
-        `API_KEY_HASH_SECRET is required in ${vars.MODE} mode: database keys are stored as HMACs under this secret, kept outside the database (at least 32 characters; generate one with: openssl rand -hex 32)`,
-      );
-    }
-    problems.push(...secretProblems(vars));
-    const trustProxy = parseTrustProxy(vars.TRUST_PROXY);
-    if ('problem' in trustProxy) problems.push(trustProxy.problem);
+/** What each variable is valid alone but not with the others (or in the chosen mode). */
+function crossFieldProblems(vars: EnvironmentVariables): string[] {
+  const problems: string[] = [];
+  if (vars.INTENT_LOW_CONFIDENCE > vars.INTENT_MIN_CONF_FOR_DIRECT) {
+    problems.push(
+      `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
+    );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const features = MODE_FEATURES[vars.MODE];
+  if (features.requiresDatabase && !vars.DATABASE_URL) {
+    problems.push(
+      `DATABASE_URL is required in ${vars.MODE} mode (the embedded database is for basic/enhanced)`,
+    );
+  }
+  if (vars.WORKERS !== '1' && !vars.DATABASE_URL) {
+    problems.push(
+      `WORKERS=${vars.WORKERS} needs DATABASE_URL: the embedded database serves one process (use WORKERS=1 or set DATABASE_URL)`,
+    );
+  }
+  if (features.requiresRedis && !vars.REDIS_URL) {
+    problems.push(
+      `REDIS_URL is required in ${vars.MODE} mode (limits and revocations are shared across replicas)`,
+    );
+  }
+  if (features.requiresKeyHashSecret && !vars.API_KEY_HASH_SECRET) {
+    problems.push(
+      `API_KEY_HASH_SECRET is required in ${vars.MODE} mode: database keys are stored as HMACs under this secret, kept outside the database (at least 32 characters; generate one with: openssl rand -hex 32)`,
+    );
+  }
+  problems.push(...secretProblems(vars));
+  const trustProxy = parseTrustProxy(vars.TRUST_PROXY);
+  if ('problem' in trustProxy) problems.push(trustProxy.problem);
+  return problems;
+}
 
+/** The typed configuration from validated variables. */
+function buildConfig(vars: EnvironmentVariables): AppConfig {
   const config = new AppConfig();
   config.mode = vars.MODE;
   config.features = MODE_FEATURES[vars.MODE];
@@ -223,7 +237,23 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     trustProxy: (parseTrustProxy(vars.TRUST_PROXY) as { value: TrustProxySetting }).value,
     metricsToken: vars.METRICS_TOKEN ?? null,
   };
-  config.providers = {
+  config.providers = providerSettings(vars);
+  config.intent = {
+    enabled: vars.ROUTER_INTENT_CLASSIFIER_ENABLED,
+    lowConfidence: vars.INTENT_LOW_CONFIDENCE,
+    minConfForDirect: vars.INTENT_MIN_CONF_FOR_DIRECT,
+    llmFallbackModel: vars.INTENT_LLM_FALLBACK_MODEL,
+    llmFallbackTimeoutMs: vars.INTENT_LLM_FALLBACK_TIMEOUT_MS,
+  };
+  config.routing = { modelsFile: vars.MODELS_FILE, routingFile: vars.ROUTING_FILE };
+  config.billing = billingSettings(vars);
+  config.cache = { ttlSeconds: vars.CACHE_TTL_SECONDS, maxEntries: vars.CACHE_MAX_ENTRIES };
+  config.telemetry = telemetrySettings(vars);
+  return config;
+}
+
+function providerSettings(vars: EnvironmentVariables): AppConfig['providers'] {
+  return {
     openai: { apiKey: vars.OPENAI_API_KEY ?? null, baseUrl: vars.OPENAI_BASE_URL },
     anthropic: {
       apiKey: vars.ANTHROPIC_API_KEY ?? null,
@@ -245,15 +275,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     circuit: { failureThreshold: vars.CIRCUIT_FAILURE_THRESHOLD, resetMs: vars.CIRCUIT_RESET_MS },
     maxConnections: vars.PROVIDER_MAX_CONNECTIONS,
   };
-  config.intent = {
-    enabled: vars.ROUTER_INTENT_CLASSIFIER_ENABLED,
-    lowConfidence: vars.INTENT_LOW_CONFIDENCE,
-    minConfForDirect: vars.INTENT_MIN_CONF_FOR_DIRECT,
-    llmFallbackModel: vars.INTENT_LLM_FALLBACK_MODEL,
-    llmFallbackTimeoutMs: vars.INTENT_LLM_FALLBACK_TIMEOUT_MS,
-  };
-  config.routing = { modelsFile: vars.MODELS_FILE, routingFile: vars.ROUTING_FILE };
-  config.billing = {
+}
+
+function billingSettings(vars: EnvironmentVariables): AppConfig['billing'] {
+  return {
     budgetLimitUsd: vars.BUDGET_LIMIT_USD ?? null,
     budgetPeriod: vars.BUDGET_PERIOD,
     budgetHoldTtlMs: vars.BUDGET_HOLD_TTL_MS,
@@ -266,8 +291,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     tenantMaxInFlight: vars.TENANT_MAX_IN_FLIGHT,
     tenantMaxStreams: vars.TENANT_MAX_STREAMS,
   };
-  config.cache = { ttlSeconds: vars.CACHE_TTL_SECONDS, maxEntries: vars.CACHE_MAX_ENTRIES };
-  config.telemetry = {
+}
+
+function telemetrySettings(vars: EnvironmentVariables): AppConfig['telemetry'] {
+  return {
     serviceName: vars.OTEL_SERVICE_NAME,
     otlpTracesEndpoint:
       vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
@@ -276,7 +303,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
         : null),
     otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
   };
-  return config;
 }
 
 /**

@@ -63,6 +63,36 @@ const MODEL_KEYS = [
 const PRICING_KEYS = ['input', 'output', 'cached_input'] as const;
 const CAPABILITY_KEYS = ['vision', 'tools', 'json_mode', 'streaming'] as const;
 
+function readPricing(model: FieldReader) {
+  const reader = model.child('pricing', PRICING_KEYS);
+  return (
+    reader && {
+      input: reader.number('input', { min: 0 }),
+      output: reader.number('output', { min: 0 }),
+      cached_input: reader.optionalNumber('cached_input', { min: 0 }),
+    }
+  );
+}
+
+function readCapabilities(model: FieldReader) {
+  const reader = model.child('capabilities', CAPABILITY_KEYS);
+  return (
+    reader && {
+      vision: reader.boolean('vision'),
+      tools: reader.boolean('tools'),
+      json_mode: reader.boolean('json_mode'),
+      streaming: reader.boolean('streaming'),
+    }
+  );
+}
+
+function readQuality(model: FieldReader): Partial<Record<IntentLabel, number>> {
+  const reader = model.child('quality', INTENT_LABELS);
+  const quality: Partial<Record<IntentLabel, number>> = {};
+  if (reader) for (const intent of INTENT_LABELS) quality[intent] = reader.number(intent, { min: 0, max: 1 });
+  return quality;
+}
+
 function readModel(value: unknown, index: number, problems: string[]): ModelSpec | null {
   const label =
     isPlain(value) && typeof value.id === 'string'
@@ -89,26 +119,9 @@ function readModel(value: unknown, index: number, problems: string[]): ModelSpec
   }
   if (model.has('notes')) model.string('notes');
 
-  const pricingReader = model.child('pricing', PRICING_KEYS);
-  const pricing = pricingReader && {
-    input: pricingReader.number('input', { min: 0 }),
-    output: pricingReader.number('output', { min: 0 }),
-    cached_input: pricingReader.optionalNumber('cached_input', { min: 0 }),
-  };
-
-  const capabilityReader = model.child('capabilities', CAPABILITY_KEYS);
-  const capabilities = capabilityReader && {
-    vision: capabilityReader.boolean('vision'),
-    tools: capabilityReader.boolean('tools'),
-    json_mode: capabilityReader.boolean('json_mode'),
-    streaming: capabilityReader.boolean('streaming'),
-  };
-
-  const qualityReader = model.child('quality', INTENT_LABELS);
-  const quality: Partial<Record<IntentLabel, number>> = {};
-  if (qualityReader) {
-    for (const intent of INTENT_LABELS) quality[intent] = qualityReader.number(intent, { min: 0, max: 1 });
-  }
+  const pricing = readPricing(model);
+  const capabilities = readCapabilities(model);
+  const quality = readQuality(model);
 
   if (problems.length > start) return null;
   const spec: ModelSpec = {

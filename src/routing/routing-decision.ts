@@ -5,6 +5,7 @@ import { TIER_RANK, TOP_TIER_RANK } from './model-catalog';
 import type { CatalogEntry, ModelCatalog } from './model-catalog';
 import type { RouteRule, RoutingPolicy } from './routing-policy';
 import type {
+  ModelCapabilities,
   CandidateReport,
   RouteTarget,
   RoutingDecision,
@@ -67,6 +68,46 @@ function percent(ratio: number): string {
   return `${Math.round(ratio * 1000) / 10}%`;
 }
 
+/** A capability the request needs and the error a model without it stands for. */
+interface CapabilityRequirement {
+  needs: 'needsVision' | 'needsTools' | 'needsJsonMode' | 'needsStreaming';
+  capability: keyof ModelCapabilities;
+  code: ErrorCode;
+  param: string;
+  text: string;
+}
+
+const CAPABILITY_REQUIREMENTS: readonly CapabilityRequirement[] = [
+  {
+    needs: 'needsVision',
+    capability: 'vision',
+    code: ErrorCode.InvalidRequest,
+    param: 'messages',
+    text: 'no image input support',
+  },
+  {
+    needs: 'needsTools',
+    capability: 'tools',
+    code: ErrorCode.UnsupportedParameter,
+    param: 'tools',
+    text: 'no tool support',
+  },
+  {
+    needs: 'needsJsonMode',
+    capability: 'json_mode',
+    code: ErrorCode.UnsupportedParameter,
+    param: 'response_format',
+    text: 'no JSON mode',
+  },
+  {
+    needs: 'needsStreaming',
+    capability: 'streaming',
+    code: ErrorCode.UnsupportedParameter,
+    param: 'stream',
+    text: 'no streaming support',
+  },
+];
+
 /** What the request itself rules out on this model (the client's to fix: a 4xx), if anything. */
 function requestExclusion(
   entry: CatalogEntry,
@@ -74,38 +115,11 @@ function requestExclusion(
   outputForContext: number,
 ): Exclusion | null {
   const spec = entry.spec;
-  const caps = spec.capabilities;
-  if (input.needsVision && !caps.vision) {
-    return {
-      code: ErrorCode.InvalidRequest,
-      param: 'messages',
-      text: 'no image input support',
-      availability: false,
-    };
-  }
-  if (input.needsTools && !caps.tools) {
-    return {
-      code: ErrorCode.UnsupportedParameter,
-      param: 'tools',
-      text: 'no tool support',
-      availability: false,
-    };
-  }
-  if (input.needsJsonMode && !caps.json_mode) {
-    return {
-      code: ErrorCode.UnsupportedParameter,
-      param: 'response_format',
-      text: 'no JSON mode',
-      availability: false,
-    };
-  }
-  if (input.needsStreaming && !caps.streaming) {
-    return {
-      code: ErrorCode.UnsupportedParameter,
-      param: 'stream',
-      text: 'no streaming support',
-      availability: false,
-    };
+  for (const requirement of CAPABILITY_REQUIREMENTS) {
+    if (input[requirement.needs] && !spec.capabilities[requirement.capability]) {
+      const { code, param, text } = requirement;
+      return { code, param, text, availability: false };
+    }
   }
   const requested = input.requestedMaxOutputTokens;
   if (requested !== null && requested > spec.max_output_tokens) {
@@ -338,21 +352,7 @@ function explicitDecision(
   lead: string,
 ): RoutingDecision {
   const own = candidates.find((c) => c.entry === entry)!;
-  for (const c of candidates) if (!c.exclusion) c.score = c.quality;
-  const minQuality = own.quality - policy.explicit_models.fallback_max_quality_drop - 1e-9;
-  // "Equivalent": same tier, meets the same hard requirements, quality at most `drop` lower.
-  const equivalents = candidates
-    .filter(
-      (c) => c !== own && !c.exclusion && c.entry.spec.tier === entry.spec.tier && c.quality >= minQuality,
-    )
-    .sort(byRank(entry.spec.tier));
-  for (const c of candidates) {
-    if (c === own || c.exclusion) continue;
-    if (equivalents.includes(c)) c.note = 'equivalent model';
-    else if (c.entry.spec.tier !== entry.spec.tier) c.note = `not an equivalent: ${c.entry.spec.tier} tier`;
-    else c.note = `not an equivalent: quality ${round(c.quality, 2)} < ${round(minQuality, 2)}`;
-  }
-
+  const equivalents = equivalentsOf(own, candidates, policy);
   if (!own.exclusion) {
     own.note = 'selected: requested model';
     const why = kind === 'explicit' ? 'explicit model honoured' : 'the safety policy routes safety_risk here';
@@ -364,49 +364,54 @@ function explicitDecision(
       chooseFallbacks(own, equivalents, policy),
     );
   }
-  if (!own.exclusion.availability) {
+  const id = entry.spec.id;
+  const excluded = own.exclusion;
+  if (!excluded.availability) {
     // The request itself does not fit the model the client chose: say so rather than switch.
     const failure: RoutingFailure = {
-      code: own.exclusion.code,
-      message: `The model \`${entry.spec.id}\` cannot serve this request: ${own.exclusion.text}.`,
-      param: own.exclusion.param,
+      code: excluded.code,
+      message: `The model \`${id}\` cannot serve this request: ${excluded.text}.`,
+      param: excluded.param,
     };
-    return decision(
-      kind,
-      `${lead} → no target: ${entry.spec.id} cannot serve it (${own.exclusion.text})`,
-      candidates,
-      null,
-      [],
-      {
-        failure,
-      },
-    );
+    const reason = `${lead} → no target: ${id} cannot serve it (${excluded.text})`;
+    return decision(kind, reason, candidates, null, [], { failure });
   }
   const [substitute, ...rest] = equivalents;
   if (!substitute) {
-    return decision(
-      'unavailable',
-      `${lead} → no target: ${entry.spec.id} unavailable (${own.exclusion.text}) and no equivalent model is available`,
-      candidates,
-      null,
-      [],
-      {
-        failure: {
-          code: ErrorCode.NoProviderAvailable,
-          message: `The model \`${entry.spec.id}\` is temporarily unavailable (${own.exclusion.text}) and no equivalent model is available.`,
-          param: null,
-        },
-      },
-    );
+    const reason = `${lead} → no target: ${id} unavailable (${excluded.text}) and no equivalent model is available`;
+    const message = `The model \`${id}\` is temporarily unavailable (${excluded.text}) and no equivalent model is available.`;
+    return decision('unavailable', reason, candidates, null, [], {
+      failure: { code: ErrorCode.NoProviderAvailable, message, param: null },
+    });
   }
-  substitute.note = `selected: equivalent of unavailable ${entry.spec.id}`;
+  substitute.note = `selected: equivalent of unavailable ${id}`;
   return decision(
     kind,
-    `${lead} → ${substitute.entry.spec.id}: ${entry.spec.id} unavailable (${own.exclusion.text}), equivalent ${entry.spec.tier}-tier model`,
+    `${lead} → ${substitute.entry.spec.id}: ${id} unavailable (${excluded.text}), equivalent ${entry.spec.tier}-tier model`,
     candidates,
     substitute,
     chooseFallbacks(substitute, rest, policy),
   );
+}
+
+/**
+ * The models equivalent to the requested one: same tier, meeting the same hard requirements,
+ * quality at most `fallback_max_quality_drop` lower; ranked. Notes every other candidate.
+ */
+function equivalentsOf(own: Candidate, candidates: Candidate[], policy: RoutingPolicy): Candidate[] {
+  const tier = own.entry.spec.tier;
+  for (const c of candidates) if (!c.exclusion) c.score = c.quality;
+  const minQuality = own.quality - policy.explicit_models.fallback_max_quality_drop - 1e-9;
+  const equivalents = candidates
+    .filter((c) => c !== own && !c.exclusion && c.entry.spec.tier === tier && c.quality >= minQuality)
+    .sort(byRank(tier));
+  for (const c of candidates) {
+    if (c === own || c.exclusion) continue;
+    if (equivalents.includes(c)) c.note = 'equivalent model';
+    else if (c.entry.spec.tier !== tier) c.note = `not an equivalent: ${c.entry.spec.tier} tier`;
+    else c.note = `not an equivalent: quality ${round(c.quality, 2)} < ${round(minQuality, 2)}`;
+  }
+  return equivalents;
 }
 
 function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
@@ -467,6 +472,105 @@ function autoContext(input: RoutingInput, policy: RoutingPolicy, thresholds: Rou
   };
 }
 
+type PoolKind = 'budget' | 'floor' | 'any_tier' | 'below_bar';
+
+/** The candidates the router picks from, and the bar they met. */
+interface Pool {
+  members: Candidate[];
+  kind: PoolKind;
+  bar: number;
+  budgetNote: string | null;
+}
+
+/**
+ * The pool: one tier cheaper when the budget asks for it (at a relaxed bar), else the models at
+ * or above the tier floor that meet the bar, else any tier that meets it, else every eligible one.
+ */
+function choosePool(
+  input: RoutingInput,
+  policy: RoutingPolicy,
+  eligible: Candidate[],
+  ctx: AutoContext,
+): Pool {
+  const bar = ctx.rule.min_quality;
+  const ratio = input.budgetRemainingRatio;
+  const softLimit = ratio !== null && input.budgetSoftLimitReached === true;
+  let budgetNote: string | null = null;
+  if (ratio !== null && (softLimit || ratio < policy.budget.downgrade_below)) {
+    const ceiling = Math.max(0, ctx.floor - 1);
+    const relaxed = round(Math.max(0, bar - policy.budget.quality_relaxation), 3);
+    const members = eligible.filter((c) => c.entry.tierRank <= ceiling && c.quality >= relaxed);
+    if (members.length > 0) {
+      const why = softLimit ? 'soft limit reached' : `< ${percent(policy.budget.downgrade_below)}`;
+      const note = `budget ${percent(ratio)} left (${why}): one tier cheaper (≤ ${TIER_NAMES_BY_RANK[ceiling]}), quality bar ${relaxed}`;
+      return { members, kind: 'budget', bar: relaxed, budgetNote: note };
+    }
+    budgetNote = `budget ${percent(ratio)} left, but no cheaper model qualifies`;
+  }
+  const floor = eligible.filter((c) => c.entry.tierRank >= ctx.floor && c.quality >= bar);
+  if (floor.length > 0) return { members: floor, kind: 'floor', bar, budgetNote };
+  const anyTier = eligible.filter((c) => c.quality >= bar);
+  if (anyTier.length > 0) return { members: anyTier, kind: 'any_tier', bar, budgetNote };
+  return { members: eligible, kind: 'below_bar', bar, budgetNote };
+}
+
+/** Ranks the pool (score, or quality below the bar); explicit preferences go first, in order. */
+function rankPool(pool: Pool, catalog: ModelCatalog, ctx: AutoContext): Candidate | null {
+  const rank = byRank(ctx.rule.preferred_tier);
+  if (pool.kind === 'below_bar') {
+    pool.members.sort((a, b) => b.quality - a.quality || rank(a, b));
+    return null;
+  }
+  pool.members.sort(rank);
+  const front: Candidate[] = [];
+  for (const name of ctx.preferred) {
+    const spec = catalog.resolve(name);
+    const hit = spec && pool.members.find((c) => c.entry.spec.id === spec.id);
+    if (hit && !front.includes(hit)) front.push(hit);
+  }
+  if (front.length === 0) return null;
+  pool.members = [...front, ...pool.members.filter((c) => !front.includes(c))];
+  return front[0];
+}
+
+/** Per-candidate notes for the explain endpoint. */
+function notePool(pool: Pool, eligible: Candidate[], ctx: AutoContext): void {
+  pool.members.forEach((c, i) => (c.note = `ranked #${i + 1} of ${pool.members.length}`));
+  for (const c of eligible) {
+    if (pool.members.includes(c)) continue;
+    if (c.quality < pool.bar)
+      c.note = `${ctx.measureName} quality ${round(c.quality, 2)} below the bar ${pool.bar}`;
+    else if (pool.kind === 'budget') c.note = 'above the budget tier';
+    else c.note = `${c.entry.spec.tier} tier below the ${floorName(ctx.rule, ctx.floor)} floor`;
+  }
+}
+
+/** Why the target won, in words. */
+function whyChosen(
+  target: Candidate,
+  pool: Pool,
+  preferredHit: Candidate | null,
+  catalog: ModelCatalog,
+  ctx: AutoContext,
+): string {
+  if (pool.kind === 'below_bar') {
+    return `no eligible model reaches ${ctx.measureName} quality ${ctx.rule.min_quality}; highest-quality eligible model`;
+  }
+  if (preferredHit === target) {
+    if (ctx.defaultModel !== null && catalog.resolve(ctx.defaultModel)?.id === target.entry.spec.id)
+      return 'default model';
+    return `preferred model for ${ctx.measureName} (quality ${round(target.quality, 2)} ≥ ${pool.bar})`;
+  }
+  const qualifier = `${ctx.measureName} quality ≥ ${pool.bar}`;
+  const cheapest = pool.members.every((c) => c.costNano >= target.costNano);
+  let why = cheapest
+    ? `cheapest model with ${qualifier}`
+    : `best cost/quality score among ${pool.members.length} models with ${qualifier}`;
+  if (pool.kind === 'any_tier') why = `no ${floorName(ctx.rule, ctx.floor)}-tier model qualifies; ${why}`;
+  if (ctx.defaultModel !== null) why = `default model ${ctx.defaultModel} not eligible; ${why}`;
+  return why;
+}
+
 function autoDecision(
   input: RoutingInput,
   catalog: ModelCatalog,
@@ -482,102 +586,20 @@ function autoDecision(
       failure,
     });
   }
-  const bar = ctx.rule.min_quality;
-  const ratio = input.budgetRemainingRatio;
-  const softLimit = ratio !== null && input.budgetSoftLimitReached === true;
-  const wantsDowngrade = ratio !== null && (softLimit || ratio < policy.budget.downgrade_below);
-  let effectiveBar = bar;
-  let pool: Candidate[] = [];
-  let poolKind: 'budget' | 'floor' | 'any_tier' | 'below_bar' = 'floor';
-  let budgetNote: string | null = null;
-
-  if (wantsDowngrade) {
-    const ceiling = Math.max(0, ctx.floor - 1);
-    const relaxed = round(Math.max(0, bar - policy.budget.quality_relaxation), 3);
-    pool = eligible.filter((c) => c.entry.tierRank <= ceiling && c.quality >= relaxed);
-    if (pool.length > 0) {
-      poolKind = 'budget';
-      effectiveBar = relaxed;
-      const why = softLimit ? 'soft limit reached' : `< ${percent(policy.budget.downgrade_below)}`;
-      budgetNote = `budget ${percent(ratio)} left (${why}): one tier cheaper (≤ ${TIER_NAMES_BY_RANK[ceiling]}), quality bar ${relaxed}`;
-    } else {
-      budgetNote = `budget ${percent(ratio)} left, but no cheaper model qualifies`;
-    }
-  }
-  if (pool.length === 0) {
-    poolKind = 'floor';
-    pool = eligible.filter((c) => c.entry.tierRank >= ctx.floor && c.quality >= bar);
-  }
-  if (pool.length === 0) {
-    poolKind = 'any_tier';
-    pool = eligible.filter((c) => c.quality >= bar);
-  }
-  if (pool.length === 0) {
-    poolKind = 'below_bar';
-    pool = eligible;
-  }
-
-  scoreAll(candidates, pool, policy);
+  const pool = choosePool(input, policy, eligible, ctx);
+  scoreAll(candidates, pool.members, policy);
+  const preferredHit = rankPool(pool, catalog, ctx);
+  const target = pool.members[0];
   const rank = byRank(ctx.rule.preferred_tier);
-  if (poolKind === 'below_bar') {
-    pool.sort((a, b) => b.quality - a.quality || rank(a, b));
-  } else {
-    pool.sort(rank);
-  }
-  // Explicit preferences go first, in their order, when they made it into the pool.
-  let preferredHit: Candidate | null = null;
-  if (ctx.preferred.length > 0 && poolKind !== 'below_bar') {
-    const front: Candidate[] = [];
-    for (const name of ctx.preferred) {
-      const spec = catalog.resolve(name);
-      const hit = spec && pool.find((c) => c.entry.spec.id === spec.id);
-      if (hit && !front.includes(hit)) front.push(hit);
-    }
-    if (front.length > 0) {
-      preferredHit = front[0];
-      pool = [...front, ...pool.filter((c) => !front.includes(c))];
-    }
-  }
+  const others = eligible.filter((c) => !pool.members.includes(c) && c.quality >= pool.bar).sort(rank);
+  const fallbacks = chooseFallbacks(target, [...pool.members.slice(1), ...others], policy);
+  notePool(pool, eligible, ctx);
 
-  const target = pool[0];
-  const others = eligible.filter((c) => !pool.includes(c) && c.quality >= effectiveBar).sort(rank);
-  const fallbacks = chooseFallbacks(target, [...pool.slice(1), ...others], policy);
-
-  // Per-candidate notes for the explain endpoint.
-  pool.forEach((c, i) => (c.note = `ranked #${i + 1} of ${pool.length}`));
-  for (const c of eligible) {
-    if (pool.includes(c)) continue;
-    if (c.quality < effectiveBar)
-      c.note = `${ctx.measureName} quality ${round(c.quality, 2)} below the bar ${effectiveBar}`;
-    else if (poolKind === 'budget') c.note = 'above the budget tier';
-    else c.note = `${c.entry.spec.tier} tier below the ${floorName(ctx.rule, ctx.floor)} floor`;
-  }
-
-  const spec = target.entry.spec;
-  const qualifier = `${ctx.measureName} quality ≥ ${effectiveBar}`;
-  let why: string;
-  if (poolKind === 'below_bar') {
-    why = `no eligible model reaches ${ctx.measureName} quality ${bar}; highest-quality eligible model`;
-  } else if (
-    ctx.defaultModel !== null &&
-    preferredHit === target &&
-    catalog.resolve(ctx.defaultModel)?.id === spec.id
-  ) {
-    why = 'default model';
-  } else if (preferredHit === target) {
-    why = `preferred model for ${ctx.measureName} (quality ${round(target.quality, 2)} ≥ ${effectiveBar})`;
-  } else {
-    const cheapest = pool.every((c) => c.costNano >= target.costNano);
-    why = cheapest
-      ? `cheapest model with ${qualifier}`
-      : `best cost/quality score among ${pool.length} models with ${qualifier}`;
-    if (poolKind === 'any_tier') why = `no ${floorName(ctx.rule, ctx.floor)}-tier model qualifies; ${why}`;
-    if (ctx.defaultModel !== null) why = `default model ${ctx.defaultModel} not eligible; ${why}`;
-  }
+  const why = whyChosen(target, pool, preferredHit, catalog, ctx);
   target.note = `selected: ${why}`;
-  const notes = [...ctx.notes, ...(budgetNote ? [budgetNote] : [])];
-  const reason = `${lead} → ${spec.id}: ${why}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
-  const downgraded = poolKind === 'budget';
+  const notes = [...ctx.notes, ...(pool.budgetNote ? [pool.budgetNote] : [])];
+  const reason = `${lead} → ${target.entry.spec.id}: ${why}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
+  const downgraded = pool.kind === 'budget';
   return decision(downgraded ? 'budget_downgrade' : ctx.kind, reason, candidates, target, fallbacks, {
     budgetDowngraded: downgraded,
   });
@@ -601,71 +623,16 @@ export function decideRoute(
   availability: ProviderAvailability,
   thresholds: RoutingThresholds,
 ): RoutingDecision {
-  const { label, confidence } = input.intent;
-  const trusted = label !== null && confidence >= thresholds.lowConfidence;
-
-  if (
-    label === 'safety_risk' &&
-    confidence >= (policy.safety_risk.min_confidence ?? thresholds.lowConfidence)
-  ) {
-    const action = policy.safety_risk.action;
-    if (action === 'refuse') {
-      return {
-        target: null,
-        fallbacks: [],
-        reason: `${headline(input)} → refused: the safety policy refuses requests classified as safety_risk`,
-        estimatedCostUsd: 0,
-        budgetDowngraded: false,
-        candidates: [],
-        refusal: { code: 'content_policy_violation', message: policy.safety_risk.message },
-        failure: null,
-        kind: 'refused',
-      };
-    }
-    if (action === 'route' && policy.safety_risk.model !== null) {
-      const entry = catalog.entry(policy.safety_risk.model);
-      if (entry) {
-        const candidates = evaluateAll(
-          catalog,
-          input,
-          policy,
-          availability,
-          'safety_risk',
-          policy.intents.safety_risk.expected_output_tokens,
-        );
-        return explicitDecision(entry, candidates, policy, 'safety_route', headline(input));
-      }
-    }
-  }
-
-  const requested = input.requestedModel?.trim();
+  const safety = safetyDecision(input, catalog, policy, availability, thresholds);
+  if (safety) return safety;
   let lead = headline(input);
+  const requested = input.requestedModel?.trim();
   if (requested && !catalog.isAuto(requested)) {
-    const entry = catalog.entry(requested);
-    if (!entry || isExcluded(entry, policy, catalog)) {
-      return {
-        target: null,
-        fallbacks: [],
-        reason: `${requested} requested → not available: unknown or excluded model`,
-        estimatedCostUsd: 0,
-        budgetDowngraded: false,
-        candidates: [],
-        refusal: null,
-        failure: { code: ErrorCode.ModelNotFound, message: notFoundMessage(requested), param: 'model' },
-        kind: 'explicit',
-      };
-    }
-    if (!policy.explicit_models.allow_override) {
-      const measure: QualityMeasure = trusted ? (label as IntentLabel) : 'general';
-      const expected = trusted
-        ? policy.intents[label as IntentLabel].expected_output_tokens
-        : policy.default.expected_output_tokens;
-      const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
-      return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`);
-    }
+    if (!policy.explicit_models.allow_override)
+      return explicitRequest(requested, input, catalog, policy, availability, thresholds);
+    if (!knownModel(requested, catalog, policy)) return modelNotFound(requested);
     lead = `${requested} requested, router override allowed; ${lead}`;
   }
-
   const ctx = autoContext(input, policy, thresholds);
   const candidates = evaluateAll(
     catalog,
@@ -676,4 +643,78 @@ export function decideRoute(
     ctx.rule.expected_output_tokens,
   );
   return autoDecision(input, catalog, policy, candidates, ctx, lead);
+}
+
+/** A decision without a target and without candidates (refused, or an unknown model). */
+function noTarget(kind: RoutingReasonKind, reason: string, extra: Partial<RoutingDecision>): RoutingDecision {
+  return {
+    target: null,
+    fallbacks: [],
+    reason,
+    estimatedCostUsd: 0,
+    budgetDowngraded: false,
+    candidates: [],
+    refusal: null,
+    failure: null,
+    kind,
+    ...extra,
+  };
+}
+
+/** safety_risk (confident enough): refuse, or route to the policy's model; null: route as usual. */
+function safetyDecision(
+  input: RoutingInput,
+  catalog: ModelCatalog,
+  policy: RoutingPolicy,
+  availability: ProviderAvailability,
+  thresholds: RoutingThresholds,
+): RoutingDecision | null {
+  const { label, confidence } = input.intent;
+  const safety = policy.safety_risk;
+  if (label !== 'safety_risk' || confidence < (safety.min_confidence ?? thresholds.lowConfidence))
+    return null;
+  if (safety.action === 'refuse') {
+    return noTarget(
+      'refused',
+      `${headline(input)} → refused: the safety policy refuses requests classified as safety_risk`,
+      { refusal: { code: 'content_policy_violation', message: safety.message } },
+    );
+  }
+  const entry = safety.action === 'route' && safety.model !== null ? catalog.entry(safety.model) : undefined;
+  if (!entry) return null;
+  const expected = policy.intents.safety_risk.expected_output_tokens;
+  const candidates = evaluateAll(catalog, input, policy, availability, 'safety_risk', expected);
+  return explicitDecision(entry, candidates, policy, 'safety_route', headline(input));
+}
+
+function knownModel(requested: string, catalog: ModelCatalog, policy: RoutingPolicy): CatalogEntry | null {
+  const entry = catalog.entry(requested);
+  return entry && !isExcluded(entry, policy, catalog) ? entry : null;
+}
+
+function modelNotFound(requested: string): RoutingDecision {
+  return noTarget('explicit', `${requested} requested → not available: unknown or excluded model`, {
+    failure: { code: ErrorCode.ModelNotFound, message: notFoundMessage(requested), param: 'model' },
+  });
+}
+
+/** A concrete model the client asked for, honoured (fallbacks only to equivalent models). */
+function explicitRequest(
+  requested: string,
+  input: RoutingInput,
+  catalog: ModelCatalog,
+  policy: RoutingPolicy,
+  availability: ProviderAvailability,
+  thresholds: RoutingThresholds,
+): RoutingDecision {
+  const entry = knownModel(requested, catalog, policy);
+  if (!entry) return modelNotFound(requested);
+  const { label, confidence } = input.intent;
+  const trusted = label !== null && confidence >= thresholds.lowConfidence;
+  const measure: QualityMeasure = trusted ? label : 'general';
+  const expected = trusted
+    ? policy.intents[label].expected_output_tokens
+    : policy.default.expected_output_tokens;
+  const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
+  return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`);
 }

@@ -132,117 +132,156 @@ function readPolicy(raw: unknown, problems: string[], partial: boolean): Routing
   const out: RoutingPolicyOverride = {};
   const top = FieldReader.of(raw, 'policy', problems, TOP_KEYS);
   if (!top) return out;
-  // weights, default and intents are required in a full policy; the other sections (and
-  // their fields) are optional everywhere and default in completePolicy().
-  const required = new Set(partial ? [] : ['weights', 'default', 'intents']);
-  const optionalFields = new Set<FieldReader>();
-  const section = (key: string, keys: readonly string[]): FieldReader | null => {
-    if (!required.has(key) && !top.has(key)) return null;
-    const reader = top.child(key, keys);
-    if (reader && !required.has(key)) optionalFields.add(reader);
-    return reader;
-  };
-  const get = <T>(reader: FieldReader, key: string, read: () => T | undefined): T | undefined =>
-    (partial || optionalFields.has(reader)) && !reader.has(key) ? undefined : read();
-  const assign = <T extends object>(target: T, values: Partial<T>): T => {
-    for (const [key, value] of Object.entries(values))
-      if (value !== undefined) (target as Record<string, unknown>)[key] = value;
-    return target;
-  };
-  const rule = (reader: FieldReader): Partial<RouteRule> =>
-    assign({} as Partial<RouteRule>, {
-      min_quality: get(reader, 'min_quality', () => reader.number('min_quality', { min: 0, max: 1 })),
-      preferred_tier: get(reader, 'preferred_tier', () =>
-        reader.oneOf<ModelTier>('preferred_tier', MODEL_TIERS),
-      ),
-      prefer: reader.has('prefer') ? reader.stringList('prefer') : undefined,
-      expected_output_tokens: reader.has('expected_output_tokens')
-        ? reader.number('expected_output_tokens', { min: 1, integer: true })
-        : undefined,
-    });
-
-  const weights = section('weights', ['cost', 'quality']);
-  if (weights) {
-    out.weights = assign(
-      {},
-      {
-        cost: get(weights, 'cost', () => weights.number('cost', { min: 0 })),
-        quality: get(weights, 'quality', () => weights.number('quality', { min: 0 })),
-      },
-    );
-  }
-  const defaults = section('default', ['model', ...RULE_KEYS]);
-  if (defaults) {
-    out.default = assign<Partial<DefaultRouteRule>>(rule(defaults), {
-      model: get(defaults, 'model', () => defaults.string('model')),
-    });
-    if (!partial && out.default.expected_output_tokens === undefined) {
-      defaults.fail('expected_output_tokens', 'is missing');
-    }
-  }
-  const intents = section('intents', INTENT_LABELS);
-  if (intents) {
-    out.intents = {};
-    for (const label of INTENT_LABELS) {
-      if (partial && !intents.has(label)) continue;
-      const reader = intents.child(label, RULE_KEYS);
-      if (reader) out.intents[label] = rule(reader);
-    }
-  }
-  const budget = section('budget', ['downgrade_below', 'quality_relaxation']);
-  if (budget) {
-    out.budget = assign(
-      {},
-      {
-        downgrade_below: get(budget, 'downgrade_below', () =>
-          budget.number('downgrade_below', { min: 0, max: 1 }),
-        ),
-        quality_relaxation: get(budget, 'quality_relaxation', () =>
-          budget.number('quality_relaxation', { min: 0, max: 1 }),
-        ),
-      },
-    );
-  }
-  const explicit = section('explicit_models', ['allow_override', 'fallback_max_quality_drop']);
-  if (explicit) {
-    out.explicit_models = assign(
-      {},
-      {
-        allow_override: get(explicit, 'allow_override', () => explicit.boolean('allow_override')),
-        fallback_max_quality_drop: get(explicit, 'fallback_max_quality_drop', () =>
-          explicit.number('fallback_max_quality_drop', { min: 0, max: 1 }),
-        ),
-      },
-    );
-  }
-  const safety = section('safety_risk', ['action', 'model', 'min_confidence', 'message']);
-  if (safety) {
-    out.safety_risk = assign(
-      {},
-      {
-        action: get(safety, 'action', () => safety.oneOf<SafetyAction>('action', SAFETY_ACTIONS)),
-        model: safety.has('model') ? safety.string('model') : undefined,
-        min_confidence: safety.has('min_confidence')
-          ? safety.number('min_confidence', { min: 0, max: 1 })
-          : undefined,
-        message: safety.has('message') ? safety.string('message') : undefined,
-      },
-    );
-  }
-  const fallbacks = section('fallbacks', ['max', 'prefer_other_provider']);
-  if (fallbacks) {
-    out.fallbacks = assign(
-      {},
-      {
-        max: get(fallbacks, 'max', () => fallbacks.number('max', { min: 0, max: 10, integer: true })),
-        prefer_other_provider: get(fallbacks, 'prefer_other_provider', () =>
-          fallbacks.boolean('prefer_other_provider'),
-        ),
-      },
-    );
-  }
+  const read = new PolicySections(top, partial);
+  const sections: Array<[keyof RoutingPolicyOverride, unknown]> = [
+    ['weights', readWeights(read)],
+    ['default', readDefaultRule(read)],
+    ['intents', readIntentRules(read)],
+    ['budget', readBudget(read)],
+    ['explicit_models', readExplicitModels(read)],
+    ['safety_risk', readSafety(read)],
+    ['fallbacks', readFallbacks(read)],
+  ];
+  for (const [key, value] of sections) if (value !== undefined) Object.assign(out, { [key]: value });
   if (top.has('exclude_models')) out.exclude_models = top.stringList('exclude_models');
   return out;
+}
+
+/**
+ * Reading the sections of a policy document. weights, default and intents are required in a
+ * full policy; the other sections (and their fields) are optional everywhere and default in
+ * completePolicy(). A partial policy (a tenant's override) reads only what it sets.
+ */
+class PolicySections {
+  private readonly required: Set<string>;
+  private readonly optionalFields = new Set<FieldReader>();
+
+  constructor(
+    private readonly top: FieldReader,
+    readonly partial: boolean,
+  ) {
+    this.required = new Set(partial ? [] : ['weights', 'default', 'intents']);
+  }
+
+  /** The section's reader, or null when an optional section is absent. */
+  section(key: string, keys: readonly string[]): FieldReader | null {
+    if (!this.required.has(key) && !this.top.has(key)) return null;
+    const reader = this.top.child(key, keys);
+    if (reader && !this.required.has(key)) this.optionalFields.add(reader);
+    return reader;
+  }
+
+  /** A field that may be left out (partial policy, optional section): undefined when it is. */
+  get<T>(reader: FieldReader, key: string, read: () => T | undefined): T | undefined {
+    return (this.partial || this.optionalFields.has(reader)) && !reader.has(key) ? undefined : read();
+  }
+
+  /** A field that is optional everywhere. */
+  optional<T>(reader: FieldReader, key: string, read: () => T | undefined): T | undefined {
+    return reader.has(key) ? read() : undefined;
+  }
+
+  rule(reader: FieldReader): Partial<RouteRule> {
+    return defined<Partial<RouteRule>>({
+      min_quality: this.get(reader, 'min_quality', () => reader.number('min_quality', { min: 0, max: 1 })),
+      preferred_tier: this.get(reader, 'preferred_tier', () =>
+        reader.oneOf<ModelTier>('preferred_tier', MODEL_TIERS),
+      ),
+      prefer: this.optional(reader, 'prefer', () => reader.stringList('prefer')),
+      expected_output_tokens: this.optional(reader, 'expected_output_tokens', () =>
+        reader.number('expected_output_tokens', { min: 1, integer: true }),
+      ),
+    });
+  }
+}
+
+/** The object without its undefined values. */
+function defined<T extends object>(values: T): T {
+  const out = {} as Record<string, unknown>;
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) out[key] = value;
+  return out as T;
+}
+
+function readWeights(read: PolicySections): RoutingPolicyOverride['weights'] {
+  const weights = read.section('weights', ['cost', 'quality']);
+  if (!weights) return undefined;
+  return defined({
+    cost: read.get(weights, 'cost', () => weights.number('cost', { min: 0 })),
+    quality: read.get(weights, 'quality', () => weights.number('quality', { min: 0 })),
+  });
+}
+
+function readDefaultRule(read: PolicySections): RoutingPolicyOverride['default'] {
+  const defaults = read.section('default', ['model', ...RULE_KEYS]);
+  if (!defaults) return undefined;
+  const rule = defined<Partial<DefaultRouteRule>>({
+    ...read.rule(defaults),
+    model: read.get(defaults, 'model', () => defaults.string('model')),
+  });
+  if (!read.partial && rule.expected_output_tokens === undefined) {
+    defaults.fail('expected_output_tokens', 'is missing');
+  }
+  return rule;
+}
+
+function readIntentRules(read: PolicySections): RoutingPolicyOverride['intents'] {
+  const intents = read.section('intents', INTENT_LABELS);
+  if (!intents) return undefined;
+  const rules: NonNullable<RoutingPolicyOverride['intents']> = {};
+  for (const label of INTENT_LABELS) {
+    if (read.partial && !intents.has(label)) continue;
+    const reader = intents.child(label, RULE_KEYS);
+    if (reader) rules[label] = read.rule(reader);
+  }
+  return rules;
+}
+
+function readBudget(read: PolicySections): RoutingPolicyOverride['budget'] {
+  const budget = read.section('budget', ['downgrade_below', 'quality_relaxation']);
+  if (!budget) return undefined;
+  return defined({
+    downgrade_below: read.get(budget, 'downgrade_below', () =>
+      budget.number('downgrade_below', { min: 0, max: 1 }),
+    ),
+    quality_relaxation: read.get(budget, 'quality_relaxation', () =>
+      budget.number('quality_relaxation', { min: 0, max: 1 }),
+    ),
+  });
+}
+
+function readExplicitModels(read: PolicySections): RoutingPolicyOverride['explicit_models'] {
+  const explicit = read.section('explicit_models', ['allow_override', 'fallback_max_quality_drop']);
+  if (!explicit) return undefined;
+  return defined({
+    allow_override: read.get(explicit, 'allow_override', () => explicit.boolean('allow_override')),
+    fallback_max_quality_drop: read.get(explicit, 'fallback_max_quality_drop', () =>
+      explicit.number('fallback_max_quality_drop', { min: 0, max: 1 }),
+    ),
+  });
+}
+
+function readSafety(read: PolicySections): RoutingPolicyOverride['safety_risk'] {
+  const safety = read.section('safety_risk', ['action', 'model', 'min_confidence', 'message']);
+  if (!safety) return undefined;
+  return defined({
+    action: read.get(safety, 'action', () => safety.oneOf<SafetyAction>('action', SAFETY_ACTIONS)),
+    model: read.optional(safety, 'model', () => safety.string('model')),
+    min_confidence: read.optional(safety, 'min_confidence', () =>
+      safety.number('min_confidence', { min: 0, max: 1 }),
+    ),
+    message: read.optional(safety, 'message', () => safety.string('message')),
+  });
+}
+
+function readFallbacks(read: PolicySections): RoutingPolicyOverride['fallbacks'] {
+  const fallbacks = read.section('fallbacks', ['max', 'prefer_other_provider']);
+  if (!fallbacks) return undefined;
+  return defined({
+    max: read.get(fallbacks, 'max', () => fallbacks.number('max', { min: 0, max: 10, integer: true })),
+    prefer_other_provider: read.get(fallbacks, 'prefer_other_provider', () =>
+      fallbacks.boolean('prefer_other_provider'),
+    ),
+  });
 }
 
 /** Fills the optional fields of a fully read policy. */

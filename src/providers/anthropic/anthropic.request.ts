@@ -226,46 +226,12 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Translate
         }
         break;
       }
-      case 'assistant': {
-        const blocks: AnthropicRequestBlock[] = [];
-        const content = message.content;
-        if (typeof content === 'string') {
-          if (content) blocks.push({ type: 'text', text: content });
-        } else if (content !== null) {
-          blocks.push(...partsToBlocks(content, where));
-        }
-        const calls = message.tool_calls ?? [];
-        for (let j = 0; j < calls.length; j++) {
-          const call = calls[j];
-          blocks.push({
-            type: 'tool_use',
-            id: call.id,
-            name: call.function.name,
-            input: parseArguments(
-              call.function.arguments,
-              `messages[${i}].tool_calls[${j}].function.arguments`,
-            ),
-          });
-        }
-        pushTurn(out, 'assistant', blocks);
+      case 'assistant':
+        pushTurn(out, 'assistant', assistantBlocks(message, i));
         break;
-      }
-      case 'tool': {
-        if (typeof message.tool_call_id !== 'string')
-          throw invalidForProvider('anthropic', `messages[${i}].tool_call_id`, 'is required');
-        const content = message.content;
-        pushTurn(out, 'user', [
-          {
-            type: 'tool_result',
-            tool_use_id: message.tool_call_id,
-            content:
-              typeof content === 'string' || content === null
-                ? (content ?? '')
-                : partsToBlocks(content, where),
-          },
-        ]);
+      case 'tool':
+        pushTurn(out, 'user', [toolResultBlock(message, i)]);
         break;
-      }
       default:
         throw unsupportedParameter(
           'anthropic',
@@ -275,6 +241,43 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Translate
     }
   }
   return { system: system.length > 0 ? system.join('\n\n') : undefined, messages: out };
+}
+
+/** An assistant turn: its text (or parts) and its tool calls as tool_use blocks. */
+function assistantBlocks(message: ChatMessage, i: number): AnthropicRequestBlock[] {
+  const blocks: AnthropicRequestBlock[] = [];
+  const content = message.content;
+  if (typeof content === 'string') {
+    if (content) blocks.push({ type: 'text', text: content });
+  } else if (content !== null) {
+    blocks.push(...partsToBlocks(content, `messages[${i}].content`));
+  }
+  const calls = message.tool_calls ?? [];
+  for (let j = 0; j < calls.length; j++) {
+    const call = calls[j];
+    blocks.push({
+      type: 'tool_use',
+      id: call.id,
+      name: call.function.name,
+      input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+    });
+  }
+  return blocks;
+}
+
+/** A tool message: a tool_result block (of a user turn). */
+function toolResultBlock(message: ChatMessage, i: number): AnthropicRequestBlock {
+  if (typeof message.tool_call_id !== 'string')
+    throw invalidForProvider('anthropic', `messages[${i}].tool_call_id`, 'is required');
+  const content = message.content;
+  return {
+    type: 'tool_result',
+    tool_use_id: message.tool_call_id,
+    content:
+      typeof content === 'string' || content === null
+        ? (content ?? '')
+        : partsToBlocks(content, `messages[${i}].content`),
+  };
 }
 
 function toAnthropicTools(tools: readonly ToolDefinition[]): AnthropicTool[] {

@@ -41,6 +41,44 @@ interface Walked<T, P extends ProviderTarget = ProviderTarget> {
   upstreamMs: number;
 }
 
+/** Records the tries of one target (latency since the first try began). */
+function attemptRecorder(target: ProviderTarget): (retries: number, error?: ProviderError) => AttemptRecord {
+  const startedAt = performance.now();
+  return (retries, error) => ({
+    provider: target.provider,
+    model: target.model,
+    outcome: error ? 'error' : 'ok',
+    ...(error ? { error_code: error.code } : {}),
+    retries,
+    latency_ms: round1(performance.now() - startedAt),
+  });
+}
+
+/** A target whose provider has no credentials: recorded, and the walk moves on. */
+function notConfigured(target: ProviderTarget, state: WalkState): void {
+  state.attempts.push({
+    provider: target.provider,
+    model: target.model,
+    outcome: 'error',
+    error_code: ErrorCode.NoProviderAvailable,
+    retries: 0,
+    latency_ms: 0,
+  });
+  state.lastError ??= new ProviderError(
+    target.provider,
+    ErrorCode.NoProviderAvailable,
+    `${target.provider} is not configured`,
+    { retryable: false },
+  );
+}
+
+/** What a walk of the chain has seen so far. */
+interface WalkState {
+  attempts: AttemptRecord[];
+  upstreamMs: number;
+  lastError: ProviderError | null;
+}
+
 interface OpenedStream {
   first: ChatCompletionChunk;
   iterator: AsyncIterator<ChatCompletionChunk>;
@@ -144,132 +182,148 @@ export class ProviderExecutorService implements ProviderExecutor {
   ): Promise<Walked<T, P>> {
     if (chain.length === 0)
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
-    const settings: RetrySettings = this.config.providers.retries;
-    const attempts: AttemptRecord[] = [];
-    let upstreamMs = 0;
-    let lastError: ProviderError | null = null;
-
+    const state: WalkState = { attempts: [], upstreamMs: 0, lastError: null };
     for (let i = 0; i < chain.length; i++) {
-      const target = chain[i];
-      const labels = { provider: target.provider, model: target.model };
-      const adapter = this.registry.get(target.provider);
-      if (!adapter.configured) {
-        attempts.push({
-          ...labels,
-          outcome: 'error',
-          error_code: ErrorCode.NoProviderAvailable,
-          retries: 0,
-          latency_ms: 0,
-        });
-        lastError ??= new ProviderError(
-          target.provider,
-          ErrorCode.NoProviderAvailable,
-          `${target.provider} is not configured`,
-          { retryable: false },
-        );
+      const walked = await this.tryTarget(chain[i], i < chain.length - 1, state, request, options, call);
+      if (walked) return walked;
+    }
+    throw withAttempts(state.lastError!, state.attempts);
+  }
+
+  /**
+   * One target with its retries: the walk's result, or null to fall back to the next target.
+   * Throws when the walk must stop (the client went away, an error no fallback can fix).
+   */
+  private async tryTarget<T, P extends ProviderTarget>(
+    target: P,
+    hasNext: boolean,
+    state: WalkState,
+    request: ChatCompletionRequest,
+    options: ProviderCallOptions,
+    call: Call<T>,
+  ): Promise<Walked<T, P> | null> {
+    const labels = { provider: target.provider, model: target.model };
+    const adapter = this.registry.get(target.provider);
+    if (!adapter.configured) {
+      notConfigured(target, state);
+      return null;
+    }
+    const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
+    const callOptions: ProviderCallOptions = { ...options, maxOutputTokens: target.maxOutputTokens };
+    const settings: RetrySettings = this.config.providers.retries;
+    const attempt = attemptRecorder(target);
+    for (let retry = 0; ; retry++) {
+      const permit = this.circuits.acquire(target);
+      if (permit === null) {
+        this.circuitOpen(target, retry, hasNext, state, attempt);
+        return null;
+      }
+      const callStartedAt = performance.now();
+      const result = await this.callOnce(adapter, target, retry, providerRequest, callOptions, call);
+      state.upstreamMs += performance.now() - callStartedAt;
+      if (result.ok) {
+        state.attempts.push(attempt(retry));
+        return {
+          target,
+          result: result.value,
+          attempts: state.attempts,
+          permit,
+          callStartedAt,
+          upstreamMs: state.upstreamMs,
+        };
+      }
+      const error = result.error;
+      if (options.signal.aborted) {
+        this.finishCall(target, permit, 'aborted', callStartedAt);
+        state.attempts.push(attempt(retry, error));
+        throw withAttempts(clientAbortedError(target.provider), state.attempts);
+      }
+      this.finishCall(target, permit, error, callStartedAt);
+      state.lastError = error;
+      const delay = retryDelayMs(error, retry, settings, this.random);
+      if (delay !== null) {
+        this.retriesMetric.inc({ ...labels, reason: error.code });
+        state.upstreamMs += await this.backoff(delay, options.signal, target.provider, state);
         continue;
       }
-      const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
-      const callOptions: ProviderCallOptions = {
-        signal: options.signal,
-        requestId: options.requestId,
-        maxOutputTokens: target.maxOutputTokens,
-      };
-      const targetStartedAt = performance.now();
-      let retry = 0;
-      for (;;) {
-        const permit = this.circuits.acquire(target);
-        if (permit === null) {
-          if (retry === 0) {
-            attempts.push({ ...labels, outcome: 'skipped_circuit_open', retries: 0, latency_ms: 0 });
-            lastError ??= new ProviderError(
-              target.provider,
-              ErrorCode.NoProviderAvailable,
-              `the circuit of ${target.provider}/${target.model} is open`,
-              {
-                retryable: false,
-              },
-            );
-          } else {
-            // Our own failures just opened it: stop retrying this target.
-            attempts.push({
-              ...labels,
-              outcome: 'error',
-              error_code: lastError?.code,
-              status: lastError?.upstreamStatus,
-              retries: retry,
-              latency_ms: round1(performance.now() - targetStartedAt),
-            });
-            if (i < chain.length - 1) this.fallbacksMetric.inc(labels);
-          }
-          break;
-        }
-        const callStartedAt = performance.now();
-        const span = tracer.startSpan('provider.call', {
-          attributes: {
-            'modelmuxer.provider': target.provider,
-            'modelmuxer.model': target.model,
-            'modelmuxer.retry': retry,
-          },
-        });
-        try {
-          const result = await call(adapter, providerRequest, callOptions);
-          span.end();
-          const now = performance.now();
-          upstreamMs += now - callStartedAt;
-          attempts.push({
-            ...labels,
-            outcome: 'ok',
-            retries: retry,
-            latency_ms: round1(now - targetStartedAt),
-          });
-          return { target, result, attempts, permit, callStartedAt, upstreamMs };
-        } catch (raw) {
-          const error = asProviderError(target.provider, raw);
-          span.setAttribute('modelmuxer.error', error.code);
-          span.end();
-          upstreamMs += performance.now() - callStartedAt;
-          if (options.signal.aborted) {
-            this.finishCall(target, permit, 'aborted', callStartedAt);
-            attempts.push({
-              ...labels,
-              outcome: 'error',
-              error_code: error.code,
-              retries: retry,
-              latency_ms: round1(performance.now() - targetStartedAt),
-            });
-            throw withAttempts(clientAbortedError(target.provider), attempts);
-          }
-          this.finishCall(target, permit, error, callStartedAt);
-          lastError = error;
-          const delay = retryDelayMs(error, retry, settings, this.random);
-          if (delay !== null) {
-            this.retriesMetric.inc({ ...labels, reason: error.code });
-            const sleptAt = performance.now();
-            try {
-              await sleep(delay, options.signal, target.provider);
-            } catch (aborted) {
-              throw withAttempts(aborted as ProviderError, attempts);
-            }
-            upstreamMs += performance.now() - sleptAt;
-            retry += 1;
-            continue;
-          }
-          attempts.push({
-            ...labels,
-            outcome: 'error',
-            error_code: error.code,
-            status: error.upstreamStatus,
-            retries: retry,
-            latency_ms: round1(performance.now() - targetStartedAt),
-          });
-          if (!canFallBack(error)) throw withAttempts(error, attempts);
-          if (i < chain.length - 1) this.fallbacksMetric.inc(labels);
-          break;
-        }
-      }
+      state.attempts.push({ ...attempt(retry, error), status: error.upstreamStatus });
+      if (!canFallBack(error)) throw withAttempts(error, state.attempts);
+      if (hasNext) this.fallbacksMetric.inc(labels);
+      return null;
     }
-    throw withAttempts(lastError!, attempts);
+  }
+
+  /** The target's circuit is open: skipped (first try), or opened by our own failures (stop retrying). */
+  private circuitOpen(
+    target: ProviderTarget,
+    retry: number,
+    hasNext: boolean,
+    state: WalkState,
+    attempt: (retries: number, error?: ProviderError) => AttemptRecord,
+  ): void {
+    const labels = { provider: target.provider, model: target.model };
+    if (retry === 0) {
+      state.attempts.push({ ...labels, outcome: 'skipped_circuit_open', retries: 0, latency_ms: 0 });
+      state.lastError ??= new ProviderError(
+        target.provider,
+        ErrorCode.NoProviderAvailable,
+        `the circuit of ${target.provider}/${target.model} is open`,
+        { retryable: false },
+      );
+      return;
+    }
+    const last = state.lastError;
+    state.attempts.push({
+      ...attempt(retry),
+      outcome: 'error',
+      error_code: last?.code,
+      status: last?.upstreamStatus,
+    });
+    if (hasNext) this.fallbacksMetric.inc(labels);
+  }
+
+  /** One upstream call in its span. */
+  private async callOnce<T>(
+    adapter: ProviderAdapter,
+    target: ProviderTarget,
+    retry: number,
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+    call: Call<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: ProviderError }> {
+    const span = tracer.startSpan('provider.call', {
+      attributes: {
+        'modelmuxer.provider': target.provider,
+        'modelmuxer.model': target.model,
+        'modelmuxer.retry': retry,
+      },
+    });
+    try {
+      const value = await call(adapter, request, options);
+      span.end();
+      return { ok: true, value };
+    } catch (raw) {
+      const error = asProviderError(target.provider, raw);
+      span.setAttribute('modelmuxer.error', error.code);
+      span.end();
+      return { ok: false, error };
+    }
+  }
+
+  /** Waits before a retry (unless the client goes away: then the walk stops). Returns the wait in ms. */
+  private async backoff(
+    delay: number,
+    signal: AbortSignal,
+    provider: ProviderKey,
+    state: WalkState,
+  ): Promise<number> {
+    const sleptAt = performance.now();
+    try {
+      await sleep(delay, signal, provider);
+    } catch (aborted) {
+      throw withAttempts(aborted as ProviderError, state.attempts);
+    }
+    return performance.now() - sleptAt;
   }
 
   /** Metrics and circuit verdict of one finished upstream call. */

@@ -101,6 +101,7 @@ function ownMessage(provider: ProviderKey, status: number, quota: boolean): stri
  * - 429 → provider_rate_limited with retry-after kept (retryable unless it is a quota error);
  * - any other 4xx → provider_bad_request (400) with our own message.
  */
+// eslint-disable-next-line max-lines-per-function -- a table: one branch per upstream status class (listed above)
 export function providerErrorFromStatus(
   provider: ProviderKey,
   status: number,

@@ -328,65 +328,54 @@ export function simulateChunks(
   created: number,
 ): ChatCompletionChunk[] {
   const plan = planSimulation(provider, request);
-  const chunks: ChatCompletionChunk[] = [];
-  const push = (choice: ChatCompletionChunkChoice): void => {
-    chunks.push({
-      id: plan.id,
-      object: 'chat.completion.chunk',
-      created,
-      model: plan.model,
-      choices: [choice],
-      system_fingerprint: 'modelmuxer-simulated',
-    });
-  };
-  plan.choices.forEach((choice, index) => {
-    push({
-      index,
-      delta: { role: 'assistant', content: choice.content === null ? null : '' },
-      finish_reason: null,
-      logprobs: null,
-    });
-    if (choice.content) {
-      for (const piece of pieces(choice.content, 3))
-        push({ index, delta: { content: piece }, finish_reason: null, logprobs: null });
-    }
-    choice.toolCalls.forEach((call, callIndex) => {
-      push({
-        index,
-        delta: {
-          tool_calls: [
-            {
-              index: callIndex,
-              id: call.id,
-              type: 'function',
-              function: { name: call.function.name, arguments: '' },
-            },
-          ],
-        },
-        finish_reason: null,
-        logprobs: null,
-      });
-      const args = call.function.arguments;
-      const step = Math.max(1, Math.ceil(args.length / 3));
-      for (let at = 0; at < args.length; at += step) {
-        push({
-          index,
-          delta: { tool_calls: [{ index: callIndex, function: { arguments: args.slice(at, at + step) } }] },
-          finish_reason: null,
-          logprobs: null,
-        });
-      }
-    });
-    push({ index, delta: {}, finish_reason: choice.finish, logprobs: null });
-  });
-  chunks.push({
+  const chunk = (
+    choices: ChatCompletionChunkChoice[],
+    usage?: ChatCompletionChunk['usage'],
+  ): ChatCompletionChunk => ({
     id: plan.id,
     object: 'chat.completion.chunk',
     created,
     model: plan.model,
-    choices: [],
-    usage: plan.usage,
+    choices,
+    ...(usage ? { usage } : {}),
     system_fingerprint: 'modelmuxer-simulated',
   });
+  const chunks: ChatCompletionChunk[] = [];
+  plan.choices.forEach((choice, index) => {
+    for (const delta of choiceDeltas(choice)) chunks.push(chunk([{ index, ...delta, logprobs: null }]));
+  });
+  chunks.push(chunk([], plan.usage));
   return chunks;
+}
+
+type SimulatedChoice = ReturnType<typeof planSimulation>['choices'][number];
+
+/** One choice as deltas: role, content in pieces of 3 words, each tool call, then the finish. */
+function choiceDeltas(
+  choice: SimulatedChoice,
+): Array<Pick<ChatCompletionChunkChoice, 'delta' | 'finish_reason'>> {
+  const deltas: Array<Pick<ChatCompletionChunkChoice, 'delta' | 'finish_reason'>> = [
+    { delta: { role: 'assistant', content: choice.content === null ? null : '' }, finish_reason: null },
+  ];
+  if (choice.content) {
+    for (const piece of pieces(choice.content, 3))
+      deltas.push({ delta: { content: piece }, finish_reason: null });
+  }
+  choice.toolCalls.forEach((call, callIndex) => {
+    const opening = {
+      index: callIndex,
+      id: call.id,
+      type: 'function' as const,
+      function: { name: call.function.name, arguments: '' },
+    };
+    deltas.push({ delta: { tool_calls: [opening] }, finish_reason: null });
+    const args = call.function.arguments;
+    const step = Math.max(1, Math.ceil(args.length / 3));
+    for (let at = 0; at < args.length; at += step) {
+      const part = { index: callIndex, function: { arguments: args.slice(at, at + step) } };
+      deltas.push({ delta: { tool_calls: [part] }, finish_reason: null });
+    }
+  });
+  deltas.push({ delta: {}, finish_reason: choice.finish });
+  return deltas;
 }

@@ -25,7 +25,7 @@ export class CacheLookupStep implements ChatStep {
   ) {}
 
   appliesTo(call: ChatCall): boolean {
-    return this.cache !== null && call.mode === 'complete';
+    return this.cache !== null && call.mode === 'complete' && call.outcome === null;
   }
 
   async run(call: ChatCall): Promise<void> {

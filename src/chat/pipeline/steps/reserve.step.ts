@@ -15,7 +15,8 @@ export class ReserveStep implements ChatStep {
   constructor(@Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer) {}
 
   appliesTo(call: ChatCall): boolean {
-    return call.mode !== 'explain';
+    // Not for explain, and not once the call is answered (a cache hit costs nothing).
+    return call.mode !== 'explain' && call.outcome === null;
   }
 
   async run(call: ChatCall): Promise<void> {

@@ -1,0 +1,133 @@
+import type { BudgetEnforcer } from '../../billing/billing.types';
+import type { ResponseCache } from '../../caching/caching.types';
+import type { Principal } from '../../common/principal';
+import type { PolicyEnforcer } from '../../policy/policy.types';
+import { CHAT_STEP_ORDER } from '../chat.module';
+import { newChatCall, type ChatCall, type ChatCallMode, type ChatStep } from './chat-call';
+import { AccountStep } from './steps/account.step';
+import { CacheLookupStep } from './steps/cache-lookup.step';
+import { CacheStoreStep } from './steps/cache-store.step';
+import { ClassifyStep } from './steps/classify.step';
+import { ExecuteStep } from './steps/execute.step';
+import { PolicyStep } from './steps/policy.step';
+import { ReserveStep } from './steps/reserve.step';
+import { RespondStep } from './steps/respond.step';
+import { RouteStep } from './steps/route.step';
+
+/**
+ * Which steps of the chat pipeline apply to a call, in each situation the conductor meets. The
+ * steps' collaborators are not called by appliesTo(): stand-ins of the right shape suffice.
+ */
+const unused = <T>(): T => ({}) as T;
+const principal: Principal = {
+  tenantId: 't',
+  tenantName: 't',
+  keyId: null,
+  source: 'static',
+  rateLimitPerMinute: 0,
+};
+
+function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
+  const cache = composed.cache ? unused<ResponseCache>() : null;
+  const policy = composed.policy ? unused<PolicyEnforcer>() : null;
+  const budgets = unused<BudgetEnforcer>();
+  return [
+    new PolicyStep(policy),
+    new ClassifyStep(unused(), unused()),
+    new RouteStep(unused(), unused(), budgets),
+    new CacheLookupStep(unused(), unused(), cache),
+    new ReserveStep(budgets),
+    new ExecuteStep(unused(), unused()),
+    new AccountStep(unused()),
+    new CacheStoreStep(cache),
+    new RespondStep(),
+  ];
+}
+
+function call(mode: ChatCallMode): ChatCall {
+  return newChatCall(
+    mode,
+    { messages: [{ role: 'user', content: 'hi' }] },
+    { requestId: 'r', principal, startedAt: 0n, signal: new AbortController().signal },
+    { reportIntent: true, simulated: false },
+  );
+}
+
+const applying = (all: ChatStep[], state: ChatCall): string[] =>
+  all.filter((step) => step.appliesTo(state)).map((step) => step.name);
+
+function answered(state: ChatCall, fromCache: boolean): ChatCall {
+  state.outcome = {
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    target: null,
+    attempts: [],
+    completion: null,
+    chunks: null,
+    upstreamMs: 0,
+    costNano: 0,
+    usageEstimated: false,
+    fromCache,
+  };
+  return state;
+}
+
+describe('chat pipeline steps', () => {
+  it('are wired in the documented order', () => {
+    expect(CHAT_STEP_ORDER).toEqual([
+      PolicyStep,
+      ClassifyStep,
+      RouteStep,
+      CacheLookupStep,
+      ReserveStep,
+      ExecuteStep,
+      AccountStep,
+      CacheStoreStep,
+      RespondStep,
+    ]);
+  });
+
+  it('before an answer, a completion runs the deciding steps, the cache lookup, reserve and execute', () => {
+    expect(applying(steps({ cache: true, policy: true }), call('complete'))).toEqual([
+      'policy',
+      'classify',
+      'route',
+      'cache_lookup',
+      'reserve',
+      'execute',
+    ]);
+    expect(applying(steps({ cache: false, policy: false }), call('complete'))).toEqual([
+      'classify',
+      'route',
+      'reserve',
+      'execute',
+    ]);
+  });
+
+  it('a stream never looks in the cache', () => {
+    expect(applying(steps({ cache: true, policy: true }), call('stream'))).not.toContain('cache_lookup');
+  });
+
+  it('after a cache hit, only respond applies: no reservation, no upstream call, no accounting twice', () => {
+    const hit = answered(call('complete'), true);
+    expect(applying(steps({ cache: true, policy: true }), hit).slice(3)).toEqual(['respond']);
+  });
+
+  it('after an upstream answer, account, store (with a key) and respond apply', () => {
+    const done = answered(call('complete'), false);
+    done.cacheKey = 'k';
+    expect(applying(steps({ cache: true, policy: true }), done).slice(3)).toEqual([
+      'account',
+      'cache_store',
+      'respond',
+    ]);
+  });
+
+  it('explain stops at the decision', () => {
+    expect(applying(steps({ cache: true, policy: true }), call('explain'))).toEqual([
+      'policy',
+      'classify',
+      'route',
+    ]);
+  });
+});
