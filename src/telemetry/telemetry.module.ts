@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { OpenTelemetryModule } from 'nestjs-otel';
 import { METRIC_PROVIDERS } from './metrics';
-import { HttpTelemetryInterceptor } from './http-telemetry.interceptor';
 import { MetricsController } from './metrics.controller';
 
 /**
@@ -20,7 +19,7 @@ import { MetricsController } from './metrics.controller';
     // TraceService and @Span() for every module; spans are no-ops until TracingModule starts the SDK.
     OpenTelemetryModule.forRoot(),
   ],
-  providers: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
-  exports: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
+  providers: [...METRIC_PROVIDERS],
+  exports: [...METRIC_PROVIDERS],
 })
 export class TelemetryModule {}
