@@ -17,7 +17,6 @@ import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { RoutingModule } from './routing/routing.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
-import { TracingModule } from './telemetry/tracing.module';
 
 /**
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
@@ -25,7 +24,8 @@ import { TracingModule } from './telemetry/tracing.module';
  *
  *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), health, metrics
  *   enhanced   = basic + response cache (+ the trained intent model and LLM fallback, via features)
- *   production = enhanced + policy + tracing (database-issued keys only, Redis-backed shared state)
+ *   production = enhanced + policy (database-issued keys only, Redis-backed shared state)
+ * Metrics and traces (TelemetryModule) are infrastructure: every mode.
  */
 const BASIC_MODULES: Type[] = [
   ProvidersModule,
@@ -37,7 +37,7 @@ const BASIC_MODULES: Type[] = [
   ChatModule,
 ];
 const ENHANCED_MODULES: Type[] = [...BASIC_MODULES, CachingModule];
-const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, PolicyAdminModule, TracingModule];
+const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, PolicyAdminModule];
 
 export const MODULE_SETS: Record<Mode, readonly Type[]> = {
   basic: BASIC_MODULES,

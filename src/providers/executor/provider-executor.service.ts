@@ -1,11 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { trace } from '@opentelemetry/api';
+import { Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
+import {
+  CHAT_OPERATION,
+  completionResponse,
+  GEN_AI,
+  GEN_AI_METRIC,
+  genAiProviderName,
+  genAiRequestAttributes,
+  setGenAiResponse,
+  StreamResponse,
+  type GenAiResponse,
+} from '../../telemetry/gen-ai';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
   AttemptRecord,
@@ -39,6 +50,8 @@ interface Walked<T, P extends ProviderTarget = ProviderTarget> {
   /** When the successful call started (for its duration metric). */
   callStartedAt: number;
   upstreamMs: number;
+  /** The client span of the successful attempt: ended with the response (a stream: at its end). */
+  span: Span;
 }
 
 interface OpenedStream {
@@ -93,6 +106,9 @@ export class ProviderExecutorService implements ProviderExecutor {
     @InjectMetric(METRIC.providerDuration) private readonly durationMetric: Histogram<string>,
     @InjectMetric(METRIC.providerRetries) private readonly retriesMetric: Counter<string>,
     @InjectMetric(METRIC.providerFallbacks) private readonly fallbacksMetric: Counter<string>,
+    @InjectMetric(GEN_AI_METRIC.tokenUsage) private readonly genAiTokens: Histogram<string>,
+    @InjectMetric(GEN_AI_METRIC.operationDuration) private readonly genAiDuration: Histogram<string>,
+    @InjectMetric(GEN_AI_METRIC.timeToFirstChunk) private readonly genAiFirstChunk: Histogram<string>,
   ) {}
 
   isProviderConfigured(provider: ProviderKey): boolean {
@@ -112,6 +128,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       adapter.complete(req, opts),
     );
     this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
+    this.endAttempt(walked.span, walked.target, walked.callStartedAt, completionResponse(walked.result));
     return {
       target: walked.target,
       completion: walked.result,
@@ -127,6 +144,10 @@ export class ProviderExecutorService implements ProviderExecutor {
   ): Promise<StreamExecution<P>> {
     const startedAt = performance.now();
     const walked = await this.walk(chain, request, options, openStream);
+    const firstChunkSeconds = (performance.now() - walked.callStartedAt) / 1000;
+    this.genAiFirstChunk.observe(genAiLabels(walked.target), firstChunkSeconds);
+    walked.span.setAttribute('modelmuxer.time_to_first_chunk_ms', round1(firstChunkSeconds * 1000));
+    walked.span.addEvent('gen_ai.first_chunk');
     return {
       target: walked.target,
       attempts: walked.attempts,
@@ -205,16 +226,20 @@ export class ProviderExecutorService implements ProviderExecutor {
           break;
         }
         const callStartedAt = performance.now();
-        const span = tracer.startSpan('provider.call', {
+        // The GenAI client span of this attempt: "{operation} {model}" (semantic conventions).
+        const span = tracer.startSpan(`${CHAT_OPERATION} ${target.upstreamModel}`, {
+          kind: SpanKind.CLIENT,
           attributes: {
+            ...genAiRequestAttributes(request, target.provider, target.upstreamModel, this.baseUrl(target)),
+            ...options.spanAttributes,
             'modelmuxer.provider': target.provider,
             'modelmuxer.model': target.model,
             'modelmuxer.retry': retry,
+            'modelmuxer.fallback_index': i,
           },
         });
         try {
           const result = await call(adapter, providerRequest, callOptions);
-          span.end();
           const now = performance.now();
           upstreamMs += now - callStartedAt;
           attempts.push({
@@ -223,11 +248,10 @@ export class ProviderExecutorService implements ProviderExecutor {
             retries: retry,
             latency_ms: round1(now - targetStartedAt),
           });
-          return { target, result, attempts, permit, callStartedAt, upstreamMs };
+          return { target, result, attempts, permit, callStartedAt, upstreamMs, span };
         } catch (raw) {
           const error = asProviderError(target.provider, raw);
-          span.setAttribute('modelmuxer.error', error.code);
-          span.end();
+          this.failAttempt(span, target, callStartedAt, error.code);
           upstreamMs += performance.now() - callStartedAt;
           if (options.signal.aborted) {
             this.finishCall(target, permit, 'aborted', callStartedAt);
@@ -303,14 +327,17 @@ export class ProviderExecutorService implements ProviderExecutor {
     walked: Walked<OpenedStream>,
     signal: AbortSignal,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const { target, permit, callStartedAt } = walked;
+    const { target, permit, callStartedAt, span } = walked;
     const { first, iterator } = walked.result;
+    const response = new StreamResponse();
     let outcome: 'ok' | 'aborted' | ProviderError = 'aborted';
     try {
+      response.observe(first);
       yield first;
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
+        response.observe(next.value);
         yield next.value;
       }
       outcome = 'ok';
@@ -328,7 +355,47 @@ export class ProviderExecutorService implements ProviderExecutor {
     } finally {
       if (outcome === 'aborted') await iterator.return?.();
       this.finishCall(target, permit, outcome, callStartedAt);
+      // The stream's span ends with the stream (not at its first chunk).
+      setGenAiResponse(span, response);
+      if (outcome === 'ok') this.endAttempt(span, target, callStartedAt, response);
+      else
+        this.failAttempt(span, target, callStartedAt, outcome === 'aborted' ? 'client_closed' : outcome.code);
     }
+  }
+
+  /** server.address/port of a provider (none for the in-process simulator of TEST_MODE). */
+  private baseUrl(target: ProviderTarget): string | null {
+    if (this.config.testMode) return null;
+    return this.config.providers[target.provider].baseUrl ?? null;
+  }
+
+  /** Ends a successful attempt's span with the response attributes; the GenAI metrics. */
+  private endAttempt(
+    span: Span,
+    target: ProviderTarget,
+    callStartedAt: number,
+    response: GenAiResponse,
+  ): void {
+    setGenAiResponse(span, response);
+    span.end();
+    const labels = genAiLabels(target);
+    this.genAiDuration.observe({ ...labels, error_type: '' }, (performance.now() - callStartedAt) / 1000);
+    const usage = response.usage;
+    if (usage && Number.isFinite(usage.prompt_tokens))
+      this.genAiTokens.observe({ ...labels, gen_ai_token_type: 'input' }, usage.prompt_tokens);
+    if (usage && Number.isFinite(usage.completion_tokens))
+      this.genAiTokens.observe({ ...labels, gen_ai_token_type: 'output' }, usage.completion_tokens);
+  }
+
+  /** Ends a failed attempt's span: error.type is the gateway's error code (bounded). */
+  private failAttempt(span: Span, target: ProviderTarget, callStartedAt: number, errorType: string): void {
+    span.setAttribute(GEN_AI.errorType, errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+    span.end();
+    this.genAiDuration.observe(
+      { ...genAiLabels(target), error_type: errorType },
+      (performance.now() - callStartedAt) / 1000,
+    );
   }
 }
 
@@ -349,6 +416,14 @@ async function openStream(
     );
   }
   return { first: first.value, iterator };
+}
+
+function genAiLabels(target: ProviderTarget): Record<string, string> {
+  return {
+    gen_ai_operation_name: CHAT_OPERATION,
+    gen_ai_provider_name: genAiProviderName(target.provider),
+    gen_ai_request_model: target.upstreamModel,
+  };
 }
 
 function withAttempts(error: ProviderError, attempts: AttemptRecord[]): ProviderError {
