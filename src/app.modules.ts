@@ -8,7 +8,7 @@ import { ChatModule } from './chat/chat.module';
 import { GracefulShutdown, InFlightRequests } from './server/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
-import type { Mode } from './config/modes';
+import { MODE_FEATURES, type Mode, type ModeFeatures } from './config/modes';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IntentModule } from './intent/intent.module';
@@ -22,28 +22,27 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
  * module follows config.features (src/config/modes.ts), never the mode's name.
  *
- *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), health, metrics
+ *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), admin, health, chat
  *   enhanced   = basic + response cache (+ the trained intent model and LLM fallback, via features)
- *   production = enhanced + policy (database-issued keys only, Redis-backed shared state)
- * Metrics and traces (TelemetryModule) are infrastructure: every mode.
+ *   production = enhanced + policy (+ its admin API) (database-issued keys only, Redis-backed shared state)
+ * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
+ *
+ * Modules import what they use; the chat module imports the cache and policy modules when the
+ * mode's features compose them (ChatModule.register), so none of them needs to be global.
  */
-const BASIC_MODULES: Type[] = [
-  ProvidersModule,
-  IntentModule,
-  RoutingModule,
-  BillingModule,
-  AdminModule,
-  HealthModule,
-  ChatModule,
-];
-const ENHANCED_MODULES: Type[] = [...BASIC_MODULES, CachingModule];
-const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, PolicyAdminModule];
-
-export const MODULE_SETS: Record<Mode, readonly Type[]> = {
-  basic: BASIC_MODULES,
-  enhanced: ENHANCED_MODULES,
-  production: PRODUCTION_MODULES,
-};
+function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
+  return [
+    ProvidersModule,
+    IntentModule,
+    RoutingModule,
+    BillingModule,
+    AdminModule,
+    HealthModule,
+    ...(features.responseCache ? [CachingModule] : []),
+    ...(features.policy ? [PolicyModule, PolicyAdminModule] : []),
+    ChatModule.register(features),
+  ];
+}
 
 /** Infrastructure every mode needs: configuration, metrics, storage, shared state, guards. */
 function infrastructure(config: AppConfig): Array<Type | DynamicModule> {
@@ -52,7 +51,7 @@ function infrastructure(config: AppConfig): Array<Type | DynamicModule> {
     TelemetryModule,
     DatabaseModule.forRoot(config),
     RedisModule,
-    AuthModule,
+    AuthModule.forRoot({ keyResolver: BillingModule }),
   ];
 }
 
@@ -62,7 +61,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config), ...MODULE_SETS[config.mode]],
+      imports: [...infrastructure(config), ...featureModules(config.features)],
       providers: [InFlightRequests, GracefulShutdown],
     };
   }
@@ -70,5 +69,7 @@ export class AppModule {
 
 /** Module names of a mode, for the start-up log. */
 export function moduleNames(mode: Mode): string[] {
-  return MODULE_SETS[mode].map((module) => module.name.replace(/Module$/, '').toLowerCase());
+  return featureModules(MODE_FEATURES[mode]).map((module) =>
+    ('module' in module ? module.module : module).name.replace(/Module$/, '').toLowerCase(),
+  );
 }

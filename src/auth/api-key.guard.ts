@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
@@ -28,7 +28,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     config: AppConfig,
     private readonly throttle: AuthFailureThrottle,
-    @Optional() @Inject(API_KEY_RESOLVER) private readonly resolver?: ApiKeyResolver,
+    @Inject(API_KEY_RESOLVER) private readonly resolver: ApiKeyResolver,
   ) {
     const keys = config.features.staticApiKeys ? config.apiKeys : [];
     this.staticPrincipals = new Map(
@@ -66,7 +66,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     // A revoked or expired key (the resolver throws 401) or a suspended tenant (403) is a known
     // key, not a guess: only unknown keys count as failures.
-    const principal = this.resolver ? await this.resolver.resolve(key) : null;
+    const principal = await this.resolver.resolve(key);
     if (!principal) {
       await this.throttle.recordFailure(address);
       throw new GatewayError(ErrorCode.InvalidApiKey, `Incorrect API key provided: ${maskKey(key)}.`);

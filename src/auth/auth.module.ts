@@ -1,11 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config';
-import { REDIS_CLIENT } from '../redis/redis.module';
+import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
 import { METRIC } from '../telemetry/metrics';
 import { METRICS_ACCESS } from '../telemetry/metrics.controller';
 import { AdminGuard } from './admin.guard';
@@ -37,15 +37,32 @@ function authFailureThrottle(
  * failed authentications per client address; access to the operator endpoints (metrics,
  * readiness details). The throttler's storage is Redis when RedisModule provides a client
  * (REDIS_URL), else in-memory.
+ *
+ * Global: the guards (the APP_GUARD, AdminGuard on admin controllers) are resolved in every
+ * module. Database keys are resolved by the module the composition passes to forRoot (billing's
+ * API_KEY_RESOLVER): auth sits below billing and does not import it.
  */
 @Global()
-@Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig, { token: REDIS_CLIENT, optional: true }],
-      useFactory: (config: AppConfig, redis?: Redis | null) => clientThrottlerOptions(config, redis),
-    }),
-  ],
+@Module({})
+export class AuthModule {
+  static forRoot(options: { keyResolver: Type }): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [options.keyResolver, RedisModule, ...AUTH_IMPORTS],
+      ...AUTH_MODULE,
+    };
+  }
+}
+
+const AUTH_IMPORTS = [
+  ThrottlerModule.forRootAsync({
+    imports: [RedisModule],
+    inject: [AppConfig, { token: REDIS_CLIENT, optional: true }],
+    useFactory: (config: AppConfig, redis?: Redis | null) => clientThrottlerOptions(config, redis),
+  }),
+];
+
+const AUTH_MODULE = {
   providers: [
     {
       provide: AuthFailureThrottle,
@@ -72,5 +89,4 @@ function authFailureThrottle(
     AdminGuard,
     ClientRateLimitGuard,
   ],
-})
-export class AuthModule {}
+};

@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RedisModule } from '../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
@@ -15,11 +16,12 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
 /**
  * Billing and tenancy: database API keys (API_KEY_RESOLVER), budgets (BUDGET_ENFORCER), usage
  * recording (USAGE_RECORDER), the usage query and the admin service (its controllers: admin/). Needs DatabaseModule,
- * AppConfigModule and RedisModule (global); TelemetryModule for its metrics (optional).
+ * AppConfigModule, RedisModule and TelemetryModule (global infrastructure). Not global:
+ * the modules that use it import it (chat, admin, policy; auth gets the key resolver from
+ * AuthModule.forRoot).
  */
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES)],
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), RedisModule],
   providers: [
     BillingEventsService,
     DatabaseApiKeyResolver,

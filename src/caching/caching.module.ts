@@ -1,14 +1,13 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
 import KeyvRedis from '@keyv/redis';
 import { CacheModule, CacheModuleOptions } from '@nestjs/cache-manager';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import Keyv from 'keyv';
 import { AppConfig } from '../config/app-config';
 import { RESPONSE_CACHE } from './caching.types';
 import { ResponseCacheService } from './response-cache.service';
 
-/** Response caching (enhanced and production modes). */
-@Global()
+/** Response caching (enhanced and production modes): imported by ChatModule.register when composed. */
 @Module({
   imports: [
     CacheModule.registerAsync({

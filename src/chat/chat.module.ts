@@ -1,4 +1,10 @@
-import { Module, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { BillingModule } from '../billing/billing.module';
+import { CachingModule } from '../caching/caching.module';
+import { RESPONSE_CACHE } from '../caching/caching.types';
+import type { ModeFeatures } from '../config/modes';
+import { PolicyModule } from '../policy/policy.module';
+import { POLICY_ENFORCER } from '../policy/policy.types';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
@@ -35,18 +41,33 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
 ];
 
 /**
- * The OpenAI-compatible API. Billing, cache and policy are optional collaborators provided by
- * global modules in the modes that compose them.
+ * The OpenAI-compatible API. It imports what its steps use; the response cache and the tenant
+ * policy come from the mode's features: composed, their module is imported; otherwise a null
+ * object stands in (RESPONSE_CACHE / POLICY_ENFORCER = null) and their steps do not apply.
  */
-@Module({
-  imports: [IntentModule, RoutingModule, ProvidersModule],
-  controllers: [ChatController, ModelsController],
-  providers: [
-    ChatPipeline,
-    UsageAccounting,
-    TenantConcurrency,
-    ...CHAT_STEP_ORDER,
-    { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
-  ],
-})
-export class ChatModule {}
+@Module({})
+export class ChatModule {
+  static register(features: Pick<ModeFeatures, 'responseCache' | 'policy'>): DynamicModule {
+    return {
+      module: ChatModule,
+      imports: [
+        IntentModule,
+        RoutingModule,
+        ProvidersModule,
+        BillingModule,
+        ...(features.responseCache ? [CachingModule] : []),
+        ...(features.policy ? [PolicyModule] : []),
+      ],
+      controllers: [ChatController, ModelsController],
+      providers: [
+        ChatPipeline,
+        UsageAccounting,
+        TenantConcurrency,
+        ...CHAT_STEP_ORDER,
+        { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
+        ...(features.responseCache ? [] : [{ provide: RESPONSE_CACHE, useValue: null }]),
+        ...(features.policy ? [] : [{ provide: POLICY_ENFORCER, useValue: null }]),
+      ],
+    };
+  }
+}

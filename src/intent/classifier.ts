@@ -1,5 +1,6 @@
 import { INTENT_LABELS } from './intent.types';
 import type { IntentLabel } from './intent.types';
+import { hasCue } from './features';
 import type { IntentFeatures } from './features';
 import {
   HEURISTIC_TEMPERATURE,
@@ -93,6 +94,37 @@ export function composeWithSafety(
   return { best, confidence };
 }
 
+/**
+ * Hand-written safety cues that may decide safety_risk beside the detector: bit 0 the
+ * jailbreak/injection cue, bit 1 the whole safety signal (jailbreak, self-harm, severe, harmful
+ * object with a harmful action and no defensive context). Source-independent rules, so they
+ * carry across sources where the trained detector does not; calibration chooses how many to use.
+ */
+export const SafetyRule = { none: 0, jailbreak: 1, signal: 2 } as const;
+
+export function safetyRuleFlags(features: IntentFeatures): number {
+  const c = features.lastCues;
+  const jailbreak = hasCue(c, 'jailbreak');
+  // The `safety` signal of toSignals, without building the signals object.
+  const signal =
+    jailbreak ||
+    hasCue(c, 'selfHarm') ||
+    hasCue(c, 'severe') ||
+    (hasCue(c, 'harmObject') && hasCue(c, 'harmAction') && !hasCue(c, 'defensive'));
+  return (jailbreak ? 1 : 0) | (signal ? 2 : 0);
+}
+
+/** Whether the rule level `rule` flags a request with these cue flags. */
+export function safetyRuleFires(flags: number, rule: number | undefined): boolean {
+  return (
+    ((rule ?? 0) >= SafetyRule.jailbreak && (flags & 1) !== 0) ||
+    ((rule ?? 0) >= SafetyRule.signal && (flags & 2) !== 0)
+  );
+}
+
+/** Safety probability reported when a hand-written rule flags (its precision on the corpus is ≥ 0.95). */
+export const RULE_SAFETY_PROBABILITY = 0.9;
+
 /** What the trained model's decision combines (also built by the training pipeline, from held-out predictions). */
 export interface ModelEvidence {
   /** Raw label logits of the model. */
@@ -103,6 +135,8 @@ export interface ModelEvidence {
   heuristicLog: Float64Array;
   /** Image parts in the last user turn: such a request is vision by the label rules (after safety). */
   imageParts: number;
+  /** safetyRuleFlags of the request. */
+  ruleFlags: number;
 }
 
 const VISION = LABEL_INDEX.vision;
@@ -119,10 +153,10 @@ export function combineEvidence(
   calibration: Omit<IntentCalibration, 'isotonic'> & { isotonic?: IntentCalibration['isotonic'] },
   p: Float64Array = new Float64Array(LABEL_COUNT),
 ): { best: number; confidence: number; probabilities: Float64Array; safety: number } {
-  const weight = calibration.heuristicWeight;
+  const weights = calibration.heuristicWeights;
   let otherBest = -Infinity;
   for (let k = 0; k < LABEL_COUNT; k++) {
-    p[k] = evidence.logits[k] + weight * evidence.heuristicLog[k];
+    p[k] = evidence.logits[k] + (weights?.[k] ?? calibration.heuristicWeight) * evidence.heuristicLog[k];
     if (k !== SAFETY && p[k] > otherBest) otherBest = p[k];
   }
   const headFlags = p[SAFETY] - otherBest >= calibration.safetyMargin;
@@ -133,9 +167,12 @@ export function combineEvidence(
       p[k] = k === VISION ? 1 - IMAGE_OTHERS_SHARE : (p[k] * IMAGE_OTHERS_SHARE) / others;
   }
   const detector = safetyProbability(evidence.safetyLogit, evidence.heuristicLog[SAFETY], calibration);
-  // The detector decides first; the label head, when it is sure of safety_risk, flags it too.
-  const flagged = detector >= calibration.safetyThreshold || headFlags;
-  const s = headFlags ? Math.max(detector, p[SAFETY]) : detector;
+  // The detector decides first; the label head, when it is sure of safety_risk, flags it too, and
+  // so do the hand-written rules the calibration chose.
+  const ruleFlags = safetyRuleFires(evidence.ruleFlags, calibration.safetyRule);
+  const flagged = detector >= calibration.safetyThreshold || headFlags || ruleFlags;
+  let s = headFlags ? Math.max(detector, p[SAFETY]) : detector;
+  if (ruleFlags) s = Math.max(s, RULE_SAFETY_PROBABILITY);
   const { best, confidence } = composeWithSafety(p, s, {
     safetyThreshold: flagged ? 0 : Infinity,
     isotonic: calibration.isotonic,
@@ -151,6 +188,7 @@ export function modelEvidence(features: IntentFeatures, model: LinearIntentModel
     safetyLogit: model.safetyLogit(vector),
     heuristicLog: logSoftmaxInPlace(heuristicScores(features), HEURISTIC_TEMPERATURE),
     imageParts: features.imageParts,
+    ruleFlags: safetyRuleFlags(features),
   };
 }
 
@@ -167,13 +205,15 @@ export function classifyHeuristic(
   let confidence = probabilities[best];
   if (model) {
     const heuristicSafetyLog = Math.log(Math.max(1e-300, probabilities[SAFETY]));
-    const s = safetyProbability(
+    let s = safetyProbability(
       model.safetyLogit(model.vectorize(features)),
       heuristicSafetyLog,
       model.calibration,
     );
+    const ruleFlags = safetyRuleFires(safetyRuleFlags(features), model.calibration.safetyRule);
+    if (ruleFlags) s = Math.max(s, RULE_SAFETY_PROBABILITY);
     ({ best, confidence } = composeWithSafety(probabilities, s, {
-      safetyThreshold: model.calibration.safetyThreshold,
+      safetyThreshold: ruleFlags ? 0 : model.calibration.safetyThreshold,
     }));
   }
   return { label: INTENT_LABELS[best], confidence, probabilities, method: 'heuristic' };

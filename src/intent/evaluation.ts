@@ -136,7 +136,14 @@ export interface CorpusReport extends EvaluationReport {
   macroRecall: number;
   perSource: Record<string, { total: number; accuracy: number }>;
   hard: { total: number; accuracy: number; byFlag: Record<string, { total: number; accuracy: number }> };
-  safety: { precision: number; recall: number; falseAlarmRate: number; lookalikes: number };
+  safety: {
+    precision: number;
+    recall: number;
+    falseAlarmRate: number;
+    lookalikes: number;
+    /** False alarms per look-alike source (rate, rows). */
+    falseAlarmsBySource: Record<string, { rate: number; total: number }>;
+  };
   nonEnglish: { total: number; accuracy: number };
 }
 
@@ -183,6 +190,15 @@ export function evaluateCorpus(predictions: readonly CorpusPrediction[]): Corpus
           ? 0
           : lookalikes.filter((p) => p.predicted === 'safety_risk').length / lookalikes.length,
       lookalikes: lookalikes.length,
+      falseAlarmsBySource: Object.fromEntries(
+        [...groupBy(lookalikes, (p) => [p.source])].sort().map(([source, list]) => [
+          source,
+          {
+            rate: list.filter((p) => p.predicted === 'safety_risk').length / list.length,
+            total: list.length,
+          },
+        ]),
+      ),
     },
     nonEnglish: accuracyOf(predictions.filter((p) => p.lang !== 'en')),
   };
@@ -200,6 +216,11 @@ export function formatCorpusReport(title: string, report: CorpusReport): string 
   lines.push(
     `safety_risk precision ${pct(report.safety.precision)}, recall ${pct(report.safety.recall)}, false alarms on ${report.safety.lookalikes} safe look-alikes ${pct(report.safety.falseAlarmRate)}`,
   );
+  const bySource = Object.entries(report.safety.falseAlarmsBySource);
+  if (bySource.length > 0)
+    lines.push(
+      `  false alarms by look-alike source: ${bySource.map(([s, m]) => `${s} ${pct(m.rate)} of ${m.total}`).join(', ')}`,
+    );
   lines.push('per source (held out):');
   for (const [source, m] of Object.entries(report.perSource))
     lines.push(`  ${source.padEnd(26)} ${pct(m.accuracy).padStart(7)} (${m.total})`);

@@ -99,7 +99,7 @@ const INJECTION_TAIL_CHARS = 4_000;
 /** System prompts and earlier turns matter less: a shorter window. */
 const CONTEXT_CHARS = 400;
 /** Texts longer than this are token-estimated from a sample. */
-const TOKEN_SAMPLE_CHARS = 4_000;
+const TOKEN_SAMPLE_CHARS = 2_000;
 /** Framing tokens per message in the chat format. */
 const TOKENS_PER_MESSAGE = 3;
 

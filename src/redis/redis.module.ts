@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 
@@ -37,7 +37,6 @@ class RedisCloser implements OnApplicationShutdown {
   }
 }
 
-@Global()
 @Module({
   providers: [
     {

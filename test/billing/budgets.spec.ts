@@ -128,6 +128,37 @@ function budgetContract(boot: () => Promise<BillingApp>) {
     expect(usage.map((row) => Number(row.cost))).toEqual([2 * UNIT]);
   });
 
+  it("counts the period's earlier spend when a budget is set mid-period (tenant and key budgets)", async () => {
+    const { tenantId, key, keyId } = await tenantWithKey(app, 'backfill');
+    // Spend before any budget exists: 3 × 2 units.
+    for (let i = 0; i < 3; i++)
+      await charge(app, key, { max_cost_nano: 2 * UNIT, cost_nano: 2 * UNIT }).expect(200);
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly' })
+      .expect(200);
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.006, remaining_usd: 0.004 });
+    // Setting it again (or changing it) does not count the same spend twice.
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly', soft_limit_ratio: 0.9 })
+      .expect(200);
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.006 });
+    // 4 units left: a 3-unit call fits, the next does not.
+    await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: 3 * UNIT }).expect(200);
+    await charge(app, key, { max_cost_nano: 3 * UNIT, cost_nano: 3 * UNIT }).expect(429);
+
+    // A key budget set afterwards counts that key's spend of the period (9 units).
+    await request(app.server)
+      .put(`/admin/keys/${keyId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.05, period: 'daily' })
+      .expect(200);
+    expect(await counter(app, 'keys', keyId)).toMatchObject({ spent_usd: 0.009 });
+  });
+
   it("keeps tenants apart: one tenant can neither spend nor exhaust another one's budget", async () => {
     const rich = await tenantWithKey(app, 'rich');
     const poor = await tenantWithKey(app, 'poor');

@@ -13,9 +13,9 @@ import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
  * becomes the label; a confident request never calls it.
  */
 /** A request the shipped model is unsure about (checked below against the live threshold). */
-const UNSURE = 'Compare the two: Lisbon 545k, Porto 232k.';
+const UNSURE = 'A man invests Rs. 128 and obtained Rs. 16. The interest obtained by him is:';
 /** Another unsure request (the fallback caches answers by text). */
-const UNSURE_AGAIN = 'Compare these: Oslo 709k, Bergen 291k.';
+const UNSURE_AGAIN = 'A trader invests Rs. 400 and obtained Rs. 52. The interest obtained by him is:';
 const CONFIDENT = 'Translate "good morning, see you tomorrow" into French.';
 
 describe('intent LLM fallback (enhanced mode, fake upstream)', () => {

@@ -4,11 +4,12 @@ import { DEFAULT_TENANT_ID } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import type { BudgetPeriod } from '../../config/app-config';
 import { periodEnd, periodStart } from '../budgets/budget-period';
+import { startCounterFromUsage } from '../budgets/budget-store';
 import { ApiKeyEntity, BudgetEntity, TenantEntity } from '../entities';
 import { BillingEventsService } from '../events/billing-events.service';
 import { generateApiKey } from '../keys/api-key-secret';
 import { DatabaseApiKeyResolver } from '../keys/api-key-resolver.service';
-import { usdToNano } from '../../common/pricing';
+import { nanoToUsd, usdToNano } from '../../common/pricing';
 import type { UsageReport } from '../usage/usage-query';
 import { UsageQueryService } from '../usage/usage-query.service';
 import type {
@@ -243,6 +244,7 @@ export class AdminService {
          RETURNING id`,
         values,
       );
+      const periodSpentNano = await startCounterFromUsage(manager, row.id, dto.period, Date.now());
       await this.audit(manager, actor, 'budget.put', 'budget', row.id, {
         scope,
         tenant_id: target.tenantId,
@@ -251,6 +253,7 @@ export class AdminService {
         period: dto.period,
         soft_limit_ratio: dto.soft_limit_ratio ?? 0.8,
         action: dto.action ?? 'downgrade',
+        period_spent_usd: nanoToUsd(periodSpentNano),
       });
       return target;
     });

@@ -39,6 +39,46 @@ export interface BudgetHolder {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Something that runs SQL: a DataSource, or a transaction's EntityManager. */
+export interface SqlRunner {
+  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
+}
+
+/**
+ * Starts a budget's counter for the current period from what the period has already spent: a
+ * budget set mid-period counts the period's recorded usage (a team that spent $90 this month and
+ * then gets a $100 monthly budget has $10 left, not $100). Tenant budgets read the daily
+ * roll-ups (periods start at UTC midnight); key budgets sum the key's usage rows since the
+ * period start (the tenant/time index). The counter keeps the larger of what it holds and what
+ * the usage says: it counts only the budget's own lifetime, the usage everything, and a
+ * settlement whose usage row is not written yet is already in the counter. Returns the spend.
+ */
+export async function startCounterFromUsage(
+  runner: SqlRunner,
+  budgetId: string,
+  period: BudgetPeriod,
+  nowMs: number,
+): Promise<number> {
+  const rows = await runner.query<Array<{ spent_nano: number | string }>>(
+    `WITH b AS (SELECT id, tenant_id, api_key_id FROM budgets WHERE id = $1::uuid),
+     used AS (
+       SELECT CASE WHEN b.api_key_id IS NULL THEN
+                (SELECT COALESCE(sum(d.cost_nano), 0) FROM usage_daily d
+                  WHERE d.tenant_id = b.tenant_id AND d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date)
+              ELSE
+                (SELECT COALESCE(sum(r.cost_nano), 0) FROM usage_records r
+                  WHERE r.tenant_id = b.tenant_id AND r.api_key_id = b.api_key_id AND r.created_at >= $2::timestamptz)
+              END AS nano
+         FROM b)
+     INSERT INTO budget_counters AS c (budget_id, period_start, spent_nano)
+     SELECT $1::uuid, $2::timestamptz, used.nano FROM used
+     ON CONFLICT (budget_id, period_start) DO UPDATE SET spent_nano = GREATEST(c.spent_nano, EXCLUDED.spent_nano)
+     RETURNING c.spent_nano`,
+    [budgetId, iso(periodStart(period, nowMs))],
+  );
+  return Number(rows[0]?.spent_nano ?? 0);
+}
+
 /**
  * The budget SQL. Every statement here is a single statement (atomic on its own, no
  * transaction round trips) and runs unchanged on Postgres and PGlite. Locks are always taken
@@ -270,5 +310,10 @@ export class BudgetStore {
            OR budgets.managed_by <> 'config'`,
       [DEFAULT_TENANT_ID, period, limitNano],
     );
+    const [budget] = await this.dataSource.query<Array<{ id: string; period: BudgetPeriod }>>(
+      `SELECT id, period FROM budgets WHERE tenant_id = $1::uuid AND api_key_id IS NULL`,
+      [DEFAULT_TENANT_ID],
+    );
+    if (budget) await startCounterFromUsage(this.dataSource, budget.id, budget.period, Date.now());
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
@@ -40,8 +40,7 @@ export function usageCost(pricing: ModelPricing, usage: Usage): number {
 
 /**
  * Money and usage, in one place: settles or releases the call's budget reservation, writes its
- * usage row (batched by the recorder) and counts tokens and cost in the metrics. Budgets and the
- * recorder are absent in a module set without billing.
+ * usage row (batched by the recorder) and counts tokens and cost in the metrics.
  */
 @Injectable()
 export class UsageAccounting {
@@ -49,8 +48,8 @@ export class UsageAccounting {
     private readonly catalog: ModelCatalog,
     @InjectMetric(METRIC.tokens) private readonly tokensCounter: Counter<string>,
     @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
-    @Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer,
-    @Optional() @Inject(USAGE_RECORDER) private readonly recorder?: UsageRecorder,
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
+    @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
   ) {}
 
   /**
@@ -59,7 +58,7 @@ export class UsageAccounting {
    */
   settleReservation(call: ChatCall, costNano: number | null): Promise<void> {
     const reservation = call.reservation;
-    if (!reservation || !this.budgets) return Promise.resolve();
+    if (!reservation) return Promise.resolve();
     if (costNano === null) {
       this.budgets.release(reservation);
       return Promise.resolve();
@@ -69,20 +68,18 @@ export class UsageAccounting {
 
   /** The usage row of the call. Resolves once it is written (USAGE_DURABLE_ACK); never rejects. */
   record(call: ChatCall, entry: UsageEntry, overrides: Partial<UsageEvent> = {}): Promise<void> {
-    return (
-      this.recorder?.record({
-        requestId: call.context.requestId,
-        tenantId: call.context.principal.tenantId,
-        apiKeyId: call.context.principal.keyId,
-        intent: call.intent?.label ?? null,
-        savedNano: 0,
-        latencyMs: Math.round(elapsedMs(call.context.startedAt)),
-        cacheHit: false,
-        createdAt: new Date(),
-        ...entry,
-        ...overrides,
-      }) ?? Promise.resolve()
-    );
+    return this.recorder.record({
+      requestId: call.context.requestId,
+      tenantId: call.context.principal.tenantId,
+      apiKeyId: call.context.principal.keyId,
+      intent: call.intent?.label ?? null,
+      savedNano: 0,
+      latencyMs: Math.round(elapsedMs(call.context.startedAt)),
+      cacheHit: false,
+      createdAt: new Date(),
+      ...entry,
+      ...overrides,
+    });
   }
 
   /**
@@ -122,7 +119,7 @@ export class UsageAccounting {
   classifierCall(call: ChatCall, model: ClassifierModelCall): void {
     const spec = this.catalog.resolve(model.model);
     const costNano = spec ? usageCost(spec.pricing, model.usage) : 0;
-    this.budgets?.charge(call.context.principal, costNano);
+    this.budgets.charge(call.context.principal, costNano);
     void this.record(
       call,
       {

@@ -1,7 +1,7 @@
 import { INTENT_LABELS } from '../intent.types';
 import type { IntentFeatures } from '../features';
-import { featureHashes, toSparseVector } from './hashed-features';
-import type { SparseVector } from './hashed-features';
+import { HashBuffer, featureHashes, sparseScratch, toSparseVector } from './hashed-features';
+import type { SparseScratch, SparseVector } from './hashed-features';
 
 /**
  * The trained intent model (trained by scripts/train-intent.ts over the corpus of
@@ -23,6 +23,11 @@ export interface QuantisedLinear {
 export interface IntentCalibration {
   /** Weight of the heuristic's log-probabilities added to the label logits. */
   heuristicWeight: number;
+  /**
+   * Per-label weights of the heuristic (round 3), in INTENT_LABELS order; when absent (older
+   * artifacts), `heuristicWeight` for every label.
+   */
+  heuristicWeights?: number[];
   /** Softmax temperature of the blended label logits. */
   temperature: number;
   /**
@@ -39,6 +44,12 @@ export interface IntentCalibration {
    * label's by at least this margin (1e9: never).
    */
   safetyMargin: number;
+  /**
+   * Which hand-written safety cues decide safety_risk on their own, beside the detector
+   * (SafetyRule: 0 none, 1 the jailbreak/injection cue, 2 the whole safety signal); chosen on
+   * held-out predictions like the threshold. Absent in older artifacts: none.
+   */
+  safetyRule?: number;
   /** Isotonic map of the final confidence: piecewise-linear through these points (x ascending). */
   isotonic: { x: number[]; y: number[] };
 }
@@ -66,8 +77,9 @@ export class LinearIntentModel {
   private readonly classifierWeights: Int8Array;
   private readonly safetyWeights: Int8Array;
   private readonly labelCount: number;
-  /** Counting buffer of toSparseVector (left all zero between calls; calls are synchronous). */
-  private readonly scratch: Uint16Array;
+  /** Reusable buffers of the hashing and bucketing (calls are synchronous; nothing allocated per token). */
+  private readonly hashes = new HashBuffer();
+  private readonly scratch: SparseScratch;
 
   constructor(readonly artifact: IntentModelArtifact) {
     if (artifact.format !== 'modelmuxer-intent-linear/2')
@@ -81,15 +93,19 @@ export class LinearIntentModel {
     const buckets = 1 << artifact.bits;
     this.classifierWeights = decode(artifact.classifier, buckets, this.labelCount, 'classifier');
     this.safetyWeights = decode(artifact.safety, buckets, 1, 'safety');
-    this.scratch = new Uint16Array(buckets);
+    this.scratch = sparseScratch(artifact.bits);
   }
 
   get calibration(): IntentCalibration {
     return this.artifact.calibration;
   }
 
+  /**
+   * The request's sparse vector. A view of reusable buffers: valid until the next call (use it
+   * before vectorising again; every caller here does).
+   */
   vectorize(features: IntentFeatures): SparseVector {
-    return toSparseVector(featureHashes(features), this.artifact.bits, this.scratch);
+    return toSparseVector(featureHashes(features, this.hashes), this.artifact.bits, this.scratch, true);
   }
 
   /** Raw label logits (before temperature and softmax), in INTENT_LABELS order. */

@@ -186,7 +186,9 @@ export function safetyOperatingPoint(
 /**
  * The safety threshold: the highest (per-source mean) recall whose look-alike false-alarm rate is
  * ≤ `maxFalseAlarms` and precision ≥ `minPrecision` (90 %: a false refusal costs more than a
- * missed flag); when none qualifies, the best F1 (and the caller reports it).
+ * missed flag). When none qualifies, the false-alarm bound still comes first (benign alarming
+ * requests must pass, issue 10): the highest recall within it whatever the precision, else the
+ * threshold with the fewest false alarms.
  */
 export function chooseSafetyThreshold(
   s: readonly number[],
@@ -197,21 +199,29 @@ export function chooseSafetyThreshold(
   groups?: readonly string[],
 ): SafetyOperatingPoint {
   let best: SafetyOperatingPoint | null = null;
-  let bestF1: SafetyOperatingPoint | null = null;
-  let bestF1Value = -1;
-  for (let t = 0.05; t <= 0.951; t += 0.01) {
-    const point = safetyOperatingPoint(s, positive, lookalike, Number(t.toFixed(2)), groups);
-    const f1 = (2 * point.precision * point.recall) / Math.max(1e-9, point.precision + point.recall);
-    if (f1 > bestF1Value) {
-      bestF1Value = f1;
-      bestF1 = point;
-    }
-    if (point.falseAlarmRate <= maxFalseAlarms && point.precision >= minPrecision) {
-      if (!best || point.macroRecall > best.macroRecall) best = point;
-    }
+  let withinAlarms: SafetyOperatingPoint | null = null;
+  let fewestAlarms: SafetyOperatingPoint | null = null;
+  for (const threshold of SAFETY_THRESHOLDS) {
+    const point = safetyOperatingPoint(s, positive, lookalike, threshold, groups);
+    if (!fewestAlarms || point.falseAlarmRate < fewestAlarms.falseAlarmRate) fewestAlarms = point;
+    if (point.falseAlarmRate > maxFalseAlarms) continue;
+    if (!withinAlarms || point.macroRecall > withinAlarms.macroRecall) withinAlarms = point;
+    if (point.precision >= minPrecision && (!best || point.macroRecall > best.macroRecall)) best = point;
   }
-  return (best ?? bestF1) as SafetyOperatingPoint;
+  return (best ?? withinAlarms ?? fewestAlarms) as SafetyOperatingPoint;
 }
+
+/** Candidate thresholds: 0.05 to 0.95 by 0.01, then finer up to 0.995. */
+const SAFETY_THRESHOLDS: readonly number[] = [
+  ...Array.from({ length: 91 }, (_, k) => Number((0.05 + k * 0.01).toFixed(2))),
+  0.96,
+  0.97,
+  0.975,
+  0.98,
+  0.985,
+  0.99,
+  0.995,
+];
 
 /**
  * Isotonic regression of correctness on confidence (pool adjacent violators), as at most

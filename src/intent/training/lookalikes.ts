@@ -14,3 +14,17 @@ export function isSafetyLookalike(row: Pick<CorpusRow, 'label' | 'source' | 'har
       (row.hard?.includes('misleading-keywords') === true && row.source === 'handwritten-r1'))
   );
 }
+
+/**
+ * CoCoNot's safety contrasts ("How did they make drugs in Breaking Bad?"): a second, harder set of
+ * safe look-alikes (round 3). Trained on like every source, but kept out of the threshold's
+ * false-alarm bound (the XSTest-style set above, as in round 2) and reported on their own, out of
+ * sample, by eval:intent.
+ */
+export function isContrastLookalike(row: Pick<CorpusRow, 'label' | 'source' | 'hard'>): boolean {
+  return (
+    row.label !== 'safety_risk' &&
+    row.source === 'coconot-contrast' &&
+    row.hard?.includes('misleading-keywords') === true
+  );
+}

@@ -2,9 +2,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combineEvidence, interpolate, logSoftmaxInPlace, safetyProbability, sigmoid } from '../classifier';
+import {
+  combineEvidence,
+  interpolate,
+  logSoftmaxInPlace,
+  safetyProbability,
+  RULE_SAFETY_PROBABILITY,
+  safetyRuleFires,
+  sigmoid,
+} from '../classifier';
 import type { ModelEvidence } from '../classifier';
 import { LABEL_INDEX } from '../heuristic';
+import { SafetyRule } from '../classifier';
 import type { IntentCalibration } from '../model/linear-model';
 import { chooseSafetyThreshold, fitIsotonic, fitLogistic, fitTemperature } from './calibration';
 import type { SafetyOperatingPoint } from './calibration';
@@ -74,6 +83,7 @@ function evidenceOf(row: TrainingRow, raw: RawPrediction): ModelEvidence {
     safetyLogit: raw.safetyLogit,
     heuristicLog: row.heuristicLog,
     imageParts: row.imageParts,
+    ruleFlags: row.ruleFlags,
   };
 }
 
@@ -83,14 +93,21 @@ export function decide(row: TrainingRow, raw: RawPrediction, calibration: Partia
   const confidence = calibration.isotonic
     ? interpolate(calibration.isotonic, result.confidence)
     : result.confidence;
-  const detector = safetyProbability(raw.safetyLogit, row.heuristicLog[LABEL_INDEX.safety_risk], calibration);
+  const rule = safetyRuleFires(row.ruleFlags, calibration.safetyRule);
+  const calibrated = safetyProbability(
+    raw.safetyLogit,
+    row.heuristicLog[LABEL_INDEX.safety_risk],
+    calibration,
+  );
+  // Basic mode's safety decision: the detector, or a chosen hand-written rule (as classifyHeuristic).
+  const detector = rule ? Math.max(calibrated, RULE_SAFETY_PROBABILITY) : calibrated;
   return {
     label: result.best,
     confidence,
     safety: result.safety,
     rawConfidence: result.confidence,
     detector,
-    detectorFlags: detector >= calibration.safetyThreshold,
+    detectorFlags: calibrated >= calibration.safetyThreshold || rule,
   };
 }
 
@@ -99,35 +116,108 @@ export interface FittedCalibration {
   safetyPoint: SafetyOperatingPoint;
 }
 
-/** Blended label logits of the rows at `indices` for a heuristic weight. */
+/** Blended label logits of the rows at `indices` for per-label heuristic weights. */
 function blended(
   rows: readonly TrainingRow[],
   predictions: readonly RawPrediction[],
   indices: readonly number[],
-  w: number,
+  w: readonly number[],
 ): Float64Array[] {
   return indices.map((i) => {
     const out = Float64Array.from(predictions[i].logits);
-    for (let k = 0; k < out.length; k++) out[k] += w * rows[i].heuristicLog[k];
+    for (let k = 0; k < out.length; k++) out[k] += w[k] * rows[i].heuristicLog[k];
     return out;
   });
 }
 
-/** Heuristic weight and temperature minimising the NLL of the blended label distribution. */
+/**
+ * Half the mean per-label recall and half the accuracy of the argmax over the labels other than
+ * safety_risk (which has its own decision).
+ */
+function macroRecallOf(
+  rows: readonly TrainingRow[],
+  predictions: readonly RawPrediction[],
+  indices: readonly number[],
+  w: readonly number[],
+): number {
+  const S = LABEL_INDEX.safety_risk;
+  const hit = new Array<number>(w.length).fill(0);
+  const total = new Array<number>(w.length).fill(0);
+  for (const i of indices) {
+    const y = rows[i].y;
+    if (y === S) continue;
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let k = 0; k < w.length; k++) {
+      if (k === S) continue;
+      const score = predictions[i].logits[k] + w[k] * rows[i].heuristicLog[k];
+      if (score > bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    total[y]++;
+    if (best === y) hit[y]++;
+  }
+  let sum = 0;
+  let labels = 0;
+  let hits = 0;
+  let rowsSeen = 0;
+  for (let k = 0; k < w.length; k++) {
+    hits += hit[k];
+    rowsSeen += total[k];
+    if (total[k] === 0) continue;
+    sum += hit[k] / total[k];
+    labels++;
+  }
+  // Half mean per-label recall, half accuracy: the recall of small labels counts without giving
+  // away the accuracy of the large ones.
+  return 0.5 * (sum / Math.max(1, labels)) + 0.5 * (hits / Math.max(1, rowsSeen));
+}
+
+/**
+ * Heuristic weights and temperature of the blended label distribution: one weight for every
+ * label minimising the NLL; then (round 3) each label's own weight, by coordinate search, for the
+ * most mean per-label recall and accuracy (macroRecallOf; the heuristic is better than the model
+ * on some labels held out, extraction above all); then the temperature minimising the NLL with
+ * those weights. The safety
+ * label keeps the shared weight (its decision is calibrated on its own).
+ */
 function fitBlend(
   rows: readonly TrainingRow[],
   predictions: readonly RawPrediction[],
   indices: readonly number[],
-): { heuristicWeight: number; temperature: number } {
+): { heuristicWeight: number; heuristicWeights: number[]; temperature: number } {
   const ys = indices.map((i) => rows[i].y);
-  let best = { heuristicWeight: 0, temperature: 1, nll: Infinity };
+  const labels = predictions[0]?.logits.length ?? 0;
+  let best = { heuristicWeight: 0, nll: Infinity };
   for (const w of [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1, 1.3, 1.7]) {
-    const logits = blended(rows, predictions, indices, w);
-    const temperature = fitTemperature(logits, ys);
-    const nll = meanNll(logits, ys, temperature);
-    if (nll < best.nll) best = { heuristicWeight: w, temperature, nll };
+    const logits = blended(rows, predictions, indices, new Array<number>(labels).fill(w));
+    const nll = meanNll(logits, ys, fitTemperature(logits, ys));
+    if (nll < best.nll) best = { heuristicWeight: w, nll };
   }
-  return { heuristicWeight: best.heuristicWeight, temperature: best.temperature };
+  const weights = new Array<number>(labels).fill(best.heuristicWeight);
+  let score = macroRecallOf(rows, predictions, indices, weights);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < labels; k++) {
+      if (k === LABEL_INDEX.safety_risk) continue;
+      for (const v of [0, 0.15, 0.3, 0.45, 0.6, 0.8, 1, 1.3, 1.7, 2.2, 3]) {
+        const trial = weights.slice();
+        trial[k] = v;
+        const trialScore = macroRecallOf(rows, predictions, indices, trial);
+        if (trialScore > score + 1e-9) {
+          score = trialScore;
+          weights[k] = v;
+        }
+      }
+    }
+  }
+  const logits = blended(rows, predictions, indices, weights);
+  return {
+    heuristicWeight: best.heuristicWeight,
+    heuristicWeights: weights,
+    temperature: fitTemperature(logits, ys),
+  };
 }
 
 function meanNll(logits: readonly Float64Array[], ys: readonly number[], temperature: number): number {
@@ -152,8 +242,8 @@ function fitSafety(
   predictions: readonly RawPrediction[],
   indices: readonly number[],
   isLookalike: (row: TrainingRow) => boolean,
-  heuristicWeight: number,
-): { weights: number[]; point: SafetyOperatingPoint; margin: number } {
+  heuristicWeights: readonly number[],
+): { weights: number[]; point: SafetyOperatingPoint; margin: number; rule: number } {
   const S = LABEL_INDEX.safety_risk;
   const positive = indices.map((i) => rows[i].y === S);
   const inputs = indices.map((i) => [predictions[i].safetyLogit, rows[i].heuristicLog[S], 1]);
@@ -168,23 +258,34 @@ function fitSafety(
   const detector = inputs.map((x) => sigmoid(weights[0] * x[0] + weights[1] * x[1] + weights[2]));
   const headMargin = indices.map((i) => {
     let other = -Infinity;
-    const b = (k: number) => predictions[i].logits[k] + heuristicWeight * rows[i].heuristicLog[k];
+    const b = (k: number) => predictions[i].logits[k] + heuristicWeights[k] * rows[i].heuristicLog[k];
     for (let k = 0; k < predictions[i].logits.length; k++) if (k !== S) other = Math.max(other, b(k));
     return b(S) - other;
   });
   const lookalike = indices.map((i) => isLookalike(rows[i]));
   const groups = indices.map((i) => rows[i].source);
-  let best: { weights: number[]; point: SafetyOperatingPoint; margin: number } | null = null;
-  for (const margin of [0, 0.5, 1, 1.5, 2, 3, NEVER]) {
-    // "Detector or head" as one score: a head-flagged row scores 1 (above any threshold).
-    const s = detector.map((d, k) => (headMargin[k] >= margin ? 1 : d));
-    const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
-    const feasible = point.falseAlarmRate <= 0.03 && point.precision >= 0.9;
-    if (feasible && (!best || point.macroRecall > best.point.macroRecall)) best = { weights, point, margin };
+  type Choice = { weights: number[]; point: SafetyOperatingPoint; margin: number; rule: number };
+  let best: Choice | null = null;
+  // When no margin meets the precision bound too, the false-alarm bound alone decides.
+  let withinAlarms: Choice | null = null;
+  for (const rule of [SafetyRule.none, SafetyRule.jailbreak, SafetyRule.signal]) {
+    for (const margin of [0, 0.5, 1, 1.5, 2, 3, NEVER]) {
+      // "Detector or head or rule" as one score: a flagged row scores 1 (above any threshold).
+      const s = detector.map((d, k) =>
+        headMargin[k] >= margin || safetyRuleFires(rows[indices[k]].ruleFlags, rule) ? 1 : d,
+      );
+      const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
+      if (point.falseAlarmRate > 0.03) continue;
+      if (!withinAlarms || point.macroRecall > withinAlarms.point.macroRecall)
+        withinAlarms = { weights, point, margin, rule };
+      if (point.precision >= 0.9 && (!best || point.macroRecall > best.point.macroRecall))
+        best = { weights, point, margin, rule };
+    }
   }
   if (best) return best;
+  if (withinAlarms) return withinAlarms;
   const point = chooseSafetyThreshold(detector, positive, lookalike, 0.03, 0.9, groups);
-  return { weights, point, margin: NEVER };
+  return { weights, point, margin: NEVER, rule: SafetyRule.none };
 }
 
 /** Fits the whole calibration on out-of-source predictions of `indices`. */
@@ -199,8 +300,17 @@ export function fitCalibration(
     weights: [safetyA, safetyC, safetyB],
     point: safetyPoint,
     margin: safetyMargin,
-  } = fitSafety(rows, predictions, indices, isLookalike, blend.heuristicWeight);
-  const base = { ...blend, safetyA, safetyB, safetyC, safetyThreshold: safetyPoint.threshold, safetyMargin };
+    rule: safetyRule,
+  } = fitSafety(rows, predictions, indices, isLookalike, blend.heuristicWeights);
+  const base = {
+    ...blend,
+    safetyA,
+    safetyB,
+    safetyC,
+    safetyThreshold: safetyPoint.threshold,
+    safetyMargin,
+    safetyRule,
+  };
   const decisions = indices.map((i) => decide(rows[i], predictions[i], base));
   const isotonic = fitIsotonic(
     decisions.map((d) => d.rawConfidence),

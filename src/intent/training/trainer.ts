@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CorpusRow } from '../dataset';
 import { extractFeatures } from '../features';
-import { logSoftmaxInPlace } from '../classifier';
+import { logSoftmaxInPlace, safetyRuleFlags } from '../classifier';
 import {
   HEURISTIC_TEMPERATURE,
   LABEL_COUNT,
@@ -10,7 +10,7 @@ import {
   softmaxInPlace,
 } from '../heuristic';
 import { INTENT_LABELS } from '../intent.types';
-import { featureHashes, toSparseVector } from '../model/hashed-features';
+import { HashBuffer, featureHashes, sparseScratch, toSparseVector } from '../model/hashed-features';
 import type { SparseVector } from '../model/hashed-features';
 import type { IntentCalibration, IntentModelArtifact, QuantisedLinear } from '../model/linear-model';
 import { prng, shuffledIndices } from './random';
@@ -29,6 +29,10 @@ export interface TrainingOptions {
   learningRate: number;
   /** Weight of positive rows in the safety head's loss (recall first). */
   safetyPositiveWeight: number;
+  /** Rows of a source that count fully in the safety head's loss (a larger source is scaled down to this many). */
+  safetySourceCap: number;
+  /** Weight of safe rows with misleading keywords (look-alikes) in the safety head's loss. */
+  safetyLookalikeWeight: number;
   seed: number;
 }
 
@@ -37,6 +41,8 @@ export const DEFAULT_TRAINING: TrainingOptions = {
   epochs: 4,
   learningRate: 1.5,
   safetyPositiveWeight: 2,
+  safetySourceCap: 1000,
+  safetyLookalikeWeight: 3,
   seed: 20261202,
 };
 
@@ -50,12 +56,19 @@ export interface TrainingRow {
   y: number;
   x: SparseVector;
   weight: number;
+  /**
+   * Weight of the row in the safety head's loss: sources capped linearly (a large source's style
+   * must not carry "harmful" alone), safe look-alike phrasings (misleading keywords) weighted up.
+   */
+  safetyWeight: number;
   hard: boolean;
   misleading: boolean;
   lang: string;
   /** The heuristic's log-probabilities (blended in by the calibration). */
   heuristicLog: Float64Array;
   imageParts: number;
+  /** safetyRuleFlags of the row (the hand-written safety cues). */
+  ruleFlags: number;
 }
 
 export interface TrainedModel {
@@ -69,8 +82,13 @@ export interface TrainedModel {
 }
 
 /** Vectorises corpus rows and sets their weights (labels balanced, large sources capped). */
-export function prepareRows(corpus: readonly CorpusRow[], bits = MODEL_BITS): TrainingRow[] {
-  const scratch = new Uint16Array(1 << bits);
+export function prepareRows(
+  corpus: readonly CorpusRow[],
+  bits = MODEL_BITS,
+  options: Pick<TrainingOptions, 'safetySourceCap' | 'safetyLookalikeWeight'> = DEFAULT_TRAINING,
+): TrainingRow[] {
+  const scratch = sparseScratch(bits);
+  const hashes = new HashBuffer();
   const perLabel = new Map<string, number>();
   const perSource = new Map<string, number>();
   for (const row of corpus) {
@@ -81,6 +99,10 @@ export function prepareRows(corpus: readonly CorpusRow[], bits = MODEL_BITS): Tr
   return corpus.map((row) => {
     const labelWeight = Math.sqrt(mean / (perLabel.get(row.label) ?? 1));
     const sourceWeight = Math.sqrt(Math.min(1, 1500 / (perSource.get(row.source) ?? 1)));
+    const sourceCap = Math.min(1, options.safetySourceCap / (perSource.get(row.source) ?? 1));
+    const misleading = row.hard?.includes('misleading-keywords') ?? false;
+    const safetyWeight =
+      sourceCap * (row.label === 'safety_risk' ? 1 : misleading ? options.safetyLookalikeWeight : 1);
     const base = row.base;
     const features = extractFeatures(row.request);
     return {
@@ -89,13 +111,15 @@ export function prepareRows(corpus: readonly CorpusRow[], bits = MODEL_BITS): Tr
       baseSource: base?.source,
       baseId: base?.id,
       y: LABEL_INDEX[row.label],
-      x: toSparseVector(featureHashes(features), bits, scratch),
+      x: toSparseVector(featureHashes(features, hashes), bits, scratch),
       weight: labelWeight * sourceWeight,
+      safetyWeight,
       hard: (row.hard?.length ?? 0) > 0,
       misleading: row.hard?.includes('misleading-keywords') ?? false,
       lang: row.lang,
       heuristicLog: logSoftmaxInPlace(heuristicScores(features), HEURISTIC_TEMPERATURE),
       imageParts: features.imageParts,
+      ruleFlags: safetyRuleFlags(features),
     };
   });
 }
@@ -138,7 +162,8 @@ function step(
   const positive = y === SAFETY;
   const z = safetyLogit(model, x);
   const ps = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-  const gs = (positive ? options.safetyPositiveWeight : 1) * (ps - (positive ? 1 : 0)) * lr;
+  const gs =
+    row.safetyWeight * (positive ? options.safetyPositiveWeight : 1) * (ps - (positive ? 1 : 0)) * lr;
   model.sb -= gs;
   for (let i = 0; i < x.indices.length; i++) model.sw[x.indices[i]] -= gs * x.values[i];
 }

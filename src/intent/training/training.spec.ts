@@ -8,7 +8,15 @@ import { prng } from './random';
 import { prepareRows, predictRaw, toArtifact, trainModel } from './trainer';
 import type { TrainingOptions } from './trainer';
 
-const SMALL: TrainingOptions = { bits: 12, epochs: 2, learningRate: 0.4, safetyPositiveWeight: 2, seed: 7 };
+const SMALL: TrainingOptions = {
+  bits: 12,
+  epochs: 2,
+  learningRate: 0.4,
+  safetyPositiveWeight: 2,
+  safetySourceCap: 1000,
+  safetyLookalikeWeight: 3,
+  seed: 7,
+};
 
 /** A small, label-balanced slice of the corpus (fast enough for a unit test). */
 function slice(): CorpusRow[] {
@@ -128,6 +136,19 @@ describe('calibration', () => {
     expect(point.falseAlarmRate).toBe(0);
     expect(point.threshold).toBeGreaterThan(0.7);
     expect(point.recall).toBe(0.5);
+  });
+
+  it('keeps the false-alarm bound when no threshold also meets the precision bound', () => {
+    // Ordinary rows score as high as the positives: precision ≥ 90 % is out of reach, but the
+    // look-alikes (0.5–0.7) must still pass, so the threshold stays above them.
+    const s = [0.9, 0.8, 0.75, 0.6, 0.7, 0.65, 0.5, ...Array<number>(20).fill(0.95)];
+    const positive = s.map((_, i) => i < 4);
+    const lookalike = s.map((_, i) => i >= 4 && i < 7);
+    const point = chooseSafetyThreshold(s, positive, lookalike, 0.0, 0.9);
+    expect(point.precision).toBeLessThan(0.9);
+    expect(point.falseAlarmRate).toBe(0);
+    expect(point.threshold).toBeGreaterThan(0.7);
+    expect(point.recall).toBe(0.75);
   });
 
   it('fits a calibration whose decisions use the safety threshold it reports', () => {

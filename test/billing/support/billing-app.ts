@@ -146,7 +146,7 @@ export async function bootBillingApp(env: Record<string, string>): Promise<Billi
       TelemetryModule,
       DatabaseModule.forRoot(config),
       RedisModule,
-      AuthModule,
+      AuthModule.forRoot({ keyResolver: BillingModule }),
       BillingModule,
       AdminModule,
     ],

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { responseCacheKey, shouldUseCache } from '../../../caching/cache-key';
@@ -21,11 +21,11 @@ export class CacheLookupStep implements ChatStep {
   constructor(
     private readonly accounting: UsageAccounting,
     @InjectMetric(METRIC.cacheLookups) private readonly lookups: Counter<string>,
-    @Optional() @Inject(RESPONSE_CACHE) private readonly cache?: ResponseCache,
+    @Inject(RESPONSE_CACHE) private readonly cache: ResponseCache | null,
   ) {}
 
   appliesTo(call: ChatCall): boolean {
-    return this.cache !== undefined && call.mode === 'complete';
+    return this.cache !== null && call.mode === 'complete';
   }
 
   async run(call: ChatCall): Promise<void> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { RESPONSE_CACHE, type ResponseCache } from '../../../caching/caching.types';
 import { answered, type ChatCall, type ChatStep } from '../chat-call';
 
@@ -7,7 +7,7 @@ import { answered, type ChatCall, type ChatStep } from '../chat-call';
 export class CacheStoreStep implements ChatStep {
   readonly name = 'cache_store';
 
-  constructor(@Optional() @Inject(RESPONSE_CACHE) private readonly cache?: ResponseCache) {}
+  constructor(@Inject(RESPONSE_CACHE) private readonly cache: ResponseCache | null) {}
 
   appliesTo(call: ChatCall): boolean {
     return call.cacheKey !== null && call.outcome !== null && !call.outcome.fromCache;

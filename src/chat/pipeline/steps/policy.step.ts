@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { POLICY_ENFORCER, type PolicyEnforcer } from '../../../policy/policy.types';
 import type { ChatCall, ChatStep } from '../chat-call';
 
@@ -10,10 +10,10 @@ import type { ChatCall, ChatStep } from '../chat-call';
 export class PolicyStep implements ChatStep {
   readonly name = 'policy';
 
-  constructor(@Optional() @Inject(POLICY_ENFORCER) private readonly policy?: PolicyEnforcer) {}
+  constructor(@Inject(POLICY_ENFORCER) private readonly policy: PolicyEnforcer | null) {}
 
   appliesTo(): boolean {
-    return this.policy !== undefined;
+    return this.policy !== null;
   }
 
   run(call: ChatCall): void {

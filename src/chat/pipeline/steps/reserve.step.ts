@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
 import { costNanoUsd } from '../../../common/pricing';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
@@ -12,10 +12,10 @@ import { routed, type ChatCall, type ChatStep } from '../chat-call';
 export class ReserveStep implements ChatStep {
   readonly name = 'reserve';
 
-  constructor(@Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer) {}
+  constructor(@Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer) {}
 
   appliesTo(call: ChatCall): boolean {
-    return this.budgets !== undefined && call.mode !== 'explain';
+    return call.mode !== 'explain';
   }
 
   async run(call: ChatCall): Promise<void> {
@@ -31,6 +31,6 @@ export class ReserveStep implements ChatStep {
       });
       if (cost > maxCost) maxCost = cost;
     }
-    call.reservation = await this.budgets!.reserve(call.context.principal, maxCost, call.context.requestId);
+    call.reservation = await this.budgets.reserve(call.context.principal, maxCost, call.context.requestId);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
 import { PROVIDER_EXECUTOR, type ProviderExecutor } from '../../../providers/provider.types';
 import { routingError } from '../../../routing/routing-errors';
@@ -20,7 +20,7 @@ export class RouteStep implements ChatStep {
   constructor(
     private readonly routing: RoutingService,
     @Inject(PROVIDER_EXECUTOR) private readonly availability: ProviderExecutor,
-    @Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer,
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
   ) {}
 
   appliesTo(): boolean {
@@ -28,7 +28,7 @@ export class RouteStep implements ChatStep {
   }
 
   run(call: ChatCall): void {
-    const budget = this.budgets?.status(call.context.principal) ?? null;
+    const budget = this.budgets.status(call.context.principal);
     const downgrades = budget !== null && budget.softAction === 'downgrade';
     const input = buildRoutingInput(
       call.request,
