@@ -17,7 +17,6 @@ import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { RoutingModule } from './routing/routing.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
-import { TracingModule } from './telemetry/tracing.module';
 
 /**
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
@@ -25,7 +24,8 @@ import { TracingModule } from './telemetry/tracing.module';
  *
  *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), admin, health, chat
  *   enhanced   = basic + response cache (+ the trained intent model and LLM fallback, via features)
- *   production = enhanced + policy (+ its admin API) + tracing (database-issued keys only, Redis-backed shared state)
+ *   production = enhanced + policy (+ its admin API) (database-issued keys only, Redis-backed shared state)
+ * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
  *
  * Modules import what they use; the chat module imports the cache and policy modules when the
  * mode's features compose them (ChatModule.register), so none of them needs to be global.
@@ -40,7 +40,6 @@ function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
     HealthModule,
     ...(features.responseCache ? [CachingModule] : []),
     ...(features.policy ? [PolicyModule, PolicyAdminModule] : []),
-    ...(features.tracing ? [TracingModule] : []),
     ChatModule.register(features),
   ];
 }

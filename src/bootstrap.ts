@@ -11,11 +11,16 @@ import { jsonLimitCrossed } from './common/json-limits';
 import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
 import { requestContextMiddleware } from './server/request-context.middleware';
 import type { AppConfig } from './config/app-config';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { METRIC } from './telemetry/metrics';
+import { HttpTelemetry } from './telemetry/http-telemetry';
 
 /**
  * Builds the HTTP application for a configuration (used by main.ts and by the e2e tests, so
  * both run exactly the same stack):
- *   request id + in-flight count → JSON body (BODY_LIMIT after decompression; shape limits
+ *   request id + in-flight count → HTTP telemetry (span, metrics, access log of every
+ *   response) → JSON body (BODY_LIMIT after decompression; shape limits
  *   JSON_MAX_* checked on the raw bytes before parsing) → Nest routes
  * with the OpenAI error filter applied globally, and malformed HTTP (bad header bytes, headers
  * too large) answered with an OpenAI error too. There is deliberately no global validation
@@ -37,6 +42,14 @@ export async function createApp(
   // request.ip: the TCP peer, or the client named by the TRUST_PROXY proxies' X-Forwarded-For.
   http.set('trust proxy', config.auth.trustProxy);
   app.use(requestContextMiddleware(app.get(InFlightRequests)));
+  const httpTelemetry = new HttpTelemetry(
+    {
+      requests: app.get<Counter<string>>(getToken(METRIC.httpRequests)),
+      duration: app.get<Histogram<string>>(getToken(METRIC.httpDuration)),
+    },
+    ['trace', 'debug', 'info'].includes(config.logLevel),
+  );
+  app.use(httpTelemetry.middleware());
   const shape = {
     maxDepth: config.limits.jsonMaxDepth,
     maxNodes: config.limits.jsonMaxNodes,
@@ -60,7 +73,9 @@ export async function createApp(
     sendError(response, gatewayError);
   });
   app.useGlobalFilters(new OpenAIExceptionFilter());
-  answerClientErrors(app.getHttpServer() as Server);
+  answerClientErrors(app.getHttpServer() as Server, (status, code) =>
+    httpTelemetry.refusedByParser(status, code),
+  );
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }
@@ -70,7 +85,7 @@ export async function createApp(
  * headers over the size limit, a malformed request line) get an OpenAI error body too,
  * instead of Node's bare "400 Bad Request".
  */
-function answerClientErrors(server: Server): void {
+function answerClientErrors(server: Server, counted: (status: number, code: string) => void): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -84,6 +99,7 @@ function answerClientErrors(server: Server): void {
       { status },
     );
     const body = JSON.stringify(gatewayError.toBody());
+    counted(status, gatewayError.code);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

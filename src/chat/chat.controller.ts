@@ -1,7 +1,6 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { GatewayRequestState } from '../common/principal';
-import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ChatRequestPipe } from './chat-request.pipe';
 import type { ChatCallContext } from './pipeline/chat-call';
 import { ChatPipeline, type RouterExplanation } from './pipeline/chat-pipeline';
@@ -14,7 +13,6 @@ type GatewayRequest = Request & GatewayRequestState;
 
 /** The OpenAI-compatible chat API. Thin: one service call per route. */
 @Controller('v1')
-@UseInterceptors(HttpTelemetryInterceptor)
 export class ChatController {
   constructor(
     private readonly chat: ChatPipeline,

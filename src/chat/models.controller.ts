@@ -1,5 +1,4 @@
-import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
-import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
@@ -47,7 +46,6 @@ function toEntry(spec: ModelSpec): ModelEntry {
 
 /** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
 @Controller('v1/models')
-@UseInterceptors(HttpTelemetryInterceptor)
 export class ModelsController {
   constructor(
     private readonly catalog: ModelCatalog,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ChatCompletionChunk } from '../common/openai/chat.types';
+import { markErrorCode } from '../common/openai-exception.filter';
 
 /**
  * Server-sent events to the client, OpenAI style: `data: <json>\n\n` per chunk, then
@@ -49,6 +50,7 @@ export async function writeEventStream(
       error instanceof GatewayError
         ? error
         : new GatewayError(ErrorCode.ProviderStreamError, 'The stream failed before it completed.');
+    markErrorCode(response, gatewayError.code);
     response.end(`data: ${JSON.stringify({ error: gatewayError.toBody().error })}\n\n`);
   }
 }

@@ -84,12 +84,27 @@ export class OpenAIExceptionFilter implements ExceptionFilter {
   }
 }
 
+/**
+ * Notes on the response the OpenAI error code it carries (also for an error event ending a
+ * stream), for the HTTP telemetry: metrics and the access log label the response by it.
+ */
+export function markErrorCode(response: Response, code: string): void {
+  response.locals.errorCode = code;
+}
+
+/** The error code markErrorCode noted on the response, if any. */
+export function responseErrorCode(response: Response): string | undefined {
+  const code = (response.locals as { errorCode?: unknown } | undefined)?.errorCode;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Writes an OpenAI error response (or, mid-stream, nothing: the stream writer handles that). */
 export function sendError(
   response: Response,
   error: GatewayError,
   extraBody?: Record<string, unknown>,
 ): void {
+  markErrorCode(response, error.code);
   if (response.headersSent) {
     if (!response.writableEnded) response.end();
     return;

@@ -354,6 +354,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       litellm: Boolean(config.providers.litellm.baseUrl),
     },
     intentClassifier: config.intent.enabled,
-    tracing: config.features.tracing && config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
+    tracing: config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
   };
 }

@@ -22,8 +22,6 @@ export interface ModeFeatures {
   requiresDatabase: boolean;
   /** Requires API_KEY_HASH_SECRET (database key digests keyed by a secret kept outside the database). */
   requiresKeyHashSecret: boolean;
-  /** OpenTelemetry tracing SDK started. */
-  tracing: boolean;
 }
 
 export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
@@ -36,7 +34,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     requiresRedis: false,
     requiresDatabase: false,
     requiresKeyHashSecret: false,
-    tracing: false,
   },
   enhanced: {
     responseCache: true,
@@ -47,7 +44,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     requiresRedis: false,
     requiresDatabase: false,
     requiresKeyHashSecret: false,
-    tracing: false,
   },
   production: {
     responseCache: true,
@@ -58,6 +54,5 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     requiresRedis: true,
     requiresDatabase: true,
     requiresKeyHashSecret: true,
-    tracing: true,
   },
 };

@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
 import type { ProviderKey } from '../common/provider-keys';
@@ -13,6 +14,11 @@ export interface ProviderCallOptions {
    * set none. The executor fills it from the target's `maxOutputTokens`.
    */
   maxOutputTokens?: number;
+  /**
+   * Attributes for the client span of each attempt (the gateway's modelmuxer.* context: tenant,
+   * intent, routing reason, ...), set by the caller of the executor.
+   */
+  spanAttributes?: Attributes;
 }
 
 /**

@@ -36,13 +36,13 @@ const MICRO_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.0002, 0.0005, 0.001
 export const METRIC_PROVIDERS = [
   makeCounterProvider({
     name: METRIC.httpRequests,
-    help: 'HTTP requests handled, by route, method and status',
-    labelNames: ['route', 'method', 'status'],
+    help: 'HTTP responses (every one: refusals, body errors, 404s, probes), by route template, method, status, status class and OpenAI error code',
+    labelNames: ['route', 'method', 'status', 'status_class', 'error_code'],
   }),
   makeHistogramProvider({
     name: METRIC.httpDuration,
-    help: 'HTTP request duration in seconds (for streams: until the last byte)',
-    labelNames: ['route', 'method', 'status'],
+    help: 'HTTP request duration in seconds (for streams: until the last byte), by route template, method and status class',
+    labelNames: ['route', 'method', 'status_class'],
     buckets: LATENCY_BUCKETS,
   }),
   makeCounterProvider({

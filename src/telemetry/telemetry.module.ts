@@ -1,13 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { OpenTelemetryModule } from 'nestjs-otel';
+import { GEN_AI_METRIC_PROVIDERS } from './gen-ai';
 import { METRIC_PROVIDERS } from './metrics';
-import { HttpTelemetryInterceptor } from './http-telemetry.interceptor';
 import { MetricsController } from './metrics.controller';
+import { TracingService } from './tracing.module';
 
 /**
- * Metrics for every module: Prometheus registry with default process metrics, served at
- * GET /metrics/prometheus, and the ModelMuxer metrics of metrics.ts (global, injectable).
+ * Metrics and traces for every module, in every mode: Prometheus registry with default process
+ * metrics, served at GET /metrics/prometheus, the ModelMuxer metrics of metrics.ts and the GenAI
+ * client metrics of gen-ai.ts (global, injectable), and the OpenTelemetry SDK exporting spans
+ * when an OTLP endpoint is configured (TracingService).
  */
 @Global()
 @Module({
@@ -17,10 +19,8 @@ import { MetricsController } from './metrics.controller';
       path: '/metrics/prometheus',
       defaultMetrics: { enabled: true },
     }),
-    // TraceService and @Span() for every module; spans are no-ops until TracingModule starts the SDK.
-    OpenTelemetryModule.forRoot(),
   ],
-  providers: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
-  exports: [...METRIC_PROVIDERS, HttpTelemetryInterceptor],
+  providers: [...METRIC_PROVIDERS, ...GEN_AI_METRIC_PROVIDERS, TracingService],
+  exports: [...METRIC_PROVIDERS, ...GEN_AI_METRIC_PROVIDERS],
 })
 export class TelemetryModule {}

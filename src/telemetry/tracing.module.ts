@@ -1,4 +1,4 @@
-import { Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -20,10 +20,13 @@ export function parseOtlpHeaders(value: string | null): Record<string, string> {
 }
 
 /**
- * Starts the OpenTelemetry SDK (production mode) exporting spans over OTLP/HTTP when an
- * exporter endpoint is configured; without one nothing is started and the spans created by
- * the gateway stay no-ops (no cost). No auto-instrumentation: the gateway creates its own
- * spans (request, intent.classify, provider calls), which keeps the hot path lean.
+ * Starts the OpenTelemetry SDK (every mode) exporting spans over OTLP/HTTP when an exporter
+ * endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+ * the SDK honours the other standard OTEL_* variables: sampler, resource attributes, batch
+ * sizes); the W3C trace-context propagator continues a client's `traceparent`. Without an
+ * endpoint nothing is started and the spans created by the gateway stay no-ops (no cost). No
+ * auto-instrumentation: the gateway creates its own spans (HTTP server span, pipeline steps,
+ * GenAI client spans per provider attempt), which keeps the hot path lean.
  */
 @Injectable()
 export class TracingService implements OnModuleInit, OnApplicationShutdown {
@@ -59,6 +62,3 @@ export class TracingService implements OnModuleInit, OnApplicationShutdown {
     await sdk?.shutdown().catch((error: Error) => this.logger.warn(`tracing shutdown: ${error.message}`));
   }
 }
-
-@Module({ providers: [TracingService] })
-export class TracingModule {}

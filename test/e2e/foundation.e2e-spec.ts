@@ -142,7 +142,7 @@ describe('gateway foundation (basic mode, TEST_MODE, embedded database)', () => 
       const response = await gateway.http.get('/metrics/prometheus').expect(200);
       expect(response.text).toContain('process_cpu_user_seconds_total');
       expect(response.text).toMatch(
-        /modelmuxer_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} \d+/,
+        /modelmuxer_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200",status_class="2xx",error_code="none"\} \d+/,
       );
       expect(response.text).toContain('modelmuxer_http_request_duration_seconds_bucket');
     });

@@ -1,3 +1,4 @@
+import { trace, type Span } from '@opentelemetry/api';
 import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
 import type { IntentResult } from '../../common/intent-labels';
 import type {
@@ -66,6 +67,8 @@ export interface ChatCall {
   /** Whether router_metadata reports the intent (INTENT_ENABLED) / says the answer is simulated. */
   readonly reportIntent: boolean;
   readonly simulated: boolean;
+  /** The request's span (the HTTP server span active when the call began), when traced. */
+  readonly span: Span | null;
   /** The request as the client sent it; the policy step may replace it by a redacted copy. */
   request: ChatCompletionRequest;
   /** policy: notes for router_metadata and the tenant's effective routing policy. */
@@ -100,6 +103,7 @@ export function newChatCall(
     context,
     reportIntent: flags.reportIntent,
     simulated: flags.simulated,
+    span: trace.getActiveSpan() ?? null,
     request,
     policyNotes: [],
     tenantRouting: null,

@@ -13,6 +13,7 @@ import {
   type ChatCallMode,
   type ChatStep,
 } from './chat-call';
+import { annotateCall, runTracedStep } from './call-telemetry';
 import { withCallContext } from './metadata';
 
 export interface ChatResult {
@@ -95,10 +96,12 @@ export class ChatPipeline {
     });
     try {
       for (const step of this.steps) {
-        if (step.appliesTo(call)) await step.run(call);
+        if (step.appliesTo(call)) await runTracedStep(step, call);
       }
     } catch (error) {
       throw withCallContext(error, call);
+    } finally {
+      annotateCall(call);
     }
     return call;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { trace } from '@opentelemetry/api';
+import { Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../../common/errors';
@@ -22,13 +22,18 @@ import type { ProviderKey } from '../../common/provider-keys';
 import { clientAbortedError } from '../shared/provider-errors';
 import type { CircuitPermit } from './circuit-breaker';
 import { CircuitBreakers } from './circuit-breakers.service';
+import { asProviderError, canFallBack, countsAgainstCircuit, retryDelayMs } from './execution-policy';
 import {
-  asProviderError,
-  canFallBack,
-  countsAgainstCircuit,
-  retryDelayMs,
-  RetrySettings,
-} from './execution-policy';
+  CHAT_OPERATION,
+  completionResponse,
+  GEN_AI,
+  GEN_AI_METRIC,
+  genAiProviderName,
+  genAiRequestAttributes,
+  setGenAiResponse,
+  StreamResponse,
+  type GenAiResponse,
+} from '../../telemetry/gen-ai';
 
 /** What one successful walk of the chain produced (before the caller finishes up). */
 interface Walked<T, P extends ProviderTarget = ProviderTarget> {
@@ -39,6 +44,8 @@ interface Walked<T, P extends ProviderTarget = ProviderTarget> {
   /** When the successful call started (for its duration metric). */
   callStartedAt: number;
   upstreamMs: number;
+  /** The client span of the successful attempt: ended with the response (a stream: at its end). */
+  span: Span;
 }
 
 /** Records the tries of one target (latency since the first try began). */
@@ -54,8 +61,8 @@ function attemptRecorder(target: ProviderTarget): (retries: number, error?: Prov
   });
 }
 
-/** A target whose provider has no credentials: recorded, and the walk moves on. */
-function notConfigured(target: ProviderTarget, state: WalkState): void {
+/** A target whose provider has no credentials: recorded, and the walk moves on (null). */
+function notConfigured(target: ProviderTarget, state: WalkState): null {
   state.attempts.push({
     provider: target.provider,
     model: target.model,
@@ -70,6 +77,18 @@ function notConfigured(target: ProviderTarget, state: WalkState): void {
     `${target.provider} is not configured`,
     { retryable: false },
   );
+  return null;
+}
+
+/** One try of one target of the chain. */
+interface Attempt {
+  target: ProviderTarget;
+  /** Its place in the chain (0: the routed target, then the fallbacks). */
+  index: number;
+  retry: number;
+  request: ChatCompletionRequest;
+  providerRequest: ProviderRequest;
+  callOptions: ProviderCallOptions;
 }
 
 /** What a walk of the chain has seen so far. */
@@ -131,6 +150,9 @@ export class ProviderExecutorService implements ProviderExecutor {
     @InjectMetric(METRIC.providerDuration) private readonly durationMetric: Histogram<string>,
     @InjectMetric(METRIC.providerRetries) private readonly retriesMetric: Counter<string>,
     @InjectMetric(METRIC.providerFallbacks) private readonly fallbacksMetric: Counter<string>,
+    @InjectMetric(GEN_AI_METRIC.tokenUsage) private readonly genAiTokens: Histogram<string>,
+    @InjectMetric(GEN_AI_METRIC.operationDuration) private readonly genAiDuration: Histogram<string>,
+    @InjectMetric(GEN_AI_METRIC.timeToFirstChunk) private readonly genAiFirstChunk: Histogram<string>,
   ) {}
 
   isProviderConfigured(provider: ProviderKey): boolean {
@@ -150,6 +172,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       adapter.complete(req, opts),
     );
     this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
+    this.endAttempt(walked.span, walked.target, walked.callStartedAt, completionResponse(walked.result));
     return {
       target: walked.target,
       completion: walked.result,
@@ -165,6 +188,10 @@ export class ProviderExecutorService implements ProviderExecutor {
   ): Promise<StreamExecution<P>> {
     const startedAt = performance.now();
     const walked = await this.walk(chain, request, options, openStream);
+    const firstChunkSeconds = (performance.now() - walked.callStartedAt) / 1000;
+    this.genAiFirstChunk.observe(genAiLabels(walked.target), firstChunkSeconds);
+    walked.span.setAttribute('modelmuxer.time_to_first_chunk_ms', round1(firstChunkSeconds * 1000));
+    walked.span.addEvent('gen_ai.first_chunk');
     return {
       target: walked.target,
       attempts: walked.attempts,
@@ -184,7 +211,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
     const state: WalkState = { attempts: [], upstreamMs: 0, lastError: null };
     for (let i = 0; i < chain.length; i++) {
-      const walked = await this.tryTarget(chain[i], i < chain.length - 1, state, request, options, call);
+      const walked = await this.tryTarget(chain[i], [i, i < chain.length - 1], state, request, options, call);
       if (walked) return walked;
     }
     throw withAttempts(state.lastError!, state.attempts);
@@ -196,7 +223,7 @@ export class ProviderExecutorService implements ProviderExecutor {
    */
   private async tryTarget<T, P extends ProviderTarget>(
     target: P,
-    hasNext: boolean,
+    [index, hasNext]: [number, boolean],
     state: WalkState,
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
@@ -204,13 +231,9 @@ export class ProviderExecutorService implements ProviderExecutor {
   ): Promise<Walked<T, P> | null> {
     const labels = { provider: target.provider, model: target.model };
     const adapter = this.registry.get(target.provider);
-    if (!adapter.configured) {
-      notConfigured(target, state);
-      return null;
-    }
+    if (!adapter.configured) return notConfigured(target, state);
     const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
     const callOptions: ProviderCallOptions = { ...options, maxOutputTokens: target.maxOutputTokens };
-    const settings: RetrySettings = this.config.providers.retries;
     const attempt = attemptRecorder(target);
     for (let retry = 0; ; retry++) {
       const permit = this.circuits.acquire(target);
@@ -218,18 +241,24 @@ export class ProviderExecutorService implements ProviderExecutor {
         this.circuitOpen(target, retry, hasNext, state, attempt);
         return null;
       }
-      const callStartedAt = performance.now();
-      const result = await this.callOnce(adapter, target, retry, providerRequest, callOptions, call);
+      const result = await this.callOnce(
+        adapter,
+        { target, index, retry, request, providerRequest, callOptions },
+        call,
+      );
+      const { callStartedAt, span } = result;
       state.upstreamMs += performance.now() - callStartedAt;
       if (result.ok) {
         state.attempts.push(attempt(retry));
+        const upstreamMs = state.upstreamMs;
         return {
           target,
           result: result.value,
           attempts: state.attempts,
           permit,
           callStartedAt,
-          upstreamMs: state.upstreamMs,
+          upstreamMs,
+          span,
         };
       }
       const error = result.error;
@@ -240,7 +269,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       }
       this.finishCall(target, permit, error, callStartedAt);
       state.lastError = error;
-      const delay = retryDelayMs(error, retry, settings, this.random);
+      const delay = retryDelayMs(error, retry, this.config.providers.retries, this.random);
       if (delay !== null) {
         this.retriesMetric.inc({ ...labels, reason: error.code });
         state.upstreamMs += await this.backoff(delay, options.signal, target.provider, state);
@@ -282,31 +311,42 @@ export class ProviderExecutorService implements ProviderExecutor {
     if (hasNext) this.fallbacksMetric.inc(labels);
   }
 
-  /** One upstream call in its span. */
-  private async callOnce<T>(
-    adapter: ProviderAdapter,
-    target: ProviderTarget,
-    retry: number,
-    request: ProviderRequest,
-    options: ProviderCallOptions,
-    call: Call<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: ProviderError }> {
-    const span = tracer.startSpan('provider.call', {
+  /** The GenAI client span of one attempt: "{operation} {model}" (semantic conventions). */
+  private startAttempt(attempt: Attempt, options: ProviderCallOptions): Span {
+    const { target, index, retry, request } = attempt;
+    return tracer.startSpan(`${CHAT_OPERATION} ${target.upstreamModel}`, {
+      kind: SpanKind.CLIENT,
       attributes: {
+        ...genAiRequestAttributes(request, target.provider, target.upstreamModel, this.baseUrl(target)),
+        ...options.spanAttributes,
         'modelmuxer.provider': target.provider,
         'modelmuxer.model': target.model,
         'modelmuxer.retry': retry,
+        'modelmuxer.fallback_index': index,
       },
     });
+  }
+
+  /**
+   * One upstream call in its GenAI client span. A failure ends the span; on success the caller
+   * ends it with the response (a stream: at its end).
+   */
+  private async callOnce<T>(
+    adapter: ProviderAdapter,
+    attempt: Attempt,
+    call: Call<T>,
+  ): Promise<
+    ({ ok: true; value: T } | { ok: false; error: ProviderError }) & { span: Span; callStartedAt: number }
+  > {
+    const callStartedAt = performance.now();
+    const span = this.startAttempt(attempt, attempt.callOptions);
     try {
-      const value = await call(adapter, request, options);
-      span.end();
-      return { ok: true, value };
+      const value = await call(adapter, attempt.providerRequest, attempt.callOptions);
+      return { ok: true, value, span, callStartedAt };
     } catch (raw) {
-      const error = asProviderError(target.provider, raw);
-      span.setAttribute('modelmuxer.error', error.code);
-      span.end();
-      return { ok: false, error };
+      const error = asProviderError(attempt.target.provider, raw);
+      this.failAttempt(span, attempt.target, callStartedAt, error.code);
+      return { ok: false, error, span, callStartedAt };
     }
   }
 
@@ -357,14 +397,17 @@ export class ProviderExecutorService implements ProviderExecutor {
     walked: Walked<OpenedStream>,
     signal: AbortSignal,
   ): AsyncGenerator<ChatCompletionChunk> {
-    const { target, permit, callStartedAt } = walked;
+    const { target, permit, callStartedAt, span } = walked;
     const { first, iterator } = walked.result;
+    const response = new StreamResponse();
     let outcome: 'ok' | 'aborted' | ProviderError = 'aborted';
     try {
+      response.observe(first);
       yield first;
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
+        response.observe(next.value);
         yield next.value;
       }
       outcome = 'ok';
@@ -382,7 +425,47 @@ export class ProviderExecutorService implements ProviderExecutor {
     } finally {
       if (outcome === 'aborted') await iterator.return?.();
       this.finishCall(target, permit, outcome, callStartedAt);
+      // The stream's span ends with the stream (not at its first chunk).
+      setGenAiResponse(span, response);
+      if (outcome === 'ok') this.endAttempt(span, target, callStartedAt, response);
+      else
+        this.failAttempt(span, target, callStartedAt, outcome === 'aborted' ? 'client_closed' : outcome.code);
     }
+  }
+
+  /** server.address/port of a provider (none for the in-process simulator of TEST_MODE). */
+  private baseUrl(target: ProviderTarget): string | null {
+    if (this.config.testMode) return null;
+    return this.config.providers[target.provider].baseUrl ?? null;
+  }
+
+  /** Ends a successful attempt's span with the response attributes; the GenAI metrics. */
+  private endAttempt(
+    span: Span,
+    target: ProviderTarget,
+    callStartedAt: number,
+    response: GenAiResponse,
+  ): void {
+    setGenAiResponse(span, response);
+    span.end();
+    const labels = genAiLabels(target);
+    this.genAiDuration.observe({ ...labels, error_type: '' }, (performance.now() - callStartedAt) / 1000);
+    const usage = response.usage;
+    if (usage && Number.isFinite(usage.prompt_tokens))
+      this.genAiTokens.observe({ ...labels, gen_ai_token_type: 'input' }, usage.prompt_tokens);
+    if (usage && Number.isFinite(usage.completion_tokens))
+      this.genAiTokens.observe({ ...labels, gen_ai_token_type: 'output' }, usage.completion_tokens);
+  }
+
+  /** Ends a failed attempt's span: error.type is the gateway's error code (bounded). */
+  private failAttempt(span: Span, target: ProviderTarget, callStartedAt: number, errorType: string): void {
+    span.setAttribute(GEN_AI.errorType, errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+    span.end();
+    this.genAiDuration.observe(
+      { ...genAiLabels(target), error_type: errorType },
+      (performance.now() - callStartedAt) / 1000,
+    );
   }
 }
 
@@ -408,4 +491,12 @@ async function openStream(
 function withAttempts(error: ProviderError, attempts: AttemptRecord[]): ProviderError {
   error.attempts = attempts;
   return error;
+}
+
+function genAiLabels(target: ProviderTarget): Record<string, string> {
+  return {
+    gen_ai_operation_name: CHAT_OPERATION,
+    gen_ai_provider_name: genAiProviderName(target.provider),
+    gen_ai_request_model: target.upstreamModel,
+  };
 }

@@ -5,6 +5,7 @@ import { trustedUsage } from '../../../common/provider-usage';
 import { estimateTextTokens } from '../../../common/token-estimator';
 import { answered, type ChatCall, type ChatOutcome, type ChatStep } from '../chat-call';
 import { UsageAccounting, usageCost } from '../usage-accounting';
+import { noteCost } from '../call-telemetry';
 import { completionText } from './cache-lookup.step';
 
 /**
@@ -67,6 +68,7 @@ export class AccountStep implements ChatStep {
           const priced = usage();
           outcome.usageEstimated = priced.estimated;
           outcome.costNano = usageCost(pricing, priced.usage);
+          noteCost(call);
           chunk.usage = priced.usage; // what is billed is what the client is told
         }
         yield chunk;

@@ -11,6 +11,7 @@ import {
 import type { PlannedTarget } from '../../../routing/routing.types';
 import { routed, type ChatCall, type ChatOutcome, type ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
+import { callAttributes } from '../call-telemetry';
 
 /**
  * Output tokens assumed for a call the client abandoned while it was in flight, when the client
@@ -40,7 +41,11 @@ export class ExecuteStep implements ChatStep {
 
   async run(call: ChatCall): Promise<void> {
     const { chain } = routed(call).plan;
-    const options = { signal: call.context.signal, requestId: call.context.requestId };
+    const options = {
+      signal: call.context.signal,
+      requestId: call.context.requestId,
+      spanAttributes: call.span?.isRecording() ? callAttributes(call) : undefined,
+    };
     try {
       if (call.mode === 'stream') {
         const execution = await this.executor.stream(chain, call.request, options);

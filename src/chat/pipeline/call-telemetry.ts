@@ -1,0 +1,98 @@
+import { context, trace, type Attributes, SpanStatusCode } from '@opentelemetry/api';
+import { nanoToUsd } from '../../common/pricing';
+import type { ChatCall, ChatStep } from './chat-call';
+
+const tracer = trace.getTracer('modelmuxer');
+
+/**
+ * Span names of the pipeline steps. The policy step is the spec's `apply_guardrail` operation
+ * (GenAI semantic conventions); the others are ModelMuxer's own.
+ */
+export function stepSpanName(step: string): string {
+  return step === 'policy' ? 'apply_guardrail' : `modelmuxer.${step}`;
+}
+
+/** Runs a step in its own span (a child of the request span) when the request is traced. */
+export async function runTracedStep(step: ChatStep, call: ChatCall): Promise<void> {
+  if (!call.span?.isRecording()) {
+    await step.run(call);
+    return;
+  }
+  const span = tracer.startSpan(
+    stepSpanName(step.name),
+    { attributes: step.name === 'policy' ? { 'gen_ai.operation.name': 'apply_guardrail' } : {} },
+    trace.setSpan(context.active(), call.span),
+  );
+  try {
+    await context.with(trace.setSpan(context.active(), span), () => step.run(call));
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    span.setAttribute('error.type', typeof code === 'string' ? code : 'internal_error');
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The cache status of a call: hit, miss, or skip (not looked up: disabled, bypassed, no cache). */
+function cacheStatus(call: ChatCall): string {
+  if (call.outcome?.fromCache) return 'hit';
+  return call.cacheKey !== null ? 'miss' : 'skip';
+}
+
+/** The budget's part in the call: downgraded (routing chose cheaper), reserved, or none. */
+function budgetDecision(call: ChatCall): string {
+  if (call.plan?.decision.budgetDowngraded) return 'downgraded';
+  return call.reservation ? 'reserved' : 'none';
+}
+
+/**
+ * The gateway's own attributes (modelmuxer.*), known once routing ran: on the request span, and
+ * on every provider attempt's client span (ProviderCallOptions.spanAttributes).
+ */
+export function callAttributes(call: ChatCall): Attributes {
+  const attributes: Attributes = {
+    'modelmuxer.tenant.id': call.context.principal.tenantId,
+    'modelmuxer.tenant.name': call.context.principal.tenantName,
+    'modelmuxer.cache.status': cacheStatus(call),
+    'modelmuxer.budget.decision': budgetDecision(call),
+  };
+  if (call.intent) {
+    attributes['modelmuxer.intent.method'] = call.intent.method;
+    if (call.intent.label !== null) {
+      attributes['modelmuxer.intent.label'] = call.intent.label;
+      attributes['modelmuxer.intent.confidence'] = call.intent.confidence;
+    }
+  }
+  const decision = call.plan?.decision;
+  if (decision) {
+    attributes['modelmuxer.routing.reason'] = decision.reason;
+    if (decision.kind) attributes['modelmuxer.routing.kind'] = decision.kind;
+    if (decision.target) {
+      attributes['modelmuxer.routing.provider'] = decision.target.provider;
+      attributes['modelmuxer.routing.model'] = decision.target.model;
+    }
+  }
+  return attributes;
+}
+
+/** At the end of the pipeline: the call's summary on the request span. */
+export function annotateCall(call: ChatCall): void {
+  const span = call.span;
+  if (!span?.isRecording()) return;
+  span.setAttributes(callAttributes(call));
+  if (call.request.model) span.setAttribute('gen_ai.request.model', call.request.model);
+  const outcome = call.outcome;
+  if (outcome) {
+    span.setAttribute('modelmuxer.fallbacks', Math.max(0, outcome.attempts.length - 1));
+    noteCost(call);
+  }
+}
+
+/** The answer's cost on the request span (a stream's when its usage chunk is priced). */
+export function noteCost(call: ChatCall): void {
+  const cost = call.outcome?.costNano;
+  if (cost !== null && cost !== undefined && call.span?.isRecording())
+    call.span.setAttribute('modelmuxer.cost_usd', nanoToUsd(cost));
+}
