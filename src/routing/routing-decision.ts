@@ -2,7 +2,8 @@ import { costNanoUsd, nanoToUsd } from '../common/pricing';
 import { ErrorCode } from '../common/errors';
 import type { IntentLabel } from '../common/intent-labels';
 import { TIER_RANK, TOP_TIER_RANK } from './model-catalog';
-import type { CatalogEntry, ModelCatalog } from './model-catalog';
+import type { CatalogEntry, ModelCatalog, ModelResolution } from './model-catalog';
+import { unknownModelMessage } from './model-resolver';
 import type { RouteRule, RoutingPolicy } from './routing-policy';
 import type {
   CandidateReport,
@@ -136,17 +137,30 @@ function requestExclusion(
  * requirements come first, so that "no model can take this request" (400) is told apart from
  * "the models that could are down, unconfigured or excluded" (503) whatever the deployment.
  */
+/**
+ * The tenant's allow-list for models the catalog does not list (pass-through and discovered):
+ * catalog models outside it are already in `exclude_models` (src/policy/tenant-policy.ts).
+ */
+export function allowedByPolicy(entry: CatalogEntry, allow: RoutingPolicy['allow_only']): boolean {
+  if (!allow) return true;
+  if (allow.providers && !allow.providers.includes(entry.spec.provider)) return false;
+  if (allow.models && !allow.models.some((id) => id.toLowerCase() === entry.spec.id.toLowerCase()))
+    return false;
+  return true;
+}
+
 function exclusionFor(
   entry: CatalogEntry,
   input: RoutingInput,
   availability: ProviderAvailability,
   excluded: ReadonlySet<string> | null,
   outputForContext: number,
+  policyAllow: RoutingPolicy['allow_only'] = null,
 ): Exclusion | null {
   const spec = entry.spec;
   const byRequest = requestExclusion(entry, input, outputForContext);
   if (byRequest) return byRequest;
-  if (excluded?.has(spec.id)) {
+  if (excluded?.has(spec.id) || (entry.dynamic && !allowedByPolicy(entry, policyAllow))) {
     return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
   }
   if (!availability.isProviderConfigured(spec.provider)) {
@@ -170,17 +184,19 @@ function evaluateAll(
   availability: ProviderAvailability,
   measure: QualityMeasure,
   expectedOutput: number,
+  extra: CatalogEntry | null = null,
 ): Candidate[] {
   let excluded: Set<string> | null = null;
   if (policy.exclude_models.length > 0) {
     excluded = new Set();
     for (const name of policy.exclude_models) {
-      const spec = catalog.resolve(name);
+      const spec = catalog.resolveRequest(name)?.entry.spec;
       if (spec) excluded.add(spec.id);
     }
   }
   const requested = input.requestedMaxOutputTokens;
-  const entries = catalog.entries();
+  // A model the catalog does not list (pass-through, discovered) is evaluated when asked for by name.
+  const entries = extra && extra.dynamic ? [...catalog.entries(), extra] : catalog.entries();
   const candidates: Candidate[] = new Array<Candidate>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
@@ -190,7 +206,7 @@ function evaluateAll(
     const outputForContext = requested ?? Math.min(completion, entry.spec.max_output_tokens);
     candidates[i] = {
       entry,
-      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext),
+      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext, policy.allow_only),
       quality: qualityOf(entry, measure),
       costNano: costNanoUsd(entry.spec.pricing, {
         promptTokens: input.estimatedPromptTokens,
@@ -336,19 +352,26 @@ function explicitDecision(
   policy: RoutingPolicy,
   kind: 'explicit' | 'safety_route',
   lead: string,
+  resolution: string | null = null,
 ): RoutingDecision {
   const own = candidates.find((c) => c.entry === entry)!;
+  const resolved = resolution ? ` (${resolution})` : '';
   for (const c of candidates) if (!c.exclusion) c.score = c.quality;
   const minQuality = own.quality - policy.explicit_models.fallback_max_quality_drop - 1e-9;
   // "Equivalent": same tier, meets the same hard requirements, quality at most `drop` lower.
-  const equivalents = candidates
-    .filter(
-      (c) => c !== own && !c.exclusion && c.entry.spec.tier === entry.spec.tier && c.quality >= minQuality,
-    )
-    .sort(byRank(entry.spec.tier));
+  // A model the catalog does not list has no known equivalent: the client named that exact model.
+  const equivalents = entry.dynamic
+    ? []
+    : candidates
+        .filter(
+          (c) =>
+            c !== own && !c.exclusion && c.entry.spec.tier === entry.spec.tier && c.quality >= minQuality,
+        )
+        .sort(byRank(entry.spec.tier));
   for (const c of candidates) {
     if (c === own || c.exclusion) continue;
     if (equivalents.includes(c)) c.note = 'equivalent model';
+    else if (entry.dynamic) c.note = 'not an equivalent: the requested model is not in the catalog';
     else if (c.entry.spec.tier !== entry.spec.tier) c.note = `not an equivalent: ${c.entry.spec.tier} tier`;
     else c.note = `not an equivalent: quality ${round(c.quality, 2)} < ${round(minQuality, 2)}`;
   }
@@ -358,7 +381,7 @@ function explicitDecision(
     const why = kind === 'explicit' ? 'explicit model honoured' : 'the safety policy routes safety_risk here';
     return decision(
       kind,
-      `${lead} → ${entry.spec.id}: ${why}`,
+      `${lead} → ${entry.spec.id}: ${why}${resolved}`,
       candidates,
       own,
       chooseFallbacks(own, equivalents, policy),
@@ -373,7 +396,7 @@ function explicitDecision(
     };
     return decision(
       kind,
-      `${lead} → no target: ${entry.spec.id} cannot serve it (${own.exclusion.text})`,
+      `${lead} → no target: ${entry.spec.id} cannot serve it (${own.exclusion.text})${resolved}`,
       candidates,
       null,
       [],
@@ -386,7 +409,7 @@ function explicitDecision(
   if (!substitute) {
     return decision(
       'unavailable',
-      `${lead} → no target: ${entry.spec.id} unavailable (${own.exclusion.text}) and no equivalent model is available`,
+      `${lead} → no target: ${entry.spec.id} unavailable (${own.exclusion.text}) and no equivalent model is available${resolved}`,
       candidates,
       null,
       [],
@@ -402,7 +425,7 @@ function explicitDecision(
   substitute.note = `selected: equivalent of unavailable ${entry.spec.id}`;
   return decision(
     kind,
-    `${lead} → ${substitute.entry.spec.id}: ${entry.spec.id} unavailable (${own.exclusion.text}), equivalent ${entry.spec.tier}-tier model`,
+    `${lead} → ${substitute.entry.spec.id}: ${entry.spec.id} unavailable (${own.exclusion.text}), equivalent ${entry.spec.tier}-tier model${resolved}`,
     candidates,
     substitute,
     chooseFallbacks(substitute, rest, policy),
@@ -410,11 +433,13 @@ function explicitDecision(
 }
 
 function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
-  return policy.exclude_models.some((name) => catalog.resolve(name)?.id === entry.spec.id);
+  if (entry.dynamic && !allowedByPolicy(entry, policy.allow_only)) return true;
+  return policy.exclude_models.some((name) => catalog.resolveRequest(name)?.entry.spec.id === entry.spec.id);
 }
 
-function notFoundMessage(name: string): string {
-  return `The model \`${name}\` does not exist or you do not have access to it.`;
+function notAllowedMessage(name: string, resolution: ModelResolution): string {
+  const target = resolution.entry.spec.id;
+  return `The model \`${name}\`${target.toLowerCase() === name.toLowerCase() ? '' : ` (${target})`} is not allowed by this tenant's policy. GET /v1/models lists the models this key may use.`;
 }
 
 /* ---------- the router's own choice ---------- */
@@ -641,17 +666,24 @@ export function decideRoute(
   const requested = input.requestedModel?.trim();
   let lead = headline(input);
   if (requested && !catalog.isAuto(requested)) {
-    const entry = catalog.entry(requested);
-    if (!entry || isExcluded(entry, policy, catalog)) {
+    const resolution = catalog.resolveRequest(requested);
+    const entry = resolution?.entry;
+    if (!resolution || !entry || isExcluded(entry, policy, catalog)) {
       return {
         target: null,
         fallbacks: [],
-        reason: `${requested} requested → not available: unknown or excluded model`,
+        reason: resolution
+          ? `${requested} requested → not available: excluded by policy (${resolution.note ?? entry!.spec.id})`
+          : `${requested} requested → not available: no catalog model, provider prefix, legacy name or provider name pattern matches`,
         estimatedCostUsd: 0,
         budgetDowngraded: false,
         candidates: [],
         refusal: null,
-        failure: { code: ErrorCode.ModelNotFound, message: notFoundMessage(requested), param: 'model' },
+        failure: {
+          code: ErrorCode.ModelNotFound,
+          message: resolution ? notAllowedMessage(requested, resolution) : unknownModelMessage(requested),
+          param: 'model',
+        },
         kind: 'explicit',
       };
     }
@@ -660,8 +692,15 @@ export function decideRoute(
       const expected = trusted
         ? policy.intents[label as IntentLabel].expected_output_tokens
         : policy.default.expected_output_tokens;
-      const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
-      return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`);
+      const candidates = evaluateAll(catalog, input, policy, availability, measure, expected, entry);
+      return explicitDecision(
+        entry,
+        candidates,
+        policy,
+        'explicit',
+        `${requested} requested`,
+        resolution.note,
+      );
     }
     lead = `${requested} requested, router override allowed; ${lead}`;
   }

@@ -151,7 +151,7 @@ export class ProviderExecutorService implements ProviderExecutor {
 
     for (let i = 0; i < chain.length; i++) {
       const target = chain[i];
-      const labels = { provider: target.provider, model: target.model };
+      const labels = { provider: target.provider, model: target.metricModel ?? target.model };
       const adapter = this.registry.get(target.provider);
       if (!adapter.configured) {
         attempts.push({
@@ -279,7 +279,7 @@ export class ProviderExecutorService implements ProviderExecutor {
     outcome: 'ok' | 'aborted' | ProviderError,
     callStartedAt: number,
   ): void {
-    const labels = { provider: target.provider, model: target.model };
+    const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     this.durationMetric.observe(labels, (performance.now() - callStartedAt) / 1000);
     if (outcome === 'ok') {
       this.requestsMetric.inc({ ...labels, outcome: 'ok' });
