@@ -3,6 +3,9 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
+import type { CatalogEntry, ModelResolution } from '../routing/model-catalog';
+import { unknownModelMessage } from '../routing/model-resolver';
+import type { PricingKind, ResolutionKind } from '../routing/model-resolver';
 import type { ModelSpec } from '../routing/routing.types';
 
 export interface ModelEntry {
@@ -15,15 +18,24 @@ export interface ModelEntry {
   context_window?: number;
   max_output_tokens?: number;
   pricing?: { input_per_1m_usd: number; output_per_1m_usd: number; cached_input_per_1m_usd?: number };
+  /** `list` (catalog or provider price) or `estimated` (family or fallback price). */
+  pricing_kind?: PricingKind;
+  /** Where the price comes from: "catalog", "family gpt-4o (estimated)", "litellm /model/info", ... */
+  pricing_source?: string;
   tier?: string;
   aliases?: string[];
   description?: string;
+  /** GET /v1/models/{id} for a name outside the catalog: what it resolves to, and how. */
+  resolved_to?: string;
+  resolution?: ResolutionKind;
+  resolution_note?: string;
 }
 
 /** A fixed timestamp: the catalog has no creation dates, and a stable value keeps clients' caches happy. */
 const CATALOG_CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
 
-function toEntry(spec: ModelSpec): ModelEntry {
+function toEntry(entry: CatalogEntry, aliases: string[] = entry.spec.aliases): ModelEntry {
+  const spec = entry.spec;
   return {
     id: spec.id,
     object: 'model',
@@ -39,12 +51,19 @@ function toEntry(spec: ModelSpec): ModelEntry {
         ? { cached_input_per_1m_usd: spec.pricing.cached_input }
         : {}),
     },
+    pricing_kind: entry.pricingKind,
+    pricing_source: entry.pricingSource,
     tier: spec.tier,
-    aliases: spec.aliases,
+    aliases,
   };
 }
 
-/** GET /v1/models: every model that can be served now (provider configured), plus the routing aliases. */
+/**
+ * GET /v1/models: every model that can be served now (provider configured): the routing
+ * aliases, the catalog, models discovered from LiteLLM and legacy names passed through at their
+ * list price. GET /v1/models/{id} answers for every name a request may use (catalog ids and
+ * aliases, `provider/model`, provider name patterns, legacy names, discovered models).
+ */
 @Controller('v1/models')
 export class ModelsController {
   constructor(
@@ -57,30 +76,63 @@ export class ModelsController {
     return { object: 'list', data: this.entries() };
   }
 
-  @Get(':id')
-  retrieve(@Param('id') id: string): ModelEntry {
-    const entry = this.entries().find((item) => item.id === id || item.aliases?.includes(id));
-    if (!entry)
+  /** `*id`: names may contain slashes (`openai/gpt-4o-2024-08-06`, `litellm/org/model`). */
+  @Get('*id')
+  retrieve(@Param('id') raw: string | string[]): ModelEntry {
+    const id = Array.isArray(raw) ? raw.join('/') : raw;
+    const routing = this.routingAliases().find((item) => item.id.toLowerCase() === id.toLowerCase());
+    if (routing) return routing;
+    const resolution = this.catalog.resolveRequest(id);
+    if (!resolution || !this.executor.isProviderConfigured(resolution.entry.spec.provider)) {
       throw new GatewayError(
         ErrorCode.ModelNotFound,
-        `The model '${id}' does not exist or is not available.`,
+        resolution
+          ? `The model '${id}' is not available: provider ${resolution.entry.spec.provider} is not configured.`
+          : unknownModelMessage(id),
         { param: 'model' },
       );
-    return entry;
+    }
+    const entry = toEntry(resolution.entry);
+    if (resolution.kind === 'catalog') return entry;
+    return {
+      ...entry,
+      id,
+      resolved_to: resolution.entry.spec.id,
+      resolution: resolution.kind,
+      ...(resolution.note ? { resolution_note: resolution.note } : {}),
+    };
   }
 
-  private entries(): ModelEntry[] {
-    const routing: ModelEntry[] = this.catalog.autoAliases().map((alias) => ({
+  private routingAliases(): ModelEntry[] {
+    return this.catalog.autoAliases().map((alias) => ({
       id: alias,
       object: 'model',
       created: CATALOG_CREATED,
       owned_by: 'modelmuxer',
       description: 'The router picks the model from the request intent, cost and budget.',
     }));
+  }
+
+  private entries(): ModelEntry[] {
+    const configured = (entry: CatalogEntry) => this.executor.isProviderConfigured(entry.spec.provider);
     const served = this.catalog
-      .list()
-      .filter((spec) => this.executor.isProviderConfigured(spec.provider))
-      .map(toEntry);
-    return [...routing, ...served];
+      .entries()
+      .filter(configured)
+      .map((entry) => toEntry(entry));
+    const discovered = this.catalog
+      .discoveredList()
+      .filter(configured)
+      .map((entry) => toEntry(entry, this.catalog.bareDiscoveredNames(entry)));
+    const legacy = this.catalog
+      .compatibility()
+      .legacy.filter((rule) => rule.pass_through !== null && !rule.match.includes('*'))
+      .map((rule) => this.catalog.resolveRequest(rule.match))
+      .filter((resolution): resolution is ModelResolution => resolution !== null)
+      .filter((resolution) => configured(resolution.entry))
+      .map((resolution) => ({
+        ...toEntry(resolution.entry, [resolution.entry.spec.upstream_id]),
+        description: resolution.note ?? undefined,
+      }));
+    return [...this.routingAliases(), ...served, ...discovered, ...legacy];
   }
 }

@@ -31,6 +31,13 @@ export interface RouterMetadata {
    * estimate instead (prompt estimate + tokens of the text it relayed).
    */
   usage_estimated?: boolean;
+  /**
+   * Present ("estimated") when the answering model is not priced by the catalog or its provider:
+   * its cost comes from a family or fallback price (config/models.yaml `compatibility`).
+   */
+  pricing?: 'estimated';
+  /** Where the price comes from, present with `pricing` ("family gpt-4o (estimated)", ...). */
+  pricing_source?: string;
   /** Present when policy changed the request (e.g. PII redacted). */
   policy_notes?: string[];
 }

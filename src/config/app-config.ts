@@ -53,7 +53,14 @@ export class AppConfig {
     anthropic: ProviderEndpointConfig & { version: string };
     mistral: ProviderEndpointConfig;
     /** baseUrl is null when LITELLM_BASE_URL is unset. */
-    litellm: { apiKey: string | null; baseUrl: string | null };
+    litellm: {
+      apiKey: string | null;
+      baseUrl: string | null;
+      /** LITELLM_MODELS: model ids the proxy serves, used instead of its /v1/models (empty: discover). */
+      staticModels: string[];
+      /** How often /v1/models and /model/info are read again (0: only at start-up). */
+      discoveryIntervalMs: number;
+    };
     timeouts: { connectMs: number; firstByteMs: number; totalMs: number };
     retries: { max: number; baseDelayMs: number; maxDelayMs: number };
     circuit: { failureThreshold: number; resetMs: number };
@@ -261,7 +268,15 @@ function providerSettings(vars: EnvironmentVariables): AppConfig['providers'] {
       version: vars.ANTHROPIC_VERSION,
     },
     mistral: { apiKey: vars.MISTRAL_API_KEY ?? null, baseUrl: vars.MISTRAL_BASE_URL },
-    litellm: { apiKey: vars.LITELLM_API_KEY ?? null, baseUrl: vars.LITELLM_BASE_URL ?? null },
+    litellm: {
+      apiKey: vars.LITELLM_API_KEY ?? null,
+      baseUrl: vars.LITELLM_BASE_URL ?? null,
+      staticModels: (vars.LITELLM_MODELS ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+      discoveryIntervalMs: vars.LITELLM_DISCOVERY_INTERVAL_MS,
+    },
     timeouts: {
       connectMs: vars.PROVIDER_CONNECT_TIMEOUT_MS,
       firstByteMs: vars.PROVIDER_FIRST_BYTE_TIMEOUT_MS,

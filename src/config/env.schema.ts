@@ -156,6 +156,8 @@ export class EnvironmentVariables {
   @IsConnectionUrl(HTTP) MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
   @IsOptional() @IsConnectionUrl(HTTP) LITELLM_BASE_URL?: string;
   @IsOptional() @Secret() @IsString() LITELLM_API_KEY?: string;
+  @IsOptional() @IsString() LITELLM_MODELS?: string;
+  @Transform(toNumber) @IsInt() @Min(0) LITELLM_DISCOVERY_INTERVAL_MS = 300_000;
   @Transform(toNumber) @IsInt() @Min(1) PROVIDER_CONNECT_TIMEOUT_MS = 5_000;
   @Transform(toNumber) @IsInt() @Min(1) PROVIDER_FIRST_BYTE_TIMEOUT_MS = 60_000;
   @Transform(toNumber) @IsInt() @Min(1) PROVIDER_TOTAL_TIMEOUT_MS = 600_000;

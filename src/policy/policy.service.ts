@@ -118,7 +118,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   private fromDto(dto: TenantPolicyDto): TenantPolicy {
     const unknown = [...(dto.allowed_models ?? []), ...(dto.blocked_models ?? [])].filter(
-      (name) => !this.catalog.resolve(name),
+      (name) => !this.catalog.resolveRequest(name),
     );
     if (unknown.length > 0) {
       throw new GatewayError(

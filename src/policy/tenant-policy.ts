@@ -81,14 +81,13 @@ export function compilePolicy(
 ): CompiledPolicy {
   const exclude = new Set<string>(policy.routing?.exclude_models ?? []);
   const allowedProviders = policy.allowed_providers ? new Set(policy.allowed_providers) : null;
-  const allowedModels = policy.allowed_models
-    ? new Set(policy.allowed_models.map((name) => catalog.resolve(name)?.id ?? name))
-    : null;
+  const canonical = (name: string): string => catalog.resolveRequest(name)?.entry.spec.id ?? name;
+  const allowedModels = policy.allowed_models ? new Set(policy.allowed_models.map(canonical)) : null;
   for (const spec of catalog.list()) {
     if (allowedProviders && !allowedProviders.has(spec.provider)) exclude.add(spec.id);
     if (allowedModels && !allowedModels.has(spec.id)) exclude.add(spec.id);
   }
-  for (const name of policy.blocked_models) exclude.add(catalog.resolve(name)?.id ?? name);
+  for (const name of policy.blocked_models) exclude.add(canonical(name));
   const override: RoutingPolicyOverride = { ...(policy.routing ?? {}) };
   if (exclude.size > 0) override.exclude_models = [...exclude].sort();
   const defaultModel = override.default?.model ?? routing.policy.default.model;
@@ -102,11 +101,24 @@ export function compilePolicy(
   if (policy.safety_action)
     override.safety_risk = { ...(override.safety_risk ?? {}), action: policy.safety_action };
   const customised = Object.keys(override).length > 0;
+  // Models the catalog does not list (pass-through, discovered) are checked against the
+  // allow-list at routing time: it travels with the routing policy.
+  const allowOnly =
+    allowedProviders || allowedModels
+      ? {
+          providers: policy.allowed_providers ? [...policy.allowed_providers] : null,
+          models: allowedModels ? [...allowedModels].sort() : null,
+        }
+      : null;
+  const routingPolicy =
+    customised || allowOnly
+      ? { ...routing.withOverride(override, `policy of tenant ${tenantName}`), allow_only: allowOnly }
+      : null;
   return {
     source: policy,
     piiAction: policy.pii.action,
     piiKinds: new Set(policy.pii.kinds),
-    routingPolicy: customised ? routing.withOverride(override, `policy of tenant ${tenantName}`) : null,
+    routingPolicy,
   };
 }
 

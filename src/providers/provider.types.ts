@@ -33,6 +33,11 @@ export interface ProviderTarget {
   upstreamModel: string;
   /** The model's output-token ceiling (catalog), handed to the adapter in ProviderCallOptions. */
   maxOutputTokens?: number;
+  /**
+   * The name metrics and circuit breakers use: the model, or `<provider>/pass-through` for names
+   * passed through from client input (bounded label cardinality and breaker count). Default `model`.
+   */
+  metricModel?: string;
 }
 
 /** Live state of the provider layer the router must respect. */

@@ -3,6 +3,16 @@ import type { IntentLabel } from '../common/intent-labels';
 import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderKey } from '../common/provider-keys';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
+import {
+  legacyModel,
+  legacyRuleFor,
+  providerByPattern,
+  readCompatibility,
+  splitProviderPrefix,
+  syntheticModel,
+} from './model-resolver';
+import type { CompatibilityConfig, PricingKind, ResolutionKind, SyntheticModel } from './model-resolver';
+import type { ModelPricing } from '../common/pricing';
 import { MODEL_TIERS } from './routing.types';
 import type { ModelSpec, ModelTier, PlannedTarget, RouteTarget } from './routing.types';
 
@@ -37,14 +47,31 @@ export interface CatalogEntry {
   /** max_input_tokens when declared, else the context window. */
   readonly maxInputTokens: number;
   readonly outputFactor: number;
+  /** `list` for catalog and provider prices; `estimated` for a family or fallback price. */
+  readonly pricingKind: PricingKind;
+  /** Where the price comes from ("catalog", "family gpt-4o (estimated)", "litellm /model/info"...). */
+  readonly pricingSource: string;
+  /** What budgets reserve against: the price, or an upper bound of it when it is estimated. */
+  readonly reservePricing: ModelPricing;
+  /** Not a models.yaml entry (pass-through or discovered): never an auto-routing candidate. */
+  readonly dynamic: boolean;
+}
+
+/** A requested name, resolved: the entry to route to, and how the name led there. */
+export interface ModelResolution {
+  entry: CatalogEntry;
+  kind: ResolutionKind;
+  /** For routing_reason: how the name was resolved (null for a plain catalog id or alias). */
+  note: string | null;
 }
 
 export interface CatalogDocument {
   auto_aliases: string[];
   models: ModelSpec[];
+  compatibility?: CompatibilityConfig;
 }
 
-const TOP_KEYS = ['auto_aliases', 'models'] as const;
+const TOP_KEYS = ['auto_aliases', 'models', 'compatibility'] as const;
 const MODEL_KEYS = [
   'id',
   'provider',
@@ -180,8 +207,13 @@ export function parseModelCatalog(raw: unknown, file: string): CatalogDocument {
         );
     }
   }
+  const compatibility = readCompatibility(
+    top.has('compatibility') ? top.child('compatibility', ['unknown_models', 'legacy']) : null,
+    problems,
+    (name) => owners.has(name.toLowerCase()) && owners.get(name.toLowerCase()) !== 'auto_aliases',
+  );
   if (problems.length > 0) throw new RoutingConfigError(file, problems);
-  return { auto_aliases: autoAliases, models };
+  return { auto_aliases: autoAliases, models, compatibility };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -202,27 +234,22 @@ export class ModelCatalog {
   private readonly byName = new Map<string, CatalogEntry>();
   private readonly providers = new Map<ProviderKey, ModelSpec[]>();
   private readonly autoNames: ReadonlySet<string>;
+  private readonly compat: CompatibilityConfig;
+  /** Discovered models (LiteLLM): by `litellm/<id>` and, when unambiguous, the bare id. */
+  private discovered = new Map<string, CatalogEntry>();
+  private discoveredEntries: readonly CatalogEntry[] = [];
+  /** Pass-through resolutions by requested name, and their entries by id (bounded: names are client input). */
+  private readonly resolved = new Map<string, ModelResolution>();
+  private readonly dynamicById = new Map<string, CatalogEntry>();
+  private static readonly MAX_RESOLVED = 4096;
 
   constructor(document: CatalogDocument) {
     const specs = document.models.map((spec) => deepFreeze(structuredClone(spec)));
     this.specs = Object.freeze(specs);
+    this.compat = document.compatibility ?? readCompatibility(null, [], () => false);
     this.catalogEntries = Object.freeze(
       specs.map((spec) => {
-        const target = Object.freeze({
-          provider: spec.provider,
-          model: spec.id,
-          upstreamModel: spec.upstream_id,
-        });
-        const entry: CatalogEntry = Object.freeze({
-          spec,
-          target,
-          planned: Object.freeze({ ...target, spec, maxOutputTokens: spec.max_output_tokens }),
-          tierRank: TIER_RANK[spec.tier],
-          generalQuality:
-            GENERAL_LABELS.reduce((sum, label) => sum + spec.quality[label], 0) / GENERAL_LABELS.length,
-          maxInputTokens: Math.min(spec.max_input_tokens ?? spec.context_window, spec.context_window),
-          outputFactor: spec.expected_output_factor ?? 1,
-        });
+        const entry = this.makeEntry(spec, 'list', 'catalog', false);
         for (const name of [spec.id, ...spec.aliases]) this.byName.set(name.toLowerCase(), entry);
         const list = this.providers.get(spec.provider) ?? [];
         list.push(spec);
@@ -233,6 +260,179 @@ export class ModelCatalog {
     this.autoNames = new Set(
       [...BUILT_IN_AUTO_ALIASES, ...document.auto_aliases].map((name) => name.toLowerCase()),
     );
+  }
+
+  private makeEntry(
+    spec: ModelSpec,
+    pricingKind: PricingKind,
+    pricingSource: string,
+    dynamic: boolean,
+    passThrough = false,
+  ): CatalogEntry {
+    const target = Object.freeze({
+      provider: spec.provider,
+      model: spec.id,
+      upstreamModel: spec.upstream_id,
+      ...(passThrough ? { metricModel: `${spec.provider}/pass-through` } : {}),
+    });
+    const multiplier = pricingKind === 'estimated' ? this.compat.unknown_models.reserve_multiplier : 1;
+    const reservePricing: ModelPricing = Object.freeze({
+      input: spec.pricing.input * multiplier,
+      output: spec.pricing.output * multiplier,
+    });
+    return Object.freeze({
+      spec,
+      target,
+      planned: Object.freeze({
+        ...target,
+        spec,
+        maxOutputTokens: spec.max_output_tokens,
+        pricingKind,
+        pricingSource,
+        reservePricing,
+      }),
+      tierRank: TIER_RANK[spec.tier],
+      generalQuality:
+        GENERAL_LABELS.reduce((sum, label) => sum + spec.quality[label], 0) / GENERAL_LABELS.length,
+      maxInputTokens: Math.min(spec.max_input_tokens ?? spec.context_window, spec.context_window),
+      outputFactor: spec.expected_output_factor ?? 1,
+      pricingKind,
+      pricingSource,
+      reservePricing,
+      dynamic,
+    });
+  }
+
+  /** The `compatibility` section of models.yaml (legacy names, prices of unknown models). */
+  compatibility(): CompatibilityConfig {
+    return this.compat;
+  }
+
+  /**
+   * Replaces the discovered models (LiteLLM's /v1/models). Each is reachable as `litellm/<id>`,
+   * and by its bare id when no catalog name, routing alias or other discovered model has it.
+   */
+  setDiscovered(models: readonly SyntheticModel[]): void {
+    const next = new Map<string, CatalogEntry>();
+    const entries: CatalogEntry[] = [];
+    const bareCount = new Map<string, number>();
+    for (const model of models) {
+      const bare = model.spec.upstream_id.toLowerCase();
+      bareCount.set(bare, (bareCount.get(bare) ?? 0) + 1);
+    }
+    for (const model of models) {
+      const spec = deepFreeze(structuredClone(model.spec));
+      const entry = this.makeEntry(spec, model.pricingKind, model.pricingSource, true);
+      if (next.has(spec.id.toLowerCase())) continue;
+      entries.push(entry);
+      next.set(spec.id.toLowerCase(), entry);
+      const bare = spec.upstream_id.toLowerCase();
+      if (bareCount.get(bare) === 1 && !this.byName.has(bare) && !this.autoNames.has(bare))
+        next.set(bare, entry);
+    }
+    this.discovered = next;
+    this.discoveredEntries = Object.freeze(entries);
+    this.resolved.clear();
+    this.dynamicById.clear();
+  }
+
+  /** Discovered models (GET /v1/models lists them after the catalog). */
+  discoveredList(): readonly CatalogEntry[] {
+    return this.discoveredEntries;
+  }
+
+  /** The bare names under which discovered models are reachable. */
+  bareDiscoveredNames(entry: CatalogEntry): string[] {
+    const bare = entry.spec.upstream_id.toLowerCase();
+    return this.discovered.get(bare) === entry ? [entry.spec.upstream_id] : [];
+  }
+
+  /**
+   * Resolves a requested model name, in order: catalog id or alias; discovered model; `provider/model`
+   * (a catalog model of that provider, else passed through); legacy names (successor or pass-through);
+   * provider name patterns (passed through). Null for names that match nothing (and routing aliases).
+   */
+  resolveRequest(requested: string): ModelResolution | null {
+    const name = requested.trim();
+    const key = name.toLowerCase();
+    const own = this.byName.get(key);
+    if (own) return { entry: own, kind: 'catalog', note: null };
+    const memo = this.resolved.get(name);
+    if (memo) return memo;
+    const resolution = this.resolveUncached(name);
+    if (resolution && resolution.entry.dynamic && resolution.kind !== 'discovered') {
+      if (this.resolved.size >= ModelCatalog.MAX_RESOLVED) {
+        this.resolved.clear();
+        this.dynamicById.clear();
+      }
+      this.resolved.set(name, resolution);
+      this.dynamicById.set(resolution.entry.spec.id, resolution.entry);
+    }
+    return resolution;
+  }
+
+  private resolveUncached(name: string): ModelResolution | null {
+    const key = name.toLowerCase();
+    const found = this.discovered.get(key);
+    if (found)
+      return {
+        entry: found,
+        kind: 'discovered',
+        note: `${name} is served by the LiteLLM proxy (discovered); price from ${found.pricingSource}`,
+      };
+    const prefixed = splitProviderPrefix(name);
+    if (prefixed) {
+      const { provider, model } = prefixed;
+      const inCatalog = this.byName.get(model.toLowerCase());
+      if (inCatalog && inCatalog.spec.provider === provider)
+        return {
+          entry: inCatalog,
+          kind: 'provider_prefix',
+          note: `${name} is catalog model ${inCatalog.spec.id}`,
+        };
+      const legacy = legacyRuleFor(model, this.compat.legacy);
+      const synthetic =
+        legacy?.pass_through && providerByPattern(model)?.provider === provider
+          ? legacyModel(provider, model, legacy)
+          : syntheticModel(provider, model, this.specs, this.compat.unknown_models);
+      return {
+        entry: this.dynamicEntry(synthetic),
+        kind: 'provider_prefix',
+        note: `${name} passed through to ${provider} as '${model}'; price: ${synthetic.pricingSource}`,
+      };
+    }
+    const legacy = legacyRuleFor(name, this.compat.legacy);
+    if (legacy) {
+      if (legacy.successor !== null) {
+        const successor = this.byName.get(legacy.successor.toLowerCase())!;
+        return {
+          entry: successor,
+          kind: 'legacy_successor',
+          note: `${name} is a legacy name (${legacy.note}), mapped to its successor ${successor.spec.id}`,
+        };
+      }
+      const provider = providerByPattern(name)?.provider ?? 'openai';
+      const synthetic = legacyModel(provider, name, legacy);
+      return {
+        entry: this.dynamicEntry(synthetic),
+        kind: 'legacy_pass_through',
+        note: `${name} is a legacy name (${legacy.note}), passed through to ${provider}; price: ${synthetic.pricingSource}`,
+      };
+    }
+    const byPattern = providerByPattern(name);
+    if (byPattern) {
+      const synthetic = syntheticModel(byPattern.provider, name, this.specs, this.compat.unknown_models);
+      return {
+        entry: this.dynamicEntry(synthetic),
+        kind: 'pattern',
+        note: `${name} matches ${byPattern.label} → ${byPattern.provider}, passed through; price: ${synthetic.pricingSource}`,
+      };
+    }
+    return null;
+  }
+
+  private dynamicEntry(model: SyntheticModel): CatalogEntry {
+    return this.makeEntry(deepFreeze(model.spec), model.pricingKind, model.pricingSource, true, true);
   }
 
   /** Loads and validates a models file; throws RoutingConfigError naming the file, model and field. */
@@ -261,7 +461,12 @@ export class ModelCatalog {
 
   /** A decision's target with its catalog entry; undefined when the catalog does not know it. */
   planned(target: RouteTarget): PlannedTarget | undefined {
-    return this.byName.get(target.model.toLowerCase())?.planned;
+    return (
+      this.byName.get(target.model.toLowerCase())?.planned ??
+      this.discovered.get(target.model.toLowerCase())?.planned ??
+      this.dynamicById.get(target.model)?.planned ??
+      this.resolveRequest(target.model)?.entry.planned
+    );
   }
 
   entry(idOrAlias: string): CatalogEntry | undefined {

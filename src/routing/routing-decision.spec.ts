@@ -464,7 +464,7 @@ describe('decideRoute', () => {
     });
 
     it.each([
-      ['an unknown model', { requestedModel: 'gpt-9' }, {}, ErrorCode.ModelNotFound, 'model', 404],
+      ['an unknown model', { requestedModel: 'no-such-model' }, {}, ErrorCode.ModelNotFound, 'model', 404],
       [
         'an excluded model',
         { requestedModel: 'opus' },

@@ -2,7 +2,8 @@ import { costNanoUsd, nanoToUsd } from '../common/pricing';
 import { ErrorCode } from '../common/errors';
 import type { IntentLabel } from '../common/intent-labels';
 import { TIER_RANK, TOP_TIER_RANK } from './model-catalog';
-import type { CatalogEntry, ModelCatalog } from './model-catalog';
+import type { CatalogEntry, ModelCatalog, ModelResolution } from './model-catalog';
+import { unknownModelMessage } from './model-resolver';
 import type { RouteRule, RoutingPolicy } from './routing-policy';
 import type {
   ModelCapabilities,
@@ -146,6 +147,18 @@ function requestExclusion(
 }
 
 /**
+ * The tenant's allow-list for models the catalog does not list (pass-through and discovered):
+ * catalog models outside it are already in `exclude_models` (src/policy/tenant-policy.ts).
+ */
+export function allowedByPolicy(entry: CatalogEntry, allow: RoutingPolicy['allow_only']): boolean {
+  if (!allow) return true;
+  if (allow.providers && !allow.providers.includes(entry.spec.provider)) return false;
+  if (allow.models && !allow.models.some((id) => id.toLowerCase() === entry.spec.id.toLowerCase()))
+    return false;
+  return true;
+}
+
+/**
  * Hard requirements, then availability; the first failure is reported. The request's own
  * requirements come first, so that "no model can take this request" (400) is told apart from
  * "the models that could are down, unconfigured or excluded" (503) whatever the deployment.
@@ -156,11 +169,12 @@ function exclusionFor(
   availability: ProviderAvailability,
   excluded: ReadonlySet<string> | null,
   outputForContext: number,
+  policyAllow: RoutingPolicy['allow_only'] = null,
 ): Exclusion | null {
   const spec = entry.spec;
   const byRequest = requestExclusion(entry, input, outputForContext);
   if (byRequest) return byRequest;
-  if (excluded?.has(spec.id)) {
+  if (excluded?.has(spec.id) || (entry.dynamic && !allowedByPolicy(entry, policyAllow))) {
     return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
   }
   if (!availability.isProviderConfigured(spec.provider)) {
@@ -184,17 +198,19 @@ function evaluateAll(
   availability: ProviderAvailability,
   measure: QualityMeasure,
   expectedOutput: number,
+  extra: CatalogEntry | null = null,
 ): Candidate[] {
   let excluded: Set<string> | null = null;
   if (policy.exclude_models.length > 0) {
     excluded = new Set();
     for (const name of policy.exclude_models) {
-      const spec = catalog.resolve(name);
+      const spec = catalog.resolveRequest(name)?.entry.spec;
       if (spec) excluded.add(spec.id);
     }
   }
   const requested = input.requestedMaxOutputTokens;
-  const entries = catalog.entries();
+  // A model the catalog does not list (pass-through, discovered) is evaluated when asked for by name.
+  const entries = extra && extra.dynamic ? [...catalog.entries(), extra] : catalog.entries();
   const candidates: Candidate[] = new Array<Candidate>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
@@ -204,7 +220,7 @@ function evaluateAll(
     const outputForContext = requested ?? Math.min(completion, entry.spec.max_output_tokens);
     candidates[i] = {
       entry,
-      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext),
+      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext, policy.allow_only),
       quality: qualityOf(entry, measure),
       costNano: costNanoUsd(entry.spec.pricing, {
         promptTokens: input.estimatedPromptTokens,
@@ -350,15 +366,17 @@ function explicitDecision(
   policy: RoutingPolicy,
   kind: 'explicit' | 'safety_route',
   lead: string,
+  resolution: string | null = null,
 ): RoutingDecision {
   const own = candidates.find((c) => c.entry === entry)!;
   const equivalents = equivalentsOf(own, candidates, policy);
+  const resolved = resolution ? ` (${resolution})` : '';
   if (!own.exclusion) {
     own.note = 'selected: requested model';
     const why = kind === 'explicit' ? 'explicit model honoured' : 'the safety policy routes safety_risk here';
     return decision(
       kind,
-      `${lead} → ${entry.spec.id}: ${why}`,
+      `${lead} → ${entry.spec.id}: ${why}${resolved}`,
       candidates,
       own,
       chooseFallbacks(own, equivalents, policy),
@@ -373,12 +391,12 @@ function explicitDecision(
       message: `The model \`${id}\` cannot serve this request: ${excluded.text}.`,
       param: excluded.param,
     };
-    const reason = `${lead} → no target: ${id} cannot serve it (${excluded.text})`;
+    const reason = `${lead} → no target: ${id} cannot serve it (${excluded.text})${resolved}`;
     return decision(kind, reason, candidates, null, [], { failure });
   }
   const [substitute, ...rest] = equivalents;
   if (!substitute) {
-    const reason = `${lead} → no target: ${id} unavailable (${excluded.text}) and no equivalent model is available`;
+    const reason = `${lead} → no target: ${id} unavailable (${excluded.text}) and no equivalent model is available${resolved}`;
     const message = `The model \`${id}\` is temporarily unavailable (${excluded.text}) and no equivalent model is available.`;
     return decision('unavailable', reason, candidates, null, [], {
       failure: { code: ErrorCode.NoProviderAvailable, message, param: null },
@@ -387,7 +405,7 @@ function explicitDecision(
   substitute.note = `selected: equivalent of unavailable ${id}`;
   return decision(
     kind,
-    `${lead} → ${substitute.entry.spec.id}: ${id} unavailable (${excluded.text}), equivalent ${entry.spec.tier}-tier model`,
+    `${lead} → ${substitute.entry.spec.id}: ${id} unavailable (${excluded.text}), equivalent ${entry.spec.tier}-tier model${resolved}`,
     candidates,
     substitute,
     chooseFallbacks(substitute, rest, policy),
@@ -402,12 +420,17 @@ function equivalentsOf(own: Candidate, candidates: Candidate[], policy: RoutingP
   const tier = own.entry.spec.tier;
   for (const c of candidates) if (!c.exclusion) c.score = c.quality;
   const minQuality = own.quality - policy.explicit_models.fallback_max_quality_drop - 1e-9;
-  const equivalents = candidates
-    .filter((c) => c !== own && !c.exclusion && c.entry.spec.tier === tier && c.quality >= minQuality)
-    .sort(byRank(tier));
+  // A model the catalog does not list has no known equivalent: the client named that exact model.
+  const dynamic = own.entry.dynamic === true;
+  const equivalents = dynamic
+    ? []
+    : candidates
+        .filter((c) => c !== own && !c.exclusion && c.entry.spec.tier === tier && c.quality >= minQuality)
+        .sort(byRank(tier));
   for (const c of candidates) {
     if (c === own || c.exclusion) continue;
     if (equivalents.includes(c)) c.note = 'equivalent model';
+    else if (dynamic) c.note = 'not an equivalent: the requested model is not in the catalog';
     else if (c.entry.spec.tier !== tier) c.note = `not an equivalent: ${c.entry.spec.tier} tier`;
     else c.note = `not an equivalent: quality ${round(c.quality, 2)} < ${round(minQuality, 2)}`;
   }
@@ -415,11 +438,14 @@ function equivalentsOf(own: Candidate, candidates: Candidate[], policy: RoutingP
 }
 
 function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
-  return policy.exclude_models.some((name) => catalog.resolve(name)?.id === entry.spec.id);
+  if (entry.dynamic && !allowedByPolicy(entry, policy.allow_only)) return true;
+  return policy.exclude_models.some((name) => catalog.resolveRequest(name)?.entry.spec.id === entry.spec.id);
 }
 
-function notFoundMessage(name: string): string {
-  return `The model \`${name}\` does not exist or you do not have access to it.`;
+function notAllowedMessage(name: string, resolution: ModelResolution): string {
+  const target = resolution.entry.spec.id;
+  const resolved = target.toLowerCase() === name.toLowerCase() ? '' : ` (${target})`;
+  return `The model \`${name}\`${resolved} is not allowed by this tenant's policy. GET /v1/models lists the models this key may use.`;
 }
 
 /* ---------- the router's own choice ---------- */
@@ -630,7 +656,7 @@ export function decideRoute(
   if (requested && !catalog.isAuto(requested)) {
     if (!policy.explicit_models.allow_override)
       return explicitRequest(requested, input, catalog, policy, availability, thresholds);
-    if (!knownModel(requested, catalog, policy)) return modelNotFound(requested);
+    if (!knownModel(requested, catalog, policy)) return modelNotFound(requested, catalog);
     lead = `${requested} requested, router override allowed; ${lead}`;
   }
   const ctx = autoContext(input, policy, thresholds);
@@ -687,14 +713,20 @@ function safetyDecision(
   return explicitDecision(entry, candidates, policy, 'safety_route', headline(input));
 }
 
-function knownModel(requested: string, catalog: ModelCatalog, policy: RoutingPolicy): CatalogEntry | null {
-  const entry = catalog.entry(requested);
-  return entry && !isExcluded(entry, policy, catalog) ? entry : null;
+/** The model the client named, resolved (catalog, provider prefix, legacy name, pattern) and allowed. */
+function knownModel(requested: string, catalog: ModelCatalog, policy: RoutingPolicy): ModelResolution | null {
+  const resolution = catalog.resolveRequest(requested);
+  return resolution && !isExcluded(resolution.entry, policy, catalog) ? resolution : null;
 }
 
-function modelNotFound(requested: string): RoutingDecision {
-  return noTarget('explicit', `${requested} requested → not available: unknown or excluded model`, {
-    failure: { code: ErrorCode.ModelNotFound, message: notFoundMessage(requested), param: 'model' },
+function modelNotFound(requested: string, catalog: ModelCatalog): RoutingDecision {
+  const resolution = catalog.resolveRequest(requested);
+  const reason = resolution
+    ? `${requested} requested → not available: excluded by policy (${resolution.note ?? resolution.entry.spec.id})`
+    : `${requested} requested → not available: no catalog model, provider prefix, legacy name or provider name pattern matches`;
+  const message = resolution ? notAllowedMessage(requested, resolution) : unknownModelMessage(requested);
+  return noTarget('explicit', reason, {
+    failure: { code: ErrorCode.ModelNotFound, message, param: 'model' },
   });
 }
 
@@ -707,14 +739,15 @@ function explicitRequest(
   availability: ProviderAvailability,
   thresholds: RoutingThresholds,
 ): RoutingDecision {
-  const entry = knownModel(requested, catalog, policy);
-  if (!entry) return modelNotFound(requested);
+  const resolution = knownModel(requested, catalog, policy);
+  if (!resolution) return modelNotFound(requested, catalog);
+  const entry = resolution.entry;
   const { label, confidence } = input.intent;
   const trusted = label !== null && confidence >= thresholds.lowConfidence;
   const measure: QualityMeasure = trusted ? label : 'general';
   const expected = trusted
     ? policy.intents[label].expected_output_tokens
     : policy.default.expected_output_tokens;
-  const candidates = evaluateAll(catalog, input, policy, availability, measure, expected);
-  return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`);
+  const candidates = evaluateAll(catalog, input, policy, availability, measure, expected, entry);
+  return explicitDecision(entry, candidates, policy, 'explicit', `${requested} requested`, resolution.note);
 }

@@ -1,6 +1,7 @@
 import { INTENT_LABELS } from '../common/intent-labels';
 import type { IntentLabel } from '../common/intent-labels';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
+import type { ProviderKey } from '../common/provider-keys';
 import type { ModelCatalog } from './model-catalog';
 import { MODEL_TIERS } from './routing.types';
 import type { ModelTier } from './routing.types';
@@ -63,6 +64,12 @@ export interface RoutingPolicy {
   };
   /** Models never routed to (explicit requests for them fail with model_not_found). */
   exclude_models: string[];
+  /**
+   * A tenant's allow-list, for models the catalog does not list (pass-through, discovered):
+   * providers and canonical ids (`openai/gpt-4o-2024-08-06`). Set by the tenant policy
+   * (compilePolicy), never read from routing.yaml. Absent or null: no restriction.
+   */
+  allow_only?: { providers: ProviderKey[] | null; models: string[] | null } | null;
 }
 
 type Partialize<T> = {
@@ -100,6 +107,7 @@ export function mergeRoutingPolicy(
     safety_risk: { ...base.safety_risk, ...override.safety_risk },
     fallbacks: { ...base.fallbacks, ...override.fallbacks },
     exclude_models: override.exclude_models ?? base.exclude_models,
+    ...(base.allow_only ? { allow_only: base.allow_only } : {}),
   };
 }
 
@@ -322,13 +330,18 @@ export function checkRoutingPolicy(policy: RoutingPolicy, catalog: ModelCatalog)
     if (name !== null && !catalog.resolve(name))
       problems.push(`${where}: model '${name}' is not in the model catalog`);
   };
+  // Exclusions may name any resolvable model (a pass-through name such as gpt-4-0613 included).
+  const resolvable = (name: string, where: string): void => {
+    if (!catalog.resolveRequest(name))
+      problems.push(`${where}: model '${name}' is not in the model catalog and matches no model name form`);
+  };
   if (policy.weights.cost + policy.weights.quality <= 0)
     problems.push('weights: cost and quality must not both be 0');
   known(policy.default.model, 'default.model');
   policy.default.prefer.forEach((name) => known(name, 'default.prefer'));
   for (const label of INTENT_LABELS)
     policy.intents[label].prefer.forEach((name) => known(name, `intents.${label}.prefer`));
-  policy.exclude_models.forEach((name) => known(name, 'exclude_models'));
+  policy.exclude_models.forEach((name) => resolvable(name, 'exclude_models'));
   if (policy.safety_risk.action === 'route') {
     if (policy.safety_risk.model === null)
       problems.push('safety_risk: model is required when action is route');

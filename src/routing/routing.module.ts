@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { LiteLLMDiscoveryService } from './litellm-discovery.service';
 import { ModelCatalog } from './model-catalog';
 import { RoutingPolicyService } from './routing-policy';
 import { RoutingService } from './routing.service';
@@ -23,7 +24,8 @@ import { RoutingService } from './routing.service';
       inject: [AppConfig, ModelCatalog],
     },
     RoutingService,
+    LiteLLMDiscoveryService,
   ],
-  exports: [ModelCatalog, RoutingPolicyService, RoutingService],
+  exports: [ModelCatalog, RoutingPolicyService, RoutingService, LiteLLMDiscoveryService],
 })
 export class RoutingModule {}

@@ -53,7 +53,7 @@ export class RoutingService {
     this.decisions.inc({
       intent: input.intent.label ?? 'none',
       provider: target?.provider ?? 'none',
-      model: target?.model ?? 'none',
+      model: target ? (target.metricModel ?? target.model) : 'none',
       reason: decision.kind ?? 'default',
     });
     const span = trace.getActiveSpan();

@@ -49,6 +49,12 @@ export interface PlannedTarget extends RouteTarget {
   readonly spec: ModelSpec;
   /** The model's output-token ceiling (spec.max_output_tokens), for the adapter. */
   readonly maxOutputTokens: number;
+  /** `estimated` when the model is not priced by the catalog or its provider (family or fallback price). */
+  readonly pricingKind: 'list' | 'estimated';
+  /** Where the price comes from ("catalog", "family gpt-4o (estimated)", ...). */
+  readonly pricingSource: string;
+  /** What budgets reserve against: the price, or an upper bound of it when estimated. */
+  readonly reservePricing: ModelPricing;
 }
 
 /** What the router hands the pipeline: the decision and, when it has a target, the chain to walk. */

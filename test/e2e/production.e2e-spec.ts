@@ -191,7 +191,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     const unknownModel = await gateway.http
       .put(`/admin/tenants/${tenantId}/policy`)
       .set(admin)
-      .send({ blocked_models: ['gpt-9000'] });
+      .send({ blocked_models: ['no-such-model-9000'] });
     expect(unknownModel.status).toBe(400);
     expect(unknownModel.body.error.param).toBe('blocked_models');
     const badRouting = await gateway.http

@@ -33,6 +33,7 @@ export type {
  *   POST /anthropic/v1/messages        (also /v1/messages)           Anthropic Messages
  *   POST /mistral/v1/chat/completions                                Mistral (strict validation)
  *   POST /litellm/v1/chat/completions  (also /litellm/chat/completions) LiteLLM proxy
+ *   GET  /litellm/v1/models, /litellm/model/info   LiteLLM's model list and model info (setLiteLLMModels)
  * Scenarios inject failures (status + the provider's real error body, retry-after, resets,
  * hangs, delays, mid-stream errors) and shape answers (text, tool calls, JSON, usage).
  */
@@ -49,6 +50,14 @@ export interface FakeUpstream {
   enqueue(...scenarios: FakeScenario[]): void;
   /** The scenario of requests no queued scenario matches. */
   setDefault(scenario: FakeScenario): void;
+  /**
+   * The models the fake LiteLLM proxy lists (GET /litellm/v1/models, and /litellm/model/info with
+   * each model's `info` unless `modelInfo` is false: then /model/info answers 404, as on proxies
+   * that do not expose it). Empty by default. Not cleared by reset().
+   */
+  setLiteLLMModels(models: Array<{ id: string; info?: Record<string, unknown> }>, modelInfo?: boolean): void;
+  /** GET requests received for the LiteLLM model list and info, in order (paths). */
+  modelListRequests: string[];
   /** Clears the queue, the default and the recorded requests. */
   reset(): void;
   /** TCP connections accepted so far (keep-alive checks). */
@@ -283,8 +292,37 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     );
   }
 
+  let litellmModels: Array<{ id: string; info?: Record<string, unknown> }> = [];
+  let litellmModelInfo = true;
+  const modelListRequests: string[] = [];
+
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && (path === '/litellm/v1/models' || path === '/litellm/model/info')) {
+      modelListRequests.push(path);
+      if (path === '/litellm/v1/models') {
+        sendJson(res, 200, {
+          object: 'list',
+          data: litellmModels.map((model) => ({
+            id: model.id,
+            object: 'model',
+            created: 0,
+            owned_by: 'openai',
+          })),
+        });
+      } else if (!litellmModelInfo) {
+        sendJson(res, 404, { detail: 'Not Found' });
+      } else {
+        sendJson(res, 200, {
+          data: litellmModels.map((model) => ({
+            model_name: model.id,
+            litellm_params: { model: model.id },
+            model_info: model.info ?? {},
+          })),
+        });
+      }
+      return;
+    }
     const route = ROUTES.find(([prefix]) => prefix === path);
     if (!route || req.method !== 'POST') {
       sendJson(res, 404, {
@@ -337,6 +375,11 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       LITELLM_API_KEY: FAKE_KEYS.litellm,
     }),
     connections: () => connections,
+    modelListRequests,
+    setLiteLLMModels: (models, modelInfo = true) => {
+      litellmModels = models;
+      litellmModelInfo = modelInfo;
+    },
     enqueue: (...scenarios) => {
       for (const scenario of scenarios) queue.push({ ...scenario, remaining: scenario.times ?? 1 });
     },

@@ -24,6 +24,11 @@ export function routerMetadata(call: ChatCall, at: 'start' | 'end' = 'end'): Rou
   };
   if (call.budget?.softLimitReached) metadata.budget_warning = call.headers['x-modelmuxer-budget-warning'];
   if (call.simulated) metadata.simulated = true;
+  const priced = outcome?.target ?? call.plan?.chain[0] ?? null;
+  if (priced?.pricingKind === 'estimated') {
+    metadata.pricing = 'estimated';
+    metadata.pricing_source = priced.pricingSource;
+  }
   if (call.policyNotes.length > 0) metadata.policy_notes = call.policyNotes;
   if (at === 'end' && outcome?.usageEstimated) metadata.usage_estimated = true;
   return metadata;

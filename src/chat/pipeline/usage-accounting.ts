@@ -102,7 +102,7 @@ export class UsageAccounting {
       status,
     });
     // Metrics last: whatever happens there, the money is already accounted for.
-    const labels = { provider, model };
+    const labels = { provider, model: target.metricModel ?? model };
     this.tokensCounter.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens);
     this.tokensCounter.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
     if (cachedTokens > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cachedTokens);

@@ -95,6 +95,8 @@ export interface Usage {
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number; [k: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [k: string]: unknown };
+  /** ModelMuxer extra: present when the cost was computed from an estimated price. */
+  pricing?: 'estimated';
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';

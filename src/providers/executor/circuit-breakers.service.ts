@@ -20,7 +20,7 @@ export class CircuitBreakers {
   ) {}
 
   private breaker(target: ProviderTarget): CircuitBreaker {
-    const key = `${target.provider}/${target.model}`;
+    const key = `${target.provider}/${target.metricModel ?? target.model}`;
     let breaker = this.breakers.get(key);
     if (!breaker) {
       const { failureThreshold, resetMs } = this.config.providers.circuit;

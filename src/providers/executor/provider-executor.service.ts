@@ -229,7 +229,7 @@ export class ProviderExecutorService implements ProviderExecutor {
     options: ProviderCallOptions,
     call: Call<T>,
   ): Promise<Walked<T, P> | null> {
-    const labels = { provider: target.provider, model: target.model };
+    const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     const adapter = this.registry.get(target.provider);
     if (!adapter.configured) return notConfigured(target, state);
     const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
@@ -290,7 +290,7 @@ export class ProviderExecutorService implements ProviderExecutor {
     state: WalkState,
     attempt: (retries: number, error?: ProviderError) => AttemptRecord,
   ): void {
-    const labels = { provider: target.provider, model: target.model };
+    const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     if (retry === 0) {
       state.attempts.push({ ...labels, outcome: 'skipped_circuit_open', retries: 0, latency_ms: 0 });
       state.lastError ??= new ProviderError(
@@ -373,7 +373,7 @@ export class ProviderExecutorService implements ProviderExecutor {
     outcome: 'ok' | 'aborted' | ProviderError,
     callStartedAt: number,
   ): void {
-    const labels = { provider: target.provider, model: target.model };
+    const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     this.durationMetric.observe(labels, (performance.now() - callStartedAt) / 1000);
     if (outcome === 'ok') {
       this.requestsMetric.inc({ ...labels, outcome: 'ok' });
@@ -497,6 +497,6 @@ function genAiLabels(target: ProviderTarget): Record<string, string> {
   return {
     gen_ai_operation_name: CHAT_OPERATION,
     gen_ai_provider_name: genAiProviderName(target.provider),
-    gen_ai_request_model: target.upstreamModel,
+    gen_ai_request_model: target.metricModel ?? target.upstreamModel, // bounded: pass-through names share one
   };
 }

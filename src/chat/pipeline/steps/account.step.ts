@@ -36,7 +36,8 @@ export class AccountStep implements ChatStep {
       promptTokens: call.promptTokens,
       completionTokens: estimateTextTokens(completionText(completion)),
     });
-    completion.usage = usage;
+    completion.usage =
+      outcome.target!.pricingKind === 'estimated' ? { ...usage, pricing: 'estimated' } : usage;
     outcome.usageEstimated = estimated;
     outcome.costNano = await this.accounting.answered(call, outcome.target!, usage, 200);
   }
@@ -68,8 +69,9 @@ export class AccountStep implements ChatStep {
           const priced = usage();
           outcome.usageEstimated = priced.estimated;
           outcome.costNano = usageCost(pricing, priced.usage);
-          noteCost(call);
-          chunk.usage = priced.usage; // what is billed is what the client is told
+          // What is billed is what the client is told (and whether its price is an estimate).
+          chunk.usage =
+            target.pricingKind === 'estimated' ? { ...priced.usage, pricing: 'estimated' } : priced.usage;
         }
         yield chunk;
       }

@@ -6,7 +6,8 @@ import { routed, type ChatCall, type ChatStep } from '../chat-call';
 
 /**
  * Reserves the worst-case cost of the chain against the tenant's budgets: the prompt's upper
- * bound plus the most output the request allows, at the priciest target. Writes: reservation.
+ * bound plus the most output the request allows, at the priciest target (estimated prices at
+ * their upper bound). Writes: reservation.
  */
 @Injectable()
 export class ReserveStep implements ChatStep {
@@ -26,7 +27,8 @@ export class ReserveStep implements ChatStep {
     let maxCost = 0;
     for (const target of plan.chain) {
       const maxOutput = Math.min(requested ?? target.maxOutputTokens, target.maxOutputTokens);
-      const cost = costNanoUsd(target.spec.pricing, {
+      // An estimated price is reserved at its upper bound (compatibility.unknown_models.reserve_multiplier).
+      const cost = costNanoUsd(target.reservePricing, {
         promptTokens: call.promptTokens,
         completionTokens: maxOutput * choices,
       });
