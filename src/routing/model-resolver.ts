@@ -107,85 +107,93 @@ export function readCompatibility(
   const unknown: UnknownModelDefaults = structuredClone(DEFAULT_UNKNOWN_MODELS);
   const legacy: LegacyRule[] = [];
   if (!reader) return { unknown_models: unknown, legacy };
-  if (reader.has('unknown_models')) {
-    const section = reader.child('unknown_models', [
-      'fallback_pricing',
-      'context_window',
-      'max_output_tokens',
-      'reserve_multiplier',
-    ]);
-    if (section) {
-      if (section.has('fallback_pricing')) {
-        const prices = section.child('fallback_pricing', PROVIDER_KEYS);
-        for (const provider of PROVIDER_KEYS) {
-          if (!prices?.has(provider)) continue;
-          const price = prices.child(provider, ['input', 'output', 'cached_input']);
-          if (!price) continue;
-          const input = price.number('input', { min: 0 });
-          const output = price.number('output', { min: 0 });
-          const cached = price.optionalNumber('cached_input', { min: 0 });
-          if (input !== undefined && output !== undefined)
-            unknown.fallback_pricing[provider] = {
-              input,
-              output,
-              ...(cached !== undefined ? { cached_input: cached } : {}),
-            };
-        }
-      }
-      const window = section.optionalNumber('context_window', { min: 1, integer: true });
-      const output = section.optionalNumber('max_output_tokens', { min: 1, integer: true });
-      const multiplier = section.optionalNumber('reserve_multiplier', { min: 1, max: 100 });
-      if (window !== undefined) unknown.context_window = window;
-      if (output !== undefined) unknown.max_output_tokens = output;
-      if (multiplier !== undefined) unknown.reserve_multiplier = multiplier;
-      if (unknown.max_output_tokens > unknown.context_window)
-        section.fail('max_output_tokens', 'must not exceed context_window');
-    }
-  }
+  if (reader.has('unknown_models')) readUnknownModels(reader, unknown);
   const rawLegacy = reader.has('legacy') ? reader.raw('legacy') : [];
   if (!Array.isArray(rawLegacy)) {
     problems.push('compatibility: legacy must be a list');
   } else {
     rawLegacy.forEach((value, index) => {
-      const rule = FieldReader.of(value, `compatibility.legacy[${index}]`, problems, [
-        'match',
-        'successor',
-        'pass_through',
-        'note',
-      ]);
-      if (!rule) return;
-      const match = rule.string('match');
-      const note = rule.string('note');
-      const successor = rule.optionalString('successor') ?? null;
-      let passThrough: LegacyRule['pass_through'] = null;
-      if (rule.has('pass_through')) {
-        const pt = rule.child('pass_through', ['pricing', 'context_window', 'max_output_tokens']);
-        const price = pt?.child('pricing', ['input', 'output', 'cached_input']);
-        const input = price?.number('input', { min: 0 });
-        const output = price?.number('output', { min: 0 });
-        const cached = price?.optionalNumber('cached_input', { min: 0 });
-        const window = pt?.number('context_window', { min: 1, integer: true });
-        const maxOut = pt?.number('max_output_tokens', { min: 1, integer: true });
-        if (input !== undefined && output !== undefined && window !== undefined && maxOut !== undefined)
-          passThrough = {
-            pricing: { input, output, ...(cached !== undefined ? { cached_input: cached } : {}) },
-            context_window: window,
-            max_output_tokens: Math.min(maxOut, window),
-          };
-      }
-      if ((successor === null) === (passThrough === null)) {
-        rule.fail('successor', 'exactly one of successor and pass_through is required');
-        return;
-      }
-      if (successor !== null && !knownModel(successor)) {
-        rule.fail('successor', `model '${successor}' is not in the model catalog`);
-        return;
-      }
-      if (match === undefined || note === undefined) return;
-      legacy.push({ match, successor, pass_through: passThrough, note, pattern: globToRegExp(match) });
+      const rule = readLegacyRule(value, index, problems, knownModel);
+      if (rule) legacy.push(rule);
     });
   }
   return { unknown_models: unknown, legacy };
+}
+
+/** `compatibility.unknown_models`: fallback prices per provider, limits, the reservation multiplier. */
+function readUnknownModels(reader: FieldReader, unknown: UnknownModelDefaults): void {
+  const section = reader.child('unknown_models', [
+    'fallback_pricing',
+    'context_window',
+    'max_output_tokens',
+    'reserve_multiplier',
+  ]);
+  if (!section) return;
+  if (section.has('fallback_pricing')) {
+    const prices = section.child('fallback_pricing', PROVIDER_KEYS);
+    for (const provider of PROVIDER_KEYS) {
+      if (!prices?.has(provider)) continue;
+      const price = readPrice(prices.child(provider, ['input', 'output', 'cached_input']));
+      if (price) unknown.fallback_pricing[provider] = price;
+    }
+  }
+  const window = section.optionalNumber('context_window', { min: 1, integer: true });
+  const output = section.optionalNumber('max_output_tokens', { min: 1, integer: true });
+  const multiplier = section.optionalNumber('reserve_multiplier', { min: 1, max: 100 });
+  if (window !== undefined) unknown.context_window = window;
+  if (output !== undefined) unknown.max_output_tokens = output;
+  if (multiplier !== undefined) unknown.reserve_multiplier = multiplier;
+  if (unknown.max_output_tokens > unknown.context_window)
+    section.fail('max_output_tokens', 'must not exceed context_window');
+}
+
+/** A price block (input, output, optional cached_input, USD per 1M tokens); undefined when invalid. */
+function readPrice(
+  price: FieldReader | null | undefined,
+): { input: number; output: number; cached_input?: number } | undefined {
+  const input = price?.number('input', { min: 0 });
+  const output = price?.number('output', { min: 0 });
+  const cached = price?.optionalNumber('cached_input', { min: 0 });
+  if (input === undefined || output === undefined) return undefined;
+  return { input, output, ...(cached !== undefined ? { cached_input: cached } : {}) };
+}
+
+/** One `compatibility.legacy` rule: a name pattern mapped to a successor or passed through. */
+function readLegacyRule(
+  value: unknown,
+  index: number,
+  problems: string[],
+  knownModel: (name: string) => boolean,
+): LegacyRule | null {
+  const rule = FieldReader.of(value, `compatibility.legacy[${index}]`, problems, [
+    'match',
+    'successor',
+    'pass_through',
+    'note',
+  ]);
+  if (!rule) return null;
+  const match = rule.string('match');
+  const note = rule.string('note');
+  const successor = rule.optionalString('successor') ?? null;
+  let passThrough: LegacyRule['pass_through'] = null;
+  if (rule.has('pass_through')) {
+    const pt = rule.child('pass_through', ['pricing', 'context_window', 'max_output_tokens']);
+    const pricing = readPrice(pt?.child('pricing', ['input', 'output', 'cached_input']));
+    const window = pt?.number('context_window', { min: 1, integer: true });
+    const maxOut = pt?.number('max_output_tokens', { min: 1, integer: true });
+    if (pricing && window !== undefined && maxOut !== undefined)
+      passThrough = { pricing, context_window: window, max_output_tokens: Math.min(maxOut, window) };
+  }
+  if ((successor === null) === (passThrough === null)) {
+    rule.fail('successor', 'exactly one of successor and pass_through is required');
+    return null;
+  }
+  if (successor !== null && !knownModel(successor)) {
+    rule.fail('successor', `model '${successor}' is not in the model catalog`);
+    return null;
+  }
+  if (match === undefined || note === undefined) return null;
+  return { match, successor, pass_through: passThrough, note, pattern: globToRegExp(match) };
 }
 
 /* ---------- synthetic specs for names the catalog does not list ---------- */

@@ -69,6 +69,7 @@ export class AccountStep implements ChatStep {
           const priced = usage();
           outcome.usageEstimated = priced.estimated;
           outcome.costNano = usageCost(pricing, priced.usage);
+          noteCost(call);
           // What is billed is what the client is told (and whether its price is an estimate).
           chunk.usage =
             target.pricingKind === 'estimated' ? { ...priced.usage, pricing: 'estimated' } : priced.usage;
