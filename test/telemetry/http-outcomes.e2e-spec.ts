@@ -187,7 +187,7 @@ describe('HTTP telemetry: every response is counted and logged', () => {
     {
       name: 'an unknown model',
       status: 404,
-      route: '/v1/models/:id',
+      route: '/v1/models/*id',
       code: 'model_not_found',
       send: (id) => http().get('/v1/models/nope').set('x-request-id', id).set(authHeader),
     },
