@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../chat/chat.types';
 import type {
   CompletionExecution,
+  EmbeddingExecution,
   ProviderCallOptions,
   ProviderExecutor,
   ProviderKey,
@@ -45,6 +46,9 @@ class FakeExecutor implements ProviderExecutor {
     return { target: chain[0], completion: await this.reply(request, options), attempts: [], upstreamMs: 1 };
   }
   async stream(): Promise<StreamExecution> {
+    throw new Error('not used');
+  }
+  async embed(): Promise<EmbeddingExecution> {
     throw new Error('not used');
   }
 }

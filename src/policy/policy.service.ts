@@ -11,8 +11,10 @@ import { RoutingPolicyService } from '../routing/routing-policy';
 import type { RoutingPolicyOverride } from '../routing/routing-policy';
 import { PII_KINDS } from './pii';
 import type { TenantPolicyDto } from './policy.dto';
-import type { PolicyEnforcer, PolicyVerdict } from './policy.types';
+import type { EmbeddingVerdict, PolicyEnforcer, PolicyVerdict } from './policy.types';
+import type { EmbeddingModelSpec } from '../routing/routing.types';
 import {
+  applyEmbeddingPolicy,
   applyPiiPolicy,
   compilePolicy,
   CompiledPolicy,
@@ -74,6 +76,14 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     return { request: pii.request, routingPolicy: policy.routingPolicy, notes };
   }
 
+  evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict {
+    const policy = this.compiled.get(principal.tenantId) ?? this.defaultPolicy;
+    const outcome = applyEmbeddingPolicy(texts, model, policy, this.catalog);
+    const notes = outcome.texts !== texts ? [`pii_redacted: ${describeCounts(outcome.counts)}`] : [];
+    const screensPii = policy.piiAction !== 'off' && policy.piiKinds.size > 0;
+    return { texts: outcome.texts, notes, screensPii };
+  }
+
   /* ------------------------------------------------------------------ admin */
 
   async get(tenantId: string): Promise<{ policy: TenantPolicy; customised: boolean }> {
@@ -118,7 +128,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   private fromDto(dto: TenantPolicyDto): TenantPolicy {
     const unknown = [...(dto.allowed_models ?? []), ...(dto.blocked_models ?? [])].filter(
-      (name) => !this.catalog.resolve(name),
+      (name) => !this.catalog.resolve(name) && !this.catalog.resolveEmbedding(name),
     );
     if (unknown.length > 0) {
       throw new GatewayError(

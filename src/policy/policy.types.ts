@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/auth.types';
 import type { ChatCompletionRequest } from '../chat/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
+import type { EmbeddingModelSpec } from '../routing/routing.types';
 
 /** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
@@ -22,6 +23,18 @@ export interface PolicyVerdict {
  */
 export interface PolicyEnforcer {
   evaluate(request: ChatCompletionRequest, principal: Principal): PolicyVerdict;
+  /**
+   * An embeddings request: refuses a model the tenant may not use, applies the PII rule to the
+   * texts. Returns the texts to embed (redacted or the same array) and notes.
+   */
+  evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict;
+}
+
+export interface EmbeddingVerdict {
+  texts: string[];
+  notes: string[];
+  /** The tenant's PII rule is on (token-id input, which cannot be screened, is then refused). */
+  screensPii: boolean;
 }
 
 export const POLICY_ENFORCER = Symbol('POLICY_ENFORCER');

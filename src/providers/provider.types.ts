@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../chat/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embeddings/embeddings.types';
 
 /** The providers ModelMuxer speaks to. `simulated` is the built-in deterministic provider (TEST_MODE). */
 export const PROVIDER_KEYS = ['openai', 'anthropic', 'mistral', 'litellm'] as const;
@@ -20,6 +21,8 @@ export interface ProviderCallOptions {
    * set none. The executor fills it from the RouteTarget's `maxOutputTokens` hint.
    */
   maxOutputTokens?: number;
+  /** Embeddings: the model's default vector length from the catalog (the simulator answers with it). */
+  embeddingDimensions?: number;
 }
 
 /**
@@ -52,6 +55,11 @@ export interface ProviderAdapter {
    * thrown mid-iteration as ProviderError with code ProviderStreamError.
    */
   stream(request: ProviderRequest, options: ProviderCallOptions): AsyncIterable<ChatCompletionChunk>;
+  /**
+   * Embeddings (POST /embeddings). Absent for providers without an embeddings API (Anthropic).
+   * Returns one float vector per input item, in order.
+   */
+  embed?(request: ProviderEmbeddingRequest, options: ProviderCallOptions): Promise<ProviderEmbeddingResult>;
 }
 
 /** DI token for the list of registered adapters (a Symbol, not a string). */
@@ -155,6 +163,19 @@ export interface ProviderExecutor extends ProviderAvailability {
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
   ): Promise<StreamExecution>;
+  /** Embeddings along a chain (retries and circuits as for chat); `model` is set per target. */
+  embed(
+    chain: RouteTarget[],
+    request: Omit<ProviderEmbeddingRequest, 'model'>,
+    options: ProviderCallOptions,
+  ): Promise<EmbeddingExecution>;
+}
+
+export interface EmbeddingExecution {
+  target: RouteTarget;
+  result: ProviderEmbeddingResult;
+  attempts: AttemptRecord[];
+  upstreamMs: number;
 }
 
 export const PROVIDER_EXECUTOR = Symbol('PROVIDER_EXECUTOR');

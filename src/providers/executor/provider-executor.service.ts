@@ -7,10 +7,12 @@ import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import type { RouteTarget } from '../../routing/routing.types';
 import { METRIC } from '../../telemetry/metrics';
+import type { ProviderEmbeddingRequest } from '../../embeddings/embeddings.types';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
   AttemptRecord,
   CompletionExecution,
+  EmbeddingExecution,
   ProviderAdapter,
   ProviderCallOptions,
   ProviderExecutor,
@@ -47,9 +49,9 @@ interface OpenedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
 }
 
-type Call<T> = (
+type Call<T, Q> = (
   adapter: ProviderAdapter,
-  request: ProviderRequest,
+  request: Q & { model: string },
   options: ProviderCallOptions,
 ) => Promise<T>;
 
@@ -121,6 +123,31 @@ export class ProviderExecutorService implements ProviderExecutor {
     };
   }
 
+  async embed(
+    chain: RouteTarget[],
+    request: Omit<ProviderEmbeddingRequest, 'model'>,
+    options: ProviderCallOptions,
+  ): Promise<EmbeddingExecution> {
+    const walked = await this.walk(chain, request, options, (adapter, req, opts) => {
+      if (!adapter.embed) {
+        return Promise.reject(
+          new ProviderError(adapter.key, ErrorCode.InvalidRequest, `${adapter.key} has no embeddings API`, {
+            retryable: false,
+            param: 'model',
+          }),
+        );
+      }
+      return adapter.embed(req, opts);
+    });
+    this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
+    return {
+      target: walked.target,
+      result: walked.result,
+      attempts: walked.attempts,
+      upstreamMs: walked.upstreamMs,
+    };
+  }
+
   async stream(
     chain: RouteTarget[],
     request: ChatCompletionRequest,
@@ -137,11 +164,11 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Walks the chain until one call succeeds; throws the deciding error (with `attempts`). */
-  private async walk<T>(
+  private async walk<T, Q extends object>(
     chain: RouteTarget[],
-    request: ChatCompletionRequest,
+    request: Q,
     options: ProviderCallOptions,
-    call: Call<T>,
+    call: Call<T, Q>,
   ): Promise<Walked<T>> {
     if (chain.length === 0)
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
@@ -170,11 +197,12 @@ export class ProviderExecutorService implements ProviderExecutor {
         );
         continue;
       }
-      const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
+      const providerRequest = { ...request, model: target.upstreamModel };
       const callOptions: ProviderCallOptions = {
         signal: options.signal,
         requestId: options.requestId,
         maxOutputTokens: (target as RouteTarget & RouteTargetHints).maxOutputTokens,
+        embeddingDimensions: options.embeddingDimensions,
       };
       const targetStartedAt = performance.now();
       let retry = 0;
