@@ -109,7 +109,7 @@ export class RedisFailureCounter implements FailureCounter {
 
   async count(address: string, windowMs: number): Promise<FailureCount> {
     try {
-      const [failures, remainingMs] = await this.fixedWindow(this.keyPrefix + address, windowMs);
+      const [failures, remainingMs] = await this.fixedWindow(this.keyPrefix + address, windowMs, 1);
       return { failures, remainingMs };
     } catch (error) {
       const now = Date.now();

@@ -20,7 +20,9 @@ describe('fixed-window records', () => {
 });
 
 describe('RedisThrottlerStorage', () => {
-  function fakeRedis(command: (key: string, windowMs: number) => Promise<[number, number]>): Redis {
+  function fakeRedis(
+    command: (key: string, windowMs: number, n: number) => Promise<[number, number]>,
+  ): Redis {
     return {
       defineCommand(name: string) {
         (this as unknown as Record<string, unknown>)[name] = command;
@@ -29,18 +31,18 @@ describe('RedisThrottlerStorage', () => {
   }
 
   it('counts through the Lua script, one key per tracker', async () => {
-    const calls: Array<[string, number]> = [];
+    const calls: Array<[string, number, number]> = [];
     const storage = new RedisThrottlerStorage(
-      fakeRedis(async (key, windowMs) => {
-        calls.push([key, windowMs]);
+      fakeRedis(async (key, windowMs, n) => {
+        calls.push([key, windowMs, n]);
         return [calls.length, 30_000];
       }),
     );
     await storage.increment('mm:rl:k1', 60_000, 1, 0, 'default');
     const second = await storage.increment('mm:rl:k1', 60_000, 1, 0, 'default');
     expect(calls).toEqual([
-      ['mm:rl:k1', 60_000],
-      ['mm:rl:k1', 60_000],
+      ['mm:rl:k1', 60_000, 1],
+      ['mm:rl:k1', 60_000, 1],
     ]);
     expect(second).toMatchObject({ totalHits: 2, isBlocked: true, timeToBlockExpire: 30 });
   });
@@ -57,16 +59,18 @@ describe('RedisThrottlerStorage', () => {
   });
 });
 
-describe('RedisThrottlerStorage: background counting far from the limit', () => {
+describe('RedisThrottlerStorage: leases of permits counted in Redis before use', () => {
   /** A Redis whose fixed-window replies are released by the test, like a slow round trip. */
   function controlledRedis() {
     let hits = 0;
     const pending: Array<{ key: string; release: () => void; fail: (error: Error) => void }> = [];
+    const sizes: number[] = [];
     const redis = {
       defineCommand(name: string) {
-        (this as unknown as Record<string, unknown>)[name] = (key: string, windowMs: number) =>
+        (this as unknown as Record<string, unknown>)[name] = (key: string, windowMs: number, n: number) =>
           new Promise<[number, number]>((resolve, reject) => {
-            hits += 1; // Redis counts at once, in arrival order; only the reply is delayed
+            hits += n; // Redis counts at once, in arrival order; only the reply is delayed
+            sizes.push(n);
             const count = hits;
             const remainingMs = Math.min(40_000, windowMs);
             pending.push({ key, release: () => resolve([count, remainingMs]), fail: reject });
@@ -76,7 +80,10 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
     return {
       redis,
       pending,
+      sizes,
       hits: () => hits,
+      /** Another replica counts `n` hits of the same key meanwhile. */
+      elsewhere: (n: number) => (hits += n),
       releaseAll: async () => {
         for (const call of pending.splice(0)) call.release();
         await new Promise((resolve) => setImmediate(resolve));
@@ -91,68 +98,85 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
     ]);
   }
 
-  it('waits for Redis on the first hit of a key, then counts in the background below 80 % of the limit', async () => {
+  async function hit(
+    fake: ReturnType<typeof controlledRedis>,
+    storage: RedisThrottlerStorage,
+    limit: number,
+  ) {
+    const result = storage.increment('mm:rl:k', 60_000, limit, 0, 'default');
+    await fake.releaseAll();
+    return result;
+  }
+
+  it('counts one hit until the shared count is known, then leases 1/16 of the headroom (at most 16)', async () => {
     const fake = controlledRedis();
     const storage = new RedisThrottlerStorage(fake.redis);
-    const first = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
+    const first = storage.increment('mm:rl:k', 60_000, 1_000, 0, 'default');
     expect(await settled(first)).toBe('pending'); // nothing known yet: the first hit waits
     await fake.releaseAll();
     expect(await first).toMatchObject({ totalHits: 1, isBlocked: false, timeToExpire: 40 });
+    expect(fake.sizes).toEqual([1]);
 
-    // Known to be far below the limit: answered at once with the estimate, still sent to Redis.
-    const second = await settled(storage.increment('mm:rl:k', 60_000, 100, 0, 'default'));
-    expect(second).toMatchObject({ totalHits: 2, isBlocked: false });
-    expect(fake.hits()).toBe(2);
-    expect(fake.pending).toHaveLength(1);
-    await fake.releaseAll();
+    // Known to be far below the limit: one round trip counts 16 hits, the next 15 need none.
+    expect(await hit(fake, storage, 1_000)).toMatchObject({ totalHits: 2, isBlocked: false });
+    expect(fake.sizes).toEqual([1, 16]);
+    for (let i = 0; i < 15; i++) {
+      const result = await settled(storage.increment('mm:rl:k', 60_000, 1_000, 0, 'default'));
+      expect(result).toMatchObject({ totalHits: 3 + i, isBlocked: false });
+    }
+    expect(fake.pending).toHaveLength(0);
+    expect(fake.hits()).toBe(17);
   });
 
-  it('waits for Redis again once the key nears its limit, so refusals stay exact', async () => {
+  it('shrinks leases to one hit near the limit, and admits exactly the limit', async () => {
     const fake = controlledRedis();
     const storage = new RedisThrottlerStorage(fake.redis);
     const results = [];
-    for (let i = 0; i < 100; i++) {
-      const result = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
-      await fake.releaseAll(); // replies arrive before the next request
-      results.push(await result);
-    }
+    for (let i = 0; i < 100; i++) results.push(await hit(fake, storage, 100));
     expect(results.map((r) => r.totalHits)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(results.every((r) => !r.isBlocked)).toBe(true);
+    expect(fake.sizes.slice(-10)).toEqual(Array(10).fill(1));
+    expect(fake.hits()).toBe(100); // no permit left over: nothing was wasted
 
-    // 101st: the key is at its limit, so this hit waits for Redis and is refused.
     const over = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
-    expect(await settled(over)).toBe('pending');
+    expect(await settled(over)).toBe('pending'); // no permit left: this hit waits for Redis
     await fake.releaseAll();
     expect(await over).toMatchObject({ totalHits: 101, isBlocked: true });
   });
 
-  it('caps the hits awaiting a reply, so a burst keeps hearing what other replicas counted', async () => {
+  it('never admits past the limit on a stale view: permits are counted in Redis before use', async () => {
     const fake = controlledRedis();
     const storage = new RedisThrottlerStorage(fake.redis);
-    const first = storage.increment('mm:rl:k', 60_000, 1_000, 0, 'default');
-    await fake.releaseAll();
-    await first;
-    // No reply comes back during the burst: 32 hits go on at once, the others wait for Redis.
-    const burst = Array.from({ length: 40 }, () => storage.increment('mm:rl:k', 60_000, 1_000, 0, 'default'));
-    const states = await Promise.all(burst.map((p) => settled(p)));
-    expect(states.filter((s) => s !== 'pending')).toHaveLength(32);
-    await fake.releaseAll();
-    await Promise.all(burst);
-    expect(fake.hits()).toBe(41); // every hit was counted in Redis
-
-    // With a limit of 100 the headroom (20) allows 5 unconfirmed hits.
-    const small = controlledRedis();
-    const limited = new RedisThrottlerStorage(small.redis);
-    const one = limited.increment('mm:rl:k', 60_000, 100, 0, 'default');
-    await small.releaseAll();
-    await one;
-    const hits = Array.from({ length: 10 }, () => limited.increment('mm:rl:k', 60_000, 100, 0, 'default'));
-    expect((await Promise.all(hits.map((p) => settled(p)))).filter((s) => s !== 'pending')).toHaveLength(5);
-    await small.releaseAll();
-    await Promise.all(hits);
+    await hit(fake, storage, 60); // this replica learns the count at 1
+    fake.elsewhere(59); // another replica takes the key to its limit
+    const next = await hit(fake, storage, 60);
+    expect(next.isBlocked).toBe(true);
+    expect(fake.sizes).toEqual([1, 3]); // it leased 3 on its stale view, and Redis granted none
   });
 
-  it('always waits for Redis on small limits', async () => {
+  it('uses only the permits of a lease that fit under the limit', async () => {
+    const fake = controlledRedis();
+    const storage = new RedisThrottlerStorage(fake.redis);
+    await hit(fake, storage, 1_000);
+    fake.elsewhere(990); // 991 counted: a lease of 16 fits 9 permits
+    const admitted = [];
+    for (let i = 0; i < 12; i++) admitted.push(!(await hit(fake, storage, 1_000)).isBlocked);
+    expect(admitted.filter(Boolean)).toHaveLength(9);
+    expect(admitted.slice(0, 9).every(Boolean)).toBe(true);
+  });
+
+  it('concurrent requests without a permit each take their own lease, none past the limit', async () => {
+    const fake = controlledRedis();
+    const storage = new RedisThrottlerStorage(fake.redis);
+    await hit(fake, storage, 200);
+    const burst = Array.from({ length: 300 }, () => storage.increment('mm:rl:k', 60_000, 200, 0, 'default'));
+    await fake.releaseAll();
+    while (fake.pending.length > 0) await fake.releaseAll();
+    const records = await Promise.all(burst);
+    expect(records.filter((r) => !r.isBlocked)).toHaveLength(199);
+  });
+
+  it('always counts one hit at a time on small limits', async () => {
     const fake = controlledRedis();
     const storage = new RedisThrottlerStorage(fake.redis);
     for (let i = 0; i < 3; i++) {
@@ -161,32 +185,27 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
       await fake.releaseAll();
       await result;
     }
+    expect(fake.sizes).toEqual([1, 1, 1]);
   });
 
-  it('counts a failed background hit in memory and waits for Redis on the next one', async () => {
+  it('counts a hit in memory when its lease fails', async () => {
     const fake = controlledRedis();
     const fallback = new MemoryThrottlerStorage();
     const spy = jest.spyOn(fallback, 'increment');
     const storage = new RedisThrottlerStorage(fake.redis, fallback);
-    const first = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
-    await fake.releaseAll();
-    await first;
-    await storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
+    await hit(fake, storage, 100);
+    const failed = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
     fake.pending.splice(0).forEach((call) => call.fail(new Error('connection reset')));
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(await failed).toMatchObject({ isBlocked: false });
     expect(spy).toHaveBeenCalledTimes(1);
-    expect(storage.size).toBe(0);
-    const next = storage.increment('mm:rl:k', 60_000, 100, 0, 'default');
-    expect(await settled(next)).toBe('pending');
-    await fake.releaseAll();
-    await next;
   });
 
-  it('forgets windows that ended, and can be turned off', async () => {
+  it('voids the permits of a window that ended, and can be turned off', async () => {
     const fake = controlledRedis();
     const storage = new RedisThrottlerStorage(fake.redis, undefined, {
-      backgroundShare: 0,
-      backgroundMinLimit: 1,
+      leaseShare: 0,
+      maxLease: 16,
+      leaseMinLimit: 1,
     });
     const first = storage.increment('mm:rl:k', 20, 100, 0, 'default');
     await fake.releaseAll();
@@ -195,6 +214,7 @@ describe('RedisThrottlerStorage: background counting far from the limit', () => 
     expect(await settled(second)).toBe('pending'); // off: every hit waits
     await fake.releaseAll();
     await second;
+    expect(fake.sizes).toEqual([1, 1]);
     expect(storage.size).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 25));
     const later = storage.increment('mm:rl:other', 20, 100, 0, 'default'); // sweeps ended windows

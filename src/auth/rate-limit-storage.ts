@@ -3,12 +3,12 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 
 /**
- * Fixed one-window counter, atomic in Redis: INCR, then start the window's expiry on the first
+ * Fixed one-window counter, atomic in Redis: INCRBY the hits counted at once, then start the window's expiry on the first
  * hit. One round trip (EVALSHA), one key per key and window, expiring by itself. Every replica
  * shares the counter, so a limit of N per minute is N for the whole deployment, not N × replicas.
  */
 const FIXED_WINDOW_SCRIPT = `
-local hits = redis.call('INCR', KEYS[1])
+local hits = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -19,8 +19,8 @@ return {hits, ttl}
 
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-/** Counts one hit in the key's fixed window: resolves to [hits in the window, ms until it ends]. */
-export type FixedWindowCommand = (key: string, windowMs: number) => Promise<[number, number]>;
+/** Counts `hits` hits in the key's fixed window: resolves to [hits in the window, ms until it ends]. */
+export type FixedWindowCommand = (key: string, windowMs: number, hits: number) => Promise<[number, number]>;
 
 /** The fixed-window Lua script as a command of this Redis client (defined once per client). */
 export function fixedWindowCommand(redis: Redis): FixedWindowCommand {
@@ -71,33 +71,34 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
   }
 }
 
-/** What this process last learned about a key's shared window (from Redis replies). */
-interface SharedWindow {
-  /** Hits in Redis (every replica) as of the latest reply. */
+/** Permits of a key's shared window that this process has taken from Redis but not used yet. */
+interface Lease {
+  /** Hits counted in Redis (by every replica, permits included) as of the latest reply. */
   hits: number;
   /** When the window ends (epoch ms), from that reply's PTTL. */
   resetAt: number;
-  /** Hits sent to Redis whose reply has not arrived yet. */
-  inFlight: number;
+  /** Permits counted in Redis for this process and not yet used by a request. */
+  permits: number;
+  /** Permits asked of Redis by requests still waiting for the reply. */
+  leasing: number;
 }
 
 export interface RedisThrottlerOptions {
   /**
-   * Hits are counted in the background (the request does not wait for Redis) while the key is
-   * known to be below this share of its limit; at and above it, every hit waits for Redis's
-   * count, so refusals stay exact. 0 turns background counting off.
+   * A lease takes at most this share of the key's remaining headroom (limit minus the shared
+   * count) as permits; 0 turns leasing off (every hit waits for Redis).
    */
-  backgroundShare: number;
-  /** Limits below this are always counted synchronously (small limits leave no headroom). */
-  backgroundMinLimit: number;
+  leaseShare: number;
+  /** Most permits one lease takes. */
+  maxLease: number;
+  /** Limits below this are always counted one hit at a time (small limits leave no headroom). */
+  leaseMinLimit: number;
 }
 
-/** Most hits of one key a replica has sent to Redis without a reply yet. */
-const MAX_BACKGROUND_IN_FLIGHT = 32;
-
 export const DEFAULT_REDIS_THROTTLER_OPTIONS: RedisThrottlerOptions = {
-  backgroundShare: 0.8,
-  backgroundMinLimit: 50,
+  leaseShare: 1 / 16,
+  maxLease: 16,
+  leaseMinLimit: 50,
 };
 
 /**
@@ -106,19 +107,21 @@ export const DEFAULT_REDIS_THROTTLER_OPTIONS: RedisThrottlerOptions = {
  * replica) rather than refused or let through unlimited: an outage of the limiter must not
  * take the API down, nor remove every limit.
  *
- * Most keys are far below their limit most of the time, and waiting for Redis on each of their
- * requests only adds a round trip. So the shared count of each key is remembered from the
- * replies: while the key is known to be below `backgroundShare` of its limit, the hit is sent
- * to Redis without waiting (still counted, in order, by every replica) and the request goes on
- * with the estimate. Once a key nears its limit, every hit waits for Redis again. A replica has
- * at most a quarter of the remaining 20 % (and at most 32 hits) of a key unconfirmed, so it
- * keeps hearing what the others counted; the x-ratelimit-remaining header is an estimate while
- * hits are counted in the background.
+ * Waiting for Redis on every request adds a round trip to each; answering from a remembered
+ * count instead lets a replica with a stale view admit past the limit. So hits are counted in
+ * Redis *before* they are used, in leases: a request that finds no permit of its key left in
+ * this process counts `n` hits at once (INCRBY), uses one and keeps the rest for the key's next
+ * requests here. Every admitted request was counted in Redis within the limit beforehand, so no
+ * replica can admit past the limit, however stale its view. The lease is a small share of the
+ * remaining headroom (1/16, at most 16 permits), shrinking to one hit per round trip near the
+ * limit; the price is that permits a replica holds when its traffic for the key stops go unused
+ * (the key may be refused slightly before its limit, never after). The x-ratelimit-remaining
+ * header counts leased-but-unused permits as remaining.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
-  private readonly fixedWindow: FixedWindowCommand;
-  private readonly windows = new Map<string, SharedWindow>();
+  private readonly countHits: FixedWindowCommand;
+  private readonly leases = new Map<string, Lease>();
   private lastErrorLog = 0;
   private lastSweep = Date.now();
 
@@ -127,7 +130,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly fallback: ThrottlerStorage = new MemoryThrottlerStorage(),
     private readonly options: RedisThrottlerOptions = DEFAULT_REDIS_THROTTLER_OPTIONS,
   ) {
-    this.fixedWindow = fixedWindowCommand(redis);
+    this.countHits = fixedWindowCommand(redis);
   }
 
   async increment(
@@ -139,66 +142,72 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     if (now - this.lastSweep >= ttl) this.sweep(now);
-    const known = this.windows.get(key);
-    if (known && known.resetAt > now && this.canCountInBackground(known, limit)) {
-      known.inFlight++;
-      const estimate = known.hits + known.inFlight;
-      this.fixedWindow(key, ttl).then(
-        ([hits, remainingMs]) => {
-          known.inFlight--;
-          this.learn(key, hits, remainingMs);
-        },
-        (error: unknown) => {
-          known.inFlight--;
-          this.windows.delete(key); // unknown again: the next hit waits (and falls back if need be)
-          this.redisFailed(error);
-          void this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
-        },
-      );
-      return fixedWindowRecord(estimate, known.resetAt - now, limit);
-    }
+    const lease = this.leases.get(key);
+    if (lease && lease.resetAt > now && lease.permits > 0) return this.usePermit(lease, now, limit);
+    const size = this.leaseSize(lease, limit, now);
+    if (lease) lease.leasing += size;
+    let hits: number;
+    let remainingMs: number;
     try {
-      const [hits, remainingMs] = await this.fixedWindow(key, ttl);
-      this.learn(key, hits, remainingMs);
-      return fixedWindowRecord(hits, remainingMs, limit);
+      [hits, remainingMs] = await this.countHits(key, ttl, size);
     } catch (error) {
       this.redisFailed(error);
       return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+    } finally {
+      if (lease) lease.leasing -= size;
     }
+    // The permits of this lease that fit under the limit: the first is this request's.
+    const granted = Math.max(0, Math.min(size, limit - (hits - size)));
+    const kept = this.keep(key, hits, remainingMs, Math.max(0, granted - 1), hits <= size, limit);
+    if (granted > 0) return fixedWindowRecord(Math.min(hits, limit) - kept.permits, remainingMs, limit);
+    // Refused by Redis; a lease of a concurrent request may have brought permits meanwhile.
+    if (kept.permits > 0) return this.usePermit(kept, Date.now(), limit);
+    return fixedWindowRecord(hits, remainingMs, limit);
   }
 
-  /** Keys whose shared window is remembered (for tests). */
+  /** Admits a request on a permit already counted in Redis (within the limit). */
+  private usePermit(lease: Lease, now: number, limit: number): ThrottlerStorageRecord {
+    lease.permits--;
+    return fixedWindowRecord(lease.hits - lease.permits, lease.resetAt - now, limit);
+  }
+
+  /** Keys with a remembered window (for tests). */
   get size(): number {
-    return this.windows.size;
+    return this.leases.size;
   }
 
-  private canCountInBackground(window: SharedWindow, limit: number): boolean {
-    const { backgroundShare, backgroundMinLimit } = this.options;
-    if (backgroundShare <= 0 || limit < backgroundMinLimit) return false;
-    // Unconfirmed hits are capped: what other replicas counted meanwhile is only seen in
-    // replies, so a replica must hear back often. With at most a quarter of the headroom in
-    // flight per replica, several replicas cannot jointly cross the limit unseen.
-    const headroom = Math.round(limit * (1 - backgroundShare));
-    const maxInFlight = Math.max(1, Math.min(MAX_BACKGROUND_IN_FLIGHT, Math.floor(headroom / 4)));
-    return (
-      window.inFlight < maxInFlight &&
-      window.hits + window.inFlight + 1 <= Math.floor(limit * backgroundShare)
-    );
+  /** Hits to count at once: one until the shared count is known, then a share of the headroom. */
+  private leaseSize(lease: Lease | undefined, limit: number, now: number): number {
+    const { leaseShare, maxLease, leaseMinLimit } = this.options;
+    if (!lease || lease.resetAt <= now || leaseShare <= 0 || limit < leaseMinLimit) return 1;
+    const headroom = limit - lease.hits - lease.leasing;
+    return Math.max(1, Math.min(maxLease, Math.floor(headroom * leaseShare)));
   }
 
-  /** Folds a reply from Redis into what this process knows (replies may arrive out of order). */
-  private learn(key: string, hits: number, remainingMs: number): void {
+  /**
+   * Folds a reply from Redis into what this process holds (replies may arrive out of order).
+   * The remembered count is capped at the limit: hits past it were refused, not used.
+   */
+  private keep(
+    key: string,
+    hits: number,
+    remainingMs: number,
+    permits: number,
+    newWindow: boolean,
+    limit: number,
+  ): Lease {
     const now = Date.now();
-    const window = this.windows.get(key);
-    if (!window) {
-      this.windows.set(key, { hits, resetAt: now + remainingMs, inFlight: 0 });
-    } else if (window.resetAt <= now) {
-      // A new window (updated in place: background hits still in flight hold this object).
-      window.hits = hits;
-      window.resetAt = now + remainingMs;
+    const counted = Math.min(hits, limit);
+    let lease = this.leases.get(key);
+    if (!lease || lease.resetAt <= now || newWindow) {
+      // Permits of a window that ended are void: the key's count started again.
+      lease = { hits: counted, resetAt: now + remainingMs, permits, leasing: 0 };
+      this.leases.set(key, lease);
     } else {
-      window.hits = Math.max(window.hits, hits);
+      lease.hits = Math.max(lease.hits, counted);
+      lease.permits += permits;
     }
+    return lease;
   }
 
   private redisFailed(error: unknown): void {
@@ -213,7 +222,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+    for (const [key, lease] of this.leases) if (lease.resetAt <= now) this.leases.delete(key);
   }
 }
 

@@ -3,14 +3,15 @@ import Redis from 'ioredis';
 import { RedisThrottlerStorage } from '../../src/auth/rate-limit-storage';
 
 /**
- * Background counting (RedisThrottlerStorage answers far-from-the-limit hits without waiting
- * for Redis) against a real Redis shared by two replicas: the limit must still hold exactly
- * when requests alternate between replicas, and under a parallel burst.
+ * Leases (RedisThrottlerStorage counts several hits in Redis at once, far from the limit, and
+ * admits the next requests on those permits without a round trip) against a real Redis shared
+ * by two replicas: the limit must hold exactly when requests alternate between replicas, under
+ * a parallel burst, and on a replica whose view of the count is stale.
  */
 const REDIS_URL = process.env.REDIS_URL;
 const describeIfRedis = REDIS_URL ? describe : describe.skip;
 
-describeIfRedis('rate limits counted in the background, two replicas on one Redis', () => {
+describeIfRedis('rate limits counted in leases, two replicas on one Redis', () => {
   const prefix = `mmtest_${randomBytes(4).toString('hex')}:rl:`;
   let clients: Redis[];
   let replicas: RedisThrottlerStorage[];
@@ -34,7 +35,6 @@ describeIfRedis('rate limits counted in the background, two replicas on one Redi
     }
     expect(allowed.filter(Boolean)).toHaveLength(100);
     expect(allowed.slice(0, 100).every(Boolean)).toBe(true);
-    expect(Number(await clients[0].get(key))).toBe(150); // every hit reached Redis
   });
 
   it('allows exactly the limit under a parallel burst from both replicas', async () => {
@@ -45,10 +45,20 @@ describeIfRedis('rate limits counted in the background, two replicas on one Redi
     expect(records.filter((r) => !r.isBlocked)).toHaveLength(100);
   });
 
-  it('answers far-from-the-limit hits without waiting, and still counts them all', async () => {
-    // A replica whose Redis commands are counted while unanswered.
+  it('never admits past the limit on a replica whose view of the count is stale', async () => {
+    const key = `${prefix}stale`;
+    expect((await replicas[0].increment(key, 60_000, 60, 0, 'default')).isBlocked).toBe(false);
+    for (let i = 0; i < 59; i++)
+      expect((await replicas[1].increment(key, 60_000, 60, 0, 'default')).isBlocked).toBe(false);
+    // Replica 0 last saw the count at 1; the key has made 60 requests: the 61st is refused.
+    expect((await replicas[0].increment(key, 60_000, 60, 0, 'default')).isBlocked).toBe(true);
+    expect((await replicas[1].increment(key, 60_000, 60, 0, 'default')).isBlocked).toBe(true);
+  });
+
+  it('admits most far-from-the-limit hits without a round trip', async () => {
+    // A replica whose Redis commands are counted.
     const client = new Redis(REDIS_URL as string);
-    let unanswered = 0;
+    let roundTrips = 0;
     const counting = {
       defineCommand(name: string, definition: { numberOfKeys: number; lua: string }) {
         client.defineCommand(name, definition);
@@ -56,27 +66,22 @@ describeIfRedis('rate limits counted in the background, two replicas on one Redi
           name
         ].bind(client);
         (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-          unanswered++;
-          return command(...args).finally(() => unanswered--);
+          roundTrips++;
+          return command(...args);
         };
       },
     } as unknown as Redis;
     const replica = new RedisThrottlerStorage(counting);
     try {
-      const key = `${prefix}background`;
-      await replica.increment(key, 60_000, 1_000, 0, 'default');
+      const key = `${prefix}leases`;
       const records = [];
-      const stillUnanswered: number[] = [];
-      for (let i = 0; i < 50; i++) {
-        records.push(await replica.increment(key, 60_000, 1_000, 0, 'default'));
-        stillUnanswered.push(unanswered);
-      }
-      expect(records.map((r) => r.totalHits)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
-      // Returned before Redis answered — except when 32 were unconfirmed and one had to wait.
-      expect(stillUnanswered.filter((n) => n > 0).length).toBeGreaterThanOrEqual(45);
-      expect(Math.max(...stillUnanswered)).toBeLessThanOrEqual(32);
-      while (unanswered > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(Number(await clients[0].get(key))).toBe(51);
+      for (let i = 0; i < 100; i++) records.push(await replica.increment(key, 60_000, 1_000, 0, 'default'));
+      expect(records.map((r) => r.totalHits)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(roundTrips).toBeLessThanOrEqual(8); // 1 + ceil(99 / 16)
+      // Counted before use: Redis holds every admitted hit plus this replica's unused permits.
+      const counted = Number(await clients[0].get(key));
+      expect(counted).toBeGreaterThanOrEqual(100);
+      expect(counted).toBeLessThan(100 + 16);
     } finally {
       await client.quit();
     }
