@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common'
 import { ClientAuth } from '../auth/client-auth.decorator';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ErrorCode, GatewayError } from '../common/errors';
-import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR, PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
-import { ModelCatalog, PROVIDERS_WITHOUT_EMBEDDINGS } from '../routing/model-catalog';
+import { ModelCatalog } from '../routing/model-catalog';
 import type { EmbeddingModelSpec, ModelSpec } from '../routing/routing.types';
 
 export interface ModelEntry {

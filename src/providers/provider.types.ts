@@ -1,10 +1,13 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../chat/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
-import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from './embedding.types';
 
 /** The providers ModelMuxer speaks to. `simulated` is the built-in deterministic provider (TEST_MODE). */
 export const PROVIDER_KEYS = ['openai', 'anthropic', 'mistral', 'litellm'] as const;
 export type ProviderKey = (typeof PROVIDER_KEYS)[number];
+
+/** Providers without an embeddings API. */
+export const PROVIDERS_WITHOUT_EMBEDDINGS: readonly ProviderKey[] = ['anthropic'];
 
 export function isProviderKey(value: string): value is ProviderKey {
   return (PROVIDER_KEYS as readonly string[]).includes(value);

@@ -1,6 +1,6 @@
 import { INTENT_LABELS } from '../intent/intent.types';
 import type { IntentLabel } from '../intent/intent.types';
-import { PROVIDER_KEYS } from '../providers/provider.types';
+import { PROVIDER_KEYS, PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import type { ProviderKey } from '../providers/provider.types';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
 import { MODEL_TIERS } from './routing.types';
@@ -56,9 +56,6 @@ const EMBEDDING_KEYS = [
   'max_input_tokens',
   'notes',
 ] as const;
-
-/** Providers without an embeddings API. */
-export const PROVIDERS_WITHOUT_EMBEDDINGS: readonly ProviderKey[] = ['anthropic'];
 
 function readEmbeddingModel(value: unknown, index: number, problems: string[]): EmbeddingModelSpec | null {
   const label =

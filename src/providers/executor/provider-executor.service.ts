@@ -7,7 +7,7 @@ import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import type { RouteTarget } from '../../routing/routing.types';
 import { METRIC } from '../../telemetry/metrics';
-import type { ProviderEmbeddingRequest } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
   AttemptRecord,

@@ -1,4 +1,4 @@
-import type { ProviderEmbeddingRequest } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import { unsupportedParameter } from '../shared/provider-errors';
 
 /**

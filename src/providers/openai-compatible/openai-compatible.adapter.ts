@@ -1,5 +1,5 @@
 import type { ChatCompletion, ChatCompletionChunk } from '../../chat/chat.types';
-import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embedding.types';
 import { UpstreamEndpoint, UpstreamExchange, ErrorBodyReader } from '../http/upstream-exchange';
 import type { ProviderAdapter, ProviderCallOptions, ProviderKey, ProviderRequest } from '../provider.types';
 import { malformedResponseError } from '../shared/provider-errors';

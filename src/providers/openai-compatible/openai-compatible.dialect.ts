@@ -1,5 +1,5 @@
 import type { ChatMessage, FinishReason } from '../../chat/chat.types';
-import type { ProviderEmbeddingRequest } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import type { ProviderKey } from '../provider.types';
 import type { StatusOverrides } from '../shared/provider-errors';
 

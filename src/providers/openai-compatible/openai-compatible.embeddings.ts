@@ -1,4 +1,4 @@
-import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embedding.types';
 import type { ProviderKey } from '../provider.types';
 import { malformedResponseError } from '../shared/provider-errors';
 

@@ -4,12 +4,12 @@ import { MISTRAL_DIALECT } from '../mistral/mistral.adapter';
 import { LITELLM_DIALECT } from '../litellm/litellm.request';
 import { OPENAI_DIALECT } from '../openai/openai.request';
 import { toOpenAICompatibleRequest } from '../openai-compatible/openai-compatible.request';
+import { PROVIDERS_WITHOUT_EMBEDDINGS } from '../provider.types';
 import type { ProviderAdapter, ProviderCallOptions, ProviderKey, ProviderRequest } from '../provider.types';
 import { clientAbortedError } from '../shared/provider-errors';
-import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../../embeddings/embeddings.types';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embedding.types';
 import { estimateTextTokens } from '../../billing/token-estimator';
-import { lexicalVector } from '../../caching/semantic/lexical-embedder';
-import { PROVIDERS_WITHOUT_EMBEDDINGS } from '../../routing/model-catalog';
+import { lexicalVector } from '../../common/lexical-vector';
 import { toMistralEmbeddingRequest } from '../mistral/mistral.embeddings';
 import { simulateChunks, simulateCompletion } from './simulated.response';
 

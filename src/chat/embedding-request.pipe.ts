@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../common/errors';
-import type { EmbeddingRequest } from './embeddings.types';
+import type { EmbeddingRequest } from '../providers/embedding.types';
 
 /** OpenAI's own limit on items per request. */
 export const EMBEDDING_MAX_ITEMS = 2048;

@@ -10,14 +10,14 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { elapsedMs } from '../common/time';
 import { POLICY_ENFORCER } from '../policy/policy.types';
 import type { PolicyEnforcer } from '../policy/policy.types';
-import { PROVIDER_EXECUTOR, ProviderError } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR, PROVIDERS_WITHOUT_EMBEDDINGS, ProviderError } from '../providers/provider.types';
 import type { ProviderExecutor, ProviderKey } from '../providers/provider.types';
-import { ModelCatalog, PROVIDERS_WITHOUT_EMBEDDINGS } from '../routing/model-catalog';
+import { ModelCatalog } from '../routing/model-catalog';
 import type { EmbeddingModelSpec, RouteTarget } from '../routing/routing.types';
 import { METRIC } from '../telemetry/metrics';
 import { normaliseEmbeddingInput } from './embedding-request.pipe';
 import type { NormalisedInput } from './embedding-request.pipe';
-import type { Embedding, EmbeddingRequest, EmbeddingResponse } from './embeddings.types';
+import type { Embedding, EmbeddingRequest, EmbeddingResponse } from '../providers/embedding.types';
 
 /** The `intent` of usage rows that bill embeddings. */
 export const EMBEDDINGS_USAGE_INTENT = 'embeddings';

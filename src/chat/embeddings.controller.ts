@@ -2,11 +2,11 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@ne
 import type { Request, Response } from 'express';
 import type { GatewayRequestState } from '../auth/auth.types';
 import { ClientAuth } from '../auth/client-auth.decorator';
-import { TenantConcurrency } from '../chat/tenant-concurrency';
+import { TenantConcurrency } from './tenant-concurrency';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { EmbeddingRequestPipe } from './embedding-request.pipe';
 import { EmbeddingsService } from './embeddings.service';
-import type { EmbeddingRequest, EmbeddingResponse } from './embeddings.types';
+import type { EmbeddingRequest, EmbeddingResponse } from '../providers/embedding.types';
 
 type GatewayRequest = Request & GatewayRequestState;
 
