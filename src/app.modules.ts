@@ -21,8 +21,8 @@ import { TracingModule } from './telemetry/tracing.module';
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
  * module follows config.features (src/config/modes.ts), never the mode's name.
  *
- *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), health, metrics
- *   enhanced   = basic + response cache (+ the trained intent model and LLM fallback, via features)
+ *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), exact response cache, health, metrics
+ *   enhanced   = basic + semantic cache (+ the trained intent model and LLM fallback, via features)
  *   production = enhanced + policy + tracing (database-issued keys only, Redis-backed shared state)
  */
 const BASIC_MODULES: Type[] = [
@@ -31,9 +31,11 @@ const BASIC_MODULES: Type[] = [
   RoutingModule,
   BillingModule,
   HealthModule,
+  CachingModule,
   ChatModule,
 ];
-const ENHANCED_MODULES: Type[] = [...BASIC_MODULES, CachingModule];
+// The semantic cache (in CachingModule) follows config.features.semanticCache.
+const ENHANCED_MODULES: Type[] = [...BASIC_MODULES];
 const PRODUCTION_MODULES: Type[] = [...ENHANCED_MODULES, PolicyModule, TracingModule];
 
 export const MODULE_SETS: Record<Mode, readonly Type[]> = {

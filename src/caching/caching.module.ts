@@ -3,14 +3,63 @@ import KeyvRedis from '@keyv/redis';
 import { CacheModule, CacheModuleOptions } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
 import Keyv from 'keyv';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import type { ProviderExecutor } from '../providers/provider.types';
+import { ProvidersModule } from '../providers/providers.module';
+import { ModelCatalog } from '../routing/model-catalog';
+import { RoutingModule } from '../routing/routing.module';
+import { CacheAdminController } from './cache-admin.controller';
 import { RESPONSE_CACHE } from './caching.types';
+import { CHAT_CACHE } from './caching.types';
+import { ChatCacheService, SEMANTIC_CACHE } from './chat-cache.service';
+import { DEFAULT_LEXICAL_THRESHOLD, DEFAULT_PROVIDER_THRESHOLD } from './semantic/defaults';
+import { SemanticEntryStore } from './semantic/entry-store';
+import { LexicalEmbedder } from './semantic/lexical-embedder';
+import { ProviderEmbedder } from './semantic/provider-embedder';
+import { SemanticCache } from './semantic/semantic-cache';
 import { ResponseCacheService } from './response-cache.service';
 
-/** Response caching (enhanced and production modes). */
+/** The semantic cache of enhanced and production modes (null in basic mode). */
+function createSemanticCache(
+  config: AppConfig,
+  dataSource: DataSource,
+  catalog: ModelCatalog,
+  executor: ProviderExecutor,
+): SemanticCache | null {
+  if (!config.features.semanticCache) return null;
+  const limits = () => ({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const store = new SemanticEntryStore(dataSource);
+  const options = { limits, pollIntervalMs: config.cache.syncIntervalMs };
+  if (config.cache.embedder === 'lexical') {
+    return new SemanticCache(new LexicalEmbedder(), store, {
+      ...options,
+      defaultThreshold: DEFAULT_LEXICAL_THRESHOLD,
+    });
+  }
+  const spec = catalog.resolveEmbedding(config.cache.embedder);
+  if (!spec) {
+    throw new Error(
+      `CACHE_EMBEDDER=${config.cache.embedder} is neither "lexical" nor an embedding model of ${config.routing.modelsFile}`,
+    );
+  }
+  const target = { provider: spec.provider, model: spec.id, upstreamModel: spec.upstream_id };
+  const embedder = new ProviderEmbedder(executor, target, spec.pricing.input, spec.dimensions);
+  return new SemanticCache(embedder, store, { ...options, defaultThreshold: DEFAULT_PROVIDER_THRESHOLD });
+}
+
+/**
+ * Response caching: the exact cache in every mode (a bounded in-memory LRU, or Redis shared by
+ * every replica when REDIS_URL is set), the semantic cache in enhanced and production (entries in
+ * the database, an in-process vector index per replica), and the chat pipeline's cache step
+ * (CHAT_CACHE) in front of both. Admin: DELETE /admin/tenants/:id/cache.
+ */
 @Global()
 @Module({
   imports: [
+    RoutingModule,
+    ProvidersModule,
     CacheModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig): CacheModuleOptions => {
@@ -24,7 +73,18 @@ import { ResponseCacheService } from './response-cache.service';
       },
     }),
   ],
-  providers: [ResponseCacheService, { provide: RESPONSE_CACHE, useExisting: ResponseCacheService }],
-  exports: [RESPONSE_CACHE],
+  controllers: [CacheAdminController],
+  providers: [
+    ResponseCacheService,
+    { provide: RESPONSE_CACHE, useExisting: ResponseCacheService },
+    {
+      provide: SEMANTIC_CACHE,
+      inject: [AppConfig, DataSource, ModelCatalog, PROVIDER_EXECUTOR],
+      useFactory: createSemanticCache,
+    },
+    ChatCacheService,
+    { provide: CHAT_CACHE, useExisting: ChatCacheService },
+  ],
+  exports: [RESPONSE_CACHE, CHAT_CACHE, SEMANTIC_CACHE],
 })
 export class CachingModule {}

@@ -16,3 +16,6 @@ export interface ResponseCache {
 }
 
 export const RESPONSE_CACHE = Symbol('RESPONSE_CACHE');
+
+/** DI token of the chat pipeline's cache step (ChatCacheService). */
+export const CHAT_CACHE = Symbol('CHAT_CACHE');

@@ -12,9 +12,10 @@ import type {
 import { costNanoUsd, nanoToUsd } from '../billing/pricing';
 import { trustedUsage } from '../billing/provider-usage';
 import { estimateTextTokens, promptTokenCounts, requestedMaxOutputTokens } from '../billing/token-estimator';
-import { RESPONSE_CACHE } from '../caching/caching.types';
-import type { CachedCompletion, ResponseCache } from '../caching/caching.types';
-import { responseCacheKey, shouldUseCache } from '../caching/cache-key';
+import { CHAT_CACHE } from '../caching/caching.types';
+import type { CachedCompletion } from '../caching/caching.types';
+import type { CacheOutcome, ChatCacheService, TenantCacheSettings } from '../caching/chat-cache.service';
+import { replayChunks, StreamRecorder } from '../caching/stream-cache';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
@@ -43,6 +44,8 @@ export interface ChatCallContext {
   signal: AbortSignal;
   /** Client cache directive from the x-modelmuxer-cache header ("true"/"false"), if any. */
   cacheDirective?: string;
+  /** The Cache-Control request header (no-cache: skip the lookup; no-store: no cache at all). */
+  cacheControl?: string;
 }
 
 export type ChatCompletionWithMetadata = ChatCompletion & { router_metadata: RouterMetadata };
@@ -93,6 +96,9 @@ export const ABORTED_OUTPUT_ESTIMATE_TOKENS = 1_024;
 /** The `intent` of the usage rows that bill the classifier's own model calls. */
 export const CLASSIFIER_USAGE_INTENT = 'intent_fallback';
 
+/** The `intent` of the usage rows that bill the semantic cache's query embeddings (provider embedders). */
+export const CACHE_EMBEDDING_USAGE_INTENT = 'cache_embed';
+
 /** A routed request, ready to execute. */
 interface PreparedCall {
   request: ChatCompletionRequest;
@@ -104,6 +110,8 @@ interface PreparedCall {
   budget: BudgetStatus | null;
   metadata: RouterMetadata;
   headers: Record<string, string>;
+  /** The tenant's cache settings from its policy (null: defaults). */
+  cacheSettings: TenantCacheSettings | null;
 }
 
 interface Accounting {
@@ -132,7 +140,7 @@ export class ChatService {
     @InjectMetric(METRIC.cacheLookups) private readonly cacheCounter: Counter<string>,
     @Optional() @Inject(BUDGET_ENFORCER) private readonly budgets?: BudgetEnforcer,
     @Optional() @Inject(USAGE_RECORDER) private readonly usageRecorder?: UsageRecorder,
-    @Optional() @Inject(RESPONSE_CACHE) private readonly cache?: ResponseCache,
+    @Optional() @Inject(CHAT_CACHE) private readonly cache?: ChatCacheService,
     @Optional() @Inject(POLICY_ENFORCER) private readonly policy?: PolicyEnforcer,
   ) {}
 
@@ -140,11 +148,9 @@ export class ChatService {
 
   async complete(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
     const call = await this.prepare(request, context);
-    const cacheKey = this.cacheKeyFor(call, context);
-    if (cacheKey) {
-      const cached = await this.cache!.get(cacheKey);
-      this.cacheCounter.inc({ result: cached ? 'hit' : 'miss' });
-      if (cached) return this.answerFromCache(call, context, cached);
+    const cache = await this.cacheLookup(call, context);
+    if (cache && (cache.status === 'HIT' || cache.status === 'SEMANTIC_HIT')) {
+      return this.answerFromCache(call, context, cache);
     }
     const reservation = await this.reserve(call, context);
     let execution;
@@ -168,8 +174,8 @@ export class ChatService {
       attempts: execution.attempts,
       status: 200,
     });
-    if (cacheKey) {
-      this.cache!.set(cacheKey, {
+    if (cache?.status === 'MISS' || cache?.status === 'BYPASS') {
+      cache.store?.({
         completion: execution.completion,
         provider: execution.target.provider,
         model: execution.target.model,
@@ -186,10 +192,12 @@ export class ChatService {
       latency_ms: round2(latencyMs),
     };
     if (estimated) metadata.usage_estimated = true;
+    if (cache) metadata.cache_status = cache.status;
     return {
       body: { ...execution.completion, router_metadata: metadata },
       headers: {
         ...call.headers,
+        ...(cache ? { 'x-modelmuxer-cache': cache.status } : {}),
         'x-modelmuxer-provider': execution.target.provider,
         'x-modelmuxer-model': execution.target.model,
         'x-modelmuxer-cost-usd': nanoToUsd(costNano).toFixed(9),
@@ -202,6 +210,10 @@ export class ChatService {
 
   async stream(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatStream> {
     const call = await this.prepare(request, context);
+    const cache = await this.cacheLookup(call, context);
+    if (cache && (cache.status === 'HIT' || cache.status === 'SEMANTIC_HIT')) {
+      return this.streamFromCache(call, context, cache);
+    }
     const reservation = await this.reserve(call, context);
     let execution;
     try {
@@ -220,9 +232,12 @@ export class ChatService {
       selected_model: execution.target.model,
       fallbacks_tried: fallbacksTried(execution.attempts),
     };
+    if (cache) metadata.cache_status = cache.status;
+    const store = cache && (cache.status === 'MISS' || cache.status === 'BYPASS') ? cache.store : null;
     return {
       headers: {
         ...call.headers,
+        ...(cache ? { 'x-modelmuxer-cache': cache.status } : {}),
         'x-modelmuxer-provider': execution.target.provider,
         'x-modelmuxer-model': execution.target.model,
         'x-modelmuxer-overhead-ms': round2(overheadMs).toString(),
@@ -235,6 +250,7 @@ export class ChatService {
         execution.attempts,
         execution.chunks,
         metadata,
+        store,
       ),
     };
   }
@@ -247,8 +263,12 @@ export class ChatService {
     attempts: AttemptRecord[],
     upstream: AsyncIterable<ChatCompletionChunk>,
     metadata: RouterMetadata,
+    store: ((answer: CachedCompletion) => void) | null = null,
   ): AsyncGenerator<ChatCompletionChunk> {
     const clientWantsUsage = call.request.stream_options?.include_usage === true;
+    // Only a stream that completed is stored: not one that failed or that the client left.
+    const recorder = store ? new StreamRecorder() : null;
+    let completed = false;
     let first = true;
     let reportedUsage: unknown = undefined;
     let streamedText = '';
@@ -256,6 +276,7 @@ export class ChatService {
     let failure: unknown = null;
     try {
       for await (const chunk of upstream) {
+        recorder?.add(chunk);
         if (chunk.usage) reportedUsage = chunk.usage;
         for (const choice of chunk.choices) {
           if (typeof choice.delta.content === 'string') streamedText += choice.delta.content;
@@ -282,6 +303,7 @@ export class ChatService {
           yield chunk;
         }
       }
+      completed = true;
     } catch (error) {
       failure = error;
       status = error instanceof GatewayError ? error.status : 502;
@@ -289,12 +311,15 @@ export class ChatService {
     } finally {
       // Runs on success, on upstream failure, and when the client went away (generator return).
       if (failure === null && context.signal.aborted) status = 499;
-      this.account(call, context, reservation, {
+      const costNano = this.account(call, context, reservation, {
         target,
         usage: this.streamUsage(call, reportedUsage, streamedText).usage,
         attempts,
         status,
       });
+      const completion = completed && !context.signal.aborted ? recorder?.completion() : null;
+      if (completion && store)
+        store({ completion, provider: target.provider, model: target.model, costNano });
     }
   }
 
@@ -355,11 +380,19 @@ export class ChatService {
     const decision = record
       ? this.routing.decide(input, this.executor, tenantPolicy)
       : this.routing.preview(input, this.executor, tenantPolicy);
-    return { intent, routed, policyNotes: verdict?.notes ?? [], promptTokens, budget, decision };
+    return {
+      intent,
+      routed,
+      policyNotes: verdict?.notes ?? [],
+      cacheSettings: verdict?.cache ?? null,
+      promptTokens,
+      budget,
+      decision,
+    };
   }
 
   private async prepare(request: ChatCompletionRequest, context: ChatCallContext): Promise<PreparedCall> {
-    const { intent, routed, policyNotes, promptTokens, budget, decision } = await this.decide(
+    const { intent, routed, policyNotes, cacheSettings, promptTokens, budget, decision } = await this.decide(
       request,
       context,
     );
@@ -397,7 +430,18 @@ export class ChatService {
         `routed to ${target.model}, which the catalog does not know`,
       );
     const chain = [target, ...decision.fallbacks].map((item) => this.withHints(item));
-    return { request: routed, intent, promptTokens, decision, chain, spec, budget, metadata, headers };
+    return {
+      request: routed,
+      intent,
+      promptTokens,
+      decision,
+      chain,
+      spec,
+      budget,
+      metadata,
+      headers,
+      cacheSettings,
+    };
   }
 
   /** Adds the catalog's per-model hints (e.g. the output ceiling Anthropic needs). */
@@ -406,22 +450,92 @@ export class ChatService {
     return spec ? { ...target, maxOutputTokens: spec.max_output_tokens } : target;
   }
 
-  private cacheKeyFor(call: PreparedCall, context: ChatCallContext): string | null {
+  /**
+   * The cache step (null in modes without a cache): exact, then semantic. What embedding the
+   * query cost (provider embedders) is the tenant's, billed like the classifier's calls.
+   */
+  private async cacheLookup(call: PreparedCall, context: ChatCallContext): Promise<CacheOutcome | null> {
     if (!this.cache) return null;
-    if (!shouldUseCache(call.request, context.cacheDirective)) {
-      this.cacheCounter.inc({ result: 'skip' });
-      return null;
+    const outcome = await this.cache.lookup({
+      tenantId: context.principal.tenantId,
+      request: call.request,
+      model: call.chain[0].model,
+      directive: context.cacheDirective,
+      cacheControl: context.cacheControl,
+      tenant: call.cacheSettings,
+      signal: context.signal,
+    });
+    this.cacheCounter.inc({ result: outcome.status.toLowerCase() });
+    if (outcome.embedCostNano > 0) this.billCacheEmbedding(context, outcome.embedCostNano);
+    if ((outcome.status === 'MISS' || outcome.status === 'BYPASS') && outcome.onlyIfCached) {
+      throw attachContext(
+        new GatewayError(
+          ErrorCode.NotCached,
+          'No cached answer for this request (Cache-Control: only-if-cached).',
+          {
+            headers: { 'x-modelmuxer-cache': outcome.status },
+          },
+        ),
+        { ...call.metadata, cache_status: outcome.status },
+        call.headers,
+      );
     }
-    return responseCacheKey(context.principal.tenantId, call.chain[0].model, call.request);
+    return outcome;
+  }
+
+  /** The semantic cache's query embedding (provider embedders only): the tenant's cost. */
+  private billCacheEmbedding(context: ChatCallContext, costNano: number): void {
+    this.budgets?.charge(context.principal, costNano);
+    this.usageRecorder?.record({
+      requestId: `${context.requestId}:cache`,
+      tenantId: context.principal.tenantId,
+      apiKeyId: context.principal.keyId,
+      provider: 'cache',
+      model: this.config.cache.embedder,
+      intent: CACHE_EMBEDDING_USAGE_INTENT,
+      promptTokens: 0,
+      completionTokens: 0,
+      cachedTokens: 0,
+      costNano,
+      savedNano: 0,
+      latencyMs: 0,
+      status: 200,
+      cacheHit: false,
+      createdAt: new Date(),
+    });
+  }
+
+  /** A cached answer replayed as a live stream: the same chunk shapes, usage chunk when asked, [DONE] by the writer. */
+  private streamFromCache(
+    call: PreparedCall,
+    context: ChatCallContext,
+    cache: Extract<CacheOutcome, { status: 'HIT' | 'SEMANTIC_HIT' }>,
+  ): ChatStream {
+    const { body, headers } = this.answerFromCache(call, context, cache);
+    const { router_metadata: metadata, ...completion } = body;
+    const chunks = replayChunks(completion as ChatCompletion, {
+      id: `chatcmpl-${context.requestId}`,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage: call.request.stream_options?.include_usage === true,
+    });
+    const withMetadata = chunks.map((chunk, index) =>
+      index === 0 || (chunk.choices.length === 0 && chunk.usage)
+        ? { ...chunk, router_metadata: metadata }
+        : chunk,
+    );
+    async function* replay(): AsyncGenerator<ChatCompletionChunk> {
+      yield* withMetadata;
+    }
+    return { headers, chunks: replay() };
   }
 
   /** A cache hit: no provider call, cost 0, the saving recorded as the original call's cost. */
   private answerFromCache(
     call: PreparedCall,
     context: ChatCallContext,
-    cached: CachedCompletion,
+    cache: Extract<CacheOutcome, { status: 'HIT' | 'SEMANTIC_HIT' }>,
   ): ChatResult {
-    const { completion, provider, model, costNano: originalCostNano } = cached;
+    const { completion, provider, model, costNano: originalCostNano } = cache.answer;
     const usage = completion.usage ?? estimateUsage(call.promptTokens, completionText(completion));
     this.usageRecorder?.record({
       requestId: context.requestId,
@@ -451,6 +565,9 @@ export class ChatService {
           routing_reason: `${call.metadata.routing_reason} (served from cache)`,
           cost_usd: 0,
           cache_hit: true,
+          cache_status: cache.status,
+          ...(cache.similarity !== null ? { cache_similarity: cache.similarity } : {}),
+          cache_saved_usd: nanoToUsd(originalCostNano),
           latency_ms: round2(latencyMs),
         },
       },
@@ -459,7 +576,11 @@ export class ChatService {
         'x-modelmuxer-provider': provider,
         'x-modelmuxer-model': model,
         'x-modelmuxer-cost-usd': (0).toFixed(9),
-        'x-modelmuxer-cache': 'hit',
+        'x-modelmuxer-cache': cache.status,
+        ...(cache.similarity !== null
+          ? { 'x-modelmuxer-cache-similarity': cache.similarity.toFixed(4) }
+          : {}),
+        'x-modelmuxer-cache-saved-usd': nanoToUsd(originalCostNano).toFixed(9),
         'x-modelmuxer-overhead-ms': round2(latencyMs).toString(),
       },
     };

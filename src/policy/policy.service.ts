@@ -10,6 +10,7 @@ import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';
 import type { RoutingPolicyOverride } from '../routing/routing-policy';
 import { PII_KINDS } from './pii';
+import { cacheSettingsFromDto } from './policy.dto';
 import type { TenantPolicyDto } from './policy.dto';
 import type { EmbeddingVerdict, PolicyEnforcer, PolicyVerdict } from './policy.types';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
@@ -73,7 +74,12 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const pii = applyPiiPolicy(request, policy);
     const notes: string[] = [];
     if (pii.request !== request) notes.push(`pii_redacted: ${describeCounts(pii.counts)}`);
-    return { request: pii.request, routingPolicy: policy.routingPolicy, notes };
+    return {
+      request: pii.request,
+      routingPolicy: policy.routingPolicy,
+      notes,
+      cache: policy.source.cache ?? null,
+    };
   }
 
   evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict {
@@ -150,6 +156,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
         : DEFAULT_TENANT_POLICY.pii,
       safety_action: dto.safety_action ?? null,
       routing: (dto.routing as RoutingPolicyOverride | null | undefined) ?? null,
+      cache: dto.cache ? cacheSettingsFromDto(dto.cache) : null,
     };
   }
 

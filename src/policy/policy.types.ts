@@ -2,6 +2,7 @@ import type { Principal } from '../auth/auth.types';
 import type { ChatCompletionRequest } from '../chat/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
+import type { TenantCacheSettings } from '../caching/chat-cache.service';
 
 /** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
@@ -14,6 +15,8 @@ export interface PolicyVerdict {
   routingPolicy: RoutingPolicy | null;
   /** Short notes for router_metadata (e.g. "pii_redacted: email×2"). */
   notes: string[];
+  /** The tenant's cache settings (null: the CACHE_* defaults). */
+  cache: TenantCacheSettings | null;
 }
 
 /**

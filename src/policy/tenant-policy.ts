@@ -3,6 +3,7 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import type { ProviderKey } from '../providers/provider.types';
 import type { ModelCatalog } from '../routing/model-catalog';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
+import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
 import { PII_KINDS, PiiKind, piiScanBudget, redactPii, type PiiScanBudget } from './pii';
@@ -27,6 +28,8 @@ export interface TenantPolicy {
   safety_action: Exclude<SafetyAction, 'route'> | null;
   /** Further routing overrides merged over config/routing.yaml (validated like the file). */
   routing: RoutingPolicyOverride | null;
+  /** Response cache settings (null or absent: the CACHE_* defaults; docs/caching.md). */
+  cache?: TenantCacheSettings | null;
 }
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
@@ -36,6 +39,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
   pii: { action: 'off', kinds: [...PII_KINDS] },
   safety_action: null,
   routing: null,
+  cache: null,
 }) as TenantPolicy;
 
 /** A tenant policy prepared for the hot path (built once per policy change). */

@@ -244,7 +244,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     const second = await chat(body).expect(200);
     expect(second.body.router_metadata.cache_hit).toBe(true);
     expect(second.body.router_metadata.cost_usd).toBe(0);
-    expect(second.headers['x-modelmuxer-cache']).toBe('hit');
+    expect(second.headers['x-modelmuxer-cache']).toBe('HIT');
     expect(second.body.choices).toEqual(first.body.choices);
     expect(fake.requests).toHaveLength(1);
     // The usage report records the hit and what it saved (the original call's cost).

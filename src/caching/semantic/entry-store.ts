@@ -16,7 +16,7 @@ export interface StoredEntry {
   expiresAt: Date;
 }
 
-export type NewEntry = Omit<StoredEntry, 'id' | 'seq' | 'createdAt'>;
+export type NewEntry = Omit<StoredEntry, 'seq' | 'createdAt'>;
 
 interface EntryRow {
   id: string;
@@ -79,8 +79,8 @@ export class SemanticEntryStore {
 
   async insert(entry: NewEntry): Promise<StoredEntry> {
     const rows: EntryRow[] = await this.dataSource.query(
-      `INSERT INTO semantic_cache_entries (namespace, context_hash, embedder, query, vector, answer, bytes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING ${COLUMNS}`,
+      `INSERT INTO semantic_cache_entries (id, namespace, context_hash, embedder, query, vector, answer, bytes, expires_at)
+       VALUES ($9, $1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING ${COLUMNS}`,
       [
         entry.namespace,
         entry.context,
@@ -90,6 +90,7 @@ export class SemanticEntryStore {
         JSON.stringify(entry.answer),
         entry.bytes,
         entry.expiresAt.toISOString(),
+        entry.id,
       ],
     );
     return fromRow(rows[0]);
@@ -136,8 +137,8 @@ export class SemanticEntryStore {
     return Number(rows[0]?.seq ?? 0);
   }
 
-  /** Deletes a namespace's entries and records the purge for the other replicas. Returns the count. */
-  async purge(namespace: string): Promise<number> {
+  /** Deletes a namespace's entries and records the purge for the other replicas. */
+  async purge(namespace: string): Promise<{ entries: number; seq: number }> {
     return this.dataSource.transaction(async (manager) => {
       // A CTE so that the driver returns rows (TypeORM returns [rows, count] for a bare DELETE).
       const deleted: Array<{ n: number }> = await manager.query(
@@ -145,8 +146,11 @@ export class SemanticEntryStore {
          SELECT count(*)::int AS n FROM gone`,
         [namespace],
       );
-      await manager.query(`INSERT INTO semantic_cache_purges (namespace) VALUES ($1)`, [namespace]);
-      return deleted[0].n;
+      const purge: Array<{ seq: string }> = await manager.query(
+        `INSERT INTO semantic_cache_purges (namespace) VALUES ($1) RETURNING seq`,
+        [namespace],
+      );
+      return { entries: deleted[0].n, seq: Number(purge[0].seq) };
     });
   }
 

@@ -5,6 +5,7 @@ import type { NewEntry, SemanticEntryStore, StoredEntry } from './entry-store';
 import { guardVeto, questionFacts } from './guards';
 import type { GuardReason } from './guards';
 import type { SemanticKey } from './semantic-key';
+import { DEFAULT_LEXICAL_THRESHOLD } from './defaults';
 import type { Embedder } from './semantic.types';
 import { SemanticVectorIndex } from './vector-index';
 import type { IndexedEntry, IndexLimits } from './vector-index';
@@ -35,6 +36,8 @@ export type SemanticLookup = SemanticMatch & { embedCostNano: number };
 
 export interface SemanticCacheOptions {
   limits: (namespace: string) => IndexLimits;
+  /** The threshold to use when neither the tenant nor the configuration sets one. */
+  defaultThreshold?: number;
   /** How often other replicas' writes are polled for (ms). */
   pollIntervalMs: number;
   /** Rows read per poll page. */
@@ -63,6 +66,15 @@ export class SemanticCache {
   private sweepTimer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private readonly now: () => number;
+  private localPurges = 0;
+  readonly defaultThreshold: number;
+  /** Entry and byte limits per namespace (replaceable: the chat cache sets the tenants'). */
+  limitsFor: (namespace: string) => IndexLimits;
+  /**
+   * Called for every purge, local or seen from another replica, with a generation that is the
+   * same on every replica (the purge's seq): the exact cache keys on it.
+   */
+  onPurge: (namespace: string, generation: string) => void = () => undefined;
 
   constructor(
     readonly embedder: Embedder,
@@ -70,7 +82,13 @@ export class SemanticCache {
     private readonly options: SemanticCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.index = new SemanticVectorIndex(embedder.dimensions, options.limits, this.now);
+    this.defaultThreshold = options.defaultThreshold ?? DEFAULT_LEXICAL_THRESHOLD;
+    this.limitsFor = options.limits;
+    this.index = new SemanticVectorIndex(
+      embedder.dimensions,
+      (namespace) => this.limitsFor(namespace),
+      this.now,
+    );
   }
 
   /** Loads the live entries and starts polling for other replicas' writes and purges. */
@@ -109,6 +127,7 @@ export class SemanticCache {
     try {
       for (const purge of await store.purgesSince(this.purgeWatermark)) {
         this.index.purge(purge.namespace);
+        this.onPurge(purge.namespace, `p${purge.seq}`);
         this.purgeWatermark = purge.seq;
       }
       const pageSize = this.options.pollPageSize ?? 2_000;
@@ -176,8 +195,9 @@ export class SemanticCache {
   }
 
   /**
-   * Stores a fresh answer (the caller only calls this for complete answers). Written to the
-   * store first when there is one — its id is the entry's id on every replica — then indexed here.
+   * Stores a fresh answer (the caller only calls this for complete answers): indexed on this
+   * replica synchronously, then written to the store (when there is one) under the same id, which
+   * is the entry's id on every replica.
    */
   async put(
     namespace: string,
@@ -189,7 +209,7 @@ export class SemanticCache {
     if (settings.ttlSeconds <= 0) return;
     const expiresAt = new Date(this.now() + settings.ttlSeconds * 1000);
     const bytes = entryBytes(vector, answer, key.query);
-    const entry: NewEntry = {
+    const entry: Omit<NewEntry, 'id'> = {
       namespace,
       context: key.context,
       embedder: this.embedder.id,
@@ -199,17 +219,27 @@ export class SemanticCache {
       bytes,
       expiresAt,
     };
-    if (this.store) {
-      this.indexStored(await this.store.insert(entry));
-      return;
+    // Indexed here at once (this replica's next request finds it), then written for the others.
+    const id = randomUUID();
+    this.indexStored({ ...entry, id, seq: 0, createdAt: new Date() });
+    if (!this.store) return;
+    try {
+      await this.store.insert({ ...entry, id });
+    } catch (error) {
+      this.index.remove(id);
+      throw error;
     }
-    this.indexStored({ ...entry, id: randomUUID(), seq: 0, createdAt: new Date() });
   }
 
   /** Drops a namespace everywhere (store, this replica now, the others at their next poll). */
   async purge(namespace: string): Promise<number> {
     const local = this.index.purge(namespace);
-    if (!this.store) return local;
-    return this.store.purge(namespace);
+    if (!this.store) {
+      this.onPurge(namespace, `l${++this.localPurges}`);
+      return local;
+    }
+    const { entries, seq } = await this.store.purge(namespace);
+    this.onPurge(namespace, `p${seq}`);
+    return entries;
   }
 }
