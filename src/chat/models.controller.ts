@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Param, UseInterceptors } from '@nestjs/common';
 import { HttpTelemetryInterceptor } from '../telemetry/http-telemetry.interceptor';
 import { ErrorCode, GatewayError } from '../common/errors';
-import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR, PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
-import type { ModelSpec } from '../routing/routing.types';
+import type { EmbeddingModelSpec, ModelSpec } from '../routing/routing.types';
 
 export interface ModelEntry {
   id: string;
@@ -12,7 +12,16 @@ export interface ModelEntry {
   created: number;
   owned_by: string;
   /** ModelMuxer extras. */
-  capabilities?: ModelSpec['capabilities'];
+  /** `chat` for /v1/chat/completions, `embedding` for /v1/embeddings. */
+  type?: 'chat' | 'embedding';
+  /**
+   * `embeddings`: served by /v1/embeddings (false for every chat model). `embeddings_api`: whether
+   * the model's provider has an embeddings API at all (Anthropic has none).
+   */
+  capabilities?: Partial<ModelSpec['capabilities']> & { embeddings: boolean; embeddings_api: boolean };
+  dimensions?: number;
+  shortenable?: boolean;
+  max_input_tokens?: number;
   context_window?: number;
   max_output_tokens?: number;
   pricing?: { input_per_1m_usd: number; output_per_1m_usd: number; cached_input_per_1m_usd?: number };
@@ -24,13 +33,34 @@ export interface ModelEntry {
 /** A fixed timestamp: the catalog has no creation dates, and a stable value keeps clients' caches happy. */
 const CATALOG_CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
 
+function toEmbeddingEntry(spec: EmbeddingModelSpec): ModelEntry {
+  return {
+    id: spec.id,
+    object: 'model',
+    created: CATALOG_CREATED,
+    owned_by: spec.provider,
+    type: 'embedding',
+    capabilities: { embeddings: true, embeddings_api: true },
+    dimensions: spec.dimensions,
+    shortenable: spec.shortenable,
+    max_input_tokens: spec.max_input_tokens,
+    pricing: { input_per_1m_usd: spec.pricing.input, output_per_1m_usd: 0 },
+    aliases: spec.aliases,
+  };
+}
+
 function toEntry(spec: ModelSpec): ModelEntry {
   return {
     id: spec.id,
     object: 'model',
     created: CATALOG_CREATED,
     owned_by: spec.provider,
-    capabilities: spec.capabilities,
+    type: 'chat',
+    capabilities: {
+      ...spec.capabilities,
+      embeddings: false,
+      embeddings_api: !PROVIDERS_WITHOUT_EMBEDDINGS.includes(spec.provider),
+    },
     context_window: spec.context_window,
     max_output_tokens: spec.max_output_tokens,
     pricing: {
@@ -83,6 +113,10 @@ export class ModelsController {
       .list()
       .filter((spec) => this.executor.isProviderConfigured(spec.provider))
       .map(toEntry);
-    return [...routing, ...served];
+    const embedding = this.catalog
+      .embeddingModels()
+      .filter((spec) => this.executor.isProviderConfigured(spec.provider))
+      .map(toEmbeddingEntry);
+    return [...routing, ...served, ...embedding];
   }
 }

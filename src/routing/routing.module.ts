@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EMBEDDING_MODELS } from '../caching/caching.types';
 import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from './model-catalog';
 import { RoutingPolicyService } from './routing-policy';
@@ -23,7 +24,9 @@ import { RoutingService } from './routing.service';
       inject: [AppConfig, ModelCatalog],
     },
     RoutingService,
+    // The embedding models, for the semantic cache's embedder (caching sits below routing).
+    { provide: EMBEDDING_MODELS, useExisting: ModelCatalog },
   ],
-  exports: [ModelCatalog, RoutingPolicyService, RoutingService],
+  exports: [ModelCatalog, RoutingPolicyService, RoutingService, EMBEDDING_MODELS],
 })
 export class RoutingModule {}

@@ -6,10 +6,12 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/op
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
   AttemptRecord,
   CompletionExecution,
+  EmbeddingExecution,
   ProviderAdapter,
   ProviderCallOptions,
   ProviderExecutor,
@@ -46,9 +48,9 @@ interface OpenedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
 }
 
-type Call<T> = (
+type Call<T, Q> = (
   adapter: ProviderAdapter,
-  request: ProviderRequest,
+  request: Q & { model: string },
   options: ProviderCallOptions,
 ) => Promise<T>;
 
@@ -120,6 +122,31 @@ export class ProviderExecutorService implements ProviderExecutor {
     };
   }
 
+  async embed<P extends ProviderTarget>(
+    chain: P[],
+    request: Omit<ProviderEmbeddingRequest, 'model'>,
+    options: ProviderCallOptions,
+  ): Promise<EmbeddingExecution<P>> {
+    const walked = await this.walk(chain, request, options, (adapter, req, opts) => {
+      if (!adapter.embed) {
+        return Promise.reject(
+          new ProviderError(adapter.key, ErrorCode.InvalidRequest, `${adapter.key} has no embeddings API`, {
+            retryable: false,
+            param: 'model',
+          }),
+        );
+      }
+      return adapter.embed(req, opts);
+    });
+    this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
+    return {
+      target: walked.target,
+      result: walked.result,
+      attempts: walked.attempts,
+      upstreamMs: walked.upstreamMs,
+    };
+  }
+
   async stream<P extends ProviderTarget>(
     chain: P[],
     request: ChatCompletionRequest,
@@ -136,11 +163,11 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Walks the chain until one call succeeds; throws the deciding error (with `attempts`). */
-  private async walk<T, P extends ProviderTarget>(
+  private async walk<T, Q extends object, P extends ProviderTarget>(
     chain: P[],
-    request: ChatCompletionRequest,
+    request: Q,
     options: ProviderCallOptions,
-    call: Call<T>,
+    call: Call<T, Q>,
   ): Promise<Walked<T, P>> {
     if (chain.length === 0)
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
@@ -169,11 +196,12 @@ export class ProviderExecutorService implements ProviderExecutor {
         );
         continue;
       }
-      const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
+      const providerRequest = { ...request, model: target.upstreamModel };
       const callOptions: ProviderCallOptions = {
         signal: options.signal,
         requestId: options.requestId,
         maxOutputTokens: target.maxOutputTokens,
+        embeddingDimensions: options.embeddingDimensions,
       };
       const targetStartedAt = performance.now();
       let retry = 0;

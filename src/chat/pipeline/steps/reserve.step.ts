@@ -15,7 +15,8 @@ export class ReserveStep implements ChatStep {
   constructor(@Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer) {}
 
   appliesTo(call: ChatCall): boolean {
-    return call.mode !== 'explain';
+    // Not after a cache hit: nothing is spent upstream, so there is nothing to reserve.
+    return call.mode !== 'explain' && call.outcome === null;
   }
 
   async run(call: ChatCall): Promise<void> {
