@@ -3,6 +3,7 @@ import { InitialSchema1764150000000 } from './1764150000000-initial-schema';
 import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and-usage-rollups';
 import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
+import { SemanticCache1764750000000 } from './1764750000000-semantic-cache';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -11,4 +12,5 @@ export const MIGRATIONS: MixedList<Function> = [
   BudgetsAndUsageRollups1764400000000,
   TenantPolicies1764500000000,
   BudgetHolds1764600000000,
+  SemanticCache1764750000000,
 ];

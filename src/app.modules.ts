@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { CacheAdminModule } from './admin/cache-admin.module';
 import { PolicyAdminModule } from './admin/policy-admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
@@ -22,8 +23,8 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
  * module follows config.features (src/config/modes.ts), never the mode's name.
  *
- *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), admin, health, chat
- *   enhanced   = basic + response cache (+ the trained intent model and LLM fallback, via features)
+ *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), exact response cache (+ its admin purge), admin, health, chat
+ *   enhanced   = basic + semantic cache (in the caching module, via features) (+ the trained intent model and LLM fallback, via features)
  *   production = enhanced + policy (+ its admin API) (database-issued keys only, Redis-backed shared state)
  * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
  *
@@ -38,7 +39,9 @@ function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
     BillingModule,
     AdminModule,
     HealthModule,
-    ...(features.responseCache ? [CachingModule] : []),
+    ...(features.responseCache
+      ? [CachingModule.register({ embeddingModels: RoutingModule }), CacheAdminModule]
+      : []),
     ...(features.policy ? [PolicyModule, PolicyAdminModule] : []),
     ChatModule.register(features),
   ];

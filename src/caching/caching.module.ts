@@ -1,29 +1,106 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
 import KeyvRedis from '@keyv/redis';
 import { CacheModule, CacheModuleOptions } from '@nestjs/cache-manager';
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import Keyv from 'keyv';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { RESPONSE_CACHE } from './caching.types';
+import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import type { ProviderExecutor } from '../providers/provider.types';
+import { ProvidersModule } from '../providers/providers.module';
+import { CHAT_CACHE, EMBEDDING_MODELS, RESPONSE_CACHE } from './caching.types';
+import type { EmbeddingModels } from './caching.types';
+import { ChatCacheService, SEMANTIC_CACHE } from './chat-cache.service';
+import { DEFAULT_LEXICAL_THRESHOLD, DEFAULT_PROVIDER_THRESHOLD } from './semantic/defaults';
+import { SemanticEntryStore } from './semantic/entry-store';
+import { LexicalEmbedder } from './semantic/lexical-embedder';
+import { ProviderEmbedder } from './semantic/provider-embedder';
+import { SemanticCache } from './semantic/semantic-cache';
 import { ResponseCacheService } from './response-cache.service';
 
-/** Response caching (enhanced and production modes): imported by ChatModule.register when composed. */
-@Module({
-  imports: [
-    CacheModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig): CacheModuleOptions => {
-        const ttl = config.cache.ttlSeconds * 1000;
-        if (config.redisUrl) {
-          const store = new KeyvRedis(config.redisUrl);
-          store.on('error', () => undefined); // logged by the service as a miss
-          return { stores: [new Keyv({ store, namespace: `${config.redisKeyPrefix}cache` })], ttl };
-        }
-        return { stores: [createMemoryKeyv({ ttl, lruSize: config.cache.maxEntries })], ttl };
-      },
-    }),
+/** The semantic cache of enhanced and production modes (null in basic mode). */
+function createSemanticCache(
+  config: AppConfig,
+  dataSource: DataSource,
+  catalog: EmbeddingModels,
+  executor: ProviderExecutor,
+): SemanticCache | null {
+  if (!config.features.semanticCache) return null;
+  const limits = () => ({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const store = new SemanticEntryStore(dataSource);
+  const options = { limits, pollIntervalMs: config.cache.syncIntervalMs };
+  if (config.cache.embedder === 'lexical') {
+    return new SemanticCache(new LexicalEmbedder(), store, {
+      ...options,
+      defaultThreshold: DEFAULT_LEXICAL_THRESHOLD,
+    });
+  }
+  const spec = catalog.resolveEmbedding(config.cache.embedder);
+  if (!spec) {
+    throw new Error(
+      `CACHE_EMBEDDER=${config.cache.embedder} is neither "lexical" nor an embedding model of ${config.routing.modelsFile}`,
+    );
+  }
+  const target = { provider: spec.provider, model: spec.id, upstreamModel: spec.upstream_id };
+  const embedder = new ProviderEmbedder(executor, target, spec.pricing.input, spec.dimensions);
+  return new SemanticCache(embedder, store, { ...options, defaultThreshold: DEFAULT_PROVIDER_THRESHOLD });
+}
+
+/** The one module instance per embedding-model source (so every importer shares one cache). */
+const registered = new Map<Type, DynamicModule>();
+
+/**
+ * Response caching: the exact cache in every mode (a bounded in-memory LRU, or Redis shared by
+ * every replica when REDIS_URL is set), the semantic cache in enhanced and production (entries in
+ * the database, an in-process vector index per replica), and ChatCacheService (CHAT_CACHE) in
+ * front of both, used by the chat pipeline's cache steps and the admin purge.
+ *
+ * The embedding models (CACHE_EMBEDDER) live in the routing catalog, a layer above: the module
+ * that exports EMBEDDING_MODELS is passed in (`register({ embeddingModels: RoutingModule })`).
+ */
+@Module({})
+export class CachingModule {
+  static register(options: { embeddingModels: Type }): DynamicModule {
+    let module = registered.get(options.embeddingModels);
+    if (!module) {
+      module = {
+        module: CachingModule,
+        imports: [options.embeddingModels, ...CACHING_IMPORTS],
+        ...CACHING_MODULE,
+      };
+      registered.set(options.embeddingModels, module);
+    }
+    return module;
+  }
+}
+
+const CACHING_IMPORTS = [
+  ProvidersModule,
+  CacheModule.registerAsync({
+    inject: [AppConfig],
+    useFactory: (config: AppConfig): CacheModuleOptions => {
+      const ttl = config.cache.ttlSeconds * 1000;
+      if (config.redisUrl) {
+        const store = new KeyvRedis(config.redisUrl);
+        store.on('error', () => undefined); // logged by the service as a miss
+        return { stores: [new Keyv({ store, namespace: `${config.redisKeyPrefix}cache` })], ttl };
+      }
+      return { stores: [createMemoryKeyv({ ttl, lruSize: config.cache.maxEntries })], ttl };
+    },
+  }),
+];
+
+const CACHING_MODULE = {
+  providers: [
+    ResponseCacheService,
+    { provide: RESPONSE_CACHE, useExisting: ResponseCacheService },
+    {
+      provide: SEMANTIC_CACHE,
+      inject: [AppConfig, DataSource, EMBEDDING_MODELS, PROVIDER_EXECUTOR],
+      useFactory: createSemanticCache,
+    },
+    ChatCacheService,
+    { provide: CHAT_CACHE, useExisting: ChatCacheService },
   ],
-  providers: [ResponseCacheService, { provide: RESPONSE_CACHE, useExisting: ResponseCacheService }],
-  exports: [RESPONSE_CACHE],
-})
-export class CachingModule {}
+  exports: [RESPONSE_CACHE, CHAT_CACHE, ChatCacheService, SEMANTIC_CACHE],
+};

@@ -1,4 +1,5 @@
 import type { ChatCompletion } from '../common/openai/chat.types';
+import type { ProviderKey } from '../common/provider-keys';
 
 /** A cached upstream answer, with what it cost originally (the saving a hit records). */
 export interface CachedCompletion {
@@ -16,3 +17,24 @@ export interface ResponseCache {
 }
 
 export const RESPONSE_CACHE = Symbol('RESPONSE_CACHE');
+
+/** DI token of the chat pipeline's cache step (ChatCacheService). */
+export const CHAT_CACHE = Symbol('CHAT_CACHE');
+
+/** An embedding model the semantic cache can embed its queries with (config/models.yaml). */
+export interface CacheEmbeddingModel {
+  id: string;
+  provider: ProviderKey;
+  upstream_id: string;
+  /** USD per 1M input tokens. */
+  pricing: { input: number };
+  dimensions: number;
+}
+
+/** Where the semantic cache finds CACHE_EMBEDDER (the routing catalog, passed in from above). */
+export interface EmbeddingModels {
+  resolveEmbedding(idOrAlias: string): CacheEmbeddingModel | undefined;
+}
+
+/** DI token of the EmbeddingModels (exported by the routing module). */
+export const EMBEDDING_MODELS = Symbol('EMBEDDING_MODELS');

@@ -66,5 +66,7 @@ function callContext(request: GatewayRequest, response: Response): ChatCallConte
     startedAt: request.startedAt,
     signal: abort.signal,
     cacheDirective: typeof directive === 'string' ? directive : undefined,
+    cacheControl:
+      typeof request.headers['cache-control'] === 'string' ? request.headers['cache-control'] : undefined,
   };
 }

@@ -1,13 +1,15 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
 import { CachingModule } from '../caching/caching.module';
-import { RESPONSE_CACHE } from '../caching/caching.types';
+import { CHAT_CACHE } from '../caching/caching.types';
 import type { ModeFeatures } from '../config/modes';
 import { PolicyModule } from '../policy/policy.module';
 import { POLICY_ENFORCER } from '../policy/policy.types';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
+import { EmbeddingsController } from './embeddings.controller';
+import { EmbeddingsService } from './embeddings.service';
 import { ChatController } from './chat.controller';
 import { ModelsController } from './models.controller';
 import { CHAT_STEPS, type ChatStep } from './pipeline/chat-call';
@@ -43,7 +45,7 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
 /**
  * The OpenAI-compatible API. It imports what its steps use; the response cache and the tenant
  * policy come from the mode's features: composed, their module is imported; otherwise a null
- * object stands in (RESPONSE_CACHE / POLICY_ENFORCER = null) and their steps do not apply.
+ * object stands in (CHAT_CACHE / POLICY_ENFORCER = null) and their steps do not apply.
  */
 @Module({})
 export class ChatModule {
@@ -55,17 +57,18 @@ export class ChatModule {
         RoutingModule,
         ProvidersModule,
         BillingModule,
-        ...(features.responseCache ? [CachingModule] : []),
+        ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
         ...(features.policy ? [PolicyModule] : []),
       ],
-      controllers: [ChatController, ModelsController],
+      controllers: [ChatController, EmbeddingsController, ModelsController],
       providers: [
         ChatPipeline,
+        EmbeddingsService,
         UsageAccounting,
         TenantConcurrency,
         ...CHAT_STEP_ORDER,
         { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
-        ...(features.responseCache ? [] : [{ provide: RESPONSE_CACHE, useValue: null }]),
+        ...(features.responseCache ? [] : [{ provide: CHAT_CACHE, useValue: null }]),
         ...(features.policy ? [] : [{ provide: POLICY_ENFORCER, useValue: null }]),
       ],
     };

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../common/errors';
-import { PROVIDER_EXECUTOR } from '../providers/provider.types';
+import { PROVIDER_EXECUTOR, PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
 import type { CatalogEntry, ModelResolution } from '../routing/model-catalog';
 import { unknownModelMessage } from '../routing/model-resolver';
 import type { PricingKind, ResolutionKind } from '../routing/model-resolver';
-import type { ModelSpec } from '../routing/routing.types';
+import type { EmbeddingModelSpec, ModelSpec } from '../routing/routing.types';
 
 export interface ModelEntry {
   id: string;
@@ -14,7 +14,16 @@ export interface ModelEntry {
   created: number;
   owned_by: string;
   /** ModelMuxer extras. */
-  capabilities?: ModelSpec['capabilities'];
+  /** `chat` for /v1/chat/completions, `embedding` for /v1/embeddings. */
+  type?: 'chat' | 'embedding';
+  /**
+   * `embeddings`: served by /v1/embeddings (false for every chat model). `embeddings_api`: whether
+   * the model's provider has an embeddings API at all (Anthropic has none).
+   */
+  capabilities?: Partial<ModelSpec['capabilities']> & { embeddings: boolean; embeddings_api: boolean };
+  dimensions?: number;
+  shortenable?: boolean;
+  max_input_tokens?: number;
   context_window?: number;
   max_output_tokens?: number;
   pricing?: { input_per_1m_usd: number; output_per_1m_usd: number; cached_input_per_1m_usd?: number };
@@ -34,6 +43,22 @@ export interface ModelEntry {
 /** A fixed timestamp: the catalog has no creation dates, and a stable value keeps clients' caches happy. */
 const CATALOG_CREATED = 1_735_689_600; // 2025-01-01T00:00:00Z
 
+function toEmbeddingEntry(spec: EmbeddingModelSpec): ModelEntry {
+  return {
+    id: spec.id,
+    object: 'model',
+    created: CATALOG_CREATED,
+    owned_by: spec.provider,
+    type: 'embedding',
+    capabilities: { embeddings: true, embeddings_api: true },
+    dimensions: spec.dimensions,
+    shortenable: spec.shortenable,
+    max_input_tokens: spec.max_input_tokens,
+    pricing: { input_per_1m_usd: spec.pricing.input, output_per_1m_usd: 0 },
+    aliases: spec.aliases,
+  };
+}
+
 function toEntry(entry: CatalogEntry, aliases: string[] = entry.spec.aliases): ModelEntry {
   const spec = entry.spec;
   return {
@@ -41,7 +66,12 @@ function toEntry(entry: CatalogEntry, aliases: string[] = entry.spec.aliases): M
     object: 'model',
     created: CATALOG_CREATED,
     owned_by: spec.provider,
-    capabilities: spec.capabilities,
+    type: 'chat',
+    capabilities: {
+      ...spec.capabilities,
+      embeddings: false,
+      embeddings_api: !PROVIDERS_WITHOUT_EMBEDDINGS.includes(spec.provider),
+    },
     context_window: spec.context_window,
     max_output_tokens: spec.max_output_tokens,
     pricing: {
@@ -133,6 +163,10 @@ export class ModelsController {
         ...toEntry(resolution.entry, [resolution.entry.spec.upstream_id]),
         description: resolution.note ?? undefined,
       }));
-    return [...this.routingAliases(), ...served, ...discovered, ...legacy];
+    const embedding = this.catalog
+      .embeddingModels()
+      .filter((spec) => this.executor.isProviderConfigured(spec.provider))
+      .map(toEmbeddingEntry);
+    return [...this.routingAliases(), ...served, ...discovered, ...legacy, ...embedding];
   }
 }

@@ -19,6 +19,12 @@ export interface RouterMetadata {
   cost_usd: number | null;
   fallbacks_tried: FallbackTried[];
   cache_hit: boolean;
+  /** HIT | SEMANTIC_HIT | MISS | BYPASS (present when the cache was consulted or bypassed). */
+  cache_status?: string;
+  /** Similarity of the last user turns on a semantic hit. */
+  cache_similarity?: number;
+  /** On a hit: what the original call cost, saved by this answer. */
+  cache_saved_usd?: number;
   /** Gateway wall time for the request in ms (null until known). */
   latency_ms: number | null;
   budget_downgraded: boolean;

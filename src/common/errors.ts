@@ -35,6 +35,8 @@ export enum ErrorCode {
   ProviderStreamError = 'provider_stream_error',
   NoProviderAvailable = 'no_provider_available',
   ServiceUnavailable = 'service_unavailable',
+  /** Cache-Control: only-if-cached and nothing cached answers the request (RFC 9111: 504). */
+  NotCached = 'not_cached',
   Internal = 'internal_error',
 }
 
@@ -93,6 +95,7 @@ export function errorShape(code: ErrorCode): ErrorShape {
     case ErrorCode.ServiceUnavailable:
       return { status: 503, type: 'api_error' };
     case ErrorCode.ProviderTimeout:
+    case ErrorCode.NotCached:
       return { status: 504, type: 'api_error' };
     case ErrorCode.Internal:
       return { status: 500, type: 'server_error' };

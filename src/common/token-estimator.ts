@@ -246,3 +246,18 @@ export function requestedMaxOutputTokens(request: ChatCompletionRequest): number
   const value = request.max_completion_tokens ?? request.max_tokens;
   return typeof value === 'number' && value > 0 ? value : null;
 }
+
+/**
+ * Token counts of a list of texts (embeddings input): totals, and each item's estimate. One
+ * bounded exact-BPE sample is shared by the whole list (work stays bounded however many items).
+ */
+export function textListTokenCounts(texts: readonly string[]): PromptTokenCounts & { perItem: number[] } {
+  const tally: Tally = { estimate: 0, upperBound: 0, sampleLeft: EXACT_SAMPLE_CHARS };
+  const perItem: number[] = [];
+  for (const text of texts) {
+    const before = tally.estimate;
+    addText(text, tally);
+    perItem.push(tally.estimate - before);
+  }
+  return { estimate: tally.estimate, upperBound: tally.upperBound, perItem };
+}

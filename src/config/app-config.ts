@@ -88,7 +88,16 @@ export class AppConfig {
     tenantMaxInFlight: number;
     tenantMaxStreams: number;
   };
-  cache!: { ttlSeconds: number; maxEntries: number };
+  cache!: {
+    ttlSeconds: number;
+    /** Per tenant (namespace) for the semantic cache; overall for the in-memory exact cache. */
+    maxEntries: number;
+    maxBytes: number;
+    mode: 'semantic' | 'exact';
+    embedder: string;
+    semanticThreshold: number | null;
+    syncIntervalMs: number;
+  };
   telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
 }
 
@@ -254,7 +263,15 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   };
   config.routing = { modelsFile: vars.MODELS_FILE, routingFile: vars.ROUTING_FILE };
   config.billing = billingSettings(vars);
-  config.cache = { ttlSeconds: vars.CACHE_TTL_SECONDS, maxEntries: vars.CACHE_MAX_ENTRIES };
+  config.cache = {
+    ttlSeconds: vars.CACHE_TTL_SECONDS,
+    maxEntries: vars.CACHE_MAX_ENTRIES,
+    maxBytes: vars.CACHE_MAX_BYTES,
+    mode: vars.CACHE_MODE,
+    embedder: vars.CACHE_EMBEDDER,
+    semanticThreshold: vars.CACHE_SEMANTIC_THRESHOLD ?? null,
+    syncIntervalMs: vars.CACHE_SYNC_INTERVAL_MS,
+  };
   config.telemetry = telemetrySettings(vars);
   return config;
 }

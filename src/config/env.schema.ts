@@ -216,6 +216,16 @@ export class EnvironmentVariables {
   /* ---- cache ---- */
   @Transform(toNumber) @IsInt() @Min(0) CACHE_TTL_SECONDS = 3_600;
   @Transform(toNumber) @IsInt() @Min(1) CACHE_MAX_ENTRIES = 10_000;
+  /** Memory the cache may hold per tenant (namespace), bytes. */
+  @Transform(toNumber) @IsInt() @Min(1024) CACHE_MAX_BYTES = 268_435_456;
+  /** `semantic` (exact first, then by meaning; enhanced and production) or `exact` only. Tenants can override. */
+  @IsIn(['semantic', 'exact']) CACHE_MODE: 'semantic' | 'exact' = 'semantic';
+  /** The semantic cache's embedder: `lexical` (offline, free) or an embedding model of config/models.yaml. */
+  @IsString() CACHE_EMBEDDER = 'lexical';
+  /** Minimum similarity for a semantic hit; empty = the embedder's fitted default (docs/caching.md). */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) CACHE_SEMANTIC_THRESHOLD?: number;
+  /** How often each replica reads the other replicas' new cache entries, ms. */
+  @Transform(toNumber) @IsInt() @Min(50) @Max(60_000) CACHE_SYNC_INTERVAL_MS = 250;
 
   /* ---- telemetry ---- */
   @IsString() OTEL_SERVICE_NAME = 'modelmuxer';

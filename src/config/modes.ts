@@ -6,8 +6,10 @@ export const MODES = ['basic', 'enhanced', 'production'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface ModeFeatures {
-  /** Response cache (caching module). */
+  /** Response cache (caching module): exact match. */
   responseCache: boolean;
+  /** The semantic cache (by meaning; needs the database for its entries). */
+  semanticCache: boolean;
   /** Trained intent model combined with the heuristics. */
   trainedIntentModel: boolean;
   /** Cheap-LLM intent fallback on low confidence (never in TEST_MODE). */
@@ -26,7 +28,8 @@ export interface ModeFeatures {
 
 export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   basic: {
-    responseCache: false,
+    responseCache: true,
+    semanticCache: false,
     trainedIntentModel: false,
     llmIntentFallback: false,
     policy: false,
@@ -37,6 +40,7 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   },
   enhanced: {
     responseCache: true,
+    semanticCache: true,
     trainedIntentModel: true,
     llmIntentFallback: true,
     policy: false,
@@ -47,6 +51,7 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   },
   production: {
     responseCache: true,
+    semanticCache: true,
     trainedIntentModel: true,
     llmIntentFallback: true,
     policy: true,

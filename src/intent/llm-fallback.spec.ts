@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../common/openai/chat.types';
 import type {
   CompletionExecution,
+  EmbeddingExecution,
   ProviderCallOptions,
   ProviderExecutor,
   StreamExecution,
@@ -45,6 +46,9 @@ class FakeExecutor implements ProviderExecutor {
     return { target: chain[0], completion: await this.reply(request, options), attempts: [], upstreamMs: 1 };
   }
   async stream<T extends RouteTarget>(): Promise<StreamExecution<T>> {
+    throw new Error('not used');
+  }
+  async embed<T extends RouteTarget>(): Promise<EmbeddingExecution<T>> {
     throw new Error('not used');
   }
 }

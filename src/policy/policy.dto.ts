@@ -1,5 +1,20 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import { IsPrintableText, IsStorableJson } from '../common/validation';
 import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderKey } from '../common/provider-keys';
@@ -11,6 +26,35 @@ import type { PiiAction } from './tenant-policy';
 export class PiiPolicyDto {
   @IsIn(PII_ACTIONS) action!: PiiAction;
   @IsOptional() @IsArray() @ArrayMaxSize(PII_KINDS.length) @IsIn(PII_KINDS, { each: true }) kinds?: PiiKind[];
+}
+
+/** The tenant's response cache (omitted fields: the CACHE_* defaults). */
+export class CachePolicyDto {
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  @IsOptional() @IsIn(['exact', 'semantic']) mode?: 'exact' | 'semantic';
+  /** Minimum similarity of a semantic hit (the guards apply whatever it is). */
+  @IsOptional() @IsNumber() @Min(0.5) @Max(1) threshold?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(30 * 86_400) ttl_seconds?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000) max_entries?: number;
+  @IsOptional() @IsInt() @Min(1024) max_bytes?: number;
+  /** Opt-in: tenants naming the same namespace share cached answers. */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,64}$/) shared_namespace?: string | null;
+}
+
+export function cacheSettingsFromDto(dto: CachePolicyDto): TenantCacheSettings {
+  const settings: TenantCacheSettings = {};
+  for (const key of [
+    'enabled',
+    'mode',
+    'threshold',
+    'ttl_seconds',
+    'max_entries',
+    'max_bytes',
+    'shared_namespace',
+  ] as const) {
+    if (dto[key] !== undefined && dto[key] !== null) (settings as Record<string, unknown>)[key] = dto[key];
+  }
+  return settings;
 }
 
 /** PUT /admin/tenants/:id/policy. Omitted (or null) fields take their defaults. */
@@ -36,4 +80,5 @@ export class TenantPolicyDto {
   @IsOptional() @IsIn(['refuse', 'allow']) safety_action?: 'refuse' | 'allow' | null;
   /** A partial config/routing.yaml (weights, default, intents, budget, …), validated like the file. */
   @IsOptional() @IsObject() @IsStorableJson() routing?: Record<string, unknown> | null;
+  @IsOptional() @ValidateNested() @Type(() => CachePolicyDto) cache?: CachePolicyDto | null;
 }

@@ -10,9 +10,12 @@ import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';
 import type { RoutingPolicyOverride } from '../routing/routing-policy';
 import { PII_KINDS } from './pii';
+import { cacheSettingsFromDto } from './policy.dto';
 import type { TenantPolicyDto } from './policy.dto';
-import type { PolicyEnforcer, PolicyVerdict } from './policy.types';
+import type { EmbeddingVerdict, PolicyEnforcer, PolicyVerdict } from './policy.types';
+import type { EmbeddingModelSpec } from '../routing/routing.types';
 import {
+  applyEmbeddingPolicy,
   applyPiiPolicy,
   compilePolicy,
   CompiledPolicy,
@@ -71,7 +74,20 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const pii = applyPiiPolicy(request, policy);
     const notes: string[] = [];
     if (pii.request !== request) notes.push(`pii_redacted: ${describeCounts(pii.counts)}`);
-    return { request: pii.request, routingPolicy: policy.routingPolicy, notes };
+    return {
+      request: pii.request,
+      routingPolicy: policy.routingPolicy,
+      notes,
+      cache: policy.source.cache ?? null,
+    };
+  }
+
+  evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict {
+    const policy = this.compiled.get(principal.tenantId) ?? this.defaultPolicy;
+    const outcome = applyEmbeddingPolicy(texts, model, policy, this.catalog);
+    const notes = outcome.texts !== texts ? [`pii_redacted: ${describeCounts(outcome.counts)}`] : [];
+    const screensPii = policy.piiAction !== 'off' && policy.piiKinds.size > 0;
+    return { texts: outcome.texts, notes, screensPii };
   }
 
   /* ------------------------------------------------------------------ admin */
@@ -118,7 +134,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   private fromDto(dto: TenantPolicyDto): TenantPolicy {
     const unknown = [...(dto.allowed_models ?? []), ...(dto.blocked_models ?? [])].filter(
-      (name) => !this.catalog.resolveRequest(name),
+      (name) => !this.catalog.resolveRequest(name) && !this.catalog.resolveEmbedding(name),
     );
     if (unknown.length > 0) {
       throw new GatewayError(
@@ -140,6 +156,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
         : DEFAULT_TENANT_POLICY.pii,
       safety_action: dto.safety_action ?? null,
       routing: (dto.routing as RoutingPolicyOverride | null | undefined) ?? null,
+      cache: dto.cache ? cacheSettingsFromDto(dto.cache) : null,
     };
   }
 

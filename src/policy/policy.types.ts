@@ -1,6 +1,8 @@
 import type { Principal } from '../common/principal';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
+import type { EmbeddingModelSpec } from '../routing/routing.types';
+import type { TenantCacheSettings } from '../caching/chat-cache.service';
 
 /** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
@@ -13,6 +15,8 @@ export interface PolicyVerdict {
   routingPolicy: RoutingPolicy | null;
   /** Short notes for router_metadata (e.g. "pii_redacted: email×2"). */
   notes: string[];
+  /** The tenant's cache settings (null: the CACHE_* defaults). */
+  cache: TenantCacheSettings | null;
 }
 
 /**
@@ -22,6 +26,18 @@ export interface PolicyVerdict {
  */
 export interface PolicyEnforcer {
   evaluate(request: ChatCompletionRequest, principal: Principal): PolicyVerdict;
+  /**
+   * An embeddings request: refuses a model the tenant may not use, applies the PII rule to the
+   * texts. Returns the texts to embed (redacted or the same array) and notes.
+   */
+  evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict;
+}
+
+export interface EmbeddingVerdict {
+  texts: string[];
+  notes: string[];
+  /** The tenant's PII rule is on (token-id input, which cannot be screened, is then refused). */
+  screensPii: boolean;
 }
 
 export const POLICY_ENFORCER = Symbol('POLICY_ENFORCER');

@@ -2,6 +2,8 @@ import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ProviderKey } from '../common/provider-keys';
 import type { ModelCatalog } from '../routing/model-catalog';
+import type { EmbeddingModelSpec } from '../routing/routing.types';
+import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
 import { PII_KINDS, PiiKind, piiScanBudget, redactPii, type PiiScanBudget } from './pii';
@@ -26,6 +28,8 @@ export interface TenantPolicy {
   safety_action: Exclude<SafetyAction, 'route'> | null;
   /** Further routing overrides merged over config/routing.yaml (validated like the file). */
   routing: RoutingPolicyOverride | null;
+  /** Response cache settings (null or absent: the CACHE_* defaults; docs/caching.md). */
+  cache?: TenantCacheSettings | null;
 }
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
@@ -35,6 +39,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
   pii: { action: 'off', kinds: [...PII_KINDS] },
   safety_action: null,
   routing: null,
+  cache: null,
 }) as TenantPolicy;
 
 /** A tenant policy prepared for the hot path (built once per policy change). */
@@ -87,7 +92,11 @@ export function compilePolicy(
     if (allowedProviders && !allowedProviders.has(spec.provider)) exclude.add(spec.id);
     if (allowedModels && !allowedModels.has(spec.id)) exclude.add(spec.id);
   }
-  for (const name of policy.blocked_models) exclude.add(canonical(name));
+  for (const name of policy.blocked_models) {
+    // Embedding models are not routed to: blocking one concerns /v1/embeddings only.
+    if (!catalog.resolveRequest(name) && catalog.resolveEmbedding(name)) continue;
+    exclude.add(canonical(name));
+  }
   const override: RoutingPolicyOverride = { ...(policy.routing ?? {}) };
   if (exclude.size > 0) override.exclude_models = [...exclude].sort();
   const defaultModel = override.default?.model ?? routing.policy.default.model;
@@ -239,4 +248,46 @@ export function describeCounts(counts: Partial<Record<PiiKind, number>>): string
   return Object.entries(counts)
     .map(([kind, count]) => `${kind}×${count}`)
     .join(', ');
+}
+
+/**
+ * The tenant policy for an embeddings request: the model must be allowed (allowed_providers,
+ * allowed_models — which then has to list embedding models too — and blocked_models), and the
+ * PII rule applies to the input texts as it does to chat messages. Throws PolicyViolation.
+ */
+export function applyEmbeddingPolicy(
+  texts: string[],
+  model: EmbeddingModelSpec,
+  compiled: CompiledPolicy,
+  catalog: ModelCatalog,
+): { texts: string[]; counts: Partial<Record<PiiKind, number>> } {
+  const policy = compiled.source;
+  const named = (list: readonly string[]): boolean =>
+    list.some((name) => (catalog.resolveEmbedding(name)?.id ?? name) === model.id);
+  const allowed =
+    (!policy.allowed_providers || policy.allowed_providers.includes(model.provider)) &&
+    (!policy.allowed_models || named(policy.allowed_models)) &&
+    !named(policy.blocked_models);
+  if (!allowed) {
+    throw new GatewayError(
+      ErrorCode.PolicyViolation,
+      `The tenant policy does not allow the embedding model '${model.id}'.`,
+      { param: 'model' },
+    );
+  }
+  if (texts.length === 0) return { texts, counts: {} };
+  const wrapped = { messages: [], input: texts } as unknown as ChatCompletionRequest;
+  let outcome: PiiOutcome;
+  try {
+    outcome = applyPiiPolicy(wrapped, compiled);
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === ErrorCode.PolicyViolation) {
+      throw new GatewayError(ErrorCode.PolicyViolation, error.message.replace('This request', 'This input'), {
+        param: 'input',
+      });
+    }
+    throw error;
+  }
+  const redacted = (outcome.request as unknown as { input: string[] }).input;
+  return { texts: redacted, counts: outcome.counts };
 }

@@ -39,6 +39,10 @@ export class UnconfiguredAdapter implements ProviderAdapter {
     return Promise.reject(this.error());
   }
 
+  embed(): Promise<never> {
+    return Promise.reject(this.error());
+  }
+
   // eslint-disable-next-line require-yield
   async *stream(): AsyncGenerator<ChatCompletionChunk> {
     throw this.error();

@@ -2,6 +2,10 @@ import type { Attributes } from '@opentelemetry/api';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
 import type { ProviderKey } from '../common/provider-keys';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from './embedding.types';
+
+/** Providers without an embeddings API. */
+export const PROVIDERS_WITHOUT_EMBEDDINGS: readonly ProviderKey[] = ['anthropic'];
 
 /** Per-call options handed to an adapter by the executor. */
 export interface ProviderCallOptions {
@@ -19,6 +23,8 @@ export interface ProviderCallOptions {
    * intent, routing reason, ...), set by the caller of the executor.
    */
   spanAttributes?: Attributes;
+  /** Embeddings: the model's default vector length from the catalog (the simulator answers with it). */
+  embeddingDimensions?: number;
 }
 
 /**
@@ -68,6 +74,11 @@ export interface ProviderAdapter {
    * thrown mid-iteration as ProviderError with code ProviderStreamError.
    */
   stream(request: ProviderRequest, options: ProviderCallOptions): AsyncIterable<ChatCompletionChunk>;
+  /**
+   * Embeddings (POST /embeddings). Absent for providers without an embeddings API (Anthropic).
+   * Returns one float vector per input item, in order.
+   */
+  embed?(request: ProviderEmbeddingRequest, options: ProviderCallOptions): Promise<ProviderEmbeddingResult>;
 }
 
 /** DI token for the list of registered adapters (a Symbol, not a string). */
@@ -169,6 +180,19 @@ export interface ProviderExecutor extends ProviderAvailability {
     request: ChatCompletionRequest,
     options: ProviderCallOptions,
   ): Promise<StreamExecution<T>>;
+  /** Embeddings along a chain (retries and circuits as for chat); `model` is set per target. */
+  embed<T extends ProviderTarget>(
+    chain: T[],
+    request: Omit<ProviderEmbeddingRequest, 'model'>,
+    options: ProviderCallOptions,
+  ): Promise<EmbeddingExecution<T>>;
+}
+
+export interface EmbeddingExecution<T extends ProviderTarget = ProviderTarget> {
+  target: T;
+  result: ProviderEmbeddingResult;
+  attempts: AttemptRecord[];
+  upstreamMs: number;
 }
 
 export const PROVIDER_EXECUTOR = Symbol('PROVIDER_EXECUTOR');

@@ -158,6 +158,46 @@ describe('ModelCatalog', () => {
       );
     });
 
+    describe('embedding_models', () => {
+      const EMBED = `
+embedding_models:
+  - id: vec
+    provider: openai
+    aliases: [vec-2025]
+    pricing: { input: 0.02 }
+    dimensions: 1536
+    shortenable: true
+    max_input_tokens: 8191
+`;
+
+      it('loads them apart from chat models, resolvable by id or alias', () => {
+        const withEmbeddings = ModelCatalog.fromYaml(catalogText(VALID_MODEL) + EMBED);
+        expect(withEmbeddings.resolveEmbedding('VEC-2025')).toMatchObject({
+          id: 'vec',
+          upstream_id: 'vec',
+          dimensions: 1536,
+          shortenable: true,
+          pricing: { input: 0.02 },
+        });
+        expect(withEmbeddings.resolve('vec')).toBeUndefined();
+        expect(withEmbeddings.list().map((spec) => spec.id)).toEqual(['tiny']);
+        expect(ModelCatalog.fromYaml(catalogText(VALID_MODEL)).embeddingModels()).toEqual([]);
+      });
+
+      it('refuses Anthropic (no embeddings API), bad fields and names taken by chat models', () => {
+        const broken = EMBED.replace('provider: openai', 'provider: anthropic')
+          .replace('dimensions: 1536', 'dimensions: 0')
+          .replace('[vec-2025]', '[tiny]');
+        expect(problemsOf(catalogText(VALID_MODEL) + broken)).toEqual([
+          "embedding model 'vec' (embedding_models[0]): provider anthropic has no embeddings API",
+          expect.stringContaining("embedding model 'vec' (embedding_models[0]): dimensions"),
+        ]);
+        expect(problemsOf(catalogText(VALID_MODEL) + EMBED.replace('[vec-2025]', '[tiny]'))).toEqual([
+          "embedding model 'vec': alias 'tiny' duplicates a name of model 'tiny'",
+        ]);
+      });
+    });
+
     it('is a pure parser for already-parsed documents', () => {
       expect(() => parseModelCatalog({ models: 'x' }, 'inline')).toThrow(RoutingConfigError);
     });

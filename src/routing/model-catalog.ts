@@ -2,6 +2,7 @@ import { INTENT_LABELS } from '../common/intent-labels';
 import type { IntentLabel } from '../common/intent-labels';
 import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderKey } from '../common/provider-keys';
+import { PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import { FieldReader, isPlain, parseYaml, readYamlFile, RoutingConfigError } from './config-reader';
 import {
   legacyModel,
@@ -14,7 +15,7 @@ import {
 import type { CompatibilityConfig, PricingKind, ResolutionKind, SyntheticModel } from './model-resolver';
 import type { ModelPricing } from '../common/pricing';
 import { MODEL_TIERS } from './routing.types';
-import type { ModelSpec, ModelTier, PlannedTarget, RouteTarget } from './routing.types';
+import type { EmbeddingModelSpec, ModelSpec, ModelTier, PlannedTarget, RouteTarget } from './routing.types';
 
 /**
  * Capability ladder used by "one tier safer" / "one tier cheaper". `reasoning` models sit at
@@ -69,9 +70,56 @@ export interface CatalogDocument {
   auto_aliases: string[];
   models: ModelSpec[];
   compatibility?: CompatibilityConfig;
+  /** Optional in the file; empty when absent. */
+  embedding_models?: EmbeddingModelSpec[];
 }
 
-const TOP_KEYS = ['auto_aliases', 'models', 'compatibility'] as const;
+const TOP_KEYS = ['auto_aliases', 'models', 'compatibility', 'embedding_models'] as const;
+const EMBEDDING_KEYS = [
+  'id',
+  'provider',
+  'upstream_id',
+  'aliases',
+  'pricing',
+  'dimensions',
+  'shortenable',
+  'max_input_tokens',
+  'notes',
+] as const;
+
+function readEmbeddingModel(value: unknown, index: number, problems: string[]): EmbeddingModelSpec | null {
+  const label =
+    isPlain(value) && typeof value.id === 'string'
+      ? `embedding model '${value.id}' (embedding_models[${index}])`
+      : `embedding_models[${index}]`;
+  const start = problems.length;
+  const model = FieldReader.of(value, label, problems, EMBEDDING_KEYS);
+  if (!model) return null;
+  const id = model.string('id');
+  const provider = model.oneOf<ProviderKey>('provider', PROVIDER_KEYS);
+  if (provider !== undefined && PROVIDERS_WITHOUT_EMBEDDINGS.includes(provider)) {
+    model.fail('provider', `${provider} has no embeddings API`);
+  }
+  const upstreamId = model.optionalString('upstream_id') ?? id;
+  const aliases = model.has('aliases') ? model.stringList('aliases') : [];
+  const dimensions = model.number('dimensions', { min: 1, max: 65_536, integer: true });
+  const shortenable = model.has('shortenable') ? model.boolean('shortenable') : false;
+  const maxInput = model.number('max_input_tokens', { min: 1, integer: true });
+  if (model.has('notes')) model.string('notes');
+  const pricingReader = model.child('pricing', ['input']);
+  const input = pricingReader?.number('input', { min: 0 });
+  if (problems.length > start) return null;
+  return {
+    id: id as string,
+    provider: provider as ProviderKey,
+    upstream_id: upstreamId as string,
+    aliases: aliases as string[],
+    pricing: { input: input as number },
+    dimensions: dimensions as number,
+    shortenable: shortenable as boolean,
+    max_input_tokens: maxInput as number,
+  };
+}
 const MODEL_KEYS = [
   'id',
   'provider',
@@ -212,8 +260,29 @@ export function parseModelCatalog(raw: unknown, file: string): CatalogDocument {
     problems,
     (name) => owners.has(name.toLowerCase()) && owners.get(name.toLowerCase()) !== 'auto_aliases',
   );
+  const rawEmbedding = top.has('embedding_models') ? top.raw('embedding_models') : [];
+  const embeddingModels: EmbeddingModelSpec[] = [];
+  if (!Array.isArray(rawEmbedding)) {
+    problems.push('top level: embedding_models must be a list of embedding models');
+  } else {
+    rawEmbedding.forEach((value, index) => {
+      const spec = readEmbeddingModel(value, index, problems);
+      if (spec) embeddingModels.push(spec);
+    });
+  }
+  for (const spec of embeddingModels) {
+    for (const name of [spec.id, ...spec.aliases]) {
+      const key = name.toLowerCase();
+      const owner = owners.get(key);
+      if (owner === undefined) owners.set(key, `embedding model '${spec.id}'`);
+      else
+        problems.push(
+          `embedding model '${spec.id}': ${name === spec.id ? 'id' : `alias '${name}'`} duplicates a name of ${owner}`,
+        );
+    }
+  }
   if (problems.length > 0) throw new RoutingConfigError(file, problems);
-  return { auto_aliases: autoAliases, models, compatibility };
+  return { auto_aliases: autoAliases, models, compatibility, embedding_models: embeddingModels };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -242,8 +311,16 @@ export class ModelCatalog {
   private readonly resolved = new Map<string, ModelResolution>();
   private readonly dynamicById = new Map<string, CatalogEntry>();
   private static readonly MAX_RESOLVED = 4096;
+  private readonly embeddingSpecs: readonly EmbeddingModelSpec[];
+  private readonly embeddingByName = new Map<string, EmbeddingModelSpec>();
 
   constructor(document: CatalogDocument) {
+    this.embeddingSpecs = Object.freeze(
+      (document.embedding_models ?? []).map((spec) => deepFreeze(structuredClone(spec))),
+    );
+    for (const spec of this.embeddingSpecs) {
+      for (const name of [spec.id, ...spec.aliases]) this.embeddingByName.set(name.toLowerCase(), spec);
+    }
     const specs = document.models.map((spec) => deepFreeze(structuredClone(spec)));
     this.specs = Object.freeze(specs);
     this.compat = document.compatibility ?? readCompatibility(null, [], () => false);
@@ -483,6 +560,16 @@ export class ModelCatalog {
   /** The routing aliases ("auto" first), e.g. for GET /v1/models. */
   autoAliases(): string[] {
     return [...this.autoNames];
+  }
+
+  /** Every embedding model, in file order. */
+  embeddingModels(): readonly EmbeddingModelSpec[] {
+    return this.embeddingSpecs;
+  }
+
+  /** An embedding model by id or alias (case-insensitive). */
+  resolveEmbedding(idOrAlias: string): EmbeddingModelSpec | undefined {
+    return this.embeddingByName.get(idOrAlias.toLowerCase());
   }
 
   byProvider(provider: ProviderKey): readonly ModelSpec[] {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EMBEDDING_MODELS } from '../caching/caching.types';
 import { AppConfig } from '../config/app-config';
 import { LiteLLMDiscoveryService } from './litellm-discovery.service';
 import { ModelCatalog } from './model-catalog';
@@ -25,7 +26,9 @@ import { RoutingService } from './routing.service';
     },
     RoutingService,
     LiteLLMDiscoveryService,
+    // The embedding models, for the semantic cache's embedder (caching sits below routing).
+    { provide: EMBEDDING_MODELS, useExisting: ModelCatalog },
   ],
-  exports: [ModelCatalog, RoutingPolicyService, RoutingService, LiteLLMDiscoveryService],
+  exports: [ModelCatalog, RoutingPolicyService, RoutingService, LiteLLMDiscoveryService, EMBEDDING_MODELS],
 })
 export class RoutingModule {}

@@ -14,6 +14,25 @@ export interface ModelCapabilities {
   streaming: boolean;
 }
 
+/**
+ * An embedding model (config/models.yaml `embedding_models`), served by POST /v1/embeddings.
+ * Never routed to for chat; its names share the chat models' namespace.
+ */
+export interface EmbeddingModelSpec {
+  id: string;
+  provider: ProviderKey;
+  upstream_id: string;
+  aliases: string[];
+  /** USD per 1M input tokens (embeddings have no output tokens). */
+  pricing: { input: number };
+  /** Length of the vectors the model returns by default. */
+  dimensions: number;
+  /** Whether the model can return shorter vectors (`dimensions` in the request). */
+  shortenable: boolean;
+  /** Largest input accepted per item, in tokens. */
+  max_input_tokens: number;
+}
+
 /** One entry of config/models.yaml, validated at start-up. */
 export interface ModelSpec {
   /** The id clients use and the catalog lists (e.g. "gpt-4o-mini", "claude-3-5-haiku-latest"). */

@@ -228,4 +228,35 @@ describe('the openai SDK against ModelMuxer', () => {
       expect(error.message).toMatch(/openai/i);
     });
   });
+
+  it('embeddings.create: floats (the SDK asks for base64 and decodes it), dimensions, a list input', async () => {
+    const single = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'hello world' });
+    expect(single.object).toBe('list');
+    expect(single.data).toHaveLength(1);
+    expect(single.data[0].embedding).toHaveLength(1536);
+    expect(single.data[0].embedding.every((value) => typeof value === 'number')).toBe(true);
+    expect(single.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(fake.requests.at(-1)?.path).toBe('/openai/v1/embeddings');
+
+    const many = await client.embeddings.create({
+      model: 'text-embedding-3-large',
+      input: ['one', 'two', 'three'],
+      dimensions: 128,
+      encoding_format: 'float',
+    });
+    expect(many.data.map((item) => item.index)).toEqual([0, 1, 2]);
+    expect(many.data[2].embedding).toHaveLength(128);
+
+    const mistral = await client.embeddings.create({ model: 'mistral-embed', input: ['bonjour'] });
+    expect(mistral.data[0].embedding).toHaveLength(1024);
+  });
+
+  it('embeddings.create on an Anthropic model raises BadRequestError naming the model', async () => {
+    const attempt = client.embeddings.create({ model: MODELS.anthropic, input: 'hi' });
+    await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await attempt.catch((error: InstanceType<typeof OpenAI.BadRequestError>) => {
+      expect(error.param).toBe('model');
+      expect(error.message).toMatch(/no embeddings API/);
+    });
+  });
 });

@@ -206,6 +206,33 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     expect(reset.body.customised).toBe(false);
   });
 
+  it('applies the tenant policy to /v1/embeddings: allowed models, PII in the input', async () => {
+    const embed = (body: object) =>
+      gateway.http.post('/v1/embeddings').set('authorization', `Bearer ${key}`).send(body);
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ allowed_providers: ['mistral'], pii: { action: 'redact', kinds: ['email'] } })
+      .expect(200);
+    const refused = await embed({ model: 'text-embedding-3-small', input: 'hi' }).expect(400);
+    expect(refused.body.error).toMatchObject({ code: 'policy_violation', param: 'model' });
+    const redacted = await embed({ model: 'mistral-embed', input: ['write to jane.doe@example.com'] }).expect(
+      200,
+    );
+    expect(redacted.headers['x-modelmuxer-policy-notes']).toBe('pii_redacted: email×1');
+    expect(JSON.stringify(fake.requests.at(-1)?.body)).not.toContain('jane.doe@example.com');
+    const tokens = await embed({ model: 'mistral-embed', input: [1, 2, 3] }).expect(400);
+    expect(tokens.body.error.code).toBe('policy_violation');
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ blocked_models: ['mistral-embed'] })
+      .expect(200);
+    expect((await embed({ model: 'mistral-embed', input: 'x' })).status).toBe(400);
+    expect((await embed({ model: 'text-embedding-3-small', input: 'x' })).status).toBe(200);
+    await gateway.http.delete(`/admin/tenants/${tenantId}/policy`).set(admin).expect(204);
+  });
+
   it('serves a repeated deterministic request from the Redis cache at zero cost', async () => {
     const body = {
       model: 'gpt-4o-mini',
@@ -217,7 +244,7 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     const second = await chat(body).expect(200);
     expect(second.body.router_metadata.cache_hit).toBe(true);
     expect(second.body.router_metadata.cost_usd).toBe(0);
-    expect(second.headers['x-modelmuxer-cache']).toBe('hit');
+    expect(second.headers['x-modelmuxer-cache']).toBe('HIT');
     expect(second.body.choices).toEqual(first.body.choices);
     expect(fake.requests).toHaveLength(1);
     // The usage report records the hit and what it saved (the original call's cost).

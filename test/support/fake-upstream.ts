@@ -14,6 +14,7 @@ import {
   openAIStreamErrorEvent,
   openAIStreamEvents,
 } from './fake-upstream/openai-format';
+import { embeddingsReply } from './fake-upstream/embeddings-format';
 import { IdSource, planReply } from './fake-upstream/reply';
 import type { FakeFlavor, FakeScenario, FakeUpstreamOptions, RecordedRequest } from './fake-upstream/types';
 
@@ -34,6 +35,7 @@ export type {
  *   POST /mistral/v1/chat/completions                                Mistral (strict validation)
  *   POST /litellm/v1/chat/completions  (also /litellm/chat/completions) LiteLLM proxy
  *   GET  /litellm/v1/models, /litellm/model/info   LiteLLM's model list and model info (setLiteLLMModels)
+ *   POST /{openai,mistral,litellm}/v1/embeddings (also /v1/embeddings, /litellm/embeddings)
  * Scenarios inject failures (status + the provider's real error body, retry-after, resets,
  * hangs, delays, mid-stream errors) and shape answers (text, tool calls, JSON, usage).
  */
@@ -75,6 +77,15 @@ const ROUTES: Array<[string, FakeFlavor]> = [
   ['/mistral/v1/chat/completions', 'mistral'],
   ['/litellm/v1/chat/completions', 'litellm'],
   ['/litellm/chat/completions', 'litellm'],
+];
+
+/** Embeddings (Anthropic has none: its paths answer 404 like the real API's unknown URLs). */
+const EMBEDDING_ROUTES: Array<[string, FakeFlavor]> = [
+  ['/openai/v1/embeddings', 'openai'],
+  ['/v1/embeddings', 'openai'],
+  ['/mistral/v1/embeddings', 'mistral'],
+  ['/litellm/v1/embeddings', 'litellm'],
+  ['/litellm/embeddings', 'litellm'],
 ];
 
 /** The header each provider names its response in. */
@@ -248,6 +259,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       });
     }
     const scenario = scenarioFor(flavor, body.model);
+    const embeddings = EMBEDDING_ROUTES.some(([path]) => path === (req.url ?? '').split('?')[0]);
     if (scenario.reset) {
       req.socket.destroy();
       return;
@@ -263,6 +275,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     if (requireAuth && !hasCredentials(flavor, req)) return errorResponse(flavor, res, 401, {});
     if (scenario.status !== undefined && scenario.status >= 400)
       return errorResponse(flavor, res, scenario.status, scenario);
+    if (embeddings) {
+      const reply = embeddingsReply(flavor, body);
+      return sendJson(res, reply.status, reply.body, scenario.headers);
+    }
     if (flavor === 'mistral') {
       const invalid = mistralValidation(body);
       if (invalid) return sendJson(res, invalid.status, invalid.body);
@@ -323,7 +339,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       }
       return;
     }
-    const route = ROUTES.find(([prefix]) => prefix === path);
+    const route =
+      ROUTES.find(([prefix]) => prefix === path) ?? EMBEDDING_ROUTES.find(([prefix]) => prefix === path);
     if (!route || req.method !== 'POST') {
       sendJson(res, 404, {
         error: {

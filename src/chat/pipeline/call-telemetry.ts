@@ -35,10 +35,9 @@ export async function runTracedStep(step: ChatStep, call: ChatCall): Promise<voi
   }
 }
 
-/** The cache status of a call: hit, miss, or skip (not looked up: disabled, bypassed, no cache). */
+/** The cache status of a call: HIT, SEMANTIC_HIT, MISS, BYPASS, or skip (not looked up). */
 function cacheStatus(call: ChatCall): string {
-  if (call.outcome?.fromCache) return 'hit';
-  return call.cacheKey !== null ? 'miss' : 'skip';
+  return call.cache?.status ?? 'skip';
 }
 
 /** The budget's part in the call: downgraded (routing chose cheaper), reserved, or none. */

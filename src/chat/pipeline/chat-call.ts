@@ -1,5 +1,6 @@
 import { trace, type Span } from '@opentelemetry/api';
 import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
+import type { CacheOutcome, TenantCacheSettings } from '../../caching/chat-cache.service';
 import type { IntentResult } from '../../common/intent-labels';
 import type {
   ChatCompletion,
@@ -22,6 +23,8 @@ export interface ChatCallContext {
   signal: AbortSignal;
   /** Client cache directive from the x-modelmuxer-cache header ("true"/"false"), if any. */
   cacheDirective?: string;
+  /** The Cache-Control request header (no-cache: skip the lookup; no-store: no cache at all; only-if-cached). */
+  cacheControl?: string;
 }
 
 /** complete: JSON answer; stream: SSE chunks; explain: the routing decision only (no provider call). */
@@ -71,9 +74,11 @@ export interface ChatCall {
   readonly span: Span | null;
   /** The request as the client sent it; the policy step may replace it by a redacted copy. */
   request: ChatCompletionRequest;
-  /** policy: notes for router_metadata and the tenant's effective routing policy. */
+  /** policy: notes for router_metadata, the tenant's effective routing policy and cache settings. */
   policyNotes: string[];
   tenantRouting: RoutingPolicy | null;
+  /** null: the CACHE_* defaults (and always in modes without a policy). */
+  cacheSettings: TenantCacheSettings | null;
   /** classify: the intent, and the prompt-token counts (routing's estimate, the reservation's upper bound). */
   intent: IntentResult | null;
   estimatedPromptTokens: number;
@@ -82,8 +87,11 @@ export interface ChatCall {
   budget: BudgetStatus | null;
   plan: RoutePlan | null;
   headers: Record<string, string>;
-  /** cache lookup: the key to store the answer under (null: the cache is not used for this call). */
-  cacheKey: string | null;
+  /**
+   * cache lookup: what the cache said (HIT | SEMANTIC_HIT with the answer, MISS | BYPASS with the
+   * `store` for the fresh answer); null when the cache was not consulted (no cache, explain).
+   */
+  cache: CacheOutcome | null;
   /** reserve: the budget reservation (null when no budget applies). */
   reservation: BudgetReservation | null;
   /** execute (or a cache hit): the answer. */
@@ -107,13 +115,14 @@ export function newChatCall(
     request,
     policyNotes: [],
     tenantRouting: null,
+    cacheSettings: null,
     intent: null,
     estimatedPromptTokens: 0,
     promptTokens: 0,
     budget: null,
     plan: null,
     headers: {},
-    cacheKey: null,
+    cache: null,
     reservation: null,
     outcome: null,
     response: null,

@@ -1,5 +1,5 @@
 import type { BudgetEnforcer } from '../../billing/billing.types';
-import type { ResponseCache } from '../../caching/caching.types';
+import type { ChatCacheService } from '../../caching/chat-cache.service';
 import type { Principal } from '../../common/principal';
 import type { PolicyEnforcer } from '../../policy/policy.types';
 import { CHAT_STEP_ORDER } from '../chat.module';
@@ -28,18 +28,18 @@ const principal: Principal = {
 };
 
 function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
-  const cache = composed.cache ? unused<ResponseCache>() : null;
+  const cache = composed.cache ? unused<ChatCacheService>() : null;
   const policy = composed.policy ? unused<PolicyEnforcer>() : null;
   const budgets = unused<BudgetEnforcer>();
   return [
     new PolicyStep(policy),
     new ClassifyStep(unused(), unused()),
     new RouteStep(unused(), unused(), budgets),
-    new CacheLookupStep(unused(), unused(), cache),
+    new CacheLookupStep(unused(), unused(), unused(), cache),
     new ReserveStep(budgets),
     new ExecuteStep(unused(), unused()),
     new AccountStep(unused()),
-    new CacheStoreStep(cache),
+    new CacheStoreStep(),
     new RespondStep(),
   ];
 }
@@ -115,7 +115,7 @@ describe('chat pipeline steps', () => {
 
   it('after an upstream answer, account, store (with a key) and respond apply', () => {
     const done = answered(call('complete'), false);
-    done.cacheKey = 'k';
+    done.cache = { status: 'MISS', store: () => undefined } as unknown as ChatCall['cache'];
     expect(applying(steps({ cache: true, policy: true }), done).slice(3)).toEqual([
       'account',
       'cache_store',

@@ -31,6 +31,14 @@ export function routerMetadata(call: ChatCall, at: 'start' | 'end' = 'end'): Rou
   }
   if (call.policyNotes.length > 0) metadata.policy_notes = call.policyNotes;
   if (at === 'end' && outcome?.usageEstimated) metadata.usage_estimated = true;
+  const cache = call.cache;
+  if (cache) {
+    metadata.cache_status = cache.status;
+    if (outcome?.fromCache && (cache.status === 'HIT' || cache.status === 'SEMANTIC_HIT')) {
+      if (cache.similarity !== null) metadata.cache_similarity = cache.similarity;
+      metadata.cache_saved_usd = nanoToUsd(cache.answer.costNano);
+    }
+  }
   return metadata;
 }
 
@@ -44,7 +52,12 @@ export function answerHeaders(call: ChatCall): Record<string, string> {
     'x-modelmuxer-model': outcome.model,
   };
   if (outcome.costNano !== null) headers['x-modelmuxer-cost-usd'] = nanoToUsd(outcome.costNano).toFixed(9);
-  if (outcome.fromCache) headers['x-modelmuxer-cache'] = 'hit';
+  const cache = call.cache;
+  if (cache) headers['x-modelmuxer-cache'] = cache.status;
+  if (outcome.fromCache && cache && (cache.status === 'HIT' || cache.status === 'SEMANTIC_HIT')) {
+    if (cache.similarity !== null) headers['x-modelmuxer-cache-similarity'] = cache.similarity.toFixed(4);
+    headers['x-modelmuxer-cache-saved-usd'] = nanoToUsd(cache.answer.costNano).toFixed(9);
+  }
   const overhead = Math.max(0, elapsedMs(call.context.startedAt) - outcome.upstreamMs);
   headers['x-modelmuxer-overhead-ms'] = round2(overhead).toString();
   return headers;

@@ -15,6 +15,9 @@ import type { ChatCall } from './chat-call';
 /** The `intent` of the usage rows that bill the classifier's own model calls. */
 export const CLASSIFIER_USAGE_INTENT = 'intent_fallback';
 
+/** The `intent` of the usage rows that bill the semantic cache's query embeddings (provider embedders). */
+export const CACHE_EMBEDDING_USAGE_INTENT = 'cache_embed';
+
 /** One usage row, as the pipeline knows it. */
 export interface UsageEntry {
   provider: UsageEvent['provider'];
@@ -135,5 +138,27 @@ export class UsageAccounting {
     );
     if (costNano > 0)
       this.costCounter.inc({ provider: model.provider, model: model.model }, nanoToUsd(costNano));
+  }
+
+  /**
+   * The semantic cache's query embedding (provider embedders only) is the tenant's cost: charged
+   * to its budgets and recorded as a usage row of its own (intent "cache_embed"). Resolves once
+   * the row is written (USAGE_DURABLE_ACK); never rejects.
+   */
+  cacheEmbedding(call: ChatCall, embedder: string, costNano: number): Promise<void> {
+    this.budgets.charge(call.context.principal, costNano);
+    return this.record(
+      call,
+      {
+        provider: 'cache',
+        model: embedder,
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedTokens: 0,
+        costNano,
+        status: 200,
+      },
+      { requestId: `${call.context.requestId}:cache`, intent: CACHE_EMBEDDING_USAGE_INTENT, latencyMs: 0 },
+    );
   }
 }

@@ -6,10 +6,12 @@ import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/op
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import { PROVIDER_REGISTRY, ProviderError } from '../provider.types';
 import type {
   AttemptRecord,
   CompletionExecution,
+  EmbeddingExecution,
   ProviderAdapter,
   ProviderCallOptions,
   ProviderExecutor,
@@ -80,15 +82,36 @@ function notConfigured(target: ProviderTarget, state: WalkState): null {
   return null;
 }
 
-/** One try of one target of the chain. */
-interface Attempt {
+/** One try of one target of the chain (Q: a chat or an embeddings request). */
+interface Attempt<Q extends object> {
   target: ProviderTarget;
   /** Its place in the chain (0: the routed target, then the fallbacks). */
   index: number;
   retry: number;
-  request: ChatCompletionRequest;
-  providerRequest: ProviderRequest;
+  request: Q;
+  providerRequest: Q & { model: string };
   callOptions: ProviderCallOptions;
+}
+
+/** The walk's result once a call succeeded (its span still open: ended with the response). */
+function succeeded<T, P extends ProviderTarget>(
+  target: P,
+  result: { value: T; span: Span; callStartedAt: number },
+  state: WalkState,
+  permit: CircuitPermit,
+  record: AttemptRecord,
+): Walked<T, P> {
+  state.attempts.push(record);
+  const { value, span, callStartedAt } = result;
+  return {
+    target,
+    result: value,
+    attempts: state.attempts,
+    permit,
+    callStartedAt,
+    upstreamMs: state.upstreamMs,
+    span,
+  };
 }
 
 /** What a walk of the chain has seen so far. */
@@ -103,9 +126,9 @@ interface OpenedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
 }
 
-type Call<T> = (
+type Call<T, Q> = (
   adapter: ProviderAdapter,
-  request: ProviderRequest,
+  request: Q & { model: string },
   options: ProviderCallOptions,
 ) => Promise<T>;
 
@@ -181,6 +204,32 @@ export class ProviderExecutorService implements ProviderExecutor {
     };
   }
 
+  async embed<P extends ProviderTarget>(
+    chain: P[],
+    request: Omit<ProviderEmbeddingRequest, 'model'>,
+    options: ProviderCallOptions,
+  ): Promise<EmbeddingExecution<P>> {
+    const walked = await this.walk(chain, request, options, (adapter, req, opts) => {
+      if (!adapter.embed) {
+        return Promise.reject(
+          new ProviderError(adapter.key, ErrorCode.InvalidRequest, `${adapter.key} has no embeddings API`, {
+            retryable: false,
+            param: 'model',
+          }),
+        );
+      }
+      return adapter.embed(req, opts);
+    });
+    this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
+    walked.span.end();
+    return {
+      target: walked.target,
+      result: walked.result,
+      attempts: walked.attempts,
+      upstreamMs: walked.upstreamMs,
+    };
+  }
+
   async stream<P extends ProviderTarget>(
     chain: P[],
     request: ChatCompletionRequest,
@@ -201,11 +250,11 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** Walks the chain until one call succeeds; throws the deciding error (with `attempts`). */
-  private async walk<T, P extends ProviderTarget>(
+  private async walk<T, Q extends object, P extends ProviderTarget>(
     chain: P[],
-    request: ChatCompletionRequest,
+    request: Q,
     options: ProviderCallOptions,
-    call: Call<T>,
+    call: Call<T, Q>,
   ): Promise<Walked<T, P>> {
     if (chain.length === 0)
       throw new GatewayError(ErrorCode.NoProviderAvailable, 'no provider can serve this request');
@@ -221,18 +270,18 @@ export class ProviderExecutorService implements ProviderExecutor {
    * One target with its retries: the walk's result, or null to fall back to the next target.
    * Throws when the walk must stop (the client went away, an error no fallback can fix).
    */
-  private async tryTarget<T, P extends ProviderTarget>(
+  private async tryTarget<T, Q extends object, P extends ProviderTarget>(
     target: P,
     [index, hasNext]: [number, boolean],
     state: WalkState,
-    request: ChatCompletionRequest,
+    request: Q,
     options: ProviderCallOptions,
-    call: Call<T>,
+    call: Call<T, Q>,
   ): Promise<Walked<T, P> | null> {
     const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     const adapter = this.registry.get(target.provider);
     if (!adapter.configured) return notConfigured(target, state);
-    const providerRequest: ProviderRequest = { ...request, model: target.upstreamModel };
+    const providerRequest = { ...request, model: target.upstreamModel };
     const callOptions: ProviderCallOptions = { ...options, maxOutputTokens: target.maxOutputTokens };
     const attempt = attemptRecorder(target);
     for (let retry = 0; ; retry++) {
@@ -246,21 +295,9 @@ export class ProviderExecutorService implements ProviderExecutor {
         { target, index, retry, request, providerRequest, callOptions },
         call,
       );
-      const { callStartedAt, span } = result;
+      const { callStartedAt } = result;
       state.upstreamMs += performance.now() - callStartedAt;
-      if (result.ok) {
-        state.attempts.push(attempt(retry));
-        const upstreamMs = state.upstreamMs;
-        return {
-          target,
-          result: result.value,
-          attempts: state.attempts,
-          permit,
-          callStartedAt,
-          upstreamMs,
-          span,
-        };
-      }
+      if (result.ok) return succeeded(target, result, state, permit, attempt(retry));
       const error = result.error;
       if (options.signal.aborted) {
         this.finishCall(target, permit, 'aborted', callStartedAt);
@@ -312,12 +349,25 @@ export class ProviderExecutorService implements ProviderExecutor {
   }
 
   /** The GenAI client span of one attempt: "{operation} {model}" (semantic conventions). */
-  private startAttempt(attempt: Attempt, options: ProviderCallOptions): Span {
+  private startAttempt(attempt: Attempt<object>, options: ProviderCallOptions): Span {
     const { target, index, retry, request } = attempt;
-    return tracer.startSpan(`${CHAT_OPERATION} ${target.upstreamModel}`, {
+    const chat = 'messages' in request;
+    const operation = chat ? CHAT_OPERATION : 'embeddings';
+    return tracer.startSpan(`${operation} ${target.upstreamModel}`, {
       kind: SpanKind.CLIENT,
       attributes: {
-        ...genAiRequestAttributes(request, target.provider, target.upstreamModel, this.baseUrl(target)),
+        ...(chat
+          ? genAiRequestAttributes(
+              request as ChatCompletionRequest,
+              target.provider,
+              target.upstreamModel,
+              this.baseUrl(target),
+            )
+          : {
+              [GEN_AI.operationName]: operation,
+              [GEN_AI.providerName]: genAiProviderName(target.provider),
+              [GEN_AI.requestModel]: target.upstreamModel,
+            }),
         ...options.spanAttributes,
         'modelmuxer.provider': target.provider,
         'modelmuxer.model': target.model,
@@ -331,10 +381,10 @@ export class ProviderExecutorService implements ProviderExecutor {
    * One upstream call in its GenAI client span. A failure ends the span; on success the caller
    * ends it with the response (a stream: at its end).
    */
-  private async callOnce<T>(
+  private async callOnce<T, Q extends object>(
     adapter: ProviderAdapter,
-    attempt: Attempt,
-    call: Call<T>,
+    attempt: Attempt<Q>,
+    call: Call<T, Q>,
   ): Promise<
     ({ ok: true; value: T } | { ok: false; error: ProviderError }) & { span: Span; callStartedAt: number }
   > {

@@ -3,6 +3,7 @@ import type { UpstreamHttpService } from '../http/upstream-http.service';
 import { OpenAICompatibleAdapter } from '../openai-compatible/openai-compatible.adapter';
 import type { OpenAICompatibleDialect } from '../openai-compatible/openai-compatible.dialect';
 import type { ProviderAdapter } from '../provider.types';
+import { toMistralEmbeddingRequest } from './mistral.embeddings';
 import { MISTRAL_STATUS_OVERRIDES, readMistralError } from './mistral.errors';
 import { MISTRAL_PARAMETERS, toMistralMessages } from './mistral.request';
 import { MISTRAL_FINISH_REASONS } from './mistral.response';
@@ -19,6 +20,7 @@ export const MISTRAL_DIALECT: OpenAICompatibleDialect = {
   translateMessages: toMistralMessages,
   finishReasons: MISTRAL_FINISH_REASONS,
   statusOverrides: MISTRAL_STATUS_OVERRIDES,
+  embeddingRequest: toMistralEmbeddingRequest,
 };
 
 /**

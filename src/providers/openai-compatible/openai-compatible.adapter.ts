@@ -1,16 +1,19 @@
 import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
+import type { ProviderEmbeddingRequest, ProviderEmbeddingResult } from '../embedding.types';
 import { UpstreamEndpoint, UpstreamExchange, ErrorBodyReader } from '../http/upstream-exchange';
 import type { ProviderAdapter, ProviderCallOptions, ProviderRequest } from '../provider.types';
 import type { ProviderKey } from '../../common/provider-keys';
 import { malformedResponseError } from '../shared/provider-errors';
 import { translateEventStream } from '../shared/stream-translator';
 import type { OpenAICompatibleDialect } from './openai-compatible.dialect';
+import { fromOpenAIEmbeddingResponse, toOpenAIEmbeddingRequest } from './openai-compatible.embeddings';
 import { readOpenAIStyleError } from './openai-compatible.errors';
 import { toOpenAICompatibleRequest } from './openai-compatible.request';
 import { fromOpenAICompatibleResponse } from './openai-compatible.response';
 import { OpenAICompatibleStreamTranslator } from './openai-compatible.stream';
 
 const CHAT_PATH = '/chat/completions';
+const EMBEDDINGS_PATH = '/embeddings';
 
 /**
  * The shared adapter of OpenAI-compatible upstreams (OpenAI, Mistral, LiteLLM): HTTP only.
@@ -33,6 +36,21 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const exchange = await UpstreamExchange.post(this.endpoint, CHAT_PATH, JSON.stringify(body), options);
     if (!exchange.ok) throw await exchange.error(this.readError, this.dialect.statusOverrides);
     return fromOpenAICompatibleResponse(await exchange.json(), this.dialect, request.model, nowSeconds());
+  }
+
+  async embed(
+    request: ProviderEmbeddingRequest,
+    options: ProviderCallOptions,
+  ): Promise<ProviderEmbeddingResult> {
+    const body = (this.dialect.embeddingRequest ?? toOpenAIEmbeddingRequest)(request);
+    const exchange = await UpstreamExchange.post(
+      this.endpoint,
+      EMBEDDINGS_PATH,
+      JSON.stringify(body),
+      options,
+    );
+    if (!exchange.ok) throw await exchange.error(this.readError, this.dialect.statusOverrides);
+    return fromOpenAIEmbeddingResponse(await exchange.json(), this.key, request.input.length);
   }
 
   async *stream(request: ProviderRequest, options: ProviderCallOptions): AsyncGenerator<ChatCompletionChunk> {

@@ -1,5 +1,6 @@
 import type { ChatMessage, FinishReason } from '../../common/openai/chat.types';
 import type { ProviderKey } from '../../common/provider-keys';
+import type { ProviderEmbeddingRequest } from '../embedding.types';
 import type { StatusOverrides } from '../shared/provider-errors';
 
 /**
@@ -41,6 +42,8 @@ export interface OpenAICompatibleDialect {
   finishReasons?: Readonly<Record<string, FinishReason | 'error'>>;
   /** Refinements of the status → error table. */
   statusOverrides: StatusOverrides;
+  /** The embeddings request body; absent = OpenAI's (toOpenAIEmbeddingRequest). */
+  embeddingRequest?: (request: ProviderEmbeddingRequest) => Record<string, unknown>;
 }
 
 export const FORWARD: ParameterRule = { action: 'forward' };

@@ -84,7 +84,8 @@ export class AccountStep implements ChatStep {
       // Runs on success, on upstream failure, and when the client went away (generator return).
       if (!failed && call.context.signal.aborted) status = 499;
       // Awaited: the stream ends (and the client sees [DONE]) once its usage is written.
-      await this.accounting.answered(call, target, usage().usage, status);
+      const costNano = await this.accounting.answered(call, target, usage().usage, status);
+      outcome.costNano ??= costNano;
     }
   }
 }

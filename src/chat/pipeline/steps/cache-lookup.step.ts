@@ -1,18 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { responseCacheKey, shouldUseCache } from '../../../caching/cache-key';
-import { RESPONSE_CACHE, type CachedCompletion, type ResponseCache } from '../../../caching/caching.types';
-import type { ChatCompletion, Usage } from '../../../common/openai/chat.types';
+import { CHAT_CACHE } from '../../../caching/caching.types';
+import type { CacheOutcome, ChatCacheService } from '../../../caching/chat-cache.service';
+import { replayChunks } from '../../../caching/stream-cache';
+import { ErrorCode, GatewayError } from '../../../common/errors';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../../common/openai/chat.types';
 import { estimateTextTokens } from '../../../common/token-estimator';
+import { AppConfig } from '../../../config/app-config';
 import { METRIC } from '../../../telemetry/metrics';
 import { routed, type ChatCall, type ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
 
+/** A cache outcome that answers the call. */
+export type CacheHit = Extract<CacheOutcome, { status: 'HIT' | 'SEMANTIC_HIT' }>;
+
+export function isCacheHit(outcome: CacheOutcome | null): outcome is CacheHit {
+  return outcome !== null && (outcome.status === 'HIT' || outcome.status === 'SEMANTIC_HIT');
+}
+
 /**
- * The response cache (enhanced and production; deterministic, non-streamed requests), keyed by
- * tenant, routed model and request. A hit answers the call: no provider call, cost 0, the saving
- * recorded as the original call's cost. Writes: cacheKey (to store the answer under), or outcome.
+ * The response cache (ChatCacheService, every mode): the exact cache, then the semantic cache
+ * (enhanced and production), keyed by the tenant's namespace, the routed model and the request
+ * as it goes upstream; the tenant's settings come from its policy (cacheSettings). Honours the
+ * x-modelmuxer-cache directive and Cache-Control (no-cache, no-store, only-if-cached: a miss is
+ * a 504 not_cached, before any provider call). The query embedding of a provider embedder is the
+ * tenant's cost, billed as a usage row of its own (intent "cache_embed"). A hit answers the call,
+ * streamed or not: no provider call, cost 0, the saving recorded as the original call's cost; a
+ * `stream: true` hit is replayed as the chunks of a live stream. Writes: cache, or outcome.
  */
 @Injectable()
 export class CacheLookupStep implements ChatStep {
@@ -20,28 +35,46 @@ export class CacheLookupStep implements ChatStep {
 
   constructor(
     private readonly accounting: UsageAccounting,
+    private readonly config: AppConfig,
     @InjectMetric(METRIC.cacheLookups) private readonly lookups: Counter<string>,
-    @Inject(RESPONSE_CACHE) private readonly cache: ResponseCache | null,
+    @Inject(CHAT_CACHE) private readonly cache: ChatCacheService | null,
   ) {}
 
   appliesTo(call: ChatCall): boolean {
-    return this.cache !== null && call.mode === 'complete' && call.outcome === null;
+    return this.cache !== null && call.mode !== 'explain' && call.outcome === null;
   }
 
   async run(call: ChatCall): Promise<void> {
-    if (!shouldUseCache(call.request, call.context.cacheDirective)) {
-      this.lookups.inc({ result: 'skip' });
+    const { plan } = routed(call);
+    const outcome = await this.cache!.lookup({
+      tenantId: call.context.principal.tenantId,
+      request: call.request,
+      model: plan.chain[0].model,
+      directive: call.context.cacheDirective,
+      cacheControl: call.context.cacheControl,
+      tenant: call.cacheSettings,
+      signal: call.context.signal,
+    });
+    call.cache = outcome;
+    this.lookups.inc({ result: outcome.status.toLowerCase() });
+    if (outcome.embedCostNano > 0) {
+      await this.accounting.cacheEmbedding(call, this.config.cache.embedder, outcome.embedCostNano);
+    }
+    if (isCacheHit(outcome)) {
+      await this.answerFromCache(call, outcome);
       return;
     }
-    const { plan } = routed(call);
-    call.cacheKey = responseCacheKey(call.context.principal.tenantId, plan.chain[0].model, call.request);
-    const cached = await this.cache!.get(call.cacheKey);
-    this.lookups.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) await this.answerFromCache(call, cached);
+    if (outcome.onlyIfCached) {
+      throw new GatewayError(
+        ErrorCode.NotCached,
+        'No cached answer for this request (Cache-Control: only-if-cached).',
+        { headers: { 'x-modelmuxer-cache': outcome.status } },
+      );
+    }
   }
 
-  private async answerFromCache(call: ChatCall, cached: CachedCompletion): Promise<void> {
-    const { completion, provider, model, costNano: originalCostNano } = cached;
+  private async answerFromCache(call: ChatCall, hit: CacheHit): Promise<void> {
+    const { completion, provider, model, costNano: originalCostNano } = hit.answer;
     const usage = completion.usage ?? estimatedUsage(call.promptTokens, completionText(completion));
     await this.accounting.record(call, {
       provider: 'cache',
@@ -59,14 +92,26 @@ export class CacheLookupStep implements ChatStep {
       model,
       target: null,
       attempts: [],
-      completion,
-      chunks: null,
+      completion: call.mode === 'stream' ? null : completion,
+      chunks: call.mode === 'stream' ? replay(call, completion) : null,
       upstreamMs: 0,
       costNano: 0,
       usageEstimated: false,
       fromCache: true,
     };
   }
+}
+
+/**
+ * A cached answer as the chunks of a live stream (same shapes, the usage chunk last; the respond
+ * step adds router_metadata and drops the usage chunk unless the client asked for it).
+ */
+async function* replay(call: ChatCall, completion: ChatCompletion): AsyncGenerator<ChatCompletionChunk> {
+  yield* replayChunks(completion, {
+    id: `chatcmpl-${call.context.requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    includeUsage: true,
+  });
 }
 
 /** The text of a completion (content and tool calls), for estimating its tokens. */

@@ -4,7 +4,8 @@ import type { ChatCall, ChatStep } from '../chat-call';
 
 /**
  * Tenant policy (production). First, so that PII is redacted before anything else (classifier,
- * LLM fallback, provider) sees it. Writes: request (maybe redacted), policyNotes, tenantRouting.
+ * LLM fallback, provider) sees it. Writes: request (maybe redacted), policyNotes, tenantRouting, cacheSettings (the
+ * tenant's cache settings).
  */
 @Injectable()
 export class PolicyStep implements ChatStep {
@@ -21,5 +22,6 @@ export class PolicyStep implements ChatStep {
     call.request = verdict.request;
     call.policyNotes = verdict.notes;
     call.tenantRouting = verdict.routingPolicy;
+    call.cacheSettings = verdict.cache;
   }
 }

@@ -1,0 +1,327 @@
+import { stem, words } from './lexical-embedder';
+
+/**
+ * Guards: a semantic hit is vetoed when the two questions differ in something that changes the
+ * answer however similar their vectors are — negation, numbers, dates, named entities, units,
+ * antonyms/comparatives, or the order of the things they compare ("flights from New York to
+ * Florida" vs "from Florida to New York"). Embeddings are notoriously blind to these (a single
+ * "not" barely moves a vector), so the guards are rules, not a threshold. They only ever turn a
+ * hit into a miss: a false veto costs one upstream call, a false hit a wrong answer.
+ */
+
+export type GuardReason = 'negation' | 'number' | 'date' | 'entity' | 'unit' | 'antonym' | 'order';
+
+const NEGATIONS = new Set(
+  (
+    'not no never none nobody nothing nowhere neither nor without cannot cant dont doesnt didnt isnt ' +
+    'arent wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt mustnt neednt aint except ' +
+    'excluding nor lacks lack'
+  ).split(' '),
+);
+
+const NUMBER_WORDS: Record<string, string> = {
+  zero: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+  ten: '10',
+  eleven: '11',
+  twelve: '12',
+  thirteen: '13',
+  fourteen: '14',
+  fifteen: '15',
+  sixteen: '16',
+  seventeen: '17',
+  eighteen: '18',
+  nineteen: '19',
+  twenty: '20',
+  thirty: '30',
+  forty: '40',
+  fifty: '50',
+  sixty: '60',
+  seventy: '70',
+  eighty: '80',
+  ninety: '90',
+  hundred: '100',
+  thousand: '1000',
+  million: '1000000',
+  billion: '1000000000',
+  half: '0.5',
+  quarter: '0.25',
+  first: '#1',
+  second: '#2',
+  third: '#3',
+  fourth: '#4',
+  fifth: '#5',
+  once: 'x1',
+  twice: 'x2',
+  thrice: 'x3',
+  double: 'x2',
+  triple: 'x3',
+  dozen: '12',
+  single: '1',
+  pair: '2',
+};
+
+const DATE_WORDS = new Set(
+  (
+    'today tomorrow yesterday tonight now currently current recent recently latest last next previous ' +
+    'ago later earlier soon morning afternoon evening night weekend week month year decade century ' +
+    'monday tuesday wednesday thursday friday saturday sunday january february march april may june ' +
+    'july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec ' +
+    'spring summer autumn fall winter daily weekly monthly yearly annual annually hourly before after ' +
+    'since until during past future'
+  ).split(' '),
+);
+
+/** Unit spellings → one canonical name. */
+const UNITS: Record<string, string> = {};
+for (const [canonical, spellings] of Object.entries({
+  km: 'km kilometer kilometers kilometre kilometres kms',
+  m: 'meter meters metre metres',
+  cm: 'cm centimeter centimeters centimetre centimetres',
+  mm: 'mm millimeter millimeters millimetre millimetres',
+  mi: 'mi mile miles',
+  ft: 'ft foot feet',
+  in: 'inch inches',
+  yd: 'yd yard yards',
+  kg: 'kg kilo kilos kilogram kilograms',
+  g: 'gram grams',
+  mg: 'mg milligram milligrams',
+  lb: 'lb lbs pound pounds',
+  oz: 'oz ounce ounces',
+  l: 'liter liters litre litres',
+  ml: 'ml milliliter milliliters millilitre millilitres',
+  gal: 'gal gallon gallons',
+  c: 'celsius centigrade',
+  f: 'fahrenheit',
+  k: 'kelvin',
+  usd: 'usd dollar dollars',
+  eur: 'eur euro euros',
+  gbp: 'gbp sterling',
+  jpy: 'jpy yen',
+  btc: 'btc bitcoin bitcoins',
+  s: 'sec secs second seconds',
+  min: 'minute minutes mins',
+  h: 'hour hours hr hrs',
+  day: 'day days',
+  kb: 'kb kilobyte kilobytes',
+  mb: 'mb megabyte megabytes',
+  gb: 'gb gigabyte gigabytes',
+  tb: 'tb terabyte terabytes',
+  mph: 'mph',
+  kmh: 'kmh kph',
+  w: 'watt watts',
+  kw: 'kw kilowatt kilowatts',
+  kwh: 'kwh',
+  v: 'volt volts',
+  hz: 'hz hertz',
+  ghz: 'ghz gigahertz',
+  percent: 'percent percentage pct',
+  cal: 'calorie calories kcal',
+})) {
+  for (const spelling of spellings.split(' ')) UNITS[spelling] = canonical;
+}
+UNITS['%'] = 'percent';
+UNITS['°c'] = 'c';
+UNITS['°f'] = 'f';
+UNITS['$'] = 'usd';
+UNITS['€'] = 'eur';
+UNITS['£'] = 'gbp';
+
+/** Pairs of opposite words (either order); a pair split between the questions vetoes the hit. */
+const ANTONYM_PAIRS: Array<[string, string]> = (
+  'increase:decrease increase:reduce raise:lower add:remove add:subtract buy:sell import:export ' +
+  'upload:download encrypt:decrypt encode:decode enable:disable open:close start:stop start:end ' +
+  'begin:end win:lose gain:lose before:after above:below over:under up:down in:out inside:outside ' +
+  'max:min maximum:minimum largest:smallest biggest:smallest highest:lowest longest:shortest ' +
+  'fastest:slowest cheapest:expensive best:worst more:less most:least many:few big:small large:small ' +
+  'high:low long:short fast:slow hot:cold warm:cool true:false yes:no positive:negative push:pull ' +
+  'accept:reject allow:deny allow:block include:exclude install:uninstall create:delete connect:disconnect ' +
+  'lock:unlock mount:unmount show:hide ascending:descending asc:desc north:south east:west left:right ' +
+  'first:last older:newer old:new oldest:newest early:late earliest:latest safe:dangerous legal:illegal ' +
+  'possible:impossible advantage:disadvantage pro:con benefit:risk strength:weakness cause:effect ' +
+  'import:require server:client send:receive input:output read:write get:set love:hate like:dislike ' +
+  'rise:fall arrive:depart enter:exit entry:exit host:guest parent:child male:female man:woman ' +
+  'boy:girl buyer:seller lender:borrower employer:employee teacher:student doctor:patient'
+)
+  .split(' ')
+  .map((pair) => pair.split(':') as [string, string]);
+const ANTONYMS = new Map<string, Set<string>>();
+for (const [a, b] of ANTONYM_PAIRS) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ]) {
+    const set = ANTONYMS.get(x) ?? new Set<string>();
+    set.add(y);
+    ANTONYMS.set(x, set);
+  }
+}
+
+/** Words that carry little meaning of their own (order checks skip them). */
+const FUNCTION_WORDS = new Set(
+  (
+    'a an the of to in on at for by with from into about as is are was were be been being am do does ' +
+    'did i me my we our you your it its this that these those there here please can could would should ' +
+    'will shall may might must just so and or but if then than also some any what how which who whom ' +
+    'whose when where why'
+  ).split(' '),
+);
+
+/** Direction/comparison words: when one is present, the order of the things around it matters. */
+const RELATIONAL = new Set(
+  (
+    'to from into than vs versus compared compare comparing between over against convert converting ' +
+    'translate translating instead rather prefer better worse more less bigger smaller larger higher ' +
+    'lower faster slower older younger before after beat beats defeated won lost owes owe pay pays paid ' +
+    'sent send gave give gives married hired fired replaced replace killed bites bit loves hates ' +
+    'father mother son daughter parent child husband wife brother sister'
+  ).split(' '),
+);
+
+/** What the guards compare, extracted once per question. */
+export interface QuestionFacts {
+  readonly words: readonly string[];
+  readonly wordSet: ReadonlySet<string>;
+  readonly negations: number;
+  readonly numbers: readonly string[];
+  readonly dates: ReadonlySet<string>;
+  readonly entities: ReadonlySet<string>;
+  readonly units: readonly string[];
+  readonly relational: boolean;
+  /** Content words in order (stemmed), for the order check. */
+  readonly content: readonly string[];
+}
+
+function normaliseNumber(token: string): string {
+  const cleaned = token.replace(/,/g, '');
+  const value = Number(cleaned);
+  return Number.isFinite(value) ? String(value) : cleaned;
+}
+
+/** Extracts the facts the guards compare (≈ a few µs for a short question). */
+export function questionFacts(text: string): QuestionFacts {
+  const normalised = text.normalize('NFKC');
+  const tokens = words(normalised);
+  const numbers: string[] = [];
+  const units: string[] = [];
+  const dates = new Set<string>();
+  let negations = 0;
+  for (const token of tokens) {
+    if (NEGATIONS.has(token)) negations++;
+    if (/^\d/.test(token)) {
+      // "5km", "10kg", "3pm", "2nd": the number and what follows it.
+      const match = /^(\d+(?:\.\d+)?)([a-z°%]*)$/u.exec(token);
+      if (match) {
+        numbers.push(normaliseNumber(match[1]));
+        if (match[2] && UNITS[match[2]]) units.push(UNITS[match[2]]);
+        else if (match[2]) numbers.push(match[2]);
+      } else numbers.push(token);
+      if (/^(1[5-9]|20)\d\d$/.test(token)) dates.add(token);
+      continue;
+    }
+    const numeric = NUMBER_WORDS[token];
+    if (numeric) numbers.push(numeric);
+    if (UNITS[token]) units.push(UNITS[token]);
+    if (DATE_WORDS.has(token)) dates.add(token);
+  }
+  // Decimal numbers are split by words() ("3.5" → "3", "5"): read them from the raw text too.
+  for (const match of normalised.matchAll(/\d+\.\d+/g)) numbers.push(`d${normaliseNumber(match[0])}`);
+  for (const symbol of ['%', '$', '€', '£', '°c', '°f']) {
+    if (normalised.toLowerCase().includes(symbol)) units.push(UNITS[symbol]);
+  }
+  const entities = new Set<string>();
+  // Capitalised or mixed-case words that do not start a sentence, ALL-CAPS words, words mixing
+  // letters and digits (product names, versions, codes).
+  for (const match of normalised.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’]*/gu)) {
+    const token = match[0].replace(/['’-]+$/, '');
+    const before = normalised.slice(0, match.index).trimEnd();
+    const sentenceStart = before === '' || /[.!?:\n"“(]$/.test(before);
+    const lower = token.toLowerCase().replace(/['’]/g, '');
+    const capitalised = /^\p{Lu}/u.test(token) && lower !== 'i';
+    const allCaps = token.length >= 2 && token === token.toUpperCase() && /\p{L}/u.test(token);
+    const mixed = /\p{L}/u.test(token) && /\d/.test(token);
+    if (allCaps || mixed || (capitalised && !sentenceStart) || /\p{Ll}\p{Lu}/u.test(token)) {
+      if (!FUNCTION_WORDS.has(lower)) entities.add(lower);
+    }
+  }
+  const content = tokens.filter((token) => !FUNCTION_WORDS.has(token) && !NEGATIONS.has(token)).map(stem);
+  return {
+    words: tokens,
+    wordSet: new Set(tokens.map(stem)),
+    negations,
+    numbers,
+    dates,
+    entities,
+    units,
+    relational: tokens.some((token) => RELATIONAL.has(token)),
+    content,
+  };
+}
+
+function sameMultiset(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sortedA = [...a].sort();
+  const sortedB = [...b].sort();
+  return sortedA.every((value, i) => value === sortedB[i]);
+}
+
+function sameSequence(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+/** Whether the words both questions share appear in a different relative order. */
+function sharedOrderDiffers(a: readonly string[], b: readonly string[]): boolean {
+  const inB = new Set(b);
+  const inA = new Set(a);
+  const seqA = dedupe(a.filter((word) => inB.has(word)));
+  const seqB = dedupe(b.filter((word) => inA.has(word)));
+  return !sameSequence(seqA, seqB);
+}
+
+function dedupe(list: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return list.filter((item) => (seen.has(item) ? false : (seen.add(item), true)));
+}
+
+function entitiesDiffer(a: QuestionFacts, b: QuestionFacts): boolean {
+  // An entity of one question must appear (in any case) among the words of the other.
+  for (const entity of a.entities) if (!b.wordSet.has(stem(entity)) && !b.entities.has(entity)) return true;
+  for (const entity of b.entities) if (!a.wordSet.has(stem(entity)) && !a.entities.has(entity)) return true;
+  return false;
+}
+
+function antonymSplit(a: QuestionFacts, b: QuestionFacts): boolean {
+  const rawA = new Set(a.words);
+  const rawB = new Set(b.words);
+  for (const word of rawA) {
+    if (rawB.has(word)) continue;
+    const opposites = ANTONYMS.get(word);
+    if (!opposites) continue;
+    for (const opposite of opposites) if (rawB.has(opposite) && !rawA.has(opposite)) return true;
+  }
+  return false;
+}
+
+/**
+ * The first guard that vetoes treating `a` and `b` as the same question, or null when none
+ * does. Symmetric.
+ */
+export function guardVeto(a: QuestionFacts, b: QuestionFacts): GuardReason | null {
+  if (a.negations % 2 !== b.negations % 2 || a.negations > 0 !== b.negations > 0) return 'negation';
+  if (!sameSequence(a.numbers, b.numbers)) return sameMultiset(a.numbers, b.numbers) ? 'order' : 'number';
+  if (!sameMultiset([...a.dates], [...b.dates])) return 'date';
+  if (!sameSequence(a.units, b.units)) return sameMultiset(a.units, b.units) ? 'order' : 'unit';
+  if (entitiesDiffer(a, b)) return 'entity';
+  if (antonymSplit(a, b)) return 'antonym';
+  // Role or direction swaps: the same content words in another order around a relation.
+  if ((a.relational || b.relational) && sharedOrderDiffers(a.content, b.content)) return 'order';
+  return null;
+}
