@@ -53,7 +53,7 @@ describe('/v1/embeddings against the providers wire formats', () => {
       PROVIDER_MAX_RETRIES: '0',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
     });
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await gateway?.close();
@@ -255,7 +255,7 @@ describe('/v1/embeddings in TEST_MODE (the simulator)', () => {
 
   beforeAll(async () => {
     gateway = await bootTestApp();
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await gateway?.close();

@@ -258,6 +258,34 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('follows the tenant cache policy: semantic by default, exact only, off, stricter threshold', async () => {
+    const question = 'What is the chemical symbol of gold?';
+    const paraphrase = 'Can you tell me what the chemical symbol of gold is?';
+    const ask = (content: string) =>
+      chat({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content }] }).expect(200);
+    const setCache = (cache: object | null) =>
+      gateway.http.put(`/admin/tenants/${tenantId}/policy`).set(admin).send({ cache }).expect(200);
+    await ask(question);
+    expect((await ask(paraphrase)).headers['x-modelmuxer-cache']).toBe('SEMANTIC_HIT');
+    await setCache({ mode: 'exact' });
+    expect((await ask(question)).headers['x-modelmuxer-cache']).toBe('HIT');
+    expect((await ask(`Please, ${paraphrase}`)).headers['x-modelmuxer-cache']).toBe('MISS');
+    await setCache({ enabled: false });
+    expect((await ask(question)).headers['x-modelmuxer-cache']).toBe('BYPASS');
+    await setCache({ threshold: 0.999 });
+    expect((await ask(`${paraphrase} Thanks`)).headers['x-modelmuxer-cache']).toBe('MISS');
+    const invalid = await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ cache: { threshold: 2, mode: 'fuzzy' } });
+    expect(invalid.status).toBe(400);
+    const purged = await gateway.http.delete(`/admin/tenants/${tenantId}/cache`).set(admin).expect(200);
+    expect(purged.body.purged).toBe(true);
+    await setCache(null);
+    expect((await ask(question)).headers['x-modelmuxer-cache']).toBe('MISS');
+    await gateway.http.delete(`/admin/tenants/${tenantId}/policy`).set(admin).expect(204);
+  });
+
   it('exports a span per request to the OTLP collector', async () => {
     await chat({ messages: [{ role: 'user', content: 'Translate "good morning" into German.' }] }).expect(
       200,

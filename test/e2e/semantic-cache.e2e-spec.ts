@@ -45,7 +45,7 @@ describe('response cache in the chat path (enhanced)', () => {
     );
     acme = await createTenantWithKey(gateway.url, TEST_ADMIN_KEY, 'acme');
     globex = await createTenantWithKey(gateway.url, TEST_ADMIN_KEY, 'globex');
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await gateway?.close();
@@ -270,7 +270,7 @@ describe('exact cache in basic mode (in memory)', () => {
 
   beforeAll(async () => {
     gateway = await bootTestApp({ MODE: 'basic' });
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await gateway?.close();
@@ -288,5 +288,51 @@ describe('exact cache in basic mode (in memory)', () => {
     expect(hit.headers['x-modelmuxer-cache']).toBe('HIT');
     expect(hit.body.router_metadata.cache_hit).toBe(true);
     expect((await send('what is the capital of italy')).headers['x-modelmuxer-cache']).toBe('MISS');
+  });
+});
+
+describe('semantic cache with a provider embedder (CACHE_EMBEDDER=text-embedding-3-small)', () => {
+  let fake: FakeUpstream;
+  let gateway: TestApp;
+  let tenant: TenantWithKey;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    gateway = await bootTestApp({
+      ...fake.env(),
+      MODE: 'enhanced',
+      TEST_MODE: 'false',
+      PROVIDER_MAX_RETRIES: '0',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      INTENT_LLM_FALLBACK_MODEL: 'gpt-4.1-nano',
+      CACHE_EMBEDDER: 'text-embedding-3-small',
+    });
+    tenant = await createTenantWithKey(gateway.app.getHttpServer(), TEST_ADMIN_KEY, 'embedder');
+  }, 90_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await fake?.close();
+  });
+
+  it("embeds the last user turn through the provider and bills it to the tenant's usage", async () => {
+    const question = 'Which planet has the most moons?';
+    const first = await gateway.http
+      .post('/v1/chat/completions')
+      .set({ authorization: `Bearer ${tenant.key}` })
+      .send({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: question }] })
+      .expect(200);
+    expect(first.headers['x-modelmuxer-cache']).toBe('MISS');
+    const embedCalls = fake.requests.filter((request) => request.path === '/openai/v1/embeddings');
+    expect(embedCalls).toHaveLength(1);
+    expect(embedCalls[0].body).toMatchObject({ model: 'text-embedding-3-small', input: [question] });
+    await gateway.app.get(UsageRecorderService).flush();
+    const report = await gateway.http
+      .get(`/admin/tenants/${tenant.tenantId}/usage?group_by=intent`)
+      .set({ authorization: `Bearer ${TEST_ADMIN_KEY}` })
+      .expect(200);
+    const row = report.body.groups.find((group: { key: string }) => group.key === 'cache_embed');
+    expect(row.requests).toBe(1);
+    expect(row.cost_usd).toBeGreaterThan(0);
   });
 });

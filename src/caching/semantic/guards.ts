@@ -200,6 +200,33 @@ export interface QuestionFacts {
   readonly content: readonly string[];
 }
 
+/** Decimal numbers ("3.11") in a text, by a single scan (no regex: linear whatever the input). */
+function decimals(text: string): string[] {
+  const found: string[] = [];
+  const isDigit = (code: number) => code >= 48 && code <= 57;
+  let i = 0;
+  while (i < text.length) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    if (text[i] === '.' && i + 1 < text.length && isDigit(text.charCodeAt(i + 1))) {
+      i++;
+      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+      found.push(text.slice(start, i));
+    }
+  }
+  return found;
+}
+
+function trimApostrophes(token: string): string {
+  let end = token.length;
+  while (end > 0 && (token[end - 1] === "'" || token[end - 1] === '’')) end--;
+  return token.slice(0, end);
+}
+
 function normaliseNumber(token: string): string {
   const cleaned = token.replace(/,/g, '');
   const value = Number(cleaned);
@@ -233,25 +260,11 @@ export function questionFacts(text: string): QuestionFacts {
     if (DATE_WORDS.has(token)) dates.add(token);
   }
   // Decimal numbers are split by words() ("3.5" → "3", "5"): read them from the raw text too.
-  for (const match of normalised.matchAll(/\d+\.\d+/g)) numbers.push(`d${normaliseNumber(match[0])}`);
+  for (const decimal of decimals(normalised)) numbers.push(`d${normaliseNumber(decimal)}`);
   for (const symbol of ['%', '$', '€', '£', '°c', '°f']) {
     if (normalised.toLowerCase().includes(symbol)) units.push(UNITS[symbol]);
   }
-  const entities = new Set<string>();
-  // Capitalised or mixed-case words that do not start a sentence, ALL-CAPS words, words mixing
-  // letters and digits (product names, versions, codes).
-  for (const match of normalised.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’]*/gu)) {
-    const token = match[0].replace(/['’-]+$/, '');
-    const before = normalised.slice(0, match.index).trimEnd();
-    const sentenceStart = before === '' || /[.!?:\n"“(]$/.test(before);
-    const lower = token.toLowerCase().replace(/['’]/g, '');
-    const capitalised = /^\p{Lu}/u.test(token) && lower !== 'i';
-    const allCaps = token.length >= 2 && token === token.toUpperCase() && /\p{L}/u.test(token);
-    const mixed = /\p{L}/u.test(token) && /\d/.test(token);
-    if (allCaps || mixed || (capitalised && !sentenceStart) || /\p{Ll}\p{Lu}/u.test(token)) {
-      if (!FUNCTION_WORDS.has(lower)) entities.add(lower);
-    }
-  }
+  const entities = namedEntities(normalised);
   const content = tokens.filter((token) => !FUNCTION_WORDS.has(token) && !NEGATIONS.has(token)).map(stem);
   return {
     words: tokens,
@@ -264,6 +277,39 @@ export function questionFacts(text: string): QuestionFacts {
     relational: tokens.some((token) => RELATIONAL.has(token)),
     content,
   };
+}
+
+/**
+ * Named entities: capitalised or mixed-case words that do not start a sentence, ALL-CAPS words,
+ * words mixing letters and digits (product names, versions, codes). Lower-cased.
+ */
+function namedEntities(normalised: string): Set<string> {
+  const entities = new Set<string>();
+  for (const match of normalised.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’]*/gu)) {
+    const token = trimApostrophes(match[0]);
+    // What precedes the word (skipping spaces; a line break starts a sentence): linear overall.
+    let at = match.index - 1;
+    let lineBreak = false;
+    while (
+      at >= 0 &&
+      (normalised[at] === ' ' ||
+        normalised[at] === '\t' ||
+        normalised[at] === '\n' ||
+        normalised[at] === '\r')
+    ) {
+      if (normalised[at] === '\n') lineBreak = true;
+      at--;
+    }
+    const sentenceStart = at < 0 || lineBreak || '.!?:"“('.includes(normalised[at]);
+    const lower = token.toLowerCase().replace(/['’]/g, '');
+    const capitalised = /^\p{Lu}/u.test(token) && lower !== 'i';
+    const allCaps = token.length >= 2 && token === token.toUpperCase() && /\p{L}/u.test(token);
+    const mixed = /\p{L}/u.test(token) && /\d/.test(token);
+    if (allCaps || mixed || (capitalised && !sentenceStart) || /\p{Ll}\p{Lu}/u.test(token)) {
+      if (!FUNCTION_WORDS.has(lower)) entities.add(lower);
+    }
+  }
+  return entities;
 }
 
 function sameMultiset(a: readonly string[], b: readonly string[]): boolean {

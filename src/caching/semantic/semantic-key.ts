@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ChatCompletionRequest, ChatMessage } from '../../common/openai/chat.types';
 
+/**
+ * Last user turns longer than this are matched exactly only: the questions a semantic cache
+ * helps with are short, and this bounds the embedding and the guards' work per request.
+ */
+export const SEMANTIC_MAX_QUERY_CHARS = 4_000;
+
 /** Fields that do not change the answer (as for the exact cache). */
 const IGNORED_FIELDS = new Set(['model', 'stream', 'stream_options', 'user', 'metadata', 'store']);
 
@@ -47,7 +53,7 @@ export function semanticKey(
   const last = messages[messages.length - 1];
   if (!last || last.role !== 'user') return null;
   const query = textOnly(last);
-  if (query === null || query.trim() === '') return null;
+  if (query === null || query.trim() === '' || query.length > SEMANTIC_MAX_QUERY_CHARS) return null;
   const hash = createHash('sha256');
   hash.update('semantic-v1\0').update(namespace).update('\0').update(model).update('\0');
   for (const key of Object.keys(request).sort()) {
