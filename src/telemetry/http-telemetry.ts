@@ -55,11 +55,24 @@ export function routeTemplate(request: Request): string {
   if (typeof matched === 'string') return matched;
   const router = (request.app as unknown as { router?: { stack?: RouteLayer[] } } | undefined)?.router;
   for (const layer of router?.stack ?? []) {
-    if (layer.route && typeof layer.route.path === 'string' && layer.match(request.path)) {
+    if (layer.route && typeof layer.route.path === 'string' && layerMatches(layer, request.path)) {
       return layer.route.path;
     }
   }
   return UNMATCHED_ROUTE;
+}
+
+/**
+ * Whether a route layer matches the path. Matching decodes the path's parameters, which throws
+ * on malformed percent-encoding (`/v1/models/%ff`): such a path matches nothing here (this runs
+ * in the response's `finish` handler, where a throw would crash the process).
+ */
+function layerMatches(layer: RouteLayer, path: string): boolean {
+  try {
+    return Boolean(layer.match(path));
+  } catch {
+    return false;
+  }
 }
 
 export function httpLabels(request: Request, response: Response, status: number): HttpLabels {

@@ -4,6 +4,7 @@ import { checkSync } from 'recheck';
 import * as ts from 'typescript';
 import { KEY_PATTERN } from '../../src/billing/keys/api-key-secret';
 import { SPLITTER } from '../../src/common/token-estimator';
+import { globToRegExp } from '../../src/routing/model-resolver';
 
 /**
  * Every regular expression in the gateway's source (src/intent has its own owner and test) is
@@ -49,6 +50,10 @@ const BOUNDED_INPUT: Record<string, { maxInput: number; reason: string }> = {
       maxInput: 2_000,
       reason: 'one word of an upstream error message, capped at 2,000 characters before scrubbing',
     },
+  'routing/litellm-discovery.service.ts /\\/+$/': {
+    maxInput: 2_048,
+    reason: 'LITELLM_BASE_URL from the validated configuration, at start-up',
+  },
   'providers/litellm/litellm.request.ts /\\/+$/': {
     maxInput: 2_048,
     reason: 'LITELLM_BASE_URL from the validated configuration, at start-up',
@@ -60,6 +65,9 @@ const BUILT_AT_RUN_TIME: Record<string, { regex: RegExp; maxInput: number }> = {
   'billing/keys/api-key-secret.ts': { regex: KEY_PATTERN, maxInput: Infinity },
   // The estimator never hands the splitter more than its sample (see token-estimator.ts).
   'common/token-estimator.ts': { regex: SPLITTER, maxInput: 8_192 },
+  // Legacy-name globs of config/models.yaml (`gpt-4*vision*` has two stars, the most there is),
+  // matched against a model name, which the request DTOs cap at 256 characters.
+  'routing/model-resolver.ts': { regex: globToRegExp('gpt-4*vision*'), maxInput: 256 },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -274,6 +274,21 @@ describe('HTTP telemetry: every response is counted and logged', () => {
     expect(await count(labels)).toBe(before + 1);
   });
 
+  // Regression: matching a route template decodes the path's parameters, which threw on malformed
+  // percent-encoding inside the response's 'finish' handler (an uncaught exception).
+  it.each(['/v1/models/%ff%fe', '/v1/models/%', '/%E0%A4%A'])(
+    'a malformed percent-encoded path (%s) is answered, counted and logged, and the process lives',
+    async (path) => {
+      const id = `bad-path-${Math.random().toString(36).slice(2)}`;
+      const response = await http().get(path).set('x-request-id', id).set(authHeader);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      const line = await accessLine(id);
+      expect(line).toMatchObject({ msg: 'request', status: response.status });
+      await http().get('/health').expect(200);
+    },
+  );
+
   it('499: a client that goes away mid-stream', async () => {
     fake.setDefault({ chunkDelayMs: 200, completionTokens: 200 });
     const labels = { route: '/v1/chat/completions', status: '499', error_code: 'client_closed' };
