@@ -104,8 +104,8 @@ describe('chat pipeline steps', () => {
     ]);
   });
 
-  it('a stream never looks in the cache', () => {
-    expect(applying(steps({ cache: true, policy: true }), call('stream'))).not.toContain('cache_lookup');
+  it('a stream looks in the cache too (a hit is replayed as SSE)', () => {
+    expect(applying(steps({ cache: true, policy: true }), call('stream'))).toContain('cache_lookup');
   });
 
   it('after a cache hit, only respond applies: no reservation, no upstream call, no accounting twice', () => {
