@@ -37,15 +37,6 @@ export class WriteWaiters {
   putBack(waiters: Array<() => void>): void {
     this.waiting = waiters.concat(this.waiting);
   }
-
-  /** Releases every waiter now (shutdown, or the writer gave up waiting for the database). */
-  releaseAll(): void {
-    for (const finish of this.take()) finish();
-  }
-
-  get size(): number {
-    return this.waiting.length;
-  }
 }
 
 /** Runs every waiter of a written batch. */

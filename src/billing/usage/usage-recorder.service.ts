@@ -12,7 +12,7 @@ import type { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { METRIC } from '../../telemetry/metrics';
 import type { UsageEvent, UsageRecorder } from '../billing.types';
-import { WriteWaiters } from '../write-waiters';
+import { releaseWaiters, WriteWaiters } from '../write-waiters';
 import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-writer';
 
 const RETRY_MAX_MS = 30_000;
@@ -190,7 +190,7 @@ export class UsageRecorderService
     while (count < this.waitingFor.length && this.waitingFor[count] <= this.writtenSeq) count++;
     if (count === 0) return;
     this.waitingFor.splice(0, count);
-    for (const finish of this.waiters.take(count)) finish();
+    releaseWaiters(this.waiters.take(count));
   }
 
   private drop(count: number, reason: string): void {
