@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import type { GatewayRequestState } from '../common/principal';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { presentedApiKey, secretsEqual } from './api-key';
@@ -19,7 +20,7 @@ export class AdminGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<Request & Partial<GatewayRequestState>>();
     const adminKey = this.config.adminApiKey;
     if (!adminKey) {
       throw new GatewayError(ErrorCode.NotFound, `Unknown request URL: ${request.method} ${request.path}.`);
@@ -31,6 +32,7 @@ export class AdminGuard implements CanActivate {
       if (key) await this.throttle.recordFailure(address);
       throw new GatewayError(ErrorCode.InvalidApiKey, 'Invalid or missing admin API key.');
     }
+    request.admin = { role: 'platform_admin', tenantId: null, keyId: null, name: 'admin' };
     return true;
   }
 }

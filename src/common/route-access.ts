@@ -14,3 +14,10 @@ export const ROUTE_ACCESS = 'modelmuxer:route-access';
 
 /** Opts a route (or a whole controller) out of client authentication. Use sparingly. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ROUTE_ACCESS, 'public');
+
+/**
+ * Metadata set by `AdminAuth({ tenantAdmins: true })`: tenant admins may call the route too,
+ * confined to their own tenant (the route reads `adminTenantScope`, or its `:id` is checked).
+ * Without it an admin route is for platform admins only.
+ */
+export const ADMIN_TENANT_ACCESS = 'modelmuxer:admin-tenant-access';
