@@ -35,7 +35,7 @@ function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
     new PolicyStep(policy),
     new ClassifyStep(unused(), unused()),
     new RouteStep(unused(), unused(), budgets),
-    new CacheLookupStep(unused(), unused(), unused(), cache),
+    new CacheLookupStep(unused(), unused(), unused(), unused(), cache),
     new ReserveStep(budgets),
     new ExecuteStep(unused(), unused()),
     new AccountStep(unused()),
