@@ -108,9 +108,11 @@ function containerPort(container: Container, port: number | string): number | un
   return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
 }
 
+/** A preStop sleep's length (0 without one: the gateway's own drain delay replaces it). */
 function preStopSeconds(container: Container): number {
   const preStop = container.lifecycle?.preStop;
-  if (preStop?.sleep) return preStop.sleep.seconds;
+  if (!preStop) return 0;
+  if (preStop.sleep) return preStop.sleep.seconds;
   const command = preStop?.exec?.command ?? [];
   if (command[0] !== 'sleep' || command.length !== 2)
     throw new Error(`preStop is not a sleep: ${command.join(' ')}`);
@@ -229,12 +231,28 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('waits in preStop, then gives the drain (SHUTDOWN_TIMEOUT_MS) its time before SIGKILL', () => {
+  it('gives the drain delay and the drain (SHUTDOWN_*) their time before SIGKILL', () => {
     const shutdownMs = Number(envValue(container, 'SHUTDOWN_TIMEOUT_MS') ?? DEFAULTS.SHUTDOWN_TIMEOUT_MS);
-    const sleep = preStopSeconds(container);
-    expect(sleep).toBeGreaterThan(0);
+    const delayMs = Number(
+      envValue(container, 'SHUTDOWN_DRAIN_DELAY_MS') ?? DEFAULTS.SHUTDOWN_DRAIN_DELAY_MS,
+    );
     const grace = gateway.pod.terminationGracePeriodSeconds ?? 30;
-    expect(grace).toBeGreaterThanOrEqual(sleep + shutdownMs / 1000 + SHUTDOWN_MARGIN_S);
+    expect(grace).toBeGreaterThanOrEqual(
+      preStopSeconds(container) + (delayMs + shutdownMs) / 1000 + SHUTDOWN_MARGIN_S,
+    );
+  });
+
+  it('keeps serving after SIGTERM until the readiness probe has failed (drain delay ≥ period × threshold)', () => {
+    const delayMs = Number(
+      envValue(container, 'SHUTDOWN_DRAIN_DELAY_MS') ?? DEFAULTS.SHUTDOWN_DRAIN_DELAY_MS,
+    );
+    const probe = container.readinessProbe as HttpProbe & {
+      periodSeconds?: number;
+      failureThreshold?: number;
+    };
+    // Kubernetes' defaults: every 10 s, 3 failures.
+    const seen = (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+    expect(preStopSeconds(container) * 1000 + delayMs).toBeGreaterThanOrEqual(seen * 1000);
   });
 
   it('mounts the generated ConfigMap where MODELS_FILE and ROUTING_FILE point, with config/*.yaml', () => {
