@@ -337,6 +337,25 @@ describe('deploy/k8s', () => {
     ).toBe(SECRET_NAME);
   });
 
+  it('ships the alert rules and the Grafana dashboard where Prometheus is asked for', () => {
+    const rules = find('PrometheusRule');
+    const dashboards = find('ConfigMap').filter(
+      (candidate) => candidate.metadata.labels?.grafana_dashboard === '1',
+    );
+    if (overlay !== 'production-prometheus') {
+      expect([rules, dashboards]).toEqual([[], []]);
+      return;
+    }
+    const observability = join(ROOT, 'deploy', 'observability');
+    const alerts = parseAllDocuments(readFileSync(join(observability, 'alerts.yaml'), 'utf8'))[0].toJS();
+    expect(rules).toHaveLength(1);
+    expect(rules[0].spec.groups).toEqual(alerts.groups);
+    expect(dashboards).toHaveLength(1);
+    expect(JSON.parse(dashboards[0].data!['modelmuxer.json'])).toEqual(
+      JSON.parse(readFileSync(join(observability, 'grafana-dashboard.json'), 'utf8')),
+    );
+  });
+
   it('scrapes /metrics/prometheus through the Service only where a ServiceMonitor is asked for', () => {
     const monitors = find('ServiceMonitor');
     if (overlay !== 'production-prometheus') {
