@@ -37,7 +37,7 @@ function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
     new RouteStep(unused(), unused(), budgets),
     new CacheLookupStep(unused(), unused(), unused(), unused(), cache),
     new ReserveStep(budgets),
-    new ExecuteStep(unused(), unused()),
+    new ExecuteStep(unused(), unused(), unused()),
     new AccountStep(unused()),
     new CacheStoreStep(),
     new RespondStep(),
