@@ -13,9 +13,7 @@ import { buildRoutingInput } from '../src/routing/routing-input';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
 import { RoutingService } from '../src/routing/routing.service';
 import type { ProviderAvailability } from '../src/providers/provider.types';
-import { EventEmitter } from 'node:events';
-import type { Request, Response } from 'express';
-import { HttpTelemetry } from '../src/telemetry/http-telemetry';
+import { telemetryMicroBenchmarks } from './micro-telemetry';
 import { SampleBuffer, summarize } from './stats';
 import { gatewayRequest } from './workload';
 
@@ -66,90 +64,6 @@ function timeIt(name: string, iterations: number, warmup: number, fn: () => unkn
 }
 
 const NOT_COLLECTED = { registers: [] };
-
-/**
- * What telemetry costs one chat request in-process, without export: the HTTP middleware (server
- * span bookkeeping with no SDK, route label, status class, request counter and duration
- * histogram, finish handling) on a stand-in request/response, plus the metric updates the
- * pipeline makes for a routed, answered, uncached request (intent ×2, routing, provider ×2, GenAI
- * histograms ×4, tokens and cost by provider and by tenant ×6, cache lookup). Label values are
- * those of the bench's requests.
- */
-const counter = (name: string, labelNames: string[]) =>
-  new Counter({ name, help: 'bench', labelNames, ...NOT_COLLECTED });
-const histogram = (name: string, labelNames: string[]) =>
-  new Histogram({ name, help: 'bench', labelNames, ...NOT_COLLECTED });
-const telemetryMetrics = {
-  http: new HttpTelemetry(
-    {
-      requests: counter('bench_http_total', ['route', 'method', 'status', 'status_class', 'error_code']),
-      duration: histogram('bench_http_seconds', ['route', 'method', 'status_class']),
-    },
-    false,
-  ),
-  intent: counter('bench_t_intent_total', ['label', 'method']),
-  intentSeconds: histogram('bench_t_intent_seconds', ['method']),
-  routing: counter('bench_t_routing_total', ['intent', 'provider', 'model', 'reason']),
-  provider: counter('bench_t_provider_total', ['provider', 'model', 'outcome']),
-  providerSeconds: histogram('bench_t_provider_seconds', ['provider', 'model']),
-  genAi: histogram('bench_t_genai', [
-    'gen_ai_operation_name',
-    'gen_ai_provider_name',
-    'gen_ai_request_model',
-    'x',
-  ]),
-  tokens: counter('bench_t_tokens_total', ['provider', 'model', 'kind']),
-  tenantTokens: counter('bench_t_tenant_tokens_total', ['tenant', 'model', 'kind']),
-  cost: counter('bench_t_cost_total', ['provider', 'model']),
-  tenantCost: counter('bench_t_tenant_cost_total', ['tenant', 'model']),
-  cache: counter('bench_t_cache_total', ['result']),
-};
-const telemetryMiddleware = telemetryMetrics.http.middleware();
-
-function telemetryOfOneRequest(): void {
-  const m = telemetryMetrics;
-  const request = {
-    method: 'POST',
-    path: '/v1/chat/completions',
-    headers: {},
-    route: { path: '/v1/chat/completions' },
-    id: 'r',
-    startedAt: process.hrtime.bigint(),
-  } as unknown as Request;
-  const response = Object.assign(new EventEmitter(), {
-    statusCode: 200,
-    writableFinished: true,
-    locals: {},
-    getHeader: () => undefined,
-  }) as unknown as Response;
-  telemetryMiddleware(request, response, () => undefined);
-  const model = { provider: 'openai', model: 'gpt-4o-mini' };
-  const genAi = {
-    gen_ai_operation_name: 'chat',
-    gen_ai_provider_name: 'openai',
-    gen_ai_request_model: 'gpt-4o-mini',
-  };
-  m.intent.inc({ label: 'chat', method: 'model' });
-  m.intentSeconds.observe({ method: 'model' }, 0.00002);
-  m.routing.inc({ intent: 'chat', ...model, reason: 'intent' });
-  m.provider.inc({ ...model, outcome: 'ok' });
-  m.providerSeconds.observe(model, 0.002);
-  m.genAi.observe({ ...genAi, x: 'duration' }, 0.002);
-  m.genAi.observe({ ...genAi, x: 'input' }, 12);
-  m.genAi.observe({ ...genAi, x: 'output' }, 32);
-  m.genAi.observe({ ...genAi, x: 'ttfc' }, 0.001);
-  m.cache.inc({ result: 'skip' });
-  for (const [kind, tokens] of [
-    ['prompt', 12],
-    ['completion', 32],
-  ] as const) {
-    m.tokens.inc({ ...model, kind }, tokens);
-    m.tenantTokens.inc({ tenant: 'bench-tenant', model: model.model, kind }, tokens);
-  }
-  m.cost.inc(model, 0.0000213);
-  m.tenantCost.inc({ tenant: 'bench-tenant', model: model.model }, 0.0000213);
-  response.emit('finish');
-}
 
 export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   const iterations = Math.max(200, Math.round(5_000 * scale));
@@ -262,11 +176,8 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   results.push(timeIt('cost estimate: tokens + price (short)', iterations, warmup, () => cost(short)));
   results.push(timeIt('cost estimate: tokens + price (~2,000 tokens)', iterations, warmup, () => cost(long)));
 
-  results.push(
-    timeIt('telemetry: HTTP middleware + a chat request’s metric updates', iterations, warmup, () =>
-      telemetryOfOneRequest(),
-    ),
-  );
+  // Telemetry (metrics, then metrics + exported spans): CPU per request, async (exports).
+  results.push(...(await telemetryMicroBenchmarks(iterations)));
 
   const intentModule = runIntentBenchmark({
     model,
