@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { AppModule } from './app.modules';
 import { ErrorCode, GatewayError } from './common/errors';
 import { InFlightRequests } from './server/graceful-shutdown';
+import { ServingState } from './common/serving-state';
 import { jsonLimitCrossed } from './common/json-limits';
 import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
 import { requestContextMiddleware } from './server/request-context.middleware';
@@ -41,7 +42,7 @@ export async function createApp(
   http.set('etag', false);
   // request.ip: the TCP peer, or the client named by the TRUST_PROXY proxies' X-Forwarded-For.
   http.set('trust proxy', config.auth.trustProxy);
-  app.use(requestContextMiddleware(app.get(InFlightRequests)));
+  app.use(requestContextMiddleware(app.get(InFlightRequests), app.get(ServingState)));
   const httpTelemetry = new HttpTelemetry(
     {
       requests: app.get<Counter<string>>(getToken(METRIC.httpRequests)),
@@ -76,7 +77,8 @@ export async function createApp(
   answerClientErrors(app.getHttpServer() as Server, (status, code) =>
     httpTelemetry.refusedByParser(status, code),
   );
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // SIGTERM/SIGINT are handled by main.ts (handleShutdownSignals: readiness fails first, then
+  // drain, then app.close()); tests close their apps themselves.
   return app;
 }
 

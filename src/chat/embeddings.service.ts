@@ -16,6 +16,7 @@ import type { ProviderExecutor, ProviderTarget } from '../providers/provider.typ
 import { ModelCatalog } from '../routing/model-catalog';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import { METRIC } from '../telemetry/metrics';
+import { TenantLabels } from '../telemetry/tenant-labels';
 import { normaliseEmbeddingInput } from './embedding-request.pipe';
 import type { NormalisedInput } from './embedding-request.pipe';
 import type { Embedding, EmbeddingRequest, EmbeddingResponse } from '../common/openai/embeddings.types';
@@ -59,6 +60,9 @@ export class EmbeddingsService {
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
     @Inject(USAGE_RECORDER) private readonly usageRecorder: UsageRecorder,
     @Inject(POLICY_ENFORCER) private readonly policy: PolicyEnforcer | null,
+    @InjectMetric(METRIC.tenantTokens) private readonly tenantTokens: Counter<string>,
+    @InjectMetric(METRIC.tenantCostUsd) private readonly tenantCost: Counter<string>,
+    private readonly tenantLabels: TenantLabels,
   ) {}
 
   /** The embedding model a request names, or the 4xx that explains why there is none. */
@@ -136,8 +140,14 @@ export class EmbeddingsService {
       this.record(context, spec, promptTokens, costNano, 200),
     ]);
     const labels = { provider: spec.provider, model: spec.id };
+    const { tenantId, tenantName } = context.principal;
+    const tenant = { tenant: this.tenantLabels.of(tenantId, tenantName), model: spec.id };
     this.tokensCounter.inc({ ...labels, kind: 'prompt' }, promptTokens);
-    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    this.tenantTokens.inc({ ...tenant, kind: 'prompt' }, promptTokens);
+    if (costNano > 0) {
+      this.costCounter.inc(labels, nanoToUsd(costNano));
+      this.tenantCost.inc(tenant, nanoToUsd(costNano));
+    }
     return embeddingsResult(request, spec, context, { execution, promptTokens, costNano, notes });
   }
 

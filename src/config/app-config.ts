@@ -26,6 +26,8 @@ export class AppConfig {
   /** Request-shape limits, enforced before any work on a body (README "Limits"). */
   limits!: RequestLimits;
   shutdownTimeoutMs!: number;
+  /** SIGTERM: readiness fails for this long (still serving) before the server stops accepting. */
+  shutdownDrainDelayMs!: number;
   /** A stream whose client has read nothing for this long is ended (STREAM_WRITE_STALL_TIMEOUT_MS). */
   streamWriteStallMs!: number;
   workers!: number;
@@ -98,7 +100,17 @@ export class AppConfig {
     semanticThreshold: number | null;
     syncIntervalMs: number;
   };
-  telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
+  telemetry!: {
+    serviceName: string;
+    otlpTracesEndpoint: string | null;
+    otlpHeaders: string | null;
+    /** Prompt/completion content on client spans (opt-in), redacted, at most contentMaxChars each. */
+    captureContent: boolean;
+    contentMaxChars: number;
+    /** Per-tenant metrics: tenants with their own label (per replica), and what the label holds. */
+    tenantLabelLimit: number;
+    tenantLabel: 'id' | 'name';
+  };
 }
 
 export interface RequestLimits {
@@ -229,6 +241,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
   config.limits = requestLimitSettings(vars);
   config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
+  config.shutdownDrainDelayMs = vars.SHUTDOWN_DRAIN_DELAY_MS;
   config.streamWriteStallMs = vars.STREAM_WRITE_STALL_TIMEOUT_MS;
   config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));
   config.dataDir = vars.DATA_DIR;
@@ -346,6 +359,10 @@ function telemetrySettings(vars: EnvironmentVariables): AppConfig['telemetry'] {
         ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
         : null),
     otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
+    captureContent: vars.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    contentMaxChars: vars.GENAI_CONTENT_MAX_CHARS,
+    tenantLabelLimit: vars.METRICS_TENANT_LIMIT,
+    tenantLabel: vars.METRICS_TENANT_LABEL,
   };
 }
 
@@ -399,5 +416,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     },
     intentClassifier: config.intent.enabled,
     tracing: config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
+    spanContent: config.telemetry.captureContent ? 'captured (PII-redacted)' : 'off',
   };
 }

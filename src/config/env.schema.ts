@@ -34,6 +34,15 @@ function toNumber({ value }: { value: unknown }): unknown {
   return trimmed === '' ? Number.NaN : Number(trimmed); // NaN fails @IsNumber/@IsInt
 }
 
+/** The GenAI content-capture switch: a boolean, or the values newer instrumentations accept. */
+function toContentCapture({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (word === 'span_only' || word === 'span_and_event') return true;
+  if (word === 'no_content' || word === 'event_only') return false;
+  return toBoolean({ value });
+}
+
 const SECRET_KEYS = new Set<string>();
 
 /** Marks a variable whose value must never be printed (logs, error messages). */
@@ -92,6 +101,11 @@ export class EnvironmentVariables {
   /** 8 MB: a 1M-token prompt plus images fits; JSON.parse of 20 MB alone blocked the loop ~50 ms. */
   BODY_LIMIT = '8mb';
   @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
+  /**
+   * On SIGTERM, how long /health/ready answers 503 while the server still serves everything,
+   * before it stops accepting (balancers see the failing probe and stop sending). SIGINT skips it.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_DRAIN_DELAY_MS = 5_000;
   /* ---- request limits (checked before any work on a body; README "Limits") ---- */
   /** Deepest nesting of arrays/objects in a JSON body. */
   @Transform(toNumber) @IsInt() @Min(4) @Max(10_000) JSON_MAX_DEPTH = 64;
@@ -234,4 +248,16 @@ export class EnvironmentVariables {
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   @IsOptional() @Secret() @IsString() OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /**
+   * The GenAI conventions' opt-in: prompt and completion content on the client spans
+   * (gen_ai.input.messages / gen_ai.output.messages), PII-redacted and bounded. true, or the
+   * spec's SPAN_ONLY / SPAN_AND_EVENT; false, NO_CONTENT or EVENT_ONLY keep content off spans.
+   */
+  @Transform(toContentCapture) @IsBoolean() OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = false;
+  /** Most characters of captured content per span attribute (input, output). */
+  @Transform(toNumber) @IsInt() @Min(256) @Max(1_000_000) GENAI_CONTENT_MAX_CHARS = 16_384;
+  /** Distinct tenants with their own label on the per-tenant metrics (per replica); the rest are `other`. 0: none. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10_000) METRICS_TENANT_LIMIT = 100;
+  /** What the `tenant` label of the per-tenant metrics holds: the tenant's id or its name. */
+  @IsIn(['id', 'name']) METRICS_TENANT_LABEL: 'id' | 'name' = 'id';
 }

@@ -74,6 +74,14 @@ class HeldReservation implements BudgetReservation {
   ) {}
 }
 
+/** A tenant budget as the metrics see it. */
+export interface TenantBudgetView {
+  tenantId: string;
+  tenantName: string;
+  /** What is left of the limit in the current period, 0–1. */
+  remainingRatio: number;
+}
+
 /** Settlements are coalesced for this long before one batched UPDATE. */
 const SETTLE_FLUSH_DELAY_MS = 5;
 /** A lease block holds this many reservations of the size that asked for it … */
@@ -177,6 +185,21 @@ export class BudgetEnforcerService
     if (tenant) views.push({ budget: tenant.budget, used: usedOf(tenant, currentPeriod(tenant, now)) });
     if (key) views.push({ budget: key.budget, used: usedOf(key, currentPeriod(key, now)) });
     return budgetStatusOf(views);
+  }
+
+  /**
+   * Every tenant budget's remaining fraction (0–1) in its current period, from what this replica
+   * knows (the last counter a reservation or the periodic refresh returned): no database call.
+   */
+  tenantBudgets(now = Date.now()): TenantBudgetView[] {
+    const views: TenantBudgetView[] = [];
+    for (const [tenantId, state] of this.byTenant) {
+      const used = usedOf(state, currentPeriod(state, now));
+      const limit = state.budget.limitNano;
+      const remainingRatio = limit <= 0 ? 0 : Math.max(0, Math.min(1, 1 - used / limit));
+      views.push({ tenantId, tenantName: state.budget.label, remainingRatio });
+    }
+    return views;
   }
 
   async reserve(

@@ -12,6 +12,8 @@ import type { PlannedTarget } from '../../../routing/routing.types';
 import { routed, type ChatCall, type ChatOutcome, type ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
 import { callAttributes } from '../call-telemetry';
+import { spanContentCapture } from '../span-content';
+import { AppConfig } from '../../../config/app-config';
 
 /**
  * Output tokens assumed for a call the client abandoned while it was in flight, when the client
@@ -33,6 +35,7 @@ export class ExecuteStep implements ChatStep {
   constructor(
     @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
     private readonly accounting: UsageAccounting,
+    private readonly config: AppConfig,
   ) {}
 
   appliesTo(call: ChatCall): boolean {
@@ -41,10 +44,13 @@ export class ExecuteStep implements ChatStep {
 
   async run(call: ChatCall): Promise<void> {
     const { chain } = routed(call).plan;
+    const traced = call.span?.isRecording() === true;
+    const { captureContent, contentMaxChars } = this.config.telemetry;
     const options = {
       signal: call.context.signal,
       requestId: call.context.requestId,
-      spanAttributes: call.span?.isRecording() ? callAttributes(call) : undefined,
+      spanAttributes: traced ? callAttributes(call) : undefined,
+      content: traced && captureContent ? spanContentCapture(call.request, contentMaxChars) : undefined,
     };
     try {
       if (call.mode === 'stream') {
