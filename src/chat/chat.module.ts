@@ -10,6 +10,7 @@ import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
+import { MessagesController } from './anthropic-in/messages.controller';
 import { ChatController } from './chat.controller';
 import { ModelsController } from './models.controller';
 import { CHAT_STEPS, type ChatStep } from './pipeline/chat-call';
@@ -60,7 +61,7 @@ export class ChatModule {
         ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
         ...(features.policy ? [PolicyModule] : []),
       ],
-      controllers: [ChatController, EmbeddingsController, ModelsController],
+      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [
         ChatPipeline,
         EmbeddingsService,
