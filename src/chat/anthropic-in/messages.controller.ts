@@ -43,7 +43,7 @@ export class MessagesController {
     const model = chatRequest.model!;
     if (stream) {
       const result = await this.chat.stream(chatRequest, context);
-      const encoder = new MessagesStreamEncoder(model, estimatePromptTokens(chatRequest));
+      const encoder = new MessagesStreamEncoder(model, result.estimatedPromptTokens);
       await writeEventStream(
         response,
         result.headers,
