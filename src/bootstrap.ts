@@ -9,7 +9,13 @@ import { ErrorCode, GatewayError } from './common/errors';
 import { InFlightRequests } from './server/graceful-shutdown';
 import { ServingState } from './common/serving-state';
 import { jsonLimitCrossed } from './common/json-limits';
-import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
+import {
+  bodyParserError,
+  markErrorFormat,
+  OpenAIExceptionFilter,
+  sendError,
+} from './common/openai-exception.filter';
+import { MESSAGES_ROUTE_PREFIX } from './chat/anthropic-in/messages.controller';
 import { requestContextMiddleware } from './server/request-context.middleware';
 import type { AppConfig } from './config/app-config';
 import { getToken } from '@willsoto/nestjs-prometheus';
@@ -51,6 +57,16 @@ export async function createApp(
     ['trace', 'debug', 'info'].includes(config.logLevel),
   );
   app.use(httpTelemetry.middleware());
+  // Anthropic's Messages API routes answer errors in Anthropic's shape, from the body parser on,
+  // and name the request in Anthropic's request-id header too (the SDK reads it).
+  app.use(
+    MESSAGES_ROUTE_PREFIX,
+    (request: Request & { id?: string }, response: Response, next: NextFunction) => {
+      markErrorFormat(response, 'anthropic');
+      if (request.id) response.setHeader('request-id', request.id);
+      next();
+    },
+  );
   const shape = {
     maxDepth: config.limits.jsonMaxDepth,
     maxNodes: config.limits.jsonMaxNodes,

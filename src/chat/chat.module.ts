@@ -9,6 +9,7 @@ import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
+import { MessagesController } from './anthropic-in/messages.controller';
 import { ChatController } from './chat.controller';
 import { ModelsController } from './models.controller';
 import { CHAT_STEPS, type ChatStep } from './pipeline/chat-call';
@@ -59,7 +60,7 @@ export class ChatModule {
         ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
         PolicyModule,
       ],
-      controllers: [ChatController, EmbeddingsController, ModelsController],
+      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [
         ChatPipeline,
         EmbeddingsService,

@@ -23,6 +23,8 @@ export interface ChatResult {
 
 export interface ChatStream {
   headers: Record<string, string>;
+  /** The gateway's estimate of the prompt tokens (the classify step's), before the upstream reports usage. */
+  estimatedPromptTokens: number;
   /**
    * OpenAI chunks for the client: router_metadata on the first (and on the usage chunk, with the
    * cost). Throws a GatewayError mid-iteration when the upstream fails after the first chunk.
@@ -75,9 +77,14 @@ export class ChatPipeline {
   }
 
   async stream(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatStream> {
-    const response = (await this.run('stream', request, context)).response;
+    const call = await this.run('stream', request, context);
+    const response = call.response;
     if (response?.kind !== 'stream') throw new Error('pipeline: no stream response');
-    return { headers: response.headers, chunks: response.chunks };
+    return {
+      headers: response.headers,
+      chunks: response.chunks,
+      estimatedPromptTokens: call.estimatedPromptTokens,
+    };
   }
 
   /** The routing decision for a request, without calling any provider. */
