@@ -6,6 +6,7 @@ import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
+import { OutputEstimatorService } from './budgets/output-estimator.service';
 import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
@@ -26,6 +27,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     BillingEventsService,
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
     AdminService,
@@ -44,6 +46,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     USAGE_RECORDER,
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
     BillingEventsService,

@@ -51,6 +51,29 @@ export interface ChatOutcome {
   fromCache: boolean;
 }
 
+/**
+ * reserve: the output a request without max_tokens may produce within its reservation, when the
+ * budget had no ample room for the model's whole ceiling (docs/billing.md "Right-sized
+ * reservations"). A stream extends it as it goes, or is cut off; a non-stream request (and a
+ * stream of a model with hidden reasoning tokens) is sent upstream with max_completion_tokens =
+ * perChoice.
+ */
+export interface OutputAllowance {
+  /** Output tokens per choice the first reservation covers at the priciest target of the chain. */
+  perChoice: number;
+  /** Output tokens (all choices) reserved so far; grows with each extension. */
+  tokens: number;
+  /** The model's ceiling × choices: the most it could ever produce (no extension past it). */
+  ceiling: number;
+  /** Tokens asked for per extension, and what that costs at the priciest target (nano-USD). */
+  step: number;
+  stepCostNano: number;
+  /** max_completion_tokens is sent upstream (no extension: the provider stops at perChoice). */
+  capUpstream: boolean;
+  /** A stream that the budget ended (finish_reason "length", router_metadata.budget_cutoff). */
+  cutOff: boolean;
+}
+
 /** The finished response. */
 export type ChatResponse =
   | {
@@ -94,6 +117,10 @@ export interface ChatCall {
   cache: CacheOutcome | null;
   /** reserve: the budget reservation (null when no budget applies). */
   reservation: BudgetReservation | null;
+  /** reserve: the output the reservation allows when it is not the model's ceiling (see OutputAllowance). */
+  outputAllowance: OutputAllowance | null;
+  /** account: an answer ended with finish_reason "length" (not cached when the budget capped it). */
+  outputTruncated: boolean;
   /** execute (or a cache hit): the answer. */
   outcome: ChatOutcome | null;
   /** respond: what the controller sends. */
@@ -124,6 +151,8 @@ export function newChatCall(
     headers: {},
     cache: null,
     reservation: null,
+    outputAllowance: null,
+    outputTruncated: false,
     outcome: null,
     response: null,
   };

@@ -3,6 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
 import type { BudgetEnforcer, UsageEvent, UsageRecorder } from '../../billing/billing.types';
+import { OutputEstimatorService } from '../../billing/budgets/output-estimator.service';
+import { requestedMaxOutputTokens } from '../../common/token-estimator';
 import type { Usage } from '../../common/openai/chat.types';
 import { costNanoUsd, nanoToUsd, type ModelPricing } from '../../common/pricing';
 import { elapsedMs } from '../../common/time';
@@ -53,6 +55,7 @@ export class UsageAccounting {
     @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
     @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
+    private readonly outputs: OutputEstimatorService,
   ) {}
 
   /**
@@ -104,6 +107,16 @@ export class UsageAccounting {
       costNano,
       status,
     });
+    if (status === 200 && requestedMaxOutputTokens(call.request) === null) {
+      // What the right-sized reservations of later requests without max_tokens learn from.
+      const choices = Math.max(1, call.request.n ?? 1);
+      this.outputs.observe(
+        call.context.principal.tenantId,
+        model,
+        usage.completion_tokens / choices,
+        call.outputTruncated,
+      );
+    }
     // Metrics last: whatever happens there, the money is already accounted for.
     const labels = { provider, model: target.metricModel ?? model };
     this.tokensCounter.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { costNanoUsd } from '../../../common/pricing';
 import { GatewayError } from '../../../common/errors';
+import type { ChatCompletionRequest } from '../../../common/openai/chat.types';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
 import {
   PROVIDER_EXECUTOR,
@@ -46,14 +47,15 @@ export class ExecuteStep implements ChatStep {
       requestId: call.context.requestId,
       spanAttributes: call.span?.isRecording() ? callAttributes(call) : undefined,
     };
+    const request = upstreamRequest(call);
     try {
       if (call.mode === 'stream') {
-        const execution = await this.executor.stream(chain, call.request, options);
+        const execution = await this.executor.stream(chain, request, options);
         call.outcome = outcome(execution.target, execution.attempts, execution.firstChunkMs, {
           chunks: execution.chunks,
         });
       } else {
-        const execution = await this.executor.complete(chain, call.request, options);
+        const execution = await this.executor.complete(chain, request, options);
         call.outcome = outcome(execution.target, execution.attempts, execution.upstreamMs, {
           completion: execution.completion,
         });
@@ -83,6 +85,17 @@ export class ExecuteStep implements ChatStep {
       status: call.context.signal.aborted ? 499 : error instanceof GatewayError ? error.status : 500,
     });
   }
+}
+
+/**
+ * The request as sent upstream: with max_completion_tokens set to what the budget reserved when
+ * the reserve step capped it (every translator maps it: Mistral renames it to max_tokens,
+ * Anthropic sends it as max_tokens, reasoning models take it as is).
+ */
+function upstreamRequest(call: ChatCall): ChatCompletionRequest {
+  const allowance = call.outputAllowance;
+  if (!allowance?.capUpstream) return call.request;
+  return { ...call.request, max_completion_tokens: allowance.perChoice };
 }
 
 function outcome(
