@@ -40,8 +40,9 @@ export class OutputSamples {
     return this.count;
   }
 
-  /** The nearest-rank quantile of the window (recomputed only after a new sample). */
-  quantile(q = OUTPUT_QUANTILE): number | null {
+  /** The nearest-rank OUTPUT_QUANTILE of the window (recomputed only after a new sample). */
+  quantile(): number | null {
+    const q = OUTPUT_QUANTILE;
     if (this.count === 0) return null;
     if (this.cached !== null) return this.cached;
     const sorted = this.values.slice(0, this.count).sort();
