@@ -122,6 +122,9 @@ export function streamExtensionTokens(allowance: number, step: number, ceiling: 
   return Math.max(0, Math.min(step, ceiling - allowance));
 }
 
+/** A fallback target is reserved for at least this share of the primary's output estimate. */
+export const FALLBACK_OUTPUT_SHARE = 0.25;
+
 /** What a reservation prices a target by (structurally a routing PlannedTarget). */
 export interface ReservedTarget {
   reservePricing: ModelPricing;
@@ -145,4 +148,43 @@ export function worstCaseCostNano(
     if (cost > max) max = cost;
   }
   return max;
+}
+
+/**
+ * What a request without max_tokens reserves: its output estimate per choice at the primary
+ * target (what answers unless it fails), and on each fallback at least FALLBACK_OUTPUT_SHARE of
+ * it (a pricier fallback is then capped at what the reservation covers: outputTokensCovered).
+ */
+export function rightSizedCostNano(
+  chain: readonly ReservedTarget[],
+  promptTokens: number,
+  perChoice: number,
+  choices: number,
+): number {
+  let cost = worstCaseCostNano(chain.slice(0, 1), promptTokens, perChoice, choices);
+  const fallbackShare = Math.max(1, Math.ceil(perChoice * FALLBACK_OUTPUT_SHARE));
+  for (const target of chain.slice(1))
+    cost = Math.max(cost, worstCaseCostNano([target], promptTokens, fallbackShare, choices));
+  return cost;
+}
+
+/**
+ * Output tokens per choice (`choices` 1: of all choices together) that `reservedNano` covers on
+ * `target` once its prompt is paid, at the reserve price (the caller applies the model's ceiling).
+ */
+export function outputTokensCovered(
+  reservedNano: number,
+  target: ReservedTarget,
+  promptTokens: number,
+  choices = 1,
+): number {
+  const promptNano = costNanoUsd(target.reservePricing, { promptTokens, completionTokens: 0 });
+  const perToken = target.reservePricing.output * 1000 * choices; // nano-USD per output token
+  if (!(perToken > 0)) return Number.MAX_SAFE_INTEGER; // free output: nothing to bound
+  return Math.max(0, Math.floor((reservedNano - promptNano) / perToken + 1e-9));
+}
+
+/** What `tokens` more output tokens cost on `target` at its reserve price (nano-USD, rounded up). */
+export function outputCostNano(target: ReservedTarget, tokens: number): number {
+  return Math.ceil(tokens * target.reservePricing.output * 1000);
 }

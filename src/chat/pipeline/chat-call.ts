@@ -52,23 +52,17 @@ export interface ChatOutcome {
 }
 
 /**
- * reserve: the output a request without max_tokens may produce within its reservation, when the
+ * reserve: a request without max_tokens whose reservation is its output estimate, because the
  * budget had no ample room for the model's whole ceiling (docs/billing.md "Right-sized
- * reservations"). A stream extends it as it goes, or is cut off; a non-stream request (and a
- * stream of a model with hidden reasoning tokens) is sent upstream with max_completion_tokens =
- * perChoice.
+ * reservations"). What each target may produce is what the reservation covers at its price
+ * (outputTokensCovered): a stream extends the reservation as it goes, or is cut off; a
+ * non-stream request (and a stream of a model with hidden reasoning tokens) is sent upstream
+ * with max_completion_tokens set to it.
  */
 export interface OutputAllowance {
-  /** Output tokens per choice the first reservation covers at the priciest target of the chain. */
+  /** The output estimate per choice reserved at the primary target (router_metadata). */
   perChoice: number;
-  /** Output tokens (all choices) reserved so far; grows with each extension. */
-  tokens: number;
-  /** The model's ceiling × choices: the most it could ever produce (no extension past it). */
-  ceiling: number;
-  /** Tokens asked for per extension, and what that costs at the priciest target (nano-USD). */
-  step: number;
-  stepCostNano: number;
-  /** max_completion_tokens is sent upstream (no extension: the provider stops at perChoice). */
+  /** max_completion_tokens is sent upstream, per target (no extension: the provider stops there). */
   capUpstream: boolean;
   /** A stream that the budget ended (finish_reason "length", router_metadata.budget_cutoff). */
   cutOff: boolean;

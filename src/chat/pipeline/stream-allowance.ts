@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../billing/billing.types';
-import { countedStreamTokens, streamExtensionTokens } from '../../billing/budgets/output-estimate';
+import {
+  countedStreamTokens,
+  outputCostNano,
+  outputTokensCovered,
+  streamExtensionTokens,
+} from '../../billing/budgets/output-estimate';
 import type { ChatCompletionChunk } from '../../common/openai/chat.types';
 import { estimateTextTokens } from '../../common/token-estimator';
+import type { PlannedTarget } from '../../routing/routing.types';
 import type { ChatCall, OutputAllowance } from './chat-call';
 import { routerMetadata } from './metadata';
 
@@ -15,6 +21,18 @@ import { routerMetadata } from './metadata';
  * router_metadata.budget_cutoff = true, then a usage chunk billing what was relayed (prompt
  * bound + counted output, within the reservation); the upstream call is aborted.
  */
+/** What a stream may still produce: tokens covered by its reservation on the answering target. */
+interface StreamBudget {
+  target: PlannedTarget;
+  promptTokens: number;
+  /** Output tokens (all choices) the reservation covers now. */
+  covered: number;
+  /** The model's ceiling × choices: at it the reservation is the true worst case. */
+  ceiling: number;
+  /** Tokens asked for per extension: the estimate × choices. */
+  step: number;
+}
+
 @Injectable()
 export class StreamAllowance {
   constructor(@Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer) {}
@@ -22,13 +40,22 @@ export class StreamAllowance {
   async *enforce(
     call: ChatCall,
     allowance: OutputAllowance,
+    target: PlannedTarget,
     upstream: AsyncIterable<ChatCompletionChunk>,
   ): AsyncGenerator<ChatCompletionChunk> {
+    const choices = Math.max(1, call.request.n ?? 1);
+    const budget: StreamBudget = {
+      target,
+      promptTokens: call.promptTokens,
+      covered: this.covered(call, target),
+      ceiling: target.maxOutputTokens * choices,
+      step: allowance.perChoice * choices,
+    };
     let counted = 0;
     const open = new Set<number>();
     for await (const chunk of upstream) {
       const tokens = countedStreamTokens(estimateTextTokens(chunkOutputText(chunk)));
-      if (counted + tokens > allowance.tokens && !(await this.grow(call, allowance, counted + tokens))) {
+      if (counted + tokens > budget.covered && !(await this.grow(call, budget, counted + tokens))) {
         allowance.cutOff = true;
         yield cutOffChunk(chunk, [...open], call);
         yield usageChunk(chunk, call.promptTokens, counted);
@@ -43,15 +70,20 @@ export class StreamAllowance {
     }
   }
 
+  private covered(call: ChatCall, target: PlannedTarget): number {
+    const reserved = call.reservation?.amountNano ?? 0;
+    return outputTokensCovered(reserved, target, call.promptTokens);
+  }
+
   /** Extends the reservation until it covers `needed` tokens; false when the budget cannot. */
-  private async grow(call: ChatCall, allowance: OutputAllowance, needed: number): Promise<boolean> {
-    while (allowance.tokens < needed) {
+  private async grow(call: ChatCall, budget: StreamBudget, needed: number): Promise<boolean> {
+    while (budget.covered < needed) {
       // At the model's ceiling the reservation is the true worst case: the provider stops there.
-      if (allowance.tokens >= allowance.ceiling) return true;
-      const more = streamExtensionTokens(allowance.tokens, allowance.step, allowance.ceiling);
-      const cost = Math.ceil((allowance.stepCostNano * more) / allowance.step);
+      if (budget.covered >= budget.ceiling) return true;
+      const more = streamExtensionTokens(budget.covered, budget.step, budget.ceiling);
+      const cost = outputCostNano(budget.target, more);
       if (!call.reservation || !(await this.budgets.extend(call.reservation, cost))) return false;
-      allowance.tokens += more;
+      budget.covered = this.covered(call, budget.target);
     }
     return true;
   }

@@ -36,7 +36,7 @@ export class AccountStep implements ChatStep {
       // A stream bounded by a right-sized reservation: extended as it goes, or cut off.
       const chunks =
         allowance && !allowance.capUpstream
-          ? this.allowance.enforce(call, allowance, outcome.chunks)
+          ? this.allowance.enforce(call, allowance, outcome.target!, outcome.chunks)
           : outcome.chunks;
       outcome.chunks = this.meter(call, outcome, chunks);
       return;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { costNanoUsd } from '../../../common/pricing';
 import { GatewayError } from '../../../common/errors';
-import type { ChatCompletionRequest } from '../../../common/openai/chat.types';
+import { outputTokensCovered } from '../../../billing/budgets/output-estimate';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
 import {
   PROVIDER_EXECUTOR,
@@ -41,13 +41,13 @@ export class ExecuteStep implements ChatStep {
   }
 
   async run(call: ChatCall): Promise<void> {
-    const { chain } = routed(call).plan;
+    const chain = cappedChain(call, routed(call).plan.chain);
     const options = {
       signal: call.context.signal,
       requestId: call.context.requestId,
       spanAttributes: call.span?.isRecording() ? callAttributes(call) : undefined,
     };
-    const request = upstreamRequest(call);
+    const request = call.request;
     try {
       if (call.mode === 'stream') {
         const execution = await this.executor.stream(chain, request, options);
@@ -88,14 +88,23 @@ export class ExecuteStep implements ChatStep {
 }
 
 /**
- * The request as sent upstream: with max_completion_tokens set to what the budget reserved when
- * the reserve step capped it (every translator maps it: Mistral renames it to max_tokens,
- * Anthropic sends it as max_tokens, reasoning models take it as is).
+ * The chain as walked: when the reserve step capped the call, each target carries the output its
+ * reservation covers at its price (sent upstream as max_completion_tokens, which every translator
+ * maps: Mistral renames it to max_tokens, Anthropic sends it as max_tokens, reasoning models take
+ * it as is); a target the reservation cannot cover any output of is left out.
  */
-function upstreamRequest(call: ChatCall): ChatCompletionRequest {
-  const allowance = call.outputAllowance;
-  if (!allowance?.capUpstream) return call.request;
-  return { ...call.request, max_completion_tokens: allowance.perChoice };
+function cappedChain(call: ChatCall, chain: PlannedTarget[]): PlannedTarget[] {
+  if (!call.outputAllowance?.capUpstream || !call.reservation) return chain;
+  const amount = call.reservation.amountNano;
+  const choices = Math.max(1, call.request.n ?? 1);
+  const capped = chain.map((target) => ({
+    ...target,
+    outputCap: Math.min(
+      target.maxOutputTokens,
+      outputTokensCovered(amount, target, call.promptTokens, choices),
+    ),
+  }));
+  return capped.filter((target) => target.outputCap >= 1);
 }
 
 function outcome(

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
-import { worstCaseCostNano } from '../../../billing/budgets/output-estimate';
+import { rightSizedCostNano, worstCaseCostNano } from '../../../billing/budgets/output-estimate';
 import { OutputEstimatorService } from '../../../billing/budgets/output-estimator.service';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
 import type { PlannedTarget } from '../../../routing/routing.types';
-import { routed, type ChatCall, type ChatStep, type OutputAllowance } from '../chat-call';
+import { routed, type ChatCall, type ChatStep } from '../chat-call';
 
 /**
  * Reserves the request's cost against the tenant's budgets: the prompt's upper bound plus its
@@ -39,40 +39,22 @@ export class ReserveStep implements ChatStep {
       call.reservation = await this.budgets.reserve(principal, cost, requestId);
       return;
     }
-    let perChoice = 1;
-    for (const target of chain)
-      perChoice = Math.max(
-        perChoice,
-        this.outputs.outputTokens(principal.tenantId, target.model, target.maxOutputTokens),
-      );
-    const cost = worstCaseCostNano(chain, call.promptTokens, perChoice, choices);
+    const primary = chain[0];
+    const perChoice = this.outputs.outputTokens(principal.tenantId, primary.model, primary.maxOutputTokens);
+    const cost = rightSizedCostNano(chain, call.promptTokens, perChoice, choices);
     const reservation = await this.budgets.reserve(principal, cost, requestId);
     call.reservation = reservation;
     if (!reservation) return;
     // Ample room (a lease block covers the rest): the model's whole ceiling, as with max_tokens.
     const full = worstCaseCostNano(chain, call.promptTokens, null, choices);
     if (full <= cost || (await this.budgets.extend(reservation, full - cost, { leaseOnly: true }))) return;
-    call.outputAllowance = allowance(call, chain, perChoice, choices);
+    call.outputAllowance = {
+      perChoice,
+      // Hidden reasoning tokens are billed but never streamed: only the provider can bound them.
+      capUpstream: call.mode !== 'stream' || chain.some(hiddenReasoning),
+      cutOff: false,
+    };
   }
-}
-
-function allowance(
-  call: ChatCall,
-  chain: readonly PlannedTarget[],
-  perChoice: number,
-  choices: number,
-): OutputAllowance {
-  const step = perChoice * choices;
-  return {
-    perChoice,
-    tokens: step,
-    ceiling: Math.max(...chain.map((target) => target.maxOutputTokens)) * choices,
-    step,
-    stepCostNano: worstCaseCostNano(chain, 0, perChoice, choices),
-    // Hidden reasoning tokens are billed but never streamed: only the provider can bound them.
-    capUpstream: call.mode !== 'stream' || chain.some(hiddenReasoning),
-    cutOff: false,
-  };
 }
 
 function hiddenReasoning(target: PlannedTarget): boolean {
