@@ -147,6 +147,29 @@ function reservationContract(boot: (fake: FakeUpstream) => Promise<TestApp>) {
     expect(fake.requests[0].body.max_tokens).toBeUndefined();
   });
 
+  it('caps a stream of a model with hidden reasoning tokens upstream (they cannot be counted)', async () => {
+    const thinker = await tenant('thinker');
+    await setBudget(thinker, 100 * callCostNano);
+    const events = await stream(thinker, { ...ask('think hard'), model: 'o4-mini' });
+    expect(events[events.length - 1]).toBe('[DONE]');
+    const usage = JSON.parse(events[events.length - 2]);
+    const cap = usage.router_metadata.budget_max_output_tokens;
+    expect(cap).toBeGreaterThan(0);
+    expect(fake.requests[0].body.max_completion_tokens).toBe(cap);
+    expect(usage.router_metadata.budget_cutoff).toBeUndefined();
+  });
+
+  it('sends Anthropic the cap as its required max_tokens', async () => {
+    const poet = await tenant('poet');
+    await setBudget(poet, 100 * callCostNano);
+    const answer = await chat(poet, { ...ask('a haiku'), model: 'claude-haiku-4-5' });
+    expect(answer.status).toBe(200);
+    const cap = answer.body.router_metadata.budget_max_output_tokens;
+    expect(cap).toBeGreaterThan(0);
+    expect(fake.requests[0].flavor).toBe('anthropic');
+    expect(fake.requests[0].body.max_tokens).toBe(cap);
+  });
+
   it('extends a stream as it goes while the budget covers it, then runs to its end', async () => {
     const streamer = await tenant('streamer');
     await setBudget(streamer, 40 * callCostNano);
