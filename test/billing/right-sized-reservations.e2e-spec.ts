@@ -208,6 +208,7 @@ function reservationContract(boot: (fake: FakeUpstream) => Promise<TestApp>) {
     expect(final.router_metadata.budget_cutoff).toBe(true);
     expect(usage.choices).toEqual([]);
     expect(usage.router_metadata.budget_cutoff).toBe(true);
+    expect(usage.router_metadata.usage_estimated).toBe(true);
     // Billed: what was relayed (counted with the margin), within the two reservations.
     expect(usage.usage.completion_tokens).toBeGreaterThan(USAGE.completion);
     expect(usage.usage.completion_tokens).toBeLessThanOrEqual(2 * USAGE.completion);

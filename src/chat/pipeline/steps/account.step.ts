@@ -79,7 +79,8 @@ export class AccountStep implements ChatStep {
         }
         if (chunk.choices.length === 0) {
           const priced = usage();
-          outcome.usageEstimated = priced.estimated;
+          // A stream cut off by the budget is billed at the gateway's own count of what it relayed.
+          outcome.usageEstimated = priced.estimated || call.outputAllowance?.cutOff === true;
           outcome.costNano = usageCost(pricing, priced.usage);
           noteCost(call);
           // What is billed is what the client is told (and whether its price is an estimate).
