@@ -7,6 +7,7 @@ import { AdminService } from './admin/admin.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
 import { BudgetMetrics } from './budgets/budget-metrics';
+import { OutputEstimatorService } from './budgets/output-estimator.service';
 import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
@@ -28,6 +29,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
     BudgetMetrics,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
     AdminService,
@@ -46,6 +48,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     USAGE_RECORDER,
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
     BillingEventsService,

@@ -24,6 +24,7 @@ import { ReserveStep } from './pipeline/steps/reserve.step';
 import { RespondStep } from './pipeline/steps/respond.step';
 import { RouteStep } from './pipeline/steps/route.step';
 import { UsageAccounting } from './pipeline/usage-accounting';
+import { StreamAllowance } from './pipeline/stream-allowance';
 import { TenantConcurrency } from './tenant-concurrency';
 
 /**
@@ -65,6 +66,7 @@ export class ChatModule {
         ChatPipeline,
         EmbeddingsService,
         UsageAccounting,
+        StreamAllowance,
         TenantConcurrency,
         ...CHAT_STEP_ORDER,
         { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },

@@ -80,6 +80,9 @@ export class AppConfig {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
     budgetHoldTtlMs: number;
+    /** Output tokens reserved for a request without max_tokens: the p99 estimate within [floor, cap]. */
+    reserveOutputFloorTokens: number;
+    reserveOutputCapTokens: number;
     usageFlushIntervalMs: number;
     usageBatchSize: number;
     usageBufferMax: number;
@@ -200,6 +203,11 @@ function crossFieldProblems(vars: EnvironmentVariables): string[] {
   if (vars.INTENT_LOW_CONFIDENCE > vars.INTENT_MIN_CONF_FOR_DIRECT) {
     problems.push(
       `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
+    );
+  }
+  if (vars.RESERVE_OUTPUT_FLOOR_TOKENS > vars.RESERVE_OUTPUT_CAP_TOKENS) {
+    problems.push(
+      `RESERVE_OUTPUT_FLOOR_TOKENS must not exceed RESERVE_OUTPUT_CAP_TOKENS (got ${vars.RESERVE_OUTPUT_FLOOR_TOKENS} > ${vars.RESERVE_OUTPUT_CAP_TOKENS})`,
     );
   }
   const features = MODE_FEATURES[vars.MODE];
@@ -339,6 +347,8 @@ function billingSettings(vars: EnvironmentVariables): AppConfig['billing'] {
     budgetLimitUsd: vars.BUDGET_LIMIT_USD ?? null,
     budgetPeriod: vars.BUDGET_PERIOD,
     budgetHoldTtlMs: vars.BUDGET_HOLD_TTL_MS,
+    reserveOutputFloorTokens: vars.RESERVE_OUTPUT_FLOOR_TOKENS,
+    reserveOutputCapTokens: vars.RESERVE_OUTPUT_CAP_TOKENS,
     usageFlushIntervalMs: vars.USAGE_FLUSH_INTERVAL_MS,
     usageBatchSize: vars.USAGE_BATCH_SIZE,
     usageBufferMax: vars.USAGE_BUFFER_MAX,

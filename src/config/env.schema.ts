@@ -205,6 +205,12 @@ export class EnvironmentVariables {
    * dies holds budget at most this long, plus a quarter of it until another replica reclaims it).
    */
   @Transform(toNumber) @IsInt() @Min(500) @Max(3_600_000) BUDGET_HOLD_TTL_MS = 60_000;
+  /**
+   * A request without max_tokens reserves the observed p99 of its (tenant, model) completions,
+   * at least the floor and at most the cap (docs/billing.md "Right-sized reservations").
+   */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_FLOOR_TOKENS = 256;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_CAP_TOKENS = 4_096;
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;

@@ -47,6 +47,11 @@ export interface ProviderTarget {
   /** The model's output-token ceiling (catalog), handed to the adapter in ProviderCallOptions. */
   maxOutputTokens?: number;
   /**
+   * Chat: the most output tokens per choice the budget covers on this target (a request without
+   * max_tokens near its budget's limit), sent upstream as max_completion_tokens.
+   */
+  outputCap?: number;
+  /**
    * The name metrics and circuit breakers use: the model, or `<provider>/pass-through` for names
    * passed through from client input (bounded label cardinality and breaker count). Default `model`.
    */

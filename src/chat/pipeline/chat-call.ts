@@ -54,6 +54,23 @@ export interface ChatOutcome {
   fromCache: boolean;
 }
 
+/**
+ * reserve: a request without max_tokens whose reservation is its output estimate, because the
+ * budget had no ample room for the model's whole ceiling (docs/billing.md "Right-sized
+ * reservations"). What each target may produce is what the reservation covers at its price
+ * (outputTokensCovered): a stream extends the reservation as it goes, or is cut off; a
+ * non-stream request (and a stream of a model with hidden reasoning tokens) is sent upstream
+ * with max_completion_tokens set to it.
+ */
+export interface OutputAllowance {
+  /** The output estimate per choice reserved at the primary target (router_metadata). */
+  perChoice: number;
+  /** max_completion_tokens is sent upstream, per target (no extension: the provider stops there). */
+  capUpstream: boolean;
+  /** A stream that the budget ended (finish_reason "length", router_metadata.budget_cutoff). */
+  cutOff: boolean;
+}
+
 /** The finished response. */
 export type ChatResponse =
   | {
@@ -97,6 +114,10 @@ export interface ChatCall {
   cache: CacheOutcome | null;
   /** reserve: the budget reservation (null when no budget applies). */
   reservation: BudgetReservation | null;
+  /** reserve: the output the reservation allows when it is not the model's ceiling (see OutputAllowance). */
+  outputAllowance: OutputAllowance | null;
+  /** account: an answer ended with finish_reason "length" (not cached when the budget capped it). */
+  outputTruncated: boolean;
   /** execute (or a cache hit): the answer. */
   outcome: ChatOutcome | null;
   /** respond: what the controller sends. */
@@ -127,6 +148,8 @@ export function newChatCall(
     headers: {},
     cache: null,
     reservation: null,
+    outputAllowance: null,
+    outputTruncated: false,
     outcome: null,
     response: null,
   };

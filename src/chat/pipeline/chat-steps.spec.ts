@@ -36,9 +36,9 @@ function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
     new ClassifyStep(unused(), unused()),
     new RouteStep(unused(), unused(), budgets),
     new CacheLookupStep(unused(), unused(), unused(), unused(), cache),
-    new ReserveStep(budgets),
+    new ReserveStep(budgets, unused()),
     new ExecuteStep(unused(), unused(), unused()),
-    new AccountStep(unused()),
+    new AccountStep(unused(), unused()),
     new CacheStoreStep(),
     new RespondStep(),
   ];

@@ -3,6 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
 import type { BudgetEnforcer, UsageEvent, UsageRecorder } from '../../billing/billing.types';
+import { OutputEstimatorService } from '../../billing/budgets/output-estimator.service';
+import { requestedMaxOutputTokens } from '../../common/token-estimator';
 import type { Usage } from '../../common/openai/chat.types';
 import { costNanoUsd, nanoToUsd, type ModelPricing } from '../../common/pricing';
 import { elapsedMs } from '../../common/time';
@@ -57,6 +59,7 @@ export class UsageAccounting {
     @InjectMetric(METRIC.tenantTokens) private readonly tenantTokens: Counter<string>,
     @InjectMetric(METRIC.tenantCostUsd) private readonly tenantCost: Counter<string>,
     private readonly tenantLabels: TenantLabels,
+    private readonly outputs: OutputEstimatorService,
   ) {}
 
   /**
@@ -108,6 +111,16 @@ export class UsageAccounting {
       costNano,
       status,
     });
+    if (status === 200 && requestedMaxOutputTokens(call.request) === null) {
+      // What the right-sized reservations of later requests without max_tokens learn from.
+      const choices = Math.max(1, call.request.n ?? 1);
+      this.outputs.observe(
+        call.context.principal.tenantId,
+        model,
+        usage.completion_tokens / choices,
+        call.outputTruncated,
+      );
+    }
     // Metrics last: whatever happens there, the money is already accounted for.
     this.count(call, provider, target.metricModel ?? model, usage, costNano);
     await Promise.all([settled, recorded]);

@@ -288,7 +288,11 @@ export class ProviderExecutorService implements ProviderExecutor {
     const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     const adapter = this.registry.get(target.provider);
     if (!adapter.configured) return notConfigured(target, state);
-    const providerRequest = { ...request, model: target.upstreamModel };
+    const providerRequest = {
+      ...request,
+      model: target.upstreamModel,
+      ...(target.outputCap === undefined ? {} : { max_completion_tokens: target.outputCap }),
+    };
     const callOptions: ProviderCallOptions = { ...options, maxOutputTokens: target.maxOutputTokens };
     const attempt = attemptRecorder(target);
     for (let retry = 0; ; retry++) {
