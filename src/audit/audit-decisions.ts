@@ -30,3 +30,9 @@ export function refusalDecision(error: unknown, excludedByPolicy = false): Reque
 export function refusalDetails(error: GatewayError): Record<string, unknown> {
   return { code: error.code, status: error.status };
 }
+
+/** The route of an Express request for the trail: method and route pattern (never the query). */
+export function auditRoute(request: { method?: string; route?: { path?: unknown }; path?: string }): string {
+  const path = typeof request.route?.path === 'string' ? request.route.path : (request.path ?? '');
+  return `${request.method ?? ''} ${path}`.slice(0, 64);
+}
