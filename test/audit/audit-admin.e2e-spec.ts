@@ -113,11 +113,18 @@ describe('the audit trail admin API', () => {
       [{ tenant_id: 'acme' }, 'tenant_id'],
       [{ format: 'xml' }, 'format'],
       [{ colour: 'red' }, 'colour'],
+      [{ limit: '1e20' }, 'limit'],
+      [{ tenant_id: '' }, 'tenant_id'],
     ];
     for (const [query, param] of cases) {
       const response = await gateway.http.get('/admin/audit').query(query).set(admin).expect(400);
       expect(response.body.error).toMatchObject({ type: 'invalid_request_error', param });
     }
+    const repeated = await gateway.http
+      .get('/admin/audit?decision=refused_budget&decision=pii_redacted')
+      .set(admin)
+      .expect(400);
+    expect(repeated.body.error.param).toBe('decision');
     const missing = await gateway.http
       .get('/admin/tenants/0b7c4c62-4f5e-4d1a-9a57-3c1d2e8f9a00/audit')
       .set(admin)
