@@ -189,7 +189,14 @@ function auditScenario(boot: () => Promise<Scenario>, close: () => Promise<void>
     // Fallbacks: the first target fails once (no retries), another answers.
     for (let i = 0; i < 3; i++) {
       fake.enqueue({ status: 503 });
-      const item: Sent = { key: tenants.plain.key, path: '/v1/chat/completions', body: ask(CODING) };
+      // The last one streamed: the fallback happens before the first chunk.
+      const stream = i === 2;
+      const item: Sent = {
+        key: tenants.plain.key,
+        path: '/v1/chat/completions',
+        body: { ...ask(CODING), ...(stream ? { stream: true } : {}) },
+        stream,
+      };
       items.push(item);
       responses.push(await send(gateway, item));
     }
@@ -218,8 +225,9 @@ function auditScenario(boot: () => Promise<Scenario>, close: () => Promise<void>
       ...(policy ? (['refused_policy', 'pii_redacted'] as const) : []),
     ];
     for (const decision of required) expect(expected.get(decision)?.size ?? 0).toBeGreaterThan(0);
+    expect(expected.get('fallback_used')!.size).toBe(3); // one of them streamed
     if (policy) expect(expected.get('refused_policy')!.size).toBe(3 + 3 + 1);
-    checkRows(rows, responses, tenants.thrifty.keyId);
+    checkRows(rows, responses, items, tenants.thrifty.keyId);
     // The policy that decided: the tenant's own (redacting: PUT twice, version 2), else the default.
     const versions = new Map([
       [tenants.redacting.tenantId, 2],
@@ -235,21 +243,28 @@ function auditScenario(boot: () => Promise<Scenario>, close: () => Promise<void>
 }
 
 /** What the rows say beyond their decision: models before/after, keys, policy, no text. */
-function checkRows(rows: AuditEntry[], responses: Response[], thriftyKey: string): void {
-  const byId = new Map(responses.map((response) => [response.headers['x-request-id'] as string, response]));
+function checkRows(rows: AuditEntry[], responses: Response[], items: Sent[], thriftyKey: string): void {
+  const byId = new Map(
+    responses.map((response, i) => [
+      response.headers['x-request-id'] as string,
+      { response, sent: items[i] },
+    ]),
+  );
   for (const row of rows) {
     expect(row.actor).toBe('gateway');
     expect(row.route).toMatch(/^POST \/v1\/(chat\/completions|embeddings)$/);
     expect(JSON.stringify(row)).not.toMatch(/example\.com|jane|pipe bomb|Hello|middleware/);
-    const response = byId.get(row.request_id!)!;
+    const { response, sent } = byId.get(row.request_id!)!;
+    const metadata =
+      sent.stream && response.status === 200 ? streamMetadata(response)! : response.body.router_metadata;
     if (row.decision === 'model_downgraded') {
       expect(row.api_key_id).toBe(thriftyKey);
-      expect(row.model_after).toBe(response.body.router_metadata.selected_model);
+      expect(row.model_after).toBe(metadata.selected_model);
       expect(row.model_before).not.toBe(row.model_after);
     }
     if (row.decision === 'fallback_used') {
-      expect(row.model_after).toBe(response.body.router_metadata.selected_model);
-      expect(row.model_before).toBe(response.body.router_metadata.fallbacks_tried[0].model);
+      expect(row.model_after).toBe(metadata.selected_model);
+      expect(row.model_before).toBe((metadata.fallbacks_tried as Array<{ model: string }>)[0].model);
     }
     if (row.decision === 'pii_redacted') expect(row.details).toEqual({ pii: { email: 1 } });
     if (row.decision.startsWith('refused_')) expect(row.details).toMatchObject({ status: response.status });
