@@ -77,7 +77,9 @@ export class RequestAuditTrail1764810000000 implements MigrationInterface {
       `CREATE INDEX audit_log_key_time_idx ON audit_log (api_key_id, created_at, id) WHERE api_key_id IS NOT NULL`,
     );
     // A decision filter alone (e.g. every admin change, every budget refusal) without a scan.
-    await queryRunner.query(`CREATE INDEX audit_log_decision_time_idx ON audit_log (decision, created_at, id)`);
+    await queryRunner.query(
+      `CREATE INDEX audit_log_decision_time_idx ON audit_log (decision, created_at, id)`,
+    );
     await queryRunner.query(`ALTER TABLE tenant_policies ADD COLUMN version integer NOT NULL DEFAULT 1`);
   }
 
