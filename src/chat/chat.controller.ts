@@ -25,7 +25,7 @@ export class ChatController {
   ): Promise<void> {
     const stream = body.stream === true;
     // Given back when the response is over, however it ends (finished, failed, client gone).
-    const release = this.concurrency.acquire(request.principal!.tenantId, stream);
+    const release = this.concurrency.admit(request, stream);
     response.once('close', release);
     const context = callContext(request, response);
     if (stream) {

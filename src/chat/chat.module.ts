@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { BillingModule } from '../billing/billing.module';
 import { CachingModule } from '../caching/caching.module';
 import { CHAT_CACHE } from '../caching/caching.types';
@@ -54,6 +55,7 @@ export class ChatModule {
     return {
       module: ChatModule,
       imports: [
+        AuditModule,
         IntentModule,
         RoutingModule,
         ProvidersModule,

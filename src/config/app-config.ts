@@ -89,6 +89,8 @@ export class AppConfig {
     /** Answer only once usage and budget settlement are written (USAGE_DURABLE_ACK). */
     usageDurableAck: boolean;
     usageAckTimeoutMs: number;
+    /** Days request decisions stay in the audit trail (AUDIT_RETENTION_DAYS); 0 = forever. */
+    auditRetentionDays: number;
     rateLimitPerMinute: number;
     tenantMaxInFlight: number;
     tenantMaxStreams: number;
@@ -354,6 +356,7 @@ function billingSettings(vars: EnvironmentVariables): AppConfig['billing'] {
     usageBufferMax: vars.USAGE_BUFFER_MAX,
     usageDurableAck: vars.USAGE_DURABLE_ACK,
     usageAckTimeoutMs: vars.USAGE_ACK_TIMEOUT_MS,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     rateLimitPerMinute: vars.RATE_LIMIT_RPM,
     tenantMaxInFlight: vars.TENANT_MAX_IN_FLIGHT,
     tenantMaxStreams: vars.TENANT_MAX_STREAMS,

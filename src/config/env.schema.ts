@@ -222,6 +222,11 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean() USAGE_DURABLE_ACK = true;
   /** Longest a request waits for that write (a slow or failing database); it stays queued. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(60_000) USAGE_ACK_TIMEOUT_MS = 1_000;
+  /**
+   * Days the per-request audit trail (refusals, redactions, downgrades, fallbacks) is kept; a
+   * cleanup job deletes older rows in batches. 0 = kept forever. Admin changes are always kept.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
   /** Requests of one tenant in flight at once on a replica (streams included); 0 = unlimited. */
   @Transform(toNumber) @IsInt() @Min(0) @Max(100_000) TENANT_MAX_IN_FLIGHT = 64;
   /** Streams of one tenant open at once on a replica; 0 = unlimited. */

@@ -1,4 +1,5 @@
 import { trace, type Span } from '@opentelemetry/api';
+import type { PolicyRef } from '../../audit/audit.types';
 import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
 import type { CacheOutcome, TenantCacheSettings } from '../../caching/chat-cache.service';
 import type { IntentResult } from '../../common/intent-labels';
@@ -28,6 +29,8 @@ export interface ChatCallContext {
   cacheControl?: string;
   /** The API surface the request came in through, for the tenant policy (default chat_completions). */
   endpoint?: PolicyEndpoint;
+  /** For the audit trail; default "POST /v1/chat/completions". */
+  route?: string;
 }
 
 /** complete: JSON answer; stream: SSE chunks; explain: the routing decision only (no provider call). */
@@ -96,6 +99,9 @@ export interface ChatCall {
   request: ChatCompletionRequest;
   /** policy: notes for router_metadata, the tenant's effective routing policy and cache settings. */
   policyNotes: string[];
+  /** policy: the policy that applies (set before it decides, so a refusal names it too) and what it redacted. */
+  policyRef: PolicyRef | null;
+  redactions: Partial<Record<string, number>>;
   tenantRouting: RoutingPolicy | null;
   /** null: the CACHE_* defaults (and always in modes without a policy). */
   cacheSettings: TenantCacheSettings | null;
@@ -106,6 +112,8 @@ export interface ChatCall {
   /** route: the budget state that steered routing, the plan, and the response headers so far. */
   budget: BudgetStatus | null;
   plan: RoutePlan | null;
+  /** route: the model the router would have chosen without the budget, when the budget downgraded it. */
+  modelBeforeDowngrade: string | null;
   headers: Record<string, string>;
   /**
    * cache lookup: what the cache said (HIT | SEMANTIC_HIT with the answer, MISS | BYPASS with the
@@ -138,6 +146,8 @@ export function newChatCall(
     span: trace.getActiveSpan() ?? null,
     request,
     policyNotes: [],
+    policyRef: null,
+    redactions: {},
     tenantRouting: null,
     cacheSettings: null,
     intent: null,
@@ -145,6 +155,7 @@ export function newChatCall(
     promptTokens: 0,
     budget: null,
     plan: null,
+    modelBeforeDowngrade: null,
     headers: {},
     cache: null,
     reservation: null,

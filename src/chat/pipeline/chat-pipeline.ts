@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_RECORDER, type AuditRecorder } from '../../audit/audit.types';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import type { IntentResult } from '../../common/intent-labels';
 import { AppConfig } from '../../config/app-config';
@@ -15,6 +16,7 @@ import {
 } from './chat-call';
 import { annotateCall, runTracedStep } from './call-telemetry';
 import { withCallContext } from './metadata';
+import { chatAuditEvents } from './audit-events';
 
 export interface ChatResult {
   body: ChatCompletionWithMetadata;
@@ -61,13 +63,16 @@ export interface RouterExplanation {
  * (chat.module.ts): policy → classify → route → cache lookup → reserve → execute → account →
  * cache store → respond. Each step says whether it applies to a call (modes without a cache or
  * budgets have steps that never apply; a cache hit skips the upstream steps; explain stops at
- * the decision). Errors raised after routing carry router_metadata (withCallContext).
+ * the decision). Errors raised after routing carry router_metadata (withCallContext). What the
+ * gateway decided about the call (refusals, redactions, downgrades, fallbacks) goes to the audit
+ * trail (AUDIT_RECORDER, batched).
  */
 @Injectable()
 export class ChatPipeline {
   constructor(
     @Inject(CHAT_STEPS) private readonly steps: readonly ChatStep[],
     private readonly config: AppConfig,
+    @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {}
 
   async complete(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
@@ -101,14 +106,18 @@ export class ChatPipeline {
       reportIntent: this.config.intent.enabled,
       simulated: this.config.testMode,
     });
+    let failure: unknown = null;
     try {
       for (const step of this.steps) {
         if (step.appliesTo(call)) await runTracedStep(step, call);
       }
     } catch (error) {
+      failure = error;
       throw withCallContext(error, call);
     } finally {
       annotateCall(call);
+      // The gateway's decisions about the call, buffered for the audit trail (not awaited).
+      for (const event of chatAuditEvents(call, failure)) this.audit.record(event);
     }
     return call;
   }
