@@ -30,6 +30,8 @@ export interface UsageEntry {
   /** A cache hit: what it saved (the original call's cost). */
   savedNano?: number;
   cacheHit?: boolean;
+  /** Billed at an estimated price (the target's pricing kind). */
+  pricingEstimated?: boolean;
 }
 
 /** What tokens cost at a model's prices (nano-USD). */
@@ -103,6 +105,7 @@ export class UsageAccounting {
       cachedTokens,
       costNano,
       status,
+      pricingEstimated: target.pricingKind === 'estimated',
     });
     // Metrics last: whatever happens there, the money is already accounted for.
     const labels = { provider, model: target.metricModel ?? model };
