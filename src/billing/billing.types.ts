@@ -77,6 +77,8 @@ export interface UsageEvent {
   /** HTTP status returned to the client. */
   status: number;
   cacheHit: boolean;
+  /** Billed at an estimated price (the model's price is not in the catalog); default false. */
+  pricingEstimated?: boolean;
   createdAt: Date;
 }
 

@@ -71,7 +71,7 @@ describe('the @anthropic-ai/sdk against ModelMuxer /v1/messages', () => {
       { listen: true },
     );
     client = new Anthropic({ baseURL: gateway.url, apiKey: TEST_API_KEY, maxRetries: 0 });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await gateway?.close();

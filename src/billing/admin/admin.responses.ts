@@ -126,6 +126,8 @@ interface UsageTotalsResponse {
   total_tokens: number;
   cost_usd: number;
   saved_usd: number;
+  /** Requests billed at an estimated price (pricing "estimated" in their router_metadata). */
+  estimated_price_requests: number;
 }
 
 function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
@@ -139,6 +141,7 @@ function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
     total_tokens: totals.promptTokens + totals.completionTokens,
     cost_usd: usd(totals.costNano),
     saved_usd: usd(totals.savedNano),
+    estimated_price_requests: totals.estimatedPriceRequests,
   };
 }
 

@@ -28,6 +28,7 @@ export class UsageRecordEntity {
   @Column({ name: 'latency_ms', type: 'integer', default: 0 }) latencyMs!: number;
   @Column({ type: 'smallint' }) status!: number;
   @Column({ name: 'cache_hit', type: 'boolean', default: false }) cacheHit!: boolean;
+  @Column({ name: 'pricing_estimated', type: 'boolean', default: false }) pricingEstimated!: boolean;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -50,4 +51,6 @@ export class UsageDailyEntity {
   cachedTokens!: number;
   @Column({ name: 'cost_nano', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) costNano!: number;
   @Column({ name: 'saved_nano', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) savedNano!: number;
+  @Column({ name: 'estimated_price_requests', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER })
+  estimatedPriceRequests!: number;
 }

@@ -19,6 +19,7 @@ interface GroupRow {
   cached_tokens: number | string;
   cost_nano: number | string;
   saved_nano: number | string;
+  estimated_price_requests: number | string;
 }
 
 /** Usage totals and groups for a tenant and time range (see usage-query.ts for the plan). */
@@ -33,11 +34,12 @@ export class UsageQueryService {
       `SELECT g, sum(requests)::int8 AS requests, sum(errors)::int8 AS errors, sum(cache_hits)::int8 AS cache_hits,
               sum(prompt_tokens)::int8 AS prompt_tokens, sum(completion_tokens)::int8 AS completion_tokens,
               sum(cached_tokens)::int8 AS cached_tokens, sum(cost_nano)::int8 AS cost_nano,
-              sum(saved_nano)::int8 AS saved_nano
+              sum(saved_nano)::int8 AS saved_nano, sum(estimated_price_requests)::int8 AS estimated_price_requests
          FROM (
            SELECT ${key.rollup} AS g, sum(requests) AS requests, sum(errors) AS errors, sum(cache_hits) AS cache_hits,
                   sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-                  sum(cached_tokens) AS cached_tokens, sum(cost_nano) AS cost_nano, sum(saved_nano) AS saved_nano
+                  sum(cached_tokens) AS cached_tokens, sum(cost_nano) AS cost_nano, sum(saved_nano) AS saved_nano,
+                  sum(estimated_price_requests) AS estimated_price_requests
              FROM usage_daily
             WHERE tenant_id = $1::uuid AND day >= $2::date AND day < $3::date
             GROUP BY 1
@@ -45,7 +47,8 @@ export class UsageQueryService {
            SELECT ${key.raw} AS g, count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors,
                   count(*) FILTER (WHERE cache_hit) AS cache_hits, sum(prompt_tokens) AS prompt_tokens,
                   sum(completion_tokens) AS completion_tokens, sum(cached_tokens) AS cached_tokens,
-                  sum(cost_nano) AS cost_nano, sum(saved_nano) AS saved_nano
+                  sum(cost_nano) AS cost_nano, sum(saved_nano) AS saved_nano,
+                  count(*) FILTER (WHERE pricing_estimated) AS estimated_price_requests
              FROM usage_records
             WHERE tenant_id = $1::uuid
               AND ((created_at >= $4::timestamptz AND created_at < $5::timestamptz)
@@ -74,6 +77,7 @@ export class UsageQueryService {
       cachedTokens: Number(row.cached_tokens),
       costNano: Number(row.cost_nano),
       savedNano: Number(row.saved_nano),
+      estimatedPriceRequests: Number(row.estimated_price_requests),
     }));
     return { tenantId, from, to, groupBy, totals: sumTotals(groups), groups: groupBy === null ? [] : groups };
   }

@@ -47,6 +47,7 @@ describe('usage range planning', () => {
       cachedTokens: 2,
       costNano: 7,
       savedNano: 3,
+      estimatedPriceRequests: 1,
     };
     expect(sumTotals([one, one, one])).toEqual({
       requests: 3,
@@ -57,6 +58,7 @@ describe('usage range planning', () => {
       cachedTokens: 6,
       costNano: 21,
       savedNano: 9,
+      estimatedPriceRequests: 3,
     });
   });
 });

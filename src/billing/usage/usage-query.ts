@@ -75,6 +75,8 @@ export interface UsageTotals {
   cachedTokens: number;
   costNano: number;
   savedNano: number;
+  /** Requests billed at an estimated price (models without a catalog price). */
+  estimatedPriceRequests: number;
 }
 
 export interface UsageGroup extends UsageTotals {
@@ -101,6 +103,7 @@ export function emptyTotals(): UsageTotals {
     cachedTokens: 0,
     costNano: 0,
     savedNano: 0,
+    estimatedPriceRequests: 0,
   };
 }
 
@@ -115,6 +118,7 @@ export function sumTotals(groups: readonly UsageTotals[]): UsageTotals {
     totals.cachedTokens += g.cachedTokens;
     totals.costNano += g.costNano;
     totals.savedNano += g.savedNano;
+    totals.estimatedPriceRequests += g.estimatedPriceRequests;
   }
   return totals;
 }

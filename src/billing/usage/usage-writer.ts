@@ -35,7 +35,7 @@ export function invalidUsageEvent(event: UsageEvent): string | null {
  */
 export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
   const n = events.length;
-  const cols: unknown[][] = Array.from({ length: 15 }, () => new Array<unknown>(n));
+  const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const e = events[i];
     cols[0][i] = e.requestId.slice(0, 128);
@@ -53,6 +53,7 @@ export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
     cols[12][i] = Math.min(999, Math.max(0, Math.round(e.status) || 0));
     cols[13][i] = e.cacheHit;
     cols[14][i] = e.createdAt.toISOString();
+    cols[15][i] = e.pricingEstimated === true;
   }
   return cols;
 }
@@ -66,18 +67,20 @@ export const INSERT_USAGE_SQL = `
 WITH ins AS (
   INSERT INTO usage_records (request_id, tenant_id, api_key_id, provider, model, intent, prompt_tokens,
                              completion_tokens, cached_tokens, cost_nano, saved_nano, latency_ms, status,
-                             cache_hit, created_at)
+                             cache_hit, created_at, pricing_estimated)
   SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[],
                        $7::int4[], $8::int4[], $9::int4[], $10::int8[], $11::int8[], $12::int4[], $13::int2[],
-                       $14::bool[], $15::timestamptz[])
+                       $14::bool[], $15::timestamptz[], $16::bool[])
   RETURNING tenant_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens, cost_nano,
-            saved_nano, status, cache_hit, created_at
+            saved_nano, status, cache_hit, created_at, pricing_estimated
 )
 INSERT INTO usage_daily AS d (tenant_id, day, provider, model, intent, requests, errors, cache_hits,
-                              prompt_tokens, completion_tokens, cached_tokens, cost_nano, saved_nano)
+                              prompt_tokens, completion_tokens, cached_tokens, cost_nano, saved_nano,
+                              estimated_price_requests)
 SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, provider, model, COALESCE(intent, ''),
        count(*), count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE cache_hit),
-       sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nano), sum(saved_nano)
+       sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nano), sum(saved_nano),
+       count(*) FILTER (WHERE pricing_estimated)
   FROM ins
  GROUP BY 1, 2, 3, 4, 5
  ORDER BY 1, 2, 3, 4, 5
@@ -89,7 +92,8 @@ ON CONFLICT (tenant_id, day, provider, model, intent) DO UPDATE SET
   completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
   cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
   cost_nano = d.cost_nano + EXCLUDED.cost_nano,
-  saved_nano = d.saved_nano + EXCLUDED.saved_nano`;
+  saved_nano = d.saved_nano + EXCLUDED.saved_nano,
+  estimated_price_requests = d.estimated_price_requests + EXCLUDED.estimated_price_requests`;
 
 export class SqlUsageWriter implements UsageWriter {
   constructor(private readonly dataSource: DataSource) {}

@@ -33,6 +33,8 @@ export interface UsageEntry {
   /** A cache hit: what it saved (the original call's cost). */
   savedNano?: number;
   cacheHit?: boolean;
+  /** Billed at an estimated price (the target's pricing kind). */
+  pricingEstimated?: boolean;
 }
 
 /** What tokens cost at a model's prices (nano-USD). */
@@ -110,6 +112,7 @@ export class UsageAccounting {
       cachedTokens,
       costNano,
       status,
+      pricingEstimated: target.pricingKind === 'estimated',
     });
     if (status === 200 && requestedMaxOutputTokens(call.request) === null) {
       // What the right-sized reservations of later requests without max_tokens learn from.
