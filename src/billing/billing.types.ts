@@ -67,6 +67,11 @@ export interface UsageEvent {
   status: number;
   cacheHit: boolean;
   createdAt: Date;
+  /**
+   * Set for a request the gateway refused (policy, safety, budget, rate limit): its error code.
+   * Such an event has no tokens and no cost and counts as a refusal, not a request, in reports.
+   */
+  refusal?: string | null;
 }
 
 /**

@@ -42,8 +42,9 @@ export class UsageQueryService {
             WHERE tenant_id = $1::uuid AND day >= $2::date AND day < $3::date
             GROUP BY 1
            UNION ALL
-           SELECT ${key.raw} AS g, count(*) AS requests, count(*) FILTER (WHERE status >= 400) AS errors,
-                  count(*) FILTER (WHERE cache_hit) AS cache_hits, sum(prompt_tokens) AS prompt_tokens,
+           SELECT ${key.raw} AS g, count(*) FILTER (WHERE refusal IS NULL) AS requests,
+                  count(*) FILTER (WHERE refusal IS NULL AND status >= 400) AS errors,
+                  count(*) FILTER (WHERE refusal IS NULL AND cache_hit) AS cache_hits, sum(prompt_tokens) AS prompt_tokens,
                   sum(completion_tokens) AS completion_tokens, sum(cached_tokens) AS cached_tokens,
                   sum(cost_nano) AS cost_nano, sum(saved_nano) AS saved_nano
              FROM usage_records

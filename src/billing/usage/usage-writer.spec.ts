@@ -23,7 +23,7 @@ const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
 describe('usage writer columns', () => {
   it('builds one array per column, in the INSERT order', () => {
     const cols = usageColumns([event(), event({ requestId: 'req-2', intent: null, cacheHit: true })]);
-    expect(cols).toHaveLength(15);
+    expect(cols).toHaveLength(16);
     expect(cols[0]).toEqual(['req-1', 'req-2']);
     expect(cols[5]).toEqual(['code', null]);
     expect(cols[13]).toEqual([false, true]);
