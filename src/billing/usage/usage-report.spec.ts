@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import {
+  buildReportQuery,
+  dimensionExpression,
+  planReportSegments,
+  REPORT_DIMENSIONS,
+  type ReportSource,
+  type UsageReportQuery,
+} from './usage-report';
+
+const d = (iso: string) => new Date(iso);
+const spans = (from: string, to: string, hourly = false, needsKey = false) =>
+  planReportSegments(d(from), d(to), hourly, needsKey).map((s) => [
+    s.source,
+    s.from.toISOString(),
+    s.to.toISOString(),
+  ]);
+
+const query = (overrides: Partial<UsageReportQuery> = {}): UsageReportQuery => ({
+  from: d('2025-01-02T13:17:00Z'),
+  to: d('2025-01-07T05:03:00Z'),
+  groupBy: [],
+  filters: {},
+  scopeTenantId: null,
+  ...overrides,
+});
+
+describe('spend report planning', () => {
+  it('answers whole days from the daily roll-up, whole hours from the hourly one, the rest from raw rows', () => {
+    expect(spans('2025-01-02T13:17:00Z', '2025-01-07T05:03:00Z')).toEqual([
+      ['raw', '2025-01-02T13:17:00.000Z', '2025-01-02T14:00:00.000Z'],
+      ['hourly', '2025-01-02T14:00:00.000Z', '2025-01-03T00:00:00.000Z'],
+      ['daily', '2025-01-03T00:00:00.000Z', '2025-01-07T00:00:00.000Z'],
+      ['hourly', '2025-01-07T00:00:00.000Z', '2025-01-07T05:00:00.000Z'],
+      ['raw', '2025-01-07T05:00:00.000Z', '2025-01-07T05:03:00.000Z'],
+    ]);
+  });
+
+  it('reads no raw rows nor hours for whole days, and the keyed roll-up when the key matters', () => {
+    expect(spans('2025-01-01', '2025-01-31', false, true)).toEqual([
+      ['key_daily', '2025-01-01T00:00:00.000Z', '2025-01-31T00:00:00.000Z'],
+    ]);
+  });
+
+  it('uses hours only when grouping by hour, and raw rows only inside one hour', () => {
+    expect(spans('2025-01-01T00:30:00Z', '2025-01-03T00:00:00Z', true)).toEqual([
+      ['raw', '2025-01-01T00:30:00.000Z', '2025-01-01T01:00:00.000Z'],
+      ['hourly', '2025-01-01T01:00:00.000Z', '2025-01-03T00:00:00.000Z'],
+    ]);
+    expect(spans('2025-01-01T10:05:00Z', '2025-01-01T10:55:00Z')).toEqual([
+      ['raw', '2025-01-01T10:05:00.000Z', '2025-01-01T10:55:00.000Z'],
+    ]);
+  });
+
+  it('covers every range exactly once, in order, with every source at its own grain', () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const base = Date.UTC(2025, 0, 1);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 * DAY }),
+        fc.integer({ min: 1, max: 40 * DAY }),
+        fc.boolean(),
+        fc.boolean(),
+        (offset, length, hourly, needsKey) => {
+          const from = new Date(base + offset);
+          const to = new Date(base + offset + length);
+          const segments = planReportSegments(from, to, hourly, needsKey);
+          expect(segments[0].from.getTime()).toBe(from.getTime());
+          expect(segments[segments.length - 1].to.getTime()).toBe(to.getTime());
+          segments.forEach((s, i) => {
+            expect(s.from.getTime()).toBeLessThan(s.to.getTime());
+            if (i > 0) expect(s.from.getTime()).toBe(segments[i - 1].to.getTime());
+            const grain: Record<ReportSource, number> = { raw: 1, hourly: HOUR, daily: DAY, key_daily: DAY };
+            expect(s.from.getTime() % grain[s.source]).toBe(0);
+            expect(s.to.getTime() % grain[s.source]).toBe(0);
+            if (hourly) expect(['raw', 'hourly']).toContain(s.source);
+            expect(s.source).not.toBe(needsKey ? 'daily' : 'key_daily');
+          });
+          expect(segments.filter((s) => s.source === 'raw').length).toBeLessThanOrEqual(2);
+        },
+      ),
+    );
+  });
+});
+
+describe('spend report SQL', () => {
+  const TENANT = '11111111-1111-4111-8111-111111111111';
+  const OTHER = '22222222-2222-4222-8222-222222222222';
+
+  it('confines a tenant admin to its tenant on every source, on top of any tenant filter', () => {
+    const built = buildReportQuery(
+      query({ groupBy: ['tenant', 'model'], scopeTenantId: TENANT, filters: { tenantId: OTHER } }),
+      10,
+    );
+    const parts = built.sql.split('UNION ALL');
+    expect(parts).toHaveLength(3); // raw, hourly, daily
+    for (const part of parts) {
+      const scoped = built.params.findIndex((p) => p === TENANT) + 1;
+      expect(part).toContain(`tenant_id = $`);
+      expect(scoped).toBeGreaterThan(0);
+    }
+    // Each source carries both the scope and the filter: an AND of the two (empty for another tenant).
+    const scopeUses = built.sql.match(/tenant_id = \$\d+::uuid/g) ?? [];
+    expect(scopeUses).toHaveLength(6);
+    expect(built.params.filter((p) => p === TENANT)).toHaveLength(3);
+    expect(built.params.filter((p) => p === OTHER)).toHaveLength(3);
+  });
+
+  it('never puts filter values into the SQL text', () => {
+    const hostile = `x'); DROP TABLE usage_records; --`;
+    const built = buildReportQuery(
+      query({
+        groupBy: ['key', 'intent', 'hour'],
+        filters: { model: hostile, provider: hostile, intent: hostile, keyId: TENANT, tenantId: TENANT },
+      }),
+      10,
+    );
+    expect(built.sql).not.toContain('DROP');
+    expect(built.sql).not.toContain(TENANT);
+    expect(built.params).toContain(hostile);
+  });
+
+  it('has an expression for every dimension on every source that can answer it', () => {
+    for (const dimension of REPORT_DIMENSIONS) {
+      for (const source of ['raw', 'hourly', 'key_daily', 'daily'] as const) {
+        const impossible =
+          (dimension === 'hour' && source.endsWith('daily')) || (dimension === 'key' && source === 'daily');
+        if (impossible) expect(() => dimensionExpression(dimension, source)).toThrow();
+        else expect(dimensionExpression(dimension, source).length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('selects the requests without an intent for intent=none', () => {
+    const built = buildReportQuery(query({ filters: { intent: 'none' } }), 10);
+    expect(built.sql).toContain('intent IS NULL');
+    expect(built.sql).toContain(`intent = ''`);
+    expect(built.params).not.toContain('none');
+  });
+});
