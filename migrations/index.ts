@@ -5,6 +5,7 @@ import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
 import { SemanticCache1764750000000 } from './1764750000000-semantic-cache';
 import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-rollups';
+import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-report-compact-rollups';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -15,4 +16,5 @@ export const MIGRATIONS: MixedList<Function> = [
   BudgetHolds1764600000000,
   SemanticCache1764750000000,
   UsageReportRollups1764820000000,
+  UsageReportCompactRollups1764820000001,
 ];

@@ -4,17 +4,15 @@ import {
   dimensionExpression,
   planReportSegments,
   REPORT_DIMENSIONS,
+  type ReportDimension,
   type ReportSource,
   type UsageReportQuery,
 } from './usage-report';
+import { ROLLUP_TABLES } from './usage-rollups';
 
 const d = (iso: string) => new Date(iso);
-const spans = (from: string, to: string, hourly = false, needsKey = false) =>
-  planReportSegments(d(from), d(to), hourly, needsKey).map((s) => [
-    s.source,
-    s.from.toISOString(),
-    s.to.toISOString(),
-  ]);
+const spans = (from: string, to: string, hourly = false) =>
+  planReportSegments(d(from), d(to), hourly).map((s) => [s.source, s.from.toISOString(), s.to.toISOString()]);
 
 const query = (overrides: Partial<UsageReportQuery> = {}): UsageReportQuery => ({
   from: d('2025-01-02T13:17:00Z'),
@@ -36,10 +34,25 @@ describe('spend report planning', () => {
     ]);
   });
 
-  it('reads no raw rows nor hours for whole days, and the keyed roll-up when the key matters', () => {
-    expect(spans('2025-01-01', '2025-01-31', false, true)).toEqual([
-      ['key_daily', '2025-01-01T00:00:00.000Z', '2025-01-31T00:00:00.000Z'],
+  it('reads no raw rows nor hours for whole days', () => {
+    expect(spans('2025-01-01', '2025-01-31')).toEqual([
+      ['daily', '2025-01-01T00:00:00.000Z', '2025-01-31T00:00:00.000Z'],
     ]);
+  });
+
+  it('reads the smallest roll-up that has every dimension grouped by or filtered on', () => {
+    const table = (groupBy: ReportDimension[], filters: UsageReportQuery['filters'] = {}) =>
+      buildReportQuery(query({ from: d('2025-01-01'), to: d('2025-01-31'), groupBy, filters }), 10).sql.match(
+        /FROM (usage_\w+)/,
+      )?.[1];
+    expect(table(['tenant', 'day'])).toBe('usage_model_daily');
+    expect(table(['model'])).toBe('usage_model_daily');
+    expect(table(['key'])).toBe('usage_tenant_key_daily');
+    expect(table(['intent'])).toBe('usage_daily');
+    expect(table(['model'], { keyId: '11111111-1111-4111-8111-111111111111' })).toBe('usage_key_daily');
+    expect(table(['key', 'intent'])).toBe('usage_key_daily');
+    expect(table(['hour'])).toBe('usage_model_hourly');
+    expect(table(['hour', 'key'])).toBe('usage_hourly');
   });
 
   it('uses hours only when grouping by hour, and raw rows only inside one hour', () => {
@@ -61,21 +74,19 @@ describe('spend report planning', () => {
         fc.integer({ min: 0, max: 40 * DAY }),
         fc.integer({ min: 1, max: 40 * DAY }),
         fc.boolean(),
-        fc.boolean(),
-        (offset, length, hourly, needsKey) => {
+        (offset, length, hourly) => {
           const from = new Date(base + offset);
           const to = new Date(base + offset + length);
-          const segments = planReportSegments(from, to, hourly, needsKey);
+          const segments = planReportSegments(from, to, hourly);
           expect(segments[0].from.getTime()).toBe(from.getTime());
           expect(segments[segments.length - 1].to.getTime()).toBe(to.getTime());
           segments.forEach((s, i) => {
             expect(s.from.getTime()).toBeLessThan(s.to.getTime());
             if (i > 0) expect(s.from.getTime()).toBe(segments[i - 1].to.getTime());
-            const grain: Record<ReportSource, number> = { raw: 1, hourly: HOUR, daily: DAY, key_daily: DAY };
+            const grain: Record<ReportSource, number> = { raw: 1, hourly: HOUR, daily: DAY };
             expect(s.from.getTime() % grain[s.source]).toBe(0);
             expect(s.to.getTime() % grain[s.source]).toBe(0);
             if (hourly) expect(['raw', 'hourly']).toContain(s.source);
-            expect(s.source).not.toBe(needsKey ? 'daily' : 'key_daily');
           });
           expect(segments.filter((s) => s.source === 'raw').length).toBeLessThanOrEqual(2);
         },
@@ -121,13 +132,16 @@ describe('spend report SQL', () => {
     expect(built.params).toContain(hostile);
   });
 
-  it('has an expression for every dimension on every source that can answer it', () => {
+  it('has an expression for every dimension on every table that has it', () => {
     for (const dimension of REPORT_DIMENSIONS) {
-      for (const source of ['raw', 'hourly', 'key_daily', 'daily'] as const) {
-        const impossible =
-          (dimension === 'hour' && source.endsWith('daily')) || (dimension === 'key' && source === 'daily');
-        if (impossible) expect(() => dimensionExpression(dimension, source)).toThrow();
-        else expect(dimensionExpression(dimension, source).length).toBeGreaterThan(0);
+      for (const table of ['raw' as const, ...ROLLUP_TABLES]) {
+        const has =
+          table === 'raw' ||
+          dimension === 'tenant' ||
+          dimension === 'day' ||
+          (dimension === 'hour' ? table.grain === 'hour' : table.dimensions.includes(dimension));
+        if (has) expect(dimensionExpression(dimension, table).length).toBeGreaterThan(0);
+        else expect(() => dimensionExpression(dimension, table)).toThrow();
       }
     }
   });

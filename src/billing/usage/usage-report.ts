@@ -1,4 +1,11 @@
-import { NO_KEY_ID, RAW_MEASURE_EXPRESSIONS, ROLLUP_MEASURES } from './usage-rollups';
+import {
+  chooseRollup,
+  NO_KEY_ID,
+  RAW_MEASURE_EXPRESSIONS,
+  ROLLUP_MEASURES,
+  type RollupDimension,
+  type RollupTable,
+} from './usage-rollups';
 
 /**
  * The spend report (GET /admin/usage): totals grouped by any combination of dimensions, over
@@ -6,10 +13,10 @@ import { NO_KEY_ID, RAW_MEASURE_EXPRESSIONS, ROLLUP_MEASURES } from './usage-rol
  *
  *   [from ─ raw ─ whole hours ─ hourly ─ whole days ─ daily ─ … ─ hourly ─ raw ─ to)
  *
- * Whole UTC days come from a daily roll-up (usage_daily, or usage_key_daily when the key is
- * grouped by or filtered on), the whole hours of the partial days at the edges from
- * usage_hourly (all of the range when grouping by hour), and only the partial hours at the two
- * edges from the raw rows. The cost is bounded by the roll-up rows of the range, plus at most
+ * Whole UTC days come from a daily roll-up, the whole hours of the partial days at the edges
+ * from an hourly one (all of the range when grouping by hour), and only the partial hours at
+ * the two edges from the raw rows. At each grain the smallest roll-up that has every dimension
+ * the report groups by or filters on answers (chooseRollup). The cost is bounded by the roll-up rows of the range, plus at most
  * two partial hours of raw rows, whatever the number of rows in the range.
  *
  * SQL is built from whitelisted fragments only: user values (tenant, key, model, …, the time
@@ -42,7 +49,8 @@ export interface UsageReportQuery {
   scopeTenantId: string | null;
 }
 
-export type ReportSource = 'daily' | 'key_daily' | 'hourly' | 'raw';
+/** Where a segment is read: raw rows, or the roll-ups of a grain. */
+export type ReportSource = 'daily' | 'hourly' | 'raw';
 
 export interface ReportSegment {
   source: ReportSource;
@@ -58,15 +66,9 @@ const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 
 /**
  * Splits [from, to) into the segments each source answers (non-empty, in time order).
- * `hourly`: the report groups by hour (no daily roll-up then); `needsKey`: it groups by or
- * filters on the key (usage_daily has no key).
+ * `hourly`: the report groups by hour (no daily roll-up then).
  */
-export function planReportSegments(
-  from: Date,
-  to: Date,
-  hourly: boolean,
-  needsKey: boolean,
-): ReportSegment[] {
+export function planReportSegments(from: Date, to: Date, hourly: boolean): ReportSegment[] {
   const start = from.getTime();
   const end = Math.max(start, to.getTime());
   const h1 = ceilTo(start, HOUR_MS);
@@ -81,7 +83,7 @@ export function planReportSegments(
     if (hourly || d1 >= d2) {
       spans.push(['hourly', h1, h2]);
     } else {
-      spans.push(['hourly', h1, d1], [needsKey ? 'key_daily' : 'daily', d1, d2], ['hourly', d2, h2]);
+      spans.push(['hourly', h1, d1], ['daily', d1, d2], ['hourly', d2, h2]);
     }
     spans.push(['raw', h2, end]);
   }
@@ -90,36 +92,72 @@ export function planReportSegments(
     .map(([source, a, b]) => ({ source, from: new Date(a), to: new Date(b) }));
 }
 
-/** The SQL expression of a dimension on a source (a constant of this file, never user text). */
-export function dimensionExpression(dimension: ReportDimension, source: ReportSource): string {
-  const raw = source === 'raw';
+/** What a segment reads: raw rows or one roll-up table. */
+export type ReportTable = 'raw' | RollupTable;
+
+/**
+ * The SQL expression of a dimension on a table (a constant of this file, never user text), in
+ * its native type (uuid, date, timestamp: cheaper to group than text); formatted once at the end
+ * by dimensionOutput.
+ */
+export function dimensionExpression(dimension: ReportDimension, table: ReportTable): string {
+  const raw = table === 'raw';
+  const time = raw ? 'created_at' : table.grain === 'hour' ? 'hour' : null;
+  const has = (d: RollupDimension) => raw || table.dimensions.includes(d);
+  if (dimension !== 'tenant' && dimension !== 'day' && dimension !== 'hour' && !has(dimension)) {
+    throw new Error(`${raw ? 'raw' : table.name} has no ${dimension}`);
+  }
   switch (dimension) {
     case 'tenant':
-      return 'tenant_id::text';
+      return 'tenant_id';
     case 'key':
-      if (source === 'daily') throw new Error('usage_daily has no key: plan with needsKey');
-      return raw ? 'api_key_id::text' : `NULLIF(api_key_id, '${NO_KEY_ID}'::uuid)::text`;
+      return raw ? 'api_key_id' : `NULLIF(api_key_id, '${NO_KEY_ID}'::uuid)`;
     case 'model':
-      return 'model';
+      return 'model::text';
     case 'provider':
-      return 'provider';
+      return 'provider::text';
     case 'intent':
-      return raw ? 'intent' : `NULLIF(intent, '')`;
+      return raw ? 'intent::text' : `NULLIF(intent, '')::text`;
     case 'day':
-      if (source === 'daily' || source === 'key_daily') return `to_char(day, 'YYYY-MM-DD')`;
-      return `to_char(${raw ? 'created_at' : 'hour'} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+      return time === null ? 'day' : `(${time} AT TIME ZONE 'UTC')::date`;
     case 'hour':
-      if (source === 'daily' || source === 'key_daily') throw new Error('no hours in a daily roll-up');
-      return `to_char(${raw ? 'created_at' : 'hour'} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')`;
+      if (time === null) throw new Error('no hours in a daily roll-up');
+      return `date_trunc('hour', ${time} AT TIME ZONE 'UTC')`;
   }
 }
 
-const TABLES: Record<ReportSource, { table: string; time: string; cast: string }> = {
-  daily: { table: 'usage_daily', time: 'day', cast: 'date' },
-  key_daily: { table: 'usage_key_daily', time: 'day', cast: 'date' },
-  hourly: { table: 'usage_hourly', time: 'hour', cast: 'timestamptz' },
-  raw: { table: 'usage_records', time: 'created_at', cast: 'timestamptz' },
-};
+/** The text a report shows for a dimension's native value `column`. */
+function dimensionOutput(dimension: ReportDimension, column: string): string {
+  switch (dimension) {
+    case 'tenant':
+    case 'key':
+      return `${column}::text`;
+    case 'day':
+      return `to_char(${column}, 'YYYY-MM-DD')`;
+    case 'hour':
+      return `to_char(${column}, 'YYYY-MM-DD"T"HH24:00:00"Z"')`;
+    default:
+      return column;
+  }
+}
+
+/** The roll-up dimensions a query needs (grouped by or filtered on). */
+export function neededDimensions(query: UsageReportQuery): Set<RollupDimension> {
+  const needed = new Set<RollupDimension>();
+  for (const d of query.groupBy) if (d !== 'tenant' && d !== 'day' && d !== 'hour') needed.add(d);
+  if (query.filters.keyId !== undefined) needed.add('key');
+  if (query.filters.model !== undefined) needed.add('model');
+  if (query.filters.provider !== undefined) needed.add('provider');
+  if (query.filters.intent !== undefined) needed.add('intent');
+  return needed;
+}
+
+function tableSql(table: ReportTable): { name: string; time: string; cast: string } {
+  if (table === 'raw') return { name: 'usage_records', time: 'created_at', cast: 'timestamptz' };
+  return table.grain === 'day'
+    ? { name: table.name, time: 'day', cast: 'date' }
+    : { name: table.name, time: 'hour', cast: 'timestamptz' };
+}
 
 export interface BuiltReportQuery {
   sql: string;
@@ -135,9 +173,9 @@ class Params {
 }
 
 /** The WHERE conditions of the filters on one source (tenant scope and filter both apply). */
-function filterConditions(query: UsageReportQuery, source: ReportSource, params: Params): string[] {
+function filterConditions(query: UsageReportQuery, table: ReportTable, params: Params): string[] {
   const f = query.filters;
-  const raw = source === 'raw';
+  const raw = table === 'raw';
   const conditions: string[] = [];
   if (query.scopeTenantId !== null) conditions.push(`tenant_id = ${params.add(query.scopeTenantId, 'uuid')}`);
   if (f.tenantId !== undefined) conditions.push(`tenant_id = ${params.add(f.tenantId, 'uuid')}`);
@@ -149,8 +187,8 @@ function filterConditions(query: UsageReportQuery, source: ReportSource, params:
   return conditions;
 }
 
-function timeCondition(source: ReportSource, segments: ReportSegment[], params: Params): string {
-  const { time, cast } = TABLES[source];
+function timeCondition(table: ReportTable, segments: ReportSegment[], params: Params): string {
+  const { time, cast } = tableSql(table);
   const value = (date: Date) => (cast === 'date' ? date.toISOString().slice(0, 10) : date.toISOString());
   const ranges = segments.map(
     (s) => `(${time} >= ${params.add(value(s.from), cast)} AND ${time} < ${params.add(value(s.to), cast)})`,
@@ -161,18 +199,18 @@ function timeCondition(source: ReportSource, segments: ReportSegment[], params: 
 /** One source's part of the UNION: its segments' rows, grouped. */
 function sourceSelect(
   query: UsageReportQuery,
-  source: ReportSource,
+  table: ReportTable,
   segments: ReportSegment[],
   params: Params,
 ): string {
-  const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, source)} AS g${i}`);
+  const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, table)} AS g${i}`);
   const measures =
-    source === 'raw'
+    table === 'raw'
       ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `${e} AS ${ROLLUP_MEASURES[i]}`)
       : ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`);
-  const where = [timeCondition(source, segments, params), ...filterConditions(query, source, params)];
+  const where = [timeCondition(table, segments, params), ...filterConditions(query, table, params)];
   const groupBy = groups.length > 0 ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
-  return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${TABLES[source].table}\n WHERE ${where.join(' AND ')}${groupBy}`;
+  return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${tableSql(table).name}\n WHERE ${where.join(' AND ')}${groupBy}`;
 }
 
 /**
@@ -181,25 +219,34 @@ function sourceSelect(
  * query.groupBy order, as text) and the ROLLUP_MEASURES as int8.
  */
 export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltReportQuery {
-  const hourly = query.groupBy.includes('hour');
-  const needsKey = query.groupBy.includes('key') || query.filters.keyId !== undefined;
-  const segments = planReportSegments(query.from, query.to, hourly, needsKey);
+  const segments = planReportSegments(query.from, query.to, query.groupBy.includes('hour'));
+  const needed = neededDimensions(query);
+  const tables: Record<ReportSource, ReportTable> = {
+    raw: 'raw',
+    hourly: chooseRollup('hour', needed),
+    daily: chooseRollup('day', needed),
+  };
   const params = new Params();
   const bySource = new Map<ReportSource, ReportSegment[]>();
   for (const segment of segments)
     bySource.set(segment.source, [...(bySource.get(segment.source) ?? []), segment]);
-  const parts = [...bySource].map(([source, list]) => sourceSelect(query, source, list, params));
+  const parts = [...bySource].map(([source, list]) => sourceSelect(query, tables[source], list, params));
   const groups = query.groupBy.map((_, i) => `g${i}`);
-  const measures = ROLLUP_MEASURES.map((m) => `COALESCE(sum(${m}), 0)::int8 AS ${m}`);
-  if (parts.length === 0)
+  const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
+  if (parts.length === 0) {
     parts.push(
-      `SELECT ${[...groups.map((g) => `NULL::text AS ${g}`), ...ROLLUP_MEASURES.map((m) => `0::int8 AS ${m}`)].join(', ')} WHERE false`,
+      `SELECT ${[...groups.map((g) => `NULL::text AS ${g}`), ...ROLLUP_MEASURES.map((m) => `0 AS ${m}`)].join(', ')} WHERE false`,
     );
+  }
+  // One source (whole days, or whole hours): its groups are final; several: regroup the union.
+  const single = parts.length === 1;
+  const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
+  const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
   const tail =
-    groups.length > 0
-      ? `\n GROUP BY ${groups.join(', ')}\n ORDER BY ${groups.map((g) => `${g} NULLS LAST`).join(', ')}\n LIMIT ${Math.max(0, Math.floor(limit))}`
-      : '';
-  const sql = `SELECT ${[...groups, ...measures].join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${tail}`;
+    groups.length === 0
+      ? ''
+      : `${single ? '' : `\n GROUP BY ${groups.map((g) => `u.${g}`).join(', ')}`}\n ORDER BY ${order}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
+  const sql = `SELECT ${[...outputs, ...measures].join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${tail}`;
   return { sql, params: params.values };
 }
 

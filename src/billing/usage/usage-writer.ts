@@ -75,10 +75,10 @@ WITH ins AS (
   RETURNING tenant_id, api_key_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens,
             cost_nano, saved_nano, status, cache_hit, created_at, refusal
 ),
-${ROLLUP_TABLES.slice(1)
+${ROLLUP_TABLES.slice(0, -1)
   .map((table) => `${table.name}_upsert AS (\n${rollupUpsertSql(table, 'ins')}\n)`)
   .join(',\n')}
-${rollupUpsertSql(ROLLUP_TABLES[0], 'ins')}`;
+${rollupUpsertSql(ROLLUP_TABLES[ROLLUP_TABLES.length - 1], 'ins')}`;
 
 export class SqlUsageWriter implements UsageWriter {
   constructor(private readonly dataSource: DataSource) {}
