@@ -7,7 +7,7 @@
  * whole days and with partial hours at both edges. Also times the batch writer, which now
  * maintains three roll-ups in its one statement.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:usage [-- --rows=10000000 --runs=20 --explain --keep]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:usage [-- --rows=10000000 --runs=20 --explain --keep --db=<kept database>]
  *
  * Rows are generated with generate_series; the roll-ups are built with the writer's own upsert
  * SQL (usage-rollups.ts). The database is dropped at the end. Exit code 1 when a p95 is over
@@ -264,14 +264,18 @@ async function main(): Promise<void> {
   const end = Date.UTC(2025, 6, 1, 0, 0);
   const start = end - days * DAY;
 
-  const name = `mm_bench_usage_${randomBytes(4).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  // --db=<name>: time the reports on a database kept by an earlier run (--keep), without seeding.
+  const existing = argument('db', '');
+  if (existing !== '' && !/^mm_bench_usage_[0-9a-f]{8}$/.test(existing))
+    throw new Error('--db names a kept bench database');
+  const name = existing || `mm_bench_usage_${randomBytes(4).toString('hex')}`;
+  if (!existing) await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const config = loadAppConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'error' });
   const dataSource = await openDataSource(config, new EmbeddedDatabaseHandle());
   try {
-    await seedAll(dataSource, rows, start, days);
+    if (!existing) await seedAll(dataSource, rows, start, days);
     const worst = await runCases(dataSource, runs, end);
     console.log(`\nworst p95: ${worst.toFixed(1)} ms (target ≤ ${TARGET_P95_MS} ms)`);
     if (explain) {
@@ -294,7 +298,7 @@ async function main(): Promise<void> {
     if (worst > TARGET_P95_MS) process.exitCode = 1;
   } finally {
     await dataSource.destroy();
-    if (keep) console.log(`kept database ${name}`);
+    if (keep || existing) console.log(`kept database ${name}`);
     else await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
