@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { UsageEvent } from '../../src/billing/billing.types';
 import { REPORT_DIMENSIONS, type ReportDimension } from '../../src/billing/usage/usage-report';
 import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
+import { csvField } from '../../src/billing/admin/usage-report.responses';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
 import { ADMIN_KEY, bootBillingApp, type BillingApp } from './support/billing-app';
 
@@ -150,27 +151,46 @@ function fromResponse(groups: Array<Record<string, unknown>>): string[] {
 }
 
 /** A strict RFC 4180 parser (quoted fields, doubled quotes, CRLF rows). */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
-  let i = 0;
   let quoted = false;
-  while (i < text.length) {
+  for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), (i += 2));
-      else if (c === '"') ((quoted = false), i++);
-      else ((field += c), i++);
-    } else if (c === '"') ((quoted = true), i++);
-    else if (c === ',') (row.push(field), (field = ''), i++);
-    else if (c === '\r' && text[i + 1] === '\n')
-      (row.push(field), rows.push(row), (row = []), (field = ''), (i += 2));
-    else ((field += c), i++);
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"' && (quoted || field === '')) {
+      quoted = !quoted;
+    } else if (!quoted && c === ',') {
+      row.push(field);
+      field = '';
+    } else if (!quoted && c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else {
+      field += c;
+    }
   }
-  if (field !== '' || row.length > 0) throw new Error('CSV does not end with CRLF');
+  if (field !== '' || row.length > 0 || quoted) throw new Error('CSV does not end with CRLF');
   return rows;
 }
+
+describe('CSV fields', () => {
+  it('round-trip any text through a strict parser, formulas neutralised', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 5 }), (fields) => {
+        const [parsed] = parseCsv(`${fields.map(csvField).join(',')}\r\n`);
+        expect(parsed).toEqual(fields.map((f) => (/^[=+\-@\t\r]/.test(f) ? `'${f}` : f)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 function reportContract(boot: () => Promise<BillingApp>) {
   let app: BillingApp;
