@@ -21,7 +21,7 @@ import type { ReportDimension, UsageReportQuery } from '../src/billing/usage/usa
 import { buildReportQuery } from '../src/billing/usage/usage-report';
 import { MAX_REPORT_GROUPS, UsageReportService } from '../src/billing/usage/usage-report.service';
 import { rollupUpsertSql, ROLLUP_TABLES } from '../src/billing/usage/usage-rollups';
-import { SqlUsageWriter } from '../src/billing/usage/usage-writer';
+import { INSERT_USAGE_SQL, SqlUsageWriter, usageColumns } from '../src/billing/usage/usage-writer';
 import { loadAppConfig } from '../src/config/app-config';
 import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database.module';
 
@@ -219,7 +219,7 @@ async function seedAll(dataSource: DataSource, rows: number, start: number, days
   const writerMs = Date.now() - started;
   console.log(
     `batch writer: ${WRITER_ROWS} rows in batches of ${WRITER_BATCH}: ${Math.round(writerMs / (WRITER_ROWS / WRITER_BATCH))} ms a batch, ` +
-      `${Math.round((WRITER_ROWS / writerMs) * 1000)} rows/s (raw rows + 3 roll-ups in one statement)`,
+      `${Math.round((WRITER_ROWS / writerMs) * 1000)} rows/s (raw rows + ${ROLLUP_TABLES.length} roll-ups in one statement)`,
   );
   for (const table of ['usage_records', ...ROLLUP_TABLES.map((t) => t.name)]) {
     await dataSource.query(`VACUUM ANALYZE ${table}`);
@@ -228,6 +228,37 @@ async function seedAll(dataSource: DataSource, rows: number, start: number, days
     );
     console.log(`${table.padEnd(16)} ${String(row.n).padStart(10)} rows  ${row.size}`);
   }
+}
+
+/**
+ * The writer's statement with every roll-up vs with usage_daily only (what it maintained before
+ * the spend report), batches alternating so that both see the same load: the write cost of the
+ * report's roll-ups.
+ */
+async function writerComparison(dataSource: DataSource, start: number, days: number): Promise<void> {
+  const dailyOnly =
+    INSERT_USAGE_SQL.slice(0, INSERT_USAGE_SQL.indexOf('),\n') + 1) +
+    '\n' +
+    rollupUpsertSql(
+      ROLLUP_TABLES.find((t) => t.name === 'usage_daily')!,
+      'ins',
+    );
+  const events = writerEvents(WRITER_ROWS, start, days).map((e, i) => ({ ...e, requestId: `ab-${i}` }));
+  const ms: Record<'all' | 'dailyOnly', number[]> = { all: [], dailyOnly: [] };
+  for (let b = 0; b * WRITER_BATCH < events.length; b++) {
+    const kind = b % 2 === 0 ? 'all' : 'dailyOnly';
+    const started = process.hrtime.bigint();
+    await dataSource.query(
+      kind === 'all' ? INSERT_USAGE_SQL : dailyOnly,
+      usageColumns(events.slice(b * WRITER_BATCH, (b + 1) * WRITER_BATCH)),
+    );
+    ms[kind].push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  console.log(
+    `writer A/B, ${WRITER_BATCH}-row batches alternating: every roll-up ${median(ms.all).toFixed(1)} ms a batch (median), ` +
+      `usage_daily only ${median(ms.dailyOnly).toFixed(1)} ms`,
+  );
 }
 
 async function runCases(dataSource: DataSource, runs: number, end: number): Promise<number> {
@@ -277,6 +308,7 @@ async function main(): Promise<void> {
   try {
     if (!existing) await seedAll(dataSource, rows, start, days);
     const worst = await runCases(dataSource, runs, end);
+    await writerComparison(dataSource, start, days);
     console.log(`\nworst p95: ${worst.toFixed(1)} ms (target ≤ ${TARGET_P95_MS} ms)`);
     if (explain) {
       const built = buildReportQuery(
