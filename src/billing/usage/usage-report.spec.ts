@@ -146,6 +146,12 @@ describe('spend report SQL', () => {
     }
   });
 
+  it('keeps the statement valid for an empty range', () => {
+    const built = buildReportQuery(query({ to: d('2025-01-02T13:17:00Z'), groupBy: ['day', 'hour'] }), 10);
+    expect(built.sql).toContain('FROM usage_records');
+    expect(built.params).toContain('2025-01-02T13:17:00.000Z');
+  });
+
   it('selects the requests without an intent for intent=none', () => {
     const built = buildReportQuery(query({ filters: { intent: 'none' } }), 10);
     expect(built.sql).toContain('intent IS NULL');

@@ -220,6 +220,8 @@ function sourceSelect(
  */
 export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltReportQuery {
   const segments = planReportSegments(query.from, query.to, query.groupBy.includes('hour'));
+  // An empty range: one empty raw segment, so that the statement keeps its shape and types.
+  if (segments.length === 0) segments.push({ source: 'raw', from: query.from, to: query.from });
   const needed = neededDimensions(query);
   const tables: Record<ReportSource, ReportTable> = {
     raw: 'raw',
@@ -233,11 +235,6 @@ export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltR
   const parts = [...bySource].map(([source, list]) => sourceSelect(query, tables[source], list, params));
   const groups = query.groupBy.map((_, i) => `g${i}`);
   const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
-  if (parts.length === 0) {
-    parts.push(
-      `SELECT ${[...groups.map((g) => `NULL::text AS ${g}`), ...ROLLUP_MEASURES.map((m) => `0 AS ${m}`)].join(', ')} WHERE false`,
-    );
-  }
   // One source (whole days, or whole hours): its groups are final; several: regroup the union.
   const single = parts.length === 1;
   const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
