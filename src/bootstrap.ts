@@ -22,12 +22,14 @@ import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { METRIC } from './telemetry/metrics';
 import { HttpTelemetry } from './telemetry/http-telemetry';
+import { USAGE_RECORDER, type UsageRecorder } from './billing/billing.types';
+import { refusalCounter } from './billing/usage/refusals';
 
 /**
  * Builds the HTTP application for a configuration (used by main.ts and by the e2e tests, so
  * both run exactly the same stack):
  *   request id + in-flight count → HTTP telemetry (span, metrics, access log of every
- *   response) → JSON body (BODY_LIMIT after decompression; shape limits
+ *   response, refusals counted for spend reports) → JSON body (BODY_LIMIT after decompression; shape limits
  *   JSON_MAX_* checked on the raw bytes before parsing) → Nest routes
  * with the OpenAI error filter applied globally, and malformed HTTP (bad header bytes, headers
  * too large) answered with an OpenAI error too. There is deliberately no global validation
@@ -55,6 +57,7 @@ export async function createApp(
       duration: app.get<Histogram<string>>(getToken(METRIC.httpDuration)),
     },
     ['trace', 'debug', 'info'].includes(config.logLevel),
+    refusalCounter(app.get<UsageRecorder>(USAGE_RECORDER)),
   );
   app.use(httpTelemetry.middleware());
   // Anthropic's Messages API routes answer errors in Anthropic's shape, from the body parser on,

@@ -12,6 +12,7 @@ import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
 import { UsageQueryService } from './usage/usage-query.service';
+import { UsageReportService } from './usage/usage-report.service';
 import { UsageRecorderService } from './usage/usage-recorder.service';
 import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
 
@@ -32,6 +33,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
+    UsageReportService,
     AdminService,
     {
       provide: USAGE_WRITER,
@@ -51,6 +53,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
+    UsageReportService,
     BillingEventsService,
     AdminService,
   ],

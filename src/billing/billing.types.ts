@@ -80,6 +80,11 @@ export interface UsageEvent {
   /** Billed at an estimated price (the model's price is not in the catalog); default false. */
   pricingEstimated?: boolean;
   createdAt: Date;
+  /**
+   * Set for a request the gateway refused (policy, safety, budget, rate limit): its error code.
+   * Such an event has no tokens and no cost and counts as a refusal, not a request, in reports.
+   */
+  refusal?: string | null;
 }
 
 /**

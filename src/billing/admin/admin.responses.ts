@@ -120,6 +120,7 @@ interface UsageTotalsResponse {
   requests: number;
   errors: number;
   cache_hits: number;
+  refusals: number;
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
@@ -135,6 +136,7 @@ function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
     requests: totals.requests,
     errors: totals.errors,
     cache_hits: totals.cacheHits,
+    refusals: totals.refusals,
     prompt_tokens: totals.promptTokens,
     completion_tokens: totals.completionTokens,
     cached_tokens: totals.cachedTokens,
