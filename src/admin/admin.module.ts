@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
 import { AdminKeysController } from './admin-keys.controller';
 import { AdminTenantsController } from './admin-tenants.controller';
+import { PlatformAdminKeysController } from './platform-admin-keys.controller';
 
-/** The admin API over tenants, keys, budgets and usage (ADMIN_API_KEY; every mode). */
+/** The admin API over tenants, keys, budgets, usage and platform admin keys (every mode). */
 @Module({
   imports: [BillingModule],
-  controllers: [AdminTenantsController, AdminKeysController],
+  controllers: [AdminTenantsController, AdminKeysController, PlatformAdminKeysController],
 })
 export class AdminModule {}

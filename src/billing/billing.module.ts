@@ -4,6 +4,7 @@ import { RedisModule } from '../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
+import { PlatformAdminKeysService } from './admin/platform-admin-keys.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
 import { BILLING_ENTITIES } from './entities';
@@ -29,6 +30,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     AdminService,
+    PlatformAdminKeysService,
     {
       provide: USAGE_WRITER,
       inject: [DataSource],
@@ -48,6 +50,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageQueryService,
     BillingEventsService,
     AdminService,
+    PlatformAdminKeysService,
   ],
 })
 export class BillingModule {}
