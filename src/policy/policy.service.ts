@@ -4,6 +4,7 @@ import type { Principal } from '../common/principal';
 import { BillingEventsService } from '../billing/events/billing-events.service';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
+import { noSuchResource } from '../common/resource-id';
 import type { ProviderKey } from '../common/provider-keys';
 import { RoutingConfigError } from '../routing/config-reader';
 import { ModelCatalog } from '../routing/model-catalog';
@@ -92,15 +93,16 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   /* ------------------------------------------------------------------ admin */
 
-  async get(tenantId: string): Promise<{ policy: TenantPolicy; customised: boolean }> {
+  /** The effective policy, and the platform admin's (the ceiling a tenant admin narrows within). */
+  async get(tenantId: string): Promise<{ policy: TenantPolicy; customised: boolean; ceiling: TenantPolicy }> {
     await this.requireTenant(this.dataSource.manager, tenantId);
-    const rows: Array<{ policy: TenantPolicy }> = await this.dataSource.query(
-      `SELECT policy FROM tenant_policies WHERE tenant_id = $1`,
+    const rows: Array<{ policy: TenantPolicy; ceiling: TenantPolicy | null }> = await this.dataSource.query(
+      `SELECT policy, ceiling FROM tenant_policies WHERE tenant_id = $1`,
       [tenantId],
     );
     return rows.length > 0
-      ? { policy: rows[0].policy, customised: true }
-      : { policy: DEFAULT_TENANT_POLICY, customised: false };
+      ? { policy: rows[0].policy, customised: true, ceiling: rows[0].ceiling ?? rows[0].policy }
+      : { policy: DEFAULT_TENANT_POLICY, customised: false, ceiling: DEFAULT_TENANT_POLICY };
   }
 
   async put(tenantId: string, dto: TenantPolicyDto, actor: PolicyActor): Promise<TenantPolicy> {
@@ -110,14 +112,19 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO tenant_policies (tenant_id, policy, updated_at) VALUES ($1, $2::jsonb, now())
-         ON CONFLICT (tenant_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = now()`,
+         ON CONFLICT (tenant_id) DO UPDATE SET policy = EXCLUDED.policy, ceiling = NULL, updated_at = now()`,
         [tenantId, JSON.stringify(policy)],
       );
       await this.audit(manager, actor, 'policy.put', tenantId, policy);
     });
+    this.installed(tenantId, compiled);
+    return policy;
+  }
+
+  /** A policy just stored: applied here at once, and announced to the other replicas. */
+  installed(tenantId: string, compiled: CompiledPolicy): void {
     this.compiled.set(tenantId, compiled);
     this.events.publish({ type: 'policy', tenantId });
-    return policy;
   }
 
   async remove(tenantId: string, actor: PolicyActor): Promise<void> {
@@ -132,7 +139,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   /* ------------------------------------------------------------------ internals */
 
-  private fromDto(dto: TenantPolicyDto): TenantPolicy {
+  fromDto(dto: TenantPolicyDto): TenantPolicy {
     const unknown = [...(dto.allowed_models ?? []), ...(dto.blocked_models ?? [])].filter(
       (name) => !this.catalog.resolveRequest(name) && !this.catalog.resolveEmbedding(name),
     );
@@ -160,7 +167,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     };
   }
 
-  private compileOrReject(policy: TenantPolicy, tenantName: string): CompiledPolicy {
+  compileOrReject(policy: TenantPolicy, tenantName: string): CompiledPolicy {
     try {
       return compilePolicy(policy, this.catalog, this.routingPolicies, tenantName);
     } catch (error) {
@@ -218,8 +225,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const rows: Array<{ name: string }> = await manager.query(`SELECT name FROM tenants WHERE id = $1`, [
       tenantId,
     ]);
-    if (rows.length === 0)
-      throw new GatewayError(ErrorCode.NotFound, `No tenant with id ${tenantId}.`, { param: 'id' });
+    if (rows.length === 0) throw noSuchResource('tenant', tenantId);
     return rows[0].name;
   }
 
