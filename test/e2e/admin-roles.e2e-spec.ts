@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { TEST_ADMIN_KEY } from '../support/app';
+import { bootTestApp, TEST_ADMIN_KEY } from '../support/app';
 import {
   bootEmbedded,
   bootPostgres,
@@ -245,4 +245,45 @@ describe.each(SETUPS)('admin roles on %s', (_name, boot) => {
     const reset = await call(app, 'GET', path, tenantAdmin);
     expect(reset.body.policy).toMatchObject(ceiling);
   });
+
+  it('without ADMIN_API_KEY shows the admin API to active admin keys only; revocation reaches another replica', async () => {
+    if (booted.env.DATABASE_URL === undefined) {
+      // The embedded database is in memory, one per process: no second replica can share it.
+      expect(booted.env.MODE).toBe('enhanced');
+      return;
+    }
+    const replica = await bootTestApp({ ...booted.env, ADMIN_API_KEY: undefined });
+    try {
+      const { credentials, tenantA } = fixture;
+      for (const key of [
+        undefined,
+        credentials['wrong key'],
+        credentials['client key of A'],
+        TEST_ADMIN_KEY,
+      ]) {
+        const hidden = await call(replica, 'GET', '/admin/tenants', key);
+        expect(hidden.status).toBe(404);
+        expect(hidden.body.error?.message).toBe('Unknown request URL: GET /admin/tenants.');
+      }
+      const platformKey = credentials['platform admin key'];
+      expect((await call(replica, 'GET', '/admin/admin-keys', platformKey)).status).toBe(200);
+      expect(
+        (await call(replica, 'GET', `/admin/tenants/${tenantA.id}`, credentials['tenant admin of A'])).status,
+      ).toBe(200);
+      // Revoked on the first replica; the second had the key cached for KEY_CACHE_TTL_MS (5 min).
+      const spare = await call(booted.app, 'POST', '/admin/admin-keys', TEST_ADMIN_KEY, { name: 'spare' });
+      expect((await call(replica, 'GET', '/admin/admin-keys', String(spare.body.key))).status).toBe(200);
+      await call(booted.app, 'DELETE', `/admin/admin-keys/${String(spare.body.id)}`, TEST_ADMIN_KEY);
+      let status = 200;
+      for (let attempt = 0; attempt < 100 && status === 200; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        status = (await call(replica, 'GET', '/admin/admin-keys', String(spare.body.key))).status;
+      }
+      // Without ADMIN_API_KEY a refused key sees no admin API at all.
+      expect(status).toBe(404);
+      expect((await call(booted.app, 'GET', '/admin/admin-keys', String(spare.body.key))).status).toBe(401);
+    } finally {
+      await replica.close();
+    }
+  }, 120_000);
 });

@@ -108,20 +108,23 @@ export interface Answer {
 export interface Booted {
   app: TestApp;
   dataSource: DataSource;
+  /** The environment it was booted with (to boot a second replica on the same database). */
+  env: Record<string, string | undefined>;
   cleanup: () => Promise<void>;
 }
 
 const BASE_ENV = { ADMIN_API_KEY: TEST_ADMIN_KEY, AUTH_FAILURE_LIMIT: '0' };
 
 export async function bootEmbedded(): Promise<Booted> {
-  const app = await bootTestApp({ ...BASE_ENV, MODE: 'enhanced' });
-  return { app, dataSource: app.app.get(DataSource), cleanup: () => app.close() };
+  const env = { ...BASE_ENV, MODE: 'enhanced' };
+  const app = await bootTestApp(env);
+  return { app, dataSource: app.app.get(DataSource), env, cleanup: () => app.close() };
 }
 
 export async function bootPostgres(): Promise<Booted> {
   const database: TestDatabase = await createTestDatabase();
   const prefix = uniqueRedisPrefix();
-  const app = await bootTestApp({
+  const env = {
     ...BASE_ENV,
     MODE: 'production',
     DATA_DIR: undefined,
@@ -129,10 +132,14 @@ export async function bootPostgres(): Promise<Booted> {
     REDIS_URL: SERVER_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     API_KEY_HASH_SECRET: 'admin-roles-hash-secret-0123456789abcdef',
-  });
+    // Long enough that only the revocation event, never the cache TTL, can refuse a revoked key.
+    KEY_CACHE_TTL_MS: '300000',
+  };
+  const app = await bootTestApp(env);
   return {
     app,
     dataSource: app.app.get(DataSource),
+    env,
     cleanup: async () => {
       await app.close();
       await database.drop();
