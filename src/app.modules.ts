@@ -23,9 +23,9 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
  * module follows config.features (src/config/modes.ts), never the mode's name.
  *
- *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), exact response cache (+ its admin purge), admin, health, chat
+ *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), tenant policy (+ its admin API), exact response cache (+ its admin purge), admin, health, chat
  *   enhanced   = basic + semantic cache (in the caching module, via features) (+ the trained intent model and LLM fallback, via features)
- *   production = enhanced + policy (+ its admin API) (database-issued keys only, Redis-backed shared state)
+ *   production = enhanced, with database-issued keys only and Redis-backed shared state
  * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
  *
  * Modules import what they use; the chat module imports the cache and policy modules when the
@@ -42,7 +42,8 @@ function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
     ...(features.responseCache
       ? [CachingModule.register({ embeddingModels: RoutingModule }), CacheAdminModule]
       : []),
-    ...(features.policy ? [PolicyModule, PolicyAdminModule] : []),
+    PolicyModule,
+    PolicyAdminModule,
     ChatModule.register(features),
   ];
 }

@@ -4,7 +4,6 @@ import { CachingModule } from '../caching/caching.module';
 import { CHAT_CACHE } from '../caching/caching.types';
 import type { ModeFeatures } from '../config/modes';
 import { PolicyModule } from '../policy/policy.module';
-import { POLICY_ENFORCER } from '../policy/policy.types';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
@@ -43,13 +42,13 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
 ];
 
 /**
- * The OpenAI-compatible API. It imports what its steps use; the response cache and the tenant
- * policy come from the mode's features: composed, their module is imported; otherwise a null
- * object stands in (CHAT_CACHE / POLICY_ENFORCER = null) and their steps do not apply.
+ * The OpenAI-compatible API. It imports what its steps use, the tenant policy included (every
+ * mode); the response cache comes from the mode's features: composed, its module is imported;
+ * otherwise a null object stands in (CHAT_CACHE = null) and its steps do not apply.
  */
 @Module({})
 export class ChatModule {
-  static register(features: Pick<ModeFeatures, 'responseCache' | 'policy'>): DynamicModule {
+  static register(features: Pick<ModeFeatures, 'responseCache'>): DynamicModule {
     return {
       module: ChatModule,
       imports: [
@@ -58,7 +57,7 @@ export class ChatModule {
         ProvidersModule,
         BillingModule,
         ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
-        ...(features.policy ? [PolicyModule] : []),
+        PolicyModule,
       ],
       controllers: [ChatController, EmbeddingsController, ModelsController],
       providers: [
@@ -69,7 +68,6 @@ export class ChatModule {
         ...CHAT_STEP_ORDER,
         { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
         ...(features.responseCache ? [] : [{ provide: CHAT_CACHE, useValue: null }]),
-        ...(features.policy ? [] : [{ provide: POLICY_ENFORCER, useValue: null }]),
       ],
     };
   }

@@ -73,7 +73,7 @@ export class AppConfig {
     llmFallbackModel: string;
     llmFallbackTimeoutMs: number;
   };
-  routing!: { modelsFile: string; routingFile: string };
+  routing!: { modelsFile: string; routingFile: string; policyFile: string };
   billing!: {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
@@ -227,14 +227,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   config.host = vars.HOST;
   config.logLevel = vars.LOG_LEVEL;
   config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
-  config.limits = {
-    jsonMaxDepth: vars.JSON_MAX_DEPTH,
-    jsonMaxNodes: vars.JSON_MAX_NODES,
-    jsonMaxKeys: vars.JSON_MAX_KEYS,
-    chatMaxMessages: vars.CHAT_MAX_MESSAGES,
-    chatMaxContentParts: vars.CHAT_MAX_CONTENT_PARTS,
-    chatMaxTools: vars.CHAT_MAX_TOOLS,
-  };
+  config.limits = requestLimitSettings(vars);
   config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
   config.streamWriteStallMs = vars.STREAM_WRITE_STALL_TIMEOUT_MS;
   config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));
@@ -261,9 +254,30 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
     llmFallbackModel: vars.INTENT_LLM_FALLBACK_MODEL,
     llmFallbackTimeoutMs: vars.INTENT_LLM_FALLBACK_TIMEOUT_MS,
   };
-  config.routing = { modelsFile: vars.MODELS_FILE, routingFile: vars.ROUTING_FILE };
+  config.routing = {
+    modelsFile: vars.MODELS_FILE,
+    routingFile: vars.ROUTING_FILE,
+    policyFile: vars.POLICY_FILE,
+  };
   config.billing = billingSettings(vars);
-  config.cache = {
+  config.cache = cacheSettings(vars);
+  config.telemetry = telemetrySettings(vars);
+  return config;
+}
+
+function requestLimitSettings(vars: EnvironmentVariables): AppConfig['limits'] {
+  return {
+    jsonMaxDepth: vars.JSON_MAX_DEPTH,
+    jsonMaxNodes: vars.JSON_MAX_NODES,
+    jsonMaxKeys: vars.JSON_MAX_KEYS,
+    chatMaxMessages: vars.CHAT_MAX_MESSAGES,
+    chatMaxContentParts: vars.CHAT_MAX_CONTENT_PARTS,
+    chatMaxTools: vars.CHAT_MAX_TOOLS,
+  };
+}
+
+function cacheSettings(vars: EnvironmentVariables): AppConfig['cache'] {
+  return {
     ttlSeconds: vars.CACHE_TTL_SECONDS,
     maxEntries: vars.CACHE_MAX_ENTRIES,
     maxBytes: vars.CACHE_MAX_BYTES,
@@ -272,8 +286,6 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
     semanticThreshold: vars.CACHE_SEMANTIC_THRESHOLD ?? null,
     syncIntervalMs: vars.CACHE_SYNC_INTERVAL_MS,
   };
-  config.telemetry = telemetrySettings(vars);
-  return config;
 }
 
 function providerSettings(vars: EnvironmentVariables): AppConfig['providers'] {

@@ -178,6 +178,8 @@ export class EnvironmentVariables {
   /* ---- routing ---- */
   @IsString() MODELS_FILE = 'config/models.yaml';
   @IsString() ROUTING_FILE = 'config/routing.yaml';
+  /** The platform default tenant policy (`default:`); a missing file means no restriction. */
+  @IsString() POLICY_FILE = 'config/policy.yaml';
 
   /* ---- billing ---- */
   /** A global budget (USD) for basic/enhanced mode's static keys; unset means none. */

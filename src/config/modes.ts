@@ -14,8 +14,6 @@ export interface ModeFeatures {
   trainedIntentModel: boolean;
   /** Cheap-LLM intent fallback on low confidence (never in TEST_MODE). */
   llmIntentFallback: boolean;
-  /** Tenant policy enforcement (policy module). */
-  policy: boolean;
   /** Accept the static keys of API_KEYS (mapped to the `default` tenant). */
   staticApiKeys: boolean;
   /** Shared state (rate limits, caches, revocations) in Redis; requires REDIS_URL. */
@@ -32,7 +30,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     semanticCache: false,
     trainedIntentModel: false,
     llmIntentFallback: false,
-    policy: false,
     staticApiKeys: true,
     requiresRedis: false,
     requiresDatabase: false,
@@ -43,7 +40,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     semanticCache: true,
     trainedIntentModel: true,
     llmIntentFallback: true,
-    policy: false,
     staticApiKeys: true,
     requiresRedis: false,
     requiresDatabase: false,
@@ -54,7 +50,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
     semanticCache: true,
     trainedIntentModel: true,
     llmIntentFallback: true,
-    policy: true,
     staticApiKeys: false,
     requiresRedis: true,
     requiresDatabase: true,

@@ -1,4 +1,4 @@
-import { ceilingViolations, overCeiling, sameJson } from './policy-ceiling';
+import { ceilingViolations, sameJson } from './policy-ceiling';
 import { DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-policy';
 
 const canonical = (name: string) => (name === 'fast' ? 'gpt-4o-mini' : name);
@@ -70,16 +70,29 @@ describe('ceilingViolations', () => {
     expect(fields(ceiling, { ...ceiling, cache: { ttl_seconds: 60, shared_namespace: 'x' } })).toEqual([
       'cache',
     ]);
-    const later = { ...ceiling, max_tokens: 100 } as TenantPolicy;
-    expect(fields(later, { ...later, max_tokens: 200 } as TenantPolicy)).toEqual(['max_tokens']);
+    const later = { ...ceiling, max_images: 1 } as TenantPolicy;
+    expect(fields(later, { ...later, max_images: 2 } as TenantPolicy)).toEqual(['max_images']);
   });
-});
 
-describe('overCeiling', () => {
-  it('fills what the body leaves out from the ceiling', () => {
-    const ceiling = policy({ pii: { action: 'redact', kinds: ['email'] }, blocked_models: ['o1'] });
-    const merged = overCeiling({ allowed_models: ['gpt-4o'], blocked_models: undefined }, ceiling);
-    expect(merged).toMatchObject({ allowed_models: ['gpt-4o'], blocked_models: ['o1'], pii: ceiling.pii });
+  it('lets the output cap go down, features off and endpoints fewer, never the other way', () => {
+    const ceiling = policy({
+      max_output_tokens: 1000,
+      features: { streaming: true, tools: false, images: true },
+      allowed_endpoints: ['chat_completions', 'embeddings'],
+    });
+    const narrower = policy({
+      max_output_tokens: 500,
+      features: { streaming: false, tools: false, images: true },
+      allowed_endpoints: ['chat_completions'],
+    });
+    expect(fields(ceiling, narrower)).toEqual([]);
+    const wider = policy({
+      max_output_tokens: null,
+      features: { streaming: true, tools: true, images: true },
+      allowed_endpoints: ['chat_completions', 'messages'],
+    });
+    expect(fields(ceiling, wider)).toEqual(['allowed_endpoints', 'features', 'max_output_tokens']);
+    expect(fields(policy({ max_output_tokens: null }), policy({ max_output_tokens: 4000 }))).toEqual([]);
   });
 });
 

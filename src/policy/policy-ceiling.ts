@@ -10,6 +10,9 @@ import type { TenantPolicy } from './tenant-policy';
  *   kinds (when the ceiling's action is off, anything);
  * - safety_action: allow < null (config/routing.yaml's action) < refuse;
  * - cache: the ceiling's settings, except that caching may be turned off (`enabled: false`);
+ * - max_output_tokens: at most the ceiling's (null = no cap, so under a cap a number is needed);
+ * - features: a feature the ceiling turns off stays off (others may be turned off);
+ * - allowed_endpoints: a subset of the ceiling's (null = all);
  * - every other field (routing overrides, and any field added later): equal to the ceiling's.
  * Models are compared by their canonical catalog id (aliases name the same model).
  */
@@ -88,9 +91,29 @@ const cacheWithin: Rule = (ceiling, proposed) => {
     : "only `enabled: false` may differ from the platform admin's cache settings";
 };
 
+const maxTokensWithin: Rule = (ceiling, proposed) => {
+  if (typeof ceiling !== 'number') return null;
+  if (typeof proposed === 'number' && proposed <= ceiling) return null;
+  return `at most ${ceiling} (the platform admin's cap)`;
+};
+
+const featuresWithin: Rule = (ceiling, proposed) => {
+  const limit = (ceiling ?? {}) as Record<string, boolean>;
+  const wanted = (proposed ?? {}) as Record<string, boolean>;
+  const reopened = Object.keys(limit).filter(
+    (feature) => limit[feature] === false && wanted[feature] !== false,
+  );
+  return reopened.length === 0
+    ? null
+    : `${reopened.join(', ')} must stay off (the platform admin turns them off)`;
+};
+
 const RULES: Record<string, Rule> = {
   allowed_providers: allowListWithin('the providers'),
   allowed_models: allowListWithin('the models'),
+  allowed_endpoints: allowListWithin('the endpoints'),
+  max_output_tokens: maxTokensWithin,
+  features: featuresWithin,
   blocked_models: blockListWithin,
   pii: piiWithin,
   safety_action: safetyWithin,
@@ -132,14 +155,4 @@ export function ceilingViolations(
     if (message !== null) violations.push({ field, message });
   }
   return violations;
-}
-
-/**
- * A tenant admin's PUT body over the ceiling: fields it leaves out keep the platform admin's
- * values (rather than the defaults a platform admin's PUT would give them).
- */
-export function overCeiling<T extends object>(body: T, ceiling: TenantPolicy): T {
-  const merged: Record<string, unknown> = { ...(ceiling as unknown as Record<string, unknown>) };
-  for (const [field, value] of Object.entries(body)) if (value !== undefined) merged[field] = value;
-  return merged as T;
 }

@@ -20,6 +20,8 @@ import { PROVIDER_KEYS } from '../common/provider-keys';
 import type { ProviderKey } from '../common/provider-keys';
 import { PII_KINDS } from './pii';
 import type { PiiKind } from './pii';
+import { POLICY_ENDPOINTS } from './request-limits';
+import type { PolicyEndpoint } from './request-limits';
 import { PII_ACTIONS } from './tenant-policy';
 import type { PiiAction } from './tenant-policy';
 
@@ -57,7 +59,20 @@ export function cacheSettingsFromDto(dto: CachePolicyDto): TenantCacheSettings {
   return settings;
 }
 
-/** PUT /admin/tenants/:id/policy. Omitted (or null) fields take their defaults. */
+/** Request features the tenant may use (omitted: allowed). */
+export class FeaturesPolicyDto {
+  @IsOptional() @IsBoolean() streaming?: boolean;
+  @IsOptional() @IsBoolean() tools?: boolean;
+  @IsOptional() @IsBoolean() images?: boolean;
+}
+
+/** Largest output cap a policy may set: beyond every catalog model's limit anyway. */
+export const MAX_POLICY_OUTPUT_TOKENS = 1_000_000;
+
+/**
+ * PUT /admin/tenants/:id/policy, and the platform default policy (config/policy.yaml). Omitted
+ * (or null) fields of a tenant policy take the platform default's values.
+ */
 export class TenantPolicyDto {
   @IsOptional()
   @IsArray()
@@ -81,4 +96,11 @@ export class TenantPolicyDto {
   /** A partial config/routing.yaml (weights, default, intents, budget, …), validated like the file. */
   @IsOptional() @IsObject() @IsStorableJson() routing?: Record<string, unknown> | null;
   @IsOptional() @ValidateNested() @Type(() => CachePolicyDto) cache?: CachePolicyDto | null;
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_POLICY_OUTPUT_TOKENS) max_output_tokens?: number | null;
+  @IsOptional() @ValidateNested() @Type(() => FeaturesPolicyDto) features?: FeaturesPolicyDto | null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(POLICY_ENDPOINTS.length)
+  @IsIn(POLICY_ENDPOINTS, { each: true })
+  allowed_endpoints?: PolicyEndpoint[] | null;
 }

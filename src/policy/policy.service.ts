@@ -5,14 +5,14 @@ import { BillingEventsService } from '../billing/events/billing-events.service';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { noSuchResource } from '../common/resource-id';
-import type { ProviderKey } from '../common/provider-keys';
 import { RoutingConfigError } from '../routing/config-reader';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';
-import type { RoutingPolicyOverride } from '../routing/routing-policy';
-import { PII_KINDS } from './pii';
-import { cacheSettingsFromDto } from './policy.dto';
+import { AppConfig } from '../config/app-config';
 import type { TenantPolicyDto } from './policy.dto';
+import { loadPlatformPolicy, policyFromDto } from './platform-policy';
+import { applyRequestLimits, assertEndpointAllowed } from './request-limits';
+import type { PolicyEndpoint } from './request-limits';
 import type { EmbeddingVerdict, PolicyEnforcer, PolicyVerdict } from './policy.types';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import {
@@ -20,13 +20,17 @@ import {
   applyPiiPolicy,
   compilePolicy,
   CompiledPolicy,
-  DEFAULT_TENANT_POLICY,
   describeCounts,
   TenantPolicy,
 } from './tenant-policy';
 
 /** Safety net for missed invalidations (Redis down): policies are reloaded this often. */
 const REFRESH_INTERVAL_MS = 60_000;
+/**
+ * Replicas sharing a Postgres without Redis hear of no change: they poll a change stamp of the
+ * policy table this often instead, so that a change applies everywhere within a second.
+ */
+const CHANGE_POLL_INTERVAL_MS = 500;
 
 export interface PolicyActor {
   name: string;
@@ -34,24 +38,31 @@ export interface PolicyActor {
 }
 
 /**
- * Tenant policies (production mode). All policies live in memory, compiled for the hot path
+ * Tenant policies (every mode). All policies live in memory, compiled for the hot path
  * (evaluate() does no I/O); a change made on any replica is announced over the billing events
- * channel (Redis pub/sub) and reloaded everywhere, with a periodic full reload as a safety net.
+ * channel (Redis pub/sub) and reloaded everywhere — or, on a shared Postgres without Redis, found
+ * by polling a change stamp twice a second — with a periodic full reload as a safety net.
+ * Tenants without a policy get the platform default (config/policy.yaml).
  */
 @Injectable()
 export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Policy');
   private readonly compiled = new Map<string, CompiledPolicy>();
+  /** The platform default policy (config/policy.yaml), as stored fields and compiled. */
+  readonly platformPolicy: TenantPolicy;
   private readonly defaultPolicy: CompiledPolicy;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private changeStamp: string | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly catalog: ModelCatalog,
     private readonly routingPolicies: RoutingPolicyService,
     private readonly events: BillingEventsService,
+    private readonly config: AppConfig,
   ) {
-    this.defaultPolicy = compilePolicy(DEFAULT_TENANT_POLICY, catalog, routingPolicies, 'default');
+    this.platformPolicy = loadPlatformPolicy(config.routing.policyFile, catalog);
+    this.defaultPolicy = compilePolicy(this.platformPolicy, catalog, routingPolicies, 'platform default');
   }
 
   async onModuleInit(): Promise<void> {
@@ -60,21 +71,37 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       if (event.type === 'policy') void this.reload(event.tenantId);
       else if (event.type === 'resync') void this.reloadAll();
     });
-    this.refreshTimer = setInterval(() => void this.reloadAll(), REFRESH_INTERVAL_MS);
-    this.refreshTimer.unref();
+    this.every(REFRESH_INTERVAL_MS, () => this.reloadAll());
+    // One process on the embedded database, or Redis events: nothing to poll.
+    if (!this.events.distributed && this.config.databaseUrl !== null) {
+      this.changeStamp = await this.readChangeStamp();
+      this.every(CHANGE_POLL_INTERVAL_MS, () => this.reloadIfChanged());
+    }
   }
 
   onModuleDestroy(): void {
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    for (const timer of this.timers) clearInterval(timer);
+  }
+
+  private every(intervalMs: number, task: () => Promise<void>): void {
+    const timer = setInterval(() => void task(), intervalMs);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   /* ------------------------------------------------------------------ hot path */
 
-  evaluate(request: ChatCompletionRequest, principal: Principal): PolicyVerdict {
+  evaluate(
+    request: ChatCompletionRequest,
+    principal: Principal,
+    endpoint: PolicyEndpoint = 'chat_completions',
+  ): PolicyVerdict {
     const policy = this.compiled.get(principal.tenantId) ?? this.defaultPolicy;
-    const pii = applyPiiPolicy(request, policy);
+    const limited = applyRequestLimits(request, policy.limits, endpoint);
+    const pii = applyPiiPolicy(limited, policy);
     const notes: string[] = [];
-    if (pii.request !== request) notes.push(`pii_redacted: ${describeCounts(pii.counts)}`);
+    if (pii.request !== limited) notes.push(`pii_redacted: ${describeCounts(pii.counts)}`);
+    if (limited !== request) notes.push(`max_output_tokens: ${policy.limits.maxOutputTokens}`);
     return {
       request: pii.request,
       routingPolicy: policy.routingPolicy,
@@ -85,6 +112,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict {
     const policy = this.compiled.get(principal.tenantId) ?? this.defaultPolicy;
+    assertEndpointAllowed(policy.limits, 'embeddings');
     const outcome = applyEmbeddingPolicy(texts, model, policy, this.catalog);
     const notes = outcome.texts !== texts ? [`pii_redacted: ${describeCounts(outcome.counts)}`] : [];
     const screensPii = policy.piiAction !== 'off' && policy.piiKinds.size > 0;
@@ -102,11 +130,11 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     );
     return rows.length > 0
       ? { policy: rows[0].policy, customised: true, ceiling: rows[0].ceiling ?? rows[0].policy }
-      : { policy: DEFAULT_TENANT_POLICY, customised: false, ceiling: DEFAULT_TENANT_POLICY };
+      : { policy: this.platformPolicy, customised: false, ceiling: this.platformPolicy };
   }
 
   async put(tenantId: string, dto: TenantPolicyDto, actor: PolicyActor): Promise<TenantPolicy> {
-    const policy = this.fromDto(dto);
+    const policy = policyFromDto(dto, this.platformPolicy, this.catalog);
     const tenantName = await this.requireTenant(this.dataSource.manager, tenantId);
     const compiled = this.compileOrReject(policy, tenantName);
     await this.dataSource.transaction(async (manager) => {
@@ -139,34 +167,6 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   /* ------------------------------------------------------------------ internals */
 
-  fromDto(dto: TenantPolicyDto): TenantPolicy {
-    const unknown = [...(dto.allowed_models ?? []), ...(dto.blocked_models ?? [])].filter(
-      (name) => !this.catalog.resolveRequest(name) && !this.catalog.resolveEmbedding(name),
-    );
-    if (unknown.length > 0) {
-      throw new GatewayError(
-        ErrorCode.ValidationFailed,
-        `Unknown model(s) in the policy: ${unknown.join(', ')}.`,
-        {
-          param: dto.allowed_models?.some((name) => unknown.includes(name))
-            ? 'allowed_models'
-            : 'blocked_models',
-        },
-      );
-    }
-    return {
-      allowed_providers: (dto.allowed_providers as ProviderKey[] | null | undefined) ?? null,
-      allowed_models: dto.allowed_models ?? null,
-      blocked_models: dto.blocked_models ?? [],
-      pii: dto.pii
-        ? { action: dto.pii.action, kinds: dto.pii.kinds ?? [...PII_KINDS] }
-        : DEFAULT_TENANT_POLICY.pii,
-      safety_action: dto.safety_action ?? null,
-      routing: (dto.routing as RoutingPolicyOverride | null | undefined) ?? null,
-      cache: dto.cache ? cacheSettingsFromDto(dto.cache) : null,
-    };
-  }
-
   compileOrReject(policy: TenantPolicy, tenantName: string): CompiledPolicy {
     try {
       return compilePolicy(policy, this.catalog, this.routingPolicies, tenantName);
@@ -180,6 +180,40 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     }
   }
 
+  /**
+   * A stored policy, compiled: fields it lacks (stored before they existed) take the platform
+   * default's values.
+   */
+  private compileStored(stored: TenantPolicy, tenantName: string): CompiledPolicy {
+    const present = Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== undefined));
+    const policy = { ...this.platformPolicy, ...present } as TenantPolicy;
+    return compilePolicy(policy, this.catalog, this.routingPolicies, tenantName);
+  }
+
+  /**
+   * A digest of every policy row's (tenant, updated_at): any write or delete changes it, whatever
+   * the commit order (a max(updated_at) would miss a write that committed late).
+   */
+  private async readChangeStamp(): Promise<string | null> {
+    try {
+      const rows: Array<{ stamp: string | null }> = await this.dataSource.query(
+        `SELECT md5(coalesce(string_agg(tenant_id::text || ':' || updated_at::text, ',' ORDER BY tenant_id), '')) AS stamp
+           FROM tenant_policies`,
+      );
+      return rows[0]?.stamp ?? '';
+    } catch (error) {
+      this.logger.warn(`could not read the policy change stamp: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    const stamp = await this.readChangeStamp();
+    if (stamp === null || stamp === this.changeStamp) return;
+    this.changeStamp = stamp;
+    await this.reloadAll();
+  }
+
   private async reload(tenantId: string): Promise<void> {
     try {
       const rows: Array<{ policy: TenantPolicy; name: string }> = await this.dataSource.query(
@@ -187,11 +221,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
         [tenantId],
       );
       if (rows.length === 0) this.compiled.delete(tenantId);
-      else
-        this.compiled.set(
-          tenantId,
-          compilePolicy(rows[0].policy, this.catalog, this.routingPolicies, rows[0].name),
-        );
+      else this.compiled.set(tenantId, this.compileStored(rows[0].policy, rows[0].name));
     } catch (error) {
       this.logger.warn(`could not reload the policy of tenant ${tenantId}: ${(error as Error).message}`);
     }
@@ -206,7 +236,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       const fresh = new Map<string, CompiledPolicy>();
       for (const row of rows) {
         try {
-          fresh.set(row.tenant_id, compilePolicy(row.policy, this.catalog, this.routingPolicies, row.name));
+          fresh.set(row.tenant_id, this.compileStored(row.policy, row.name));
         } catch (error) {
           // A stored policy the current catalog rejects (e.g. a model removed): keep the last good one.
           this.logger.error(`policy of tenant ${row.name} no longer compiles: ${(error as Error).message}`);

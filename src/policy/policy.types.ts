@@ -3,6 +3,7 @@ import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import type { TenantCacheSettings } from '../caching/chat-cache.service';
+import type { PolicyEndpoint } from './request-limits';
 
 /** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
@@ -20,12 +21,14 @@ export interface PolicyVerdict {
 }
 
 /**
- * Tenant policy (production mode): allowed providers/models, PII handling, safety. Runs before
+ * Tenant policy (every mode): allowed providers/models, endpoints, features and output cap, PII
+ * handling, safety. Runs before
  * intent classification, so redacted text is all that any later step (including the cheap-LLM
  * intent fallback) sees. Throws GatewayError(PolicyViolation) to refuse a request.
  */
 export interface PolicyEnforcer {
-  evaluate(request: ChatCompletionRequest, principal: Principal): PolicyVerdict;
+  /** `endpoint`: the API surface the request came in through (default chat_completions). */
+  evaluate(request: ChatCompletionRequest, principal: Principal, endpoint?: PolicyEndpoint): PolicyVerdict;
   /**
    * An embeddings request: refuses a model the tenant may not use, applies the PII rule to the
    * texts. Returns the texts to embed (redacted or the same array) and notes.

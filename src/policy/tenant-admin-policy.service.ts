@@ -4,14 +4,15 @@ import { writeAdminAudit, type AdminActor } from '../billing/admin/admin-audit';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { noSuchResource } from '../common/resource-id';
 import { ModelCatalog } from '../routing/model-catalog';
-import { ceilingViolations, overCeiling, type CeilingViolation } from './policy-ceiling';
+import { ceilingViolations, type CeilingViolation } from './policy-ceiling';
 import type { TenantPolicyDto } from './policy.dto';
 import { PolicyService } from './policy.service';
-import { DEFAULT_TENANT_POLICY, type CompiledPolicy, type TenantPolicy } from './tenant-policy';
+import { policyFromDto } from './platform-policy';
+import type { CompiledPolicy, TenantPolicy } from './tenant-policy';
 
 interface StoredPolicy {
   tenantName: string;
-  /** The platform admin's policy: the stored ceiling, else the policy, else the default. */
+  /** The platform admin's policy: the stored ceiling, else the policy, else the platform default. */
   ceiling: TenantPolicy;
   /** A tenant admin has narrowed the policy (a ceiling is stored beside it). */
   narrowed: boolean;
@@ -45,7 +46,8 @@ export class TenantAdminPolicyService {
   async narrow(tenantId: string, dto: TenantPolicyDto, actor: AdminActor): Promise<TenantPolicy> {
     const { policy, compiled } = await this.dataSource.transaction(async (manager) => {
       const stored = await this.stored(manager, tenantId);
-      const policy = this.policies.fromDto(overCeiling(dto, stored.ceiling));
+      // Omitted fields keep the ceiling's values; null ones mean "no restriction" (then refused).
+      const policy = policyFromDto(dto, stored.ceiling, this.catalog);
       const violations = ceilingViolations(stored.ceiling, policy, (name) => this.canonical(name));
       if (violations.length > 0) throw refused(violations);
       const compiled = this.policies.compileOrReject(policy, stored.tenantName);
@@ -89,7 +91,7 @@ export class TenantAdminPolicyService {
     const row = rows[0];
     return {
       tenantName: tenants[0].name,
-      ceiling: row ? (row.ceiling ?? row.policy) : DEFAULT_TENANT_POLICY,
+      ceiling: row ? (row.ceiling ?? row.policy) : this.policies.platformPolicy,
       narrowed: row !== undefined && row.ceiling !== null,
     };
   }

@@ -7,6 +7,8 @@ import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
 import { PII_KINDS, PiiKind, piiScanBudget, redactPii, type PiiScanBudget } from './pii';
+import { ALL_FEATURES, compileRequestLimits } from './request-limits';
+import type { PolicyEndpoint, PolicyFeatures, RequestLimits } from './request-limits';
 
 export const PII_ACTIONS = ['off', 'redact', 'block'] as const;
 export type PiiAction = (typeof PII_ACTIONS)[number];
@@ -30,6 +32,12 @@ export interface TenantPolicy {
   routing: RoutingPolicyOverride | null;
   /** Response cache settings (null or absent: the CACHE_* defaults; docs/caching.md). */
   cache?: TenantCacheSettings | null;
+  /** Largest output (tokens) a request may ask for; requests that name none get it. null: no cap. */
+  max_output_tokens?: number | null;
+  /** Request features the tenant may use (absent: all). */
+  features?: PolicyFeatures | null;
+  /** Endpoints the tenant may call; null or absent: all. */
+  allowed_endpoints?: PolicyEndpoint[] | null;
 }
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
@@ -40,6 +48,9 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
   safety_action: null,
   routing: null,
   cache: null,
+  max_output_tokens: null,
+  features: { ...ALL_FEATURES },
+  allowed_endpoints: null,
 }) as TenantPolicy;
 
 /** A tenant policy prepared for the hot path (built once per policy change). */
@@ -48,6 +59,8 @@ export interface CompiledPolicy {
   piiAction: PiiAction;
   piiKinds: ReadonlySet<PiiKind>;
   routingPolicy: RoutingPolicy | null;
+  /** Endpoints, features and the output-token cap (request-limits.ts). */
+  limits: RequestLimits;
 }
 
 export interface RoutingPolicyBuilder {
@@ -128,6 +141,7 @@ export function compilePolicy(
     piiAction: policy.pii.action,
     piiKinds: new Set(policy.pii.kinds),
     routingPolicy,
+    limits: compileRequestLimits(policy),
   };
 }
 

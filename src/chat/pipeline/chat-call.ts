@@ -8,6 +8,7 @@ import type {
   ChatCompletionRequest,
 } from '../../common/openai/chat.types';
 import type { Principal } from '../../common/principal';
+import type { PolicyEndpoint } from '../../policy/request-limits';
 import type { AttemptRecord } from '../../providers/provider.types';
 import type { RoutingPolicy } from '../../routing/routing-policy';
 import type { PlannedTarget, RoutePlan } from '../../routing/routing.types';
@@ -25,6 +26,8 @@ export interface ChatCallContext {
   cacheDirective?: string;
   /** The Cache-Control request header (no-cache: skip the lookup; no-store: no cache at all; only-if-cached). */
   cacheControl?: string;
+  /** The API surface the request came in through, for the tenant policy (default chat_completions). */
+  endpoint?: PolicyEndpoint;
 }
 
 /** complete: JSON answer; stream: SSE chunks; explain: the routing decision only (no provider call). */

@@ -3,7 +3,7 @@ import { POLICY_ENFORCER, type PolicyEnforcer } from '../../../policy/policy.typ
 import type { ChatCall, ChatStep } from '../chat-call';
 
 /**
- * Tenant policy (production). First, so that PII is redacted before anything else (classifier,
+ * Tenant policy (every mode). First, so that PII is redacted before anything else (classifier,
  * LLM fallback, provider) sees it. Writes: request (maybe redacted), policyNotes, tenantRouting, cacheSettings (the
  * tenant's cache settings).
  */
@@ -18,7 +18,8 @@ export class PolicyStep implements ChatStep {
   }
 
   run(call: ChatCall): void {
-    const verdict = this.policy!.evaluate(call.request, call.context.principal);
+    const { principal, endpoint } = call.context;
+    const verdict = this.policy!.evaluate(call.request, principal, endpoint);
     call.request = verdict.request;
     call.policyNotes = verdict.notes;
     call.tenantRouting = verdict.routingPolicy;
