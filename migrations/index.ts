@@ -4,6 +4,7 @@ import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and
 import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
 import { SemanticCache1764750000000 } from './1764750000000-semantic-cache';
+import { AdminRoles1764800000000 } from './1764800000000-admin-roles';
 import { RequestAuditTrail1764810000000 } from './1764810000000-request-audit-trail';
 import { UsageEstimatedPricing1764840000000 } from './1764840000000-usage-estimated-pricing';
 import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-rollups';
@@ -18,6 +19,7 @@ export const MIGRATIONS: MixedList<Function> = [
   TenantPolicies1764500000000,
   BudgetHolds1764600000000,
   SemanticCache1764750000000,
+  AdminRoles1764800000000,
   RequestAuditTrail1764810000000,
   UsageReportRollups1764820000000,
   UsageReportCompactRollups1764820000001,

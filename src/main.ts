@@ -56,7 +56,9 @@ async function bootstrap(): Promise<void> {
     log.warn(`API_KEYS is ignored in ${config.mode} mode: only database-issued keys are accepted`);
   }
   if (!config.features.staticApiKeys && !config.adminApiKey) {
-    log.warn(`no ADMIN_API_KEY in ${config.mode} mode: no key can be issued, so every request gets 401`);
+    log.warn(
+      `no ADMIN_API_KEY in ${config.mode} mode: only platform admin keys issued earlier can issue keys (else every request gets 401)`,
+    );
   }
 }
 

@@ -15,9 +15,13 @@ import type { AdminActor } from '../billing/admin/admin.service';
 
 const KEY_ID = new ResourceIdPipe('API key');
 
-/** /admin/keys/:id: revocation and per-key budgets. 404 everywhere without ADMIN_API_KEY. */
+/**
+ * /admin/keys/:id: revocation and per-key budgets. Tenant admins too, for keys of their own
+ * tenant (AdminGuard: another tenant's key answers as an unknown one); their key budgets stay
+ * within the tenant's budget.
+ */
 @Controller('admin/keys')
-@AdminAuth()
+@AdminAuth({ tenantAdmins: true, idResource: 'api_key' })
 @UsePipes(strictValidationPipe())
 export class AdminKeysController {
   constructor(private readonly admin: AdminService) {}

@@ -12,7 +12,8 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { AdminAuth } from '../auth/admin-auth.decorator';
-import { Actor } from './admin-actor.decorator';
+import { Actor, CurrentAdmin } from './admin-actor.decorator';
+import { adminTenantScope, type AdminPrincipal } from '../common/principal';
 import { strictValidationPipe } from '../common/validation';
 import { ResourceIdPipe } from './admin-validation.pipe';
 import {
@@ -40,8 +41,13 @@ import { AdminService } from '../billing/admin/admin.service';
 import type { AdminActor } from '../billing/admin/admin.service';
 
 const TENANT_ID = new ResourceIdPipe('tenant');
+/** Tenant admins may call it too, for their own tenant only (AdminGuard checks the :id). */
+const TENANT_ADMINS = { tenantAdmins: true } as const;
 
-/** /admin/tenants: tenants, their keys, budget and usage. 404 everywhere without ADMIN_API_KEY. */
+/**
+ * /admin/tenants: tenants, their keys, budget and usage. Platform admins: everything; tenant
+ * admins: their own tenant (read it, its keys, its budget and usage; create client keys).
+ */
 @Controller('admin/tenants')
 @AdminAuth()
 @UsePipes(strictValidationPipe())
@@ -54,11 +60,17 @@ export class AdminTenantsController {
   }
 
   @Get()
-  async list(@Query() query: ListQueryDto): Promise<ListResponse<TenantResponse>> {
-    return listResponse((await this.admin.listTenants(query.limit, query.offset)).map(tenantResponse));
+  @AdminAuth(TENANT_ADMINS)
+  async list(
+    @Query() query: ListQueryDto,
+    @CurrentAdmin() admin: AdminPrincipal,
+  ): Promise<ListResponse<TenantResponse>> {
+    const tenants = await this.admin.listTenants(query.limit, query.offset, adminTenantScope(admin));
+    return listResponse(tenants.map(tenantResponse));
   }
 
   @Get(':id')
+  @AdminAuth(TENANT_ADMINS)
   async get(@Param('id', TENANT_ID) id: string): Promise<TenantResponse> {
     return tenantResponse(await this.admin.getTenant(id));
   }
@@ -73,6 +85,7 @@ export class AdminTenantsController {
   }
 
   @Post(':id/keys')
+  @AdminAuth(TENANT_ADMINS)
   async createKey(
     @Param('id', TENANT_ID) id: string,
     @Body() dto: CreateKeyDto,
@@ -83,6 +96,7 @@ export class AdminTenantsController {
   }
 
   @Get(':id/keys')
+  @AdminAuth(TENANT_ADMINS)
   async listKeys(@Param('id', TENANT_ID) id: string): Promise<ListResponse<ApiKeyResponse>> {
     return listResponse((await this.admin.listKeys(id)).map(apiKeyResponse));
   }
@@ -97,6 +111,7 @@ export class AdminTenantsController {
   }
 
   @Get(':id/budget')
+  @AdminAuth(TENANT_ADMINS)
   async getBudget(@Param('id', TENANT_ID) id: string): Promise<BudgetResponse> {
     return budgetResponse(await this.admin.getBudget('tenant', id));
   }
@@ -108,6 +123,7 @@ export class AdminTenantsController {
   }
 
   @Get(':id/usage')
+  @AdminAuth(TENANT_ADMINS)
   async usage(@Param('id', TENANT_ID) id: string, @Query() query: UsageQueryDto): Promise<UsageResponse> {
     return usageResponse(await this.admin.usage(id, query));
   }

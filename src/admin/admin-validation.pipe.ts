@@ -1,7 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { ErrorCode, GatewayError } from '../common/errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isResourceId, noSuchResource } from '../common/resource-id';
 
 /** An id in the path that is not a UUID names nothing: 404, as for an unknown id. */
 @Injectable()
@@ -9,9 +7,7 @@ export class ResourceIdPipe implements PipeTransform<string, string> {
   constructor(private readonly what: string) {}
 
   transform(value: string, _metadata: ArgumentMetadata): string {
-    if (typeof value !== 'string' || !UUID.test(value)) {
-      throw new GatewayError(ErrorCode.NotFound, `No ${this.what} with id "${String(value).slice(0, 64)}".`);
-    }
+    if (!isResourceId(value)) throw noSuchResource(this.what, value);
     return value.toLowerCase();
   }
 }

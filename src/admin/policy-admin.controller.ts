@@ -1,49 +1,59 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, UsePipes } from '@nestjs/common';
-import type { Request } from 'express';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, UsePipes } from '@nestjs/common';
 import { AdminAuth } from '../auth/admin-auth.decorator';
-import type { GatewayRequestState } from '../common/principal';
+import type { AdminActor } from '../billing/admin/admin-audit';
+import { Actor } from './admin-actor.decorator';
 import { ResourceIdPipe } from './admin-validation.pipe';
 import { strictValidationPipe } from '../common/validation';
 import { TenantPolicyDto } from '../policy/policy.dto';
-import { PolicyActor, PolicyService } from '../policy/policy.service';
+import { PolicyService } from '../policy/policy.service';
+import { TenantAdminPolicyService } from '../policy/tenant-admin-policy.service';
 import type { TenantPolicy } from '../policy/tenant-policy';
 
 const TENANT_ID = new ResourceIdPipe('tenant');
 
-function actor(request: Request & Partial<GatewayRequestState>): PolicyActor {
-  return { name: 'admin', requestId: request.id ?? null };
+interface PolicyResponse {
+  tenant_id: string;
+  customised: boolean;
+  policy: TenantPolicy;
+  /** The platform admin's policy: what a tenant admin may narrow, never widen. */
+  ceiling: TenantPolicy;
 }
 
-/** /admin/tenants/:id/policy — the tenant's policy (production mode). */
+/**
+ * /admin/tenants/:id/policy — the tenant's policy. Platform admins set it (and with it the
+ * ceiling); tenant admins of the tenant read it and narrow it within the ceiling (PUT), or go
+ * back to the ceiling (DELETE).
+ */
 @Controller('admin/tenants/:id/policy')
-@AdminAuth()
+@AdminAuth({ tenantAdmins: true })
 @UsePipes(strictValidationPipe())
 export class PolicyAdminController {
-  constructor(private readonly policies: PolicyService) {}
+  constructor(
+    private readonly policies: PolicyService,
+    private readonly tenantAdmin: TenantAdminPolicyService,
+  ) {}
 
   @Get()
-  async get(
-    @Param('id', TENANT_ID) id: string,
-  ): Promise<{ tenant_id: string; customised: boolean; policy: TenantPolicy }> {
-    const { policy, customised } = await this.policies.get(id);
-    return { tenant_id: id, customised, policy };
+  async get(@Param('id', TENANT_ID) id: string): Promise<PolicyResponse> {
+    const { policy, customised, ceiling } = await this.policies.get(id);
+    return { tenant_id: id, customised, policy, ceiling };
   }
 
   @Put()
   async put(
     @Param('id', TENANT_ID) id: string,
     @Body() dto: TenantPolicyDto,
-    @Req() request: Request & Partial<GatewayRequestState>,
-  ): Promise<{ tenant_id: string; customised: true; policy: TenantPolicy }> {
-    return { tenant_id: id, customised: true, policy: await this.policies.put(id, dto, actor(request)) };
+    @Actor() actor: AdminActor,
+  ): Promise<PolicyResponse> {
+    if (actor.role === 'tenant_admin') await this.tenantAdmin.narrow(id, dto, actor);
+    else await this.policies.put(id, dto, { name: actor.name, requestId: actor.requestId });
+    return this.get(id);
   }
 
   @Delete()
   @HttpCode(204)
-  async remove(
-    @Param('id', TENANT_ID) id: string,
-    @Req() request: Request & Partial<GatewayRequestState>,
-  ): Promise<void> {
-    await this.policies.remove(id, actor(request));
+  async remove(@Param('id', TENANT_ID) id: string, @Actor() actor: AdminActor): Promise<void> {
+    if (actor.role === 'tenant_admin') await this.tenantAdmin.reset(id, actor);
+    else await this.policies.remove(id, { name: actor.name, requestId: actor.requestId });
   }
 }

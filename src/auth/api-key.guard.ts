@@ -47,6 +47,11 @@ export class ApiKeyGuard implements CanActivate {
     );
   }
 
+  /** True for one of the static API_KEYS (client keys of the default tenant). */
+  isStaticKey(key: string): boolean {
+    return this.staticPrincipals.size > 0 && this.staticPrincipals.has(sha256(key).toString('hex'));
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & GatewayRequestState>();
     const address = clientAddressKey(request.ip);

@@ -11,6 +11,7 @@ import { METRIC } from '../telemetry/metrics';
 import { METRICS_ACCESS } from '../telemetry/metrics.controller';
 import { AdminGuard } from './admin.guard';
 import { ApiKeyGuard } from './api-key.guard';
+import { ADMIN_KEY_RESOLVER, API_KEY_RESOLVER } from './auth.types';
 import { AuthFailureThrottle, MemoryFailureCounter, RedisFailureCounter } from './auth-failure-throttle';
 import { ClientAuthGuard } from './client-auth.guard';
 import { ClientRateLimitGuard } from './client-rate-limit.guard';
@@ -76,6 +77,7 @@ const AUTH_MODULE = {
     },
     OperatorAccess,
     { provide: METRICS_ACCESS, useExisting: OperatorAccess },
+    { provide: ADMIN_KEY_RESOLVER, useExisting: API_KEY_RESOLVER },
     ApiKeyGuard,
     AdminGuard,
     ClientRateLimitGuard,
@@ -86,6 +88,7 @@ const AUTH_MODULE = {
     AuthFailureThrottle,
     OperatorAccess,
     METRICS_ACCESS,
+    ADMIN_KEY_RESOLVER,
     ApiKeyGuard,
     AdminGuard,
     ClientRateLimitGuard,

@@ -4,6 +4,7 @@ import { RedisModule } from '../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
+import { PlatformAdminKeysService } from './admin/platform-admin-keys.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
 import { BudgetMetrics } from './budgets/budget-metrics';
@@ -35,6 +36,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageQueryService,
     UsageReportService,
     AdminService,
+    PlatformAdminKeysService,
     {
       provide: USAGE_WRITER,
       inject: [DataSource],
@@ -56,6 +58,7 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageReportService,
     BillingEventsService,
     AdminService,
+    PlatformAdminKeysService,
   ],
 })
 export class BillingModule {}

@@ -225,9 +225,13 @@ export class ChatCacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Empties a tenant's cache (its own namespace and the shared one it uses), on every replica. */
-  async purgeTenant(tenantId: string): Promise<{ namespaces: string[]; semantic_entries: number }> {
+  async purgeTenant(
+    tenantId: string,
+    options: { shared?: boolean } = {},
+  ): Promise<{ namespaces: string[]; semantic_entries: number }> {
     const namespaces = [`tenant:${tenantId}`];
-    const shared = this.sharedOf.get(tenantId);
+    // A shared namespace holds other tenants' answers too: the caller says whether to purge it.
+    const shared = options.shared === false ? undefined : this.sharedOf.get(tenantId);
     if (shared) namespaces.push(shared);
     let entries = 0;
     for (const namespace of namespaces) {

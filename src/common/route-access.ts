@@ -5,7 +5,8 @@ import { SetMetadata } from '@nestjs/common';
  * ClientAuthGuard of the auth module) unless it says otherwise:
  * - `public`: no credential at the gateway level (health probes; the Prometheus endpoint, which
  *   checks METRICS_TOKEN itself when one is set);
- * - `admin`: ADMIN_API_KEY, checked by AdminGuard (see AdminAuth() in auth/).
+ * - `admin`: an admin credential (ADMIN_API_KEY, a platform admin key, or — on routes marked
+ *   for them — a tenant admin key), checked by AdminGuard (see AdminAuth() in auth/).
  * Declared here, in the floor layer, so that any module's controller can say it.
  */
 export type RouteAccess = 'client' | 'admin' | 'public';
@@ -21,3 +22,8 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ROUTE_
  * Without it an admin route is for platform admins only.
  */
 export const ADMIN_TENANT_ACCESS = 'modelmuxer:admin-tenant-access';
+
+/** What a tenant-admin route's `:id` names (metadata set by AdminAuth; default `tenant`). */
+export type AdminIdResource = 'tenant' | 'api_key';
+
+export const ADMIN_ID_RESOURCE = 'modelmuxer:admin-id-resource';

@@ -3,6 +3,7 @@ import { BillingModule } from '../billing/billing.module';
 import { RoutingModule } from '../routing/routing.module';
 import { PolicyService } from './policy.service';
 import { POLICY_ENFORCER } from './policy.types';
+import { TenantAdminPolicyService } from './tenant-admin-policy.service';
 
 /**
  * Tenant policy (production mode): provides POLICY_ENFORCER to the chat pipeline and PolicyService
@@ -10,7 +11,11 @@ import { POLICY_ENFORCER } from './policy.types';
  */
 @Module({
   imports: [RoutingModule, BillingModule],
-  providers: [PolicyService, { provide: POLICY_ENFORCER, useExisting: PolicyService }],
-  exports: [POLICY_ENFORCER, PolicyService],
+  providers: [
+    PolicyService,
+    TenantAdminPolicyService,
+    { provide: POLICY_ENFORCER, useExisting: PolicyService },
+  ],
+  exports: [POLICY_ENFORCER, PolicyService, TenantAdminPolicyService],
 })
 export class PolicyModule {}

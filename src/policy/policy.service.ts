@@ -4,6 +4,7 @@ import type { Principal } from '../common/principal';
 import { BillingEventsService } from '../billing/events/billing-events.service';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
+import { noSuchResource } from '../common/resource-id';
 import { RoutingConfigError } from '../routing/config-reader';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingPolicyService } from '../routing/routing-policy';
@@ -128,15 +129,16 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   /* ------------------------------------------------------------------ admin */
 
-  async get(tenantId: string): Promise<{ policy: TenantPolicy; customised: boolean }> {
+  /** The effective policy, and the platform admin's (the ceiling a tenant admin narrows within). */
+  async get(tenantId: string): Promise<{ policy: TenantPolicy; customised: boolean; ceiling: TenantPolicy }> {
     await this.requireTenant(this.dataSource.manager, tenantId);
-    const rows: Array<{ policy: TenantPolicy }> = await this.dataSource.query(
-      `SELECT policy FROM tenant_policies WHERE tenant_id = $1`,
+    const rows: Array<{ policy: TenantPolicy; ceiling: TenantPolicy | null }> = await this.dataSource.query(
+      `SELECT policy, ceiling FROM tenant_policies WHERE tenant_id = $1`,
       [tenantId],
     );
     return rows.length > 0
-      ? { policy: rows[0].policy, customised: true }
-      : { policy: this.platformPolicy, customised: false };
+      ? { policy: rows[0].policy, customised: true, ceiling: rows[0].ceiling ?? rows[0].policy }
+      : { policy: this.platformPolicy, customised: false, ceiling: this.platformPolicy };
   }
 
   async put(tenantId: string, dto: TenantPolicyDto, actor: PolicyActor): Promise<TenantPolicy> {
@@ -147,17 +149,22 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       const [row]: Array<{ version: number }> = await manager.query(
         `INSERT INTO tenant_policies (tenant_id, policy, updated_at) VALUES ($1, $2::jsonb, now())
          ON CONFLICT (tenant_id) DO UPDATE
-           SET policy = EXCLUDED.policy, updated_at = now(), version = tenant_policies.version + 1
+           SET policy = EXCLUDED.policy, ceiling = NULL, updated_at = now(), version = tenant_policies.version + 1
          RETURNING version`,
         [tenantId, JSON.stringify(policy)],
       );
       await this.audit(manager, actor, 'policy.put', tenantId, policy, row.version);
       return row.version;
     });
+    this.installed(tenantId, compiled, version);
+    return policy;
+  }
+
+  /** A policy just stored (its new version): applied here at once, and announced to the other replicas. */
+  installed(tenantId: string, compiled: CompiledPolicy, version: number): void {
     this.compiled.set(tenantId, compiled);
     this.versions.set(tenantId, version);
     this.events.publish({ type: 'policy', tenantId });
-    return policy;
   }
 
   async remove(tenantId: string, actor: PolicyActor): Promise<void> {
@@ -173,7 +180,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   /* ------------------------------------------------------------------ internals */
 
-  private compileOrReject(policy: TenantPolicy, tenantName: string): CompiledPolicy {
+  compileOrReject(policy: TenantPolicy, tenantName: string): CompiledPolicy {
     try {
       return compilePolicy(policy, this.catalog, this.routingPolicies, tenantName);
     } catch (error) {
@@ -269,8 +276,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const rows: Array<{ name: string }> = await manager.query(`SELECT name FROM tenants WHERE id = $1`, [
       tenantId,
     ]);
-    if (rows.length === 0)
-      throw new GatewayError(ErrorCode.NotFound, `No tenant with id ${tenantId}.`, { param: 'id' });
+    if (rows.length === 0) throw noSuchResource('tenant', tenantId);
     return rows[0].name;
   }
 

@@ -237,13 +237,14 @@ function budgetContract(boot: () => Promise<BillingApp>) {
     await charge(app, rich.key, { max_cost_nano: UNIT, cost_nano: UNIT }).expect(200);
     await request(app.server).get(`/admin/tenants/${rich.tenantId}/budget`).set(admin).expect(404);
 
-    // A client key is not an admin credential, whichever tenant it belongs to.
-    await request(app.server).get(`/admin/tenants/${poor.tenantId}/usage`).set(bearer(rich.key)).expect(401);
+    // A client key is not an admin credential, whichever tenant it belongs to: 403 (a known key
+    // with the wrong role, not a guess).
+    await request(app.server).get(`/admin/tenants/${poor.tenantId}/usage`).set(bearer(rich.key)).expect(403);
     await request(app.server)
       .put(`/admin/tenants/${poor.tenantId}/budget`)
       .set(bearer(poor.key))
       .send({})
-      .expect(401);
+      .expect(403);
 
     // Usage is attributed to the tenant of the key that made the request.
     await app.get<UsageRecorderService>(UsageRecorderService).flush();

@@ -168,6 +168,17 @@ describe('HTTP telemetry: every response is counted and logged', () => {
       status: 401,
       route: '/admin/tenants',
       code: 'invalid_api_key',
+      send: (id) =>
+        http()
+          .get('/admin/tenants')
+          .set('x-request-id', id)
+          .set('authorization', 'Bearer not-the-admin-key-0123'),
+    },
+    {
+      name: 'a client key on the admin API',
+      status: 403,
+      route: '/admin/tenants',
+      code: 'permission_denied',
       send: (id) => http().get('/admin/tenants').set('x-request-id', id).set(authHeader),
     },
     {

@@ -15,6 +15,7 @@ import {
 import { IsPrintableText } from '../../common/validation';
 import type { BudgetPeriod } from '../../config/app-config';
 import { USAGE_GROUP_BY, type UsageGroupBy } from '../usage/usage-query';
+import { API_KEY_ROLES, type ApiKeyRole } from '../entities/api-key.entity';
 
 /** Admin API request bodies and queries (validated strictly: unknown fields are refused). */
 
@@ -69,6 +70,22 @@ export class ListQueryDto {
 }
 
 export class CreateKeyDto {
+  @IsString()
+  @Length(1, 200)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @IsPrintableText()
+  name!: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expires_at must be an ISO 8601 date-time' })
+  expires_at?: string;
+
+  /** `client` (default) calls the API; `tenant_admin` manages the tenant (platform admins only). */
+  @IsOptional() @IsIn(API_KEY_ROLES) role?: ApiKeyRole;
+}
+
+/** POST /admin/admin-keys: a platform admin key. */
+export class CreateAdminKeyDto {
   @IsString()
   @Length(1, 200)
   @Matches(NOT_BLANK, { message: 'name must not be blank' })

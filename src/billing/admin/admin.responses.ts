@@ -1,4 +1,4 @@
-import type { ApiKeyEntity, BudgetEntity, TenantEntity } from '../entities';
+import type { AdminKeyEntity, ApiKeyEntity, BudgetEntity, TenantEntity } from '../entities';
 import type { UsageGroup, UsageReport, UsageTotals } from '../usage/usage-query';
 
 /**
@@ -38,6 +38,7 @@ export interface ApiKeyResponse {
   object: 'api_key';
   tenant_id: string;
   name: string;
+  role: 'client' | 'tenant_admin';
   prefix: string;
   status: 'active' | 'revoked';
   expires_at: string | null;
@@ -52,6 +53,7 @@ export function apiKeyResponse(key: ApiKeyEntity): ApiKeyResponse {
     object: 'api_key',
     tenant_id: key.tenantId,
     name: key.name,
+    role: key.role,
     prefix: key.prefix,
     status: key.status,
     expires_at: iso(key.expiresAt),
@@ -64,6 +66,36 @@ export function apiKeyResponse(key: ApiKeyEntity): ApiKeyResponse {
 /** The one response that carries the key. */
 export function createdKeyResponse(key: ApiKeyEntity, plaintext: string): ApiKeyResponse & { key: string } {
   return { ...apiKeyResponse(key), key: plaintext };
+}
+
+export interface AdminKeyResponse {
+  id: string;
+  object: 'admin_key';
+  role: 'platform_admin';
+  name: string;
+  prefix: string;
+  status: 'active' | 'revoked';
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export function adminKeyResponse(key: AdminKeyEntity): AdminKeyResponse {
+  return {
+    id: key.id,
+    object: 'admin_key',
+    role: 'platform_admin',
+    name: key.name,
+    prefix: key.prefix,
+    status: key.status,
+    expires_at: iso(key.expiresAt),
+    last_used_at: iso(key.lastUsedAt),
+    created_by: key.createdBy,
+    created_at: key.createdAt.toISOString(),
+    revoked_at: iso(key.revokedAt),
+  };
 }
 
 export interface BudgetSnapshot {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { DEFAULT_TENANT_ID } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
+import { noSuchResource } from '../../common/resource-id';
 import type { BudgetPeriod } from '../../config/app-config';
 import { periodEnd, periodStart } from '../budgets/budget-period';
 import { startCounterFromUsage } from '../budgets/budget-store';
@@ -20,13 +21,9 @@ import type {
   UsageQueryDto,
 } from './admin.dto';
 import type { BudgetSnapshot } from './admin.responses';
+import { writeAdminAudit, type AdminActor } from './admin-audit';
 
-/** Who performed an admin action (there is one admin credential; the address tells callers apart). */
-export interface AdminActor {
-  name: string;
-  ip: string | null;
-  requestId: string | null;
-}
+export type { AdminActor } from './admin-audit';
 
 export type BudgetScope = 'tenant' | 'key';
 
@@ -41,7 +38,12 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 function notFound(what: string, id: string): GatewayError {
-  return new GatewayError(ErrorCode.NotFound, `No ${what} with id "${id}".`);
+  return noSuchResource(what, id);
+}
+
+/** What a tenant admin may not do (platform admins decide it). */
+function beyondTenantAdmin(message: string, param: string | null = null): GatewayError {
+  return new GatewayError(ErrorCode.PermissionDenied, message, { param });
 }
 
 function duplicateName(name: string): GatewayError {
@@ -90,10 +92,14 @@ export class AdminService {
     }
   }
 
-  listTenants(limit = 100, offset = 0): Promise<TenantEntity[]> {
-    return this.dataSource
-      .getRepository(TenantEntity)
-      .find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+  /** Every tenant, or only `scope` (a tenant admin's own tenant). */
+  listTenants(limit = 100, offset = 0, scope: string | null = null): Promise<TenantEntity[]> {
+    return this.dataSource.getRepository(TenantEntity).find({
+      where: scope === null ? {} : { id: scope },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
   }
 
   async getTenant(id: string): Promise<TenantEntity> {
@@ -161,6 +167,10 @@ export class AdminService {
     const expiresAt = dto.expires_at === undefined ? null : new Date(dto.expires_at);
     if (expiresAt && expiresAt.getTime() <= Date.now())
       throw invalid('expires_at', 'expires_at must be in the future.');
+    const role = dto.role ?? 'client';
+    if (role !== 'client' && actor.role !== 'platform_admin') {
+      throw beyondTenantAdmin('Only platform admins may create tenant admin keys.', 'role');
+    }
     const generated = generateApiKey();
     const keyHash = this.keys.digest(generated.key);
     const key = await this.dataSource.transaction(async (manager) => {
@@ -171,11 +181,13 @@ export class AdminService {
         keyHash,
         prefix: generated.prefix,
         expiresAt,
+        role,
       });
       const id = (inserted.identifiers[0] as { id: string }).id;
       await this.audit(manager, actor, 'api_key.create', 'api_key', id, {
         tenant_id: tenantId,
         name: dto.name.trim(),
+        role,
         prefix: generated.prefix,
         expires_at: expiresAt?.toISOString() ?? null,
       });
@@ -223,6 +235,7 @@ export class AdminService {
     const limitNano = usdToNano(dto.limit_usd);
     const owner = await this.dataSource.transaction(async (manager) => {
       const target = await this.budgetOwner(manager, scope, id);
+      if (actor.role === 'tenant_admin') await this.assertWithinTenantBudget(manager, target, limitNano);
       const values = [
         target.tenantId,
         target.apiKeyId,
@@ -335,6 +348,25 @@ export class AdminService {
     return { tenantId: key.tenantId, apiKeyId: key.id };
   }
 
+  /**
+   * A tenant admin's key budget may not exceed the tenant's budget limit (whatever the periods:
+   * the limits are compared as amounts). A tenant without a budget is unlimited: any key budget
+   * is within it. Tenant budgets themselves are set by platform admins only.
+   */
+  private async assertWithinTenantBudget(
+    manager: EntityManager,
+    target: { tenantId: string; apiKeyId: string | null },
+    limitNano: number,
+  ): Promise<void> {
+    if (target.apiKeyId === null) throw beyondTenantAdmin("Only platform admins may set a tenant's budget.");
+    const ceiling = await this.tenantBudget(manager, target.tenantId);
+    if (ceiling === null || limitNano <= ceiling.limitNano) return;
+    throw beyondTenantAdmin(
+      `A key budget may not exceed the tenant's budget: limit_usd ${nanoToUsd(limitNano)} is above the tenant's ${nanoToUsd(ceiling.limitNano)} USD (${ceiling.period}).`,
+      'limit_usd',
+    );
+  }
+
   private async tenantBudget(manager: EntityManager, tenantId: string): Promise<BudgetEntity | null> {
     return manager
       .createQueryBuilder(BudgetEntity, 'b')
@@ -367,15 +399,6 @@ export class AdminService {
     targetId: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_log (actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)`,
-      [
-        actor.name,
-        action,
-        targetType,
-        targetId,
-        JSON.stringify({ ...details, ip: actor.ip, request_id: actor.requestId }),
-      ],
-    );
+    await writeAdminAudit(manager, actor, action, { type: targetType, id: targetId }, details);
   }
 }

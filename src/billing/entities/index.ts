@@ -1,3 +1,4 @@
+import { AdminKeyEntity } from './admin-key.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { BudgetCounterEntity, BudgetEntity } from './budget.entity';
@@ -5,6 +6,7 @@ import { TenantEntity } from './tenant.entity';
 import { UsageDailyEntity, UsageRecordEntity } from './usage-record.entity';
 
 export {
+  AdminKeyEntity,
   ApiKeyEntity,
   AuditLogEntity,
   BudgetCounterEntity,
@@ -18,6 +20,7 @@ export {
 export const BILLING_ENTITIES = [
   TenantEntity,
   ApiKeyEntity,
+  AdminKeyEntity,
   BudgetEntity,
   BudgetCounterEntity,
   UsageRecordEntity,

@@ -181,3 +181,68 @@ describe('DatabaseApiKeyResolver', () => {
     expect(await resolver.resolve(key)).toBeNull();
   });
 });
+
+describe('DatabaseApiKeyResolver: admin keys', () => {
+  const hasher = new ApiKeyHasher(SECRET);
+  const now = Date.parse('2025-06-01T00:00:00Z');
+
+  it('turns tenant admin and platform admin rows into admin principals', () => {
+    expect(resolutionOf(row({ role: 'tenant_admin', name: 'team admin' }), now, 600).resolution).toEqual({
+      admin: {
+        role: 'tenant_admin',
+        tenantId: '22222222-2222-2222-2222-222222222222',
+        keyId: '11111111-1111-1111-1111-111111111111',
+        name: 'team admin',
+      },
+      tenantId: '22222222-2222-2222-2222-222222222222',
+    });
+    const platform = row({ role: 'platform_admin', name: 'ops', tenant_id: null, tenant_name: null });
+    expect(resolutionOf(platform, now, 600).resolution).toMatchObject({
+      admin: { role: 'platform_admin', tenantId: null, name: 'ops' },
+    });
+    expect(resolutionOf({ ...platform, status: 'revoked' }, now, 600).resolution).toMatchObject({
+      denied: ErrorCode.InvalidApiKey,
+    });
+  });
+
+  it('keeps the roles apart: admin keys are refused on the model API, client keys on the admin API', async () => {
+    const admin = generateApiKey().key;
+    const client = generateApiKey().key;
+    const rows = new Map([
+      [hasher.digest(admin), row({ key_hash: hasher.digest(admin), role: 'tenant_admin', name: 'a' })],
+      [
+        hasher.digest(client),
+        row({ key_hash: hasher.digest(client), id: '33333333-3333-3333-3333-333333333333' }),
+      ],
+    ]);
+    const { resolver, queries } = setup(rows);
+    expect(await resolver.resolveAdmin(admin)).toMatchObject({ role: 'tenant_admin', name: 'a' });
+    await expect(resolver.resolve(admin)).rejects.toMatchObject({
+      code: ErrorCode.PermissionDenied,
+      status: 403,
+    });
+    await expect(resolver.resolveAdmin(client)).rejects.toMatchObject({ code: ErrorCode.PermissionDenied });
+    expect(await resolver.resolve(client)).toMatchObject({ keyId: '33333333-3333-3333-3333-333333333333' });
+    expect(await resolver.resolveAdmin(generateApiKey().key)).toBeNull();
+    expect(queries).toHaveLength(3); // one per key, whichever API asked
+    resolver.onModuleDestroy();
+  });
+
+  it('drops an admin key on its invalidation event (revocation) and on its tenant event (suspension)', async () => {
+    const { key } = generateApiKey();
+    const digest = hasher.digest(key);
+    const rows = new Map([[digest, row({ key_hash: digest, role: 'tenant_admin' })]]);
+    const { resolver, emit } = setup(rows);
+    await resolver.resolveAdmin(key);
+    rows.set(digest, row({ key_hash: digest, role: 'tenant_admin', status: 'revoked' }));
+    emit({ type: 'key', keyHash: digest });
+    await expect(resolver.resolveAdmin(key)).rejects.toMatchObject({
+      code: ErrorCode.InvalidApiKey,
+      status: 401,
+    });
+    rows.set(digest, row({ key_hash: digest, role: 'tenant_admin', tenant_status: 'suspended' }));
+    emit({ type: 'tenant', tenantId: '22222222-2222-2222-2222-222222222222' });
+    await expect(resolver.resolveAdmin(key)).rejects.toMatchObject({ code: ErrorCode.TenantSuspended });
+    resolver.onModuleDestroy();
+  });
+});

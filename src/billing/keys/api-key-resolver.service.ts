@@ -1,8 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ApiKeyResolver } from '../../auth/auth.types';
-import type { Principal } from '../../common/principal';
+import type { AdminPrincipal, Principal } from '../../common/principal';
 import { ErrorCode, GatewayError } from '../../common/errors';
+import { isResourceId } from '../../common/resource-id';
 import { AppConfig } from '../../config/app-config';
 import { BillingEventsService, type BillingEvent } from '../events/billing-events.service';
 import { ApiKeyHasher, looksLikeDatabaseKey } from './api-key-secret';
@@ -27,18 +28,28 @@ const LAST_USED_FLUSH_MS = 15_000;
 export interface Denial {
   denied: ErrorCode.InvalidApiKey | ErrorCode.TenantSuspended;
   message: string;
-  tenantId: string;
+  /** Null for a platform admin key. */
+  tenantId: string | null;
 }
 
-export type Resolution = Principal | Denial;
+/** An admin key (platform admin key, or a tenant admin key of api_keys). */
+export interface AdminResolution {
+  admin: AdminPrincipal;
+  tenantId: string | null;
+}
+
+export type Resolution = Principal | AdminResolution | Denial;
 
 export interface KeyRow {
   id: string;
   key_hash: string;
   status: string;
   expires_at: Date | string | null;
-  tenant_id: string;
-  tenant_name: string;
+  /** `client` (absent: client), `tenant_admin`, or `platform_admin` (a row of admin_keys). */
+  role?: string;
+  name?: string;
+  tenant_id: string | null;
+  tenant_name: string | null;
   tenant_status: string;
   rate_limit_rpm: number | null;
 }
@@ -46,6 +57,25 @@ export interface KeyRow {
 export function isDenial(value: Resolution): value is Denial {
   return (value as Denial).denied !== undefined;
 }
+
+export function isAdminResolution(value: Resolution): value is AdminResolution {
+  return (value as AdminResolution).admin !== undefined;
+}
+
+/**
+ * One lookup for every kind of key: a key hash names a tenant's key (client or tenant admin) or
+ * a platform admin key. Keys are 256-bit random, so at most one row answers.
+ */
+const KEY_LOOKUP = `
+  SELECT k.id, k.key_hash, k.status, k.expires_at, k.role, k.name, t.id AS tenant_id,
+         t.name AS tenant_name, t.status AS tenant_status, t.rate_limit_rpm
+    FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+   WHERE k.key_hash = $1
+  UNION ALL
+  SELECT a.id, a.key_hash, a.status, a.expires_at, 'platform_admin'::varchar, a.name, NULL::uuid,
+         NULL::varchar, 'active'::varchar, NULL::integer
+    FROM admin_keys a
+   WHERE a.key_hash = $1`;
 
 /**
  * API_KEY_RESOLVER for database keys. The hot path is one HMAC (~2 µs) and a Map lookup:
@@ -102,19 +132,54 @@ export class DatabaseApiKeyResolver
   }
 
   async resolve(presentedKey: string): Promise<Principal | null> {
+    const resolution = await this.lookup(presentedKey);
+    if (resolution === null) return null;
+    if (isAdminResolution(resolution)) {
+      throw new GatewayError(
+        ErrorCode.PermissionDenied,
+        'This is an admin key: it may call the admin API only, not the model API.',
+      );
+    }
+    return this.use(resolution, Date.now());
+  }
+
+  async resolveAdmin(presentedKey: string): Promise<AdminPrincipal | null> {
+    const resolution = await this.lookup(presentedKey);
+    if (resolution === null) return null;
+    if (isDenial(resolution)) throw new GatewayError(resolution.denied, resolution.message);
+    if (!isAdminResolution(resolution)) {
+      throw new GatewayError(
+        ErrorCode.PermissionDenied,
+        'This API key is a client key: it may call the model API only, not the admin API.',
+      );
+    }
+    if (resolution.admin.keyId) this.lastUsed.set(resolution.admin.keyId, Date.now());
+    return resolution.admin;
+  }
+
+  async tenantOfKey(keyId: string): Promise<string | null> {
+    if (!isResourceId(keyId)) return null;
+    const rows: Array<{ tenant_id: string }> = await this.query(
+      `SELECT tenant_id FROM api_keys WHERE id = $1::uuid`,
+      [keyId.toLowerCase()],
+    );
+    return rows[0]?.tenant_id ?? null;
+  }
+
+  /** The cached resolution of a key (one query per key and TTL); null when no key has this hash. */
+  private async lookup(presentedKey: string): Promise<Resolution | null> {
     if (!looksLikeDatabaseKey(presentedKey)) return null;
     const hash = this.hasher.digest(presentedKey);
     const now = Date.now();
     const cached = this.resolved.get(hash, now);
-    if (cached !== undefined) return this.use(cached, now);
+    if (cached !== undefined) return cached;
     if (this.unknown.get(hash, now)) return null;
     let pending = this.inflight.get(hash);
     if (!pending) {
       pending = this.load(hash).finally(() => this.inflight.delete(hash));
       this.inflight.set(hash, pending);
     }
-    const resolution = await pending;
-    return resolution === null ? null : this.use(resolution, Date.now());
+    return pending;
   }
 
   /** Drops what an event made stale. Public for the admin service's own replica. */
@@ -144,12 +209,15 @@ export class DatabaseApiKeyResolver
     const ids = [...batch.keys()];
     const times = ids.map((id) => new Date(batch.get(id) ?? 0).toISOString());
     try {
-      await this.dataSource.query(
-        `UPDATE api_keys AS k SET last_used_at = v.used_at
-           FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, used_at)
-          WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)`,
-        [ids, times],
-      );
+      // Key ids are UUIDs: each id is in one of the two tables, the other UPDATE skips it.
+      for (const table of ['api_keys', 'admin_keys']) {
+        await this.dataSource.query(
+          `UPDATE ${table} AS k SET last_used_at = v.used_at
+             FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, used_at)
+            WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)`,
+          [ids, times],
+        );
+      }
     } catch (error) {
       // Keep the newest value per key for the next attempt.
       for (const [id, at] of batch) this.lastUsed.set(id, Math.max(at, this.lastUsed.get(id) ?? 0));
@@ -157,22 +225,16 @@ export class DatabaseApiKeyResolver
     }
   }
 
-  private use(resolution: Resolution, now: number): Principal {
+  private use(resolution: Principal | Denial, now: number): Principal {
     if (isDenial(resolution)) throw new GatewayError(resolution.denied, resolution.message);
     if (resolution.keyId) this.lastUsed.set(resolution.keyId, now);
     return resolution;
   }
 
-  private async load(hash: string): Promise<Resolution | null> {
-    let rows: KeyRow[];
+  /** A key query; a database failure is a 503 (never cached), not a refusal. */
+  private async query<T>(text: string, params: unknown[]): Promise<T[]> {
     try {
-      rows = await this.dataSource.query(
-        `SELECT k.id, k.key_hash, k.status, k.expires_at, t.id AS tenant_id, t.name AS tenant_name,
-                t.status AS tenant_status, t.rate_limit_rpm
-           FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-          WHERE k.key_hash = $1`,
-        [hash],
-      );
+      return (await this.dataSource.query(text, params)) as T[];
     } catch (error) {
       this.logger.error(`API key lookup failed: ${(error as Error).message}`);
       throw new GatewayError(
@@ -184,6 +246,10 @@ export class DatabaseApiKeyResolver
         },
       );
     }
+  }
+
+  private async load(hash: string): Promise<Resolution | null> {
+    const rows = await this.query<KeyRow>(KEY_LOOKUP, [hash]);
     const now = Date.now();
     const row = rows[0];
     // The index lookup already matched; the constant-time check guards against any collation surprise.
@@ -197,6 +263,43 @@ export class DatabaseApiKeyResolver
   }
 }
 
+/** Why a key row is refused now (revoked, expired, suspended tenant); null when it is usable. */
+function denialOf(row: KeyRow, expiresAt: number | null, now: number): Denial | null {
+  if (row.status !== 'active') {
+    return {
+      denied: ErrorCode.InvalidApiKey,
+      message: 'This API key has been revoked.',
+      tenantId: row.tenant_id,
+    };
+  }
+  if (expiresAt !== null && expiresAt <= now) {
+    return {
+      denied: ErrorCode.InvalidApiKey,
+      message: `This API key expired at ${new Date(expiresAt).toISOString()}.`,
+      tenantId: row.tenant_id,
+    };
+  }
+  if (row.tenant_status !== 'active') {
+    return {
+      denied: ErrorCode.TenantSuspended,
+      message: `The tenant "${row.tenant_name}" of this API key is suspended.`,
+      tenantId: row.tenant_id,
+    };
+  }
+  return null;
+}
+
+function adminResolution(row: KeyRow): AdminResolution {
+  const tenantAdmin = row.role === 'tenant_admin';
+  const admin: AdminPrincipal = Object.freeze({
+    role: tenantAdmin ? ('tenant_admin' as const) : ('platform_admin' as const),
+    tenantId: tenantAdmin ? row.tenant_id : null,
+    keyId: row.id,
+    name: row.name ?? row.id,
+  });
+  return { admin, tenantId: admin.tenantId };
+}
+
 /** Decides what a key row means now; `validUntil` caps the cache entry at the key's expiry. */
 export function resolutionOf(
   row: KeyRow,
@@ -204,43 +307,23 @@ export function resolutionOf(
   defaultRpm: number,
 ): { resolution: Resolution; validUntil: number } {
   const expiresAt = row.expires_at === null ? null : new Date(row.expires_at).getTime();
-  if (row.status !== 'active') {
-    return {
-      resolution: {
-        denied: ErrorCode.InvalidApiKey,
-        message: 'This API key has been revoked.',
-        tenantId: row.tenant_id,
-      },
-      validUntil: Infinity,
-    };
+  const denial = denialOf(row, expiresAt, now);
+  // Revoked and expired are final; a suspension is cached at most until the key's expiry.
+  if (denial) {
+    const final = denial.denied === ErrorCode.InvalidApiKey;
+    return { resolution: denial, validUntil: final ? Infinity : (expiresAt ?? Infinity) };
   }
-  if (expiresAt !== null && expiresAt <= now) {
-    return {
-      resolution: {
-        denied: ErrorCode.InvalidApiKey,
-        message: `This API key expired at ${new Date(expiresAt).toISOString()}.`,
-        tenantId: row.tenant_id,
-      },
-      validUntil: Infinity,
-    };
-  }
-  if (row.tenant_status !== 'active') {
-    return {
-      resolution: {
-        denied: ErrorCode.TenantSuspended,
-        message: `The tenant "${row.tenant_name}" of this API key is suspended.`,
-        tenantId: row.tenant_id,
-      },
-      validUntil: expiresAt ?? Infinity,
-    };
+  const validUntil = expiresAt ?? Infinity;
+  if (row.role === 'tenant_admin' || row.role === 'platform_admin') {
+    return { resolution: adminResolution(row), validUntil };
   }
   const principal: Principal = Object.freeze({
-    tenantId: row.tenant_id,
-    tenantName: row.tenant_name,
+    tenantId: row.tenant_id as string,
+    tenantName: row.tenant_name as string,
     keyId: row.id,
     source: 'database' as const,
     rateLimitPerMinute: row.rate_limit_rpm ?? defaultRpm,
     rateLimitKey: row.id,
   });
-  return { resolution: principal, validUntil: expiresAt ?? Infinity };
+  return { resolution: principal, validUntil };
 }
