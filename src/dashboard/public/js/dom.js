@@ -36,14 +36,19 @@ export function svg(tag, attrs = {}, ...children) {
   return element;
 }
 
-const usdFormat = new Intl.NumberFormat('en-US', {
+const usdFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+/** Amounts under a cent (a request costs micro-dollars): three significant digits. */
+const smallUsdFormat = new Intl.NumberFormat('en-US', {
   style: 'currency',
   currency: 'USD',
-  maximumFractionDigits: 4,
+  maximumSignificantDigits: 3,
 });
 const intFormat = new Intl.NumberFormat('en-US');
 
-export const usd = (value) => usdFormat.format(Number(value ?? 0));
+export const usd = (value) => {
+  const amount = Number(value ?? 0);
+  return (amount !== 0 && Math.abs(amount) < 0.01 ? smallUsdFormat : usdFormat).format(amount);
+};
 export const int = (value) => intFormat.format(Number(value ?? 0));
 export const pct = (value) => `${(Number(value ?? 0) * 100).toFixed(1)}%`;
 export const date = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '—');
@@ -104,7 +109,7 @@ export function table(caption, columns, rows, emptyText = 'Nothing yet.') {
     h(
       'table',
       {},
-      h('caption', {}, caption),
+      h('caption.visually-hidden', {}, caption),
       h(
         'thead',
         {},
