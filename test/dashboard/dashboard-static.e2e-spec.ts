@@ -74,6 +74,21 @@ describe('dashboard static files', () => {
     }
   });
 
+  it('gives other origins no way to call the admin API with the key (no CORS grant)', async () => {
+    const preflight = await gateway.http
+      .options('/admin/tenants')
+      .set('origin', 'https://evil.example')
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization,content-type');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-headers']).toBeUndefined();
+    const simple = await gateway.http
+      .get('/admin/tenants')
+      .set('origin', 'https://evil.example')
+      .set('authorization', `Bearer ${TEST_ADMIN_KEY}`);
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('is off with DASHBOARD_ENABLED=false; the variable is validated', async () => {
     const off = await bootTestApp({ ADMIN_API_KEY: TEST_ADMIN_KEY, DASHBOARD_ENABLED: 'false' });
     try {

@@ -296,6 +296,35 @@ describeWithBrowser('dashboard in headless chromium', () => {
     await shot('overview-mobile');
   });
 
+  it('confines a tenant admin to its tenant (gateways with admin roles)', async () => {
+    const created = await admin()
+      .post(`/admin/tenants/${acmeId}/keys`)
+      .set(auth)
+      .send({ name: 'acme admin', role: 'tenant_admin' });
+    if (created.status === 400) {
+      // No admin roles on this gateway: the key DTO refuses `role`. Nothing to sign in with.
+      expect(created.body.error.code).toBe('invalid_value');
+      return;
+    }
+    expect(created.status).toBe(201);
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.click('#sign-out');
+    await page.waitForSelector('#admin-key');
+    await page.type('#admin-key', created.body.key);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#page[data-ready]');
+    await open('tenants');
+    const names = await page.$$eval('table tbody tr td:first-child', (cells) =>
+      cells.map((c) => c.textContent),
+    );
+    expect(names).toEqual(['acme']);
+    await page.type('form[aria-label="Create a tenant"] input[name=name]', 'not-allowed');
+    await page.click('form[aria-label="Create a tenant"] button[type=submit]');
+    await page.waitForSelector('form[aria-label="Create a tenant"] .error');
+    expect(await text('form[aria-label="Create a tenant"] .error')).toMatch(/403/);
+    await shot('tenant-admin');
+  });
+
   it('raised no CSP violation or script error on any page', () => {
     expect(problems).toEqual([]);
   });

@@ -36,10 +36,15 @@ async function show() {
     else link.removeAttribute('aria-current');
   }
   document.title = `${page.title} · ModelMuxer dashboard`;
+  // Each visit renders into its own element: a page still loading when the user moves on
+  // finishes into a detached element instead of mixing into the next page.
   const container = $('page');
-  container.replaceChildren();
+  const view = document.createElement('div');
+  delete container.dataset.ready;
   container.dataset.page = name;
-  await page.render(container);
+  container.replaceChildren(view);
+  await page.render(view);
+  if (view.parentNode !== container) return;
   container.dataset.ready = name;
   $('main').focus({ preventScroll: true });
   announce(`${page.title} loaded`);
@@ -77,6 +82,7 @@ function signOut() {
   setClientKey(null);
   signedIn = false;
   $('page').replaceChildren();
+  delete $('page').dataset.ready;
   $('page').hidden = true;
   $('nav').hidden = true;
   $('sign-out').hidden = true;

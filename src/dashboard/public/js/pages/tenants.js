@@ -6,6 +6,15 @@ import { budgetView } from './budget-view.js';
 import { tenants } from './shared.js';
 
 const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'];
+/** client: calls the model API; tenant_admin: manages its tenant (gateways with admin roles). */
+const KEY_ROLES = ['client', 'tenant_admin'];
+
+/** The body of a key creation: the role only when it is not the default (older gateways refuse it). */
+function keyBody(data) {
+  const body = { name: String(data.get('name')).trim() };
+  if (data.get('role') !== 'client') body.role = data.get('role');
+  return body;
+}
 
 /** Runs an action from a form: disables its button, shows the error or calls done(result). */
 function submitting(form, action, done) {
@@ -245,6 +254,7 @@ function keysTable(keys, reload) {
     [
       { label: 'Name', value: (k) => k.name },
       { label: 'Prefix', value: (k) => h('code', {}, `${k.prefix}…`) },
+      { label: 'Role', value: (k) => k.role ?? 'client' },
       { label: 'Status', value: (k) => h('span', { dataset: { status: k.status } }, k.status) },
       { label: 'Last used', value: (k) => date(k.last_used_at) },
       { label: 'Expires', value: (k) => date(k.expires_at) },
@@ -292,12 +302,13 @@ async function tenantDetail(target, id) {
     'form.inline-form',
     { 'aria-label': 'Create a key' },
     field('Key name', h('input', { name: 'name', required: true, maxlength: 200, autocomplete: 'off' })),
+    choice('Role', 'role', KEY_ROLES, 'client'),
     h('button', { type: 'submit' }, 'Create key'),
     h('div.form-result', { 'aria-live': 'polite' }),
   );
   submitting(
     keyForm,
-    (data) => api('POST', `/admin/tenants/${id}/keys`, { body: { name: String(data.get('name')).trim() } }),
+    (data) => api('POST', `/admin/tenants/${id}/keys`, { body: keyBody(data) }),
     async (created) => {
       keyForm.reset();
       const list = target.querySelector('.keys-list');
