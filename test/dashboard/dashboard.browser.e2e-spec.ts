@@ -207,6 +207,17 @@ describeWithBrowser('dashboard in headless chromium', () => {
     );
     const budget = await admin().get(`/admin/tenants/${team.id}/budget`).set(auth).expect(200);
     expect(budget.body).toMatchObject({ limit_usd: 5, period: 'monthly' });
+
+    // A key budget inside the tenant budget: both are shown, both apply.
+    await page.click('button[aria-label="Budget of key ci-key"]');
+    await page.waitForSelector('form[aria-label="Key budget"]');
+    expect(await text('.key-budget p.muted')).toContain('tenant budget ($5.00 monthly)');
+    await page.type('form[aria-label="Key budget"] input[name=limit]', '1');
+    await page.click('form[aria-label="Key budget"] button[type=submit]');
+    await page.waitForSelector('.key-budget svg.budget-bar');
+    expect(await page.$eval('.key-budget svg.budget-bar', (bar) => bar.getAttribute('aria-label'))).toMatch(
+      /^Key ci-key budget: .* of \$1\.00/,
+    );
     await shot('tenants');
 
     await open('budgets');

@@ -7,7 +7,7 @@ import { h, svg, table } from './dom.js';
 
 const W = 640;
 const H = 200;
-const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+const PAD = { left: 72, right: 16, top: 12, bottom: 28 };
 
 function niceMax(value) {
   if (value <= 0) return 1;

@@ -1,7 +1,7 @@
 // Tenants & keys: create a tenant; per tenant: status and rate limit, budget, keys (create —
 // the key is shown once, with a copy button —, revoke, key budgets).
 import { api, get } from '../api.js';
-import { announce, date, errorBox, field, fill, h, load, panel, table } from '../dom.js';
+import { announce, date, errorBox, field, fill, h, load, panel, table, usd } from '../dom.js';
 import { budgetView } from './budget-view.js';
 import { tenants } from './shared.js';
 
@@ -139,7 +139,7 @@ function choice(label, name, values, chosen) {
   );
 }
 
-function budgetForm(path, current, reload) {
+function budgetForm(path, current, reload, label = 'Budget') {
   const limit = {
     name: 'limit',
     type: 'number',
@@ -158,7 +158,7 @@ function budgetForm(path, current, reload) {
   };
   const form = h(
     'form.inline-form',
-    { 'aria-label': 'Budget' },
+    { 'aria-label': label },
     field('Limit (USD)', h('input', limit)),
     choice('Period', 'period', BUDGET_PERIODS, current?.period ?? 'monthly'),
     field('Soft limit (0–1)', h('input', soft)),
@@ -248,7 +248,58 @@ function keyOnce(created, onDismiss) {
   return box;
 }
 
-function keysTable(keys, reload) {
+/** Revokes a key after confirmation. */
+async function revoke(key, button, reload) {
+  if (!window.confirm(`Revoke key "${key.name}"? Requests with it are refused from now on.`)) return;
+  button.disabled = true;
+  try {
+    await api('DELETE', `/admin/keys/${key.id}`);
+    announce(`Key ${key.name} revoked`);
+    await reload();
+  } catch (error) {
+    button.replaceWith(errorBox(error));
+  }
+}
+
+/** A key's own budget, shown with the tenant budget it sits inside (both apply). */
+async function keyBudget(slot, key, tenantBudget) {
+  const budget = await optional(get(`/admin/keys/${key.id}/budget`));
+  const context = tenantBudget
+    ? `Requests with this key are held to both this budget and the tenant budget (${usd(tenantBudget.limit_usd)} ${tenantBudget.period}).`
+    : 'The tenant has no budget: a key budget is the only spending limit of this key.';
+  fill(
+    slot,
+    h('h3', { tabindex: '-1' }, `Budget of key ${key.name}`),
+    h('p.muted', {}, context),
+    budget ? budgetView(budget, `Key ${key.name} budget`) : h('p.muted', {}, 'No budget of its own.'),
+    budgetForm(
+      `/admin/keys/${key.id}/budget`,
+      budget,
+      () => keyBudget(slot, key, tenantBudget),
+      'Key budget',
+    ),
+  );
+  slot.querySelector('h3').focus();
+}
+
+function keyActions(key, reload, showBudget) {
+  if (key.status !== 'active') return `revoked ${date(key.revoked_at)}`;
+  const budget = h(
+    'button.secondary',
+    { type: 'button', 'aria-label': `Budget of key ${key.name}` },
+    'Budget',
+  );
+  budget.addEventListener('click', () => void showBudget(key));
+  const revokeButton = h(
+    'button.danger',
+    { type: 'button', 'aria-label': `Revoke key ${key.name}` },
+    'Revoke',
+  );
+  revokeButton.addEventListener('click', () => void revoke(key, revokeButton, reload));
+  return h('div.actions', {}, budget, revokeButton);
+}
+
+function keysTable(keys, reload, showBudget) {
   return table(
     'API keys',
     [
@@ -258,32 +309,7 @@ function keysTable(keys, reload) {
       { label: 'Status', value: (k) => h('span', { dataset: { status: k.status } }, k.status) },
       { label: 'Last used', value: (k) => date(k.last_used_at) },
       { label: 'Expires', value: (k) => date(k.expires_at) },
-      {
-        label: 'Actions',
-        value: (k) =>
-          k.status !== 'active'
-            ? `revoked ${date(k.revoked_at)}`
-            : h(
-                'button.danger',
-                {
-                  type: 'button',
-                  'aria-label': `Revoke key ${k.name}`,
-                  onclick: async (event) => {
-                    if (!window.confirm(`Revoke key "${k.name}"? Requests with it are refused from now on.`))
-                      return;
-                    event.target.disabled = true;
-                    try {
-                      await api('DELETE', `/admin/keys/${k.id}`);
-                      announce(`Key ${k.name} revoked`);
-                      await reload();
-                    } catch (error) {
-                      event.target.replaceWith(errorBox(error));
-                    }
-                  },
-                },
-                'Revoke',
-              ),
-      },
+      { label: 'Actions', value: (k) => keyActions(k, reload, showBudget) },
     ],
     keys,
     'No key yet.',
@@ -292,6 +318,9 @@ function keysTable(keys, reload) {
 
 async function tenantDetail(target, id) {
   const reload = () => tenantDetail(target, id);
+  const showBudget = (key) =>
+    keyBudget(keySlot, key, budget).catch((error) => fill(keySlot, errorBox(error)));
+  const keySlot = h('div.key-budget', { 'aria-live': 'polite' });
   const [tenant, keys, budget] = await Promise.all([
     get(`/admin/tenants/${id}`),
     get(`/admin/tenants/${id}/keys`),
@@ -312,7 +341,7 @@ async function tenantDetail(target, id) {
     async (created) => {
       keyForm.reset();
       const list = target.querySelector('.keys-list');
-      fill(list, keysTable((await get(`/admin/tenants/${id}/keys`)).data, reload));
+      fill(list, keysTable((await get(`/admin/tenants/${id}/keys`)).data, reload, showBudget));
       newKey.replaceChildren(keyOnce(created, () => keyForm.querySelector('input').focus()));
       newKey.querySelector('input').focus();
     },
@@ -329,7 +358,8 @@ async function tenantDetail(target, id) {
     h('h3', {}, 'Keys'),
     keyForm,
     newKey,
-    h('div.keys-list', {}, keysTable(keys.data, reload)),
+    h('div.keys-list', {}, keysTable(keys.data, reload, showBudget)),
+    keySlot,
   );
 }
 
