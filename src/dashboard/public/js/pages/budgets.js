@@ -3,7 +3,7 @@
 import { get } from '../api.js';
 import { h, load, panel } from '../dom.js';
 import { budgetView } from './budget-view.js';
-import { tenants } from './shared.js';
+import { tenants, tenantsCut } from './shared.js';
 
 async function tenantBudget(tenant) {
   try {
@@ -38,6 +38,7 @@ export async function budgetsPage(container) {
         without.length
           ? h('p.muted', {}, `Without a budget: ${without.map((row) => row.tenant.name).join(', ')}.`)
           : null,
+        tenantsCut(rows),
       ];
     },
   );

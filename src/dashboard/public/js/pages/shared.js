@@ -34,8 +34,17 @@ export function usageReport(params) {
 }
 
 /** Tenants the caller may see (a tenant admin: its own), at most `limit`. */
-export async function tenants(limit = 200) {
+export const TENANT_PAGE = 200;
+
+export async function tenants(limit = TENANT_PAGE) {
   return (await get(`/admin/tenants${query({ limit })}`)).data;
+}
+
+/** Said under a list that may be cut at TENANT_PAGE tenants. */
+export function tenantsCut(list) {
+  return list.length >= TENANT_PAGE
+    ? h('p.muted', {}, `The first ${TENANT_PAGE} tenants are shown (oldest first).`)
+    : null;
 }
 
 export async function tenantNames() {

@@ -3,7 +3,7 @@
 import { api, get } from '../api.js';
 import { announce, date, errorBox, field, fill, h, load, panel, table, usd } from '../dom.js';
 import { budgetView } from './budget-view.js';
-import { tenants } from './shared.js';
+import { tenants, tenantsCut } from './shared.js';
 
 const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'];
 /** client: calls the model API; tenant_admin: manages its tenant (gateways with admin roles). */
@@ -379,7 +379,7 @@ export async function tenantsPage(container) {
     detail.querySelector('h2').focus?.();
   };
   const refresh = async (selectId) => {
-    await load(listPanel, tenants(), (list) => tenantTable(list, select));
+    await load(listPanel, tenants(), (list) => [tenantTable(list, select), tenantsCut(list)]);
     if (selectId) await select(selectId);
   };
   detail.querySelector('h2').setAttribute('tabindex', '-1');
