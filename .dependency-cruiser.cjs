@@ -10,7 +10,7 @@ const LAYERS = [
   { name: 'main', folders: ['main.ts'] },
   { name: 'process', folders: ['cluster.ts', 'bootstrap.ts'] },
   { name: 'composition', folders: ['app.modules.ts'] },
-  { name: 'http', folders: ['chat', 'admin', 'health', 'server'] },
+  { name: 'http', folders: ['chat', 'admin', 'health', 'server', 'dashboard'] },
   { name: 'policy', folders: ['policy'] },
   { name: 'intent', folders: ['intent'] },
   { name: 'routing', folders: ['routing'] },

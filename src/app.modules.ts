@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
 import { ChatModule } from './chat/chat.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { GracefulShutdown, InFlightRequests } from './server/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -28,6 +29,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  *   enhanced   = basic + semantic cache (in the caching module, via features) (+ the trained intent model and LLM fallback, via features)
  *   production = enhanced, with database-issued keys only and Redis-backed shared state
  * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
+ * The admin dashboard's static files (DashboardModule) are served in every mode unless DASHBOARD_ENABLED=false.
  *
  * Modules import what they use; the chat module imports the cache and policy modules when the
  * mode's features compose them (ChatModule.register), so none of them needs to be global.
@@ -67,7 +69,11 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config), ...featureModules(config.features)],
+      imports: [
+        ...infrastructure(config),
+        ...featureModules(config.features),
+        ...(config.dashboardEnabled ? [DashboardModule] : []),
+      ],
       providers: [InFlightRequests, GracefulShutdown],
     };
   }

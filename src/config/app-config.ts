@@ -19,6 +19,8 @@ export class AppConfig {
   mode!: Mode;
   features!: ModeFeatures;
   testMode!: boolean;
+  /** DASHBOARD_ENABLED: serve the admin dashboard's static files at /dashboard. */
+  dashboardEnabled!: boolean;
   port!: number;
   host!: string;
   logLevel!: LogLevel;
@@ -245,6 +247,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   config.mode = vars.MODE;
   config.features = MODE_FEATURES[vars.MODE];
   config.testMode = vars.TEST_MODE;
+  config.dashboardEnabled = vars.DASHBOARD_ENABLED;
   config.port = vars.PORT;
   config.host = vars.HOST;
   config.logLevel = vars.LOG_LEVEL;
@@ -418,6 +421,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     redis: config.redisUrl ? 'configured' : 'none (in-memory state)',
     staticApiKeys: config.apiKeys.length,
     adminApi: config.adminApiKey ? 'enabled' : 'disabled',
+    dashboard: config.dashboardEnabled ? '/dashboard' : 'off',
     metrics: config.auth.metricsToken ? 'token required' : 'public',
     authFailureLimit: config.auth.failureLimit,
     trustProxy: config.auth.trustProxy,

@@ -96,6 +96,8 @@ export class EnvironmentVariables {
   @IsString() @Matches(/^[\w.:-]+$/, { message: 'must be a host name or IP address' }) HOST = '0.0.0.0';
   @IsIn(MODES) MODE: Mode = 'basic';
   @Transform(toBoolean) @IsBoolean() TEST_MODE = false;
+  /** The admin dashboard at /dashboard (static files; its data comes from the admin API). */
+  @Transform(toBoolean) @IsBoolean() DASHBOARD_ENABLED = true;
   @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'must be a size such as 20mb, 512kb or 1048576' })
   /** 8 MB: a 1M-token prompt plus images fits; JSON.parse of 20 MB alone blocked the loop ~50 ms. */

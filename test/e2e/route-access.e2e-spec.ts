@@ -21,7 +21,15 @@ import { deleteRedisPrefix, SERVER_REDIS_URL, uniqueRedisPrefix } from '../suppo
  * The list of public routes is pinned, so making a route public is a visible, reviewed change.
  */
 
-const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /metrics/prometheus'];
+// The dashboard's static files (issue 17) are public: a browser loads the page before it has a
+// key; every figure on it comes from the admin API, called with the key the user types.
+const PUBLIC_ROUTES = [
+  'GET /dashboard',
+  'GET /dashboard/*path',
+  'GET /health',
+  'GET /health/ready',
+  'GET /metrics/prometheus',
+];
 
 interface DeclaredRoute {
   method: string;

@@ -1,0 +1,159 @@
+// Overview: requests, errors, spend and cache savings over the last 30 days (the spend report
+// grouped by day), top tenants and models, latency quantiles. One request per panel.
+import { get, query } from '../api.js';
+import { barList, lineChart } from '../charts.js';
+import { errorBox, fill, h, int, load, notAvailable, panel, usd } from '../dom.js';
+import { histogramQuantile, parsePrometheus } from '../metrics.js';
+import { perDay, range, tenantNames, tenantPicker, tenants, tile, usageReport } from './shared.js';
+
+function totalsTiles(totals) {
+  return h(
+    'div.tiles',
+    {},
+    tile('Requests', int(totals.requests), 'requests'),
+    tile('Errors', int(totals.errors), 'errors'),
+    tile('Spend', usd(totals.cost_usd), 'spend'),
+    tile('Cache hits', int(totals.cache_hits), 'cache-hits'),
+    tile('Cache savings', usd(totals.saved_usd), 'savings'),
+    totals.refusals === undefined ? null : tile('Refused', int(totals.refusals), 'refusals'),
+  );
+}
+
+function dailyCharts(labels, groups, dayOf) {
+  return [
+    lineChart({
+      title: 'Requests and errors per day',
+      labels,
+      format: int,
+      series: [
+        { name: 'Requests', values: perDay(labels, groups, dayOf, (g) => g.requests) },
+        { name: 'Errors', values: perDay(labels, groups, dayOf, (g) => g.errors) },
+      ],
+    }),
+    lineChart({
+      title: 'Spend and cache savings per day (USD)',
+      labels,
+      format: usd,
+      series: [
+        { name: 'Spend', values: perDay(labels, groups, dayOf, (g) => g.cost_usd) },
+        { name: 'Cache savings', values: perDay(labels, groups, dayOf, (g) => g.saved_usd) },
+      ],
+    }),
+  ];
+}
+
+function topBars(title, groups, labelOf) {
+  const rows = [...groups].sort((a, b) => b.cost_usd - a.cost_usd || b.requests - a.requests).slice(0, 10);
+  if (rows.length === 0) return h('p.muted', {}, 'No usage in the range.');
+  return barList({ title, format: usd, rows: rows.map((g) => ({ label: labelOf(g), value: g.cost_usd })) });
+}
+
+async function latencyPanel(target) {
+  try {
+    const samples = parsePrometheus(await get('/metrics/prometheus', { as: 'text' }));
+    const chat = (labels) => labels.route === '/v1/chat/completions';
+    const q = (p) => histogramQuantile(samples, 'modelmuxer_http_request_duration_seconds', p, chat);
+    const ms = (v) => (v === null ? '—' : `${Math.round(v * 1000)} ms`);
+    fill(
+      target,
+      h('div.tiles', {}, tile('p50 latency', ms(q(0.5)), 'p50'), tile('p99 latency', ms(q(0.99)), 'p99')),
+      h(
+        'p.muted',
+        {},
+        'POST /v1/chat/completions on the replica that answered, since it started (Prometheus histogram; over time: your Prometheus).',
+      ),
+    );
+  } catch (error) {
+    fill(
+      target,
+      error.status === 401
+        ? h(
+            'p.notice',
+            {},
+            'Latency needs the metrics endpoint, which asks for METRICS_TOKEN on this gateway.',
+          )
+        : errorBox(error),
+    );
+  }
+}
+
+/** Without /admin/usage: one tenant at a time, from GET /admin/tenants/:id/usage. */
+async function perTenantOverview(container, period) {
+  const list = await tenants();
+  const summary = panel('Usage of one tenant');
+  const days = panel('Per day');
+  const models = panel('Top models by spend');
+  const showTenant = (id) => {
+    const base = `/admin/tenants/${id}/usage`;
+    return Promise.all([
+      load(
+        summary,
+        get(`${base}${query({ from: period.from, to: period.to, group_by: 'day' })}`),
+        (report) => {
+          fill(
+            days,
+            dailyCharts(period.labels, report.groups, (g) => g.key),
+          );
+          return totalsTiles(report.totals);
+        },
+      ),
+      load(
+        models,
+        get(`${base}${query({ from: period.from, to: period.to, group_by: 'model' })}`),
+        (report) => topBars('Top models by spend', report.groups, (g) => g.key ?? 'none'),
+      ),
+    ]);
+  };
+  container.append(
+    notAvailable('The cross-tenant spend report (GET /admin/usage)'),
+    list.length ? tenantPicker(list, showTenant) : h('p.muted', {}, 'No tenant yet.'),
+    summary,
+    days,
+    models,
+  );
+  if (list.length) await showTenant(list[0].id);
+}
+
+export async function overviewPage(container) {
+  const period = range();
+  container.append(
+    h('h1', {}, 'Overview'),
+    h('p.muted', {}, `Last 30 days (${period.labels[0]} to today, UTC).`),
+  );
+  let daily;
+  try {
+    daily = await usageReport({ from: period.from, to: period.to, group_by: 'day' });
+  } catch (error) {
+    if (!error.notAvailable) return void container.append(errorBox(error));
+    await perTenantOverview(container, period);
+    return void (await latencyPanel(appendPanel(container, 'Latency')));
+  }
+  const totals = appendPanel(container, 'Totals');
+  fill(totals, totalsTiles(daily.totals));
+  fill(
+    appendPanel(container, 'Per day'),
+    dailyCharts(period.labels, daily.groups, (g) => g.day),
+  );
+  const topTenants = appendPanel(container, 'Top tenants by spend');
+  const topModels = appendPanel(container, 'Top models by spend');
+  const latency = appendPanel(container, 'Latency');
+  const names = tenantNames().catch(() => new Map());
+  await Promise.all([
+    load(
+      topTenants,
+      Promise.all([usageReport({ from: period.from, to: period.to, group_by: 'tenant' }), names]),
+      ([report, map]) =>
+        topBars('Top tenants by spend', report.groups, (g) => map.get(g.tenant) ?? g.tenant ?? 'none'),
+    ),
+    load(topModels, usageReport({ from: period.from, to: period.to, group_by: 'model' }), (report) =>
+      topBars('Top models by spend', report.groups, (g) => g.model ?? 'none'),
+    ),
+    latencyPanel(latency),
+  ]);
+}
+
+function appendPanel(container, title) {
+  const section = panel(title);
+  container.append(section);
+  return section;
+}
