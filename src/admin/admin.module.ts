@@ -8,6 +8,11 @@ import { UsageReportController } from './usage-report.controller';
 /** The admin API over tenants, keys, budgets, usage and platform admin keys (every mode). */
 @Module({
   imports: [BillingModule],
-  controllers: [AdminTenantsController, AdminKeysController, PlatformAdminKeysController, UsageReportController],
+  controllers: [
+    AdminTenantsController,
+    AdminKeysController,
+    PlatformAdminKeysController,
+    UsageReportController,
+  ],
 })
 export class AdminModule {}
