@@ -131,9 +131,11 @@ describe('the audit trail admin API', () => {
       .expect(404);
     expect(missing.body.error.type).toBe('not_found_error');
     await gateway.http.get('/admin/audit').expect(401);
-    await gateway.http
+    // A client key is a known key with the wrong role (docs/security.md): 403, not 401.
+    const client = await gateway.http
       .get('/admin/audit')
       .set({ authorization: `Bearer ${acme.key}` })
-      .expect(401);
+      .expect(403);
+    expect(client.body.error.code).toBe('permission_denied');
   });
 });

@@ -236,8 +236,9 @@ function auditScenario(boot: () => Promise<Scenario>, close: () => Promise<void>
     for (const row of rows) {
       const ref = [row.policy_id, row.policy_version];
       const version = versions.get(row.tenant_id!);
-      if (row.decision === 'refused_rate_limit' || !policy) expect(ref).toEqual([null, null]);
-      else expect(ref).toEqual(version ? [row.tenant_id, version] : ['default', null]);
+      // Rate limits refuse before the policy step; the platform default decides in every mode.
+      if (row.decision === 'refused_rate_limit') expect(ref).toEqual([null, null]);
+      else expect(ref).toEqual(version && policy ? [row.tenant_id, version] : ['default', null]);
     }
   }, 120_000);
 }

@@ -55,6 +55,7 @@ function randomEvents(count: number): UsageEvent[] {
       cacheHit: !refused && i % 9 === 0,
       createdAt: new Date(START + Math.floor(next() * SPAN_DAYS * DAY)),
       refusal: refused ? 'rate_limit_exceeded' : null,
+      pricingEstimated: i % 7 === 0,
     };
   });
 }
@@ -115,12 +116,14 @@ function bruteForce(
       cached_tokens: 0,
       cost_nano: 0,
       saved_nano: 0,
+      estimated_price_requests: 0,
     }) as Record<string, number>;
     if (e.refusal) g.refusals++;
     else {
       g.requests++;
       if (e.status >= 400) g.errors++;
       if (e.cacheHit) g.cache_hits++;
+      if (e.pricingEstimated) g.estimated_price_requests++;
     }
     g.prompt_tokens += e.promptTokens;
     g.completion_tokens += e.completionTokens;
@@ -282,6 +285,7 @@ function reportContract(boot: () => Promise<BillingApp>) {
       'total_tokens',
       'cost_usd',
       'saved_usd',
+      'estimated_price_requests',
     ]);
     expect(rows).toHaveLength(1 + hostile.length);
     const byModel = new Map(rows.slice(1).map((r) => [r[0], r]));
