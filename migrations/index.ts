@@ -4,6 +4,7 @@ import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and
 import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
 import { SemanticCache1764750000000 } from './1764750000000-semantic-cache';
+import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -13,4 +14,5 @@ export const MIGRATIONS: MixedList<Function> = [
   TenantPolicies1764500000000,
   BudgetHolds1764600000000,
   SemanticCache1764750000000,
+  RoutingDecisions1764860000000,
 ];

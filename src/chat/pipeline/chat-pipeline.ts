@@ -99,6 +99,7 @@ export class ChatPipeline {
         if (step.appliesTo(call)) await runTracedStep(step, call);
       }
     } catch (error) {
+      for (const step of this.steps) step.onCallFailed?.(call, error);
       throw withCallContext(error, call);
     } finally {
       annotateCall(call);
