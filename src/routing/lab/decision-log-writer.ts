@@ -56,20 +56,23 @@ export function decisionColumns(records: readonly DecisionRecord[]): unknown[][]
     cols[18][i] = int4(r.latencyMs);
     cols[19][i] = Math.min(999, Math.max(0, Math.round(r.status) || 0));
     cols[20][i] = r.cacheHit;
-    cols[21][i] = r.promptHash ? `\\x${r.promptHash.toString('hex')}` : null;
+    cols[21][i] = r.promptHash ? r.promptHash.toString('hex') : null;
   }
   return cols;
 }
 
+/** The prompt hash travels as hex text (bytea arrays are not portable across the two drivers). */
 export const INSERT_DECISIONS_SQL = `
 INSERT INTO routing_decisions (created_at, request_id, tenant_id, input_version, inputs, intent, kind,
                                target_provider, target_model, budget_downgraded, decision, served_provider,
                                served_model, attempts, prompt_tokens, completion_tokens, cached_tokens,
                                cost_nano, latency_ms, status, cache_hit, prompt_hash)
-SELECT * FROM unnest($1::timestamptz[], $2::varchar[], $3::uuid[], $4::int2[], $5::jsonb[], $6::varchar[],
-                     $7::varchar[], $8::varchar[], $9::varchar[], $10::bool[], $11::jsonb[], $12::varchar[],
-                     $13::varchar[], $14::int2[], $15::int4[], $16::int4[], $17::int4[], $18::int8[],
-                     $19::int4[], $20::int2[], $21::bool[], $22::bytea[])`;
+SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, decode(c22, 'hex')
+  FROM unnest($1::timestamptz[], $2::varchar[], $3::uuid[], $4::int2[], $5::jsonb[], $6::varchar[],
+              $7::varchar[], $8::varchar[], $9::varchar[], $10::bool[], $11::jsonb[], $12::varchar[],
+              $13::varchar[], $14::int2[], $15::int4[], $16::int4[], $17::int4[], $18::int8[],
+              $19::int4[], $20::int2[], $21::bool[], $22::text[])
+    AS t(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22)`;
 
 export class SqlDecisionLogWriter implements DecisionLogWriter {
   constructor(private readonly dataSource: DataSource) {}
