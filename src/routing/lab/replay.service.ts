@@ -127,9 +127,13 @@ export async function streamDecisions(
   try {
     await runner.startTransaction();
     await runner.query(`DECLARE replay_decisions NO SCROLL CURSOR FOR ${query}`);
-    for (;;) {
-      const rows: ReplayRow[] = await runner.query(`FETCH ${fetchRows} FROM replay_decisions`);
+    const fetch = (): Promise<ReplayRow[]> => runner.query(`FETCH ${fetchRows} FROM replay_decisions`);
+    // The next batch is read while this one is replayed.
+    for (let next = fetch(); ;) {
+      const rows = await next;
       if (rows.length === 0) break;
+      next = fetch();
+      next.catch(() => undefined);
       onRows(rows);
     }
     await runner.query('CLOSE replay_decisions');
