@@ -18,7 +18,12 @@ import { loadAppConfig } from '../src/config/app-config';
 import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database.module';
 import { ModelCatalog } from '../src/routing/model-catalog';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
-import { ReplayService, type ReplayRequest } from '../src/routing/lab/replay.service';
+import {
+  ReplayService,
+  replayQuery,
+  streamDecisions,
+  type ReplayRequest,
+} from '../src/routing/lab/replay.service';
 
 const TENANT = '7e57a000-0000-4000-8000-000000000018';
 const DAY = 86_400_000;
@@ -81,6 +86,23 @@ async function timed(label: string, service: ReplayService, request: ReplayReque
   );
 }
 
+/** The cursor alone (database scan, transfer, row parsing), without the decisions: the floor of a replay. */
+async function scanOnly(dataSource: DataSource, window: { from: Date; to: Date }): Promise<void> {
+  const load = loadavg()[0];
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  let rows = 0;
+  await streamDecisions(dataSource, replayQuery(window.from, window.to, null), (batch) => {
+    rows += batch.length;
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpu);
+  console.log(
+    `cursor only (no decisions): ${rows} rows in ${(ms / 1000).toFixed(1)} s (node CPU ` +
+      `${((used.user + used.system) / 1e6).toFixed(1)} s; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
+  );
+}
+
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('DATABASE_URL must name the Postgres server to benchmark on');
@@ -100,7 +122,7 @@ async function main(): Promise<void> {
       c: catalog.list().map((spec, i) => [spec.id, i % 3 === 0 ? 0 : 1, 120_000 + i * 3_000, 0.61]),
       e: 150_000,
     });
-    let started = Date.now();
+    const started = Date.now();
     await seed(dataSource, rows, start, candidates);
     await dataSource.query('VACUUM ANALYZE routing_decisions');
     const [size] = await dataSource.query(
@@ -115,7 +137,7 @@ async function main(): Promise<void> {
     );
     const service = new ReplayService(dataSource, catalog, policies, config);
     const window = { from: new Date(start), to: new Date(start + 8 * DAY) };
-    started = Date.now();
+    await scanOnly(dataSource, window);
     await timed('same configuration', service, window);
     await timed('candidate (weights quality-only)', service, {
       ...window,
