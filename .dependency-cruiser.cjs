@@ -17,6 +17,7 @@ const LAYERS = [
   { name: 'accounting', folders: ['caching', 'billing'] },
   { name: 'providers', folders: ['providers'] },
   { name: 'auth', folders: ['auth'] },
+  { name: 'audit', folders: ['audit'] },
   { name: 'infrastructure', folders: ['telemetry', 'database', 'redis'] },
   { name: 'config', folders: ['config'] },
   { name: 'common', folders: ['common'] },

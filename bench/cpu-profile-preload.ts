@@ -5,8 +5,8 @@ import { join } from 'node:path';
 /**
  * Preloaded into the gateway by `npm run bench -- --profile` (node -r …): the V8 CPU profiler
  * that `node --cpu-prof` uses, driven through the inspector so that it covers only the load
- * window. `--cpu-prof` itself writes its file at a normal exit only, and the gateway's graceful
- * SIGTERM shutdown ends by re-raising the signal (Nest's shutdown hooks), which skips it.
+ * window. `--cpu-prof` itself profiles the whole process life (start-up and shutdown included)
+ * and writes its file only at exit.
  *
  *   first SIGUSR2   start profiling
  *   second SIGUSR2  stop, write <BENCH_CPU_PROFILE_DIR>/gateway-<pid>.cpuprofile

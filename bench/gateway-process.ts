@@ -139,6 +139,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     PORT: String(port),
     LOG_LEVEL: options.logLevel,
     WORKERS: String(options.workers),
+    // The bench measures the drain of in-flight work, not the readiness grace before it.
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
     ...options.env,
   };
   // V8 flags for the gateway (e.g. BENCH_GATEWAY_NODE_FLAGS="--max-old-space-size=192"), to

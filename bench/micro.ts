@@ -13,6 +13,7 @@ import { buildRoutingInput } from '../src/routing/routing-input';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
 import { RoutingService } from '../src/routing/routing.service';
 import type { ProviderAvailability } from '../src/providers/provider.types';
+import { telemetryMicroBenchmarks } from './micro-telemetry';
 import { SampleBuffer, summarize } from './stats';
 import { gatewayRequest } from './workload';
 
@@ -174,6 +175,9 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   };
   results.push(timeIt('cost estimate: tokens + price (short)', iterations, warmup, () => cost(short)));
   results.push(timeIt('cost estimate: tokens + price (~2,000 tokens)', iterations, warmup, () => cost(long)));
+
+  // Telemetry (metrics, then metrics + exported spans): CPU per request, async (exports).
+  results.push(...(await telemetryMicroBenchmarks(iterations)));
 
   const intentModule = runIntentBenchmark({
     model,

@@ -546,6 +546,8 @@ async function main(): Promise<void> {
       // The same database with commits not waiting for the WAL flush (fsync) of each write.
       'async-commit': { DATABASE_URL: withPgOption(storage.env.DATABASE_URL, 'synchronous_commit=off') },
       'no-tracing': { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },
+      // Telemetry off as far as configuration allows: no trace export, no access log (metrics stay).
+      'no-telemetry': { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', LOG_LEVEL: 'warn' },
       // Usage rows and budget settlements written in the background, not before the answer.
       'buffered-usage': { USAGE_DURABLE_ACK: 'false' },
       'no-intent': { ROUTER_INTENT_CLASSIFIER_ENABLED: 'false' },
@@ -591,6 +593,11 @@ async function main(): Promise<void> {
       },
       { name: 'without rate limit (no Redis round trip)', gateway: 'full', key: keys.noLimit },
       { name: 'without trace export', gateway: 'no-tracing', key: keys.full },
+      {
+        name: 'without trace export and access log (metrics only)',
+        gateway: 'no-telemetry',
+        key: keys.full,
+      },
       { name: 'without intent classification', gateway: 'no-intent', key: keys.full },
       {
         name: 'floor: basic mode, static key, no intent/limit/budget/tracing',

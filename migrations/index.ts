@@ -4,7 +4,12 @@ import { BudgetsAndUsageRollups1764400000000 } from './1764400000000-budgets-and
 import { TenantPolicies1764500000000 } from './1764500000000-tenant-policies';
 import { BudgetHolds1764600000000 } from './1764600000000-budget-holds';
 import { SemanticCache1764750000000 } from './1764750000000-semantic-cache';
+import { RequestAuditTrail1764810000000 } from './1764810000000-request-audit-trail';
+import { UsageEstimatedPricing1764840000000 } from './1764840000000-usage-estimated-pricing';
+import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-rollups';
+import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-report-compact-rollups';
 import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
+import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-estimated-pricing';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,5 +19,10 @@ export const MIGRATIONS: MixedList<Function> = [
   TenantPolicies1764500000000,
   BudgetHolds1764600000000,
   SemanticCache1764750000000,
+  RequestAuditTrail1764810000000,
+  UsageReportRollups1764820000000,
+  UsageReportCompactRollups1764820000001,
+  UsageEstimatedPricing1764840000000,
   RoutingDecisions1764860000000,
+  RollupEstimatedPricing1764870000000,
 ];

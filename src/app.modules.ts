@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
+import { AuditAdminModule } from './admin/audit-admin.module';
 import { CacheAdminModule } from './admin/cache-admin.module';
 import { PolicyAdminModule } from './admin/policy-admin.module';
 import { RoutingLabAdminModule } from './admin/routing-lab-admin.module';
@@ -39,6 +40,7 @@ function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
     RoutingModule,
     BillingModule,
     AdminModule,
+    AuditAdminModule,
     HealthModule,
     ...(features.responseCache
       ? [CachingModule.register({ embeddingModels: RoutingModule }), CacheAdminModule]

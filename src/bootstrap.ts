@@ -7,20 +7,29 @@ import type { Duplex } from 'node:stream';
 import { AppModule } from './app.modules';
 import { ErrorCode, GatewayError } from './common/errors';
 import { InFlightRequests } from './server/graceful-shutdown';
+import { ServingState } from './common/serving-state';
 import { jsonLimitCrossed } from './common/json-limits';
-import { bodyParserError, OpenAIExceptionFilter, sendError } from './common/openai-exception.filter';
+import {
+  bodyParserError,
+  markErrorFormat,
+  OpenAIExceptionFilter,
+  sendError,
+} from './common/openai-exception.filter';
+import { MESSAGES_ROUTE_PREFIX } from './chat/anthropic-in/messages.controller';
 import { requestContextMiddleware } from './server/request-context.middleware';
 import type { AppConfig } from './config/app-config';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { METRIC } from './telemetry/metrics';
 import { HttpTelemetry } from './telemetry/http-telemetry';
+import { USAGE_RECORDER, type UsageRecorder } from './billing/billing.types';
+import { refusalCounter } from './billing/usage/refusals';
 
 /**
  * Builds the HTTP application for a configuration (used by main.ts and by the e2e tests, so
  * both run exactly the same stack):
  *   request id + in-flight count → HTTP telemetry (span, metrics, access log of every
- *   response) → JSON body (BODY_LIMIT after decompression; shape limits
+ *   response, refusals counted for spend reports) → JSON body (BODY_LIMIT after decompression; shape limits
  *   JSON_MAX_* checked on the raw bytes before parsing) → Nest routes
  * with the OpenAI error filter applied globally, and malformed HTTP (bad header bytes, headers
  * too large) answered with an OpenAI error too. There is deliberately no global validation
@@ -41,15 +50,26 @@ export async function createApp(
   http.set('etag', false);
   // request.ip: the TCP peer, or the client named by the TRUST_PROXY proxies' X-Forwarded-For.
   http.set('trust proxy', config.auth.trustProxy);
-  app.use(requestContextMiddleware(app.get(InFlightRequests)));
+  app.use(requestContextMiddleware(app.get(InFlightRequests), app.get(ServingState)));
   const httpTelemetry = new HttpTelemetry(
     {
       requests: app.get<Counter<string>>(getToken(METRIC.httpRequests)),
       duration: app.get<Histogram<string>>(getToken(METRIC.httpDuration)),
     },
     ['trace', 'debug', 'info'].includes(config.logLevel),
+    refusalCounter(app.get<UsageRecorder>(USAGE_RECORDER)),
   );
   app.use(httpTelemetry.middleware());
+  // Anthropic's Messages API routes answer errors in Anthropic's shape, from the body parser on,
+  // and name the request in Anthropic's request-id header too (the SDK reads it).
+  app.use(
+    MESSAGES_ROUTE_PREFIX,
+    (request: Request & { id?: string }, response: Response, next: NextFunction) => {
+      markErrorFormat(response, 'anthropic');
+      if (request.id) response.setHeader('request-id', request.id);
+      next();
+    },
+  );
   const shape = {
     maxDepth: config.limits.jsonMaxDepth,
     maxNodes: config.limits.jsonMaxNodes,
@@ -76,7 +96,8 @@ export async function createApp(
   answerClientErrors(app.getHttpServer() as Server, (status, code) =>
     httpTelemetry.refusedByParser(status, code),
   );
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // SIGTERM/SIGINT are handled by main.ts (handleShutdownSignals: readiness fails first, then
+  // drain, then app.close()); tests close their apps themselves.
   return app;
 }
 

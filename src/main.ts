@@ -6,6 +6,7 @@ import { moduleNames } from './app.modules';
 import { createApp } from './bootstrap';
 import { runPrimary, workerCount } from './cluster';
 import { AppConfig, ConfigError, describeConfig, loadAppConfig } from './config/app-config';
+import { handleShutdownSignals } from './server/graceful-shutdown';
 import { createRootLogger, PinoNestLogger } from './telemetry/logger';
 
 /** Reads .env (if present) into the environment, then validates it: one line per problem. */
@@ -38,6 +39,7 @@ async function bootstrap(): Promise<void> {
     });
   });
   const app = await createApp(config, logger);
+  handleShutdownSignals(app, config);
   await app.listen(config.port, config.host);
   const log = new Logger('ModelMuxer');
   log.log({

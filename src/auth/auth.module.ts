@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
 import type { Counter } from 'prom-client';
+import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
 import { METRIC } from '../telemetry/metrics';
@@ -48,7 +49,7 @@ export class AuthModule {
   static forRoot(options: { keyResolver: Type }): DynamicModule {
     return {
       module: AuthModule,
-      imports: [options.keyResolver, RedisModule, ...AUTH_IMPORTS],
+      imports: [options.keyResolver, RedisModule, AuditModule, ...AUTH_IMPORTS],
       ...AUTH_MODULE,
     };
   }

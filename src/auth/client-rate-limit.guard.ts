@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable, Logger, Optional } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -10,6 +10,8 @@ import {
 } from '@nestjs/throttler';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import { auditRoute } from '../audit/audit-decisions';
+import { AUDIT_RECORDER, type AuditRecorder } from '../audit/audit.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { METRIC } from '../telemetry/metrics';
 import type { GatewayRequestState, Principal } from '../common/principal';
@@ -30,7 +32,7 @@ export function rateLimitTracker(principal: Principal): string {
  * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuthGuard). The limit
  * is the principal's `rateLimitPerMinute` (tenant override or RATE_LIMIT_RPM; 0 = unlimited).
  * Refusals are GatewayErrors (429 `rate_limit_exceeded` with retry-after), so the one exception
- * filter renders them like every other error. Without ThrottlerModule (a test module that did
+ * filter renders them like every other error, and recorded in the audit trail. Without ThrottlerModule (a test module that did
  * not import AuthModule), nothing is limited.
  */
 @Injectable()
@@ -42,6 +44,7 @@ export class ClientRateLimitGuard extends ThrottlerGuard {
     @Optional() @InjectThrottlerStorage() storage: ThrottlerStorage | undefined,
     reflector: Reflector,
     @Optional() @InjectMetric(METRIC.rateLimited) private readonly rejections?: Counter<string>,
+    @Optional() @Inject(AUDIT_RECORDER) private readonly audit?: AuditRecorder,
   ) {
     super(options ?? [], storage as ThrottlerStorage, reflector);
     this.enabled = options !== undefined && storage !== undefined;
@@ -65,15 +68,39 @@ export class ClientRateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(
-    _context: ExecutionContext,
+    context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     this.rejections?.inc();
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
-    throw new GatewayError(
+    const error = new GatewayError(
       ErrorCode.RateLimited,
       `Rate limit reached for this API key: ${detail.limit} requests per minute. Retry after ${retryAfter} s.`,
       { retryAfter },
     );
+    this.recordRefusal(context, error, detail.limit);
+    throw error;
+  }
+
+  /** The refusal in the audit trail (the key is known: the limit applies after authentication). */
+  private recordRefusal(context: ExecutionContext, error: GatewayError, limit: number): void {
+    const request = context
+      .switchToHttp()
+      .getRequest<GatewayRequestState & Parameters<typeof auditRoute>[0]>();
+    const principal = request.principal;
+    if (!this.audit || !principal) return;
+    this.audit.record({
+      requestId: request.id,
+      createdAt: new Date(),
+      tenantId: principal.tenantId,
+      apiKeyId: principal.keyId,
+      route: auditRoute(request),
+      decision: 'refused_rate_limit',
+      policyId: null,
+      policyVersion: null,
+      modelBefore: null,
+      modelAfter: null,
+      details: { code: error.code, status: error.status, limit_rpm: limit },
+    });
   }
 }

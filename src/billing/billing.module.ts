@@ -6,10 +6,13 @@ import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
+import { BudgetMetrics } from './budgets/budget-metrics';
+import { OutputEstimatorService } from './budgets/output-estimator.service';
 import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
 import { UsageQueryService } from './usage/usage-query.service';
+import { UsageReportService } from './usage/usage-report.service';
 import { UsageRecorderService } from './usage/usage-recorder.service';
 import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
 
@@ -26,8 +29,11 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     BillingEventsService,
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
+    BudgetMetrics,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
+    UsageReportService,
     AdminService,
     {
       provide: USAGE_WRITER,
@@ -44,8 +50,10 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     USAGE_RECORDER,
     DatabaseApiKeyResolver,
     BudgetEnforcerService,
+    OutputEstimatorService,
     UsageRecorderService,
     UsageQueryService,
+    UsageReportService,
     BillingEventsService,
     AdminService,
   ],

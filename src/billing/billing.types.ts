@@ -40,6 +40,17 @@ export interface BudgetEnforcer {
   /** Gives the reservation back (the request failed before costing anything). Never throws. */
   release(reservation: BudgetReservation): void;
   /**
+   * Grows the reservation by `extraNano` against the same budgets, all or nothing (a stream that
+   * reached what it reserved). `leaseOnly`: only when the budget has ample room (from this
+   * replica's lease, no database round trip and no competition with requests near the limit).
+   * Resolves false when it does not fit; never throws.
+   */
+  extend(
+    reservation: BudgetReservation,
+    extraNano: number,
+    options?: { leaseOnly?: boolean },
+  ): Promise<boolean>;
+  /**
    * Adds spend that had no reservation (a small call made on the request's behalf before it was
    * priced, e.g. the intent classifier's LLM fallback) to every budget that applies. Never throws;
    * may exceed a limit by that amount.
@@ -66,7 +77,14 @@ export interface UsageEvent {
   /** HTTP status returned to the client. */
   status: number;
   cacheHit: boolean;
+  /** Billed at an estimated price (the model's price is not in the catalog); default false. */
+  pricingEstimated?: boolean;
   createdAt: Date;
+  /**
+   * Set for a request the gateway refused (policy, safety, budget, rate limit): its error code.
+   * Such an event has no tokens and no cost and counts as a refusal, not a request, in reports.
+   */
+  refusal?: string | null;
 }
 
 /**

@@ -1,15 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import type { GatewayRequestState } from '../common/principal';
+import type { Response } from 'express';
 import { ChatRequestPipe } from './chat-request.pipe';
-import type { ChatCallContext } from './pipeline/chat-call';
+import { callContext, type GatewayRequest } from './call-context';
 import { ChatPipeline, type RouterExplanation } from './pipeline/chat-pipeline';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { writeEventStream } from './sse-writer';
 import { TenantConcurrency } from './tenant-concurrency';
 import { AppConfig } from '../config/app-config';
-
-type GatewayRequest = Request & GatewayRequestState;
 
 /** The OpenAI-compatible chat API. Thin: one service call per route. */
 @Controller('v1')
@@ -28,7 +25,7 @@ export class ChatController {
   ): Promise<void> {
     const stream = body.stream === true;
     // Given back when the response is over, however it ends (finished, failed, client gone).
-    const release = this.concurrency.acquire(request.principal!.tenantId, stream);
+    const release = this.concurrency.admit(request, stream);
     response.once('close', release);
     const context = callContext(request, response);
     if (stream) {
@@ -51,22 +48,4 @@ export class ChatController {
   ): Promise<RouterExplanation> {
     return this.chat.explain(body, callContext(request, response));
   }
-}
-
-function callContext(request: GatewayRequest, response: Response): ChatCallContext {
-  const abort = new AbortController();
-  // 'close' before the response finished means the client went away: abort the upstream call.
-  response.once('close', () => {
-    if (!response.writableFinished) abort.abort();
-  });
-  const directive = request.headers['x-modelmuxer-cache'];
-  return {
-    requestId: request.id,
-    principal: request.principal!,
-    startedAt: request.startedAt,
-    signal: abort.signal,
-    cacheDirective: typeof directive === 'string' ? directive : undefined,
-    cacheControl:
-      typeof request.headers['cache-control'] === 'string' ? request.headers['cache-control'] : undefined,
-  };
 }

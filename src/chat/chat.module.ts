@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { BillingModule } from '../billing/billing.module';
 import { CachingModule } from '../caching/caching.module';
 import { CHAT_CACHE } from '../caching/caching.types';
@@ -10,6 +11,7 @@ import { RoutingModule } from '../routing/routing.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
+import { MessagesController } from './anthropic-in/messages.controller';
 import { ChatController } from './chat.controller';
 import { ModelsController } from './models.controller';
 import { CHAT_STEPS, type ChatStep } from './pipeline/chat-call';
@@ -25,6 +27,7 @@ import { ReserveStep } from './pipeline/steps/reserve.step';
 import { RespondStep } from './pipeline/steps/respond.step';
 import { RouteStep } from './pipeline/steps/route.step';
 import { UsageAccounting } from './pipeline/usage-accounting';
+import { StreamAllowance } from './pipeline/stream-allowance';
 import { TenantConcurrency } from './tenant-concurrency';
 
 /**
@@ -55,6 +58,7 @@ export class ChatModule {
     return {
       module: ChatModule,
       imports: [
+        AuditModule,
         IntentModule,
         RoutingModule,
         RoutingLabModule,
@@ -63,11 +67,12 @@ export class ChatModule {
         ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
         PolicyModule,
       ],
-      controllers: [ChatController, EmbeddingsController, ModelsController],
+      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [
         ChatPipeline,
         EmbeddingsService,
         UsageAccounting,
+        StreamAllowance,
         TenantConcurrency,
         ...CHAT_STEP_ORDER,
         { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },

@@ -26,7 +26,7 @@ export class EmbeddingsController {
     @Req() request: GatewayRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<EmbeddingResponse> {
-    const release = this.concurrency.acquire(request.principal!.tenantId, false);
+    const release = this.concurrency.admit(request, false);
     response.once('close', release);
     const abort = new AbortController();
     response.once('close', () => {

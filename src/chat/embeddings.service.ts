@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import { refusalDecision, refusalDetails } from '../audit/audit-decisions';
+import {
+  AUDIT_RECORDER,
+  type AuditRecorder,
+  type PolicyRef,
+  type RequestAuditEvent,
+} from '../audit/audit.types';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../billing/billing.types';
 import type { BudgetEnforcer, UsageRecorder } from '../billing/billing.types';
 import { ErrorCode, GatewayError } from '../common/errors';
@@ -16,6 +23,7 @@ import type { ProviderExecutor, ProviderTarget } from '../providers/provider.typ
 import { ModelCatalog } from '../routing/model-catalog';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import { METRIC } from '../telemetry/metrics';
+import { TenantLabels } from '../telemetry/tenant-labels';
 import { normaliseEmbeddingInput } from './embedding-request.pipe';
 import type { NormalisedInput } from './embedding-request.pipe';
 import type { Embedding, EmbeddingRequest, EmbeddingResponse } from '../common/openai/embeddings.types';
@@ -33,6 +41,40 @@ export interface EmbeddingsCallContext {
 export interface EmbeddingsResult {
   body: EmbeddingResponse;
   headers: Record<string, string>;
+}
+
+/** What the policy decided about an embeddings request, for the audit trail. */
+interface EmbeddingsTrail {
+  policyRef: PolicyRef | null;
+  redactions: Partial<Record<string, number>>;
+}
+
+export const EMBEDDINGS_ROUTE = 'POST /v1/embeddings';
+
+/** The audit rows of an embeddings request: PII redacted; refused by the policy or the budget. */
+function embeddingsAuditEvents(
+  request: EmbeddingRequest,
+  context: EmbeddingsCallContext,
+  trail: EmbeddingsTrail,
+  error: unknown,
+): RequestAuditEvent[] {
+  const base = {
+    requestId: context.requestId,
+    createdAt: new Date(),
+    tenantId: context.principal.tenantId,
+    apiKeyId: context.principal.keyId,
+    route: EMBEDDINGS_ROUTE,
+    policyId: trail.policyRef?.id ?? null,
+    policyVersion: trail.policyRef?.version ?? null,
+    modelBefore: typeof request.model === 'string' ? request.model.slice(0, 100) : null,
+    modelAfter: null,
+  };
+  const events: RequestAuditEvent[] = [];
+  if (Object.keys(trail.redactions).length > 0)
+    events.push({ ...base, decision: 'pii_redacted', details: { pii: trail.redactions } });
+  const refusal = refusalDecision(error);
+  if (refusal) events.push({ ...base, decision: refusal, details: refusalDetails(error as GatewayError) });
+  return events;
 }
 
 /** Little-endian float32 bytes in base64, as OpenAI's encoding_format "base64". */
@@ -59,6 +101,10 @@ export class EmbeddingsService {
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
     @Inject(USAGE_RECORDER) private readonly usageRecorder: UsageRecorder,
     @Inject(POLICY_ENFORCER) private readonly policy: PolicyEnforcer | null,
+    @InjectMetric(METRIC.tenantTokens) private readonly tenantTokens: Counter<string>,
+    @InjectMetric(METRIC.tenantCostUsd) private readonly tenantCost: Counter<string>,
+    private readonly tenantLabels: TenantLabels,
+    @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {}
 
   /** The embedding model a request names, or the 4xx that explains why there is none. */
@@ -91,6 +137,24 @@ export class EmbeddingsService {
   }
 
   async create(request: EmbeddingRequest, context: EmbeddingsCallContext): Promise<EmbeddingsResult> {
+    const trail: EmbeddingsTrail = { policyRef: null, redactions: {} };
+    let failure: unknown = null;
+    try {
+      return await this.embed(request, context, trail);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // The gateway's decisions about the request, buffered for the audit trail (not awaited).
+      for (const event of embeddingsAuditEvents(request, context, trail, failure)) this.audit.record(event);
+    }
+  }
+
+  private async embed(
+    request: EmbeddingRequest,
+    context: EmbeddingsCallContext,
+    trail: EmbeddingsTrail,
+  ): Promise<EmbeddingsResult> {
     const spec = this.resolveModel(request.model);
     if (!this.executor.isProviderConfigured(spec.provider)) {
       throw new GatewayError(
@@ -99,7 +163,7 @@ export class EmbeddingsService {
       );
     }
     const dimensions = checkedDimensions(request, spec);
-    const { input, notes } = this.screened(request, spec, context);
+    const { input, notes } = this.screened(request, spec, context, trail);
     const tokens = this.countTokens(input, spec);
     const target: ProviderTarget = {
       provider: spec.provider,
@@ -136,8 +200,14 @@ export class EmbeddingsService {
       this.record(context, spec, promptTokens, costNano, 200),
     ]);
     const labels = { provider: spec.provider, model: spec.id };
+    const { tenantId, tenantName } = context.principal;
+    const tenant = { tenant: this.tenantLabels.of(tenantId, tenantName), model: spec.id };
     this.tokensCounter.inc({ ...labels, kind: 'prompt' }, promptTokens);
-    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    this.tenantTokens.inc({ ...tenant, kind: 'prompt' }, promptTokens);
+    if (costNano > 0) {
+      this.costCounter.inc(labels, nanoToUsd(costNano));
+      this.tenantCost.inc(tenant, nanoToUsd(costNano));
+    }
     return embeddingsResult(request, spec, context, { execution, promptTokens, costNano, notes });
   }
 
@@ -146,11 +216,14 @@ export class EmbeddingsService {
     request: EmbeddingRequest,
     spec: EmbeddingModelSpec,
     context: EmbeddingsCallContext,
+    trail: EmbeddingsTrail,
   ): { input: NormalisedInput; notes: string[] } {
     let input: NormalisedInput = normaliseEmbeddingInput(request.input);
     if (!this.policy) return { input, notes: [] };
+    trail.policyRef = this.policy.ref(context.principal);
     const texts = input.kind === 'text' ? input.items : [];
     const verdict = this.policy.evaluateEmbedding(texts, spec, context.principal);
+    trail.redactions = verdict.redactions;
     if (input.kind === 'tokens' && verdict.screensPii) {
       throw new GatewayError(
         ErrorCode.PolicyViolation,

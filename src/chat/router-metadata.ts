@@ -46,6 +46,14 @@ export interface RouterMetadata {
   pricing_source?: string;
   /** Present when policy changed the request (e.g. PII redacted). */
   policy_notes?: string[];
+  /**
+   * Present when the request set no max_tokens and the budget had no room for the model's whole
+   * output: the output tokens per choice its reservation covers (sent upstream as
+   * max_completion_tokens, except for a stream, which extends it or is cut off).
+   */
+  budget_max_output_tokens?: number;
+  /** Present (true) on the last chunks of a stream the budget ended (finish_reason "length"). */
+  budget_cutoff?: boolean;
 }
 
 export interface FallbackTried {

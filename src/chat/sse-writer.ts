@@ -4,8 +4,26 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import type { ChatCompletionChunk } from '../common/openai/chat.types';
 import { markErrorCode } from '../common/openai-exception.filter';
 
+/** How a stream's items, its end and a mid-stream error are framed as server-sent events. */
+export interface SseFraming<T> {
+  /** The events of one item ('' to send nothing for it). */
+  item(item: T): string;
+  /** Written when the items are exhausted (the stream completed). */
+  end(): string;
+  /** The event ending a stream that failed after its first byte. */
+  error(error: GatewayError): string;
+}
+
+/** OpenAI's framing: `data: <chunk>`, then `data: [DONE]`; an error as `data: {"error": ...}`. */
+export const OPENAI_SSE_FRAMING: SseFraming<ChatCompletionChunk> = {
+  item: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  end: () => 'data: [DONE]\n\n',
+  error: (error) => `data: ${JSON.stringify({ error: error.toBody().error })}\n\n`,
+};
+
 /**
- * Server-sent events to the client, OpenAI style: `data: <json>\n\n` per chunk, then
+ * Server-sent events to the client, OpenAI style by default (another framing for other wire
+ * formats, e.g. Anthropic's Messages events): `data: <json>\n\n` per chunk, then
  * `data: [DONE]\n\n`. Each chunk is written as it arrives (no buffering; Node sends it at
  * once). A failure after the first byte becomes an error event
  * `data: {"error":{...}}` and the stream ends without [DONE], so clients see an error rather
@@ -15,11 +33,12 @@ import { markErrorCode } from '../common/openai-exception.filter';
  * the connection is destroyed, which aborts the upstream call, and the pipeline settles what was
  * streamed — a stalled client must not pin an upstream connection forever.
  */
-export async function writeEventStream(
+export async function writeEventStream<T = ChatCompletionChunk>(
   response: Response,
   headers: Record<string, string>,
-  chunks: AsyncGenerator<ChatCompletionChunk>,
+  chunks: AsyncGenerator<T>,
   stallTimeoutMs: number,
+  framing: SseFraming<T> = OPENAI_SSE_FRAMING as unknown as SseFraming<T>,
 ): Promise<void> {
   response.status(200);
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
@@ -30,10 +49,9 @@ export async function writeEventStream(
   try {
     for await (const chunk of chunks) {
       if (response.destroyed) break;
-      if (
-        !response.write(`data: ${JSON.stringify(chunk)}\n\n`) &&
-        !(await drained(response, stallTimeoutMs))
-      ) {
+      const text = framing.item(chunk);
+      if (text === '') continue;
+      if (!response.write(text) && !(await drained(response, stallTimeoutMs))) {
         // Cut off; 'close' aborts the upstream call before the pipeline settles what was sent.
         response.destroy();
         if (!response.closed) await once(response, 'close');
@@ -43,7 +61,7 @@ export async function writeEventStream(
       await chunks.return(undefined); // runs the pipeline's accounting
       return;
     }
-    response.end('data: [DONE]\n\n');
+    response.end(framing.end());
   } catch (error) {
     if (response.destroyed) return;
     const gatewayError =
@@ -51,7 +69,7 @@ export async function writeEventStream(
         ? error
         : new GatewayError(ErrorCode.ProviderStreamError, 'The stream failed before it completed.');
     markErrorCode(response, gatewayError.code);
-    response.end(`data: ${JSON.stringify({ error: gatewayError.toBody().error })}\n\n`);
+    response.end(framing.error(gatewayError));
   }
 }
 

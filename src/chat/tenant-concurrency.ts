@@ -1,6 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { auditRoute, refusalDetails } from '../audit/audit-decisions';
+import { AUDIT_RECORDER, type AuditRecorder } from '../audit/audit.types';
 import { ErrorCode, GatewayError } from '../common/errors';
+import type { GatewayRequestState } from '../common/principal';
 import { AppConfig } from '../config/app-config';
+
+/** What admit() needs of the request: the caller, and the route for the audit trail. */
+type AdmittedRequest = GatewayRequestState & Parameters<typeof auditRoute>[0];
 
 interface TenantLoad {
   requests: number;
@@ -19,9 +25,35 @@ export class TenantConcurrency {
   private readonly maxRequests: number;
   private readonly maxStreams: number;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    @Optional() @Inject(AUDIT_RECORDER) private readonly audit?: AuditRecorder,
+  ) {
     this.maxRequests = config.billing.tenantMaxInFlight;
     this.maxStreams = config.billing.tenantMaxStreams;
+  }
+
+  /** acquire() for an authenticated request; a refusal is recorded in the audit trail. */
+  admit(request: AdmittedRequest, stream: boolean): () => void {
+    const principal = request.principal!;
+    try {
+      return this.acquire(principal.tenantId, stream);
+    } catch (error) {
+      this.audit?.record({
+        requestId: request.id,
+        createdAt: new Date(),
+        tenantId: principal.tenantId,
+        apiKeyId: principal.keyId,
+        route: auditRoute(request),
+        decision: 'refused_rate_limit',
+        policyId: null,
+        policyVersion: null,
+        modelBefore: null,
+        modelAfter: null,
+        details: refusalDetails(error as GatewayError),
+      });
+      throw error;
+    }
   }
 
   /**

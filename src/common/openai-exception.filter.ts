@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { anthropicErrorBody } from './anthropic-errors';
 import { ErrorCode, GatewayError, OpenAIErrorBody } from './errors';
 import type { JsonLimitError } from './json-limits';
 import { allowedMethods } from './route-table';
@@ -98,7 +99,27 @@ export function responseErrorCode(response: Response): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Writes an OpenAI error response (or, mid-stream, nothing: the stream writer handles that). */
+/** The error body formats: OpenAI's everywhere, Anthropic's on the Messages API routes. */
+export type ErrorFormat = 'openai' | 'anthropic';
+
+/**
+ * Notes on the response which error body format its route speaks (set by a path middleware
+ * before the body is parsed, so body-parser, guard and pipe errors are rendered alike).
+ */
+export function markErrorFormat(response: Response, format: ErrorFormat): void {
+  response.locals.errorFormat = format;
+}
+
+function errorFormat(response: Response): ErrorFormat {
+  return (response.locals as { errorFormat?: unknown } | undefined)?.errorFormat === 'anthropic'
+    ? 'anthropic'
+    : 'openai';
+}
+
+/**
+ * Writes an error response — an OpenAI error object, or Anthropic's shape where the route said so
+ * (markErrorFormat) — or, mid-stream, nothing: the stream writer handles that.
+ */
 export function sendError(
   response: Response,
   error: GatewayError,
@@ -112,6 +133,12 @@ export function sendError(
   for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
   if (error.retryAfter !== undefined)
     response.setHeader('retry-after', String(Math.max(0, Math.ceil(error.retryAfter))));
+  if (errorFormat(response) === 'anthropic') {
+    const requestId = (response.req as { id?: unknown } | undefined)?.id;
+    const body = anthropicErrorBody(error, typeof requestId === 'string' ? requestId : undefined);
+    response.status(error.status).json({ ...body, ...error.bodyExtras, ...extraBody });
+    return;
+  }
   const body: OpenAIErrorBody = { ...error.toBody(), ...error.bodyExtras, ...extraBody };
   response.status(error.status).json(body);
 }

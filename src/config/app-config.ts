@@ -26,6 +26,8 @@ export class AppConfig {
   /** Request-shape limits, enforced before any work on a body (README "Limits"). */
   limits!: RequestLimits;
   shutdownTimeoutMs!: number;
+  /** SIGTERM: readiness fails for this long (still serving) before the server stops accepting. */
+  shutdownDrainDelayMs!: number;
   /** A stream whose client has read nothing for this long is ended (STREAM_WRITE_STALL_TIMEOUT_MS). */
   streamWriteStallMs!: number;
   workers!: number;
@@ -80,12 +82,17 @@ export class AppConfig {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
     budgetHoldTtlMs: number;
+    /** Output tokens reserved for a request without max_tokens: the p99 estimate within [floor, cap]. */
+    reserveOutputFloorTokens: number;
+    reserveOutputCapTokens: number;
     usageFlushIntervalMs: number;
     usageBatchSize: number;
     usageBufferMax: number;
     /** Answer only once usage and budget settlement are written (USAGE_DURABLE_ACK). */
     usageDurableAck: boolean;
     usageAckTimeoutMs: number;
+    /** Days request decisions stay in the audit trail (AUDIT_RETENTION_DAYS); 0 = forever. */
+    auditRetentionDays: number;
     rateLimitPerMinute: number;
     tenantMaxInFlight: number;
     tenantMaxStreams: number;
@@ -100,7 +107,17 @@ export class AppConfig {
     semanticThreshold: number | null;
     syncIntervalMs: number;
   };
-  telemetry!: { serviceName: string; otlpTracesEndpoint: string | null; otlpHeaders: string | null };
+  telemetry!: {
+    serviceName: string;
+    otlpTracesEndpoint: string | null;
+    otlpHeaders: string | null;
+    /** Prompt/completion content on client spans (opt-in), redacted, at most contentMaxChars each. */
+    captureContent: boolean;
+    contentMaxChars: number;
+    /** Per-tenant metrics: tenants with their own label (per replica), and what the label holds. */
+    tenantLabelLimit: number;
+    tenantLabel: 'id' | 'name';
+  };
 }
 
 export interface RequestLimits {
@@ -192,6 +209,11 @@ function crossFieldProblems(vars: EnvironmentVariables): string[] {
       `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
     );
   }
+  if (vars.RESERVE_OUTPUT_FLOOR_TOKENS > vars.RESERVE_OUTPUT_CAP_TOKENS) {
+    problems.push(
+      `RESERVE_OUTPUT_FLOOR_TOKENS must not exceed RESERVE_OUTPUT_CAP_TOKENS (got ${vars.RESERVE_OUTPUT_FLOOR_TOKENS} > ${vars.RESERVE_OUTPUT_CAP_TOKENS})`,
+    );
+  }
   const features = MODE_FEATURES[vars.MODE];
   if (features.requiresDatabase && !vars.DATABASE_URL) {
     problems.push(
@@ -231,6 +253,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   config.bodyLimitBytes = parseSize(vars.BODY_LIMIT);
   config.limits = requestLimitSettings(vars);
   config.shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS;
+  config.shutdownDrainDelayMs = vars.SHUTDOWN_DRAIN_DELAY_MS;
   config.streamWriteStallMs = vars.STREAM_WRITE_STALL_TIMEOUT_MS;
   config.workers = vars.WORKERS === 'auto' ? 0 : Math.max(1, Number(vars.WORKERS));
   config.dataDir = vars.DATA_DIR;
@@ -333,11 +356,14 @@ function billingSettings(vars: EnvironmentVariables): AppConfig['billing'] {
     budgetLimitUsd: vars.BUDGET_LIMIT_USD ?? null,
     budgetPeriod: vars.BUDGET_PERIOD,
     budgetHoldTtlMs: vars.BUDGET_HOLD_TTL_MS,
+    reserveOutputFloorTokens: vars.RESERVE_OUTPUT_FLOOR_TOKENS,
+    reserveOutputCapTokens: vars.RESERVE_OUTPUT_CAP_TOKENS,
     usageFlushIntervalMs: vars.USAGE_FLUSH_INTERVAL_MS,
     usageBatchSize: vars.USAGE_BATCH_SIZE,
     usageBufferMax: vars.USAGE_BUFFER_MAX,
     usageDurableAck: vars.USAGE_DURABLE_ACK,
     usageAckTimeoutMs: vars.USAGE_ACK_TIMEOUT_MS,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     rateLimitPerMinute: vars.RATE_LIMIT_RPM,
     tenantMaxInFlight: vars.TENANT_MAX_IN_FLIGHT,
     tenantMaxStreams: vars.TENANT_MAX_STREAMS,
@@ -353,6 +379,10 @@ function telemetrySettings(vars: EnvironmentVariables): AppConfig['telemetry'] {
         ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
         : null),
     otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
+    captureContent: vars.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    contentMaxChars: vars.GENAI_CONTENT_MAX_CHARS,
+    tenantLabelLimit: vars.METRICS_TENANT_LIMIT,
+    tenantLabel: vars.METRICS_TENANT_LABEL,
   };
 }
 
@@ -406,5 +436,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     },
     intentClassifier: config.intent.enabled,
     tracing: config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
+    spanContent: config.telemetry.captureContent ? 'captured (PII-redacted)' : 'off',
   };
 }

@@ -34,6 +34,15 @@ function toNumber({ value }: { value: unknown }): unknown {
   return trimmed === '' ? Number.NaN : Number(trimmed); // NaN fails @IsNumber/@IsInt
 }
 
+/** The GenAI content-capture switch: a boolean, or the values newer instrumentations accept. */
+function toContentCapture({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (word === 'span_only' || word === 'span_and_event') return true;
+  if (word === 'no_content' || word === 'event_only') return false;
+  return toBoolean({ value });
+}
+
 const SECRET_KEYS = new Set<string>();
 
 /** Marks a variable whose value must never be printed (logs, error messages). */
@@ -92,6 +101,11 @@ export class EnvironmentVariables {
   /** 8 MB: a 1M-token prompt plus images fits; JSON.parse of 20 MB alone blocked the loop ~50 ms. */
   BODY_LIMIT = '8mb';
   @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 15_000;
+  /**
+   * On SIGTERM, how long /health/ready answers 503 while the server still serves everything,
+   * before it stops accepting (balancers see the failing probe and stop sending). SIGINT skips it.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_DRAIN_DELAY_MS = 5_000;
   /* ---- request limits (checked before any work on a body; README "Limits") ---- */
   /** Deepest nesting of arrays/objects in a JSON body. */
   @Transform(toNumber) @IsInt() @Min(4) @Max(10_000) JSON_MAX_DEPTH = 64;
@@ -197,6 +211,12 @@ export class EnvironmentVariables {
    * dies holds budget at most this long, plus a quarter of it until another replica reclaims it).
    */
   @Transform(toNumber) @IsInt() @Min(500) @Max(3_600_000) BUDGET_HOLD_TTL_MS = 60_000;
+  /**
+   * A request without max_tokens reserves the observed p99 of its (tenant, model) completions,
+   * at least the floor and at most the cap (docs/billing.md "Right-sized reservations").
+   */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_FLOOR_TOKENS = 256;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_CAP_TOKENS = 4_096;
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;
@@ -208,6 +228,11 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean() USAGE_DURABLE_ACK = true;
   /** Longest a request waits for that write (a slow or failing database); it stays queued. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(60_000) USAGE_ACK_TIMEOUT_MS = 1_000;
+  /**
+   * Days the per-request audit trail (refusals, redactions, downgrades, fallbacks) is kept; a
+   * cleanup job deletes older rows in batches. 0 = kept forever. Admin changes are always kept.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
   /** Requests of one tenant in flight at once on a replica (streams included); 0 = unlimited. */
   @Transform(toNumber) @IsInt() @Min(0) @Max(100_000) TENANT_MAX_IN_FLIGHT = 64;
   /** Streams of one tenant open at once on a replica; 0 = unlimited. */
@@ -240,4 +265,16 @@ export class EnvironmentVariables {
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   @IsOptional() @Secret() @IsString() OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /**
+   * The GenAI conventions' opt-in: prompt and completion content on the client spans
+   * (gen_ai.input.messages / gen_ai.output.messages), PII-redacted and bounded. true, or the
+   * spec's SPAN_ONLY / SPAN_AND_EVENT; false, NO_CONTENT or EVENT_ONLY keep content off spans.
+   */
+  @Transform(toContentCapture) @IsBoolean() OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = false;
+  /** Most characters of captured content per span attribute (input, output). */
+  @Transform(toNumber) @IsInt() @Min(256) @Max(1_000_000) GENAI_CONTENT_MAX_CHARS = 16_384;
+  /** Distinct tenants with their own label on the per-tenant metrics (per replica); the rest are `other`. 0: none. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10_000) METRICS_TENANT_LIMIT = 100;
+  /** What the `tenant` label of the per-tenant metrics holds: the tenant's id or its name. */
+  @IsIn(['id', 'name']) METRICS_TENANT_LABEL: 'id' | 'name' = 'id';
 }

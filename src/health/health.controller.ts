@@ -14,6 +14,7 @@ import type { ProviderExecutor } from '../providers/provider.types';
 import { OperatorAccess } from '../auth/operator-access';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { Public } from '../common/route-access';
+import { ServingState } from '../common/serving-state';
 import { REDIS_CLIENT } from '../redis/redis.module';
 import type { RedisClient } from '../redis/redis.module';
 
@@ -23,7 +24,8 @@ const PING_TIMEOUT_MS = 1_000;
  * Kubernetes probes, unauthenticated and unthrottled.
  * - GET /health: liveness. Cheap, no dependency calls: the process is up and serving.
  * - GET /health/ready: readiness (200, or 503 when not ready): database ping, Redis ping when
- *   configured, and at least one provider available for routing. Only the status is public;
+ *   configured, and at least one provider available for routing; 503 at once from SIGTERM on
+ *   (draining: see src/server/graceful-shutdown.ts). Only the status is public;
  *   the checks' details (which providers are configured, dependency error messages that can name
  *   internal hosts) are shown to a holder of METRICS_TOKEN or ADMIN_API_KEY.
  */
@@ -35,6 +37,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly access: OperatorAccess,
+    private readonly serving: ServingState,
     @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
     @Optional() @Inject(REDIS_CLIENT) private readonly redis?: RedisClient | null,
   ) {}
@@ -47,6 +50,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   async readiness(@Req() request: Request): Promise<HealthCheckResult | { status: string }> {
+    if (this.serving.draining) throw draining();
     const detailed = await this.access.mayReadHealthDetails(request);
     const checks: HealthIndicatorFunction[] = [
       () => this.database.pingCheck('database', { timeout: PING_TIMEOUT_MS }),
@@ -90,6 +94,13 @@ export class HealthController {
       return indicator.down({ message: (error as Error).message });
     }
   }
+}
+
+/** 503 from SIGTERM on: the process still serves, but balancers must stop sending to it. */
+function draining(): GatewayError {
+  const error = new GatewayError(ErrorCode.ServiceUnavailable, 'Shutting down: draining requests.');
+  error.bodyExtras.status = 'shutting_down';
+  return error;
 }
 
 /**

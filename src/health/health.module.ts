@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ProvidersModule } from '../providers/providers.module';
 import { RedisModule } from '../redis/redis.module';
+import { DependencyMetrics } from './dependency-metrics';
 import { HealthController } from './health.controller';
 
 @Module({
@@ -11,5 +12,6 @@ import { HealthController } from './health.controller';
     RedisModule,
   ],
   controllers: [HealthController],
+  providers: [DependencyMetrics],
 })
 export class HealthModule {}

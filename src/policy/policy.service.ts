@@ -12,7 +12,13 @@ import type { TenantPolicyDto } from './policy.dto';
 import { loadPlatformPolicy, policyFromDto } from './platform-policy';
 import { applyRequestLimits, assertEndpointAllowed } from './request-limits';
 import type { PolicyEndpoint } from './request-limits';
-import type { DecisionLogSettings, EmbeddingVerdict, PolicyEnforcer, PolicyVerdict } from './policy.types';
+import type {
+  DecisionLogSettings,
+  EmbeddingVerdict,
+  PolicyEnforcer,
+  PolicyRef,
+  PolicyVerdict,
+} from './policy.types';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import {
   applyEmbeddingPolicy,
@@ -49,6 +55,8 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
   private readonly compiled = new Map<string, CompiledPolicy>();
   /** The platform default policy (config/policy.yaml), as stored fields and compiled. */
   readonly platformPolicy: TenantPolicy;
+  /** The version of each tenant's policy (tenant_policies.version, bumped on every PUT). */
+  private readonly versions = new Map<string, number>();
   private readonly defaultPolicy: CompiledPolicy;
   private readonly timers: NodeJS.Timeout[] = [];
   private changeStamp: string | null = null;
@@ -105,8 +113,14 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       request: pii.request,
       routingPolicy: policy.routingPolicy,
       notes,
+      redactions: pii.counts,
       cache: policy.source.cache ?? null,
     };
+  }
+
+  ref(principal: Principal): PolicyRef {
+    if (!this.compiled.has(principal.tenantId)) return { id: 'default', version: null };
+    return { id: principal.tenantId, version: this.versions.get(principal.tenantId) ?? null };
   }
 
   evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict {
@@ -115,7 +129,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const outcome = applyEmbeddingPolicy(texts, model, policy, this.catalog);
     const notes = outcome.texts !== texts ? [`pii_redacted: ${describeCounts(outcome.counts)}`] : [];
     const screensPii = policy.piiAction !== 'off' && policy.piiKinds.size > 0;
-    return { texts: outcome.texts, notes, screensPii };
+    return { texts: outcome.texts, notes, redactions: outcome.counts, screensPii };
   }
 
   decisionLog(principal: Principal): DecisionLogSettings {
@@ -144,15 +158,19 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const policy = policyFromDto(dto, this.platformPolicy, this.catalog);
     const tenantName = await this.requireTenant(this.dataSource.manager, tenantId);
     const compiled = this.compileOrReject(policy, tenantName);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
+    const version = await this.dataSource.transaction(async (manager) => {
+      const [row]: Array<{ version: number }> = await manager.query(
         `INSERT INTO tenant_policies (tenant_id, policy, updated_at) VALUES ($1, $2::jsonb, now())
-         ON CONFLICT (tenant_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = now()`,
+         ON CONFLICT (tenant_id) DO UPDATE
+           SET policy = EXCLUDED.policy, updated_at = now(), version = tenant_policies.version + 1
+         RETURNING version`,
         [tenantId, JSON.stringify(policy)],
       );
-      await this.audit(manager, actor, 'policy.put', tenantId, policy);
+      await this.audit(manager, actor, 'policy.put', tenantId, policy, row.version);
+      return row.version;
     });
     this.compiled.set(tenantId, compiled);
+    this.versions.set(tenantId, version);
     this.events.publish({ type: 'policy', tenantId });
     return policy;
   }
@@ -161,9 +179,10 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     await this.requireTenant(this.dataSource.manager, tenantId);
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`DELETE FROM tenant_policies WHERE tenant_id = $1`, [tenantId]);
-      await this.audit(manager, actor, 'policy.delete', tenantId, null);
+      await this.audit(manager, actor, 'policy.delete', tenantId, null, null);
     });
     this.compiled.delete(tenantId);
+    this.versions.delete(tenantId);
     this.events.publish({ type: 'policy', tenantId });
   }
 
@@ -218,12 +237,18 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   private async reload(tenantId: string): Promise<void> {
     try {
-      const rows: Array<{ policy: TenantPolicy; name: string }> = await this.dataSource.query(
-        `SELECT p.policy, t.name FROM tenant_policies p JOIN tenants t ON t.id = p.tenant_id WHERE p.tenant_id = $1`,
-        [tenantId],
-      );
-      if (rows.length === 0) this.compiled.delete(tenantId);
-      else this.compiled.set(tenantId, this.compileStored(rows[0].policy, rows[0].name));
+      const rows: Array<{ policy: TenantPolicy; name: string; version: number }> =
+        await this.dataSource.query(
+          `SELECT p.policy, p.version, t.name FROM tenant_policies p JOIN tenants t ON t.id = p.tenant_id WHERE p.tenant_id = $1`,
+          [tenantId],
+        );
+      if (rows.length === 0) {
+        this.compiled.delete(tenantId);
+        this.versions.delete(tenantId);
+      } else {
+        this.compiled.set(tenantId, this.compileStored(rows[0].policy, rows[0].name));
+        this.versions.set(tenantId, rows[0].version);
+      }
     } catch (error) {
       this.logger.warn(`could not reload the policy of tenant ${tenantId}: ${(error as Error).message}`);
     }
@@ -231,9 +256,9 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
 
   private async reloadAll(): Promise<void> {
     try {
-      const rows: Array<{ tenant_id: string; policy: TenantPolicy; name: string }> =
+      const rows: Array<{ tenant_id: string; policy: TenantPolicy; name: string; version: number }> =
         await this.dataSource.query(
-          `SELECT p.tenant_id, p.policy, t.name FROM tenant_policies p JOIN tenants t ON t.id = p.tenant_id`,
+          `SELECT p.tenant_id, p.policy, p.version, t.name FROM tenant_policies p JOIN tenants t ON t.id = p.tenant_id`,
         );
       const fresh = new Map<string, CompiledPolicy>();
       for (const row of rows) {
@@ -248,6 +273,8 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       }
       this.compiled.clear();
       for (const [tenantId, policy] of fresh) this.compiled.set(tenantId, policy);
+      this.versions.clear();
+      for (const row of rows) this.versions.set(row.tenant_id, row.version);
     } catch (error) {
       this.logger.warn(`could not reload tenant policies: ${(error as Error).message}`);
     }
@@ -268,10 +295,18 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     action: string,
     tenantId: string,
     details: unknown,
+    version: number | null,
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO audit_log (actor, action, target_type, target_id, details) VALUES ($1, $2, 'tenant', $3, $4::jsonb)`,
-      [actor.name, action, tenantId, JSON.stringify({ request_id: actor.requestId, policy: details })],
+      `INSERT INTO audit_log (actor, action, target_type, target_id, details, policy_id, policy_version)
+       VALUES ($1, $2, 'tenant', $3, $4::jsonb, $3, $5)`,
+      [
+        actor.name,
+        action,
+        tenantId,
+        JSON.stringify({ request_id: actor.requestId, policy: details }),
+        version,
+      ],
     );
   }
 }

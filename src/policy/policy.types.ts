@@ -5,6 +5,9 @@ import type { TenantRoutingSource } from '../routing/lab/decision-record';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import type { PolicyEndpoint } from './request-limits';
+import type { PolicyRef } from '../audit/audit.types';
+
+export type { PolicyRef };
 
 /** What the tenant policy decided for a request, before classification and routing. */
 export interface PolicyVerdict {
@@ -17,6 +20,8 @@ export interface PolicyVerdict {
   routingPolicy: RoutingPolicy | null;
   /** Short notes for router_metadata (e.g. "pii_redacted: email×2"). */
   notes: string[];
+  /** What was redacted: count per PII entity type (empty when nothing was). */
+  redactions: Partial<Record<string, number>>;
   /** The tenant's cache settings (null: the CACHE_* defaults). */
   cache: TenantCacheSettings | null;
 }
@@ -30,6 +35,8 @@ export interface PolicyVerdict {
 export interface PolicyEnforcer {
   /** `endpoint`: the API surface the request came in through (default chat_completions). */
   evaluate(request: ChatCompletionRequest, principal: Principal, endpoint?: PolicyEndpoint): PolicyVerdict;
+  /** The policy that applies to the principal (for the audit trail): its id and version. */
+  ref(principal: Principal): PolicyRef;
   /**
    * An embeddings request: refuses a model the tenant may not use, applies the PII rule to the
    * texts. Returns the texts to embed (redacted or the same array) and notes.
@@ -51,6 +58,8 @@ export interface DecisionLogSettings {
 export interface EmbeddingVerdict {
   texts: string[];
   notes: string[];
+  /** What was redacted: count per PII entity type (empty when nothing was). */
+  redactions: Partial<Record<string, number>>;
   /** The tenant's PII rule is on (token-id input, which cannot be screened, is then refused). */
   screensPii: boolean;
 }

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { GenAiContentCapture } from '../telemetry/gen-ai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError, GatewayErrorOptions } from '../common/errors';
 import type { ProviderKey } from '../common/provider-keys';
@@ -23,6 +24,12 @@ export interface ProviderCallOptions {
    * intent, routing reason, ...), set by the caller of the executor.
    */
   spanAttributes?: Attributes;
+  /**
+   * Prompt and completion content for the client spans (opt-in, already redacted and bounded by
+   * the caller): gen_ai.input.messages at the start of each attempt, gen_ai.output.messages at
+   * the end of the successful one.
+   */
+  content?: GenAiContentCapture;
   /** Embeddings: the model's default vector length from the catalog (the simulator answers with it). */
   embeddingDimensions?: number;
 }
@@ -39,6 +46,11 @@ export interface ProviderTarget {
   upstreamModel: string;
   /** The model's output-token ceiling (catalog), handed to the adapter in ProviderCallOptions. */
   maxOutputTokens?: number;
+  /**
+   * Chat: the most output tokens per choice the budget covers on this target (a request without
+   * max_tokens near its budget's limit), sent upstream as max_completion_tokens.
+   */
+  outputCap?: number;
   /**
    * The name metrics and circuit breakers use: the model, or `<provider>/pass-through` for names
    * passed through from client input (bounded label cardinality and breaker count). Default `model`.

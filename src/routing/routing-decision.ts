@@ -726,7 +726,12 @@ function modelNotFound(requested: string, catalog: ModelCatalog): RoutingDecisio
     : `${requested} requested → not available: no catalog model, provider prefix, legacy name or provider name pattern matches`;
   const message = resolution ? notAllowedMessage(requested, resolution) : unknownModelMessage(requested);
   return noTarget('explicit', reason, {
-    failure: { code: ErrorCode.ModelNotFound, message, param: 'model' },
+    failure: {
+      code: ErrorCode.ModelNotFound,
+      message,
+      param: 'model',
+      ...(resolution ? { excludedByPolicy: true } : {}),
+    },
   });
 }
 

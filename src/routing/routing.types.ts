@@ -134,6 +134,8 @@ export interface RoutingFailure {
   message: string;
   /** The request field at fault (OpenAI `param`), when there is one. */
   param: string | null;
+  /** The model exists but the tenant's policy excludes it (answered like an unknown model). */
+  excludedByPolicy?: boolean;
 }
 
 /** The fixed vocabulary of decision kinds (the `reason` label of the routing metric). */

@@ -32,6 +32,8 @@ export const GEN_AI = {
   usageInputTokens: 'gen_ai.usage.input_tokens',
   usageOutputTokens: 'gen_ai.usage.output_tokens',
   usageCacheReadInputTokens: 'gen_ai.usage.cache_read.input_tokens',
+  inputMessages: 'gen_ai.input.messages',
+  outputMessages: 'gen_ai.output.messages',
   errorType: 'error.type',
   serverAddress: 'server.address',
   serverPort: 'server.port',
@@ -86,42 +88,100 @@ export function genAiRequestAttributes(
   return attributes;
 }
 
-/** What the answer says about itself: id, model, finish reasons, usage. */
+/** One answer message, for gen_ai.output.messages (content capture only). */
+export interface GenAiOutputMessage {
+  content: string;
+  toolCalls: Array<{ id: string; name: string; arguments: string }>;
+  finishReason: string;
+}
+
+/**
+ * Prompt and completion content on the client spans: only when OTEL_INSTRUMENTATION_GENAI_
+ * CAPTURE_MESSAGE_CONTENT is on, made by the caller of the executor (the chat pipeline, which
+ * redacts PII and bounds the size; the provider layer only places the values).
+ */
+export interface GenAiContentCapture {
+  /** gen_ai.input.messages: the request's messages as the spec's JSON, redacted and bounded. */
+  inputMessages: string;
+  /** gen_ai.output.messages of an answer, redacted and bounded. */
+  outputMessages(messages: GenAiOutputMessage[]): string;
+  /** Most characters of answer text worth collecting from a stream (the rest is cut anyway). */
+  maxChars: number;
+}
+
+/** What the answer says about itself: id, model, finish reasons, usage (and its text when captured). */
 export interface GenAiResponse {
   id: string | null;
   model: string | null;
   finishReasons: string[];
   usage: Usage | null;
+  /** Only with content capture. */
+  outputs?: GenAiOutputMessage[];
 }
 
-export function completionResponse(completion: ChatCompletion): GenAiResponse {
+export function completionResponse(completion: ChatCompletion, captureContent = false): GenAiResponse {
   return {
     id: completion.id ?? null,
     model: completion.model ?? null,
     finishReasons: completion.choices.map((choice) => choice.finish_reason ?? 'unknown'),
     usage: completion.usage ?? null,
+    outputs: captureContent
+      ? completion.choices.map((choice) => ({
+          content: choice.message.content ?? '',
+          toolCalls: (choice.message.tool_calls ?? []).map((call) => ({
+            id: call.id,
+            name: call.function.name,
+            arguments: call.function.arguments,
+          })),
+          finishReason: choice.finish_reason ?? 'unknown',
+        }))
+      : undefined,
   };
 }
 
-/** Collects the same from a stream, chunk by chunk (cheap: a few field reads per chunk). */
+/**
+ * Collects the same from a stream, chunk by chunk (cheap: a few field reads per chunk); with
+ * `captureChars` > 0 also the text of each choice, up to that many characters.
+ */
 export class StreamResponse implements GenAiResponse {
   id: string | null = null;
   model: string | null = null;
   finishReasons: string[] = [];
   usage: Usage | null = null;
+  private texts: string[] = [];
+
+  constructor(private readonly captureChars = 0) {}
+
+  get outputs(): GenAiOutputMessage[] | undefined {
+    if (this.captureChars === 0) return undefined;
+    const count = Math.max(this.texts.length, this.finishReasons.length);
+    return Array.from({ length: count }, (_, index) => ({
+      content: this.texts[index] ?? '',
+      toolCalls: [],
+      finishReason: this.finishReasons[index] ?? 'unknown',
+    }));
+  }
 
   observe(chunk: ChatCompletionChunk): void {
     this.id ??= chunk.id ?? null;
     this.model ??= chunk.model ?? null;
     for (const choice of chunk.choices) {
       if (choice.finish_reason) this.finishReasons[choice.index ?? 0] = choice.finish_reason;
+      const text = this.captureChars > 0 ? choice.delta?.content : undefined;
+      if (text) {
+        const index = choice.index ?? 0;
+        const sofar = this.texts[index] ?? '';
+        if (sofar.length < this.captureChars) this.texts[index] = sofar + text;
+      }
     }
     if (chunk.usage) this.usage = chunk.usage;
   }
 }
 
-export function setGenAiResponse(span: Span, response: GenAiResponse): void {
+export function setGenAiResponse(span: Span, response: GenAiResponse, content?: GenAiContentCapture): void {
   if (!span.isRecording()) return;
+  const outputs = content ? response.outputs : undefined;
+  if (content && outputs) span.setAttribute(GEN_AI.outputMessages, content.outputMessages(outputs));
   if (response.id) span.setAttribute(GEN_AI.responseId, response.id);
   if (response.model) span.setAttribute(GEN_AI.responseModel, response.model);
   const reasons = response.finishReasons.filter((reason) => typeof reason === 'string');

@@ -26,6 +26,9 @@ export const CLIENT_CLOSED = 499;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const ROUTING_HEADERS = ['x-modelmuxer-provider', 'x-modelmuxer-model', 'x-modelmuxer-intent'] as const;
 
+/** Called for every finished response with its error code (NO_ERROR when none); must not throw. */
+export type ResponseObserver = (request: Request, response: Response, errorCode: string) => void;
+
 export interface HttpTelemetryMetrics {
   requests: Counter<string>;
   duration: Histogram<string>;
@@ -104,6 +107,8 @@ export class HttpTelemetry {
   constructor(
     private readonly metrics: HttpTelemetryMetrics,
     private readonly accessLog: boolean,
+    /** E.g. the refusal counter of spend reports (wired in bootstrap.ts). */
+    private readonly observer?: ResponseObserver,
   ) {}
 
   middleware() {
@@ -131,6 +136,7 @@ export class HttpTelemetry {
         const labels = httpLabels(request, response, status);
         const seconds = elapsedMs(started) / 1000;
         this.record(labels, seconds);
+        this.observe(request, response, labels.error_code);
         if (this.accessLog) {
           this.logger.log({
             msg: 'request',
@@ -176,6 +182,16 @@ export class HttpTelemetry {
     this.record(labels, 0);
     if (this.accessLog) {
       this.logger.log({ msg: 'request', route: UNMATCHED_ROUTE, status, errorCode, durationMs: 0 });
+    }
+  }
+
+  private observe(request: Request, response: Response, errorCode: string): void {
+    if (!this.observer || errorCode === NO_ERROR) return;
+    try {
+      this.observer(request, response, errorCode);
+    } catch (error) {
+      // This runs in the response's finish handler, where a throw would crash the process.
+      this.logger.warn(`response observer failed: ${(error as Error).message}`);
     }
   }
 

@@ -26,6 +26,13 @@ export const METRIC = {
   usageFlushed: 'modelmuxer_usage_records_flushed_total',
   usageFlushErrors: 'modelmuxer_usage_flush_errors_total',
   usageDropped: 'modelmuxer_usage_records_dropped_total',
+  tenantCostUsd: 'modelmuxer_tenant_cost_usd_total',
+  tenantTokens: 'modelmuxer_tenant_tokens_total',
+  cacheSavedUsd: 'modelmuxer_cache_saved_usd_total',
+  /** Collected gauges (computed at scrape time by the service that owns the state). */
+  budgetRemaining: 'modelmuxer_budget_remaining_ratio',
+  dependencyUp: 'modelmuxer_dependency_up',
+  draining: 'modelmuxer_draining',
 } as const;
 
 const LATENCY_BUCKETS = [
@@ -131,6 +138,21 @@ export const METRIC_PROVIDERS = [
     name: METRIC.usageDropped,
     help: 'Usage records dropped (buffer full during a long database outage, or invalid)',
     labelNames: [],
+  }),
+  makeCounterProvider({
+    name: METRIC.tenantCostUsd,
+    help: 'Cost in USD by tenant and model (tenant: the first METRICS_TENANT_LIMIT tenants of this replica, then "other")',
+    labelNames: ['tenant', 'model'],
+  }),
+  makeCounterProvider({
+    name: METRIC.tenantTokens,
+    help: 'Tokens by tenant, model and kind (prompt, completion, cached); tenant bounded like modelmuxer_tenant_cost_usd_total',
+    labelNames: ['tenant', 'model', 'kind'],
+  }),
+  makeCounterProvider({
+    name: METRIC.cacheSavedUsd,
+    help: 'What response-cache hits saved: the cost of the original answer, in USD, by result (hit, semantic_hit)',
+    labelNames: ['result'],
   }),
   makeCounterProvider({
     name: METRIC.usageFlushErrors,

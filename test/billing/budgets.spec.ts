@@ -59,6 +59,59 @@ function budgetContract(boot: () => Promise<BillingApp>) {
     expect(state).toMatchObject({ limit_usd: 0.01, spent_usd: 0.01, reserved_usd: 0, remaining_usd: 0 });
   });
 
+  it('extends a reservation only when the budget covers it, and settles across the extension', async () => {
+    const { tenantId, key } = await tenantWithKey(app, 'extend');
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly' })
+      .expect(200);
+    const grown = await charge(app, key, {
+      max_cost_nano: 4 * UNIT,
+      extend_nano: 4 * UNIT,
+      cost_nano: 7 * UNIT,
+    });
+    expect(grown.body).toMatchObject({ reserved: true, extended: true });
+    // 3 UNIT left: the reservation fits, its extension does not (and takes nothing).
+    const refused = await charge(app, key, { max_cost_nano: UNIT, extend_nano: 3 * UNIT, cost_nano: UNIT });
+    expect(refused.body).toMatchObject({ reserved: true, extended: false });
+    // Lease only: 2 UNIT left is no ample room for 1 more.
+    const ample = await charge(app, key, {
+      max_cost_nano: UNIT,
+      extend_nano: UNIT,
+      lease_only: true,
+      cost_nano: UNIT,
+    });
+    expect(ample.body).toMatchObject({ reserved: true, extended: false });
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.009, reserved_usd: 0 });
+  });
+
+  it('never overspends when parallel requests extend their reservations near the limit', async () => {
+    const { tenantId, key } = await tenantWithKey(app, 'extend-race');
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'monthly' })
+      .expect(200);
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        charge(app, key, {
+          max_cost_nano: UNIT,
+          extend_nano: UNIT,
+          settle_at_reservation: true,
+          cost_nano: 0,
+        }),
+      ),
+    );
+    const ok = responses.filter((res) => res.status === 200);
+    const spentNano = ok.reduce((total, res) => total + Math.round(res.body.cost_usd * 1e9), 0);
+    expect(spentNano).toBeLessThanOrEqual(10 * UNIT);
+    expect(ok.some((res) => res.body.extended === true)).toBe(true);
+    const state = await counter(app, 'tenants', tenantId);
+    expect(Math.round(state.spent_usd * 1e9)).toBe(spentNano);
+    expect(state.reserved_usd).toBe(0);
+  });
+
   it('serves a budget far from its limit from a lease: few database round trips, exact totals', async () => {
     const { tenantId, key } = await tenantWithKey(app, 'leased');
     await request(app.server)

@@ -108,9 +108,11 @@ function containerPort(container: Container, port: number | string): number | un
   return container.ports?.find((candidate) => candidate.name === port)?.containerPort;
 }
 
+/** A preStop sleep's length (0 without one: the gateway's own drain delay replaces it). */
 function preStopSeconds(container: Container): number {
   const preStop = container.lifecycle?.preStop;
-  if (preStop?.sleep) return preStop.sleep.seconds;
+  if (!preStop) return 0;
+  if (preStop.sleep) return preStop.sleep.seconds;
   const command = preStop?.exec?.command ?? [];
   if (command[0] !== 'sleep' || command.length !== 2)
     throw new Error(`preStop is not a sleep: ${command.join(' ')}`);
@@ -229,12 +231,28 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('waits in preStop, then gives the drain (SHUTDOWN_TIMEOUT_MS) its time before SIGKILL', () => {
+  it('gives the drain delay and the drain (SHUTDOWN_*) their time before SIGKILL', () => {
     const shutdownMs = Number(envValue(container, 'SHUTDOWN_TIMEOUT_MS') ?? DEFAULTS.SHUTDOWN_TIMEOUT_MS);
-    const sleep = preStopSeconds(container);
-    expect(sleep).toBeGreaterThan(0);
+    const delayMs = Number(
+      envValue(container, 'SHUTDOWN_DRAIN_DELAY_MS') ?? DEFAULTS.SHUTDOWN_DRAIN_DELAY_MS,
+    );
     const grace = gateway.pod.terminationGracePeriodSeconds ?? 30;
-    expect(grace).toBeGreaterThanOrEqual(sleep + shutdownMs / 1000 + SHUTDOWN_MARGIN_S);
+    expect(grace).toBeGreaterThanOrEqual(
+      preStopSeconds(container) + (delayMs + shutdownMs) / 1000 + SHUTDOWN_MARGIN_S,
+    );
+  });
+
+  it('keeps serving after SIGTERM until the readiness probe has failed (drain delay ≥ period × threshold)', () => {
+    const delayMs = Number(
+      envValue(container, 'SHUTDOWN_DRAIN_DELAY_MS') ?? DEFAULTS.SHUTDOWN_DRAIN_DELAY_MS,
+    );
+    const probe = container.readinessProbe as HttpProbe & {
+      periodSeconds?: number;
+      failureThreshold?: number;
+    };
+    // Kubernetes' defaults: every 10 s, 3 failures.
+    const seen = (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+    expect(preStopSeconds(container) * 1000 + delayMs).toBeGreaterThanOrEqual(seen * 1000);
   });
 
   it('mounts the generated ConfigMap where MODELS_FILE and ROUTING_FILE point, with config/*.yaml', () => {
@@ -317,6 +335,25 @@ describe('deploy/k8s', () => {
     expect(
       migrate.env?.find((variable) => variable.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.name,
     ).toBe(SECRET_NAME);
+  });
+
+  it('ships the alert rules and the Grafana dashboard where Prometheus is asked for', () => {
+    const rules = find('PrometheusRule');
+    const dashboards = find('ConfigMap').filter(
+      (candidate) => candidate.metadata.labels?.grafana_dashboard === '1',
+    );
+    if (overlay !== 'production-prometheus') {
+      expect([rules, dashboards]).toEqual([[], []]);
+      return;
+    }
+    const observability = join(ROOT, 'deploy', 'observability');
+    const alerts = parseAllDocuments(readFileSync(join(observability, 'alerts.yaml'), 'utf8'))[0].toJS();
+    expect(rules).toHaveLength(1);
+    expect(rules[0].spec.groups).toEqual(alerts.groups);
+    expect(dashboards).toHaveLength(1);
+    expect(JSON.parse(dashboards[0].data!['modelmuxer.json'])).toEqual(
+      JSON.parse(readFileSync(join(observability, 'grafana-dashboard.json'), 'utf8')),
+    );
   });
 
   it('scrapes /metrics/prometheus through the Service only where a ServiceMonitor is asked for', () => {

@@ -134,10 +134,18 @@ describe('docker/compose.yaml', () => {
     expect(lb.volumes).toEqual(['./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
   });
 
-  it('gives a replica longer to stop than its drain bound (SHUTDOWN_TIMEOUT_MS)', () => {
+  it('gives a replica longer to stop than its drain delay + drain bound (SHUTDOWN_*)', () => {
     const shutdownMs = Number(gateway.environment?.SHUTDOWN_TIMEOUT_MS ?? defaults.SHUTDOWN_TIMEOUT_MS);
+    const delayMs = Number(gateway.environment?.SHUTDOWN_DRAIN_DELAY_MS ?? defaults.SHUTDOWN_DRAIN_DELAY_MS);
     expect(gateway.stop_grace_period).toMatch(/^\d+s$/);
-    expect(parseInt(gateway.stop_grace_period!, 10) * 1000).toBeGreaterThan(shutdownMs);
+    expect(parseInt(gateway.stop_grace_period!, 10) * 1000).toBeGreaterThan(delayMs + shutdownMs);
+  });
+
+  it('keeps a stopping replica serving until HAProxy has seen its readiness fail', () => {
+    const delayMs = Number(gateway.environment?.SHUTDOWN_DRAIN_DELAY_MS ?? defaults.SHUTDOWN_DRAIN_DELAY_MS);
+    const config = readFileSync(join(root, 'docker', 'haproxy.cfg'), 'utf8');
+    const [, inter, fall] = /default-server\b.*\binter (\d+)s\b.*\bfall (\d+)\b/.exec(config)!;
+    expect(delayMs).toBeGreaterThanOrEqual(Number(inter) * Number(fall) * 1000);
   });
 
   it('health-checks its dependencies', () => {

@@ -85,7 +85,7 @@ describe('request lifecycle', () => {
       messages: [{ role: 'user', content: 'hi' }],
     });
     await fake.waitFor(() => fake.requests.length === 2);
-    const closing = gateway.close(); // what SIGTERM triggers (enableShutdownHooks → app.close)
+    const closing = gateway.close(); // what SIGTERM triggers after the drain delay (handleShutdownSignals → app.close)
     const [plainResult, streamResult] = await Promise.all([plain.response, streamed.response]);
     await closing;
     expect(plainResult.status).toBe(200);

@@ -24,6 +24,9 @@ const PROPAGATION_BOUND_MS = 1_000;
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 /** The fake's answer to every call: gpt-4o, 10 prompt + 50 completion tokens = $0.000525. */
 const CALL_COST_NANO = 525_000;
+/** The near-limit race of requests without max_tokens: this many at once, room for that many. */
+const NEAR_LIMIT_REQUESTS = 200;
+const NEAR_LIMIT_FITTING = 150;
 /** Short, so that the survivors reclaim the killed replica's budget holds within the test. */
 const HOLD_TTL_MS = 1_000;
 
@@ -129,12 +132,20 @@ interface ChatOutcome {
   replica: number | null;
 }
 
-async function chat(base: string, key: string, content: string, model = 'gpt-4o'): Promise<ChatOutcome> {
+/** `maxTokens` null: the request sets none (the gateway reserves its output estimate). */
+async function chat(
+  base: string,
+  key: string,
+  content: string,
+  model = 'gpt-4o',
+  maxTokens: number | null = 50,
+): Promise<ChatOutcome> {
+  const limit = maxTokens === null ? {} : { max_tokens: maxTokens };
   try {
     const response = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content }] }),
+      body: JSON.stringify({ model, ...limit, messages: [{ role: 'user', content }] }),
     });
     const body = (await response.json()) as { error?: { code: string } };
     const cost = response.headers.get('x-modelmuxer-cost-usd');
@@ -248,6 +259,8 @@ describeIfShared(
         PROVIDER_MAX_RETRIES: '0',
         SHUTDOWN_TIMEOUT_MS: '3000',
         BUDGET_HOLD_TTL_MS: String(HOLD_TTL_MS),
+        // The fake answers 50 tokens: let the learned estimate (not the default floor) size reservations.
+        RESERVE_OUTPUT_FLOOR_TOKENS: '16',
       };
       // Together, on an empty database: their migrations race for the advisory lock.
       const started = await Promise.allSettled(
@@ -313,6 +326,56 @@ describeIfShared(
       );
       expect(Math.round(budget.spent_usd * 1e9)).toBe(acknowledgedNano);
     }, 30_000);
+
+    it('admits ≥ 95 % of what fits in a near-limit race without max_tokens on two and three replicas, never overspending', async () => {
+      // Each replica learns the model's completions (50 tokens) from the requests it serves.
+      const teacher = await createTenantWithKey(balancer.url, TEST_ADMIN_KEY, 'teacher');
+      const warmUp = await Promise.all(
+        Array.from({ length: REPLICAS * 25 }, (_, i) =>
+          chat(balancer.url, teacher.key, `warm-up ${i}`, 'gpt-4o', null),
+        ),
+      );
+      expect(unexpected(warmUp, [200])).toEqual([]);
+      const limitNano = NEAR_LIMIT_FITTING * CALL_COST_NANO + CALL_COST_NANO / 2;
+      const fits = Math.floor(limitNano / CALL_COST_NANO);
+      // One replica: test/billing/right-sized-reservations.e2e-spec.ts (the same race, in process).
+      for (const count of [2, REPLICAS]) {
+        const front =
+          count === REPLICAS
+            ? balancer
+            : await startBalancer(replicas.slice(0, count).map((replica) => replica.url));
+        try {
+          const tenant = await createTenantWithKey(front.url, TEST_ADMIN_KEY, `near-limit-${count}`);
+          await adminCall(front.url, 'PUT', `/admin/tenants/${tenant.tenantId}/budget`, {
+            limit_usd: limitNano / 1e9,
+            period: 'daily',
+          });
+          const outcomes = await Promise.all(
+            Array.from({ length: NEAR_LIMIT_REQUESTS }, (_, i) =>
+              chat(front.url, tenant.key, `near ${i}`, 'gpt-4o', null),
+            ),
+          );
+          expect(unexpected(outcomes, [200, 429])).toEqual([]);
+          const admitted = outcomes.filter((outcome) => outcome.status === 200);
+          const spentNano = sum(admitted.map((outcome) => outcome.costNano));
+          if (process.env.RACE_REPORT)
+            console.log(
+              `${count} replica(s): admitted ${admitted.length} of ${fits} that fit, spent ${spentNano} of ${limitNano}`,
+            );
+          expect(admitted.length).toBeGreaterThanOrEqual(Math.ceil(0.95 * fits));
+          expect(spentNano).toBeLessThanOrEqual(limitNano);
+          const budget = await poll(
+            () =>
+              adminCall<{ spent_usd: number }>(front.url, 'GET', `/admin/tenants/${tenant.tenantId}/budget`),
+            (snapshot) => Math.round(snapshot.spent_usd * 1e9) === spentNano,
+            5_000,
+          );
+          expect(Math.round(budget.spent_usd * 1e9)).toBe(spentNano);
+        } finally {
+          if (front !== balancer) await front.close();
+        }
+      }
+    }, 90_000);
 
     describe('rate limits (a key at 60 requests a minute)', () => {
       const limit = 60;

@@ -158,7 +158,7 @@ describe.each(modes)('route table in %s mode', (mode) => {
     );
   });
 
-  it('refuses every non-public route without a credential (401, OpenAI error shape)', async () => {
+  it('refuses every non-public route without a credential (401, OpenAI error shape; Anthropic shape on /v1/messages)', async () => {
     const open: string[] = [];
     for (const route of declared) {
       const response = await request(booted.app.app.getHttpServer())
@@ -169,7 +169,10 @@ describe.each(modes)('route table in %s mode', (mode) => {
         if (response.status === 401) open.push(`public route refused: ${label}`);
         continue;
       }
-      if (response.status !== 401 || response.body?.error?.code !== 'invalid_api_key') open.push(label);
+      const refused = route.path.startsWith('/v1/messages')
+        ? response.body?.type === 'error' && response.body?.error?.type === 'authentication_error'
+        : response.body?.error?.code === 'invalid_api_key';
+      if (response.status !== 401 || !refused) open.push(label);
     }
     expect(open).toEqual([]);
   });

@@ -58,6 +58,8 @@ export async function startChildGateway(
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      // Tests stop children at once unless they test the drain (test/e2e/sigterm.e2e-spec.ts).
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

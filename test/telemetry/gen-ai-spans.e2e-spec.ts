@@ -169,6 +169,18 @@ describe('OpenTelemetry GenAI spans', () => {
     expect(spans.find(isServer)!.attributes['error.type']).toBe('provider_unavailable');
   });
 
+  it('puts no prompt or completion content on any span by default (opt-in only)', async () => {
+    await chat({ messages: [{ role: 'user', content: 'My mail is jane.doe@example.com' }] }).expect(200);
+    await chat({ stream: true }).expect(200);
+    const spans = await spansWhen((all) => all.filter(isServer).length === 2);
+    expect(spans.filter(isClient)).toHaveLength(2);
+    for (const span of spans) {
+      expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
+      expect(span.attributes['gen_ai.output.messages']).toBeUndefined();
+      expect(JSON.stringify(span.attributes)).not.toContain('jane.doe');
+    }
+  });
+
   it('exposes the GenAI client histograms in Prometheus form', async () => {
     await chat({ stream: true }).expect(200);
     const metrics = await gateway.http.get('/metrics/prometheus').expect(200);

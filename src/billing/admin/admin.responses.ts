@@ -120,12 +120,15 @@ interface UsageTotalsResponse {
   requests: number;
   errors: number;
   cache_hits: number;
+  refusals: number;
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
   total_tokens: number;
   cost_usd: number;
   saved_usd: number;
+  /** Requests billed at an estimated price (pricing "estimated" in their router_metadata). */
+  estimated_price_requests: number;
 }
 
 function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
@@ -133,12 +136,14 @@ function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
     requests: totals.requests,
     errors: totals.errors,
     cache_hits: totals.cacheHits,
+    refusals: totals.refusals,
     prompt_tokens: totals.promptTokens,
     completion_tokens: totals.completionTokens,
     cached_tokens: totals.cachedTokens,
     total_tokens: totals.promptTokens + totals.completionTokens,
     cost_usd: usd(totals.costNano),
     saved_usd: usd(totals.savedNano),
+    estimated_price_requests: totals.estimatedPriceRequests,
   };
 }
 

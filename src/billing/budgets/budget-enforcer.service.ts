@@ -65,13 +65,33 @@ interface ReservationPart {
   leased: boolean;
 }
 
-/** What reserve() hands out; settle/release accept only these, once. */
+/** One amount reserved against every budget that applies (the first, then each extension). */
+interface HeldSegment {
+  amountNano: number;
+  parts: readonly ReservationPart[];
+}
+
+/** What reserve() hands out (extend() grows it); settle/release accept only these, once. */
 class HeldReservation implements BudgetReservation {
   done = false;
-  constructor(
-    readonly amountNano: number,
-    readonly parts: readonly ReservationPart[],
-  ) {}
+  readonly segments: HeldSegment[];
+  constructor(amountNano: number, parts: readonly ReservationPart[]) {
+    this.segments = [{ amountNano, parts }];
+  }
+
+  get amountNano(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.amountNano;
+    return total;
+  }
+}
+
+/** A tenant budget as the metrics see it. */
+export interface TenantBudgetView {
+  tenantId: string;
+  tenantName: string;
+  /** What is left of the limit in the current period, 0–1. */
+  remainingRatio: number;
 }
 
 /** Settlements are coalesced for this long before one batched UPDATE. */
@@ -179,6 +199,21 @@ export class BudgetEnforcerService
     return budgetStatusOf(views);
   }
 
+  /**
+   * Every tenant budget's remaining fraction (0–1) in its current period, from what this replica
+   * knows (the last counter a reservation or the periodic refresh returned): no database call.
+   */
+  tenantBudgets(now = Date.now()): TenantBudgetView[] {
+    const views: TenantBudgetView[] = [];
+    for (const [tenantId, state] of this.byTenant) {
+      const used = usedOf(state, currentPeriod(state, now));
+      const limit = state.budget.limitNano;
+      const remainingRatio = limit <= 0 ? 0 : Math.max(0, Math.min(1, 1 - used / limit));
+      views.push({ tenantId, tenantName: state.budget.label, remainingRatio });
+    }
+    return views;
+  }
+
   async reserve(
     principal: Principal,
     maxCostNano: number,
@@ -240,10 +275,15 @@ export class BudgetEnforcerService
       );
       actual = reservation.amountNano;
     }
-    for (const part of reservation.parts) {
-      this.enqueue(part, reservation.amountNano, actual);
-      this.checkSoftLimit(part.state, Date.now());
-    }
+    // The spend fills the segments in order; a cost above them all is charged on the last.
+    let left = actual;
+    reservation.segments.forEach((segment, index) => {
+      const last = index === reservation.segments.length - 1;
+      const spent = last ? left : Math.min(left, segment.amountNano);
+      left -= spent;
+      for (const part of segment.parts) this.enqueue(part, segment.amountNano, spent);
+    });
+    for (const part of reservation.segments[0].parts) this.checkSoftLimit(part.state, Date.now());
     return this.written();
   }
 
@@ -261,7 +301,40 @@ export class BudgetEnforcerService
   release(reservation: BudgetReservation): void {
     if (!(reservation instanceof HeldReservation) || reservation.done) return;
     reservation.done = true;
-    for (const part of reservation.parts) this.enqueue(part, reservation.amountNano, 0);
+    for (const segment of reservation.segments)
+      for (const part of segment.parts) this.enqueue(part, segment.amountNano, 0);
+  }
+
+  /**
+   * Grows a reservation by `extraNano` against the same budgets, all or nothing. `leaseOnly`:
+   * only from this replica's lease blocks (granted only while a block is a small share of what
+   * is left, so far from the limit; never a refusal that another request would have fitted in).
+   * Resolves false when the budgets cannot cover it; never throws.
+   */
+  async extend(
+    reservation: BudgetReservation,
+    extraNano: number,
+    options: { leaseOnly?: boolean } = {},
+  ): Promise<boolean> {
+    if (!(reservation instanceof HeldReservation) || reservation.done) return false;
+    const amount = Math.ceil(extraNano);
+    if (!isNanoAmount(amount)) return false;
+    if (amount === 0) return true;
+    const now = Date.now();
+    const states = reservation.segments[0].parts.map((part) => part.state);
+    const outcomes = await Promise.allSettled(
+      states.map((state) => this.extendOne(state, currentPeriod(state, now), amount, options.leaseOnly)),
+    );
+    const held: ReservationPart[] = [];
+    for (const outcome of outcomes)
+      if (outcome.status === 'fulfilled' && outcome.value) held.push(outcome.value);
+    if (held.length < states.length || reservation.done) {
+      // All or nothing (and nothing for a reservation settled meanwhile).
+      for (const part of held) this.enqueue(part, amount, 0);
+      return false;
+    }
+    reservation.segments.push({ amountNano: amount, parts: held });
+    return true;
   }
 
   charge(principal: Principal, costNano: number): void {
@@ -401,6 +474,29 @@ export class BudgetEnforcerService
       ErrorCode.BudgetExceeded,
       budgetExceededMessage(budget, current.spentNano, current.reservedNano, amount),
     );
+  }
+
+  /** One budget's part of an extension: from the lease, else (unless leaseOnly) exactly. */
+  private async extendOne(
+    state: BudgetState,
+    start: number,
+    amount: number,
+    leaseOnly = false,
+  ): Promise<ReservationPart | null> {
+    const lease = this.leaseFor(state, start);
+    // Ample room only: a block of this size would still be granted (a small share of what is left).
+    if (leaseOnly && this.blockSize(state, amount) < amount * 2) return null;
+    if (this.takeFromLease(state, lease, amount, Date.now()))
+      return { state, periodStart: start, leased: true };
+    await this.growLease(state, lease, amount);
+    if (this.takeFromLease(state, lease, amount, Date.now()))
+      return { state, periodStart: start, leased: true };
+    if (leaseOnly) return null;
+    const counter = await this.store.reserve(state.budget.id, start, amount);
+    if (!counter) return null;
+    state.counter = counter;
+    this.counts.exact++;
+    return { state, periodStart: start, leased: false };
   }
 
   /** Gives back a reservation of `reservedNano`, of which `spentNano` was actually spent. */

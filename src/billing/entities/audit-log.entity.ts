@@ -1,7 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { INT8_AS_NUMBER } from './column-transformers';
 
-/** One admin action: who, what, on which target, when. Written in the same transaction as the change. */
+/**
+ * The audit trail (src/audit): an admin action (decision 'admin_change': who, what, on which
+ * target, when; written in the same transaction as the change) or a gateway decision about a
+ * request (written in batches by the audit recorder).
+ */
 @Entity({ name: 'audit_log' })
 export class AuditLogEntity {
   @PrimaryColumn({
@@ -17,4 +21,13 @@ export class AuditLogEntity {
   @Column({ name: 'target_id', type: 'varchar', length: 64, nullable: true }) targetId!: string | null;
   @Column({ type: 'jsonb', nullable: true }) details!: Record<string, unknown> | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ type: 'varchar', length: 32, default: 'admin_change' }) decision!: string;
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true }) tenantId!: string | null;
+  @Column({ name: 'api_key_id', type: 'uuid', nullable: true }) apiKeyId!: string | null;
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true }) requestId!: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) route!: string | null;
+  @Column({ name: 'policy_id', type: 'varchar', length: 64, nullable: true }) policyId!: string | null;
+  @Column({ name: 'policy_version', type: 'integer', nullable: true }) policyVersion!: number | null;
+  @Column({ name: 'model_before', type: 'varchar', length: 100, nullable: true }) modelBefore!: string | null;
+  @Column({ name: 'model_after', type: 'varchar', length: 100, nullable: true }) modelAfter!: string | null;
 }

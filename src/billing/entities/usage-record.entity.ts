@@ -28,7 +28,10 @@ export class UsageRecordEntity {
   @Column({ name: 'latency_ms', type: 'integer', default: 0 }) latencyMs!: number;
   @Column({ type: 'smallint' }) status!: number;
   @Column({ name: 'cache_hit', type: 'boolean', default: false }) cacheHit!: boolean;
+  @Column({ name: 'pricing_estimated', type: 'boolean', default: false }) pricingEstimated!: boolean;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  /** The error code of a refused request (no tokens, no cost); null for a served one. */
+  @Column({ type: 'varchar', length: 32, nullable: true }) refusal!: string | null;
 }
 
 /** Daily totals per tenant, provider, model and intent ('' = none), maintained by the usage writer. */
@@ -42,6 +45,7 @@ export class UsageDailyEntity {
   @Column({ type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) requests!: number;
   @Column({ type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) errors!: number;
   @Column({ name: 'cache_hits', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) cacheHits!: number;
+  @Column({ type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) refusals!: number;
   @Column({ name: 'prompt_tokens', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER })
   promptTokens!: number;
   @Column({ name: 'completion_tokens', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER })
@@ -50,4 +54,6 @@ export class UsageDailyEntity {
   cachedTokens!: number;
   @Column({ name: 'cost_nano', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) costNano!: number;
   @Column({ name: 'saved_nano', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER }) savedNano!: number;
+  @Column({ name: 'estimated_price_requests', type: 'bigint', default: 0, transformer: INT8_AS_NUMBER })
+  estimatedPriceRequests!: number;
 }

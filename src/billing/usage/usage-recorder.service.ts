@@ -91,6 +91,11 @@ export class UsageRecorderService
       this.drop(1, 'the buffer is full (database down or too slow?)');
       return Promise.resolve();
     }
+    if (event.refusal && this.buffer.length >= this.bufferMax / 2) {
+      // A flood of refused requests must never crowd billable usage out of the buffer.
+      this.drop(1, 'refusal not counted: the buffer is half full');
+      return Promise.resolve();
+    }
     const problem = invalidUsageEvent(event);
     if (problem) {
       this.drop(1, `invalid event (${problem})`);

@@ -23,11 +23,13 @@ const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
 describe('usage writer columns', () => {
   it('builds one array per column, in the INSERT order', () => {
     const cols = usageColumns([event(), event({ requestId: 'req-2', intent: null, cacheHit: true })]);
-    expect(cols).toHaveLength(15);
+    expect(cols).toHaveLength(16);
     expect(cols[0]).toEqual(['req-1', 'req-2']);
     expect(cols[5]).toEqual(['code', null]);
     expect(cols[13]).toEqual([false, true]);
     expect(cols[14]).toEqual(['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z']);
+    expect(cols[15]).toEqual([false, false]);
+    expect(usageColumns([event({ pricingEstimated: true })])[15]).toEqual([true]);
   });
 
   it('clamps values to the column types, so one odd event cannot poison a batch', () => {

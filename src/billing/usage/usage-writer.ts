@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { UsageEvent } from '../billing.types';
+import { rollupUpsertSql, ROLLUP_TABLES } from './usage-rollups';
 
 /** Writes one batch of usage events; rejects when nothing was written (all or nothing). */
 export interface UsageWriter {
@@ -35,7 +36,7 @@ export function invalidUsageEvent(event: UsageEvent): string | null {
  */
 export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
   const n = events.length;
-  const cols: unknown[][] = Array.from({ length: 15 }, () => new Array<unknown>(n));
+  const cols: unknown[][] = Array.from({ length: 17 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const e = events[i];
     cols[0][i] = e.requestId.slice(0, 128);
@@ -53,43 +54,32 @@ export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
     cols[12][i] = Math.min(999, Math.max(0, Math.round(e.status) || 0));
     cols[13][i] = e.cacheHit;
     cols[14][i] = e.createdAt.toISOString();
+    cols[15][i] = e.refusal ? e.refusal.slice(0, 32) : null;
+    cols[16][i] = e.pricingEstimated === true;
   }
   return cols;
 }
 
 /**
- * The raw rows and the daily roll-up in ONE statement (a data-modifying CTE): both commit or
- * neither does, so the roll-up always equals the sum of the raw rows. Roll-up rows are upserted
- * in key order, so two replicas flushing at once cannot deadlock on them.
+ * The raw rows and every roll-up (usage-rollups.ts) in ONE statement (data-modifying CTEs): all
+ * commit or none does, so each roll-up always equals the sum of the raw rows, at one round trip
+ * a batch as before.
  */
 export const INSERT_USAGE_SQL = `
 WITH ins AS (
   INSERT INTO usage_records (request_id, tenant_id, api_key_id, provider, model, intent, prompt_tokens,
                              completion_tokens, cached_tokens, cost_nano, saved_nano, latency_ms, status,
-                             cache_hit, created_at)
+                             cache_hit, created_at, refusal, pricing_estimated)
   SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[],
                        $7::int4[], $8::int4[], $9::int4[], $10::int8[], $11::int8[], $12::int4[], $13::int2[],
-                       $14::bool[], $15::timestamptz[])
-  RETURNING tenant_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens, cost_nano,
-            saved_nano, status, cache_hit, created_at
-)
-INSERT INTO usage_daily AS d (tenant_id, day, provider, model, intent, requests, errors, cache_hits,
-                              prompt_tokens, completion_tokens, cached_tokens, cost_nano, saved_nano)
-SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, provider, model, COALESCE(intent, ''),
-       count(*), count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE cache_hit),
-       sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nano), sum(saved_nano)
-  FROM ins
- GROUP BY 1, 2, 3, 4, 5
- ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (tenant_id, day, provider, model, intent) DO UPDATE SET
-  requests = d.requests + EXCLUDED.requests,
-  errors = d.errors + EXCLUDED.errors,
-  cache_hits = d.cache_hits + EXCLUDED.cache_hits,
-  prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
-  completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
-  cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
-  cost_nano = d.cost_nano + EXCLUDED.cost_nano,
-  saved_nano = d.saved_nano + EXCLUDED.saved_nano`;
+                       $14::bool[], $15::timestamptz[], $16::varchar[], $17::bool[])
+  RETURNING tenant_id, api_key_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens,
+            cost_nano, saved_nano, status, cache_hit, created_at, refusal, pricing_estimated
+),
+${ROLLUP_TABLES.slice(0, -1)
+  .map((table) => `${table.name}_upsert AS (\n${rollupUpsertSql(table, 'ins')}\n)`)
+  .join(',\n')}
+${rollupUpsertSql(ROLLUP_TABLES[ROLLUP_TABLES.length - 1], 'ins')}`;
 
 export class SqlUsageWriter implements UsageWriter {
   constructor(private readonly dataSource: DataSource) {}

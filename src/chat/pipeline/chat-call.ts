@@ -1,4 +1,5 @@
 import { trace, type Span } from '@opentelemetry/api';
+import type { PolicyRef } from '../../audit/audit.types';
 import type { BudgetReservation, BudgetStatus } from '../../billing/billing.types';
 import type { CacheOutcome, TenantCacheSettings } from '../../caching/chat-cache.service';
 import type { IntentResult } from '../../common/intent-labels';
@@ -28,6 +29,8 @@ export interface ChatCallContext {
   cacheControl?: string;
   /** The API surface the request came in through, for the tenant policy (default chat_completions). */
   endpoint?: PolicyEndpoint;
+  /** For the audit trail; default "POST /v1/chat/completions". */
+  route?: string;
 }
 
 /** complete: JSON answer; stream: SSE chunks; explain: the routing decision only (no provider call). */
@@ -52,6 +55,23 @@ export interface ChatOutcome {
   /** The billed usage is the gateway's estimate (the upstream reported none that is valid). */
   usageEstimated: boolean;
   fromCache: boolean;
+}
+
+/**
+ * reserve: a request without max_tokens whose reservation is its output estimate, because the
+ * budget had no ample room for the model's whole ceiling (docs/billing.md "Right-sized
+ * reservations"). What each target may produce is what the reservation covers at its price
+ * (outputTokensCovered): a stream extends the reservation as it goes, or is cut off; a
+ * non-stream request (and a stream of a model with hidden reasoning tokens) is sent upstream
+ * with max_completion_tokens set to it.
+ */
+export interface OutputAllowance {
+  /** The output estimate per choice reserved at the primary target (router_metadata). */
+  perChoice: number;
+  /** max_completion_tokens is sent upstream, per target (no extension: the provider stops there). */
+  capUpstream: boolean;
+  /** A stream that the budget ended (finish_reason "length", router_metadata.budget_cutoff). */
+  cutOff: boolean;
 }
 
 /** The finished response. */
@@ -79,6 +99,9 @@ export interface ChatCall {
   request: ChatCompletionRequest;
   /** policy: notes for router_metadata, the tenant's effective routing policy and cache settings. */
   policyNotes: string[];
+  /** policy: the policy that applies (set before it decides, so a refusal names it too) and what it redacted. */
+  policyRef: PolicyRef | null;
+  redactions: Partial<Record<string, number>>;
   tenantRouting: RoutingPolicy | null;
   /** null: the CACHE_* defaults (and always in modes without a policy). */
   cacheSettings: TenantCacheSettings | null;
@@ -89,6 +112,8 @@ export interface ChatCall {
   /** route: the budget state that steered routing, the plan, and the response headers so far. */
   budget: BudgetStatus | null;
   plan: RoutePlan | null;
+  /** route: the model the router would have chosen without the budget, when the budget downgraded it. */
+  modelBeforeDowngrade: string | null;
   headers: Record<string, string>;
   /**
    * cache lookup: what the cache said (HIT | SEMANTIC_HIT with the answer, MISS | BYPASS with the
@@ -97,6 +122,10 @@ export interface ChatCall {
   cache: CacheOutcome | null;
   /** reserve: the budget reservation (null when no budget applies). */
   reservation: BudgetReservation | null;
+  /** reserve: the output the reservation allows when it is not the model's ceiling (see OutputAllowance). */
+  outputAllowance: OutputAllowance | null;
+  /** account: an answer ended with finish_reason "length" (not cached when the budget capped it). */
+  outputTruncated: boolean;
   /** execute (or a cache hit): the answer. */
   outcome: ChatOutcome | null;
   /** respond: what the controller sends. */
@@ -117,6 +146,8 @@ export function newChatCall(
     span: trace.getActiveSpan() ?? null,
     request,
     policyNotes: [],
+    policyRef: null,
+    redactions: {},
     tenantRouting: null,
     cacheSettings: null,
     intent: null,
@@ -124,9 +155,12 @@ export function newChatCall(
     promptTokens: 0,
     budget: null,
     plan: null,
+    modelBeforeDowngrade: null,
     headers: {},
     cache: null,
     reservation: null,
+    outputAllowance: null,
+    outputTruncated: false,
     outcome: null,
     response: null,
   };

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_RECORDER, type AuditRecorder } from '../../audit/audit.types';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import type { IntentResult } from '../../common/intent-labels';
 import { AppConfig } from '../../config/app-config';
@@ -15,6 +16,7 @@ import {
 } from './chat-call';
 import { annotateCall, runTracedStep } from './call-telemetry';
 import { withCallContext } from './metadata';
+import { chatAuditEvents } from './audit-events';
 
 export interface ChatResult {
   body: ChatCompletionWithMetadata;
@@ -23,6 +25,8 @@ export interface ChatResult {
 
 export interface ChatStream {
   headers: Record<string, string>;
+  /** The gateway's estimate of the prompt tokens (the classify step's), before the upstream reports usage. */
+  estimatedPromptTokens: number;
   /**
    * OpenAI chunks for the client: router_metadata on the first (and on the usage chunk, with the
    * cost). Throws a GatewayError mid-iteration when the upstream fails after the first chunk.
@@ -59,13 +63,16 @@ export interface RouterExplanation {
  * (chat.module.ts): policy → classify → route → cache lookup → reserve → execute → account →
  * cache store → respond. Each step says whether it applies to a call (modes without a cache or
  * budgets have steps that never apply; a cache hit skips the upstream steps; explain stops at
- * the decision). Errors raised after routing carry router_metadata (withCallContext).
+ * the decision). Errors raised after routing carry router_metadata (withCallContext). What the
+ * gateway decided about the call (refusals, redactions, downgrades, fallbacks) goes to the audit
+ * trail (AUDIT_RECORDER, batched).
  */
 @Injectable()
 export class ChatPipeline {
   constructor(
     @Inject(CHAT_STEPS) private readonly steps: readonly ChatStep[],
     private readonly config: AppConfig,
+    @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {}
 
   async complete(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
@@ -75,9 +82,14 @@ export class ChatPipeline {
   }
 
   async stream(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatStream> {
-    const response = (await this.run('stream', request, context)).response;
+    const call = await this.run('stream', request, context);
+    const response = call.response;
     if (response?.kind !== 'stream') throw new Error('pipeline: no stream response');
-    return { headers: response.headers, chunks: response.chunks };
+    return {
+      headers: response.headers,
+      chunks: response.chunks,
+      estimatedPromptTokens: call.estimatedPromptTokens,
+    };
   }
 
   /** The routing decision for a request, without calling any provider. */
@@ -94,15 +106,19 @@ export class ChatPipeline {
       reportIntent: this.config.intent.enabled,
       simulated: this.config.testMode,
     });
+    let failure: unknown = null;
     try {
       for (const step of this.steps) {
         if (step.appliesTo(call)) await runTracedStep(step, call);
       }
     } catch (error) {
+      failure = error;
       for (const step of this.steps) step.onCallFailed?.(call, error);
       throw withCallContext(error, call);
     } finally {
       annotateCall(call);
+      // The gateway's decisions about the call, buffered for the audit trail (not awaited).
+      for (const event of chatAuditEvents(call, failure)) this.audit.record(event);
     }
     return call;
   }

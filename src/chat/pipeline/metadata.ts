@@ -30,6 +30,9 @@ export function routerMetadata(call: ChatCall, at: 'start' | 'end' = 'end'): Rou
     metadata.pricing_source = priced.pricingSource;
   }
   if (call.policyNotes.length > 0) metadata.policy_notes = call.policyNotes;
+  if (call.outputAllowance)
+    metadata.budget_max_output_tokens = outcome?.target?.outputCap ?? call.outputAllowance.perChoice;
+  if (call.outputAllowance?.cutOff) metadata.budget_cutoff = true;
   if (at === 'end' && outcome?.usageEstimated) metadata.usage_estimated = true;
   const cache = call.cache;
   if (cache) {

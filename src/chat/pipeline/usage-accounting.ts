@@ -3,6 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from '../../billing/billing.types';
 import type { BudgetEnforcer, UsageEvent, UsageRecorder } from '../../billing/billing.types';
+import { OutputEstimatorService } from '../../billing/budgets/output-estimator.service';
+import { requestedMaxOutputTokens } from '../../common/token-estimator';
 import type { Usage } from '../../common/openai/chat.types';
 import { costNanoUsd, nanoToUsd, type ModelPricing } from '../../common/pricing';
 import { elapsedMs } from '../../common/time';
@@ -10,6 +12,7 @@ import type { ClassifierModelCall } from '../../intent/intent.types';
 import { ModelCatalog } from '../../routing/model-catalog';
 import type { PlannedTarget } from '../../routing/routing.types';
 import { METRIC } from '../../telemetry/metrics';
+import { TenantLabels } from '../../telemetry/tenant-labels';
 import type { ChatCall } from './chat-call';
 
 /** The `intent` of the usage rows that bill the classifier's own model calls. */
@@ -30,6 +33,8 @@ export interface UsageEntry {
   /** A cache hit: what it saved (the original call's cost). */
   savedNano?: number;
   cacheHit?: boolean;
+  /** Billed at an estimated price (the target's pricing kind). */
+  pricingEstimated?: boolean;
 }
 
 /** What tokens cost at a model's prices (nano-USD). */
@@ -53,6 +58,10 @@ export class UsageAccounting {
     @InjectMetric(METRIC.costUsd) private readonly costCounter: Counter<string>,
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
     @Inject(USAGE_RECORDER) private readonly recorder: UsageRecorder,
+    @InjectMetric(METRIC.tenantTokens) private readonly tenantTokens: Counter<string>,
+    @InjectMetric(METRIC.tenantCostUsd) private readonly tenantCost: Counter<string>,
+    private readonly tenantLabels: TenantLabels,
+    private readonly outputs: OutputEstimatorService,
   ) {}
 
   /**
@@ -103,15 +112,44 @@ export class UsageAccounting {
       cachedTokens,
       costNano,
       status,
+      pricingEstimated: target.pricingKind === 'estimated',
     });
+    if (status === 200 && requestedMaxOutputTokens(call.request) === null) {
+      // What the right-sized reservations of later requests without max_tokens learn from.
+      const choices = Math.max(1, call.request.n ?? 1);
+      this.outputs.observe(
+        call.context.principal.tenantId,
+        model,
+        usage.completion_tokens / choices,
+        call.outputTruncated,
+      );
+    }
     // Metrics last: whatever happens there, the money is already accounted for.
-    const labels = { provider, model: target.metricModel ?? model };
-    this.tokensCounter.inc({ ...labels, kind: 'prompt' }, usage.prompt_tokens);
-    this.tokensCounter.inc({ ...labels, kind: 'completion' }, usage.completion_tokens);
-    if (cachedTokens > 0) this.tokensCounter.inc({ ...labels, kind: 'cached' }, cachedTokens);
-    if (costNano > 0) this.costCounter.inc(labels, nanoToUsd(costNano));
+    this.count(call, provider, target.metricModel ?? model, usage, costNano);
     await Promise.all([settled, recorded]);
     return costNano;
+  }
+
+  /** Tokens and cost in the metrics: by provider and model, and by (bounded) tenant and model. */
+  private count(call: ChatCall, provider: string, model: string, usage: Usage, costNano: number): void {
+    const labels = { provider, model };
+    const { tenantId, tenantName } = call.context.principal;
+    const tenant = { tenant: this.tenantLabels.of(tenantId, tenantName), model };
+    const cachedTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
+    const kinds: Array<[string, number]> = [
+      ['prompt', usage.prompt_tokens],
+      ['completion', usage.completion_tokens],
+      ['cached', cachedTokens],
+    ];
+    for (const [kind, tokens] of kinds) {
+      if (kind === 'cached' && tokens <= 0) continue;
+      this.tokensCounter.inc({ ...labels, kind }, tokens);
+      this.tenantTokens.inc({ ...tenant, kind }, tokens);
+    }
+    if (costNano > 0) {
+      this.costCounter.inc(labels, nanoToUsd(costNano));
+      this.tenantCost.inc(tenant, nanoToUsd(costNano));
+    }
   }
 
   /**
@@ -136,8 +174,14 @@ export class UsageAccounting {
       },
       { requestId: `${call.context.requestId}:intent`, intent: CLASSIFIER_USAGE_INTENT, latencyMs: 0 },
     );
-    if (costNano > 0)
+    if (costNano > 0) {
+      const { tenantId, tenantName } = call.context.principal;
       this.costCounter.inc({ provider: model.provider, model: model.model }, nanoToUsd(costNano));
+      this.tenantCost.inc(
+        { tenant: this.tenantLabels.of(tenantId, tenantName), model: model.model },
+        nanoToUsd(costNano),
+      );
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import type {
   AnthropicRequest,
   AnthropicRequestBlock,
   AnthropicTextBlock,
+  AnthropicThinkingBlock,
   AnthropicTool,
   AnthropicToolChoice,
 } from './anthropic.types';
@@ -245,7 +246,8 @@ export function toAnthropicMessages(messages: readonly ChatMessage[]): Translate
 
 /** An assistant turn: its text (or parts) and its tool calls as tool_use blocks. */
 function assistantBlocks(message: ChatMessage, i: number): AnthropicRequestBlock[] {
-  const blocks: AnthropicRequestBlock[] = [];
+  // Thinking blocks Claude returned in this turn go back first, as they were (signature included).
+  const blocks: AnthropicRequestBlock[] = thinkingBlocks(message.thinking_blocks);
   const content = message.content;
   if (typeof content === 'string') {
     if (content) blocks.push({ type: 'text', text: content });
@@ -261,6 +263,24 @@ function assistantBlocks(message: ChatMessage, i: number): AnthropicRequestBlock
       name: call.function.name,
       input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
     });
+  }
+  return blocks;
+}
+
+/** The `thinking_blocks` extension of an assistant message (see /v1/messages), well-formed ones only. */
+function thinkingBlocks(value: unknown): AnthropicRequestBlock[] {
+  if (!Array.isArray(value)) return [];
+  const blocks: AnthropicThinkingBlock[] = [];
+  for (const block of value as Array<Record<string, unknown> | null>) {
+    if (
+      block?.type === 'thinking' &&
+      typeof block.thinking === 'string' &&
+      typeof block.signature === 'string'
+    ) {
+      blocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+    } else if (block?.type === 'redacted_thinking' && typeof block.data === 'string') {
+      blocks.push({ type: 'redacted_thinking', data: block.data });
+    }
   }
   return blocks;
 }
@@ -351,8 +371,18 @@ function toolChoice(
   return { type: 'tool', name: choice.function.name, ...disable };
 }
 
+/** Extended thinking, as an Anthropic client sent it on /v1/messages (`thinking`), passed on. */
+function thinkingConfig(value: unknown): AnthropicRequest['thinking'] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, budget_tokens: budget } = value as { type?: unknown; budget_tokens?: unknown };
+  if (type === 'disabled') return { type: 'disabled' };
+  if (type === 'enabled' && typeof budget === 'number') return { type: 'enabled', budget_tokens: budget };
+  return undefined;
+}
+
 /**
- * OpenAI request → Anthropic Messages request. Pure. Dropped on purpose (documented):
+ * OpenAI request → Anthropic Messages request. Pure. `thinking` (extended thinking, sent by
+ * /v1/messages clients) and assistant `thinking_blocks` are passed on. Dropped on purpose (documented):
  * `seed` (no equivalent, best-effort anyway), `user` → metadata.user_id, `store`,
  * `service_tier`, `metadata`, `reasoning_effort`, `prediction`, `stream_options` (Anthropic
  * streams always report usage), image `detail`, message `name`.
@@ -381,6 +411,8 @@ export function toAnthropicRequest(
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   }
   if (typeof request.user === 'string' && request.user) body.metadata = { user_id: request.user };
+  const thinking = thinkingConfig(request.thinking);
+  if (thinking) body.thinking = thinking;
   const clientTools = request.tools && request.tools.length > 0 ? toAnthropicTools(request.tools) : [];
   const jsonTool = request.response_format ? jsonResponseTool(request.response_format) : null;
   const tools = jsonTool ? [...clientTools, jsonTool] : clientTools;

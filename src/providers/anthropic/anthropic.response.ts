@@ -57,6 +57,7 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatCompl
   let text = '';
   let hasText = false;
   const toolCalls: ToolCall[] = [];
+  const thinking: Array<Record<string, unknown>> = [];
   for (const block of message.content) {
     if (block.type === 'text') {
       text += (block as { text: string }).text;
@@ -72,8 +73,11 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatCompl
           function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
         });
       }
+    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      // No Chat Completions equivalent: kept as the `thinking_blocks` extension (for /v1/messages).
+      thinking.push(block as Record<string, unknown>);
     }
-    // thinking / redacted_thinking / server tool blocks have no Chat Completions equivalent.
+    // server tool blocks have no Chat Completions equivalent.
   }
   const completion: ChatCompletion = {
     id: message.id,
@@ -87,9 +91,12 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatCompl
           role: 'assistant',
           content: hasText || toolCalls.length === 0 ? text : null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(thinking.length > 0 ? { thinking_blocks: thinking } : {}),
         },
         finish_reason: toFinishReason(message.stop_reason, toolCalls.length > 0),
         logprobs: null,
+        // Which stop sequence ended the turn (an extension: /v1/messages reports it).
+        ...(typeof message.stop_sequence === 'string' ? { stop_sequence: message.stop_sequence } : {}),
       },
     ],
     usage: toOpenAIUsage(message.usage ?? {}),

@@ -11,6 +11,7 @@ const enum BlockKind {
   Text,
   Tool,
   Json,
+  Thinking,
   Ignored,
 }
 
@@ -24,8 +25,16 @@ interface AnthropicEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type: string; id?: string; name?: string; text?: string };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  content_block?: { type: string; id?: string; name?: string; text?: string; data?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    thinking?: string;
+    signature?: string;
+    stop_reason?: string | null;
+    stop_sequence?: string | null;
+  };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -37,9 +46,12 @@ interface AnthropicEvent {
  *   content_block_start tool_use  → tool_calls[{index, id, type, function:{name, arguments:""}}]
  *   content_block_delta text      → content
  *   content_block_delta input_json→ tool_calls[{index, function:{arguments}}] (JSON mode: content)
- *   message_delta                 → finish_reason chunk (usage is cumulative, kept)
+ *   message_delta                 → finish_reason chunk (usage is cumulative, kept; a stop
+ *                                   sequence that matched rides as choices[0].stop_sequence)
  *   message_stop                  → (end) the usage chunk, choices: []
- *   ping, content_block_stop, thinking deltas → nothing;  error → ProviderError
+ *   thinking / signature deltas, redacted_thinking blocks → delta.thinking_blocks pieces (an
+ *                                   extension /v1/messages turns back into thinking blocks)
+ *   ping, content_block_stop → nothing;  error → ProviderError
  */
 export class AnthropicStreamTranslator implements StreamTranslator {
   done = false;
@@ -90,7 +102,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         if (event.usage) this.mergeUsage(event.usage);
         const realTool = this.nextToolIndex > 0;
         this.finishReason = toFinishReason(event.delta?.stop_reason, realTool);
-        return this.chunk({}, this.finishReason);
+        const chunk = this.chunk({}, this.finishReason);
+        const sequence = event.delta?.stop_sequence;
+        if (typeof sequence === 'string') Object.assign(chunk.choices[0], { stop_sequence: sequence });
+        return chunk;
       }
       case 'message_stop':
         this.done = true;
@@ -129,7 +144,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         ],
       });
     }
+    if (block.type === 'thinking') {
+      this.blocks[index] = { kind: BlockKind.Thinking, toolIndex: -1 };
+      return null;
+    }
     this.blocks[index] = { kind: BlockKind.Ignored, toolIndex: -1 };
+    if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
+      return this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] } as ChunkDelta);
+    }
     return null;
   }
 
@@ -147,7 +169,19 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         });
       }
     }
-    return null; // thinking_delta, signature_delta, citations_delta, empty partial_json
+    if (block.kind === BlockKind.Thinking) {
+      if (delta.type === 'thinking_delta' && delta.thinking) {
+        return this.chunk({
+          thinking_blocks: [{ type: 'thinking', thinking: delta.thinking }],
+        } as ChunkDelta);
+      }
+      if (delta.type === 'signature_delta' && delta.signature) {
+        return this.chunk({
+          thinking_blocks: [{ type: 'thinking', signature: delta.signature }],
+        } as ChunkDelta);
+      }
+    }
+    return null; // citations_delta, empty partial_json
   }
 
   /** message_delta usage is cumulative; fields it omits keep their message_start values. */

@@ -29,8 +29,16 @@ export interface AnthropicToolResultBlock {
   content: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
 }
 
+/** Thinking blocks of earlier assistant turns, sent back as Claude returned them. */
+export type AnthropicThinkingBlock =
+  { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
 export type AnthropicRequestBlock =
-  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicToolUseBlock
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock;
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -61,6 +69,7 @@ export interface AnthropicRequest {
   metadata?: { user_id: string };
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' };
 }
 
 export interface AnthropicUsage {

@@ -20,18 +20,20 @@ export class CircuitBreakers {
   ) {}
 
   private breaker(target: ProviderTarget): CircuitBreaker {
-    const key = `${target.provider}/${target.metricModel ?? target.model}`;
+    const key = breakerKey(target);
     let breaker = this.breakers.get(key);
     if (!breaker) {
       const { failureThreshold, resetMs } = this.config.providers.circuit;
       breaker = new CircuitBreaker(failureThreshold, resetMs);
       this.breakers.set(key, breaker);
+      // The series exists from the first call on (0: closed), so alerts and dashboards see it.
+      this.gauge.set(gaugeLabels(target), 0);
     }
     return breaker;
   }
 
   isOpen(target: ProviderTarget): boolean {
-    const breaker = this.breakers.get(`${target.provider}/${target.model}`);
+    const breaker = this.breakers.get(breakerKey(target));
     return breaker !== undefined && breaker.isOpen(Date.now());
   }
 
@@ -52,11 +54,20 @@ export class CircuitBreakers {
   }
 
   state(target: ProviderTarget): string {
-    return this.breakers.get(`${target.provider}/${target.model}`)?.current ?? 'closed';
+    return this.breakers.get(breakerKey(target))?.current ?? 'closed';
   }
 
   private report(target: ProviderTarget, transition: CircuitTransition): void {
     if (transition === null) return;
-    this.gauge.set({ provider: target.provider, model: target.model }, transition === 'opened' ? 1 : 0);
+    this.gauge.set(gaugeLabels(target), transition === 'opened' ? 1 : 0);
   }
+}
+
+/** One breaker per provider and metric model (pass-through names share one per provider). */
+function breakerKey(target: ProviderTarget): string {
+  return `${target.provider}/${target.metricModel ?? target.model}`;
+}
+
+function gaugeLabels(target: ProviderTarget): { provider: string; model: string } {
+  return { provider: target.provider, model: target.metricModel ?? target.model };
 }

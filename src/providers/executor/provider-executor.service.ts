@@ -34,6 +34,7 @@ import {
   genAiRequestAttributes,
   setGenAiResponse,
   StreamResponse,
+  type GenAiContentCapture,
   type GenAiResponse,
 } from '../../telemetry/gen-ai';
 
@@ -195,7 +196,13 @@ export class ProviderExecutorService implements ProviderExecutor {
       adapter.complete(req, opts),
     );
     this.finishCall(walked.target, walked.permit, 'ok', walked.callStartedAt);
-    this.endAttempt(walked.span, walked.target, walked.callStartedAt, completionResponse(walked.result));
+    this.endAttempt(
+      walked.span,
+      walked.target,
+      walked.callStartedAt,
+      completionResponse(walked.result, options.content !== undefined),
+      options.content,
+    );
     return {
       target: walked.target,
       completion: walked.result,
@@ -245,7 +252,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       target: walked.target,
       attempts: walked.attempts,
       firstChunkMs: performance.now() - startedAt,
-      chunks: this.relay(walked, options.signal),
+      chunks: this.relay(walked, options),
     };
   }
 
@@ -281,7 +288,11 @@ export class ProviderExecutorService implements ProviderExecutor {
     const labels = { provider: target.provider, model: target.metricModel ?? target.model };
     const adapter = this.registry.get(target.provider);
     if (!adapter.configured) return notConfigured(target, state);
-    const providerRequest = { ...request, model: target.upstreamModel };
+    const providerRequest = {
+      ...request,
+      model: target.upstreamModel,
+      ...(target.outputCap === undefined ? {} : { max_completion_tokens: target.outputCap }),
+    };
     const callOptions: ProviderCallOptions = { ...options, maxOutputTokens: target.maxOutputTokens };
     const attempt = attemptRecorder(target);
     for (let retry = 0; ; retry++) {
@@ -353,7 +364,7 @@ export class ProviderExecutorService implements ProviderExecutor {
     const { target, index, retry, request } = attempt;
     const chat = 'messages' in request;
     const operation = chat ? CHAT_OPERATION : 'embeddings';
-    return tracer.startSpan(`${operation} ${target.upstreamModel}`, {
+    const span = tracer.startSpan(`${operation} ${target.upstreamModel}`, {
       kind: SpanKind.CLIENT,
       attributes: {
         ...(chat
@@ -375,6 +386,9 @@ export class ProviderExecutorService implements ProviderExecutor {
         'modelmuxer.fallback_index': index,
       },
     });
+    if (chat && options.content && span.isRecording())
+      span.setAttribute(GEN_AI.inputMessages, options.content.inputMessages);
+    return span;
   }
 
   /**
@@ -445,11 +459,12 @@ export class ProviderExecutorService implements ProviderExecutor {
    */
   private async *relay(
     walked: Walked<OpenedStream>,
-    signal: AbortSignal,
+    options: ProviderCallOptions,
   ): AsyncGenerator<ChatCompletionChunk> {
+    const { signal, content } = options;
     const { target, permit, callStartedAt, span } = walked;
     const { first, iterator } = walked.result;
-    const response = new StreamResponse();
+    const response = new StreamResponse(content ? content.maxChars : 0);
     let outcome: 'ok' | 'aborted' | ProviderError = 'aborted';
     try {
       response.observe(first);
@@ -477,7 +492,7 @@ export class ProviderExecutorService implements ProviderExecutor {
       this.finishCall(target, permit, outcome, callStartedAt);
       // The stream's span ends with the stream (not at its first chunk).
       setGenAiResponse(span, response);
-      if (outcome === 'ok') this.endAttempt(span, target, callStartedAt, response);
+      if (outcome === 'ok') this.endAttempt(span, target, callStartedAt, response, content);
       else
         this.failAttempt(span, target, callStartedAt, outcome === 'aborted' ? 'client_closed' : outcome.code);
     }
@@ -495,8 +510,9 @@ export class ProviderExecutorService implements ProviderExecutor {
     target: ProviderTarget,
     callStartedAt: number,
     response: GenAiResponse,
+    content?: GenAiContentCapture,
   ): void {
-    setGenAiResponse(span, response);
+    setGenAiResponse(span, response, content);
     span.end();
     const labels = genAiLabels(target);
     this.genAiDuration.observe({ ...labels, error_type: '' }, (performance.now() - callStartedAt) / 1000);

@@ -10,6 +10,8 @@ export const LITELLM_DIALECT: OpenAICompatibleDialect = {
   provider: 'litellm',
   parameters: {},
   otherParameters: 'forward',
+  // LiteLLM passes `thinking` and assistant `thinking_blocks` on to Claude models.
+  thinkingBlocks: 'forward',
   streamUsage: 'stream_options',
   toolChoiceRequired: 'required',
   statusOverrides: LITELLM_STATUS_OVERRIDES,

@@ -36,6 +36,12 @@ export interface OpenAICompatibleDialect {
   streamUsage: 'stream_options' | 'always';
   /** The upstream's value for OpenAI's tool_choice "required". */
   toolChoiceRequired: 'required' | 'any';
+  /**
+   * Assistant messages' `thinking_blocks` (Anthropic thinking carried back in a conversation, see
+   * /v1/messages): 'forward' for upstreams that pass them on to Claude (LiteLLM); absent = they
+   * are removed (OpenAI refuses unknown message fields).
+   */
+  thinkingBlocks?: 'forward';
   /** Rewrites messages for upstreams stricter than OpenAI; absent = sent as they are. */
   translateMessages?: (messages: readonly ChatMessage[]) => unknown[];
   /** Upstream finish_reason values beyond OpenAI's; 'error' means the generation failed. */

@@ -1,10 +1,23 @@
-import type { ChatCompletionRequest } from '../../common/openai/chat.types';
+import type { ChatCompletionRequest, ChatMessage } from '../../common/openai/chat.types';
 import type { ProviderRequest } from '../provider.types';
 import { unsupportedParameter } from '../shared/provider-errors';
 import { FORWARD, OpenAICompatibleDialect } from './openai-compatible.dialect';
 
 /** Fields the translation sets itself (never copied by the parameter loop). */
 const HANDLED = new Set(['model', 'messages', 'stream', 'stream_options', 'tool_choice']);
+
+/**
+ * The messages without Anthropic `thinking_blocks` (an extension only Claude understands); the
+ * same array when no message has any (the common case costs one scan).
+ */
+export function withoutThinkingBlocks(messages: readonly ChatMessage[]): ChatMessage[] {
+  if (!messages.some((message) => message.thinking_blocks !== undefined)) return messages as ChatMessage[];
+  return messages.map((message) => {
+    if (message.thinking_blocks === undefined) return message;
+    const { thinking_blocks: _dropped, ...rest } = message;
+    return rest as ChatMessage;
+  });
+}
 
 /** The JSON body sent upstream: OpenAI's shape with the dialect's differences applied. */
 export type OpenAICompatibleBody = Record<string, unknown> & {
@@ -23,9 +36,11 @@ export function toOpenAICompatibleRequest(
   dialect: OpenAICompatibleDialect,
   stream: boolean,
 ): OpenAICompatibleBody {
+  const messages =
+    dialect.thinkingBlocks === 'forward' ? request.messages : withoutThinkingBlocks(request.messages);
   const body: OpenAICompatibleBody = {
     model: request.model,
-    messages: dialect.translateMessages ? dialect.translateMessages(request.messages) : request.messages,
+    messages: dialect.translateMessages ? dialect.translateMessages(messages) : messages,
     stream,
   };
   for (const key in request) {

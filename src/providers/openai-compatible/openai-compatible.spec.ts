@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../common/errors';
 import type { ChatCompletion, ChatCompletionChunk } from '../../common/openai/chat.types';
 import { fixtureEvents, fixtureJson } from '../../../test/fixtures/providers/load';
+import { LITELLM_DIALECT } from '../litellm/litellm.request';
 import { OPENAI_DIALECT } from '../openai/openai.request';
 import type { ProviderError, ProviderRequest } from '../provider.types';
 import { readOpenAIStyleError } from './openai-compatible.errors';
@@ -44,6 +45,25 @@ describe('OpenAI request translation', () => {
     expect('stop' in body).toBe(false); // nulls are not sent
     expect(body.tool_choice).toBe('required');
     expect(JSON.stringify(request)).toBe(snapshot);
+  });
+
+  it('drops Anthropic thinking (the switch and assistant thinking_blocks); LiteLLM forwards both', () => {
+    const request: ProviderRequest = {
+      ...base,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello', thinking_blocks: [{ type: 'redacted_thinking', data: 'x' }] },
+        { role: 'user', content: 'Again' },
+      ],
+    };
+    const body = toOpenAICompatibleRequest(request, OPENAI_DIALECT, false);
+    expect(body.thinking).toBeUndefined();
+    expect(body.messages[1]).toEqual({ role: 'assistant', content: 'Hello' });
+    expect(request.messages[1].thinking_blocks).toHaveLength(1);
+    const litellm = toOpenAICompatibleRequest(request, LITELLM_DIALECT, false);
+    expect(litellm.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(litellm.messages[1]).toEqual(request.messages[1]);
   });
 
   it('always asks for usage in streams, keeping the client stream_options', () => {

@@ -65,6 +65,11 @@ interface ChargeBody {
   /** Simulate a provider failure: the reservation is released, nothing is spent. */
   fail?: boolean;
   delay_ms?: number;
+  /** Then extend the reservation by this much (BudgetEnforcer.extend), lease only or not. */
+  extend_nano?: number;
+  lease_only?: boolean;
+  /** Settle at the whole reservation (with its extension, if granted) instead of cost_nano. */
+  settle_at_reservation?: boolean;
   model?: string;
   intent?: string | null;
 }
@@ -91,13 +96,18 @@ class FakePipelineController {
   ): Promise<Record<string, unknown>> {
     const requestId = request.id ?? randomUUID();
     const reservation = await this.budgets.reserve(principal, body.max_cost_nano, requestId);
+    const extended =
+      reservation && body.extend_nano !== undefined
+        ? await this.budgets.extend(reservation, body.extend_nano, { leaseOnly: body.lease_only })
+        : null;
     if (body.delay_ms) await new Promise((resolve) => setTimeout(resolve, body.delay_ms));
     if (body.fail) {
       if (reservation) this.budgets.release(reservation);
       throw new GatewayError(ErrorCode.ProviderUnavailable, 'simulated upstream failure');
     }
     // As the pipeline does: answered once the settlement and the usage row are written.
-    const settled = reservation ? this.budgets.settle(reservation, body.cost_nano) : undefined;
+    const costNano = body.settle_at_reservation && reservation ? reservation.amountNano : body.cost_nano;
+    const settled = reservation ? this.budgets.settle(reservation, costNano) : undefined;
     const recorded = this.usage.record({
       requestId,
       tenantId: principal.tenantId,
@@ -108,7 +118,7 @@ class FakePipelineController {
       promptTokens: 100,
       completionTokens: 20,
       cachedTokens: 0,
-      costNano: body.cost_nano,
+      costNano,
       savedNano: 0,
       latencyMs: 5,
       status: 200,
@@ -120,7 +130,8 @@ class FakePipelineController {
       tenant_id: principal.tenantId,
       key_id: principal.keyId,
       reserved: reservation !== null,
-      cost_usd: body.cost_nano / 1e9,
+      extended,
+      cost_usd: costNano / 1e9,
       budget: this.budgets.status(principal),
     };
   }

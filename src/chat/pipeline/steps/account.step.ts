@@ -7,6 +7,7 @@ import { answered, type ChatCall, type ChatOutcome, type ChatStep } from '../cha
 import { UsageAccounting, usageCost } from '../usage-accounting';
 import { noteCost } from '../call-telemetry';
 import { completionText } from './cache-lookup.step';
+import { StreamAllowance } from '../stream-allowance';
 
 /**
  * Usage, cost and metrics of an upstream answer (UsageAccounting). The usage billed is the
@@ -19,7 +20,10 @@ import { completionText } from './cache-lookup.step';
 export class AccountStep implements ChatStep {
   readonly name = 'account';
 
-  constructor(private readonly accounting: UsageAccounting) {}
+  constructor(
+    private readonly accounting: UsageAccounting,
+    private readonly allowance: StreamAllowance,
+  ) {}
 
   appliesTo(call: ChatCall): boolean {
     return call.outcome !== null && !call.outcome.fromCache;
@@ -28,10 +32,17 @@ export class AccountStep implements ChatStep {
   async run(call: ChatCall): Promise<void> {
     const outcome = answered(call);
     if (outcome.chunks) {
-      outcome.chunks = this.meter(call, outcome, outcome.chunks);
+      const allowance = call.outputAllowance;
+      // A stream bounded by a right-sized reservation: extended as it goes, or cut off.
+      const chunks =
+        allowance && !allowance.capUpstream
+          ? this.allowance.enforce(call, allowance, outcome.target!, outcome.chunks)
+          : outcome.chunks;
+      outcome.chunks = this.meter(call, outcome, chunks);
       return;
     }
     const completion = outcome.completion!;
+    call.outputTruncated = completion.choices.some((choice) => choice.finish_reason === 'length');
     const { usage, estimated } = trustedUsage(completion.usage, {
       promptTokens: call.promptTokens,
       completionTokens: estimateTextTokens(completionText(completion)),
@@ -64,10 +75,12 @@ export class AccountStep implements ChatStep {
         if (chunk.usage) reported = chunk.usage;
         for (const choice of chunk.choices) {
           if (typeof choice.delta.content === 'string') text += choice.delta.content;
+          if (choice.finish_reason === 'length') call.outputTruncated = true;
         }
         if (chunk.choices.length === 0) {
           const priced = usage();
-          outcome.usageEstimated = priced.estimated;
+          // A stream cut off by the budget is billed at the gateway's own count of what it relayed.
+          outcome.usageEstimated = priced.estimated || call.outputAllowance?.cutOff === true;
           outcome.costNano = usageCost(pricing, priced.usage);
           noteCost(call);
           // What is billed is what the client is told (and whether its price is an estimate).

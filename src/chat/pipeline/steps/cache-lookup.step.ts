@@ -6,6 +6,7 @@ import type { CacheOutcome, ChatCacheService } from '../../../caching/chat-cache
 import { replayChunks } from '../../../caching/stream-cache';
 import { ErrorCode, GatewayError } from '../../../common/errors';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../../common/openai/chat.types';
+import { nanoToUsd } from '../../../common/pricing';
 import { estimateTextTokens } from '../../../common/token-estimator';
 import { AppConfig } from '../../../config/app-config';
 import { METRIC } from '../../../telemetry/metrics';
@@ -37,6 +38,7 @@ export class CacheLookupStep implements ChatStep {
     private readonly accounting: UsageAccounting,
     private readonly config: AppConfig,
     @InjectMetric(METRIC.cacheLookups) private readonly lookups: Counter<string>,
+    @InjectMetric(METRIC.cacheSavedUsd) private readonly saved: Counter<string>,
     @Inject(CHAT_CACHE) private readonly cache: ChatCacheService | null,
   ) {}
 
@@ -87,6 +89,8 @@ export class CacheLookupStep implements ChatStep {
       status: 200,
       cacheHit: true,
     });
+    if (originalCostNano > 0)
+      this.saved.inc({ result: hit.status.toLowerCase() }, nanoToUsd(originalCostNano));
     call.outcome = {
       provider,
       model,

@@ -25,6 +25,7 @@ export class CacheStoreStep implements ChatStep {
       outcome.chunks = record(call, outcome, outcome.chunks, store);
       return;
     }
+    if (budgetTruncated(call)) return;
     store({
       completion: outcome.completion!,
       provider: outcome.provider,
@@ -32,6 +33,11 @@ export class CacheStoreStep implements ChatStep {
       costNano: outcome.costNano ?? 0,
     });
   }
+}
+
+/** An answer the budget cut short (capped or cut off) is not the answer to cache. */
+function budgetTruncated(call: ChatCall): boolean {
+  return call.outputAllowance !== null && call.outputTruncated;
 }
 
 function storeOf(call: ChatCall): ((answer: CachedCompletion) => void) | null {
@@ -56,7 +62,8 @@ async function* record(
     completed = true;
   } finally {
     // Runs on success, on upstream failure, and when the client went away (generator return).
-    const completion = completed && !call.context.signal.aborted ? recorder.completion() : null;
+    const complete = completed && !call.context.signal.aborted && !budgetTruncated(call);
+    const completion = complete ? recorder.completion() : null;
     if (completion) {
       store({
         completion,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { costNanoUsd } from '../../../common/pricing';
 import { GatewayError } from '../../../common/errors';
+import { outputTokensCovered } from '../../../billing/budgets/output-estimate';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
 import {
   PROVIDER_EXECUTOR,
@@ -12,6 +13,8 @@ import type { PlannedTarget } from '../../../routing/routing.types';
 import { routed, type ChatCall, type ChatOutcome, type ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
 import { callAttributes } from '../call-telemetry';
+import { spanContentCapture } from '../span-content';
+import { AppConfig } from '../../../config/app-config';
 
 /**
  * Output tokens assumed for a call the client abandoned while it was in flight, when the client
@@ -33,6 +36,7 @@ export class ExecuteStep implements ChatStep {
   constructor(
     @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
     private readonly accounting: UsageAccounting,
+    private readonly config: AppConfig,
   ) {}
 
   appliesTo(call: ChatCall): boolean {
@@ -40,20 +44,24 @@ export class ExecuteStep implements ChatStep {
   }
 
   async run(call: ChatCall): Promise<void> {
-    const { chain } = routed(call).plan;
+    const chain = cappedChain(call, routed(call).plan.chain);
+    const traced = call.span?.isRecording() === true;
+    const { captureContent, contentMaxChars } = this.config.telemetry;
     const options = {
       signal: call.context.signal,
       requestId: call.context.requestId,
-      spanAttributes: call.span?.isRecording() ? callAttributes(call) : undefined,
+      spanAttributes: traced ? callAttributes(call) : undefined,
+      content: traced && captureContent ? spanContentCapture(call.request, contentMaxChars) : undefined,
     };
+    const request = call.request;
     try {
       if (call.mode === 'stream') {
-        const execution = await this.executor.stream(chain, call.request, options);
+        const execution = await this.executor.stream(chain, request, options);
         call.outcome = outcome(execution.target, execution.attempts, execution.firstChunkMs, {
           chunks: execution.chunks,
         });
       } else {
-        const execution = await this.executor.complete(chain, call.request, options);
+        const execution = await this.executor.complete(chain, request, options);
         call.outcome = outcome(execution.target, execution.attempts, execution.upstreamMs, {
           completion: execution.completion,
         });
@@ -83,6 +91,26 @@ export class ExecuteStep implements ChatStep {
       status: call.context.signal.aborted ? 499 : error instanceof GatewayError ? error.status : 500,
     });
   }
+}
+
+/**
+ * The chain as walked: when the reserve step capped the call, each target carries the output its
+ * reservation covers at its price (sent upstream as max_completion_tokens, which every translator
+ * maps: Mistral renames it to max_tokens, Anthropic sends it as max_tokens, reasoning models take
+ * it as is); a target the reservation cannot cover any output of is left out.
+ */
+function cappedChain(call: ChatCall, chain: PlannedTarget[]): PlannedTarget[] {
+  if (!call.outputAllowance?.capUpstream || !call.reservation) return chain;
+  const amount = call.reservation.amountNano;
+  const choices = Math.max(1, call.request.n ?? 1);
+  const capped = chain.map((target) => ({
+    ...target,
+    outputCap: Math.min(
+      target.maxOutputTokens,
+      outputTokensCovered(amount, target, call.promptTokens, choices),
+    ),
+  }));
+  return capped.filter((target) => target.outputCap >= 1);
 }
 
 function outcome(

@@ -1,19 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
-import { costNanoUsd } from '../../../common/pricing';
+import { rightSizedCostNano, worstCaseCostNano } from '../../../billing/budgets/output-estimate';
+import { OutputEstimatorService } from '../../../billing/budgets/output-estimator.service';
 import { requestedMaxOutputTokens } from '../../../common/token-estimator';
+import type { PlannedTarget } from '../../../routing/routing.types';
 import { routed, type ChatCall, type ChatStep } from '../chat-call';
 
 /**
- * Reserves the worst-case cost of the chain against the tenant's budgets: the prompt's upper
- * bound plus the most output the request allows, at the priciest target (estimated prices at
- * their upper bound). Writes: reservation.
+ * Reserves the request's cost against the tenant's budgets: the prompt's upper bound plus its
+ * output at the priciest target (estimated prices at their upper bound). The output is the
+ * client's max_tokens; without one, the (tenant, model) p99 estimate (OutputEstimatorService),
+ * grown to the model's ceiling when the budget has ample room, else bounded by an
+ * OutputAllowance (streams extend or are cut off; other requests are capped upstream).
+ * Writes: reservation, outputAllowance.
  */
 @Injectable()
 export class ReserveStep implements ChatStep {
   readonly name = 'reserve';
 
-  constructor(@Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer) {}
+  constructor(
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
+    private readonly outputs: OutputEstimatorService,
+  ) {}
 
   appliesTo(call: ChatCall): boolean {
     // Not for explain, and not once the call is answered (a cache hit costs nothing).
@@ -21,19 +29,34 @@ export class ReserveStep implements ChatStep {
   }
 
   async run(call: ChatCall): Promise<void> {
-    const { plan } = routed(call);
-    const requested = requestedMaxOutputTokens(call.request);
+    const { chain } = routed(call).plan;
+    const { principal, requestId } = call.context;
     const choices = Math.max(1, call.request.n ?? 1);
-    let maxCost = 0;
-    for (const target of plan.chain) {
-      const maxOutput = Math.min(requested ?? target.maxOutputTokens, target.maxOutputTokens);
-      // An estimated price is reserved at its upper bound (compatibility.unknown_models.reserve_multiplier).
-      const cost = costNanoUsd(target.reservePricing, {
-        promptTokens: call.promptTokens,
-        completionTokens: maxOutput * choices,
-      });
-      if (cost > maxCost) maxCost = cost;
+    const requested = requestedMaxOutputTokens(call.request);
+    if (requested !== null || this.budgets.status(principal) === null) {
+      // Bounded by the client, or no budget applies: the true worst case.
+      const cost = worstCaseCostNano(chain, call.promptTokens, requested, choices);
+      call.reservation = await this.budgets.reserve(principal, cost, requestId);
+      return;
     }
-    call.reservation = await this.budgets.reserve(call.context.principal, maxCost, call.context.requestId);
+    const primary = chain[0];
+    const perChoice = this.outputs.outputTokens(principal.tenantId, primary.model, primary.maxOutputTokens);
+    const cost = rightSizedCostNano(chain, call.promptTokens, perChoice, choices);
+    const reservation = await this.budgets.reserve(principal, cost, requestId);
+    call.reservation = reservation;
+    if (!reservation) return;
+    // Ample room (a lease block covers the rest): the model's whole ceiling, as with max_tokens.
+    const full = worstCaseCostNano(chain, call.promptTokens, null, choices);
+    if (full <= cost || (await this.budgets.extend(reservation, full - cost, { leaseOnly: true }))) return;
+    call.outputAllowance = {
+      perChoice,
+      // Hidden reasoning tokens are billed but never streamed: only the provider can bound them.
+      capUpstream: call.mode !== 'stream' || chain.some(hiddenReasoning),
+      cutOff: false,
+    };
   }
+}
+
+function hiddenReasoning(target: PlannedTarget): boolean {
+  return target.spec.tier === 'reasoning' || (target.spec.expected_output_factor ?? 1) > 1;
 }

@@ -26,7 +26,7 @@ export function routingInputOf(call: ChatCall, budget: BudgetStatus | null): Rou
 /**
  * The routing decision, steered by the budget (only budgets whose soft-limit action is
  * `downgrade`; `alert` ones only warn). Writes: budget, plan (targets with their catalog entry),
- * headers (intent, budget warning). A refusal or an unroutable request is thrown here, before any
+ * headers (intent, budget warning), modelBeforeDowngrade (a downgraded call). A refusal or an unroutable request is thrown here, before any
  * provider call; `explain` previews the decision (not counted in the metric) and never throws.
  */
 @Injectable()
@@ -55,7 +55,15 @@ export class RouteStep implements ChatStep {
         `soft budget limit reached: ${Math.round((1 - budget.remainingRatio) * 100)}% spent`;
     }
     if (!record) return;
+    if (call.plan.decision.budgetDowngraded) call.modelBeforeDowngrade = this.undowngraded(call);
     const refusalOrFailure = routingError(call.plan.decision);
     if (refusalOrFailure) throw refusalOrFailure;
+  }
+
+  /** For the audit trail: the model the same request gets without the budget (a preview, not counted). */
+  private undowngraded(call: ChatCall): string | null {
+    const input = buildRoutingInput(call.request, call.intent!, call.estimatedPromptTokens, null, false);
+    const plan = this.routing.plan(input, this.availability, call.tenantRouting ?? undefined, false);
+    return plan.decision.target?.model ?? null;
   }
 }

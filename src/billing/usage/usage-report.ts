@@ -1,0 +1,319 @@
+import {
+  chooseRollup,
+  NO_KEY_ID,
+  RAW_MEASURE_EXPRESSIONS,
+  ROLLUP_MEASURES,
+  type RollupDimension,
+  type RollupTable,
+} from './usage-rollups';
+
+/**
+ * The spend report (GET /admin/usage): totals grouped by any combination of dimensions, over
+ * any time range, answered from the roll-ups (usage-rollups.ts):
+ *
+ *   [from ─ raw ─ whole hours ─ hourly ─ whole days ─ daily ─ … ─ hourly ─ raw ─ to)
+ *
+ * Whole UTC days come from a daily roll-up, the whole hours of the partial days at the edges
+ * from an hourly one (all of the range when grouping by hour), and only the partial hours at
+ * the two edges from the raw rows. At each grain the smallest roll-up that has every dimension
+ * the report groups by or filters on answers (chooseRollup). The cost is bounded by the roll-up rows of the range, plus at most
+ * two partial hours of raw rows, whatever the number of rows in the range.
+ *
+ * SQL is built from whitelisted fragments only: user values (tenant, key, model, …, the time
+ * range) are always bind parameters.
+ */
+export const REPORT_DIMENSIONS = ['tenant', 'key', 'model', 'provider', 'intent', 'day', 'hour'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** `intent=none` selects the requests that had no intent. */
+export const NO_INTENT = 'none';
+
+export interface ReportFilters {
+  tenantId?: string;
+  keyId?: string;
+  model?: string;
+  provider?: string;
+  intent?: string;
+}
+
+export interface UsageReportQuery {
+  from: Date;
+  to: Date;
+  /** Distinct dimensions, in the order the columns are wanted. */
+  groupBy: readonly ReportDimension[];
+  filters: ReportFilters;
+  /**
+   * The tenant the caller is confined to (a tenant admin's own: adminTenantScope), or null.
+   * Applied on top of filters.tenantId, never instead of it.
+   */
+  scopeTenantId: string | null;
+}
+
+/** Where a segment is read: raw rows, or the roll-ups of a grain. */
+export type ReportSource = 'daily' | 'hourly' | 'raw';
+
+export interface ReportSegment {
+  source: ReportSource;
+  from: Date;
+  to: Date;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
+const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+
+/**
+ * Splits [from, to) into the segments each source answers (non-empty, in time order).
+ * `hourly`: the report groups by hour (no daily roll-up then).
+ */
+export function planReportSegments(from: Date, to: Date, hourly: boolean): ReportSegment[] {
+  const start = from.getTime();
+  const end = Math.max(start, to.getTime());
+  const h1 = ceilTo(start, HOUR_MS);
+  const h2 = floorTo(end, HOUR_MS);
+  const spans: Array<[ReportSource, number, number]> = [];
+  if (h1 >= h2) {
+    spans.push(['raw', start, end]);
+  } else {
+    const d1 = ceilTo(h1, DAY_MS);
+    const d2 = floorTo(h2, DAY_MS);
+    spans.push(['raw', start, h1]);
+    if (hourly || d1 >= d2) {
+      spans.push(['hourly', h1, h2]);
+    } else {
+      spans.push(['hourly', h1, d1], ['daily', d1, d2], ['hourly', d2, h2]);
+    }
+    spans.push(['raw', h2, end]);
+  }
+  return spans
+    .filter(([, a, b]) => a < b)
+    .map(([source, a, b]) => ({ source, from: new Date(a), to: new Date(b) }));
+}
+
+/** What a segment reads: raw rows or one roll-up table. */
+export type ReportTable = 'raw' | RollupTable;
+
+/**
+ * The SQL expression of a dimension on a table (a constant of this file, never user text), in
+ * its native type (uuid, date, timestamp: cheaper to group than text); formatted once at the end
+ * by dimensionOutput.
+ */
+export function dimensionExpression(dimension: ReportDimension, table: ReportTable): string {
+  const raw = table === 'raw';
+  const time = raw ? 'created_at' : table.grain === 'hour' ? 'hour' : null;
+  const has = (d: RollupDimension) => raw || table.dimensions.includes(d);
+  if (dimension !== 'tenant' && dimension !== 'day' && dimension !== 'hour' && !has(dimension)) {
+    throw new Error(`${raw ? 'raw' : table.name} has no ${dimension}`);
+  }
+  switch (dimension) {
+    case 'tenant':
+      return 'tenant_id';
+    case 'key':
+      return raw ? 'api_key_id' : `NULLIF(api_key_id, '${NO_KEY_ID}'::uuid)`;
+    case 'model':
+      return 'model::text';
+    case 'provider':
+      return 'provider::text';
+    case 'intent':
+      return raw ? 'intent::text' : `NULLIF(intent, '')::text`;
+    case 'day':
+      return time === null ? 'day' : `(${time} AT TIME ZONE 'UTC')::date`;
+    case 'hour':
+      if (time === null) throw new Error('no hours in a daily roll-up');
+      return `date_trunc('hour', ${time} AT TIME ZONE 'UTC')`;
+  }
+}
+
+/** The text a report shows for a dimension's native value `column`. */
+function dimensionOutput(dimension: ReportDimension, column: string): string {
+  switch (dimension) {
+    case 'tenant':
+    case 'key':
+      return `${column}::text`;
+    case 'day':
+      return `to_char(${column}, 'YYYY-MM-DD')`;
+    case 'hour':
+      return `to_char(${column}, 'YYYY-MM-DD"T"HH24:00:00"Z"')`;
+    default:
+      return column;
+  }
+}
+
+/** The roll-up dimensions a query needs (grouped by or filtered on). */
+export function neededDimensions(query: UsageReportQuery): Set<RollupDimension> {
+  const needed = new Set<RollupDimension>();
+  for (const d of query.groupBy) if (d !== 'tenant' && d !== 'day' && d !== 'hour') needed.add(d);
+  if (query.filters.keyId !== undefined) needed.add('key');
+  if (query.filters.model !== undefined) needed.add('model');
+  if (query.filters.provider !== undefined) needed.add('provider');
+  if (query.filters.intent !== undefined) needed.add('intent');
+  return needed;
+}
+
+function tableSql(table: ReportTable): { name: string; time: string; cast: string } {
+  if (table === 'raw') return { name: 'usage_records', time: 'created_at', cast: 'timestamptz' };
+  return table.grain === 'day'
+    ? { name: table.name, time: 'day', cast: 'date' }
+    : { name: table.name, time: 'hour', cast: 'timestamptz' };
+}
+
+export interface BuiltReportQuery {
+  sql: string;
+  params: unknown[];
+}
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+/** The WHERE conditions of the filters on one source (tenant scope and filter both apply). */
+function filterConditions(query: UsageReportQuery, table: ReportTable, params: Params): string[] {
+  const f = query.filters;
+  const raw = table === 'raw';
+  const conditions: string[] = [];
+  if (query.scopeTenantId !== null) conditions.push(`tenant_id = ${params.add(query.scopeTenantId, 'uuid')}`);
+  if (f.tenantId !== undefined) conditions.push(`tenant_id = ${params.add(f.tenantId, 'uuid')}`);
+  if (f.keyId !== undefined) conditions.push(`api_key_id = ${params.add(f.keyId, 'uuid')}`);
+  if (f.model !== undefined) conditions.push(`model = ${params.add(f.model, 'text')}`);
+  if (f.provider !== undefined) conditions.push(`provider = ${params.add(f.provider, 'text')}`);
+  if (f.intent === NO_INTENT) conditions.push(raw ? 'intent IS NULL' : `intent = ''`);
+  else if (f.intent !== undefined) conditions.push(`intent = ${params.add(f.intent, 'text')}`);
+  return conditions;
+}
+
+function timeCondition(table: ReportTable, segments: ReportSegment[], params: Params): string {
+  const { time, cast } = tableSql(table);
+  const value = (date: Date) => (cast === 'date' ? date.toISOString().slice(0, 10) : date.toISOString());
+  const ranges = segments.map(
+    (s) => `(${time} >= ${params.add(value(s.from), cast)} AND ${time} < ${params.add(value(s.to), cast)})`,
+  );
+  return ranges.length === 1 ? ranges[0] : `(${ranges.join(' OR ')})`;
+}
+
+/** One source's part of the UNION: its segments' rows, grouped. */
+function sourceSelect(
+  query: UsageReportQuery,
+  table: ReportTable,
+  segments: ReportSegment[],
+  params: Params,
+): string {
+  const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, table)} AS g${i}`);
+  const measures =
+    table === 'raw'
+      ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `${e} AS ${ROLLUP_MEASURES[i]}`)
+      : ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`);
+  const where = [timeCondition(table, segments, params), ...filterConditions(query, table, params)];
+  const groupBy = groups.length > 0 ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
+  return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${tableSql(table).name}\n WHERE ${where.join(' AND ')}${groupBy}`;
+}
+
+/**
+ * The report's SQL: one SELECT per source, UNION ALL, regrouped. Returns at most `limit` groups
+ * (ask for one more than you accept to detect an overflow). Columns: g0…gN (the dimensions, in
+ * query.groupBy order, as text) and the ROLLUP_MEASURES as int8.
+ */
+export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltReportQuery {
+  const segments = planReportSegments(query.from, query.to, query.groupBy.includes('hour'));
+  // An empty range: one empty raw segment, so that the statement keeps its shape and types.
+  if (segments.length === 0) segments.push({ source: 'raw', from: query.from, to: query.from });
+  const needed = neededDimensions(query);
+  const tables: Record<ReportSource, ReportTable> = {
+    raw: 'raw',
+    hourly: chooseRollup('hour', needed),
+    daily: chooseRollup('day', needed),
+  };
+  const params = new Params();
+  const bySource = new Map<ReportSource, ReportSegment[]>();
+  for (const segment of segments)
+    bySource.set(segment.source, [...(bySource.get(segment.source) ?? []), segment]);
+  const parts = [...bySource].map(([source, list]) => sourceSelect(query, tables[source], list, params));
+  const groups = query.groupBy.map((_, i) => `g${i}`);
+  const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
+  // One source (whole days, or whole hours): its groups are final; several: regroup the union.
+  const single = parts.length === 1;
+  const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
+  const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
+  const tail =
+    groups.length === 0
+      ? ''
+      : `${single ? '' : `\n GROUP BY ${groups.map((g) => `u.${g}`).join(', ')}`}\n ORDER BY ${order}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
+  const sql = `SELECT ${[...outputs, ...measures].join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${tail}`;
+  return { sql, params: params.values };
+}
+
+export interface ReportTotals {
+  requests: number;
+  errors: number;
+  cacheHits: number;
+  refusals: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costNano: number;
+  savedNano: number;
+  /** Served requests billed at an estimated price (a model without a catalog price). */
+  estimatedPriceRequests: number;
+}
+
+export interface ReportGroup extends ReportTotals {
+  /** The group's value of each grouped dimension (null: none, e.g. no intent or a static key). */
+  dimensions: Partial<Record<ReportDimension, string | null>>;
+}
+
+export interface SpendReport {
+  from: Date;
+  to: Date;
+  groupBy: readonly ReportDimension[];
+  filters: ReportFilters;
+  totals: ReportTotals;
+  groups: ReportGroup[];
+}
+
+export type ReportRow = Record<string, string | number | null>;
+
+/** A result row of buildReportQuery's SQL as a group. */
+export function reportGroup(row: ReportRow, groupBy: readonly ReportDimension[]): ReportGroup {
+  const dimensions: Partial<Record<ReportDimension, string | null>> = {};
+  groupBy.forEach((dimension, i) => {
+    const value = row[`g${i}`];
+    dimensions[dimension] = value === null || value === undefined ? null : String(value);
+  });
+  return {
+    dimensions,
+    requests: Number(row.requests),
+    errors: Number(row.errors),
+    cacheHits: Number(row.cache_hits),
+    refusals: Number(row.refusals),
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    cachedTokens: Number(row.cached_tokens),
+    costNano: Number(row.cost_nano),
+    savedNano: Number(row.saved_nano),
+    estimatedPriceRequests: Number(row.estimated_price_requests),
+  };
+}
+
+export function addTotals(groups: readonly ReportTotals[]): ReportTotals {
+  const totals: ReportTotals = {
+    requests: 0,
+    errors: 0,
+    cacheHits: 0,
+    refusals: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    costNano: 0,
+    savedNano: 0,
+    estimatedPriceRequests: 0,
+  };
+  for (const g of groups) {
+    for (const k of Object.keys(totals) as Array<keyof ReportTotals>) totals[k] += g[k];
+  }
+  return totals;
+}

@@ -1,0 +1,117 @@
+/**
+ * The usage roll-ups and the SQL shared by the batch writer (which maintains them all in its one
+ * statement) and the report (which reads them, and aggregates the raw rows of partial hours the
+ * same way), so that they can never count differently. Every roll-up is keyed by tenant and
+ * UTC day or hour, plus:
+ *
+ * | table                  | grain | dimensions                      | rows (10 M-row bench) |
+ * |------------------------|-------|---------------------------------|-----------------------|
+ * | usage_model_daily      | day   | provider, model                 | see docs/billing.md   |
+ * | usage_tenant_key_daily | day   | key                             |                       |
+ * | usage_daily            | day   | provider, model, intent         |                       |
+ * | usage_key_daily        | day   | key, provider, model, intent    |                       |
+ * | usage_model_hourly     | hour  | provider, model                 |                       |
+ * | usage_hourly           | hour  | key, provider, model, intent    |                       |
+ *
+ * A report reads, at each grain, the FIRST (smallest) roll-up that has every dimension it
+ * groups by or filters on. Measures: requests, errors (status ≥ 400) and cache hits count served
+ * requests; refusals count refused ones (usage rows with a `refusal` code, no tokens, no cost);
+ * tokens, cost and savings are sums; estimated_price_requests counts served requests billed at
+ * an estimated price. Intent is '' and the key the nil UUID in a roll-up when
+ * the row has none.
+ */
+
+/** The roll-ups' key for "no database key" (static API_KEYS): a primary key cannot hold NULL. */
+export const NO_KEY_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The measure columns of every roll-up, in this order. */
+export const ROLLUP_MEASURES = [
+  'requests',
+  'errors',
+  'cache_hits',
+  'refusals',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cost_nano',
+  'saved_nano',
+  'estimated_price_requests',
+] as const;
+
+/** The measures aggregated from raw usage rows, in ROLLUP_MEASURES order. */
+export const RAW_MEASURE_EXPRESSIONS: readonly string[] = [
+  'count(*) FILTER (WHERE refusal IS NULL)',
+  'count(*) FILTER (WHERE refusal IS NULL AND status >= 400)',
+  'count(*) FILTER (WHERE refusal IS NULL AND cache_hit)',
+  'count(*) FILTER (WHERE refusal IS NOT NULL)',
+  'sum(prompt_tokens)',
+  'sum(completion_tokens)',
+  'sum(cached_tokens)',
+  'sum(cost_nano)',
+  'sum(saved_nano)',
+  'count(*) FILTER (WHERE refusal IS NULL AND pricing_estimated)',
+];
+
+/** The UTC hour of a raw row, as the timestamptz stored in usage_hourly. */
+export const RAW_HOUR = `(date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+/** The UTC day of a raw row. */
+export const RAW_DAY = `(created_at AT TIME ZONE 'UTC')::date`;
+
+export type RollupDimension = 'key' | 'provider' | 'model' | 'intent';
+
+export interface RollupTable {
+  name: string;
+  grain: 'day' | 'hour';
+  /** Dimensions besides tenant and time (in key order). */
+  dimensions: readonly RollupDimension[];
+}
+
+/** Column and expression on raw rows of each roll-up key. */
+const KEY_SQL: Record<'day' | 'hour' | RollupDimension, [column: string, fromRaw: string]> = {
+  day: ['day', RAW_DAY],
+  hour: ['hour', RAW_HOUR],
+  key: ['api_key_id', `COALESCE(api_key_id, '${NO_KEY_ID}'::uuid)`],
+  provider: ['provider', 'provider'],
+  model: ['model', 'model'],
+  intent: ['intent', `COALESCE(intent, '')`],
+};
+
+/** Every roll-up, smallest first within a grain (the order in which a report picks them). */
+export const ROLLUP_TABLES: readonly RollupTable[] = [
+  { name: 'usage_model_daily', grain: 'day', dimensions: ['provider', 'model'] },
+  { name: 'usage_tenant_key_daily', grain: 'day', dimensions: ['key'] },
+  { name: 'usage_daily', grain: 'day', dimensions: ['provider', 'model', 'intent'] },
+  { name: 'usage_key_daily', grain: 'day', dimensions: ['key', 'provider', 'model', 'intent'] },
+  { name: 'usage_model_hourly', grain: 'hour', dimensions: ['provider', 'model'] },
+  { name: 'usage_hourly', grain: 'hour', dimensions: ['key', 'provider', 'model', 'intent'] },
+];
+
+/** The smallest roll-up of a grain that has every dimension needed. */
+export function chooseRollup(grain: 'day' | 'hour', needed: ReadonlySet<RollupDimension>): RollupTable {
+  const table = ROLLUP_TABLES.find(
+    (t) => t.grain === grain && [...needed].every((d) => t.dimensions.includes(d)),
+  );
+  if (!table) throw new Error(`no ${grain} roll-up has ${[...needed].join(', ')}`);
+  return table;
+}
+
+function keySql(table: RollupTable): Array<[string, string]> {
+  return [KEY_SQL[table.grain], ...table.dimensions.map((d) => KEY_SQL[d])];
+}
+
+/**
+ * The upsert of one roll-up from the rows of `source` (a CTE of inserted raw rows). Rows are
+ * upserted in key order, so two replicas flushing at once cannot deadlock on them.
+ */
+export function rollupUpsertSql(table: RollupTable, source: string): string {
+  const keys = keySql(table);
+  const keyColumns = ['tenant_id', ...keys.map(([column]) => column)];
+  const positions = keyColumns.map((_, i) => i + 1).join(', ');
+  return `INSERT INTO ${table.name} AS r (${keyColumns.join(', ')}, ${ROLLUP_MEASURES.join(', ')})
+SELECT tenant_id, ${keys.map(([, expression]) => expression).join(', ')}, ${RAW_MEASURE_EXPRESSIONS.join(', ')}
+  FROM ${source}
+ GROUP BY ${positions}
+ ORDER BY ${positions}
+ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET
+  ${ROLLUP_MEASURES.map((m) => `${m} = r.${m} + EXCLUDED.${m}`).join(',\n  ')}`;
+}

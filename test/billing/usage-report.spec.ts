@@ -1,0 +1,331 @@
+import fc from 'fast-check';
+import request from 'supertest';
+import type { UsageEvent } from '../../src/billing/billing.types';
+import { REPORT_DIMENSIONS, type ReportDimension } from '../../src/billing/usage/usage-report';
+import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
+import { csvField } from '../../src/billing/admin/usage-report.responses';
+import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
+import { ADMIN_KEY, bootBillingApp, type BillingApp } from './support/billing-app';
+
+const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** The property test's window: no other test of this file writes usage in 2024. */
+const START = Date.UTC(2024, 2, 1, 5, 17);
+const SPAN_DAYS = 9;
+
+const TENANTS = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'];
+const KEYS = [null, 'b0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
+const MODELS: Array<[string, 'openai' | 'anthropic' | 'mistral']> = [
+  ['gpt-4o-mini', 'openai'],
+  ['claude-3-5-haiku-latest', 'anthropic'],
+  ['mistral-small-latest', 'mistral'],
+];
+const INTENTS = ['code', null, 'math'];
+
+/** A deterministic pseudo-random sequence (tests must be reproducible). */
+function sequence(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+function randomEvents(count: number): UsageEvent[] {
+  const next = sequence(2024);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)];
+  return Array.from({ length: count }, (_, i) => {
+    const [model, provider] = pick(MODELS);
+    const refused = next() < 0.08;
+    return {
+      requestId: `prop-${i}`,
+      tenantId: pick(TENANTS),
+      apiKeyId: pick(KEYS),
+      provider,
+      model,
+      intent: pick(INTENTS),
+      promptTokens: refused ? 0 : Math.floor(next() * 3000),
+      completionTokens: refused ? 0 : Math.floor(next() * 700),
+      cachedTokens: refused ? 0 : Math.floor(next() * 200),
+      costNano: refused ? 0 : Math.floor(next() * 4_000_000),
+      savedNano: !refused && i % 9 === 0 ? 250_000 : 0,
+      latencyMs: 50,
+      status: refused ? 429 : i % 13 === 0 ? 502 : 200,
+      cacheHit: !refused && i % 9 === 0,
+      createdAt: new Date(START + Math.floor(next() * SPAN_DAYS * DAY)),
+      refusal: refused ? 'rate_limit_exceeded' : null,
+    };
+  });
+}
+
+function dimensionValue(event: UsageEvent, dimension: ReportDimension): string | null {
+  const iso = event.createdAt.toISOString();
+  switch (dimension) {
+    case 'tenant':
+      return event.tenantId;
+    case 'key':
+      return event.apiKeyId;
+    case 'model':
+      return event.model;
+    case 'provider':
+      return event.provider;
+    case 'intent':
+      return event.intent;
+    case 'day':
+      return iso.slice(0, 10);
+    case 'hour':
+      return `${iso.slice(0, 13)}:00:00Z`;
+  }
+}
+
+interface Filters {
+  tenant?: string;
+  key?: string;
+  model?: string;
+  intent?: string;
+}
+
+/** The report computed by brute force from the events themselves. */
+function bruteForce(
+  events: UsageEvent[],
+  from: number,
+  to: number,
+  groupBy: ReportDimension[],
+  filters: Filters,
+) {
+  const groups = new Map<string, Record<string, unknown>>();
+  for (const e of events) {
+    const t = e.createdAt.getTime();
+    if (t < from || t >= to) continue;
+    if (filters.tenant !== undefined && e.tenantId !== filters.tenant) continue;
+    if (filters.key !== undefined && e.apiKeyId !== filters.key) continue;
+    if (filters.model !== undefined && e.model !== filters.model) continue;
+    if (filters.intent !== undefined && (e.intent ?? 'none') !== filters.intent) continue;
+    const dims = Object.fromEntries(groupBy.map((d) => [d, dimensionValue(e, d)]));
+    const id = JSON.stringify(dims);
+    const g = (groups.get(id) ?? {
+      ...dims,
+      requests: 0,
+      errors: 0,
+      cache_hits: 0,
+      refusals: 0,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      cached_tokens: 0,
+      cost_nano: 0,
+      saved_nano: 0,
+    }) as Record<string, number>;
+    if (e.refusal) g.refusals++;
+    else {
+      g.requests++;
+      if (e.status >= 400) g.errors++;
+      if (e.cacheHit) g.cache_hits++;
+    }
+    g.prompt_tokens += e.promptTokens;
+    g.completion_tokens += e.completionTokens;
+    g.cached_tokens += e.cachedTokens;
+    g.cost_nano += e.costNano;
+    g.saved_nano += e.savedNano;
+    groups.set(id, g);
+  }
+  return [...groups.values()];
+}
+
+const sortedJson = (g: Record<string, unknown>) =>
+  JSON.stringify(Object.fromEntries(Object.entries(g).sort(([a], [b]) => a.localeCompare(b))));
+
+/** The response's groups in the brute force's shape (exact nano-USD), sorted. */
+function fromResponse(groups: Array<Record<string, unknown>>): string[] {
+  return groups
+    .map((g) => {
+      const { cost_usd, saved_usd, total_tokens, ...rest } = g as Record<string, number>;
+      expect(total_tokens).toBe(rest.prompt_tokens + rest.completion_tokens);
+      return sortedJson({
+        ...rest,
+        cost_nano: Math.round(cost_usd * 1e9),
+        saved_nano: Math.round(saved_usd * 1e9),
+      });
+    })
+    .sort();
+}
+
+/** A strict RFC 4180 parser (quoted fields, doubled quotes, CRLF rows). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"' && (quoted || field === '')) {
+      quoted = !quoted;
+    } else if (!quoted && c === ',') {
+      row.push(field);
+      field = '';
+    } else if (!quoted && c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else {
+      field += c;
+    }
+  }
+  if (field !== '' || row.length > 0 || quoted) throw new Error('CSV does not end with CRLF');
+  return rows;
+}
+
+describe('CSV fields', () => {
+  it('round-trip any text through a strict parser, formulas neutralised', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 5 }), (fields) => {
+        const [parsed] = parseCsv(`${fields.map(csvField).join(',')}\r\n`);
+        expect(parsed).toEqual(fields.map((f) => (/^[=+\-@\t\r]/.test(f) ? `'${f}` : f)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+function reportContract(boot: () => Promise<BillingApp>) {
+  let app: BillingApp;
+  const events = randomEvents(1_500);
+
+  beforeAll(async () => {
+    app = await boot();
+    const writer = new SqlUsageWriter(app.dataSource);
+    for (let i = 0; i < events.length; i += 250) await writer.write(events.slice(i, i + 250));
+  });
+  afterAll(async () => app?.close());
+
+  it('answers exactly like a brute-force aggregation of the raw rows, for random ranges, group-bys and filters', async () => {
+    const dims = fc.uniqueArray(fc.constantFrom(...REPORT_DIMENSIONS), { maxLength: 4 });
+    const instant = fc.integer({ min: START - DAY, max: START + (SPAN_DAYS + 1) * DAY });
+    const filters = fc.record(
+      {
+        tenant: fc.constantFrom(...TENANTS),
+        key: fc.constantFrom(...KEYS.filter((k): k is string => k !== null)),
+        model: fc.constantFrom(...MODELS.map(([m]) => m)),
+        intent: fc.constantFrom('code', 'none'),
+      },
+      { requiredKeys: [] },
+    );
+    // Ranges aligned to days and hours are common in practice: bias towards them.
+    const align = fc.constantFrom(1, 60_000, HOUR, DAY);
+    await fc.assert(
+      fc.asyncProperty(dims, instant, instant, align, filters, async (groupBy, a, b, step, f) => {
+        const from = Math.floor(Math.min(a, b) / step) * step;
+        const to = Math.max(from + 1, Math.ceil(Math.max(a, b) / step) * step);
+        const res = await request(app.server)
+          .get('/admin/usage')
+          .query({
+            from: new Date(from).toISOString(),
+            to: new Date(to).toISOString(),
+            ...(groupBy.length > 0 ? { group_by: groupBy.join(',') } : {}),
+            ...f,
+          })
+          .set(admin);
+        expect(res.status).toBe(200);
+        const expected = bruteForce(events, from, to, groupBy, f);
+        if (groupBy.length > 0)
+          expect(fromResponse(res.body.groups)).toEqual(expected.map(sortedJson).sort());
+        const total = (field: string) => expected.reduce((n, g) => n + (g[field] as number), 0);
+        expect(res.body.totals.requests).toBe(total('requests'));
+        expect(res.body.totals.refusals).toBe(total('refusals'));
+        expect(Math.round(res.body.totals.cost_usd * 1e9)).toBe(total('cost_nano'));
+      }),
+      { numRuns: 40 },
+    );
+  }, 300_000);
+
+  it('exports the same report as CSV, escaped', async () => {
+    const tenant = 'a0000000-0000-4000-8000-0000000000c5';
+    const hostile = ['=HYPERLINK("x")', 'a,b', 'quote"d', 'line\nbreak'];
+    const writer = new SqlUsageWriter(app.dataSource);
+    await writer.write(
+      hostile.map((model, i) => ({
+        ...events[0],
+        requestId: `csv-${i}`,
+        tenantId: tenant,
+        model,
+        refusal: null,
+        status: 200,
+        costNano: 1_000 * (i + 1),
+        createdAt: new Date(Date.UTC(2023, 5, 1, 12)),
+      })),
+    );
+    const query = { tenant, from: '2023-06-01', to: '2023-06-02', group_by: 'model,day' };
+    const json = await request(app.server).get('/admin/usage').query(query).set(admin).expect(200);
+    const csv = await request(app.server)
+      .get('/admin/usage')
+      .query({ ...query, format: 'csv' })
+      .set(admin)
+      .expect(200)
+      .expect('content-type', /^text\/csv/)
+      .expect('content-disposition', /attachment; filename="usage-2023-06-01-2023-06-02.csv"/);
+    const rows = parseCsv(csv.text);
+    expect(rows[0]).toEqual([
+      'model',
+      'day',
+      'requests',
+      'errors',
+      'cache_hits',
+      'refusals',
+      'prompt_tokens',
+      'completion_tokens',
+      'cached_tokens',
+      'total_tokens',
+      'cost_usd',
+      'saved_usd',
+    ]);
+    expect(rows).toHaveLength(1 + hostile.length);
+    const byModel = new Map(rows.slice(1).map((r) => [r[0], r]));
+    for (const group of json.body.groups as Array<Record<string, string | number>>) {
+      const model = String(group.model);
+      const row = byModel.get(model.startsWith('=') ? `'${model}` : model);
+      expect(row).toBeDefined();
+      expect(row?.slice(1)).toEqual(rows[0].slice(1).map((column) => String(group[column])));
+    }
+  });
+
+  it('refuses bad queries with OpenAI-shaped 400s', async () => {
+    const bad: Array<[Record<string, string>, string]> = [
+      [{ group_by: 'week' }, 'group_by'],
+      [{ group_by: 'model,model' }, 'group_by'],
+      [{ group_by: 'model;DROP TABLE usage_records' }, 'group_by'],
+      [{ from: 'yesterday' }, 'from'],
+      [{ from: '2025-02-01', to: '2025-01-01' }, 'from'],
+      [{ from: '2023-01-01', to: '2025-01-01' }, 'from'],
+      [{ from: '2025-01-01', to: '2025-03-01', group_by: 'hour' }, 'from'],
+      [{ tenant: 'not-a-uuid' }, 'tenant'],
+      [{ key: '1' }, 'key'],
+      [{ format: 'xml' }, 'format'],
+      [{ limit: '3' }, 'limit'],
+    ];
+    for (const [query, param] of bad) {
+      const res = await request(app.server).get('/admin/usage').query(query).set(admin);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.error.type).toBe('invalid_request_error');
+      expect(res.body.error.param).toBe(param);
+    }
+    await request(app.server).get('/admin/usage').expect(401);
+  });
+}
+
+describe('spend report on the embedded database', () => {
+  reportContract(() => bootBillingApp({ DATA_DIR: ':memory:', ADMIN_API_KEY: ADMIN_KEY }));
+});
+
+describeIfPostgres('spend report on Postgres', () => {
+  let database: TestDatabase;
+  reportContract(async () => {
+    database = await createTestDatabase();
+    return bootBillingApp({ DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY });
+  });
+  afterAll(async () => database?.drop());
+});
