@@ -9,6 +9,7 @@ import { RequestAuditTrail1764810000000 } from './1764810000000-request-audit-tr
 import { UsageEstimatedPricing1764840000000 } from './1764840000000-usage-estimated-pricing';
 import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-rollups';
 import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-report-compact-rollups';
+import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
 import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-estimated-pricing';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
@@ -24,5 +25,6 @@ export const MIGRATIONS: MixedList<Function> = [
   UsageReportRollups1764820000000,
   UsageReportCompactRollups1764820000001,
   UsageEstimatedPricing1764840000000,
+  RoutingDecisions1764860000000,
   RollupEstimatedPricing1764870000000,
 ];

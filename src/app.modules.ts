@@ -3,6 +3,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuditAdminModule } from './admin/audit-admin.module';
 import { CacheAdminModule } from './admin/cache-admin.module';
 import { PolicyAdminModule } from './admin/policy-admin.module';
+import { RoutingLabAdminModule } from './admin/routing-lab-admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
@@ -48,6 +49,7 @@ function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
       : []),
     PolicyModule,
     PolicyAdminModule,
+    RoutingLabAdminModule,
     ChatModule.register(features),
   ];
 }

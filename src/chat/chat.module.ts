@@ -8,6 +8,7 @@ import { PolicyModule } from '../policy/policy.module';
 import { IntentModule } from '../intent/intent.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
+import { RoutingLabModule } from '../routing/lab/routing-lab.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 import { MessagesController } from './anthropic-in/messages.controller';
@@ -19,6 +20,7 @@ import { AccountStep } from './pipeline/steps/account.step';
 import { CacheLookupStep } from './pipeline/steps/cache-lookup.step';
 import { CacheStoreStep } from './pipeline/steps/cache-store.step';
 import { ClassifyStep } from './pipeline/steps/classify.step';
+import { DecisionLogStep } from './pipeline/steps/decision-log.step';
 import { ExecuteStep } from './pipeline/steps/execute.step';
 import { PolicyStep } from './pipeline/steps/policy.step';
 import { ReserveStep } from './pipeline/steps/reserve.step';
@@ -40,6 +42,7 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
   ReserveStep,
   ExecuteStep,
   AccountStep,
+  DecisionLogStep,
   CacheStoreStep,
   RespondStep,
 ];
@@ -58,6 +61,7 @@ export class ChatModule {
         AuditModule,
         IntentModule,
         RoutingModule,
+        RoutingLabModule,
         ProvidersModule,
         BillingModule,
         ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),

@@ -78,6 +78,8 @@ export class AppConfig {
     llmFallbackTimeoutMs: number;
   };
   routing!: { modelsFile: string; routingFile: string; policyFile: string };
+  /** The routing decision log (docs/routing.md "Routing lab"). */
+  decisionLog!: { enabled: boolean; retentionDays: number; bufferMax: number };
   billing!: {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
@@ -284,6 +286,11 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
     modelsFile: vars.MODELS_FILE,
     routingFile: vars.ROUTING_FILE,
     policyFile: vars.POLICY_FILE,
+  };
+  config.decisionLog = {
+    enabled: vars.DECISION_LOG_ENABLED,
+    retentionDays: vars.DECISION_LOG_RETENTION_DAYS,
+    bufferMax: vars.DECISION_LOG_BUFFER_MAX,
   };
   config.billing = billingSettings(vars);
   config.cache = cacheSettings(vars);

@@ -196,6 +196,12 @@ export class EnvironmentVariables {
   @IsString() ROUTING_FILE = 'config/routing.yaml';
   /** The platform default tenant policy (`default:`); a missing file means no restriction. */
   @IsString() POLICY_FILE = 'config/policy.yaml';
+  /** Log every chat routing decision (routing_decisions; tenants may opt out in their policy). */
+  @Transform(toBoolean) @IsBoolean() DECISION_LOG_ENABLED = true;
+  /** Days a logged decision is kept; older rows are deleted by an hourly cleanup (0: kept forever). */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(3_650) DECISION_LOG_RETENTION_DAYS = 30;
+  /** Most decisions held in memory while the database is unreachable (more are dropped and counted). */
+  @Transform(toNumber) @IsInt() @Min(100) DECISION_LOG_BUFFER_MAX = 100_000;
 
   /* ---- billing ---- */
   /** A global budget (USD) for basic/enhanced mode's static keys; unset means none. */

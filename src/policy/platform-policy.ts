@@ -10,7 +10,7 @@ import type { RoutingPolicyOverride } from '../routing/routing-policy';
 import { PII_KINDS } from './pii';
 import { cacheSettingsFromDto, TenantPolicyDto } from './policy.dto';
 import { ALL_FEATURES } from './request-limits';
-import { DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-policy';
+import { DEFAULT_DECISION_LOG_POLICY, DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-policy';
 
 /**
  * A policy from its DTO (the admin API's PUT body, or config/policy.yaml's `default:`). A field
@@ -37,6 +37,9 @@ export function policyFromDto(dto: TenantPolicyDto, base: TenantPolicy, catalog:
       ? { ...ALL_FEATURES, ...(base.features ?? {}), ...definedOnly(dto.features) }
       : pick('features', dto.features),
     allowed_endpoints: pick('allowed_endpoints', dto.allowed_endpoints),
+    decision_log: dto.decision_log
+      ? { ...DEFAULT_DECISION_LOG_POLICY, ...(base.decision_log ?? {}), ...definedOnly(dto.decision_log) }
+      : pick('decision_log', dto.decision_log),
   };
 }
 

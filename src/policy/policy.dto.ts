@@ -66,6 +66,13 @@ export class FeaturesPolicyDto {
   @IsOptional() @IsBoolean() images?: boolean;
 }
 
+/** The routing decision log (omitted fields: on, no prompt hash). */
+export class DecisionLogPolicyDto {
+  @IsOptional() @IsBoolean() enabled?: boolean;
+  /** Opt-in: keep a SHA-256 of the prompt (deduplication), never its text. */
+  @IsOptional() @IsBoolean() prompt_hash?: boolean;
+}
+
 /** Largest output cap a policy may set: beyond every catalog model's limit anyway. */
 export const MAX_POLICY_OUTPUT_TOKENS = 1_000_000;
 
@@ -103,4 +110,8 @@ export class TenantPolicyDto {
   @ArrayMaxSize(POLICY_ENDPOINTS.length)
   @IsIn(POLICY_ENDPOINTS, { each: true })
   allowed_endpoints?: PolicyEndpoint[] | null;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DecisionLogPolicyDto)
+  decision_log?: DecisionLogPolicyDto | null;
 }

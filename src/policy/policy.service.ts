@@ -13,7 +13,13 @@ import type { TenantPolicyDto } from './policy.dto';
 import { loadPlatformPolicy, policyFromDto } from './platform-policy';
 import { applyRequestLimits, assertEndpointAllowed } from './request-limits';
 import type { PolicyEndpoint } from './request-limits';
-import type { EmbeddingVerdict, PolicyEnforcer, PolicyRef, PolicyVerdict } from './policy.types';
+import type {
+  DecisionLogSettings,
+  EmbeddingVerdict,
+  PolicyEnforcer,
+  PolicyRef,
+  PolicyVerdict,
+} from './policy.types';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import {
   applyEmbeddingPolicy,
@@ -125,6 +131,15 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
     const notes = outcome.texts !== texts ? [`pii_redacted: ${describeCounts(outcome.counts)}`] : [];
     const screensPii = policy.piiAction !== 'off' && policy.piiKinds.size > 0;
     return { texts: outcome.texts, notes, redactions: outcome.counts, screensPii };
+  }
+
+  decisionLog(principal: Principal): DecisionLogSettings {
+    const policy = this.compiled.get(principal.tenantId) ?? this.defaultPolicy;
+    return {
+      enabled: policy.decisionLog.enabled,
+      promptHash: policy.decisionLog.prompt_hash,
+      routing: policy.routingSource,
+    };
   }
 
   /* ------------------------------------------------------------------ admin */

@@ -1,6 +1,7 @@
 import type { Principal } from '../common/principal';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import type { RoutingPolicy } from '../routing/routing-policy';
+import type { TenantRoutingSource } from '../routing/lab/decision-record';
 import type { EmbeddingModelSpec } from '../routing/routing.types';
 import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import type { PolicyEndpoint } from './request-limits';
@@ -41,6 +42,17 @@ export interface PolicyEnforcer {
    * texts. Returns the texts to embed (redacted or the same array) and notes.
    */
   evaluateEmbedding(texts: string[], model: EmbeddingModelSpec, principal: Principal): EmbeddingVerdict;
+  /**
+   * The tenant's decision log settings (docs/routing.md "Routing lab") and its routing
+   * customisation as the log keeps it for replays (null: the platform routing policy).
+   */
+  decisionLog(principal: Principal): DecisionLogSettings;
+}
+
+export interface DecisionLogSettings {
+  enabled: boolean;
+  promptHash: boolean;
+  routing: TenantRoutingSource | null;
 }
 
 export interface EmbeddingVerdict {

@@ -6,6 +6,7 @@ import type { EmbeddingModelSpec } from '../routing/routing.types';
 import type { TenantCacheSettings } from '../caching/chat-cache.service';
 import { RoutingConfigError } from '../routing/config-reader';
 import type { RoutingPolicy, RoutingPolicyOverride, SafetyAction } from '../routing/routing-policy';
+import type { TenantRoutingSource } from '../routing/lab/decision-record';
 import { PII_KINDS, PiiKind, piiScanBudget, redactPii, type PiiScanBudget } from './pii';
 import { ALL_FEATURES, compileRequestLimits } from './request-limits';
 import type { PolicyEndpoint, PolicyFeatures, RequestLimits } from './request-limits';
@@ -38,7 +39,22 @@ export interface TenantPolicy {
   features?: PolicyFeatures | null;
   /** Endpoints the tenant may call; null or absent: all. */
   allowed_endpoints?: PolicyEndpoint[] | null;
+  /**
+   * The routing decision log (docs/routing.md "Routing lab"): on by default; `prompt_hash` (opt-in)
+   * keeps a SHA-256 of the prompt for deduplication, never its text. Absent or null: the default.
+   */
+  decision_log?: DecisionLogPolicy | null;
 }
+
+export interface DecisionLogPolicy {
+  enabled: boolean;
+  prompt_hash: boolean;
+}
+
+export const DEFAULT_DECISION_LOG_POLICY: DecisionLogPolicy = Object.freeze({
+  enabled: true,
+  prompt_hash: false,
+});
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
   allowed_providers: null,
@@ -51,6 +67,7 @@ export const DEFAULT_TENANT_POLICY: TenantPolicy = Object.freeze({
   max_output_tokens: null,
   features: { ...ALL_FEATURES },
   allowed_endpoints: null,
+  decision_log: { ...DEFAULT_DECISION_LOG_POLICY },
 }) as TenantPolicy;
 
 /** A tenant policy prepared for the hot path (built once per policy change). */
@@ -61,6 +78,9 @@ export interface CompiledPolicy {
   routingPolicy: RoutingPolicy | null;
   /** Endpoints, features and the output-token cap (request-limits.ts). */
   limits: RequestLimits;
+  /** The decision log switch, and the routing override as logged for replays (null: none). */
+  decisionLog: DecisionLogPolicy;
+  routingSource: TenantRoutingSource | null;
 }
 
 export interface RoutingPolicyBuilder {
@@ -142,6 +162,8 @@ export function compilePolicy(
     piiKinds: new Set(policy.pii.kinds),
     routingPolicy,
     limits: compileRequestLimits(policy),
+    decisionLog: { ...DEFAULT_DECISION_LOG_POLICY, ...(policy.decision_log ?? {}) },
+    routingSource: routingPolicy ? { override, allow_only: allowOnly } : null,
   };
 }
 

@@ -19,7 +19,8 @@ import type { ProviderAvailability } from '../providers/provider.types';
  */
 @Injectable()
 export class RoutingService {
-  private readonly thresholds: RoutingThresholds;
+  /** INTENT_LOW_CONFIDENCE and INTENT_MIN_CONF_FOR_DIRECT (the decision log records them). */
+  readonly thresholds: RoutingThresholds;
 
   constructor(
     @Inject(ModelCatalog) private readonly catalog: ModelCatalog,

@@ -71,6 +71,12 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /admin/audit': { tenantAdmins: true, target: 'none' },
   'GET /admin/tenants/:id/audit': { tenantAdmins: true, target: 'tenant' },
   'GET /admin/usage': { tenantAdmins: true, target: 'none' },
+  // The routing lab (issue 18): platform admins only (a replay reads every tenant's decisions).
+  'POST /admin/routing/replay': {
+    tenantAdmins: false,
+    target: 'none',
+    body: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }),
+  },
 };
 
 export const ROLES = [

@@ -176,6 +176,11 @@ export interface ChatStep {
    */
   appliesTo(call: ChatCall): boolean;
   run(call: ChatCall): Promise<void> | void;
+  /**
+   * Optional: told when a step threw (the call fails with `error`), e.g. to record the failure.
+   * Must not throw. Runs for every step that has it, whether or not it ran for this call.
+   */
+  onCallFailed?(call: ChatCall, error: unknown): void;
 }
 
 /** DI token of the ordered step list (chat.module.ts: CHAT_STEP_ORDER). */

@@ -113,6 +113,7 @@ export class ChatPipeline {
       }
     } catch (error) {
       failure = error;
+      for (const step of this.steps) step.onCallFailed?.(call, error);
       throw withCallContext(error, call);
     } finally {
       annotateCall(call);

@@ -8,6 +8,8 @@ import { AccountStep } from './steps/account.step';
 import { CacheLookupStep } from './steps/cache-lookup.step';
 import { CacheStoreStep } from './steps/cache-store.step';
 import { ClassifyStep } from './steps/classify.step';
+import { DecisionLogStep } from './steps/decision-log.step';
+import type { DecisionLogService } from '../../routing/lab/decision-log.service';
 import { ExecuteStep } from './steps/execute.step';
 import { PolicyStep } from './steps/policy.step';
 import { ReserveStep } from './steps/reserve.step';
@@ -39,6 +41,7 @@ function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
     new ReserveStep(budgets, unused()),
     new ExecuteStep(unused(), unused(), unused()),
     new AccountStep(unused(), unused()),
+    new DecisionLogStep({ enabled: true } as DecisionLogService, unused(), unused(), policy),
     new CacheStoreStep(),
     new RespondStep(),
   ];
@@ -57,6 +60,7 @@ const applying = (all: ChatStep[], state: ChatCall): string[] =>
   all.filter((step) => step.appliesTo(state)).map((step) => step.name);
 
 function answered(state: ChatCall, fromCache: boolean): ChatCall {
+  state.plan = { decision: {} as never, chain: [] };
   state.outcome = {
     provider: 'openai',
     model: 'gpt-4o-mini',
@@ -82,6 +86,7 @@ describe('chat pipeline steps', () => {
       ReserveStep,
       ExecuteStep,
       AccountStep,
+      DecisionLogStep,
       CacheStoreStep,
       RespondStep,
     ]);
@@ -108,16 +113,17 @@ describe('chat pipeline steps', () => {
     expect(applying(steps({ cache: true, policy: true }), call('stream'))).toContain('cache_lookup');
   });
 
-  it('after a cache hit, only respond applies: no reservation, no upstream call, no accounting twice', () => {
+  it('after a cache hit, only the decision log and respond apply: no reservation, no upstream call, no accounting twice', () => {
     const hit = answered(call('complete'), true);
-    expect(applying(steps({ cache: true, policy: true }), hit).slice(3)).toEqual(['respond']);
+    expect(applying(steps({ cache: true, policy: true }), hit).slice(3)).toEqual(['decision_log', 'respond']);
   });
 
-  it('after an upstream answer, account, store (with a key) and respond apply', () => {
+  it('after an upstream answer, account, the decision log, store (with a key) and respond apply', () => {
     const done = answered(call('complete'), false);
     done.cache = { status: 'MISS', store: () => undefined } as unknown as ChatCall['cache'];
     expect(applying(steps({ cache: true, policy: true }), done).slice(3)).toEqual([
       'account',
+      'decision_log',
       'cache_store',
       'respond',
     ]);

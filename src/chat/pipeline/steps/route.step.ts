@@ -1,11 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
+import { BUDGET_ENFORCER, type BudgetEnforcer, type BudgetStatus } from '../../../billing/billing.types';
 import { PROVIDER_EXECUTOR, type ProviderExecutor } from '../../../providers/provider.types';
 import { routingError } from '../../../routing/routing-errors';
 import { buildRoutingInput } from '../../../routing/routing-input';
 import { RoutingService } from '../../../routing/routing.service';
+import type { RoutingInput } from '../../../routing/routing.types';
 import { intentHeaders } from '../../router-metadata';
 import type { ChatCall, ChatStep } from '../chat-call';
+
+/**
+ * What the router is given for the call (pure: the decision log rebuilds it from the same fields).
+ * Only budgets whose soft-limit action is `downgrade` steer routing.
+ */
+export function routingInputOf(call: ChatCall, budget: BudgetStatus | null): RoutingInput {
+  const downgrades = budget !== null && budget.softAction === 'downgrade';
+  return buildRoutingInput(
+    call.request,
+    call.intent!,
+    call.estimatedPromptTokens,
+    downgrades ? budget.remainingRatio : null,
+    downgrades && budget.softLimitReached,
+  );
+}
 
 /**
  * The routing decision, steered by the budget (only budgets whose soft-limit action is
@@ -29,14 +45,7 @@ export class RouteStep implements ChatStep {
 
   run(call: ChatCall): void {
     const budget = this.budgets.status(call.context.principal);
-    const downgrades = budget !== null && budget.softAction === 'downgrade';
-    const input = buildRoutingInput(
-      call.request,
-      call.intent!,
-      call.estimatedPromptTokens,
-      downgrades ? budget.remainingRatio : null,
-      downgrades && budget.softLimitReached,
-    );
+    const input = routingInputOf(call, budget);
     const record = call.mode !== 'explain';
     call.budget = budget;
     call.plan = this.routing.plan(input, this.availability, call.tenantRouting ?? undefined, record);

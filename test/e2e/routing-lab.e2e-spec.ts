@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { DataSource } from 'typeorm';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_TENANT_ID } from '../../src/common/principal';
+import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
+import { authHeader, bootTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app';
+import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
+
+/**
+ * The routing lab end to end (issue 18): traffic through the gateway in TEST_MODE is logged one
+ * row per request (never the prompt text), and replaying the window under the same configuration
+ * reproduces its actual cost (±1 %); a candidate policy moves requests and says where; the
+ * tenant switch, the prompt hash, the retention cleanup and the admin API's validation.
+ */
+const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+const SECRET = 'zebra-quartz-7731';
+
+const PROMPTS: object[] = [
+  { messages: [{ role: 'user', content: `Write a Python function that parses ISO dates (${SECRET}).` }] },
+  { messages: [{ role: 'user', content: 'Translate into French: the meeting moved to Thursday.' }] },
+  { messages: [{ role: 'user', content: 'hi there, how are you?' }] },
+  {
+    messages: [{ role: 'user', content: 'Extract name and age as JSON: Ann is 31.' }],
+    response_format: { type: 'json_object' },
+  },
+  { messages: [{ role: 'user', content: 'Prove that the square root of 2 is irrational, step by step.' }] },
+  { model: 'gpt-4o', messages: [{ role: 'user', content: 'Summarise the plot of Hamlet in two lines.' }] },
+  { messages: [{ role: 'user', content: 'Refactor this: function f(a){return a+1}' }], max_tokens: 64 },
+  {
+    messages: [{ role: 'user', content: 'Tell me a short story about a lighthouse.' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  },
+];
+
+async function generateTraffic(gateway: TestApp, rounds: number): Promise<number> {
+  let sent = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const body of PROMPTS) {
+      await gateway.http.post('/v1/chat/completions').set(authHeader).send(body).expect(200);
+      sent++;
+    }
+  }
+  return sent;
+}
+
+const WINDOW = {
+  from: new Date(Date.now() - 3_600_000).toISOString(),
+  to: new Date(Date.now() + 3_600_000).toISOString(),
+};
+const window = () => WINDOW;
+
+function candidateRouting(patch: Record<string, unknown>): string {
+  return stringify({ ...(parse(readFileSync('config/routing.yaml', 'utf8')) as object), ...patch });
+}
+
+function sameConfigReplayContract(boot: () => Promise<TestApp>) {
+  let gateway: TestApp;
+  let db: DataSource;
+  let sent = 0;
+
+  beforeAll(async () => {
+    gateway = await boot();
+    db = gateway.app.get(DataSource);
+    sent = await generateTraffic(gateway, 3);
+    await gateway.app.get(DecisionLogService).flush();
+  });
+  afterAll(() => gateway?.close());
+
+  it('logs one row per request with the outcome, and never the prompt text', async () => {
+    const rows: Array<Record<string, unknown>> = await db.query(
+      `SELECT * FROM routing_decisions ORDER BY id`,
+    );
+    expect(rows).toHaveLength(sent);
+    expect(JSON.stringify(rows)).not.toContain(SECRET);
+    for (const row of rows) {
+      expect(row.status).toBe(200);
+      expect(row.input_version).toBe(1);
+      expect(row.target_model).toEqual(expect.any(String));
+      expect(row.served_model).toEqual(expect.any(String));
+      expect(Number(row.cost_nano)).toBeGreaterThan(0);
+      expect(row.prompt_tokens).toBeGreaterThan(0);
+      expect(row.prompt_hash).toBeNull();
+      expect((row.decision as { c: unknown[] }).c.length).toBeGreaterThan(0);
+    }
+    // The logged cost is the billed cost of the same requests.
+    const [usage] = await db.query(
+      `SELECT sum(u.cost_nano)::text AS billed, sum(d.cost_nano)::text AS logged
+         FROM routing_decisions d JOIN usage_records u ON u.request_id = d.request_id`,
+    );
+    expect(usage.logged).toBe(usage.billed);
+  });
+
+  it('replays the window under the same configuration: nothing moves, actual cost within ±1 %', async () => {
+    const report = (await gateway.http.post('/admin/routing/replay').set(admin).send(window()).expect(200))
+      .body;
+    expect(report).toMatchObject({ object: 'routing.replay', rows: sent, replayed: sent });
+    expect(report.overall.moved).toBe(0);
+    const { actual_cost_usd: actual, estimated_cost_usd: estimated } = report.overall;
+    expect(actual).toBeGreaterThan(0);
+    expect(Math.abs(estimated - actual)).toBeLessThanOrEqual(actual * 0.01);
+    const [billed] = await db.query(`SELECT sum(cost_nano)::float8 / 1e9 AS usd FROM usage_records`);
+    expect(actual).toBeCloseTo(billed.usd, 9);
+    const again = (await gateway.http.post('/admin/routing/replay').set(admin).send(window()).expect(200))
+      .body;
+    expect({ ...again, elapsed_ms: 0 }).toEqual({ ...report, elapsed_ms: 0 });
+  });
+
+  it('replays a candidate policy: the requests that move, where, and the cost delta', async () => {
+    const report = (
+      await gateway.http
+        .post('/admin/routing/replay')
+        .set(admin)
+        .send({ ...window(), routing: candidateRouting({ weights: { cost: 0, quality: 1 } }) })
+        .expect(200)
+    ).body;
+    expect(report.overall.moved).toBeGreaterThan(0);
+    expect(report.overall.moves[0]).toMatchObject({ from: expect.any(String), to: expect.any(String) });
+    expect(report.overall.cost_delta_usd).toBeGreaterThan(0);
+    expect(Object.keys(report.by_intent).length).toBeGreaterThan(1);
+  });
+}
+
+describe('routing lab on the embedded database', () => {
+  sameConfigReplayContract(() => bootTestApp({ MODE: 'basic', ADMIN_API_KEY: TEST_ADMIN_KEY }));
+});
+
+describeIfPostgres('routing lab on Postgres', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+  sameConfigReplayContract(() =>
+    bootTestApp({ MODE: 'basic', ADMIN_API_KEY: TEST_ADMIN_KEY, DATABASE_URL: database.url }),
+  );
+});
+
+describe('routing lab: tenant switch, prompt hash, retention, validation', () => {
+  let gateway: TestApp;
+  let db: DataSource;
+  const chat = () => gateway.http.post('/v1/chat/completions').set(authHeader).send(PROMPTS[0]).expect(200);
+  const logged = async () =>
+    (await db.query(`SELECT count(*)::int AS n FROM routing_decisions`))[0].n as number;
+
+  beforeAll(async () => {
+    gateway = await bootTestApp({
+      MODE: 'basic',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      DECISION_LOG_RETENTION_DAYS: '30',
+    });
+    db = gateway.app.get(DataSource);
+  });
+  afterAll(() => gateway?.close());
+
+  it('is on by default and off for a tenant whose policy says so', async () => {
+    const log = gateway.app.get(DecisionLogService);
+    await chat();
+    await log.flush();
+    expect(await logged()).toBe(1);
+    const put = await gateway.http
+      .put(`/admin/tenants/${DEFAULT_TENANT_ID}/policy`)
+      .set(admin)
+      .send({ decision_log: { enabled: false } })
+      .expect(200);
+    expect(put.body.policy.decision_log).toEqual({ enabled: false, prompt_hash: false });
+    await chat();
+    await log.flush();
+    expect(await logged()).toBe(1);
+  });
+
+  it('keeps a SHA-256 of the prompt when the tenant opts in, never the text', async () => {
+    await gateway.http
+      .put(`/admin/tenants/${DEFAULT_TENANT_ID}/policy`)
+      .set(admin)
+      .send({ decision_log: { enabled: true, prompt_hash: true } })
+      .expect(200);
+    await chat();
+    await chat();
+    await gateway.app.get(DecisionLogService).flush();
+    const rows: Array<{ h: string | null }> = await db.query(
+      `SELECT encode(prompt_hash, 'hex') AS h FROM routing_decisions WHERE prompt_hash IS NOT NULL`,
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0].h).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[1].h).toBe(rows[0].h); // the same prompt: deduplicable
+    await gateway.http.delete(`/admin/tenants/${DEFAULT_TENANT_ID}/policy`).set(admin).expect(204);
+  });
+
+  it('logs requests routing refuses too (status, no served model)', async () => {
+    const before = await logged();
+    await gateway.http
+      .post('/v1/chat/completions')
+      .set(authHeader)
+      .send({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .expect(404);
+    await gateway.app.get(DecisionLogService).flush();
+    expect(await logged()).toBe(before + 1);
+    const [row] = await db.query(
+      `SELECT status, served_model FROM routing_decisions ORDER BY id DESC LIMIT 1`,
+    );
+    expect(row).toEqual({ status: 404, served_model: null });
+  });
+
+  it('deletes rows past the retention and keeps the others', async () => {
+    await db.query(
+      `INSERT INTO routing_decisions (created_at, request_id, tenant_id, input_version, inputs, decision, status)
+       VALUES (now() - interval '31 days', 'old', $1, 1, '{}', '{}', 200)`,
+      [DEFAULT_TENANT_ID],
+    );
+    const before = await logged();
+    expect(await gateway.app.get(DecisionLogService).cleanup()).toBe(1);
+    expect(await logged()).toBe(before - 1);
+  });
+
+  it('validates the replay request and is for admins only', async () => {
+    await gateway.http.post('/admin/routing/replay').send(window()).expect(401);
+    await gateway.http.post('/admin/routing/replay').set(authHeader).send(window()).expect(401);
+    const bad = await gateway.http
+      .post('/admin/routing/replay')
+      .set(admin)
+      .send({ ...window(), routing: 'weights: {cost: 1}' })
+      .expect(400);
+    expect(bad.body.error).toMatchObject({ param: 'routing' });
+    const backwards = await gateway.http
+      .post('/admin/routing/replay')
+      .set(admin)
+      .send({ from: window().to, to: window().from })
+      .expect(400);
+    expect(backwards.body.error.param).toBe('from');
+    await gateway.http
+      .post('/admin/routing/replay')
+      .set(admin)
+      .send({ ...window(), extra: 1 })
+      .expect(400);
+  });
+});
