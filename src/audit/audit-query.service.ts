@@ -1,3 +1,4 @@
+import { noSuchResource } from '../common/resource-id';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErrorCode, GatewayError } from '../common/errors';
@@ -61,5 +62,5 @@ export class AuditQueryService {
 }
 
 function noTenant(id: string): GatewayError {
-  return new GatewayError(ErrorCode.NotFound, `No tenant with id ${id}.`, { param: 'id' });
+  return noSuchResource('tenant', id);
 }
