@@ -11,11 +11,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { AUDIT_DECISIONS } from './audit.types';
+import { AUDIT_DECISIONS, DECISION_LIST } from './audit.types';
 import { AUDIT_PAGE_MAX } from './audit-query';
-
-/** A comma-separated list of decisions (checked by test/hostile/regex-safety.spec.ts). */
-export const DECISION_LIST = new RegExp(`^(${AUDIT_DECISIONS.join('|')})(,(${AUDIT_DECISIONS.join('|')}))*$`);
 
 /** GET /admin/audit and /admin/tenants/:id/audit (validated strictly: unknown fields are refused). */
 export class AuditQueryDto {

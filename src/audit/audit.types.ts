@@ -18,6 +18,9 @@ export type RequestDecision = (typeof REQUEST_DECISIONS)[number];
 
 /** Every decision the trail holds: the request decisions and the admin changes. */
 export const AUDIT_DECISIONS = [...REQUEST_DECISIONS, 'admin_change'] as const;
+
+/** A comma-separated list of decisions (checked by test/hostile/regex-safety.spec.ts). */
+export const DECISION_LIST = new RegExp(`^(${AUDIT_DECISIONS.join('|')})(,(${AUDIT_DECISIONS.join('|')}))*$`);
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
 
 /** One gateway decision about one request. */

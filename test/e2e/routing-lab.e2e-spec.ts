@@ -215,7 +215,8 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
 
   it('validates the replay request and is for admins only', async () => {
     await gateway.http.post('/admin/routing/replay').send(window()).expect(401);
-    await gateway.http.post('/admin/routing/replay').set(authHeader).send(window()).expect(401);
+    // A client key is a known key with the wrong role: 403 permission_denied (docs/security.md).
+    await gateway.http.post('/admin/routing/replay').set(authHeader).send(window()).expect(403);
     const bad = await gateway.http
       .post('/admin/routing/replay')
       .set(admin)

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkSync } from 'recheck';
 import * as ts from 'typescript';
-import { DECISION_LIST } from '../../src/audit/audit.dto';
+import { DECISION_LIST } from '../../src/audit/audit.types';
 import { KEY_PATTERN } from '../../src/billing/keys/api-key-secret';
+import { GROUP_BY_LIST } from '../../src/billing/usage/usage-report';
 import { SPLITTER } from '../../src/common/token-estimator';
 import { globToRegExp } from '../../src/routing/model-resolver';
 
@@ -70,7 +71,9 @@ const BUILT_AT_RUN_TIME: Record<string, { regex: RegExp; maxInput: number }> = {
   // matched against a model name, which the request DTOs cap at 256 characters.
   'routing/model-resolver.ts': { regex: globToRegExp('gpt-4*vision*'), maxInput: 256 },
   // GET /admin/audit?decision=a,b: literal alternatives separated by commas.
-  'audit/audit.dto.ts': { regex: DECISION_LIST, maxInput: Infinity },
+  'audit/audit.types.ts': { regex: DECISION_LIST, maxInput: Infinity },
+  // GET /admin/usage?group_by=tenant,model: the same shape.
+  'billing/usage/usage-report.ts': { regex: GROUP_BY_LIST, maxInput: Infinity },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -23,6 +23,11 @@ import {
  * range) are always bind parameters.
  */
 export const REPORT_DIMENSIONS = ['tenant', 'key', 'model', 'provider', 'intent', 'day', 'hour'] as const;
+
+/** `group_by`: a comma-separated list of dimensions (checked by test/hostile/regex-safety.spec.ts). */
+export const GROUP_BY_LIST = new RegExp(
+  `^(${REPORT_DIMENSIONS.join('|')})(,(${REPORT_DIMENSIONS.join('|')}))*$`,
+);
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 
 /** `intent=none` selects the requests that had no intent. */
