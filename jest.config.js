@@ -6,7 +6,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testEnvironment: 'node',
   // Booting the gateway on the embedded database (PGlite) takes ~3 s on an idle 2-core machine and
-  // 20-40 s when the machine is oversubscribed; 60 s keeps hooks from failing on a busy machine.
-  testTimeout: 60000,
+  // 20-60 s when the machine is oversubscribed; 120 s keeps hooks from failing on a busy machine
+  // (a passing test never waits for it).
+  testTimeout: 120000,
   maxWorkers: 2,
 };
