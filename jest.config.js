@@ -9,5 +9,6 @@ module.exports = {
   // 20-60 s when the machine is oversubscribed; 120 s keeps hooks from failing on a busy machine
   // (a passing test never waits for it).
   testTimeout: 120000,
-  maxWorkers: 2,
+  // Most suites wait on I/O (boots, child processes, Postgres, Redis): three workers keep two cores busy.
+  maxWorkers: 3,
 };
