@@ -15,7 +15,7 @@ import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
 /** A request the shipped model is unsure about (checked below against the live threshold). */
 const UNSURE = 'A man invests Rs. 128 and obtained Rs. 16. The interest obtained by him is:';
 /** Another unsure request (the fallback caches answers by text). */
-const UNSURE_AGAIN = 'A trader invests Rs. 400 and obtained Rs. 52. The interest obtained by him is:';
+const UNSURE_AGAIN = 'A man sells 12 apples and obtains Rs. 16. The profit is:';
 const CONFIDENT = 'Translate "good morning, see you tomorrow" into French.';
 
 describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
