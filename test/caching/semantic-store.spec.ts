@@ -92,6 +92,36 @@ function replicaContract(open: () => Promise<{ dataSource: DataSource; close: ()
     expect(rows[0].n).toBe(0);
   });
 
+  it('a purge wins over an answer still being written (its row would come back at the next poll)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    /** The real store, its insert held until the purge is done (a slow write on a busy database). */
+    class HeldStore extends SemanticEntryStore {
+      override async insert(entry: Parameters<SemanticEntryStore['insert']>[0]) {
+        await gate;
+        return super.insert(entry);
+      }
+    }
+    const a = new SemanticCache(new LexicalEmbedder(), new HeldStore(dataSource), {
+      limits: () => ({ maxEntries: 10_000, maxBytes: 1e9 }),
+      pollIntervalMs: 60_000,
+    });
+    await a.start();
+    caches.push(a);
+    const key = keyOf('tenant-r', 'What is the tallest mountain on Earth?');
+    const { vectors } = await a.embedder.embed([key.query]);
+    const writing = a.put('tenant-r', key, vectors[0], answer('Everest'), SETTINGS);
+    await a.purge('tenant-r');
+    release();
+    await writing;
+    await a.poll();
+    expect((await a.lookup('tenant-r', key, SETTINGS)).kind).toBe('miss');
+    const rows = await dataSource.query(
+      `SELECT count(*)::int AS n FROM semantic_cache_entries WHERE namespace = 'tenant-r'`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
   it('expired rows are neither loaded nor kept', async () => {
     const a = await replica();
     const key = keyOf('tenant-e', 'What is the boiling point of water?');

@@ -67,6 +67,8 @@ export class SemanticCache {
   private polling: Promise<void> | null = null;
   private readonly now: () => number;
   private localPurges = 0;
+  /** Purges seen per namespace (local or polled): a put that began before one is dropped. */
+  private readonly purgeEpochs = new Map<string, number>();
   readonly defaultThreshold: number;
   /** Entry and byte limits per namespace (replaceable: the chat cache sets the tenants'). */
   limitsFor: (namespace: string) => IndexLimits;
@@ -126,6 +128,7 @@ export class SemanticCache {
     const store = this.store!;
     try {
       for (const purge of await store.purgesSince(this.purgeWatermark)) {
+        this.notePurge(purge.namespace);
         this.index.purge(purge.namespace);
         this.onPurge(purge.namespace, `p${purge.seq}`);
         this.purgeWatermark = purge.seq;
@@ -221,6 +224,7 @@ export class SemanticCache {
     };
     // Indexed here at once (this replica's next request finds it), then written for the others.
     const id = randomUUID();
+    const epoch = this.purgeEpochs.get(namespace) ?? 0;
     this.indexStored({ ...entry, id, seq: 0, createdAt: new Date() });
     if (!this.store) return;
     try {
@@ -229,10 +233,21 @@ export class SemanticCache {
       this.index.remove(id);
       throw error;
     }
+    // A purge of the namespace ran while the row was being written: its DELETE may have missed
+    // the row (committed after it), which a poll would then bring back. The purge wins.
+    if ((this.purgeEpochs.get(namespace) ?? 0) !== epoch) {
+      this.index.remove(id);
+      await this.store.delete([id]);
+    }
+  }
+
+  private notePurge(namespace: string): void {
+    this.purgeEpochs.set(namespace, (this.purgeEpochs.get(namespace) ?? 0) + 1);
   }
 
   /** Drops a namespace everywhere (store, this replica now, the others at their next poll). */
   async purge(namespace: string): Promise<number> {
+    this.notePurge(namespace);
     const local = this.index.purge(namespace);
     if (!this.store) {
       this.onPurge(namespace, `l${++this.localPurges}`);
