@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { types as pgTypes } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import type { AppConfig } from '../config/app-config';
-import { EmbeddedDatabase } from './embedded-database';
+import { EmbeddedDatabase, IN_MEMORY_DATA_DIRS } from './embedded-database';
 import { runMigrations } from './migrations-runner';
 import { createPGliteDriver } from './pglite-driver';
 import { StructuredTypeOrmLogger } from './typeorm-logger';
@@ -64,13 +65,16 @@ export async function openDataSource(
   handle: EmbeddedDatabaseHandle,
   extra: Partial<DataSourceOptions> = {},
 ): Promise<DataSource> {
-  if (!config.databaseUrl && !handle.current) handle.current = await EmbeddedDatabase.open(config.dataDir);
+  const template = IN_MEMORY_DATA_DIRS.has(config.dataDir) ? migrationsKey() : undefined;
+  if (!config.databaseUrl && !handle.current)
+    handle.current = await EmbeddedDatabase.open(config.dataDir, template);
   const options = { ...dataSourceOptions(config, handle.current), ...extra } as DataSourceOptions;
   const dataSource = await new DataSource(options).initialize();
   try {
     const applied = await runMigrations(dataSource, handle.current !== null);
     if (applied.length > 0)
       new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    if (applied.length > 0 && template && handle.current) await handle.current.saveTemplate(template);
   } catch (error) {
     await dataSource.destroy();
     throw error;
@@ -105,4 +109,13 @@ export class DatabaseModule {
       exports: [TypeOrmModule],
     };
   }
+}
+
+/**
+ * The identity of the migration set: a digest of every migration's source (names and SQL), so an
+ * in-memory template made by other code is never used.
+ */
+function migrationsKey(): string {
+  const sources = (MIGRATIONS as unknown[]).map((migration) => String(migration)).join('\n');
+  return createHash('sha256').update(sources).digest('hex').slice(0, 24);
 }

@@ -1,4 +1,15 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -57,8 +68,13 @@ export class EmbeddedDatabase {
     private readonly lock: DataDirLock | null,
   ) {}
 
-  static async open(dataDir: string): Promise<EmbeddedDatabase> {
-    if (IN_MEMORY_DATA_DIRS.has(dataDir)) return new EmbeddedDatabase(await PGlite.create(), null);
+  /**
+   * `templateKey` (in-memory databases only): start from the migrated template saved under that
+   * key (saveTemplate), when there is one — initdb and the migrations then run once per set of
+   * migrations on this machine instead of once per database (seconds of CPU per test boot).
+   */
+  static async open(dataDir: string, templateKey?: string): Promise<EmbeddedDatabase> {
+    if (IN_MEMORY_DATA_DIRS.has(dataDir)) return new EmbeddedDatabase(await inMemory(templateKey), null);
     // PGlite creates only the last folder of its path: create the parents first.
     mkdirSync(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir);
@@ -71,6 +87,15 @@ export class EmbeddedDatabase {
     }
   }
 
+  /** Saves this (just migrated, in-memory) database as the template for `key`. */
+  async saveTemplate(key: string): Promise<void> {
+    const dump = await this.db.dumpDataDir('none');
+    const path = templatePath(key);
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, path); // atomic: concurrent savers of the same key write the same bytes
+  }
+
   async close(): Promise<void> {
     try {
       if (!this.db.closed) await this.db.close();
@@ -78,4 +103,30 @@ export class EmbeddedDatabase {
       this.lock?.release();
     }
   }
+}
+
+function templatePath(key: string): string {
+  return join(tmpdir(), `modelmuxer-pglite-template-${key}.tar`);
+}
+
+function readTemplate(key: string): Buffer | null {
+  const path = templatePath(key);
+  try {
+    return existsSync(path) ? readFileSync(path) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh in-memory database: from the template when there is a usable one, else initdb. */
+async function inMemory(templateKey: string | undefined): Promise<PGlite> {
+  const template = templateKey ? readTemplate(templateKey) : null;
+  if (template) {
+    try {
+      return await PGlite.create({ loadDataDir: new Blob([template]) });
+    } catch {
+      // A template another PGlite version wrote, or a torn file: start from scratch instead.
+    }
+  }
+  return PGlite.create();
 }
