@@ -122,6 +122,42 @@ function replicaContract(open: () => Promise<{ dataSource: DataSource; close: ()
     expect(rows[0].n).toBe(0);
   });
 
+  it('a poll that read a page before a purge does not bring the purged entries back', async () => {
+    let pageRead!: () => void;
+    const read = new Promise<void>((resolve) => (pageRead = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    /** The real store; once `holding`, a poll's page is read, then held until the purge is done. */
+    class HeldPollStore extends SemanticEntryStore {
+      holding = false;
+      override async since(...args: Parameters<SemanticEntryStore['since']>) {
+        const page = await super.since(...args);
+        if (this.holding) {
+          pageRead();
+          await held;
+        }
+        return page;
+      }
+    }
+    const store = new HeldPollStore(dataSource);
+    const a = new SemanticCache(new LexicalEmbedder(), store, {
+      limits: () => ({ maxEntries: 10_000, maxBytes: 1e9 }),
+      pollIntervalMs: 60_000,
+    });
+    await a.start();
+    caches.push(a);
+    const key = keyOf('tenant-q', 'Who wrote the Odyssey?');
+    const { vectors } = await a.embedder.embed([key.query]);
+    await a.put('tenant-q', key, vectors[0], answer('Homer'), SETTINGS);
+    store.holding = true;
+    const polling = a.poll();
+    await read;
+    await a.purge('tenant-q');
+    release();
+    await polling;
+    expect((await a.lookup('tenant-q', key, SETTINGS)).kind).toBe('miss');
+  });
+
   it('expired rows are neither loaded nor kept', async () => {
     const a = await replica();
     const key = keyOf('tenant-e', 'What is the boiling point of water?');

@@ -135,8 +135,13 @@ export class SemanticCache {
       }
       const pageSize = this.options.pollPageSize ?? 2_000;
       for (;;) {
+        const epochs = new Map(this.purgeEpochs);
         const { entries, watermark } = await store.since(this.embedder.id, this.watermark, pageSize);
-        for (const entry of entries) this.indexStored(entry);
+        // A purge that ran while the page was read: its rows are stale (deleted since), not new.
+        for (const entry of entries) {
+          if ((this.purgeEpochs.get(entry.namespace) ?? 0) === (epochs.get(entry.namespace) ?? 0))
+            this.indexStored(entry);
+        }
         const advanced = watermark > this.watermark;
         this.watermark = watermark;
         if (entries.length < pageSize || !advanced) break;
