@@ -214,12 +214,14 @@ export class ChatCacheService implements OnModuleInit, OnApplicationShutdown {
       if (!plan.semantic) return;
       const { cache, key, settings } = plan.semantic;
       const fail = (error: Error) => this.logger.warn(`semantic store failed: ${error.message}`);
+      // A purge after this point wins over the answer, however long the embedding takes.
+      const epoch = cache.purgeEpoch(plan.namespace);
       // With the lookup's vector the entry is indexed on this replica before this returns.
-      if (vector) void cache.put(plan.namespace, key, vector, answer, settings).catch(fail);
+      if (vector) void cache.put(plan.namespace, key, vector, answer, settings, epoch).catch(fail);
       else
         void cache.embedder
           .embed([key.query])
-          .then(({ vectors }) => cache.put(plan.namespace, key, vectors[0], answer, settings))
+          .then(({ vectors }) => cache.put(plan.namespace, key, vectors[0], answer, settings, epoch))
           .catch(fail);
     };
   }

@@ -213,8 +213,10 @@ export class SemanticCache {
     vector: Float32Array,
     answer: CachedCompletion,
     settings: SemanticSettings,
+    /** purgeEpoch(namespace) when the answer was asked for: a purge since then drops it. */
+    epoch = this.purgeEpoch(namespace),
   ): Promise<void> {
-    if (settings.ttlSeconds <= 0) return;
+    if (settings.ttlSeconds <= 0 || this.purgeEpoch(namespace) !== epoch) return;
     const expiresAt = new Date(this.now() + settings.ttlSeconds * 1000);
     const bytes = entryBytes(vector, answer, key.query);
     const entry: Omit<NewEntry, 'id'> = {
@@ -229,7 +231,6 @@ export class SemanticCache {
     };
     // Indexed here at once (this replica's next request finds it), then written for the others.
     const id = randomUUID();
-    const epoch = this.purgeEpochs.get(namespace) ?? 0;
     this.indexStored({ ...entry, id, seq: 0, createdAt: new Date() });
     if (!this.store) return;
     try {
@@ -240,10 +241,15 @@ export class SemanticCache {
     }
     // A purge of the namespace ran while the row was being written: its DELETE may have missed
     // the row (committed after it), which a poll would then bring back. The purge wins.
-    if ((this.purgeEpochs.get(namespace) ?? 0) !== epoch) {
+    if (this.purgeEpoch(namespace) !== epoch) {
       this.index.remove(id);
       await this.store.delete([id]);
     }
+  }
+
+  /** How many purges of the namespace this replica has seen (local or polled). */
+  purgeEpoch(namespace: string): number {
+    return this.purgeEpochs.get(namespace) ?? 0;
   }
 
   private notePurge(namespace: string): void {
@@ -259,6 +265,10 @@ export class SemanticCache {
       return local;
     }
     const { entries, seq } = await this.store.purge(namespace);
+    // A poll may have re-read the rows while the DELETE was running: drop them again, and make
+    // any poll page read before this point stale too.
+    this.notePurge(namespace);
+    this.index.purge(namespace);
     this.onPurge(namespace, `p${seq}`);
     return entries;
   }
