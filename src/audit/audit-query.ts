@@ -44,25 +44,11 @@ export interface AuditRow {
   details: Record<string, unknown> | null;
 }
 
-/** One entry of GET /admin/audit. */
-export interface AuditEntry {
+/** One entry of GET /admin/audit: the row with its id as text and its time as ISO 8601. */
+export type AuditEntry = Omit<AuditRow, 'id' | 'created_us' | 'created_at'> & {
   id: string;
   created_at: string;
-  decision: string;
-  tenant_id: string | null;
-  api_key_id: string | null;
-  request_id: string | null;
-  route: string | null;
-  policy_id: string | null;
-  policy_version: number | null;
-  model_before: string | null;
-  model_after: string | null;
-  actor: string;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  details: Record<string, unknown> | null;
-}
+};
 
 export const AUDIT_ENTRY_FIELDS: ReadonlyArray<keyof AuditEntry> = [
   'id',
