@@ -113,9 +113,10 @@ export class DatabaseModule {
 
 /**
  * The identity of the migration set: a digest of every migration's source (names and SQL), so an
- * in-memory template made by other code is never used.
+ * in-memory template made by other code is never used (the tests' Postgres template databases are
+ * named by it too).
  */
-function migrationsKey(): string {
+export function migrationsKey(): string {
   const sources = (MIGRATIONS as unknown[]).map((migration) => String(migration)).join('\n');
   return createHash('sha256').update(sources).digest('hex').slice(0, 24);
 }

@@ -92,7 +92,7 @@ describe('storage on the embedded database (PGlite)', () => {
 describeIfPostgres('storage on Postgres', () => {
   let database: TestDatabase;
   storageContract(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase({ empty: true });
     const config = loadAppConfig({ DATABASE_URL: database.url });
     const dataSource = await openDataSource(config, new EmbeddedDatabaseHandle());
     return {

@@ -238,7 +238,7 @@ describeIfShared(
     let pg: Client;
 
     beforeAll(async () => {
-      database = await createTestDatabase();
+      database = await createTestDatabase({ empty: true });
       prefix = uniqueRedisPrefix();
       fake = await startFakeUpstream({ record: false });
       fake.setDefault({ usage: { prompt: 10, completion: 50 } });
