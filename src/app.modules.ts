@@ -5,6 +5,7 @@ import { CacheAdminModule } from './admin/cache-admin.module';
 import { PolicyAdminModule } from './admin/policy-admin.module';
 import { RoutingLabAdminModule } from './admin/routing-lab-admin.module';
 import { AuthModule } from './auth/auth.module';
+import { OperatorAccessModule } from './auth/operator-access.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
 import { ChatModule } from './chat/chat.module';
@@ -20,6 +21,7 @@ import { PolicyModule } from './policy/policy.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { RoutingModule } from './routing/routing.module';
+import { MetricsEndpointModule } from './telemetry/metrics-endpoint.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 
 /**
@@ -65,6 +67,7 @@ function infrastructure(config: AppConfig): Array<Type | DynamicModule> {
   return [
     AppConfigModule.forRoot(config),
     TelemetryModule,
+    MetricsEndpointModule.register({ access: OperatorAccessModule }),
     DatabaseModule.forRoot(config),
     RedisModule,
     AuthModule.forRoot({ keyResolver: BillingModule }),

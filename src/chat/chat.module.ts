@@ -8,6 +8,7 @@ import { PolicyModule } from '../policy/policy.module';
 import { IntentModule } from '../intent/intent.module';
 import { RoutingModule } from '../routing/routing.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 import { MessagesController } from './anthropic-in/messages.controller';
@@ -73,6 +74,7 @@ export class ChatModule {
           ? [CachingModule.register({ embeddingModels: RoutingModule, providers })]
           : []),
         PolicyModule,
+        TelemetryModule,
       ],
       controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [

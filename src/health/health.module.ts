@@ -1,12 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { OperatorAccessModule } from '../auth/operator-access.module';
 import { RedisModule } from '../redis/redis.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { DependencyMetrics } from './dependency-metrics';
 import { HealthController } from './health.controller';
 
 /**
  * /health and /health/ready. Needs the provider layer the composition registered (passed in:
- * `register({ providers: ProvidersModule.register(...) })`: the ready check reads its registry).
+ * `register({ providers: ProvidersModule.register(...) })`: the ready check reads its registry);
+ * imports Redis (its ping), the metrics and the operator access (who sees the readiness details).
  */
 @Module({})
 export class HealthModule {
@@ -17,6 +20,8 @@ export class HealthModule {
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
         options.providers,
         RedisModule,
+        TelemetryModule,
+        OperatorAccessModule,
       ],
       controllers: [HealthController],
       providers: [DependencyMetrics],

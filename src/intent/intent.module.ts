@@ -4,6 +4,7 @@ import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingModule } from '../routing/routing.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { INTENT_CLASSIFIER } from './intent.types';
 import { INTENT_MODEL, IntentService } from './intent.service';
 import { INTENT_LLM_FALLBACK, ProviderIntentLlmFallback } from './llm-fallback';
@@ -59,14 +60,18 @@ const registered = new Map<DynamicModule, DynamicModule>();
  * Intent classification (issue 4). Provides and exports INTENT_CLASSIFIER (IntentService).
  * Reads AppConfig.intent and AppConfig.features.trainedIntentModel / llmIntentFallback; needs
  * AppConfigModule (global), the provider layer the composition registered (passed in:
- * `register({ providers: ProvidersModule.register(...) })`, for the LLM fallback) and TelemetryModule.
+ * `register({ providers: ProvidersModule.register(...) })`, for the LLM fallback); imports TelemetryModule.
  */
 @Module({})
 export class IntentModule {
   static register(options: { providers: DynamicModule }): DynamicModule {
     let module = registered.get(options.providers);
     if (!module) {
-      module = { module: IntentModule, imports: [options.providers, RoutingModule], ...INTENT_MODULE };
+      module = {
+        module: IntentModule,
+        imports: [options.providers, RoutingModule, TelemetryModule],
+        ...INTENT_MODULE,
+      };
       registered.set(options.providers, module);
     }
     return module;
@@ -79,11 +84,7 @@ const INTENT_MODULE = {
     {
       provide: INTENT_LLM_FALLBACK,
       useFactory: intentLlmFallbackFactory,
-      inject: [
-        AppConfig,
-        { token: PROVIDER_EXECUTOR, optional: true },
-        { token: ModelCatalog, optional: true },
-      ],
+      inject: [AppConfig, PROVIDER_EXECUTOR, ModelCatalog],
     },
     IntentService,
     { provide: INTENT_CLASSIFIER, useExisting: IntentService },

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { CircuitBreakers } from './executor/circuit-breakers.service';
 import { ProviderExecutorService } from './executor/provider-executor.service';
 import { UpstreamHttpService } from './http/upstream-http.service';
@@ -39,7 +40,7 @@ const registered = new Map<boolean, DynamicModule>();
  *   circuit breakers and fallbacks; isProviderConfigured/isCircuitOpen for the router;
  * - PROVIDER_REGISTRY (ProviderRegistry): the adapter per provider key;
  * - PROVIDER_ADAPTERS: the registered adapters (simulated: the simulator for every provider).
- * Needs AppConfig (AppConfigModule, global) and the metrics (TelemetryModule).
+ * Needs AppConfig (AppConfigModule, global); imports the metrics (TelemetryModule).
  */
 @Module({})
 export class ProvidersModule {
@@ -48,6 +49,7 @@ export class ProvidersModule {
     if (!module) {
       module = {
         module: ProvidersModule,
+        imports: [TelemetryModule],
         providers: [
           ...(options.simulated ? SIMULATED_ADAPTERS : UPSTREAM_ADAPTERS),
           {
