@@ -23,6 +23,8 @@ import { DatabaseApiKeyResolver } from '../src/billing/keys/api-key-resolver.ser
 import { ApiKeyHasher, generateApiKey } from '../src/billing/keys/api-key-secret';
 import { UsageRecorderService } from '../src/billing/usage/usage-recorder.service';
 import { loadAppConfig } from '../src/config/app-config';
+import type { AuditRecorder } from '../src/audit/audit.types';
+import { detachedCounter, detachedGauge } from '../test/support/detached-metrics';
 import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database.module';
 
 const OPS = 200_000;
@@ -85,10 +87,24 @@ async function main(): Promise<void> {
   const principal = (await resolver.resolve(key)) as Principal;
 
   const options = clientThrottlerOptions(config, null);
-  const guard = new ClientRateLimitGuard(options, new MemoryThrottlerStorage(), new Reflector());
+  // The bench's requests are never refused: nothing reaches the audit trail.
+  const NO_AUDIT: AuditRecorder = { record: () => undefined };
+  const guard = new ClientRateLimitGuard(
+    options,
+    new MemoryThrottlerStorage(),
+    new Reflector(),
+    detachedCounter(),
+    NO_AUDIT,
+  );
   await guard.onModuleInit();
   // For comparison: the throttler's own in-memory storage (one timestamp per hit in the window).
-  const libraryGuard = new ClientRateLimitGuard(options, new ThrottlerStorageService(), new Reflector());
+  const libraryGuard = new ClientRateLimitGuard(
+    options,
+    new ThrottlerStorageService(),
+    new Reflector(),
+    detachedCounter(),
+    NO_AUDIT,
+  );
   await libraryGuard.onModuleInit();
   const unlimited: Principal = { ...principal, rateLimitPerMinute: 1e12 };
   const request = { principal: unlimited, headers: {} } as unknown as GatewayRequestState;
@@ -110,13 +126,18 @@ async function main(): Promise<void> {
     switchToHttp: () => ({ getRequest: () => limited, getResponse: () => response }),
   } as unknown as ExecutionContext;
 
-  const enforcer = new BudgetEnforcerService(config, dataSource, events);
+  const enforcer = new BudgetEnforcerService(config, dataSource, events, detachedCounter());
   await enforcer.onModuleInit();
   const budgeted: Principal = { ...principal, tenantId: BUDGETED, keyId: null };
 
-  const recorder = new UsageRecorderService(loadAppConfig({ USAGE_BUFFER_MAX: '100000000' }), {
-    write: async () => undefined,
-  });
+  const recorder = new UsageRecorderService(
+    loadAppConfig({ USAGE_BUFFER_MAX: '100000000' }),
+    { write: async () => undefined },
+    detachedGauge(),
+    detachedCounter(),
+    detachedCounter(),
+    detachedCounter(),
+  );
   const event: UsageEvent = {
     requestId: 'r',
     tenantId: TENANT,
@@ -167,7 +188,7 @@ async function budgetedOnPostgres(serverUrl: string): Promise<void> {
       `INSERT INTO budgets (tenant_id, period, limit_nano) VALUES ($1, 'monthly', 1000000000000000)`,
       [BUDGETED],
     );
-    const enforcer = new BudgetEnforcerService(config, dataSource, events);
+    const enforcer = new BudgetEnforcerService(config, dataSource, events, detachedCounter());
     await enforcer.onModuleInit();
     const principal: Principal = {
       tenantId: BUDGETED,

@@ -5,6 +5,7 @@ import { CacheAdminModule } from './admin/cache-admin.module';
 import { PolicyAdminModule } from './admin/policy-admin.module';
 import { RoutingLabAdminModule } from './admin/routing-lab-admin.module';
 import { AuthModule } from './auth/auth.module';
+import { OperatorAccessModule } from './auth/operator-access.module';
 import { BillingModule } from './billing/billing.module';
 import { CachingModule } from './caching/caching.module';
 import { ChatModule } from './chat/chat.module';
@@ -20,6 +21,7 @@ import { PolicyModule } from './policy/policy.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { RoutingModule } from './routing/routing.module';
+import { MetricsEndpointModule } from './telemetry/metrics-endpoint.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 
 /**
@@ -34,23 +36,29 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  *
  * Modules import what they use; the chat module imports the cache and policy modules when the
  * mode's features compose them (ChatModule.register), so none of them needs to be global.
+ * The provider layer is registered here with its adapter set (TEST_MODE: the simulator for every
+ * provider) and passed to the modules that use it.
  */
-function featureModules(features: ModeFeatures): Array<Type | DynamicModule> {
+function featureModules(features: ModeFeatures, simulated: boolean): Array<Type | DynamicModule> {
+  const providers = ProvidersModule.register({ simulated });
   return [
-    ProvidersModule,
-    IntentModule,
+    providers,
+    IntentModule.register({ providers }),
     RoutingModule,
     BillingModule,
     AdminModule,
     AuditAdminModule,
-    HealthModule,
+    HealthModule.register({ providers }),
     ...(features.responseCache
-      ? [CachingModule.register({ embeddingModels: RoutingModule }), CacheAdminModule]
+      ? [
+          CachingModule.register({ embeddingModels: RoutingModule, providers }),
+          CacheAdminModule.register({ providers }),
+        ]
       : []),
     PolicyModule,
     PolicyAdminModule,
     RoutingLabAdminModule,
-    ChatModule.register(features),
+    ChatModule.register(features, { providers }),
   ];
 }
 
@@ -59,6 +67,7 @@ function infrastructure(config: AppConfig): Array<Type | DynamicModule> {
   return [
     AppConfigModule.forRoot(config),
     TelemetryModule,
+    MetricsEndpointModule.register({ access: OperatorAccessModule }),
     DatabaseModule.forRoot(config),
     RedisModule,
     AuthModule.forRoot({ keyResolver: BillingModule }),
@@ -73,7 +82,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...infrastructure(config),
-        ...featureModules(config.features),
+        ...featureModules(config.features, config.testMode),
         ...(config.dashboardEnabled ? [DashboardModule] : []),
       ],
       providers: [InFlightRequests, GracefulShutdown],
@@ -83,7 +92,7 @@ export class AppModule {
 
 /** Module names of a mode, for the start-up log. */
 export function moduleNames(mode: Mode): string[] {
-  return featureModules(MODE_FEATURES[mode]).map((module) =>
+  return featureModules(MODE_FEATURES[mode], false).map((module) =>
     ('module' in module ? module.module : module).name.replace(/Module$/, '').toLowerCase(),
   );
 }

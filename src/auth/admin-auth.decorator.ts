@@ -1,11 +1,10 @@
-import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import {
   ADMIN_ID_RESOURCE,
   ADMIN_TENANT_ACCESS,
   ROUTE_ACCESS,
   type AdminIdResource,
 } from '../common/route-access';
-import { AdminGuard } from './admin.guard';
 
 export interface AdminAuthOptions {
   /** Tenant admins may call this route too, confined to their own tenant. Default: false. */
@@ -17,12 +16,15 @@ export interface AdminAuthOptions {
   idResource?: AdminIdResource;
 }
 
-/** The admin API: an admin credential instead of a client key (the global client guard steps aside). */
+/**
+ * The admin API: an admin credential instead of a client key. Metadata only: the global guard
+ * (ClientAuthGuard) reads it and runs AdminGuard, so an admin controller's module needs nothing
+ * of the auth module.
+ */
 export function AdminAuth(options: AdminAuthOptions = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, 'admin'),
     SetMetadata(ADMIN_TENANT_ACCESS, options.tenantAdmins === true),
     SetMetadata(ADMIN_ID_RESOURCE, options.idResource ?? 'tenant'),
-    UseGuards(AdminGuard),
   );
 }

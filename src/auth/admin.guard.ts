@@ -63,7 +63,7 @@ export class AdminGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    // AdminAuth on a controller and on one of its handlers runs this guard twice: once decides.
+    // Already decided for this request (e.g. a second check of the same request): once decides.
     if (request.admin) return true;
     const admin = await this.authenticate(request);
     if (admin.role === 'tenant_admin') await this.confine(admin, context, request);

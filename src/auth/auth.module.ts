@@ -1,82 +1,56 @@
-import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { getToken } from '@willsoto/nestjs-prometheus';
 import type Redis from 'ioredis';
-import type { Counter } from 'prom-client';
 import { AuditModule } from '../audit/audit.module';
 import { AppConfig } from '../config/app-config';
 import { REDIS_CLIENT, RedisModule } from '../redis/redis.module';
-import { METRIC } from '../telemetry/metrics';
-import { METRICS_ACCESS } from '../telemetry/metrics.controller';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { AdminGuard } from './admin.guard';
 import { ApiKeyGuard } from './api-key.guard';
 import { ADMIN_KEY_RESOLVER, API_KEY_RESOLVER } from './auth.types';
-import { AuthFailureThrottle, MemoryFailureCounter, RedisFailureCounter } from './auth-failure-throttle';
 import { ClientAuthGuard } from './client-auth.guard';
 import { ClientRateLimitGuard } from './client-rate-limit.guard';
-import { OperatorAccess } from './operator-access';
+import { OperatorAccessModule } from './operator-access.module';
 import { clientThrottlerOptions } from './rate-limit.options';
 
-/** The failure throttle: counted in Redis when REDIS_URL is set (shared by replicas), else in memory. */
-function authFailureThrottle(
-  config: AppConfig,
-  redis: Redis | null | undefined,
-  metric: Counter<string> | undefined,
-): AuthFailureThrottle {
-  const counter = redis
-    ? new RedisFailureCounter(redis, `${config.redisKeyPrefix}authfail:`)
-    : new MemoryFailureCounter();
-  return new AuthFailureThrottle(
-    { limit: config.auth.failureLimit, windowMs: config.auth.failureWindowMs },
-    counter,
-    metric,
-  );
-}
-
 /**
- * Guards for client API keys (tenancy), per-key rate limits and the admin API; the throttle of
- * failed authentications per client address; access to the operator endpoints (metrics,
- * readiness details). The throttler's storage is Redis when RedisModule provides a client
- * (REDIS_URL), else in-memory.
+ * Authentication of every route: ClientAuthGuard is the one APP_GUARD (registered once, by the
+ * composition's AuthModule.forRoot), and by the access a route declares it lets @Public() routes
+ * through, checks the admin credential of @AdminAuth() routes (AdminGuard) and the client API key
+ * then the per-key rate limit of every other route. So no other module needs anything of this
+ * one: AuthModule is not global and nothing imports it but the composition. The throttler's
+ * storage is Redis when REDIS_URL is set, else in-memory.
  *
- * Global: the guards (the APP_GUARD, AdminGuard on admin controllers) are resolved in every
- * module. Database keys are resolved by the module the composition passes to forRoot (billing's
- * API_KEY_RESOLVER): auth sits below billing and does not import it.
+ * Database keys are resolved by the module the composition passes to forRoot (billing's
+ * API_KEY_RESOLVER): auth sits below billing and does not import it. The failure throttle and
+ * the operator access come from OperatorAccessModule (shared with the health probes).
  */
-@Global()
 @Module({})
 export class AuthModule {
   static forRoot(options: { keyResolver: Type }): DynamicModule {
     return {
       module: AuthModule,
-      imports: [options.keyResolver, RedisModule, AuditModule, ...AUTH_IMPORTS],
+      imports: [options.keyResolver, ...AUTH_IMPORTS],
       ...AUTH_MODULE,
     };
   }
 }
 
 const AUTH_IMPORTS = [
+  RedisModule,
+  AuditModule,
+  TelemetryModule,
+  OperatorAccessModule,
   ThrottlerModule.forRootAsync({
     imports: [RedisModule],
-    inject: [AppConfig, { token: REDIS_CLIENT, optional: true }],
-    useFactory: (config: AppConfig, redis?: Redis | null) => clientThrottlerOptions(config, redis),
+    inject: [AppConfig, REDIS_CLIENT],
+    useFactory: (config: AppConfig, redis: Redis | null) => clientThrottlerOptions(config, redis),
   }),
 ];
 
 const AUTH_MODULE = {
   providers: [
-    {
-      provide: AuthFailureThrottle,
-      inject: [
-        AppConfig,
-        { token: REDIS_CLIENT, optional: true },
-        { token: getToken(METRIC.authFailures), optional: true },
-      ],
-      useFactory: authFailureThrottle,
-    },
-    OperatorAccess,
-    { provide: METRICS_ACCESS, useExisting: OperatorAccess },
     { provide: ADMIN_KEY_RESOLVER, useExisting: API_KEY_RESOLVER },
     ApiKeyGuard,
     AdminGuard,
@@ -84,13 +58,5 @@ const AUTH_MODULE = {
     // Secure by default: every route needs a client key unless it is @Public() or @AdminAuth().
     { provide: APP_GUARD, useClass: ClientAuthGuard },
   ],
-  exports: [
-    AuthFailureThrottle,
-    OperatorAccess,
-    METRICS_ACCESS,
-    ADMIN_KEY_RESOLVER,
-    ApiKeyGuard,
-    AdminGuard,
-    ClientRateLimitGuard,
-  ],
+  exports: [ApiKeyGuard, AdminGuard, ClientRateLimitGuard],
 };

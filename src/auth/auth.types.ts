@@ -18,7 +18,7 @@ export interface ApiKeyResolver {
 export const API_KEY_RESOLVER = Symbol('API_KEY_RESOLVER');
 
 /**
- * The same resolver, provided and exported by AuthModule (global) for AdminGuard, which Nest
- * instantiates in every module that has an admin controller.
+ * The same resolver, under the name AdminGuard injects: provided by AuthModule (from the module
+ * passed to forRoot), where the global guard runs AdminGuard for every admin route.
  */
 export const ADMIN_KEY_RESOLVER = Symbol('ADMIN_KEY_RESOLVER');

@@ -1,4 +1,4 @@
-import { ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -32,32 +32,22 @@ export function rateLimitTracker(principal: Principal): string {
  * Per-key rate limits with @nestjs/throttler, run after ApiKeyGuard (see ClientAuthGuard). The limit
  * is the principal's `rateLimitPerMinute` (tenant override or RATE_LIMIT_RPM; 0 = unlimited).
  * Refusals are GatewayErrors (429 `rate_limit_exceeded` with retry-after), so the one exception
- * filter renders them like every other error, and recorded in the audit trail. Without ThrottlerModule (a test module that did
- * not import AuthModule), nothing is limited.
+ * filter renders them like every other error, and recorded in the audit trail. Provided by
+ * AuthModule, which imports the ThrottlerModule, the audit trail and the metrics it needs.
  */
 @Injectable()
 export class ClientRateLimitGuard extends ThrottlerGuard {
-  private readonly enabled: boolean;
-
   constructor(
-    @Optional() @InjectThrottlerOptions() options: ThrottlerModuleOptions | undefined,
-    @Optional() @InjectThrottlerStorage() storage: ThrottlerStorage | undefined,
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    @Optional() @InjectMetric(METRIC.rateLimited) private readonly rejections?: Counter<string>,
-    @Optional() @Inject(AUDIT_RECORDER) private readonly audit?: AuditRecorder,
+    @InjectMetric(METRIC.rateLimited) private readonly rejections: Counter<string>,
+    @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {
-    super(options ?? [], storage as ThrottlerStorage, reflector);
-    this.enabled = options !== undefined && storage !== undefined;
-    if (!this.enabled)
-      new Logger('RateLimit').warn('ThrottlerModule is not loaded: client rate limits are off');
-  }
-
-  override async onModuleInit(): Promise<void> {
-    if (this.enabled) await super.onModuleInit();
+    super(options, storage, reflector);
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    if (!this.enabled) return true;
     const principal = principalOf(context);
     return !principal || principal.rateLimitPerMinute <= 0;
   }
@@ -71,7 +61,7 @@ export class ClientRateLimitGuard extends ThrottlerGuard {
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    this.rejections?.inc();
+    this.rejections.inc();
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
     const error = new GatewayError(
       ErrorCode.RateLimited,
@@ -88,7 +78,7 @@ export class ClientRateLimitGuard extends ThrottlerGuard {
       .switchToHttp()
       .getRequest<GatewayRequestState & Parameters<typeof auditRoute>[0]>();
     const principal = request.principal;
-    if (!this.audit || !principal) return;
+    if (!principal) return;
     this.audit.record({
       requestId: request.id,
       createdAt: new Date(),

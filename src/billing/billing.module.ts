@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '../redis/redis.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
@@ -19,13 +20,13 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
 
 /**
  * Billing and tenancy: database API keys (API_KEY_RESOLVER), budgets (BUDGET_ENFORCER), usage
- * recording (USAGE_RECORDER), the usage query and the admin service (its controllers: admin/). Needs DatabaseModule,
- * AppConfigModule, RedisModule and TelemetryModule (global infrastructure). Not global:
+ * recording (USAGE_RECORDER), the usage query and the admin service (its controllers: admin/). Needs DatabaseModule
+ * and AppConfigModule (global infrastructure); imports RedisModule and TelemetryModule. Not global:
  * the modules that use it import it (chat, admin, policy; auth gets the key resolver from
  * AuthModule.forRoot).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), RedisModule],
+  imports: [TypeOrmModule.forFeature(BILLING_ENTITIES), RedisModule, TelemetryModule],
   providers: [
     BillingEventsService,
     DatabaseApiKeyResolver,

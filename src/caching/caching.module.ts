@@ -7,7 +7,6 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
-import { ProvidersModule } from '../providers/providers.module';
 import { CHAT_CACHE, EMBEDDING_MODELS, RESPONSE_CACHE } from './caching.types';
 import type { EmbeddingModels } from './caching.types';
 import { ChatCacheService, SEMANTIC_CACHE } from './chat-cache.service';
@@ -46,8 +45,16 @@ function createSemanticCache(
   return new SemanticCache(embedder, store, { ...options, defaultThreshold: DEFAULT_PROVIDER_THRESHOLD });
 }
 
-/** The one module instance per embedding-model source (so every importer shares one cache). */
-const registered = new Map<Type, DynamicModule>();
+/** Where the cache's collaborators come from: modules of layers above, passed in by the composition. */
+export interface CachingOptions {
+  /** The module exporting EMBEDDING_MODELS (the routing catalog), for CACHE_EMBEDDER. */
+  embeddingModels: Type;
+  /** The provider layer the composition registered (ProvidersModule.register), for the embedder. */
+  providers: DynamicModule;
+}
+
+/** The one module instance per set of collaborators (so every importer shares one cache). */
+const registered = new Map<Type, Map<DynamicModule, DynamicModule>>();
 
 /**
  * Response caching: the exact cache in every mode (a bounded in-memory LRU, or Redis shared by
@@ -56,26 +63,28 @@ const registered = new Map<Type, DynamicModule>();
  * front of both, used by the chat pipeline's cache steps and the admin purge.
  *
  * The embedding models (CACHE_EMBEDDER) live in the routing catalog, a layer above: the module
- * that exports EMBEDDING_MODELS is passed in (`register({ embeddingModels: RoutingModule })`).
+ * that exports EMBEDDING_MODELS is passed in (`register({ embeddingModels: RoutingModule, providers })`),
+ * with the provider layer the composition registered.
  */
 @Module({})
 export class CachingModule {
-  static register(options: { embeddingModels: Type }): DynamicModule {
-    let module = registered.get(options.embeddingModels);
+  static register(options: CachingOptions): DynamicModule {
+    const byProviders = registered.get(options.embeddingModels) ?? new Map<DynamicModule, DynamicModule>();
+    registered.set(options.embeddingModels, byProviders);
+    let module = byProviders.get(options.providers);
     if (!module) {
       module = {
         module: CachingModule,
-        imports: [options.embeddingModels, ...CACHING_IMPORTS],
+        imports: [options.embeddingModels, options.providers, ...CACHING_IMPORTS],
         ...CACHING_MODULE,
       };
-      registered.set(options.embeddingModels, module);
+      byProviders.set(options.providers, module);
     }
     return module;
   }
 }
 
 const CACHING_IMPORTS = [
-  ProvidersModule,
   CacheModule.registerAsync({
     inject: [AppConfig],
     useFactory: (config: AppConfig): CacheModuleOptions => {

@@ -6,9 +6,9 @@ import { CHAT_CACHE } from '../caching/caching.types';
 import type { ModeFeatures } from '../config/modes';
 import { PolicyModule } from '../policy/policy.module';
 import { IntentModule } from '../intent/intent.module';
-import { ProvidersModule } from '../providers/providers.module';
 import { RoutingModule } from '../routing/routing.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 import { MessagesController } from './anthropic-in/messages.controller';
@@ -49,23 +49,32 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
 
 /**
  * The OpenAI-compatible API. It imports what its steps use, the tenant policy included (every
- * mode); the response cache comes from the mode's features: composed, its module is imported;
- * otherwise a null object stands in (CHAT_CACHE = null) and its steps do not apply.
+ * mode), and the provider layer the composition registered (`layers.providers`:
+ * ProvidersModule.register, the simulator in TEST_MODE); the response cache comes from the
+ * mode's features: composed, its module is imported; otherwise a null object stands in
+ * (CHAT_CACHE = null) and its steps do not apply.
  */
 @Module({})
 export class ChatModule {
-  static register(features: Pick<ModeFeatures, 'responseCache'>): DynamicModule {
+  static register(
+    features: Pick<ModeFeatures, 'responseCache'>,
+    layers: { providers: DynamicModule },
+  ): DynamicModule {
+    const { providers } = layers;
     return {
       module: ChatModule,
       imports: [
         AuditModule,
-        IntentModule,
+        IntentModule.register({ providers }),
         RoutingModule,
         RoutingLabModule,
-        ProvidersModule,
+        providers,
         BillingModule,
-        ...(features.responseCache ? [CachingModule.register({ embeddingModels: RoutingModule })] : []),
+        ...(features.responseCache
+          ? [CachingModule.register({ embeddingModels: RoutingModule, providers })]
+          : []),
         PolicyModule,
+        TelemetryModule,
       ],
       controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [

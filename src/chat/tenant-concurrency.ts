@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { auditRoute, refusalDetails } from '../audit/audit-decisions';
 import { AUDIT_RECORDER, type AuditRecorder } from '../audit/audit.types';
 import { ErrorCode, GatewayError } from '../common/errors';
@@ -27,7 +27,7 @@ export class TenantConcurrency {
 
   constructor(
     config: AppConfig,
-    @Optional() @Inject(AUDIT_RECORDER) private readonly audit?: AuditRecorder,
+    @Inject(AUDIT_RECORDER) private readonly audit: AuditRecorder,
   ) {
     this.maxRequests = config.billing.tenantMaxInFlight;
     this.maxStreams = config.billing.tenantMaxStreams;
@@ -39,7 +39,7 @@ export class TenantConcurrency {
     try {
       return this.acquire(principal.tenantId, stream);
     } catch (error) {
-      this.audit?.record({
+      this.audit.record({
         requestId: request.id,
         createdAt: new Date(),
         tenantId: principal.tenantId,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ServingState } from '../common/serving-state';
@@ -42,7 +42,7 @@ export class DependencyMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     private readonly serving: ServingState,
-    @Optional() @Inject(REDIS_CLIENT) private readonly redis?: RedisClient | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
   ) {}
 
   onModuleInit(): void {

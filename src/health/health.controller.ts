@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional, Req, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Req, ServiceUnavailableException } from '@nestjs/common';
 import type { Request } from 'express';
 import {
   HealthCheck,
@@ -39,7 +39,7 @@ export class HealthController {
     private readonly access: OperatorAccess,
     private readonly serving: ServingState,
     @Inject(PROVIDER_EXECUTOR) private readonly executor: ProviderExecutor,
-    @Optional() @Inject(REDIS_CLIENT) private readonly redis?: RedisClient | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
   ) {}
 
   @Get()

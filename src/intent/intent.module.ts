@@ -1,10 +1,10 @@
-import { Logger, Module } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
-import { ProvidersModule } from '../providers/providers.module';
 import { ModelCatalog } from '../routing/model-catalog';
 import { RoutingModule } from '../routing/routing.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { INTENT_CLASSIFIER } from './intent.types';
 import { INTENT_MODEL, IntentService } from './intent.service';
 import { INTENT_LLM_FALLBACK, ProviderIntentLlmFallback } from './llm-fallback';
@@ -53,27 +53,41 @@ export function intentLlmFallbackFactory(
   );
 }
 
+/** The one module instance per provider layer (so every importer shares one classifier). */
+const registered = new Map<DynamicModule, DynamicModule>();
+
 /**
  * Intent classification (issue 4). Provides and exports INTENT_CLASSIFIER (IntentService).
  * Reads AppConfig.intent and AppConfig.features.trainedIntentModel / llmIntentFallback; needs
- * AppConfigModule and TelemetryModule (both global).
+ * AppConfigModule (global), the provider layer the composition registered (passed in:
+ * `register({ providers: ProvidersModule.register(...) })`, for the LLM fallback); imports TelemetryModule.
  */
-@Module({
-  imports: [ProvidersModule, RoutingModule],
+@Module({})
+export class IntentModule {
+  static register(options: { providers: DynamicModule }): DynamicModule {
+    let module = registered.get(options.providers);
+    if (!module) {
+      module = {
+        module: IntentModule,
+        imports: [options.providers, RoutingModule, TelemetryModule],
+        ...INTENT_MODULE,
+      };
+      registered.set(options.providers, module);
+    }
+    return module;
+  }
+}
+
+const INTENT_MODULE = {
   providers: [
     { provide: INTENT_MODEL, useFactory: intentModelFactory, inject: [AppConfig] },
     {
       provide: INTENT_LLM_FALLBACK,
       useFactory: intentLlmFallbackFactory,
-      inject: [
-        AppConfig,
-        { token: PROVIDER_EXECUTOR, optional: true },
-        { token: ModelCatalog, optional: true },
-      ],
+      inject: [AppConfig, PROVIDER_EXECUTOR, ModelCatalog],
     },
     IntentService,
     { provide: INTENT_CLASSIFIER, useExisting: IntentService },
   ],
   exports: [INTENT_CLASSIFIER, IntentService],
-})
-export class IntentModule {}
+};

@@ -7,6 +7,7 @@ import { loadAppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
 import { METRIC } from '../telemetry/metrics';
 import { TelemetryModule } from '../telemetry/telemetry.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { IntentModule, intentLlmFallbackFactory } from './intent.module';
 import { IntentService } from './intent.service';
 import { INTENT_CLASSIFIER } from './intent.types';
@@ -27,8 +28,10 @@ class RecordingFallback implements IntentLlmFallback {
 }
 
 async function boot(env: Record<string, string>, fallback?: IntentLlmFallback): Promise<TestingModule> {
+  const config = loadAppConfig(env);
+  const providers = ProvidersModule.register({ simulated: config.testMode });
   let builder = Test.createTestingModule({
-    imports: [AppConfigModule.forRoot(loadAppConfig(env)), TelemetryModule, IntentModule],
+    imports: [AppConfigModule.forRoot(config), TelemetryModule, IntentModule.register({ providers })],
   });
   if (fallback) builder = builder.overrideProvider(INTENT_LLM_FALLBACK).useValue(fallback);
   const module = await builder.compile();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
@@ -64,8 +64,8 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     private readonly config: AppConfig,
     @InjectMetric(METRIC.intentClassifications) private readonly classifications: Counter<string>,
     @InjectMetric(METRIC.intentDuration) private readonly duration: Histogram<string>,
-    @Optional() @Inject(INTENT_MODEL) private readonly model?: LinearIntentModel | null,
-    @Optional() @Inject(INTENT_LLM_FALLBACK) private readonly fallback?: IntentLlmFallback | null,
+    @Inject(INTENT_MODEL) private readonly model: LinearIntentModel | null,
+    @Inject(INTENT_LLM_FALLBACK) private readonly fallback: IntentLlmFallback | null,
   ) {}
 
   async onModuleInit(): Promise<void> {

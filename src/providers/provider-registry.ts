@@ -49,13 +49,13 @@ export class UnconfiguredAdapter implements ProviderAdapter {
   }
 }
 
-/**
- * The adapters to register: in TEST_MODE the simulator stands in for every provider (all
- * available, no network even when keys are set); otherwise one real adapter per provider
- * that has credentials.
- */
+/** The simulator standing in for every provider (TEST_MODE's registration, see ProvidersModule). */
+export function simulatedAdapters(): ProviderAdapter[] {
+  return PROVIDER_KEYS.map((key) => new SimulatedAdapter(key));
+}
+
+/** The real adapters: one per provider that has credentials. */
 export function createAdapters(config: AppConfig, http: UpstreamHttpService): ProviderAdapter[] {
-  if (config.testMode) return PROVIDER_KEYS.map((key) => new SimulatedAdapter(key));
   const factories = [createOpenAIAdapter, createAnthropicAdapter, createMistralAdapter, createLiteLLMAdapter];
   const adapters: ProviderAdapter[] = [];
   for (const create of factories) {

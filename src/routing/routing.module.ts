@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EMBEDDING_MODELS } from '../caching/caching.types';
 import { AppConfig } from '../config/app-config';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { LiteLLMDiscoveryService } from './litellm-discovery.service';
 import { ModelCatalog } from './model-catalog';
 import { RoutingPolicyService } from './routing-policy';
@@ -9,9 +10,10 @@ import { RoutingService } from './routing.service';
 /**
  * The routing engine. Loads and validates config.routing.modelsFile and routingFile at
  * start-up (a bad file stops the boot with a RoutingConfigError naming file, model and field).
- * Needs AppConfigModule and TelemetryModule (both global).
+ * Needs AppConfigModule (global) and the metrics (TelemetryModule).
  */
 @Module({
+  imports: [TelemetryModule],
   providers: [
     {
       provide: ModelCatalog,

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
 import { Public } from '../common/route-access';
@@ -19,10 +19,10 @@ export const METRICS_ACCESS = Symbol('METRICS_ACCESS');
  * without it, it is public like /health (scrape it from inside the cluster, or block it at the
  * ingress). The metrics carry no tenant names or keys, but they do show traffic and cost.
  */
-@Controller()
+@Controller('metrics/prometheus')
 @Public() // no client key: METRICS_TOKEN, when set, is checked below (MetricsAccess)
 export class MetricsController extends PrometheusController {
-  constructor(@Optional() @Inject(METRICS_ACCESS) private readonly access?: MetricsAccess) {
+  constructor(@Inject(METRICS_ACCESS) private readonly access: MetricsAccess) {
     super();
   }
 
@@ -31,7 +31,7 @@ export class MetricsController extends PrometheusController {
     @Req() request?: Request,
     @Res({ passthrough: true }) response?: Response,
   ): Promise<string> {
-    if (this.access && request) await this.access.authorizeMetrics(request);
+    if (request) await this.access.authorizeMetrics(request);
     return super.index(response);
   }
 }

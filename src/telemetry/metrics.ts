@@ -3,7 +3,7 @@ import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@
 /**
  * Every ModelMuxer metric, declared in one place. Inject with
  * `@InjectMetric(METRIC.xxx) private readonly counter: Counter<string>` in any module
- * (TelemetryModule is global and exports them all).
+ * (import TelemetryModule, which provides and exports them all).
  */
 export const METRIC = {
   httpRequests: 'modelmuxer_http_requests_total',

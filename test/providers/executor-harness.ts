@@ -36,7 +36,11 @@ export async function startExecutorHarness(env: Record<string, string> = {}): Pr
   // Each harness registers the metrics again in prom-client's default registry.
   register.clear();
   const module = await Test.createTestingModule({
-    imports: [AppConfigModule.forRoot(config), TelemetryModule, ProvidersModule],
+    imports: [
+      AppConfigModule.forRoot(config),
+      TelemetryModule,
+      ProvidersModule.register({ simulated: config.testMode }),
+    ],
   }).compile();
   await module.init();
   return {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '../../common/principal';
+import { detachedCounter } from '../../../test/support/detached-metrics';
 import { loadAppConfig } from '../../config/app-config';
 import type { BillingEventsService } from '../events/billing-events.service';
 import { BudgetEnforcerService } from './budget-enforcer.service';
@@ -21,7 +22,7 @@ function enforcerOver(budgetRows: unknown[]) {
     },
   } as unknown as DataSource;
   const events = { subscribe: () => undefined } as unknown as BillingEventsService;
-  const enforcer = new BudgetEnforcerService(loadAppConfig({}), dataSource, events);
+  const enforcer = new BudgetEnforcerService(loadAppConfig({}), dataSource, events, detachedCounter());
   return { enforcer, queries };
 }
 

@@ -1,11 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnModuleDestroy,
-  OnModuleInit,
-  Optional,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
@@ -142,7 +135,7 @@ export class BudgetEnforcerService
     private readonly config: AppConfig,
     dataSource: DataSource,
     private readonly events: BillingEventsService,
-    @Optional() @InjectMetric(METRIC.budgetRejections) private readonly rejections?: Counter<string>,
+    @InjectMetric(METRIC.budgetRejections) private readonly rejections: Counter<string>,
   ) {
     this.holder = { id: randomUUID(), ttlMs: config.billing.budgetHoldTtlMs };
     this.store = new BudgetStore(dataSource, this.holder);
@@ -469,7 +462,7 @@ export class BudgetEnforcerService
     }
     state.counter = { periodStart: start, spentNano: current.spentNano, reservedNano: current.reservedNano };
     const budget = { ...state.budget, limitNano: current.limitNano };
-    this.rejections?.inc({ scope: scopeOf(budget) });
+    this.rejections.inc({ scope: scopeOf(budget) });
     return new GatewayError(
       ErrorCode.BudgetExceeded,
       budgetExceededMessage(budget, current.spentNano, current.reservedNano, amount),

@@ -1,4 +1,5 @@
-import { loadAppConfig } from '../../config/app-config';
+import { detachedCounter, detachedGauge } from '../../../test/support/detached-metrics';
+import { loadAppConfig, type AppConfig } from '../../config/app-config';
 import type { UsageEvent } from '../billing.types';
 import { UsageRecorderService } from './usage-recorder.service';
 import type { UsageWriter } from './usage-writer';
@@ -37,8 +38,20 @@ class FakeWriter implements UsageWriter {
   }
 }
 
+/** The recorder over `writer`, with metrics in no registry. */
+function recorderOver(config: AppConfig, writer: UsageWriter): UsageRecorderService {
+  return new UsageRecorderService(
+    config,
+    writer,
+    detachedGauge(),
+    detachedCounter(),
+    detachedCounter(),
+    detachedCounter(),
+  );
+}
+
 function recorder(env: Record<string, string>, writer: FakeWriter): UsageRecorderService {
-  return new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', ...env }), writer);
+  return recorderOver(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', ...env }), writer);
 }
 
 describe('UsageRecorderService', () => {
@@ -134,7 +147,7 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
 
   it('resolves record() only once the event is written, starting the write at once', async () => {
     const writer = new GatedWriter();
-    const usage = new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
+    const usage = recorderOver(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
     const acknowledged = usage.record(event(1));
     expect(await state(acknowledged)).toBe('waiting');
     expect(writer.open).toBe(1); // no wait for the flush interval
@@ -145,7 +158,7 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
 
   it('group-commits: events recorded while a write runs share the next one', async () => {
     const writer = new GatedWriter();
-    const usage = new UsageRecorderService(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
+    const usage = recorderOver(loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000' }), writer);
     const first = usage.record(event(1));
     await new Promise((resolve) => setImmediate(resolve));
     const later = [2, 3, 4].map((i) => usage.record(event(i)));
@@ -159,7 +172,7 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
 
   it('does not resolve on a failed write, and answers at once while the database fails', async () => {
     const writer = new GatedWriter();
-    const usage = new UsageRecorderService(
+    const usage = recorderOver(
       loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_ACK_TIMEOUT_MS: '60000' }),
       writer,
     );
@@ -176,7 +189,7 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
 
   it('never waits longer than USAGE_ACK_TIMEOUT_MS', async () => {
     const writer = new GatedWriter();
-    const usage = new UsageRecorderService(
+    const usage = recorderOver(
       loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_ACK_TIMEOUT_MS: '20' }),
       writer,
     );
@@ -188,7 +201,7 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
 
   it('resolves at once when USAGE_DURABLE_ACK=false, and writes on the interval', async () => {
     const writer = new GatedWriter();
-    const usage = new UsageRecorderService(
+    const usage = recorderOver(
       loadAppConfig({ USAGE_FLUSH_INTERVAL_MS: '600000', USAGE_DURABLE_ACK: 'false' }),
       writer,
     );

@@ -5,7 +5,6 @@ import {
   Logger,
   OnApplicationShutdown,
   OnModuleInit,
-  Optional,
 } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
@@ -64,10 +63,10 @@ export class UsageRecorderService
   constructor(
     config: AppConfig,
     @Inject(USAGE_WRITER) private readonly writer: UsageWriter,
-    @Optional() @InjectMetric(METRIC.usageBuffered) private readonly bufferedGauge?: Gauge<string>,
-    @Optional() @InjectMetric(METRIC.usageFlushed) private readonly flushedCounter?: Counter<string>,
-    @Optional() @InjectMetric(METRIC.usageFlushErrors) private readonly errorCounter?: Counter<string>,
-    @Optional() @InjectMetric(METRIC.usageDropped) private readonly droppedCounter?: Counter<string>,
+    @InjectMetric(METRIC.usageBuffered) private readonly bufferedGauge: Gauge<string>,
+    @InjectMetric(METRIC.usageFlushed) private readonly flushedCounter: Counter<string>,
+    @InjectMetric(METRIC.usageFlushErrors) private readonly errorCounter: Counter<string>,
+    @InjectMetric(METRIC.usageDropped) private readonly droppedCounter: Counter<string>,
   ) {
     this.intervalMs = config.billing.usageFlushIntervalMs;
     this.batchSize = config.billing.usageBatchSize;
@@ -128,7 +127,7 @@ export class UsageRecorderService
     if (!this.flushing) {
       this.flushing = this.drain().finally(() => {
         this.flushing = null;
-        this.bufferedGauge?.set(this.buffer.length);
+        this.bufferedGauge.set(this.buffer.length);
       });
     }
     return this.flushing;
@@ -158,7 +157,7 @@ export class UsageRecorderService
   }
 
   private tick(): void {
-    this.bufferedGauge?.set(this.buffer.length);
+    this.bufferedGauge.set(this.buffer.length);
     if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.flush();
   }
 
@@ -172,7 +171,7 @@ export class UsageRecorderService
         this.buffer = batch.concat(this.buffer);
         this.failures++;
         this.totals.flushErrors++;
-        this.errorCounter?.inc();
+        this.errorCounter.inc();
         const delay = Math.min(RETRY_MAX_MS, this.intervalMs * 2 ** Math.min(this.failures, 15));
         this.retryAt = this.closed ? 0 : Date.now() + delay;
         this.logger.warn(
@@ -183,7 +182,7 @@ export class UsageRecorderService
       this.failures = 0;
       this.retryAt = 0;
       this.totals.flushed += batch.length;
-      this.flushedCounter?.inc(batch.length);
+      this.flushedCounter.inc(batch.length);
       this.acknowledge(batch.length);
     }
   }
@@ -200,7 +199,7 @@ export class UsageRecorderService
 
   private drop(count: number, reason: string): void {
     this.totals.dropped += count;
-    this.droppedCounter?.inc(count);
+    this.droppedCounter.inc(count);
     const now = Date.now();
     if (now - this.lastDropLog > DROP_LOG_INTERVAL_MS) {
       this.lastDropLog = now;
