@@ -73,7 +73,7 @@ function readQuality(rule: FieldReader): Record<IntentLabel, number> | undefined
   for (const label of INTENT_LABELS) {
     const value = reader.has(label) ? reader.number(label, { min: 0, max: 1 }) : fallback;
     if (value === undefined) {
-      if (!reader.has(label)) reader.fail(label, 'is missing (or give `default`)');
+      if (!reader.has(label) && !reader.has('default')) reader.fail(label, 'is missing (or give `default`)');
       return undefined;
     }
     quality[label] = value;

@@ -229,6 +229,22 @@ function readModel(value: unknown, index: number, problems: string[]): ModelSpec
   return spec;
 }
 
+/** The optional `discovered` section (its `like` names a chat model of the file). */
+function readDiscoveredSection(
+  top: FieldReader,
+  models: readonly ModelSpec[],
+  problems: string[],
+): DiscoveredRoutingConfig {
+  const byName = new Map(
+    models.flatMap((spec) => [spec.id, ...spec.aliases].map((name) => [name.toLowerCase(), spec])),
+  );
+  return readDiscoveredRouting(
+    top.has('discovered') ? top.child('discovered', ['catalog_families', 'rules']) : null,
+    problems,
+    (name) => byName.get(name.toLowerCase()),
+  );
+}
+
 /**
  * Validates a parsed models file. Throws RoutingConfigError listing every problem (unknown
  * provider, negative price, missing field, quality outside 0..1, duplicate id or alias...).
@@ -269,14 +285,7 @@ export function parseModelCatalog(raw: unknown, file: string): CatalogDocument {
     problems,
     (name) => owners.has(name.toLowerCase()) && owners.get(name.toLowerCase()) !== 'auto_aliases',
   );
-  const byId = new Map(
-    models.flatMap((spec) => [spec.id, ...spec.aliases].map((n) => [n.toLowerCase(), spec])),
-  );
-  const discovered = readDiscoveredRouting(
-    top.has('discovered') ? top.child('discovered', ['catalog_families', 'rules']) : null,
-    problems,
-    (name) => byId.get(name.toLowerCase()),
-  );
+  const discovered = readDiscoveredSection(top, models, problems);
   const rawEmbedding = top.has('embedding_models') ? top.raw('embedding_models') : [];
   const embeddingModels: EmbeddingModelSpec[] = [];
   if (!Array.isArray(rawEmbedding)) {
