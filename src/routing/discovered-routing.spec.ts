@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IntentLabel } from '../common/intent-labels';
 import type { ProviderKey } from '../common/provider-keys';
 import { RoutingConfigError } from './config-reader';
@@ -314,6 +316,22 @@ describe('discovered models in auto-routing', () => {
     });
   });
 
+  it('the example of docs/routing.md loads on the shipped catalog', () => {
+    const root = join(__dirname, '..', '..');
+    const shipped = readFileSync(join(root, 'config', 'models.yaml'), 'utf8');
+    const example = readFileSync(join(root, 'docs', 'routing.md'), 'utf8')
+      .split('```yaml\ndiscovered:\n')[1]
+      .split('```')[0];
+    const section = 'discovered:\n  catalog_families: true\n  rules: []\n';
+    expect(shipped).toContain(section);
+    const loaded = ModelCatalog.fromYaml(shipped.replace(section, `discovered:\n${example}`));
+    expect(loaded.discoveredRouting().rules.map((rule) => [rule.match, rule.tier, rule.auto])).toEqual([
+      ['*llama-3.3-70b*', 'standard', true],
+      ['ollama/*', 'economy', true],
+      ['*-preview', null, false],
+    ]);
+  });
+
   describe('the decision', () => {
     it('picks a qualified discovered model like a catalog model: cheapest meeting the floor, and says why', () => {
       const decision = decide(input('code_gen'));
@@ -336,6 +354,16 @@ describe('discovered models in auto-routing', () => {
         policy: { exclude_models: ['litellm/house-7b'] },
       });
       expect(withoutHouse.target?.model).toBe('litellm/team-mini');
+    });
+
+    it('prefers the catalog model to a discovered deployment of it at the same (estimated) price', () => {
+      const other = ModelCatalog.fromYaml(CATALOG);
+      const info = readModelInfo({ data: [infoRow('copy', 'openai/gpt-4o-mini', {})] });
+      other.setDiscovered(discoveredModels(['copy'], info, other));
+      expect(other.resolveRequest('copy')!.entry.spec.pricing).toEqual(other.resolve('mini')!.pricing);
+      const decision = decide(input('chat_lite'), { on: other });
+      expect(decision.target?.model).toBe('mini');
+      expect(decision.fallbacks.map((t) => t.model)).toContain('litellm/copy');
     });
 
     it('never counts on a capability nothing states', () => {

@@ -262,7 +262,8 @@ function evaluateAll(
 
 /**
  * Deterministic ranking: higher score, then cheaper, then higher quality, then the exact
- * preferred tier, then id.
+ * preferred tier, then a catalog model before a discovered one (a LiteLLM deployment of a catalog
+ * model at the same price), then id.
  */
 function byRank(preferredTier: string) {
   return (a: Candidate, b: Candidate): number =>
@@ -270,6 +271,7 @@ function byRank(preferredTier: string) {
     a.costNano - b.costNano ||
     b.quality - a.quality ||
     Number(b.entry.spec.tier === preferredTier) - Number(a.entry.spec.tier === preferredTier) ||
+    Number(a.entry.dynamic) - Number(b.entry.dynamic) ||
     (a.entry.spec.id < b.entry.spec.id ? -1 : a.entry.spec.id > b.entry.spec.id ? 1 : 0);
 }
 
