@@ -269,6 +269,17 @@ describe('discovered models in auto-routing', () => {
       );
     });
 
+    it('qualifies a model of LITELLM_MODELS on a proxy without /model/info when a rule gives every fact', () => {
+      const other = ModelCatalog.fromYaml(CATALOG);
+      other.setDiscovered(discoveredModels(['house-7b', 'llama-3.3-70b'], new Map(), other));
+      expect(other.resolveRequest('house-7b')!.entry.autoRouting?.candidate).toBe(true);
+      expect(other.resolveRequest('llama-3.3-70b')!.entry.autoRouting).toEqual({
+        candidate: false,
+        reason:
+          'explicit only: no price (none in /model/info, a discovered rule or its catalog model); no context window (no max_input_tokens in /model/info, none in a discovered rule or its catalog model)',
+      });
+    });
+
     it.each([
       ['mini-tts', 'no tier/quality'],
       ['mystery', 'no tier/quality'],
@@ -286,7 +297,8 @@ describe('discovered models in auto-routing', () => {
       const other = discoveredCatalog(yaml);
       expect(other.resolveRequest('mystery')!.entry.autoRouting).toEqual({
         candidate: false,
-        reason: 'explicit only: no context window (/model/info has no max_input_tokens)',
+        reason:
+          'explicit only: no context window (no max_input_tokens in /model/info, none in a discovered rule or its catalog model)',
       });
     });
 

@@ -354,8 +354,11 @@ export function qualify(
     missing.push(
       'no tier/quality (no discovered rule in models.yaml matches it and its litellm_params.model is no catalog model)',
     );
-  if (!known.pricing) missing.push('no price (/model/info has no input/output cost per token)');
-  if (!known.contextWindow) missing.push('no context window (/model/info has no max_input_tokens)');
+  if (!known.pricing) missing.push('no price (none in /model/info, a discovered rule or its catalog model)');
+  if (!known.contextWindow)
+    missing.push(
+      'no context window (no max_input_tokens in /model/info, none in a discovered rule or its catalog model)',
+    );
   if (missing.length > 0) return { candidate: false, reason: `explicit only: ${missing.join('; ')}` };
   const unknown = known.unknownCapabilities;
   const basis = [

@@ -56,7 +56,7 @@ export function readModelInfo(body: unknown): Map<string, Omit<DiscoveredFacts, 
     const underlying = row.litellm_params?.model;
     info.set(row.model_name, {
       info: row.model_info,
-      ...(typeof underlying === 'string' && underlying.trim() !== ''
+      ...(typeof underlying === 'string' && underlying.trim() !== '' && underlying.length <= 200
         ? { underlying: underlying.trim() }
         : {}),
     });
