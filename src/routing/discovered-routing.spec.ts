@@ -302,6 +302,19 @@ describe('discovered models in auto-routing', () => {
       });
     });
 
+    it('a rule without tier adds facts to the catalog model the proxy serves', () => {
+      const yaml = CATALOG.replace(
+        '  rules:\n',
+        '  rules:\n    - { match: sonnet, pricing: { input: 2, output: 10 } }\n',
+      );
+      const sonnet = discoveredCatalog(yaml).resolveRequest('sonnet')!.entry;
+      expect(sonnet.spec.tier).toBe('premium');
+      expect(sonnet.pricingKind).toBe('list');
+      expect((sonnet.autoRouting as { basis: string }).basis).toContain(
+        "tier premium from catalog model big (litellm_params.model anthropic/claude-sonnet-4-6); price from models.yaml discovered rule 'sonnet'",
+      );
+    });
+
     it('with catalog_families: false only rules give a tier', () => {
       const other = discoveredCatalog(CATALOG.replace('catalog_families: true', 'catalog_families: false'));
       expect(other.resolveRequest('team-mini')!.entry.autoRouting?.candidate).toBe(false);
@@ -311,7 +324,7 @@ describe('discovered models in auto-routing', () => {
     it('validates the discovered section at start-up', () => {
       const bad = CATALOG.replace(
         '  rules:\n',
-        '  rules:\n    - { match: a, tier: huge, quality: { default: 2 } }\n    - { match: b, like: nope }\n    - { match: c, quality: { code_gen: 0.8 }, tier: economy }\n    - { match: d }\n',
+        '  rules:\n    - { match: a, tier: huge, quality: { default: 2 } }\n    - { match: b, like: nope }\n    - { match: c, quality: { code_gen: 0.8 }, tier: economy }\n    - { match: d, tier: economy }\n',
       );
       expect(() => ModelCatalog.fromYaml(bad)).toThrow(RoutingConfigError);
       try {
@@ -322,7 +335,7 @@ describe('discovered models in auto-routing', () => {
           expect.stringContaining("discovered.rules[0] 'a': quality: default must be ≤ 1"),
           "discovered.rules[1] 'b': like model 'nope' is not in the model catalog",
           "discovered.rules[2] 'c': quality: chat_lite is missing (or give `default`)",
-          "discovered.rules[3] 'd': tier is missing (give tier and quality, like, or auto: false)",
+          "discovered.rules[3] 'd': quality is missing",
         ]);
       }
     });

@@ -94,10 +94,9 @@ function readRuleCapabilities(rule: FieldReader): Partial<ModelCapabilities> {
   return capabilities;
 }
 
-/** Tier and quality of a rule: given, or those of the catalog model named by `like` (not both). */
+/** Tier and quality of a rule: given, or those of the catalog model named by `like` (not both), or none. */
 function readStanding(
   rule: FieldReader,
-  auto: boolean,
   catalogModel: (name: string) => ModelSpec | undefined,
 ): Pick<DiscoveredRule, 'tier' | 'quality' | 'like'> | null {
   if (rule.has('like')) {
@@ -107,10 +106,8 @@ function readStanding(
     if (rule.has('tier') || rule.has('quality')) rule.fail('like', 'excludes tier and quality');
     return spec ? { tier: spec.tier, quality: { ...spec.quality }, like: spec.id } : null;
   }
-  if (!rule.has('tier') && !rule.has('quality')) {
-    if (auto) rule.fail('tier', 'is missing (give tier and quality, like, or auto: false)');
-    return { tier: null, quality: null, like: null };
-  }
+  // Without them, the rule only adds facts: tier and quality come from the catalog model, if any.
+  if (!rule.has('tier') && !rule.has('quality')) return { tier: null, quality: null, like: null };
   const tier = rule.oneOf<ModelTier>('tier', MODEL_TIERS);
   const quality = readQuality(rule);
   return tier !== undefined && quality ? { tier, quality, like: null } : null;
@@ -131,7 +128,7 @@ function readRule(
   if (!rule) return null;
   const match = rule.string('match');
   const auto = rule.has('auto') ? (rule.boolean('auto') ?? true) : true;
-  const standing = readStanding(rule, auto, catalogModel);
+  const standing = readStanding(rule, catalogModel);
   const capabilities = readRuleCapabilities(rule);
   const pricing = rule.has('pricing')
     ? readPrice(rule.child('pricing', ['input', 'output', 'cached_input']))
