@@ -397,7 +397,7 @@ describe('discovered models in auto-routing', () => {
       expect(json.candidates.find((c) => c.model === 'litellm/llama-3.3-70b')).toEqual(
         expect.objectContaining({
           eligible: false,
-          reason: 'no JSON mode known (not stated by /model/info)',
+          reason: 'no JSON mode known (stated by neither /model/info nor models.yaml)',
         }),
       );
       // by name, the client's choice is honoured (the upstream decides)

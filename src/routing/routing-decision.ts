@@ -156,7 +156,12 @@ function unstatedCapability(entry: CatalogEntry, input: RoutingInput): Exclusion
   for (const requirement of CAPABILITY_REQUIREMENTS) {
     if (input[requirement.needs] && auto.unknownCapabilities.includes(requirement.capability)) {
       const { code, param, text } = requirement;
-      return { code, param, text: `${text} known (not stated by /model/info)`, availability: false };
+      return {
+        code,
+        param,
+        text: `${text} known (stated by neither /model/info nor models.yaml)`,
+        availability: false,
+      };
     }
   }
   return null;
