@@ -3,6 +3,7 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { PROVIDER_EXECUTOR, PROVIDERS_WITHOUT_EMBEDDINGS } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { ModelCatalog } from '../routing/model-catalog';
+import type { AutoRouting } from '../routing/discovered-routing';
 import type { CatalogEntry, ModelResolution } from '../routing/model-catalog';
 import { unknownModelMessage } from '../routing/model-resolver';
 import type { PricingKind, ResolutionKind } from '../routing/model-resolver';
@@ -38,6 +39,11 @@ export interface ModelEntry {
   resolved_to?: string;
   resolution?: ResolutionKind;
   resolution_note?: string;
+  /**
+   * Discovered (LiteLLM) models: whether `model: "auto"` may pick it, and why — where its tier,
+   * price, capabilities and context window come from, or which of them is unknown.
+   */
+  auto_routing?: { candidate: boolean; reason: string; unknown_capabilities?: string[] };
 }
 
 /** A fixed timestamp: the catalog has no creation dates, and a stable value keeps clients' caches happy. */
@@ -83,8 +89,19 @@ function toEntry(entry: CatalogEntry, aliases: string[] = entry.spec.aliases): M
     },
     pricing_kind: entry.pricingKind,
     pricing_source: entry.pricingSource,
-    tier: spec.tier,
+    // A discovered model's tier is shown only when known (models.yaml or its catalog model).
+    ...(entry.autoRouting?.candidate === false ? {} : { tier: spec.tier }),
     aliases,
+    ...(entry.autoRouting ? { auto_routing: autoRoutingOf(entry.autoRouting) } : {}),
+  };
+}
+
+function autoRoutingOf(auto: AutoRouting): NonNullable<ModelEntry['auto_routing']> {
+  if (!auto.candidate) return { candidate: false, reason: auto.reason };
+  return {
+    candidate: true,
+    reason: auto.basis,
+    ...(auto.unknownCapabilities.length > 0 ? { unknown_capabilities: [...auto.unknownCapabilities] } : {}),
   };
 }
 

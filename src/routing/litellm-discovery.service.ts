@@ -50,7 +50,7 @@ export class LiteLLMDiscoveryService implements OnApplicationBootstrap, OnApplic
     const listed = this.config.providers.litellm.staticModels;
     try {
       const ids = listed.length > 0 ? listed : readModelIds(await this.get(`${this.apiBase}/models`));
-      let info = new Map<string, Record<string, unknown>>();
+      let info: ReturnType<typeof readModelInfo> = new Map();
       try {
         info = readModelInfo(await this.get(`${this.root}/model/info`));
       } catch (error) {

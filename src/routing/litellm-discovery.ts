@@ -2,25 +2,30 @@ import type { ModelCatalog } from './model-catalog';
 import { syntheticModel } from './model-resolver';
 import type { SyntheticModel, UnknownModelDefaults } from './model-resolver';
 import type { ModelSpec } from './routing.types';
+import { DEFAULT_DISCOVERED_ROUTING, qualify, routingFacts } from './discovered-routing';
+import type { AutoRouting, DiscoveredFacts, DiscoveredRoutingConfig } from './discovered-routing';
 
 /**
  * LiteLLM model discovery, pure part: turns the proxy's `GET /v1/models` and (when the proxy
  * exposes it) `GET /model/info` answers into catalog entries `litellm/<id>`. A model with a price
- * in /model/info is billed at it (`list`); one without is priced like its catalog family or at
- * the LiteLLM fallback price (`estimated`).
+ * in /model/info (or a `discovered` rule of models.yaml) is billed at it (`list`); one without is
+ * priced like its catalog family or at the LiteLLM fallback price (`estimated`). Whether `auto`
+ * may pick it is decided by discovered-routing.ts.
  */
 
 interface ModelInfoRow {
   model_name?: unknown;
+  litellm_params?: { model?: unknown } | null;
   model_info?: Record<string, unknown> | null;
+}
+
+/** A discovered model, with whether auto-routing may pick it (discovered-routing.ts). */
+export interface DiscoveredModel extends SyntheticModel {
+  autoRouting: AutoRouting;
 }
 
 function positive(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-function nonNegative(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** The ids of an OpenAI-style `/v1/models` answer (`{ data: [{ id }] }`); invalid rows are skipped. */
@@ -36,73 +41,73 @@ export function readModelIds(body: unknown): string[] {
   return ids;
 }
 
-/** `/model/info` rows by model_name (first row of each name wins: LiteLLM lists one per deployment). */
-export function readModelInfo(body: unknown): Map<string, Record<string, unknown>> {
+/**
+ * `/model/info` rows by model_name, with the model the proxy really calls (`litellm_params.model`);
+ * the first row of each name wins (LiteLLM lists one per deployment).
+ */
+export function readModelInfo(body: unknown): Map<string, Omit<DiscoveredFacts, 'id'>> {
   const data = (body as { data?: unknown } | null)?.data;
-  const info = new Map<string, Record<string, unknown>>();
+  const info = new Map<string, Omit<DiscoveredFacts, 'id'>>();
   if (!Array.isArray(data)) return info;
   for (const row of data as ModelInfoRow[]) {
     if (typeof row?.model_name !== 'string' || !row.model_info || typeof row.model_info !== 'object')
       continue;
-    if (!info.has(row.model_name)) info.set(row.model_name, row.model_info);
+    if (info.has(row.model_name)) continue;
+    const underlying = row.litellm_params?.model;
+    info.set(row.model_name, {
+      info: row.model_info,
+      ...(typeof underlying === 'string' && underlying.trim() !== '' && underlying.length <= 200
+        ? { underlying: underlying.trim() }
+        : {}),
+    });
   }
   return info;
 }
 
-/** One discovered model: its /model/info facts over its family's (or the fallback) defaults. */
+/**
+ * One discovered model: what is known of it (rule of models.yaml, /model/info, the catalog model
+ * it serves) over its name family's (or the fallback) defaults, and whether auto-routing may pick it.
+ */
 export function discoveredModel(
-  id: string,
-  info: Record<string, unknown> | undefined,
+  facts: DiscoveredFacts,
   specs: readonly ModelSpec[],
   unknown: UnknownModelDefaults,
-): SyntheticModel {
-  const base = syntheticModel('litellm', id, specs, unknown);
-  if (!info) return base;
+  config: DiscoveredRoutingConfig = DEFAULT_DISCOVERED_ROUTING,
+): DiscoveredModel {
+  const base = syntheticModel('litellm', facts.id, specs, unknown);
+  const known = routingFacts(facts, config, specs);
+  const autoRouting = qualify(facts, known, config);
   const spec: ModelSpec = structuredClone(base.spec);
-  const input = nonNegative(info.input_cost_per_token);
-  const output = nonNegative(info.output_cost_per_token);
-  const priced = input !== undefined && output !== undefined;
-  if (priced) {
-    const cached = nonNegative(info.cache_read_input_token_cost);
-    spec.pricing = {
-      input: round(input * 1e6),
-      output: round(output * 1e6),
-      ...(cached !== undefined ? { cached_input: round(cached * 1e6) } : {}),
-    };
-  }
-  const maxInput = positive(info.max_input_tokens);
-  const maxOutput = positive(info.max_output_tokens) ?? positive(info.max_tokens);
-  if (maxInput !== undefined) {
-    spec.context_window = Math.floor(maxInput);
+  if (known.pricing) spec.pricing = known.pricing;
+  if (known.contextWindow !== null) {
+    spec.context_window = known.contextWindow;
     delete spec.max_input_tokens;
   }
+  const maxOutput = positive(facts.info?.max_output_tokens) ?? positive(facts.info?.max_tokens);
   if (maxOutput !== undefined) spec.max_output_tokens = Math.floor(maxOutput);
   spec.max_output_tokens = Math.min(spec.max_output_tokens, spec.context_window);
-  const flag = (key: string, current: boolean): boolean =>
-    typeof info[key] === 'boolean' ? (info[key] as boolean) : current;
-  spec.capabilities = {
-    vision: flag('supports_vision', spec.capabilities.vision),
-    tools: flag('supports_function_calling', spec.capabilities.tools),
-    json_mode: flag('supports_response_schema', spec.capabilities.json_mode),
-    streaming: spec.capabilities.streaming,
-  };
+  // By name, a capability nothing states is left to the upstream (the family's or the fallback's).
+  for (const key of ['vision', 'tools', 'json_mode', 'streaming'] as const)
+    if (!known.unknownCapabilities.includes(key)) spec.capabilities[key] = known.capabilities[key];
+  if (known.tier && known.quality) {
+    spec.tier = known.tier;
+    spec.quality = known.quality;
+  }
   return {
     spec,
-    pricingKind: priced ? 'list' : base.pricingKind,
-    pricingSource: priced ? 'litellm /model/info' : base.pricingSource,
+    pricingKind: known.pricing ? known.pricingKind : base.pricingKind,
+    pricingSource: known.pricingSource ?? base.pricingSource,
+    autoRouting,
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
 
 /** The discovered models of a proxy, ready for ModelCatalog.setDiscovered(). */
 export function discoveredModels(
   ids: readonly string[],
-  info: ReadonlyMap<string, Record<string, unknown>>,
+  info: ReadonlyMap<string, Omit<DiscoveredFacts, 'id'>>,
   catalog: ModelCatalog,
-): SyntheticModel[] {
+): DiscoveredModel[] {
   const unknown = catalog.compatibility().unknown_models;
-  return ids.map((id) => discoveredModel(id, info.get(id), catalog.list(), unknown));
+  const config = catalog.discoveredRouting();
+  return ids.map((id) => discoveredModel({ id, ...info.get(id) }, catalog.list(), unknown, config));
 }

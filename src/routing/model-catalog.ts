@@ -14,6 +14,8 @@ import {
 } from './model-resolver';
 import type { CompatibilityConfig, PricingKind, ResolutionKind, SyntheticModel } from './model-resolver';
 import type { ModelPricing } from '../common/pricing';
+import { DEFAULT_DISCOVERED_ROUTING, readDiscoveredRouting } from './discovered-routing';
+import type { AutoRouting, DiscoveredRoutingConfig } from './discovered-routing';
 import { MODEL_TIERS } from './routing.types';
 import type { EmbeddingModelSpec, ModelSpec, ModelTier, PlannedTarget, RouteTarget } from './routing.types';
 
@@ -54,8 +56,13 @@ export interface CatalogEntry {
   readonly pricingSource: string;
   /** What budgets reserve against: the price, or an upper bound of it when it is estimated. */
   readonly reservePricing: ModelPricing;
-  /** Not a models.yaml entry (pass-through or discovered): never an auto-routing candidate. */
+  /**
+   * Not a models.yaml entry (pass-through or discovered): checked against the tenant allow-list,
+   * never an equivalent of another model, and an auto-routing candidate only when `autoRouting` says so.
+   */
   readonly dynamic: boolean;
+  /** Discovered models only: whether `auto` may pick it, and why (discovered-routing.ts). */
+  readonly autoRouting?: AutoRouting;
 }
 
 /** A requested name, resolved: the entry to route to, and how the name led there. */
@@ -72,9 +79,11 @@ export interface CatalogDocument {
   compatibility?: CompatibilityConfig;
   /** Optional in the file; empty when absent. */
   embedding_models?: EmbeddingModelSpec[];
+  /** Which discovered (LiteLLM) models auto-routing may pick; defaults when absent. */
+  discovered?: DiscoveredRoutingConfig;
 }
 
-const TOP_KEYS = ['auto_aliases', 'models', 'compatibility', 'embedding_models'] as const;
+const TOP_KEYS = ['auto_aliases', 'models', 'compatibility', 'embedding_models', 'discovered'] as const;
 const EMBEDDING_KEYS = [
   'id',
   'provider',
@@ -220,6 +229,22 @@ function readModel(value: unknown, index: number, problems: string[]): ModelSpec
   return spec;
 }
 
+/** The optional `discovered` section (its `like` names a chat model of the file). */
+function readDiscoveredSection(
+  top: FieldReader,
+  models: readonly ModelSpec[],
+  problems: string[],
+): DiscoveredRoutingConfig {
+  const byName = new Map(
+    models.flatMap((spec) => [spec.id, ...spec.aliases].map((name) => [name.toLowerCase(), spec])),
+  );
+  return readDiscoveredRouting(
+    top.has('discovered') ? top.child('discovered', ['catalog_families', 'rules']) : null,
+    problems,
+    (name) => byName.get(name.toLowerCase()),
+  );
+}
+
 /**
  * Validates a parsed models file. Throws RoutingConfigError listing every problem (unknown
  * provider, negative price, missing field, quality outside 0..1, duplicate id or alias...).
@@ -260,6 +285,7 @@ export function parseModelCatalog(raw: unknown, file: string): CatalogDocument {
     problems,
     (name) => owners.has(name.toLowerCase()) && owners.get(name.toLowerCase()) !== 'auto_aliases',
   );
+  const discovered = readDiscoveredSection(top, models, problems);
   const rawEmbedding = top.has('embedding_models') ? top.raw('embedding_models') : [];
   const embeddingModels: EmbeddingModelSpec[] = [];
   if (!Array.isArray(rawEmbedding)) {
@@ -282,7 +308,7 @@ export function parseModelCatalog(raw: unknown, file: string): CatalogDocument {
     }
   }
   if (problems.length > 0) throw new RoutingConfigError(file, problems);
-  return { auto_aliases: autoAliases, models, compatibility, embedding_models: embeddingModels };
+  return { auto_aliases: autoAliases, models, compatibility, embedding_models: embeddingModels, discovered };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -307,6 +333,9 @@ export class ModelCatalog {
   /** Discovered models (LiteLLM): by `litellm/<id>` and, when unambiguous, the bare id. */
   private discovered = new Map<string, CatalogEntry>();
   private discoveredEntries: readonly CatalogEntry[] = [];
+  /** The catalog, then the discovered models auto-routing may pick (swapped whole on each discovery). */
+  private autoCandidates: readonly CatalogEntry[];
+  private readonly discoveredConfig: DiscoveredRoutingConfig;
   /** Pass-through resolutions by requested name, and their entries by id (bounded: names are client input). */
   private readonly resolved = new Map<string, ModelResolution>();
   private readonly dynamicById = new Map<string, CatalogEntry>();
@@ -337,6 +366,8 @@ export class ModelCatalog {
     this.autoNames = new Set(
       [...BUILT_IN_AUTO_ALIASES, ...document.auto_aliases].map((name) => name.toLowerCase()),
     );
+    this.autoCandidates = this.catalogEntries;
+    this.discoveredConfig = deepFreeze(document.discovered ?? structuredClone(DEFAULT_DISCOVERED_ROUTING));
   }
 
   private makeEntry(
@@ -345,6 +376,7 @@ export class ModelCatalog {
     pricingSource: string,
     dynamic: boolean,
     passThrough = false,
+    autoRouting?: AutoRouting,
   ): CatalogEntry {
     const target = Object.freeze({
       provider: spec.provider,
@@ -377,6 +409,7 @@ export class ModelCatalog {
       pricingSource,
       reservePricing,
       dynamic,
+      ...(autoRouting ? { autoRouting: deepFreeze(autoRouting) } : {}),
     });
   }
 
@@ -389,7 +422,7 @@ export class ModelCatalog {
    * Replaces the discovered models (LiteLLM's /v1/models). Each is reachable as `litellm/<id>`,
    * and by its bare id when no catalog name, routing alias or other discovered model has it.
    */
-  setDiscovered(models: readonly SyntheticModel[]): void {
+  setDiscovered(models: ReadonlyArray<SyntheticModel & { autoRouting?: AutoRouting }>): void {
     const next = new Map<string, CatalogEntry>();
     const entries: CatalogEntry[] = [];
     const bareCount = new Map<string, number>();
@@ -399,7 +432,14 @@ export class ModelCatalog {
     }
     for (const model of models) {
       const spec = deepFreeze(structuredClone(model.spec));
-      const entry = this.makeEntry(spec, model.pricingKind, model.pricingSource, true);
+      const entry = this.makeEntry(
+        spec,
+        model.pricingKind,
+        model.pricingSource,
+        true,
+        false,
+        model.autoRouting,
+      );
       if (next.has(spec.id.toLowerCase())) continue;
       entries.push(entry);
       next.set(spec.id.toLowerCase(), entry);
@@ -409,6 +449,9 @@ export class ModelCatalog {
     }
     this.discovered = next;
     this.discoveredEntries = Object.freeze(entries);
+    const auto = entries.filter((entry) => entry.autoRouting?.candidate === true);
+    this.autoCandidates =
+      auto.length > 0 ? Object.freeze([...this.catalogEntries, ...auto]) : this.catalogEntries;
     this.resolved.clear();
     this.dynamicById.clear();
   }
@@ -529,6 +572,19 @@ export class ModelCatalog {
   /** The decision's view: models with precomputed values, in file order. */
   entries(): readonly CatalogEntry[] {
     return this.catalogEntries;
+  }
+
+  /**
+   * What `auto` chooses from: the catalog, then the discovered models whose tier, price,
+   * capabilities and context window are known (discovered-routing.ts).
+   */
+  autoEntries(): readonly CatalogEntry[] {
+    return this.autoCandidates;
+  }
+
+  /** The `discovered` section of models.yaml (which discovered models auto-routing may pick). */
+  discoveredRouting(): DiscoveredRoutingConfig {
+    return this.discoveredConfig;
   }
 
   /** A model by id or alias (case-insensitive); undefined for unknown names and routing aliases. */

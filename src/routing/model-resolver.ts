@@ -148,7 +148,7 @@ function readUnknownModels(reader: FieldReader, unknown: UnknownModelDefaults): 
 }
 
 /** A price block (input, output, optional cached_input, USD per 1M tokens); undefined when invalid. */
-function readPrice(
+export function readPrice(
   price: FieldReader | null | undefined,
 ): { input: number; output: number; cached_input?: number } | undefined {
   const input = price?.number('input', { min: 0 });

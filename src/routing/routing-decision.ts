@@ -147,6 +147,27 @@ function requestExclusion(
 }
 
 /**
+ * A discovered model picked by the router (not named by the client) must be known to have what the
+ * request needs: a capability neither /model/info nor models.yaml states counts as absent.
+ */
+function unstatedCapability(entry: CatalogEntry, input: RoutingInput): Exclusion | null {
+  const auto = entry.autoRouting;
+  if (!auto?.candidate || auto.unknownCapabilities.length === 0) return null;
+  for (const requirement of CAPABILITY_REQUIREMENTS) {
+    if (input[requirement.needs] && auto.unknownCapabilities.includes(requirement.capability)) {
+      const { code, param, text } = requirement;
+      return {
+        code,
+        param,
+        text: `${text} known (stated by neither /model/info nor models.yaml)`,
+        availability: false,
+      };
+    }
+  }
+  return null;
+}
+
+/**
  * The tenant's allow-list for models the catalog does not list (pass-through and discovered):
  * catalog models outside it are already in `exclude_models` (src/policy/tenant-policy.ts).
  */
@@ -170,9 +191,11 @@ function exclusionFor(
   excluded: ReadonlySet<string> | null,
   outputForContext: number,
   policyAllow: RoutingPolicy['allow_only'] = null,
+  byName = false,
 ): Exclusion | null {
   const spec = entry.spec;
-  const byRequest = requestExclusion(entry, input, outputForContext);
+  const byRequest =
+    requestExclusion(entry, input, outputForContext) ?? (byName ? null : unstatedCapability(entry, input));
   if (byRequest) return byRequest;
   if (excluded?.has(spec.id) || (entry.dynamic && !allowedByPolicy(entry, policyAllow))) {
     return { code: ErrorCode.ModelNotFound, param: 'model', text: 'excluded by policy', availability: true };
@@ -199,6 +222,7 @@ function evaluateAll(
   measure: QualityMeasure,
   expectedOutput: number,
   extra: CatalogEntry | null = null,
+  pool: readonly CatalogEntry[] = catalog.entries(),
 ): Candidate[] {
   let excluded: Set<string> | null = null;
   if (policy.exclude_models.length > 0) {
@@ -210,7 +234,7 @@ function evaluateAll(
   }
   const requested = input.requestedMaxOutputTokens;
   // A model the catalog does not list (pass-through, discovered) is evaluated when asked for by name.
-  const entries = extra && extra.dynamic ? [...catalog.entries(), extra] : catalog.entries();
+  const entries = extra && extra.dynamic ? [...pool, extra] : pool;
   const candidates: Candidate[] = new Array<Candidate>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
@@ -220,7 +244,15 @@ function evaluateAll(
     const outputForContext = requested ?? Math.min(completion, entry.spec.max_output_tokens);
     candidates[i] = {
       entry,
-      exclusion: exclusionFor(entry, input, availability, excluded, outputForContext, policy.allow_only),
+      exclusion: exclusionFor(
+        entry,
+        input,
+        availability,
+        excluded,
+        outputForContext,
+        policy.allow_only,
+        entry === extra,
+      ),
       quality: qualityOf(entry, measure),
       costNano: costNanoUsd(entry.spec.pricing, {
         promptTokens: input.estimatedPromptTokens,
@@ -235,7 +267,8 @@ function evaluateAll(
 
 /**
  * Deterministic ranking: higher score, then cheaper, then higher quality, then the exact
- * preferred tier, then id.
+ * preferred tier, then a catalog model before a discovered one (a LiteLLM deployment of a catalog
+ * model at the same price), then id.
  */
 function byRank(preferredTier: string) {
   return (a: Candidate, b: Candidate): number =>
@@ -243,6 +276,7 @@ function byRank(preferredTier: string) {
     a.costNano - b.costNano ||
     b.quality - a.quality ||
     Number(b.entry.spec.tier === preferredTier) - Number(a.entry.spec.tier === preferredTier) ||
+    Number(a.entry.dynamic) - Number(b.entry.dynamic) ||
     (a.entry.spec.id < b.entry.spec.id ? -1 : a.entry.spec.id > b.entry.spec.id ? 1 : 0);
 }
 
@@ -624,6 +658,8 @@ function autoDecision(
   const why = whyChosen(target, pool, preferredHit, catalog, ctx);
   target.note = `selected: ${why}`;
   const notes = [...ctx.notes, ...(pool.budgetNote ? [pool.budgetNote] : [])];
+  const discovered = target.entry.autoRouting;
+  if (discovered?.candidate) notes.push(`discovered LiteLLM model: ${discovered.basis}`);
   const reason = `${lead} → ${target.entry.spec.id}: ${why}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
   const downgraded = pool.kind === 'budget';
   return decision(downgraded ? 'budget_downgrade' : ctx.kind, reason, candidates, target, fallbacks, {
@@ -667,6 +703,8 @@ export function decideRoute(
     availability,
     ctx.measure,
     ctx.rule.expected_output_tokens,
+    null,
+    catalog.autoEntries(),
   );
   return autoDecision(input, catalog, policy, candidates, ctx, lead);
 }

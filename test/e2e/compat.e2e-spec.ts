@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { costNanoUsd, nanoToUsd } from '../../src/common/pricing';
 import { LiteLLMDiscoveryService } from '../../src/routing/litellm-discovery.service';
 import { authHeader, bootTestApp, TEST_ADMIN_KEY, TestApp } from '../support/app';
@@ -12,6 +15,16 @@ import { createTenantWithKey } from '../support/tenants';
  */
 
 const quickStart = { model: 'gpt-3.5-turbo', messages: [{ role: 'user', content: 'Hello, how are you?' }] };
+
+/** config/models.yaml with a `discovered` rule giving llama-3.3-70b a tier and quality (auto may pick it). */
+function catalogWithDiscoveredRule(dir: string): string {
+  const base = readFileSync(join(__dirname, '..', '..', 'config', 'models.yaml'), 'utf8');
+  const rule =
+    '  rules:\n    - { match: llama-3.3-70b, tier: standard, quality: { default: 0.85, vision: 0 } }\n';
+  const file = join(dir, 'models.yaml');
+  writeFileSync(file, base.replace('  rules: []\n', rule));
+  return file;
+}
 
 describe('compatibility in TEST_MODE (simulator)', () => {
   let gateway: TestApp;
@@ -163,9 +176,11 @@ describe('compatibility against the fake upstreams (production mode, Postgres, L
   let gateway: TestApp;
   let tenantId: string;
   let key: string;
+  let dir: string;
   const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'compat-e2e-'));
     database = await createTestDatabase();
     prefix = uniqueRedisPrefix();
     fake = await startFakeUpstream();
@@ -195,6 +210,7 @@ describe('compatibility against the fake upstreams (production mode, Postgres, L
       ADMIN_API_KEY: TEST_ADMIN_KEY,
       API_KEY_HASH_SECRET: 'compat-e2e-hash-secret-0123456789abcdef',
       LITELLM_DISCOVERY_INTERVAL_MS: '0',
+      MODELS_FILE: catalogWithDiscoveredRule(dir),
     });
     ({ tenantId, key } = await createTenantWithKey(gateway.app.getHttpServer(), TEST_ADMIN_KEY, 'compat'));
   });
@@ -204,6 +220,7 @@ describe('compatibility against the fake upstreams (production mode, Postgres, L
     await fake?.close();
     await database?.drop();
     if (prefix) await deleteRedisPrefix(prefix);
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   beforeEach(() => fake.reset());
@@ -317,6 +334,55 @@ describe('compatibility against the fake upstreams (production mode, Postgres, L
     // gpt-4o is still the catalog's (OpenAI)
     await chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello' }] }).expect(200);
     expect(fake.requests.at(-1)!.flavor).toBe('openai');
+  });
+
+  it('auto-routes to a discovered model whose tier, price and capabilities are known, and falls back off LiteLLM', async () => {
+    const list = await gateway.http.get('/v1/models').set('authorization', `Bearer ${key}`).expect(200);
+    const byId = new Map<string, Record<string, unknown>>(
+      list.body.data.map((entry: { id: string }) => [entry.id, entry]),
+    );
+    expect(byId.get('litellm/llama-3.3-70b')?.auto_routing).toEqual({
+      candidate: true,
+      reason: expect.stringContaining(
+        "tier standard from discovered rule 'llama-3.3-70b'; price from litellm /model/info",
+      ),
+      unknown_capabilities: ['json_mode'],
+    });
+    expect(byId.get('litellm/house-model')?.auto_routing).toEqual({
+      candidate: false,
+      reason: expect.stringContaining('no tier/quality'),
+    });
+    const coding = (content: string) => chat({ model: 'auto', messages: [{ role: 'user', content }] });
+    const response = await coding(
+      'Write a TypeScript function that parses an ISO 8601 duration like P3DT4H into seconds, with unit tests.',
+    ).expect(200);
+    const metadata = response.body.router_metadata;
+    expect(metadata.selected_model).toBe('litellm/llama-3.3-70b');
+    expect(fake.requests.at(-1)!.flavor).toBe('litellm');
+    expect(fake.requests.at(-1)!.body.model).toBe('llama-3.3-70b');
+    expect(metadata.routing_reason).toContain('→ litellm/llama-3.3-70b: cheapest model with');
+    expect(metadata.routing_reason).toContain('discovered LiteLLM model: tier standard from discovered rule');
+    expect(metadata.pricing).toBeUndefined();
+    const usage = response.body.usage;
+    const price = { input: 0.1, output: 0.3 };
+    const tokens = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+    expect(metadata.cost_usd).toBeCloseTo(nanoToUsd(costNanoUsd(price, tokens)), 12);
+    const report = await gateway.http
+      .get(`/admin/tenants/${tenantId}/usage`)
+      .query({ group_by: 'model' })
+      .set(admin)
+      .expect(200);
+    expect(JSON.stringify(report.body)).toContain('litellm/llama-3.3-70b');
+
+    // The proxy failing: the router's fallback chain goes on to a catalog model of another provider.
+    fake.enqueue({ flavor: 'litellm', status: 503, times: 10 });
+    const fallback = await coding(
+      'Write a Go function that merges two sorted slices of integers into one sorted slice, with tests.',
+    ).expect(200);
+    expect(fallback.body.router_metadata.fallbacks_tried[0]).toEqual(
+      expect.objectContaining({ provider: 'litellm', model: 'litellm/llama-3.3-70b' }),
+    );
+    expect(fallback.body.router_metadata.selected_provider).not.toBe('litellm');
   });
 
   it('picks up changes on the next discovery round (a proxy without /model/info: estimated prices)', async () => {
