@@ -35,6 +35,13 @@ import type { MicroResult } from './micro';
  * CPU is not the gateway's), which counts them (the run fails when none arrive). Every number is
  * per request; the end-to-end counterpart is `--breakdown`.
  */
+/** The names of the three rows (the bench's telemetry target reads them). */
+export const TELEMETRY_ROWS = {
+  metricsOnly: 'telemetry per request: metrics (no tracing)',
+  defaultSampling: 'telemetry per request: traces at the default sampler',
+  fullSampling: 'telemetry per request: traces at 100 %',
+} as const;
+
 const NOT_COLLECTED = { registers: [] };
 const counter = (name: string, labelNames: string[]) =>
   new Counter({ name, help: 'bench', labelNames, ...NOT_COLLECTED });
@@ -303,9 +310,7 @@ class SwitchableSampler implements tracing.Sampler {
 }
 
 export async function telemetryMicroBenchmarks(iterations: number): Promise<MicroResult[]> {
-  const results = [
-    await cpuPerRequest('telemetry per request: metrics (no tracing)', iterations, async () => undefined),
-  ];
+  const results = [await cpuPerRequest(TELEMETRY_ROWS.metricsOnly, iterations, async () => undefined)];
   const defaults = new EnvironmentVariables();
   if (!TRACE_SAMPLERS.includes(defaults.OTEL_TRACES_SAMPLER)) throw new Error('unknown default sampler');
   const sampler: SamplerSettings = {
@@ -331,7 +336,7 @@ export async function telemetryMicroBenchmarks(iterations: number): Promise<Micr
   const run = async (settings: SamplerSettings, label: string) => {
     switchable.current = buildSampler(settings);
     const before = await sink.spans();
-    results.push(await cpuPerRequest(`telemetry per request: traces at ${label}`, iterations, flush));
+    results.push(await cpuPerRequest(label, iterations, flush));
     return (await sink.spans()) - before;
   };
   try {
@@ -339,8 +344,8 @@ export async function telemetryMicroBenchmarks(iterations: number): Promise<Micr
     // loaded, its connection open — else the first traced run pays for them.
     switchable.current = buildSampler({ name: 'always_on', ratio: 1 });
     await cpuPerRequest('warm-up', Math.min(iterations, 2_000), flush);
-    const sampled = await run(sampler, `the default sampler (${describeSampler(sampler)})`);
-    const all = await run({ name: 'always_on', ratio: 1 }, '100 % (always_on)');
+    const sampled = await run(sampler, `${TELEMETRY_ROWS.defaultSampling} (${describeSampler(sampler)})`);
+    const all = await run({ name: 'always_on', ratio: 1 }, `${TELEMETRY_ROWS.fullSampling} (always_on)`);
     // Every span of every request at 100 %; a run that exported nothing measured nothing.
     if (sampled === 0 || all < iterations * SPANS_PER_REQUEST)
       throw new Error(`the sink received ${sampled} + ${all} spans: the traced runs exported too little`);

@@ -284,8 +284,8 @@ export class EnvironmentVariables {
    * traces that start here are recorded (docs/operations.md, "Sampling").
    */
   @IsIn(TRACE_SAMPLERS) OTEL_TRACES_SAMPLER: TraceSamplerName = 'parentbased_traceidratio';
-  /** The ratio of the *traceidratio samplers, 0..1 (default 0.1: one request in ten). */
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) OTEL_TRACES_SAMPLER_ARG = 0.1;
+  /** The ratio of the *traceidratio samplers, 0..1 (default 0.05: one trace in twenty). */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) OTEL_TRACES_SAMPLER_ARG = 0.05;
   /**
    * The GenAI conventions' opt-in: prompt and completion content on the client spans
    * (gen_ai.input.messages / gen_ai.output.messages), PII-redacted and bounded. true, or the

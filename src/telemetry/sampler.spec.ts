@@ -11,8 +11,8 @@ function decide(sampler: tracing.Sampler, traceId: string, parent?: Context): tr
 }
 
 describe('trace sampling (OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG)', () => {
-  it('defaults to parentbased_traceidratio 0.1 and reads the standard variables', () => {
-    expect(loadAppConfig({}).telemetry.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.1 });
+  it('defaults to parentbased_traceidratio 0.05 and reads the standard variables', () => {
+    expect(loadAppConfig({}).telemetry.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.05 });
     expect(
       loadAppConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).telemetry
         .sampler,

@@ -11,10 +11,10 @@ export interface SamplerSettings {
 
 /**
  * The sampler of OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (validated in src/config; the
- * default there, parentbased_traceidratio 0.1, is the production recommendation of
- * docs/operations.md: a client's sampled `traceparent` is always continued, one in ten of the
+ * default there, parentbased_traceidratio 0.05, is the production recommendation of
+ * docs/operations.md: a client's sampled `traceparent` is always continued, one in twenty of the
  * traces that start here is recorded, and the others cost next to nothing — no attributes, no
- * child spans, nothing exported).
+ * child spans, nothing exported; docs/performance.md has the CPU figures).
  */
 export function buildSampler(settings: SamplerSettings): tracing.Sampler {
   switch (settings.name) {
@@ -33,7 +33,7 @@ export function buildSampler(settings: SamplerSettings): tracing.Sampler {
   }
 }
 
-/** How a sampler is described in logs and in the startup summary ("parentbased_traceidratio 0.1"). */
+/** How a sampler is described in logs and in the startup summary ("parentbased_traceidratio 0.05"). */
 export function describeSampler(settings: SamplerSettings): string {
   return settings.name.endsWith('traceidratio') ? `${settings.name} ${settings.ratio}` : settings.name;
 }

@@ -53,7 +53,7 @@ export function createTracingSdk(options: TracingSdkOptions): NodeSDK {
  * endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
  * the SDK honours the other standard OTEL_* variables: resource attributes, batch sizes); the
  * sampler is OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default parentbased_traceidratio
- * 0.1); the W3C trace-context propagator continues a client's `traceparent`. Without an
+ * 0.05); the W3C trace-context propagator continues a client's `traceparent`. Without an
  * endpoint nothing is started and the spans created by the gateway stay no-ops (no cost). No
  * auto-instrumentation: the gateway creates its own spans (HTTP server span, pipeline steps,
  * GenAI client spans per provider attempt), only for requests that are sampled.
