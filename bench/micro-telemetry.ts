@@ -1,29 +1,47 @@
-import { context, SpanKind, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { tracing } from '@opentelemetry/sdk-node';
 import type { Request, Response } from 'express';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionRequest } from '../src/common/openai/chat.types';
+import { TRACE_SAMPLERS, EnvironmentVariables } from '../src/config/env.schema';
+import type { ChatCall, ChatStep } from '../src/chat/pipeline/chat-call';
+import { annotateCall, callAttributes, runTracedStep } from '../src/chat/pipeline/call-telemetry';
 import { HttpTelemetry } from '../src/telemetry/http-telemetry';
-import { completionResponse, genAiRequestAttributes, setGenAiResponse } from '../src/telemetry/gen-ai';
+import { completionResponse, setGenAiResponse, startGenAiClientSpan } from '../src/telemetry/gen-ai';
+import type { SamplerSettings } from '../src/telemetry/sampler';
+import { buildSampler, describeSampler } from '../src/telemetry/sampler';
+import { recordingSpan } from '../src/telemetry/spans';
+import { createTracingSdk } from '../src/telemetry/tracing.module';
 import type { MicroResult } from './micro';
 
 /**
  * What telemetry costs one chat request, in-process, measured as CPU time (process.cpuUsage, which
- * preemption by other processes does not inflate) over many simulated requests:
+ * preemption by other processes does not inflate) over many simulated requests, through the
+ * gateway's own telemetry code:
  * - `metrics`: the HTTP telemetry middleware (no tracing SDK: its span is a no-op) on a stand-in
  *   request/response, plus the ~20 metric updates the pipeline makes for a routed, answered,
  *   uncached request (intent, routing, provider, the GenAI histograms, tokens and cost by
  *   provider and by tenant, cache lookup);
- * - `metrics + traces`: the same with the OpenTelemetry SDK started as TracingService starts it
- *   (batch processor, OTLP/HTTP JSON exporter) and the spans of a request: the server span, one
- *   per pipeline step (8), intent.classify and the GenAI client span with its attributes —
- *   exported to an HTTP sink in this process (its receiving CPU is counted too: an overestimate).
- * Every number is per request; the end-to-end counterpart is `--breakdown`.
+ * - `traces at <sampler>`: the same with the OpenTelemetry SDK started as TracingService starts
+ *   it (createTracingSdk: the sampler, the batch processor, OTLP/HTTP JSON export) and the 10
+ *   spans of a sampled request, made by the gateway's helpers: the server span, one per pipeline
+ *   step with a span (8 of 10, runTracedStep; intent and routing attributes on theirs), the GenAI
+ *   client span (startGenAiClientSpan) with its attributes, the request span's summary
+ *   (annotateCall). First at the documented default sampler (EnvironmentVariables'
+ *   OTEL_TRACES_SAMPLER / _ARG), then at 100 %.
+ * Spans are exported to an HTTP sink in a child process (as a collector would be: its receiving
+ * CPU is not the gateway's), which counts them (the run fails when none arrive). Every number is
+ * per request; the end-to-end counterpart is `--breakdown`.
  */
+/** The names of the three rows (the bench's telemetry target reads them). */
+export const TELEMETRY_ROWS = {
+  metricsOnly: 'telemetry per request: metrics (no tracing)',
+  defaultSampling: 'telemetry per request: traces at the default sampler',
+  fullSampling: 'telemetry per request: traces at 100 %',
+} as const;
+
 const NOT_COLLECTED = { registers: [] };
 const counter = (name: string, labelNames: string[]) =>
   new Counter({ name, help: 'bench', labelNames, ...NOT_COLLECTED });
@@ -56,17 +74,6 @@ const middleware = new HttpTelemetry(
   false,
 ).middleware();
 
-const tracer = trace.getTracer('modelmuxer');
-const STEPS = [
-  'classify',
-  'route',
-  'cache_lookup',
-  'reserve',
-  'execute',
-  'account',
-  'cache_store',
-  'respond',
-];
 const REQUEST: ChatCompletionRequest = {
   model: 'gpt-4o-mini',
   temperature: 0.3,
@@ -115,38 +122,93 @@ function updateMetrics(): void {
   metrics.tenantCost.inc({ tenant: 'bench-tenant', model: model.model }, 0.0000213);
 }
 
-/** The spans the pipeline makes inside the request span (no-ops without an SDK). */
-function pipelineSpans(): void {
-  const parent = trace.getActiveSpan();
-  if (!parent?.isRecording()) return;
-  const inRequest = trace.setSpan(context.active(), parent);
-  for (const step of STEPS) tracer.startSpan(`modelmuxer.${step}`, {}, inRequest).end();
-  tracer.startSpan('intent.classify', { attributes: { 'intent.label': 'chat' } }, inRequest).end();
-  const client = tracer.startSpan(
-    'chat gpt-4o-mini',
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        ...genAiRequestAttributes(REQUEST, 'openai', 'gpt-4o-mini', 'https://api.openai.com/v1'),
-        'modelmuxer.tenant.id': '00000000-0000-0000-0000-000000000001',
-        'modelmuxer.tenant.name': 'bench',
-        'modelmuxer.intent.label': 'chat',
-        'modelmuxer.intent.confidence': 0.93,
-        'modelmuxer.routing.reason': 'intent chat → gpt-4o-mini',
-        'modelmuxer.cache.status': 'skip',
-        'modelmuxer.budget.decision': 'reserved',
-        'modelmuxer.retry': 0,
-        'modelmuxer.fallback_index': 0,
+/** What the steps' own telemetry does (the rest of their work is not telemetry). */
+const STEP_WORK: Record<string, (call: ChatCall) => void> = {
+  classify: () => {
+    // IntentService.classify
+    recordingSpan()?.setAttributes({
+      'intent.label': 'chat',
+      'intent.confidence': 0.93,
+      'intent.method': 'model',
+    });
+  },
+  route: () => {
+    // RoutingService.decide
+    recordingSpan()?.setAttributes({
+      'modelmuxer.routing.kind': 'intent',
+      'modelmuxer.routing.provider': 'openai',
+      'modelmuxer.routing.model': 'gpt-4o-mini',
+      'modelmuxer.routing.fallbacks': 1,
+      'modelmuxer.routing.estimated_cost_usd': 0.0000213,
+    });
+  },
+  execute: (call) => {
+    // ExecuteStep + ProviderExecutorService (one successful attempt)
+    const traced = call.span?.isRecording() === true;
+    const span = startGenAiClientSpan({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      upstreamModel: 'gpt-4o-mini',
+      request: REQUEST,
+      baseUrl: 'https://api.openai.com/v1',
+      retry: 0,
+      fallbackIndex: 0,
+      callAttributes: traced ? callAttributes(call) : undefined,
+    });
+    setGenAiResponse(span, completionResponse(COMPLETION));
+    span.end();
+    (call as { outcome: unknown }).outcome = { attempts: [{}], costNano: 21_300 };
+  },
+};
+/** The steps of an answered, uncached JSON request in production mode (chat.module.ts). */
+const STEPS: ChatStep[] = [
+  'policy',
+  'classify',
+  'route',
+  'cache_lookup',
+  'reserve',
+  'execute',
+  'account',
+  'cache_store',
+  'respond',
+  'decision_log',
+].map((name) => ({
+  name,
+  appliesTo: () => true,
+  run: (call: ChatCall) => {
+    STEP_WORK[name]?.(call);
+    return Promise.resolve();
+  },
+}));
+
+function newCall(): ChatCall {
+  return {
+    span: trace.getActiveSpan() ?? null,
+    request: REQUEST,
+    context: { principal: { tenantId: '00000000-0000-0000-0000-000000000001', tenantName: 'bench' } },
+    intent: { label: 'chat', confidence: 0.93, method: 'model' },
+    plan: {
+      decision: {
+        reason: 'intent chat → gpt-4o-mini',
+        kind: 'intent',
+        target: { provider: 'openai', model: 'gpt-4o-mini' },
       },
     },
-    inRequest,
-  );
-  setGenAiResponse(client, completionResponse(COMPLETION));
-  client.end();
-  parent.setAttributes({ 'modelmuxer.cost_usd': 0.0000213, 'modelmuxer.fallbacks': 0 });
+    cache: { status: 'MISS' },
+    reservation: {},
+    outcome: null,
+  } as unknown as ChatCall;
 }
 
-function oneRequest(): void {
+async function pipeline(): Promise<void> {
+  const call = newCall();
+  if (call.span?.isRecording()) spansQueued += SPANS_PER_REQUEST;
+  for (const step of STEPS) await runTracedStep(step, call);
+  annotateCall(call);
+  updateMetrics();
+}
+
+async function oneRequest(): Promise<void> {
   const request = Object.assign(new EventEmitter(), {
     method: 'POST',
     path: '/v1/chat/completions',
@@ -161,71 +223,138 @@ function oneRequest(): void {
     locals: {},
     getHeader: () => undefined,
   }) as unknown as Response;
+  let done!: Promise<void>;
   middleware(request, response, () => {
-    pipelineSpans();
-    updateMetrics();
+    done = pipeline();
   });
+  await done;
   response.emit('finish');
 }
 
-/** CPU per request over `iterations` requests, yielding to the loop every 100 (exports run then). */
+/** Spans of a sampled request: server, 8 of the 10 steps, the GenAI client span. */
+const SPANS_PER_REQUEST = 10;
+let spansQueued = 0;
+
+/**
+ * CPU per request over `iterations` requests, 64 at a time (exports run between the batches).
+ * This loop makes spans faster than a gateway serving 64 connections would (it does nothing
+ * else): left alone, the batch processor (one export in flight, a queue of 2,048 spans) would
+ * drop spans at 100 % sampling, and a dropped span costs less than an exported one. So once
+ * 1,024 spans were made the loop waits for their export (batches of 512, the default).
+ */
 async function cpuPerRequest(
   name: string,
   iterations: number,
   settle: () => Promise<void>,
 ): Promise<MicroResult> {
-  for (let i = 0; i < 200; i++) oneRequest();
+  const batch = async () => {
+    await Promise.all(Array.from({ length: 64 }, oneRequest));
+    if (spansQueued < 1024) return void (await new Promise((resolve) => setImmediate(resolve)));
+    spansQueued = 0;
+    await settle();
+  };
+  for (let i = 0; i < 400; i += 64) await batch();
   await settle();
   const cpu = process.cpuUsage();
   const wall = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) {
-    oneRequest();
-    if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
-  }
+  const batches = Math.ceil(iterations / 64);
+  for (let i = 0; i < batches; i++) await batch();
   await settle();
   const used = process.cpuUsage(cpu);
-  const meanUs = Number(process.hrtime.bigint() - wall) / 1_000 / iterations;
-  const cpuMeanUs = (used.user + used.system) / iterations;
-  return { name, iterations, p50Us: Number.NaN, p99Us: Number.NaN, meanUs, cpuMeanUs };
+  const requests = batches * 64;
+  const meanUs = Number(process.hrtime.bigint() - wall) / 1_000 / requests;
+  const cpuMeanUs = (used.user + used.system) / requests;
+  return { name, iterations: requests, p50Us: Number.NaN, p99Us: Number.NaN, meanUs, cpuMeanUs };
+}
+
+/** A stand-in collector in its own process: answers OTLP/HTTP posts, counts the spans. */
+const SINK = `
+const http = require('node:http');
+let spans = 0;
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET') return res.end(String(spans));
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    spans += body.split('"spanId"').length - 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+process.on('disconnect', () => process.exit(0));
+`;
+
+async function startSink(): Promise<{ url: string; spans: () => Promise<number>; child: ChildProcess }> {
+  const child = fork('-e', [SINK], { execArgv: ['-e', SINK], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => resolve(Number(message)));
+    child.once('error', reject);
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/v1/traces`,
+    spans: async () => Number(await (await fetch(base)).text()),
+    child,
+  };
+}
+
+/** One SDK for the traced runs (the gateway's module-level tracers keep the first one they see). */
+class SwitchableSampler implements tracing.Sampler {
+  current: tracing.Sampler = buildSampler({ name: 'always_off', ratio: 0 });
+  shouldSample(...args: Parameters<tracing.Sampler['shouldSample']>): tracing.SamplingResult {
+    return this.current.shouldSample(...args);
+  }
+  toString(): string {
+    return `switchable(${this.current.toString()})`;
+  }
 }
 
 export async function telemetryMicroBenchmarks(iterations: number): Promise<MicroResult[]> {
-  const results = [
-    await cpuPerRequest('telemetry per request: metrics (no tracing)', iterations, async () => undefined),
-  ];
-  let received = 0;
-  const sink = createServer((request, response) => {
-    request.on('data', () => undefined);
-    request.on('end', () => {
-      received++;
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+  const results = [await cpuPerRequest(TELEMETRY_ROWS.metricsOnly, iterations, async () => undefined)];
+  const defaults = new EnvironmentVariables();
+  if (!TRACE_SAMPLERS.includes(defaults.OTEL_TRACES_SAMPLER)) throw new Error('unknown default sampler');
+  const sampler: SamplerSettings = {
+    name: defaults.OTEL_TRACES_SAMPLER,
+    ratio: defaults.OTEL_TRACES_SAMPLER_ARG,
+  };
+  const sink = await startSink();
+  const switchable = new SwitchableSampler();
+  const sdk = createTracingSdk({
+    serviceName: 'bench',
+    endpoint: sink.url,
+    headers: {},
+    sampler,
+    samplerOverride: switchable,
   });
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`;
-  const sdk = new NodeSDK({ traceExporter: new OTLPTraceExporter({ url }), instrumentations: [] });
   sdk.start();
-  try {
-    const flush = async () => {
-      const provider = trace.getTracerProvider() as {
-        getDelegate?: () => { forceFlush?: () => Promise<void> };
-      };
-      await provider.getDelegate?.().forceFlush?.();
+  const flush = async () => {
+    const provider = trace.getTracerProvider() as {
+      getDelegate?: () => { forceFlush?: () => Promise<void> };
     };
-    results.push(
-      await cpuPerRequest(
-        'telemetry per request: metrics + 11 spans exported (OTLP/HTTP)',
-        iterations,
-        flush,
-      ),
-    );
-    if (received === 0)
-      throw new Error('no span batch reached the sink: the traced measurement exported nothing');
+    await provider.getDelegate?.().forceFlush?.();
+  };
+  const run = async (settings: SamplerSettings, label: string) => {
+    switchable.current = buildSampler(settings);
+    const before = await sink.spans();
+    results.push(await cpuPerRequest(label, iterations, flush));
+    return (await sink.spans()) - before;
+  };
+  try {
+    // Warm-up (not measured): the recording paths compiled by the JIT, the exporter's modules
+    // loaded, its connection open — else the first traced run pays for them.
+    switchable.current = buildSampler({ name: 'always_on', ratio: 1 });
+    await cpuPerRequest('warm-up', Math.min(iterations, 2_000), flush);
+    const sampled = await run(sampler, `${TELEMETRY_ROWS.defaultSampling} (${describeSampler(sampler)})`);
+    const all = await run({ name: 'always_on', ratio: 1 }, `${TELEMETRY_ROWS.fullSampling} (always_on)`);
+    // Every span of every request at 100 %; a run that exported nothing measured nothing.
+    if (sampled === 0 || all < iterations * SPANS_PER_REQUEST)
+      throw new Error(`the sink received ${sampled} + ${all} spans: the traced runs exported too little`);
   } finally {
     await sdk.shutdown();
     trace.disable();
     context.disable();
-    await new Promise((resolve) => sink.close(resolve));
+    propagation.disable();
+    sink.child.disconnect();
   }
   return results;
 }

@@ -152,6 +152,15 @@ export interface TargetInputs {
   flushed: { ok: boolean; detail: string } | null;
   rssMaxBytes: number | null;
   rssGrowth: { startBytes: number; endBytes: number; seconds: number; label: string } | null;
+  /**
+   * Telemetry CPU per request in µs (bench/micro-telemetry.ts, in-process): at the documented
+   * default sampler (the target's configuration), and metrics only / 100 % sampling for context.
+   */
+  telemetryCpuUs?: {
+    defaultSampling: number | null;
+    metricsOnly: number | null;
+    fullSampling: number | null;
+  };
 }
 
 const MB = 1024 * 1024;
@@ -197,6 +206,19 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
       ...check(input.rssMaxBytes, 200 * MB, (v) => `${fmt(v / MB, 0)} MB`),
     },
   ];
+  if (input.telemetryCpuUs) {
+    const t = input.telemetryCpuUs;
+    checks.push({
+      name: 'Telemetry CPU per request (default trace sampling, in-process)',
+      goal: '≤ 0.1 ms',
+      ...check(
+        t.defaultSampling,
+        100,
+        (v) =>
+          `${fmt(v / 1000, 3)} ms (metrics only ${fmt((t.metricsOnly ?? Number.NaN) / 1000, 3)}, 100 % sampled ${fmt((t.fullSampling ?? Number.NaN) / 1000, 3)})`,
+      ),
+    });
+  }
   if (input.rssGrowth) {
     const g = input.rssGrowth;
     const growth = g.endBytes - g.startBytes;

@@ -14,6 +14,7 @@ import {
   type Storage,
 } from './gateway-process';
 import { compareArrivals, probe, runLoad, type HttpTarget, type ProbeResult } from './load';
+import { TELEMETRY_ROWS } from './micro-telemetry';
 import { runMicroBenchmarks, type MicroReport } from './micro';
 import { parseOptions, USAGE } from './options';
 import { clockTicksPerSecond, readMachineCpu, sampleGroup } from './proc';
@@ -809,7 +810,14 @@ async function main(): Promise<void> {
   const rssSingle = groups
     .filter((g) => g.workers === 1 && g.target === 'gateway')
     .map((g) => g.rssMaxBytes ?? 0);
+  const telemetryRow = (prefix: string) =>
+    micro.results.find((m) => m.name.startsWith(prefix))?.cpuMeanUs ?? null;
   const targets = evaluateTargets({
+    telemetryCpuUs: {
+      defaultSampling: telemetryRow(TELEMETRY_ROWS.defaultSampling),
+      metricsOnly: telemetryRow(TELEMETRY_ROWS.metricsOnly),
+      fullSampling: telemetryRow(TELEMETRY_ROWS.fullSampling),
+    },
     cpuMsPerRequest: {
       value: singleGroup(maxConnections, false)?.cpuMsPerRequest ?? null,
       connections: maxConnections,

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
 import { KEY_ADVICE, keyWeakness, parseTrustProxy, TrustProxySetting } from './auth-config';
-import { EnvironmentVariables, isSecretVariable, LogLevel } from './env.schema';
+import { EnvironmentVariables, isSecretVariable, LogLevel, TraceSamplerName } from './env.schema';
 import { MODE_FEATURES, MODES, Mode, ModeFeatures } from './modes';
 
 export type BudgetPeriod = 'daily' | 'weekly' | 'monthly' | 'total';
@@ -113,6 +113,8 @@ export class AppConfig {
     serviceName: string;
     otlpTracesEndpoint: string | null;
     otlpHeaders: string | null;
+    /** OTEL_TRACES_SAMPLER and its ratio (OTEL_TRACES_SAMPLER_ARG). */
+    sampler: { name: TraceSamplerName; ratio: number };
     /** Prompt/completion content on client spans (opt-in), redacted, at most contentMaxChars each. */
     captureContent: boolean;
     contentMaxChars: number;
@@ -382,6 +384,7 @@ function telemetrySettings(vars: EnvironmentVariables): AppConfig['telemetry'] {
         ? `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
         : null),
     otlpHeaders: vars.OTEL_EXPORTER_OTLP_HEADERS ?? null,
+    sampler: { name: vars.OTEL_TRACES_SAMPLER, ratio: vars.OTEL_TRACES_SAMPLER_ARG },
     captureContent: vars.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
     contentMaxChars: vars.GENAI_CONTENT_MAX_CHARS,
     tenantLabelLimit: vars.METRICS_TENANT_LIMIT,
@@ -439,7 +442,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       litellm: Boolean(config.providers.litellm.baseUrl),
     },
     intentClassifier: config.intent.enabled,
-    tracing: config.telemetry.otlpTracesEndpoint ? 'otlp' : 'off',
+    tracing: config.telemetry.otlpTracesEndpoint
+      ? `otlp, sampler ${config.telemetry.sampler.name} ${config.telemetry.sampler.ratio}`
+      : 'off',
     spanContent: config.telemetry.captureContent ? 'captured (PII-redacted)' : 'off',
   };
 }

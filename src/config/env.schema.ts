@@ -35,6 +35,17 @@ function toNumber({ value }: { value: unknown }): unknown {
 }
 
 /** The GenAI content-capture switch: a boolean, or the values newer instrumentations accept. */
+/** The OTEL_TRACES_SAMPLER values the gateway understands (the SDK's built-in samplers). */
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TraceSamplerName = (typeof TRACE_SAMPLERS)[number];
+
 function toContentCapture({ value }: { value: unknown }): unknown {
   if (typeof value !== 'string') return value;
   const word = value.trim().toLowerCase();
@@ -267,6 +278,14 @@ export class EnvironmentVariables {
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsConnectionUrl(HTTP) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   @IsOptional() @Secret() @IsString() OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /**
+   * Which requests are traced (the standard variable). Default parentbased_traceidratio: a
+   * client's sampled `traceparent` is always continued, and OTEL_TRACES_SAMPLER_ARG of the
+   * traces that start here are recorded (docs/operations.md, "Sampling").
+   */
+  @IsIn(TRACE_SAMPLERS) OTEL_TRACES_SAMPLER: TraceSamplerName = 'parentbased_traceidratio';
+  /** The ratio of the *traceidratio samplers, 0..1 (default 0.05: one trace in twenty). */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) OTEL_TRACES_SAMPLER_ARG = 0.05;
   /**
    * The GenAI conventions' opt-in: prompt and completion content on the client spans
    * (gen_ai.input.messages / gen_ai.output.messages), PII-redacted and bounded. true, or the

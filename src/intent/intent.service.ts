@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';
+import { recordingSpan } from '../telemetry/spans';
 import { classifyEnhanced, classifyHeuristic } from './classifier';
 import type { LocalClassification } from './classifier';
 import { extractFeatures, toSignals } from './features';
@@ -57,7 +57,6 @@ function scoresOf(probabilities: Float64Array): Partial<Record<IntentLabel, numb
 @Injectable()
 export class IntentService implements IntentClassifier, OnModuleInit {
   private readonly logger = new Logger('IntentService');
-  private readonly tracer = trace.getTracer('modelmuxer');
   private detectLanguage: LanguageDetector | undefined;
 
   constructor(
@@ -87,27 +86,17 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       return { label: null, confidence: 0, signals: null, method: 'disabled' };
     }
     const started = process.hrtime.bigint();
-    const span = this.tracer.startSpan('intent.classify');
-    try {
-      const result = await this.classifyEnabled(request, options);
-      const seconds = elapsedMs(started) / 1000;
-      this.classifications.inc({ label: result.label ?? 'none', method: result.method });
-      this.duration.observe({ method: result.method }, seconds);
-      span.setAttributes({
-        'intent.label': result.label ?? 'none',
-        'intent.confidence': result.confidence,
-        'intent.method': result.method,
-      });
-      return result;
-    } catch (error) {
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
-      throw error;
-    } finally {
-      span.end();
-    }
+    const result = await this.classifyEnabled(request, options);
+    const seconds = elapsedMs(started) / 1000;
+    this.classifications.inc({ label: result.label ?? 'none', method: result.method });
+    this.duration.observe({ method: result.method }, seconds);
+    // On the span of the classify step (no span of its own: it would only nest in that one).
+    recordingSpan()?.setAttributes({
+      'intent.label': result.label ?? 'none',
+      'intent.confidence': result.confidence,
+      'intent.method': result.method,
+    });
+    return result;
   }
 
   /** The local classification alone (no network, deterministic): for tests, eval and bench. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { trace } from '@opentelemetry/api';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';
+import { recordingSpan } from '../telemetry/spans';
 import { ModelCatalog } from './model-catalog';
 import { decideRoute } from './routing-decision';
 import type { RoutingThresholds } from './routing-decision';
@@ -57,7 +57,7 @@ export class RoutingService {
       model: target ? (target.metricModel ?? target.model) : 'none',
       reason: decision.kind ?? 'default',
     });
-    const span = trace.getActiveSpan();
+    const span = recordingSpan();
     if (span) {
       span.setAttributes({
         'modelmuxer.routing.kind': decision.kind ?? 'default',

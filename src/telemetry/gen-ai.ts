@@ -1,11 +1,12 @@
 import { makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import type { Attributes, Span } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionRequest,
   Usage,
 } from '../common/openai/chat.types';
+import { NOT_RECORDING, recordingSpan, tracer } from './spans';
 
 /**
  * OpenTelemetry semantic conventions for generative AI (gen_ai.*, spec v1.37+: the
@@ -81,11 +82,62 @@ export function genAiRequestAttributes(
   const format = (request.response_format as { type?: unknown } | undefined)?.type;
   attributes[GEN_AI.outputType] = format === 'json_object' || format === 'json_schema' ? 'json' : 'text';
   if (baseUrl) {
-    const url = new URL(baseUrl);
-    attributes[GEN_AI.serverAddress] = url.hostname;
-    attributes[GEN_AI.serverPort] = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    const [address, port] = serverOf(baseUrl);
+    attributes[GEN_AI.serverAddress] = address;
+    attributes[GEN_AI.serverPort] = port;
   }
   return attributes;
+}
+
+/** server.address and server.port of a provider's base URL, parsed once per URL (a handful). */
+const servers = new Map<string, [string, number]>();
+function serverOf(baseUrl: string): [string, number] {
+  let server = servers.get(baseUrl);
+  if (server === undefined) {
+    const url = new URL(baseUrl);
+    server = [url.hostname, Number(url.port) || (url.protocol === 'https:' ? 443 : 80)];
+    servers.set(baseUrl, server);
+  }
+  return server;
+}
+
+/** One provider attempt, as its GenAI client span describes it. */
+export interface GenAiAttempt {
+  provider: string;
+  /** The catalog model (modelmuxer.model) and the provider's name for it (gen_ai.request.model). */
+  model: string;
+  upstreamModel: string;
+  /** The chat request (absent for embeddings). */
+  request?: ChatCompletionRequest;
+  baseUrl: string | null;
+  retry: number;
+  fallbackIndex: number;
+  /** The call's modelmuxer.* attributes (callAttributes of the pipeline). */
+  callAttributes?: Attributes;
+}
+
+/**
+ * The GenAI client span of one provider attempt, "{operation} {model}" (semantic conventions),
+ * a child of the active span — only when that one records: for a request that is not sampled
+ * nothing is built (no name, no attribute object) and the shared no-op span is returned.
+ */
+export function startGenAiClientSpan(attempt: GenAiAttempt): Span {
+  if (recordingSpan() === null) return NOT_RECORDING;
+  const { request, provider, upstreamModel } = attempt;
+  const attributes: Attributes = request
+    ? genAiRequestAttributes(request, provider, upstreamModel, attempt.baseUrl)
+    : {
+        [GEN_AI.operationName]: 'embeddings',
+        [GEN_AI.providerName]: genAiProviderName(provider),
+        [GEN_AI.requestModel]: upstreamModel,
+      };
+  if (attempt.callAttributes) Object.assign(attributes, attempt.callAttributes);
+  attributes['modelmuxer.provider'] = provider;
+  attributes['modelmuxer.model'] = attempt.model;
+  attributes['modelmuxer.retry'] = attempt.retry;
+  attributes['modelmuxer.fallback_index'] = attempt.fallbackIndex;
+  const operation = request ? CHAT_OPERATION : 'embeddings';
+  return tracer.startSpan(`${operation} ${upstreamModel}`, { kind: SpanKind.CLIENT, attributes });
 }
 
 /** One answer message, for gen_ai.output.messages (content capture only). */

@@ -13,8 +13,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { GatewayRequestState } from '../common/principal';
 import { responseErrorCode } from '../common/openai-exception.filter';
 import { elapsedMs } from '../common/time';
-
-const tracer = trace.getTracer('modelmuxer');
+import { tracer } from './spans';
 
 /** The label for a path no route matches (404s, scanners): one value, whatever the URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -24,7 +23,13 @@ export const NO_ERROR = 'none';
 export const CLIENT_CLOSED = 499;
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const ROUTING_HEADERS = ['x-modelmuxer-provider', 'x-modelmuxer-model', 'x-modelmuxer-intent'] as const;
+/** The routing headers of a response and the server-span attribute each becomes. */
+const ROUTING_HEADERS = [
+  ['x-modelmuxer-provider', 'modelmuxer.provider'],
+  ['x-modelmuxer-model', 'modelmuxer.model'],
+  ['x-modelmuxer-intent', 'modelmuxer.intent'],
+] as const;
+const SERVER_SPAN = { kind: SpanKind.SERVER };
 
 /** Called for every finished response with its error code (NO_ERROR when none); must not throw. */
 export type ResponseObserver = (request: Request, response: Response, errorCode: string) => void;
@@ -116,18 +121,15 @@ export class HttpTelemetry {
       const state = request as Request & GatewayRequestState;
       const started = state.startedAt ?? process.hrtime.bigint();
       const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-      const span = tracer.startSpan(
-        request.method,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'http.request.method': request.method,
-            'url.path': request.path,
-            'modelmuxer.request_id': state.id,
-          },
-        },
-        parent,
-      );
+      // The sampling decision is taken here, once per request; its attributes only when it records.
+      const span = tracer.startSpan(request.method, SERVER_SPAN, parent);
+      if (span.isRecording()) {
+        span.setAttributes({
+          'http.request.method': request.method,
+          'url.path': request.path,
+          'modelmuxer.request_id': state.id,
+        });
+      }
       let done = false;
       const finish = () => {
         if (done) return;
@@ -209,9 +211,9 @@ function endServerSpan(span: Span, response: Response, labels: HttpLabels, statu
     span.updateName(labels.route === UNMATCHED_ROUTE ? labels.method : `${labels.method} ${labels.route}`);
     span.setAttribute('http.route', labels.route);
     span.setAttribute('http.response.status_code', status);
-    for (const header of ROUTING_HEADERS) {
+    for (const [header, attribute] of ROUTING_HEADERS) {
       const value = response.getHeader(header);
-      if (typeof value === 'string') span.setAttribute(header.slice(2).replace(/-/g, '.'), value);
+      if (typeof value === 'string') span.setAttribute(attribute, value);
     }
     if (labels.error_code !== NO_ERROR) span.setAttribute('error.type', labels.error_code);
     // Server spans: 5xx are errors, 4xx are the client's (the semantic conventions for HTTP).

@@ -128,6 +128,29 @@ describe('bench report', () => {
     expect(growth.met).toBeNull();
   });
 
+  it('judges the telemetry target on the default-sampling figure (µs → ms)', () => {
+    const base = {
+      cpuMsPerRequest: { value: null, connections: 64 },
+      cpuMsPerRequestLowLoad: null,
+      addedP50AtOne: null,
+      addedP99AtOne: null,
+      addedTtfbP50AtOne: null,
+      flushed: null,
+      rssMaxBytes: null,
+      rssGrowth: null,
+    };
+    const telemetry = (defaultSampling: number | null) =>
+      evaluateTargets({
+        ...base,
+        telemetryCpuUs: { defaultSampling, metricsOnly: 50, fullSampling: 300 },
+      }).find((check) => check.name.startsWith('Telemetry CPU'))!;
+    expect(telemetry(71).met).toBe(true);
+    expect(telemetry(71).measured).toBe('0.071 ms (metrics only 0.050, 100 % sampled 0.300)');
+    expect(telemetry(104).met).toBe(false);
+    expect(telemetry(null).met).toBeNull();
+    expect(evaluateTargets(base).some((check) => check.name.startsWith('Telemetry CPU'))).toBe(false);
+  });
+
   it('renders the feature breakdown against the all-features row', () => {
     const text = renderBreakdown(64, [
       { variant: 'all', cpuMsPerRequest: 1, p50AtOneMs: 2, upstreamCpuMsPerRequest: 0.1 },

@@ -1,30 +1,49 @@
-import { context, trace, type Attributes, SpanStatusCode } from '@opentelemetry/api';
+import { context, trace, type Attributes, type SpanOptions, SpanStatusCode } from '@opentelemetry/api';
 import { nanoToUsd } from '../../common/pricing';
+import { tracer } from '../../telemetry/spans';
 import type { ChatCall, ChatStep } from './chat-call';
 
-const tracer = trace.getTracer('modelmuxer');
+/** The policy step's span options (constant: no object built per request). */
+const GUARDRAIL_SPAN: SpanOptions = { attributes: { 'gen_ai.operation.name': 'apply_guardrail' } };
+const STEP_SPAN: SpanOptions = {};
+const stepNames = new Map<string, string>();
 
 /**
  * Span names of the pipeline steps. The policy step is the spec's `apply_guardrail` operation
  * (GenAI semantic conventions); the others are ModelMuxer's own.
  */
 export function stepSpanName(step: string): string {
-  return step === 'policy' ? 'apply_guardrail' : `modelmuxer.${step}`;
+  let name = stepNames.get(step);
+  if (name === undefined) {
+    name = step === 'policy' ? 'apply_guardrail' : `modelmuxer.${step}`;
+    stepNames.set(step, name);
+  }
+  return name;
 }
+
+/**
+ * Steps without a span of their own: CPU-only work of a few microseconds (building the answer,
+ * buffering the decision-log row), which a span would describe at a multiple of its cost.
+ */
+const UNTRACED_STEPS = new Set(['respond', 'decision_log']);
 
 /** Runs a step in its own span (a child of the request span) when the request is traced. */
 export async function runTracedStep(step: ChatStep, call: ChatCall): Promise<void> {
-  if (!call.span?.isRecording()) {
+  if (!call.span?.isRecording() || UNTRACED_STEPS.has(step.name)) {
     await step.run(call);
     return;
   }
+  // The request span is normally the active one (the HTTP telemetry entered its context): then
+  // the step's span is its child without building a context for it first.
+  const active = context.active();
+  const parent = trace.getSpan(active) === call.span ? active : trace.setSpan(active, call.span);
   const span = tracer.startSpan(
     stepSpanName(step.name),
-    { attributes: step.name === 'policy' ? { 'gen_ai.operation.name': 'apply_guardrail' } : {} },
-    trace.setSpan(context.active(), call.span),
+    step.name === 'policy' ? GUARDRAIL_SPAN : STEP_SPAN,
+    parent,
   );
   try {
-    await context.with(trace.setSpan(context.active(), span), () => step.run(call));
+    await context.with(trace.setSpan(parent, span), () => step.run(call));
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     span.setAttribute('error.type', typeof code === 'string' ? code : 'internal_error');

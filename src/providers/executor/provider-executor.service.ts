@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Counter, Histogram } from 'prom-client';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../../common/errors';
@@ -31,8 +31,8 @@ import {
   GEN_AI,
   GEN_AI_METRIC,
   genAiProviderName,
-  genAiRequestAttributes,
   setGenAiResponse,
+  startGenAiClientSpan,
   StreamResponse,
   type GenAiContentCapture,
   type GenAiResponse,
@@ -132,8 +132,6 @@ type Call<T, Q> = (
   request: Q & { model: string },
   options: ProviderCallOptions,
 ) => Promise<T>;
-
-const tracer = trace.getTracer('modelmuxer');
 
 function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
@@ -359,32 +357,19 @@ export class ProviderExecutorService implements ProviderExecutor {
     if (hasNext) this.fallbacksMetric.inc(labels);
   }
 
-  /** The GenAI client span of one attempt: "{operation} {model}" (semantic conventions). */
+  /** The GenAI client span of one attempt (a no-op span when the request is not sampled). */
   private startAttempt(attempt: Attempt<object>, options: ProviderCallOptions): Span {
     const { target, index, retry, request } = attempt;
     const chat = 'messages' in request;
-    const operation = chat ? CHAT_OPERATION : 'embeddings';
-    const span = tracer.startSpan(`${operation} ${target.upstreamModel}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        ...(chat
-          ? genAiRequestAttributes(
-              request as ChatCompletionRequest,
-              target.provider,
-              target.upstreamModel,
-              this.baseUrl(target),
-            )
-          : {
-              [GEN_AI.operationName]: operation,
-              [GEN_AI.providerName]: genAiProviderName(target.provider),
-              [GEN_AI.requestModel]: target.upstreamModel,
-            }),
-        ...options.spanAttributes,
-        'modelmuxer.provider': target.provider,
-        'modelmuxer.model': target.model,
-        'modelmuxer.retry': retry,
-        'modelmuxer.fallback_index': index,
-      },
+    const span = startGenAiClientSpan({
+      provider: target.provider,
+      model: target.model,
+      upstreamModel: target.upstreamModel,
+      request: chat ? (request as ChatCompletionRequest) : undefined,
+      baseUrl: this.baseUrl(target),
+      retry,
+      fallbackIndex: index,
+      callAttributes: options.spanAttributes,
     });
     if (chat && options.content && span.isRecording())
       span.setAttribute(GEN_AI.inputMessages, options.content.inputMessages);
