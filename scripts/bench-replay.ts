@@ -8,6 +8,8 @@
  * CPU time and the load average (the machine is shared). The database is dropped at the end.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:replay [-- --rows=1000000]
+ *     [--database=mm_bench_replay_keep]   seed that database once and keep it (re-runs skip seeding)
+ *     [--days=8]                          replay the first N days only (the rows span 7; 1.4 ≈ a fifth, for profiles)
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -38,6 +40,16 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   await client.connect();
   try {
     await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function databaseExists(url: string, name: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
   } finally {
     await client.end();
   }
@@ -108,8 +120,12 @@ async function main(): Promise<void> {
   if (!serverUrl) throw new Error('DATABASE_URL must name the Postgres server to benchmark on');
   const rows = Number(argument('rows', '1000000'));
   const start = Date.UTC(2026, 10, 1);
-  const name = `mm_bench_replay_${randomBytes(4).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  const kept = argument('database', '');
+  if (kept && !/^mm_bench_replay_\w+$/.test(kept))
+    throw new Error('--database must start with mm_bench_replay_');
+  const name = kept || `mm_bench_replay_${randomBytes(4).toString('hex')}`;
+  const exists = kept !== '' && (await databaseExists(serverUrl, name));
+  if (!exists) await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const config = loadAppConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'error' });
@@ -123,8 +139,10 @@ async function main(): Promise<void> {
       e: 150_000,
     });
     const started = Date.now();
-    await seed(dataSource, rows, start, candidates);
-    await dataSource.query('VACUUM ANALYZE routing_decisions');
+    if (!exists) {
+      await seed(dataSource, rows, start, candidates);
+      await dataSource.query('VACUUM ANALYZE routing_decisions');
+    }
     const [size] = await dataSource.query(
       `SELECT pg_size_pretty(pg_total_relation_size('routing_decisions')) AS size,
               pg_size_pretty(pg_relation_size('routing_decisions')) AS heap,
@@ -132,11 +150,11 @@ async function main(): Promise<void> {
               (SELECT avg(pg_column_size(decision))::int FROM routing_decisions) AS decision`,
     );
     console.log(
-      `seeded ${rows} decisions in ${Date.now() - started} ms (${size.size} with indexes and TOAST; heap ${size.heap}; ` +
+      `${exists ? 'reused' : 'seeded'} ${rows} decisions in ${Date.now() - started} ms (${size.size} with indexes and TOAST; heap ${size.heap}; ` +
         `inputs ~${size.inputs} B, candidates ~${size.decision} B a row)`,
     );
     const service = new ReplayService(dataSource, catalog, policies, config);
-    const window = { from: new Date(start), to: new Date(start + 8 * DAY) };
+    const window = { from: new Date(start), to: new Date(start + Number(argument('days', '8')) * DAY) };
     await scanOnly(dataSource, window);
     await timed('same configuration', service, window);
     await timed('candidate (weights quality-only)', service, {
@@ -145,7 +163,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await dataSource.destroy();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!kept) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
@@ -9,6 +9,7 @@ import { decideRoute } from './routing-decision';
 import type { RoutingThresholds } from './routing-decision';
 import { RoutingPolicyService } from './routing-policy';
 import type { RoutingPolicy } from './routing-policy';
+import { RoutingThresholdState } from './routing-thresholds';
 import type { PlannedTarget, RouteTarget, RoutePlan, RoutingDecision, RoutingInput } from './routing.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ProviderAvailability } from '../providers/provider.types';
@@ -19,24 +20,29 @@ import type { ProviderAvailability } from '../providers/provider.types';
  */
 @Injectable()
 export class RoutingService {
-  /** INTENT_LOW_CONFIDENCE and INTENT_MIN_CONF_FOR_DIRECT (the decision log records them). */
-  readonly thresholds: RoutingThresholds;
+  private readonly state: RoutingThresholdState;
 
   constructor(
     @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
     @Inject(RoutingPolicyService) private readonly policies: RoutingPolicyService,
     config: AppConfig,
     @InjectMetric(METRIC.routingDecisions) private readonly decisions: Counter<string>,
+    @Optional() state?: RoutingThresholdState,
   ) {
-    this.thresholds = Object.freeze({
-      lowConfidence: config.intent.lowConfidence,
-      minConfForDirect: config.intent.minConfForDirect,
-    });
+    this.state = state ?? new RoutingThresholdState(config);
   }
 
-  /** The default policy from config/routing.yaml. */
+  /**
+   * INTENT_LOW_CONFIDENCE and INTENT_MIN_CONF_FOR_DIRECT, or the values an admin applied
+   * (docs/routing.md "Dynamic thresholds"); the decision log records them.
+   */
+  get thresholds(): RoutingThresholds {
+    return this.state.thresholds;
+  }
+
+  /** The default policy from config/routing.yaml (with the quality floors an admin applied). */
   get policy(): RoutingPolicy {
-    return this.policies.policy;
+    return this.state.effective(this.policies.policy);
   }
 
   /**
@@ -108,9 +114,9 @@ export class RoutingService {
     return decideRoute(
       input,
       this.catalog,
-      policyOverride ?? this.policies.policy,
+      this.state.effective(policyOverride ?? this.policies.policy),
       availability,
-      this.thresholds,
+      this.state.thresholds,
     );
   }
 }
