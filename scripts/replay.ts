@@ -4,7 +4,8 @@
  * (and catalog) and reports, per intent and overall, what would move, where, at what cost.
  *
  *   npm run replay -- --from 2026-11-25 --to 2026-12-02 --routing other-routing.yaml \
- *     [--models other-models.yaml] [--tenant <uuid>] [--low-confidence 0.5] [--min-conf-direct 0.85] [--json]
+ *     [--models other-models.yaml] [--tenant <uuid>] [--low-confidence 0.5] [--min-conf-direct 0.85] \
+ *     [--max-below-floor 0.02] [--json]
  *
  * Reads the database the gateway uses (DATABASE_URL, or the embedded one under DATA_DIR — which
  * one process holds at a time: stop the gateway or use POST /admin/routing/replay instead).
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   const models = option('models');
   const low = threshold('low-confidence');
   const direct = threshold('min-conf-direct');
+  const maxBelow = threshold('max-below-floor');
   const config = loadAppConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' });
   const catalog = ModelCatalog.load(config.routing.modelsFile);
   const policies = RoutingPolicyService.load(config.routing.routingFile, catalog);
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
         ...(low !== undefined ? { lowConfidence: low } : {}),
         ...(direct !== undefined ? { minConfForDirect: direct } : {}),
       },
+      suggestions: { maxBelowFloorShare: maxBelow },
       sources: {
         routing: routing ?? config.routing.routingFile,
         models: models ?? config.routing.modelsFile,
