@@ -12,6 +12,7 @@
  *     [--days=8]                          replay the first N days only (the rows span 7; 1.4 ≈ a fifth, for profiles)
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
@@ -83,16 +84,51 @@ async function seed(dataSource: DataSource, rows: number, start: number, candida
   );
 }
 
-async function timed(label: string, service: ReplayService, request: ReplayRequest): Promise<void> {
+/**
+ * CPU seconds the bench database's Postgres backends have used (the server on this machine:
+ * /proc/<pid>/stat), per backend pid; the machine is shared, so CPU is the figure load does not skew.
+ */
+async function backendCpu(dataSource: DataSource): Promise<Map<number, number>> {
+  const rows: Array<{ pid: number }> = await dataSource.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // Not on this machine (a remote server): no figure.
+    }
+  }
+  return out;
+}
+
+function backendCpuUsed(before: Map<number, number>, after: Map<number, number>): string {
+  if (after.size === 0) return 'n/a';
+  let seconds = 0;
+  for (const [pid, cpu] of after) seconds += cpu - (before.get(pid) ?? 0);
+  return `${seconds.toFixed(1)} s`;
+}
+
+async function timed(
+  label: string,
+  service: ReplayService,
+  request: ReplayRequest,
+  dataSource: DataSource,
+): Promise<void> {
   const load = loadavg()[0];
+  const backends = await backendCpu(dataSource);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const report = await service.replay(request);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpu);
+  const pg = backendCpuUsed(backends, await backendCpu(dataSource));
   console.log(
     `${label}: ${report.replayed} decisions in ${(ms / 1000).toFixed(1)} s ` +
       `(${Math.round(report.replayed / (ms / 1000))} decisions/s; node CPU ${((used.user + used.system) / 1e6).toFixed(1)} s; ` +
+      `Postgres backend CPU ${pg}; ` +
       `load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}); moved ${(report.overall.moved_share * 100).toFixed(1)}%, ` +
       `cost delta ${report.overall.cost_delta_usd.toFixed(2)} USD`,
   );
@@ -101,6 +137,7 @@ async function timed(label: string, service: ReplayService, request: ReplayReque
 /** The cursor alone (database scan, transfer, row parsing), without the decisions: the floor of a replay. */
 async function scanOnly(dataSource: DataSource, window: { from: Date; to: Date }): Promise<void> {
   const load = loadavg()[0];
+  const backends = await backendCpu(dataSource);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   let rows = 0;
@@ -109,9 +146,10 @@ async function scanOnly(dataSource: DataSource, window: { from: Date; to: Date }
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpu);
+  const pg = backendCpuUsed(backends, await backendCpu(dataSource));
   console.log(
     `cursor only (no decisions): ${rows} rows in ${(ms / 1000).toFixed(1)} s (node CPU ` +
-      `${((used.user + used.system) / 1e6).toFixed(1)} s; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
+      `${((used.user + used.system) / 1e6).toFixed(1)} s; Postgres backend CPU ${pg}; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
   );
 }
 
@@ -156,11 +194,13 @@ async function main(): Promise<void> {
     const service = new ReplayService(dataSource, catalog, policies, config);
     const window = { from: new Date(start), to: new Date(start + Number(argument('days', '8')) * DAY) };
     await scanOnly(dataSource, window);
-    await timed('same configuration', service, window);
-    await timed('candidate (weights quality-only)', service, {
-      ...window,
-      routingYaml: stringify({ ...policies.policy, weights: { cost: 0, quality: 1 } }),
-    });
+    await timed('same configuration', service, window, dataSource);
+    await timed(
+      'candidate (weights quality-only)',
+      service,
+      { ...window, routingYaml: stringify({ ...policies.policy, weights: { cost: 0, quality: 1 } }) },
+      dataSource,
+    );
   } finally {
     await dataSource.destroy();
     if (!kept) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -15,8 +15,8 @@ import { Actor } from './admin-actor.decorator';
 export class ApplyThresholdsDto {
   @IsOptional() @IsNumber() @Min(0) @Max(1) low_confidence?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) min_conf_for_direct?: number;
-  /** Per label (not safety_risk): min_quality in [0, 1]. */
-  @IsOptional() @IsObject() quality_floors?: Record<string, number>;
+  /** Per label (not safety_risk): min_quality in [0, 1]; null: routing.yaml's floor again. */
+  @IsOptional() @IsObject() quality_floors?: Record<string, number | null>;
 }
 
 /**
@@ -52,7 +52,7 @@ export class RoutingThresholdsController {
       {
         lowConfidence: dto.low_confidence,
         minConfForDirect: dto.min_conf_for_direct,
-        floors: dto.quality_floors as Partial<Record<IntentLabel, number>> | undefined,
+        floors: dto.quality_floors as Partial<Record<IntentLabel, number | null>> | undefined,
       },
       actor,
     );

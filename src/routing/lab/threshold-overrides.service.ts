@@ -8,11 +8,11 @@ import { AppConfig } from '../../config/app-config';
 import { RoutingPolicyService } from '../routing-policy';
 import { RoutingThresholdState, type AppliedThresholds } from '../routing-thresholds';
 
-/** What an admin applies: any of the two thresholds and per-label floors (the rest stays). */
+/** What an admin applies: any of the two thresholds and per-label floors (null: routing.yaml's again; the rest stays). */
 export interface ThresholdChange {
   lowConfidence?: number;
   minConfForDirect?: number;
-  floors?: Partial<Record<IntentLabel, number>>;
+  floors?: Partial<Record<IntentLabel, number | null>>;
 }
 
 /** The applied values as the admin API shows them. */
@@ -60,10 +60,14 @@ export function mergeThresholdChange(
       throw new GatewayError(ErrorCode.ValidationFailed, `quality_floors: unknown label ${label}.`, {
         param: 'quality_floors',
       });
+    if (floor === null) {
+      delete floors[label as IntentLabel];
+      continue;
+    }
     if (typeof floor !== 'number' || !(floor >= 0 && floor <= 1))
       throw new GatewayError(
         ErrorCode.ValidationFailed,
-        `quality_floors.${label} must be a number between 0 and 1.`,
+        `quality_floors.${label} must be a number between 0 and 1 (or null: routing.yaml's floor).`,
         {
           param: 'quality_floors',
         },
