@@ -1,8 +1,9 @@
 /**
  * Replay benchmark (docs/routing.md "Routing lab"): seeds 1,000,000 logged routing decisions into
  * a throwaway database on the real Postgres with generate_series (varied intents, confidences,
- * prompt sizes, capabilities, budgets, explicit models, a tenant override on 5 %; a realistic
- * candidate list in `decision`), then times the replay the admin API and `npm run replay` run
+ * prompt sizes, capabilities, budgets, explicit models, a tenant override on 5 %; per-label
+ * scores and classifier signals as the gateway logs them; a realistic candidate list in
+ * `decision`), then times the replay the admin API and `npm run replay` run
  * (ReplayService: a server-side cursor, FETCH 5,000 at a time, the pure decision per row) under
  * the live configuration and under a candidate policy. Prints wall time, rows/s, the process's
  * CPU time and the load average (the machine is shared). The database is dropped at the end.
@@ -66,7 +67,13 @@ async function seed(dataSource: DataSource, rows: number, start: number, candida
             jsonb_build_object(
               'm', CASE WHEN g % 10 = 0 THEN 'gpt-4o' END,
               'l', (ARRAY['chat_lite','deep_reason','code_gen','json_extract','translation','vision',NULL])[1 + g % 7],
-              'c', ((g * 7919) % 1000) / 1000.0, 'im', 'model', 's', NULL, 'f', NULL,
+              'c', ((g * 7919) % 1000) / 1000.0, 'im', 'model',
+              's', jsonb_build_object('chat_lite', 0.0412, 'deep_reason', 0.0833, 'code_gen', ((g * 7919) % 1000) / 1000.0,
+                                      'json_extract', 0.0291, 'translation', 0.0175, 'vision', 0.0049, 'safety_risk', 0.0012),
+              'f', jsonb_build_object('token_length_est', 20 + (g * 131) % 4000, 'has_code_fence', g % 3 = 0,
+                                      'has_programming_keywords', g % 3 = 0, 'language', 'en',
+                                      'signals', jsonb_build_object('code', g % 3 = 0, 'translation', g % 7 = 4,
+                                                                    'vision', false, 'safety', false, 'json', g % 7 = 3)),
               'pt', 20 + (g * 131) % 4000, 'mo', CASE WHEN g % 5 = 0 THEN 256 END,
               'n', (CASE WHEN g % 7 = 5 THEN 1 ELSE 0 END) + (CASE WHEN g % 11 = 0 THEN 2 ELSE 0 END)
                    + (CASE WHEN g % 7 = 3 THEN 4 ELSE 0 END) + (CASE WHEN g % 2 = 0 THEN 8 ELSE 0 END),

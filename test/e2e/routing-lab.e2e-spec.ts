@@ -224,6 +224,9 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
   });
 
   it('applies thresholds and floors only when an admin calls: stored, audited, used by routing and logged', async () => {
+    const explain = () =>
+      gateway.http.post('/v1/router/explain').set(authHeader).send(PROMPTS[2]).expect(200);
+    expect(JSON.stringify((await explain()).body)).not.toContain('0.97');
     const before = (await gateway.http.get('/admin/routing/thresholds').set(admin).expect(200)).body;
     expect(before).toMatchObject({
       low_confidence: 0.4,
@@ -257,12 +260,7 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       after: { low_confidence: 0.3, min_conf_for_direct: 0.7, quality_floors: { chat_lite: 0.97 } },
     });
     // Routing uses them: the chat_lite floor in the explanation, the thresholds in the decision log.
-    const explained = await gateway.http
-      .post('/v1/router/explain')
-      .set(authHeader)
-      .send(PROMPTS[2])
-      .expect(200);
-    expect(JSON.stringify(explained.body)).toContain('0.97');
+    expect(JSON.stringify((await explain()).body)).toContain('0.97');
     await chat();
     await gateway.app.get(DecisionLogService).flush();
     const [row] = await db.query(`SELECT inputs FROM routing_decisions ORDER BY id DESC LIMIT 1`);

@@ -67,8 +67,11 @@ export function candidateConfiguration(
 export function replayQuery(from: Date, to: Date, tenantId: string | null): string {
   if (tenantId !== null && !UUID.test(tenantId)) throw new Error('tenant id is not a UUID');
   const tenant = tenantId === null ? '' : ` AND tenant_id = '${tenantId}'`;
-  return `SELECT input_version, inputs, target_model, budget_downgraded, cost_nano, prompt_tokens,
-                 completion_tokens, cached_tokens, cache_hit, served_model
+  // The decision never reads the classifier's signals (f), and only sampled rows need the
+  // per-label probabilities (s): both stay out of the JSON parsed per row (s comes as text).
+  return `SELECT input_version, inputs - '{f,s}'::text[] AS inputs, (inputs -> 's')::text AS scores,
+                 target_model, budget_downgraded, cost_nano, prompt_tokens, completion_tokens,
+                 cached_tokens, cache_hit, served_model
             FROM routing_decisions
            WHERE created_at >= '${from.toISOString()}' AND created_at < '${to.toISOString()}'${tenant}`;
 }

@@ -26,6 +26,11 @@ export interface ReplayRow {
   cache_hit: boolean;
   /** Who answered (a fallback when it differs from the target); read for the threshold evidence. */
   served_model?: string | null;
+  /**
+   * The per-label probabilities as JSON text when the query keeps them out of `inputs` (parsed
+   * only for the rows the threshold suggestions sample).
+   */
+  scores?: string | null;
 }
 
 /** Sees every replayed row under its effective policy (the threshold suggestions' sampling). */
@@ -167,6 +172,7 @@ export class ReplayRun {
   private readonly skipped = { version: 0, tenant_policy: 0 };
 
   private readonly basePolicy: RoutingPolicy;
+  private readonly thresholdPairs = new Map<string, RoutingThresholds>();
 
   constructor(private readonly config: ReplayConfiguration) {
     this.basePolicy = config.adjust ? config.adjust(config.policies.policy) : config.policies.policy;
@@ -206,7 +212,7 @@ export class ReplayRun {
 
   private replay(row: ReplayRow, policy: RoutingPolicy): Outcome {
     const { input, availability, thresholds } = replayInputs(row.inputs);
-    const candidateThresholds = { ...thresholds, ...this.config.thresholds };
+    const candidateThresholds = this.thresholdsFor(thresholds);
     const decision = decideRoute(input, this.config.catalog, policy, availability, candidateThresholds);
     const from = row.target_model ?? 'none';
     const to = decision.target?.model ?? 'none';
@@ -225,6 +231,15 @@ export class ReplayRun {
       downgradedCandidate: decision.budgetDowngraded,
       unroutable: row.target_model !== null && decision.target === null,
     };
+  }
+
+  /** The candidate thresholds over a row's logged ones (one object per distinct pair, reused). */
+  private thresholdsFor(logged: RoutingThresholds): RoutingThresholds {
+    const key = `${logged.lowConfidence}/${logged.minConfForDirect}`;
+    let merged = this.thresholdPairs.get(key);
+    if (!merged)
+      this.thresholdPairs.set(key, (merged = Object.freeze({ ...logged, ...this.config.thresholds })));
+    return merged;
   }
 
   /** A row's cost had it gone to `to`: its actual cost for the same model, else re-priced. */

@@ -51,12 +51,13 @@ interface Sampled {
   row: ReplayRow;
   policy: RoutingPolicy;
   label: IntentLabel;
+  scores: Partial<Record<IntentLabel, number>> | null;
 }
 
-const SAMPLE_SIZE = 20_000;
-const FLOOR_SAMPLE_SIZE = 2_000;
+const SAMPLE_SIZE = 10_000;
+const FLOOR_SAMPLE_SIZE = 1_000;
 /** Candidate floors: the catalog's qualities for the label within this distance of the current floor. */
-const FLOOR_SPAN = 0.15;
+const FLOOR_SPAN = 0.1;
 
 const BAND_THRESHOLDS: readonly RoutingThresholds[] = [
   { lowConfidence: Infinity, minConfForDirect: Infinity },
@@ -136,14 +137,17 @@ export class ThresholdEvidence {
     if (row.inputs.m !== null && !this.options.catalog.isAuto(row.inputs.m)) return;
     this.eligible++;
     this.perLabel.set(label, (this.perLabel.get(label) ?? 0) + 1);
-    if (this.sample.length < this.sampleSize) this.sample.push({ row, policy, label });
+    if (this.sample.length < this.sampleSize) this.sample.push({ row, policy, label, scores: null });
     else {
       const slot = Math.floor(this.random() * this.eligible);
-      if (slot < this.sampleSize) this.sample[slot] = { row, policy, label };
+      if (slot < this.sampleSize) this.sample[slot] = { row, policy, label, scores: null };
     }
   }
 
   suggestions(platform: RoutingPolicy): ReplaySuggestions {
+    // The sampled rows' per-label probabilities: in `inputs`, or as text beside it (replayQuery).
+    for (const s of this.sample)
+      s.scores = s.row.inputs.s ?? (s.row.scores ? (JSON.parse(s.row.scores) as Sampled['scores']) : null);
     const notes = [
       'Suggestions only: nothing is applied until an admin calls POST /admin/routing/thresholds/apply.',
       "Below floor: the chance a request is served by a model under the min_quality of the label it really has (the classifier's per-label probabilities).",
@@ -176,7 +180,7 @@ export class ThresholdEvidence {
     const to = decision.target?.model ?? null;
     return {
       costNano: to === null ? 0 : this.price(s.row, to, decision.estimatedCostUsd),
-      below: belowFloorChance(to, s.label, s.row.inputs.s, s.policy, this.options.catalog),
+      below: belowFloorChance(to, s.label, s.scores, s.policy, this.options.catalog),
     };
   }
 
