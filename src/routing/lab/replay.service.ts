@@ -97,32 +97,9 @@ export class ReplayService {
       policies: this.policies,
       routingFile: this.config.routing.routingFile,
     });
-    const state = this.state;
-    // The live policy carries the floors an admin applied; a candidate routing.yaml is taken as it is.
-    if (state && configuration.policies === this.policies)
-      configuration.adjust = (policy) => state.effective(policy);
-    const current = {
-      lowConfidence: state?.thresholds.lowConfidence ?? this.config.intent.lowConfidence,
-      minConfForDirect: state?.thresholds.minConfForDirect ?? this.config.intent.minConfForDirect,
-      ...request.thresholds,
-    };
-    let run: ReplayRun | undefined;
-    const evidence =
-      request.suggestions === false
-        ? null
-        : new ThresholdEvidence(
-            {
-              catalog: configuration.catalog,
-              current,
-              target:
-                request.suggestions?.maxBelowFloorShare === undefined
-                  ? undefined
-                  : { maxBelowFloorShare: request.suggestions.maxBelowFloorShare },
-            },
-            (row, to, estimatedUsd) => run!.costIfRoutedTo(row, to, estimatedUsd),
-          );
-    if (evidence) configuration.observer = evidence;
-    run = new ReplayRun(configuration);
+    const evidence = this.prepare(request, configuration);
+    const run = new ReplayRun(configuration);
+    evidence?.pricedBy(run);
     await streamDecisions(
       this.dataSource,
       replayQuery(request.from, request.to, request.tenantId ?? null),
@@ -154,6 +131,31 @@ export class ReplayService {
         : {}),
       elapsed_ms: Date.now() - started,
     };
+  }
+
+  /**
+   * The live policy carries the floors an admin applied (a candidate routing.yaml is taken as it
+   * is); the suggestions' evidence watches the run unless the request asks for none.
+   */
+  private prepare(request: ReplayRequest, configuration: ReplayConfiguration): ThresholdEvidence | null {
+    const state = this.state;
+    if (state && configuration.policies === this.policies)
+      configuration.adjust = (policy) => state.effective(policy);
+    if (request.suggestions === false) return null;
+    const evidence = new ThresholdEvidence({
+      catalog: configuration.catalog,
+      current: {
+        lowConfidence: state?.thresholds.lowConfidence ?? this.config.intent.lowConfidence,
+        minConfForDirect: state?.thresholds.minConfForDirect ?? this.config.intent.minConfForDirect,
+        ...request.thresholds,
+      },
+      target:
+        request.suggestions?.maxBelowFloorShare === undefined
+          ? undefined
+          : { maxBelowFloorShare: request.suggestions.maxBelowFloorShare },
+    });
+    configuration.observer = evidence;
+    return evidence;
   }
 }
 

@@ -122,12 +122,19 @@ export class ThresholdEvidence {
   private readonly sampleSize: number;
   private readonly target: SuggestionTarget;
 
-  constructor(
-    private readonly options: EvidenceOptions,
-    private readonly price: RowPricer,
-  ) {
+  private price: RowPricer = () => {
+    throw new Error('ThresholdEvidence: pricedBy() the replay run first');
+  };
+
+  constructor(private readonly options: EvidenceOptions) {
     this.sampleSize = options.sampleSize ?? SAMPLE_SIZE;
     this.target = { ...DEFAULT_SUGGESTION_TARGET, ...options.target };
+  }
+
+  /** Counterfactual costs priced as the replay prices a moved request. */
+  pricedBy(run: { costIfRoutedTo: RowPricer }): this {
+    this.price = (row, to, estimatedUsd) => run.costIfRoutedTo(row, to, estimatedUsd);
+    return this;
   }
 
   /** A replayed row under its effective policy (reservoir sampling: a uniform sample of the eligible rows). */

@@ -182,11 +182,9 @@ describe('threshold evidence (replayed rows)', () => {
   }
 
   function run(rows: ReplayRow[], sampleSize?: number) {
-    let replay: ReplayRun | undefined;
-    const evidence = new ThresholdEvidence({ catalog, current: thresholds, sampleSize }, (r, to, est) =>
-      replay!.costIfRoutedTo(r, to, est),
-    );
-    replay = new ReplayRun({ catalog, policies, reference: catalog, observer: evidence });
+    const evidence = new ThresholdEvidence({ catalog, current: thresholds, sampleSize });
+    const replay = new ReplayRun({ catalog, policies, reference: catalog, observer: evidence });
+    evidence.pricedBy(replay);
     for (const r of rows) replay.add(r);
     return { summary: replay.summary(), suggestions: evidence.suggestions(policies.policy) };
   }

@@ -179,6 +179,35 @@ function searchThresholds(
   return { best, lowestBelow: lowestBelow! };
 }
 
+/** The current thresholds' cost and below-floor total over the sample, and the evidence counts. */
+function currentTotals(
+  samples: readonly ThresholdSample[],
+  population: number,
+  current: RoutingThresholds,
+): { evidence: ThresholdSuggestion['evidence']; cost: number; below: number } {
+  const byRoute = { default: 0, cautious: 0, direct: 0 };
+  let cost = 0;
+  let below = 0;
+  let fallbackServed = 0;
+  for (const sample of samples) {
+    const band = bandOf(sample.confidence, current);
+    byRoute[(['default', 'cautious', 'direct'] as const)[band]]++;
+    cost += sample.bands[band].costNano;
+    below += sample.bands[band].below;
+    if (sample.fallbackServed) fallbackServed++;
+  }
+  return {
+    evidence: {
+      requests: population,
+      sampled: samples.length,
+      by_route: byRoute,
+      fallback_served: fallbackServed,
+    },
+    cost,
+    below,
+  };
+}
+
 /**
  * INTENT_LOW_CONFIDENCE / INTENT_MIN_CONF_FOR_DIRECT: every pair on the 0.01 grid (low ≤ direct)
  * is priced from the three routed outcomes of each sampled request; the cheapest pair whose
@@ -197,23 +226,7 @@ export function suggestThresholds(
     expected_cost_usd: usd(cost * scale),
     below_floor_share: share(below, samples.length),
   });
-  const byRoute = { default: 0, cautious: 0, direct: 0 };
-  let cost = 0;
-  let below = 0;
-  let fallbackServed = 0;
-  for (const sample of samples) {
-    const band = bandOf(sample.confidence, current);
-    byRoute[(['default', 'cautious', 'direct'] as const)[band]]++;
-    cost += sample.bands[band].costNano;
-    below += sample.bands[band].below;
-    if (sample.fallbackServed) fallbackServed++;
-  }
-  const evidence = {
-    requests: population,
-    sampled: samples.length,
-    by_route: byRoute,
-    fallback_served: fallbackServed,
-  };
+  const { evidence, cost, below } = currentTotals(samples, population, current);
   const now = setting(current.lowConfidence, current.minConfForDirect, cost, below);
   if (samples.length < target.minThresholdEvidence)
     return {
@@ -246,21 +259,18 @@ export function suggestThresholds(
   };
 }
 
-/**
- * One label's min_quality: each candidate floor (index aligned with `floors`) is priced over the
- * label's sampled requests; the cheapest meeting the target is suggested (ties: the current
- * floor, then the lower one).
- */
-export function suggestFloor(
-  label: IntentLabel,
+interface PricedFloor extends FloorSetting {
+  cost: number;
+  below: number;
+}
+
+/** Each candidate floor priced over the label's sample (costs scaled to its population). */
+function floorSettings(
   floors: readonly number[],
-  currentFloor: number,
   samples: readonly FloorSample[],
-  population: number,
-  target: SuggestionTarget = DEFAULT_SUGGESTION_TARGET,
-): FloorSuggestion {
-  const scale = samples.length === 0 ? 0 : Math.max(population, samples.length) / samples.length;
-  const settings = floors.map((floor, index) => {
+  scale: number,
+): PricedFloor[] {
+  return floors.map((floor, index) => {
     let cost = 0;
     let below = 0;
     for (const sample of samples) {
@@ -275,10 +285,27 @@ export function suggestFloor(
       below,
     };
   });
-  const strip = (s: (typeof settings)[number]): FloorSetting => ({
-    min_quality: s.min_quality,
-    expected_cost_usd: s.expected_cost_usd,
-    below_floor_share: s.below_floor_share,
+}
+
+/**
+ * One label's min_quality: each candidate floor (index aligned with `floors`) is priced over the
+ * label's sampled requests; the cheapest meeting the target is suggested (ties: the current
+ * floor, then the lower one).
+ */
+export function suggestFloor(
+  label: IntentLabel,
+  floors: readonly number[],
+  currentFloor: number,
+  samples: readonly FloorSample[],
+  population: number,
+  target: SuggestionTarget = DEFAULT_SUGGESTION_TARGET,
+): FloorSuggestion {
+  const scale = samples.length === 0 ? 0 : Math.max(population, samples.length) / samples.length;
+  const settings = floorSettings(floors, samples, scale);
+  const strip = (x: PricedFloor): FloorSetting => ({
+    min_quality: x.min_quality,
+    expected_cost_usd: x.expected_cost_usd,
+    below_floor_share: x.below_floor_share,
   });
   const current = settings[floors.indexOf(currentFloor)];
   if (!current) throw new Error(`the current floor ${currentFloor} of ${label} is not among the candidates`);
@@ -292,7 +319,7 @@ export function suggestFloor(
       suggested: null,
     };
   const n = samples.length;
-  const order = (a: (typeof settings)[number], b: (typeof settings)[number]) =>
+  const order = (a: PricedFloor, b: PricedFloor) =>
     a.cost - b.cost || Number(b === current) - Number(a === current) || a.min_quality - b.min_quality;
   const feasible = settings.filter((s) => s.below / n <= target.maxBelowFloorShare + 1e-12).sort(order);
   if (feasible.length === 0) {
