@@ -17,6 +17,8 @@ import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database
 import { ModelCatalog } from '../src/routing/model-catalog';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
 import { ReplayService } from '../src/routing/lab/replay.service';
+import { readAppliedThresholds } from '../src/routing/lab/threshold-overrides.service';
+import { RoutingThresholdState } from '../src/routing/routing-thresholds';
 import { replayReportText } from '../src/routing/lab/replay-text';
 
 function option(name: string): string | undefined {
@@ -56,7 +58,10 @@ async function main(): Promise<void> {
   const handle = new EmbeddedDatabaseHandle();
   const dataSource = await openDataSource(config, handle);
   try {
-    const report = await new ReplayService(dataSource, catalog, policies, config).replay({
+    // The thresholds and floors an admin applied are part of the live configuration.
+    const state = new RoutingThresholdState(config);
+    state.set(await readAppliedThresholds(dataSource, config), policies.policy);
+    const report = await new ReplayService(dataSource, catalog, policies, config, state).replay({
       from,
       to,
       tenantId: option('tenant') ?? null,

@@ -197,10 +197,9 @@ export class ThresholdEvidence {
     return {
       confidence: s.row.inputs.c,
       bands: [a, b, c],
+      // Answered by another model than its target (not a cache hit, whose model is the original's).
       fallbackServed:
-        s.row.served_model !== undefined &&
-        s.row.served_model !== null &&
-        s.row.served_model !== s.row.target_model,
+        !s.row.cache_hit && s.row.served_model != null && s.row.served_model !== s.row.target_model,
     };
   }
 

@@ -77,6 +77,35 @@ export function mergeThresholdChange(
   return { thresholds, floors };
 }
 
+/** The applied values as stored (the env values and no floors, version 0, when there are none). */
+export async function readAppliedThresholds(
+  dataSource: DataSource,
+  config: AppConfig,
+): Promise<AppliedThresholds> {
+  const rows: StoredRow[] = await dataSource.query(
+    `SELECT low_confidence, min_conf_for_direct, quality_floors, version
+       FROM routing_threshold_overrides WHERE scope = 'platform'`,
+  );
+  const row = rows[0];
+  return row
+    ? {
+        thresholds: {
+          lowConfidence: Number(row.low_confidence),
+          minConfForDirect: Number(row.min_conf_for_direct),
+        },
+        floors: row.quality_floors,
+        version: row.version,
+      }
+    : {
+        thresholds: {
+          lowConfidence: config.intent.lowConfidence,
+          minConfForDirect: config.intent.minConfForDirect,
+        },
+        floors: {},
+        version: 0,
+      };
+}
+
 /**
  * The store behind POST /admin/routing/thresholds/apply (docs/routing.md "Dynamic thresholds"):
  * one row in routing_threshold_overrides, loaded at start, installed in RoutingThresholdState,
@@ -178,38 +207,11 @@ export class ThresholdOverridesService implements OnModuleInit, OnModuleDestroy 
     this.timers.push(timer);
   }
 
-  private async read(): Promise<StoredRow | null> {
-    const rows: StoredRow[] = await this.dataSource.query(
-      `SELECT low_confidence, min_conf_for_direct, quality_floors, version
-         FROM routing_threshold_overrides WHERE scope = 'platform'`,
-    );
-    return rows[0] ?? null;
-  }
-
   private async reload(): Promise<void> {
     try {
-      const row = await this.read();
-      if ((row?.version ?? 0) === this.state.current.version) return;
-      this.state.set(
-        row
-          ? {
-              thresholds: {
-                lowConfidence: Number(row.low_confidence),
-                minConfForDirect: Number(row.min_conf_for_direct),
-              },
-              floors: row.quality_floors,
-              version: row.version,
-            }
-          : {
-              thresholds: {
-                lowConfidence: this.config.intent.lowConfidence,
-                minConfForDirect: this.config.intent.minConfForDirect,
-              },
-              floors: {},
-              version: 0,
-            },
-        this.policies.policy,
-      );
+      const applied = await readAppliedThresholds(this.dataSource, this.config);
+      if (applied.version === this.state.current.version) return;
+      this.state.set(applied, this.policies.policy);
     } catch (error) {
       this.logger.warn(`could not read the applied routing thresholds: ${(error as Error).message}`);
     }
