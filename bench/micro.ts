@@ -11,6 +11,7 @@ import { loadBundledIntentModel } from '../src/intent/model/bundled-model';
 import { ModelCatalog } from '../src/routing/model-catalog';
 import { buildRoutingInput } from '../src/routing/routing-input';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
+import { RoutingThresholdState } from '../src/routing/routing-thresholds';
 import { RoutingService } from '../src/routing/routing.service';
 import type { ProviderAvailability } from '../src/providers/provider.types';
 import { telemetryMicroBenchmarks } from './micro-telemetry';
@@ -134,13 +135,13 @@ export async function runMicroBenchmarks(scale = 1): Promise<MicroReport> {
   const routing = new RoutingService(
     catalog,
     policies,
-    config,
     new Counter({
       name: 'bench_routing_total',
       help: 'bench',
       labelNames: ['intent', 'provider', 'model', 'reason'],
       ...NOT_COLLECTED,
     }),
+    new RoutingThresholdState(config),
   );
   // The bench's setup: only OpenAI configured, no open circuit.
   const availability: ProviderAvailability = {

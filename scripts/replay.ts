@@ -4,7 +4,8 @@
  * (and catalog) and reports, per intent and overall, what would move, where, at what cost.
  *
  *   npm run replay -- --from 2026-11-25 --to 2026-12-02 --routing other-routing.yaml \
- *     [--models other-models.yaml] [--tenant <uuid>] [--low-confidence 0.5] [--min-conf-direct 0.85] [--json]
+ *     [--models other-models.yaml] [--tenant <uuid>] [--low-confidence 0.5] [--min-conf-direct 0.85] \
+ *     [--max-below-floor 0.02] [--json]
  *
  * Reads the database the gateway uses (DATABASE_URL, or the embedded one under DATA_DIR — which
  * one process holds at a time: stop the gateway or use POST /admin/routing/replay instead).
@@ -16,6 +17,8 @@ import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database
 import { ModelCatalog } from '../src/routing/model-catalog';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
 import { ReplayService } from '../src/routing/lab/replay.service';
+import { readAppliedThresholds } from '../src/routing/lab/threshold-overrides.service';
+import { RoutingThresholdState } from '../src/routing/routing-thresholds';
 import { replayReportText } from '../src/routing/lab/replay-text';
 
 function option(name: string): string | undefined {
@@ -48,13 +51,17 @@ async function main(): Promise<void> {
   const models = option('models');
   const low = threshold('low-confidence');
   const direct = threshold('min-conf-direct');
+  const maxBelow = threshold('max-below-floor');
   const config = loadAppConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' });
   const catalog = ModelCatalog.load(config.routing.modelsFile);
   const policies = RoutingPolicyService.load(config.routing.routingFile, catalog);
   const handle = new EmbeddedDatabaseHandle();
   const dataSource = await openDataSource(config, handle);
   try {
-    const report = await new ReplayService(dataSource, catalog, policies, config).replay({
+    // The thresholds and floors an admin applied are part of the live configuration.
+    const state = new RoutingThresholdState(config);
+    state.set(await readAppliedThresholds(dataSource, config), policies.policy);
+    const report = await new ReplayService(dataSource, catalog, policies, config, state).replay({
       from,
       to,
       tenantId: option('tenant') ?? null,
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
         ...(low !== undefined ? { lowConfidence: low } : {}),
         ...(direct !== undefined ? { minConfForDirect: direct } : {}),
       },
+      suggestions: { maxBelowFloorShare: maxBelow },
       sources: {
         routing: routing ?? config.routing.routingFile,
         models: models ?? config.routing.modelsFile,

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
 import { RoutingLabController } from './routing-lab.controller';
+import { RoutingThresholdsController } from './routing-thresholds.controller';
 
-/** POST /admin/routing/replay (ADMIN_API_KEY; every mode). */
+/** POST /admin/routing/replay, GET /admin/routing/thresholds, POST …/thresholds/apply (platform admins; every mode). */
 @Module({
   imports: [RoutingLabModule],
-  controllers: [RoutingLabController],
+  controllers: [RoutingLabController, RoutingThresholdsController],
 })
 export class RoutingLabAdminModule {}

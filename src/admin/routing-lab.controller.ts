@@ -19,6 +19,8 @@ export class ReplayRequestDto {
   /** Candidate INTENT_LOW_CONFIDENCE / INTENT_MIN_CONF_FOR_DIRECT; absent: each decision's own. */
   @IsOptional() @IsNumber() @Min(0) @Max(1) low_confidence?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) min_conf_for_direct?: number;
+  /** The suggestions' target: the largest share of requests below their label's floor (default 0.02). */
+  @IsOptional() @IsNumber() @Min(0) @Max(1) max_below_floor_share?: number;
 }
 
 /** The routing lab's admin API (platform admins): counterfactual replay of logged decisions. */
@@ -45,6 +47,7 @@ export class RoutingLabController {
         ...(dto.low_confidence !== undefined ? { lowConfidence: dto.low_confidence } : {}),
         ...(dto.min_conf_for_direct !== undefined ? { minConfForDirect: dto.min_conf_for_direct } : {}),
       },
+      suggestions: { maxBelowFloorShare: dto.max_below_floor_share },
     });
   }
 }

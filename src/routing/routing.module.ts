@@ -6,6 +6,7 @@ import { LiteLLMDiscoveryService } from './litellm-discovery.service';
 import { ModelCatalog } from './model-catalog';
 import { RoutingPolicyService } from './routing-policy';
 import { RoutingService } from './routing.service';
+import { RoutingThresholdState } from './routing-thresholds';
 
 /**
  * The routing engine. Loads and validates config.routing.modelsFile and routingFile at
@@ -26,11 +27,19 @@ import { RoutingService } from './routing.service';
         RoutingPolicyService.load(config.routing.routingFile, catalog),
       inject: [AppConfig, ModelCatalog],
     },
+    RoutingThresholdState,
     RoutingService,
     LiteLLMDiscoveryService,
     // The embedding models, for the semantic cache's embedder (caching sits below routing).
     { provide: EMBEDDING_MODELS, useExisting: ModelCatalog },
   ],
-  exports: [ModelCatalog, RoutingPolicyService, RoutingService, LiteLLMDiscoveryService, EMBEDDING_MODELS],
+  exports: [
+    ModelCatalog,
+    RoutingPolicyService,
+    RoutingService,
+    RoutingThresholdState,
+    LiteLLMDiscoveryService,
+    EMBEDDING_MODELS,
+  ],
 })
 export class RoutingModule {}

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';
 import { recordingSpan } from '../telemetry/spans';
 import { ModelCatalog } from './model-catalog';
@@ -9,6 +8,7 @@ import { decideRoute } from './routing-decision';
 import type { RoutingThresholds } from './routing-decision';
 import { RoutingPolicyService } from './routing-policy';
 import type { RoutingPolicy } from './routing-policy';
+import { RoutingThresholdState } from './routing-thresholds';
 import type { PlannedTarget, RouteTarget, RoutePlan, RoutingDecision, RoutingInput } from './routing.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { ProviderAvailability } from '../providers/provider.types';
@@ -19,24 +19,24 @@ import type { ProviderAvailability } from '../providers/provider.types';
  */
 @Injectable()
 export class RoutingService {
-  /** INTENT_LOW_CONFIDENCE and INTENT_MIN_CONF_FOR_DIRECT (the decision log records them). */
-  readonly thresholds: RoutingThresholds;
-
   constructor(
     @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
     @Inject(RoutingPolicyService) private readonly policies: RoutingPolicyService,
-    config: AppConfig,
     @InjectMetric(METRIC.routingDecisions) private readonly decisions: Counter<string>,
-  ) {
-    this.thresholds = Object.freeze({
-      lowConfidence: config.intent.lowConfidence,
-      minConfForDirect: config.intent.minConfForDirect,
-    });
+    @Inject(RoutingThresholdState) private readonly state: RoutingThresholdState,
+  ) {}
+
+  /**
+   * INTENT_LOW_CONFIDENCE and INTENT_MIN_CONF_FOR_DIRECT, or the values an admin applied
+   * (docs/routing.md "Dynamic thresholds"); the decision log records them.
+   */
+  get thresholds(): RoutingThresholds {
+    return this.state.thresholds;
   }
 
-  /** The default policy from config/routing.yaml. */
+  /** The default policy from config/routing.yaml (with the quality floors an admin applied). */
   get policy(): RoutingPolicy {
-    return this.policies.policy;
+    return this.state.effective(this.policies.policy);
   }
 
   /**
@@ -108,9 +108,9 @@ export class RoutingService {
     return decideRoute(
       input,
       this.catalog,
-      policyOverride ?? this.policies.policy,
+      this.state.effective(policyOverride ?? this.policies.policy),
       availability,
-      this.thresholds,
+      this.state.thresholds,
     );
   }
 }

@@ -99,6 +99,16 @@ function sameConfigReplayContract(boot: () => Promise<TestApp>) {
     const { actual_cost_usd: actual, estimated_cost_usd: estimated } = report.overall;
     expect(actual).toBeGreaterThan(0);
     expect(Math.abs(estimated - actual)).toBeLessThanOrEqual(actual * 0.01);
+    // Threshold suggestions: a handful of requests is too little data to suggest anything.
+    expect(report.suggestions.target).toEqual({ max_below_floor_share: 0.02 });
+    expect(report.suggestions.thresholds).toMatchObject({
+      status: 'insufficient_data',
+      suggested: null,
+      current: { low_confidence: 0.4, min_conf_for_direct: 0.8 },
+    });
+    expect(report.suggestions.thresholds.note).toMatch(/too little data/);
+    expect(report.suggestions.thresholds.evidence.sampled).toBeGreaterThan(0);
+    expect(report.suggestions.thresholds.evidence.sampled).toBeLessThan(sent);
     const [billed] = await db.query(`SELECT sum(cost_nano)::float8 / 1e9 AS usd FROM usage_records`);
     expect(actual).toBeCloseTo(billed.usd, 9);
     const again = (await gateway.http.post('/admin/routing/replay').set(admin).send(window()).expect(200))
@@ -211,6 +221,78 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
     const before = await logged();
     expect(await gateway.app.get(DecisionLogService).cleanup()).toBe(1);
     expect(await logged()).toBe(before - 1);
+  });
+
+  it('applies thresholds and floors only when an admin calls: stored, audited, used by routing and logged', async () => {
+    const explain = () =>
+      gateway.http.post('/v1/router/explain').set(authHeader).send(PROMPTS[2]).expect(200);
+    expect(JSON.stringify((await explain()).body)).not.toContain('0.97');
+    const before = (await gateway.http.get('/admin/routing/thresholds').set(admin).expect(200)).body;
+    expect(before).toMatchObject({
+      low_confidence: 0.4,
+      min_conf_for_direct: 0.8,
+      quality_floors: {},
+      version: 0,
+    });
+    // A replay report suggests; it never applies.
+    await gateway.http.post('/admin/routing/replay').set(admin).send(window()).expect(200);
+    expect((await gateway.http.get('/admin/routing/thresholds').set(admin).expect(200)).body.version).toBe(0);
+
+    const applied = await gateway.http
+      .post('/admin/routing/thresholds/apply')
+      .set(admin)
+      .send({ low_confidence: 0.3, min_conf_for_direct: 0.7, quality_floors: { chat_lite: 0.97 } })
+      .expect(200);
+    expect(applied.body).toMatchObject({
+      object: 'routing.thresholds',
+      low_confidence: 0.3,
+      min_conf_for_direct: 0.7,
+      quality_floors: { chat_lite: 0.97 },
+      version: 1,
+      defaults: { low_confidence: 0.4, min_conf_for_direct: 0.8 },
+    });
+    const [audit] = await db.query(
+      `SELECT actor, target_type, target_id, details FROM audit_log WHERE action = 'routing.thresholds.apply'`,
+    );
+    expect(audit).toMatchObject({ actor: 'admin', target_type: 'routing', target_id: 'thresholds' });
+    expect(audit.details).toMatchObject({
+      before: { low_confidence: 0.4, min_conf_for_direct: 0.8, quality_floors: {} },
+      after: { low_confidence: 0.3, min_conf_for_direct: 0.7, quality_floors: { chat_lite: 0.97 } },
+    });
+    // Routing uses them: the chat_lite floor in the explanation, the thresholds in the decision log.
+    expect(JSON.stringify((await explain()).body)).toContain('0.97');
+    await chat();
+    await gateway.app.get(DecisionLogService).flush();
+    const [row] = await db.query(`SELECT inputs FROM routing_decisions ORDER BY id DESC LIMIT 1`);
+    expect(row.inputs.th).toEqual([0.3, 0.7]);
+
+    // Validated: low above direct, an unknown label, nothing to apply; platform admins only.
+    const bad = await gateway.http
+      .post('/admin/routing/thresholds/apply')
+      .set(admin)
+      .send({ low_confidence: 0.9 })
+      .expect(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_value', param: 'low_confidence' });
+    const label = await gateway.http
+      .post('/admin/routing/thresholds/apply')
+      .set(admin)
+      .send({ quality_floors: { safety_risk: 0.5 } })
+      .expect(400);
+    expect(label.body.error.param).toBe('quality_floors');
+    await gateway.http.post('/admin/routing/thresholds/apply').set(admin).send({}).expect(400);
+    await gateway.http
+      .post('/admin/routing/thresholds/apply')
+      .set(authHeader)
+      .send({ low_confidence: 0.5 })
+      .expect(403);
+
+    // Back to the env values and routing.yaml's floor.
+    const reset = await gateway.http
+      .post('/admin/routing/thresholds/apply')
+      .set(admin)
+      .send({ low_confidence: 0.4, min_conf_for_direct: 0.8, quality_floors: { chat_lite: null } })
+      .expect(200);
+    expect(reset.body).toMatchObject({ quality_floors: {}, version: 2 });
   });
 
   it('validates the replay request and is for admins only', async () => {

@@ -77,6 +77,13 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
     target: 'none',
     body: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }),
   },
+  // Dynamic thresholds (issue 18): platform-wide values, platform admins only.
+  'GET /admin/routing/thresholds': { tenantAdmins: false, target: 'none' },
+  'POST /admin/routing/thresholds/apply': {
+    tenantAdmins: false,
+    target: 'none',
+    body: () => ({ low_confidence: 0.4, min_conf_for_direct: 0.8 }),
+  },
 };
 
 export const ROLES = [

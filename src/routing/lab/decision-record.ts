@@ -147,7 +147,8 @@ export function replayInputs(inputs: LoggedInputs): {
   const intent: IntentResult = {
     label: inputs.l,
     confidence: inputs.c,
-    signals: inputs.f,
+    // Absent when the replay's query leaves it out (the decision does not read it).
+    signals: inputs.f ?? null,
     method: inputs.im,
   };
   if (inputs.s) intent.scores = inputs.s;

@@ -1,5 +1,6 @@
 import type { ReplayGroupReport } from './replay';
 import type { ReplayReport } from './replay.service';
+import { suggestionsText } from './threshold-suggestions-text';
 
 function pct(share: number | null): string {
   return share === null ? '–' : `${(share * 100).toFixed(1)}%`;
@@ -42,5 +43,6 @@ export function replayReportText(report: ReplayReport): string {
   }
   if (report.overall.unroutable > 0)
     out.push('', `${report.overall.unroutable} requests the candidate would not route (refused or no model)`);
+  if (report.suggestions) out.push('', ...suggestionsText(report.suggestions));
   return out.join('\n');
 }

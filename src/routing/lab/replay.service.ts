@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
@@ -6,7 +6,9 @@ import { RoutingConfigError } from '../config-reader';
 import { ModelCatalog } from '../model-catalog';
 import type { RoutingThresholds } from '../routing-decision';
 import { RoutingPolicyService } from '../routing-policy';
+import { RoutingThresholdState } from '../routing-thresholds';
 import { ReplayRun, type ReplayConfiguration, type ReplayRow, type ReplaySummary } from './replay';
+import { ThresholdEvidence, type ReplaySuggestions } from './threshold-evidence';
 
 /** What to replay, and under which candidate configuration. */
 export interface ReplayRequest {
@@ -20,6 +22,8 @@ export interface ReplayRequest {
   thresholds?: Partial<RoutingThresholds>;
   /** Names of the candidate files, for the report. */
   sources?: { routing: string; models: string };
+  /** The suggestions' target (largest share of requests below their floor; default 0.02); false: none. */
+  suggestions?: { maxBelowFloorShare?: number } | false;
 }
 
 export interface ReplayReport extends ReplaySummary {
@@ -29,6 +33,8 @@ export interface ReplayReport extends ReplaySummary {
   tenant_id: string | null;
   candidate: { routing: string; models: string; thresholds: Partial<RoutingThresholds> | null };
   elapsed_ms: number;
+  /** Threshold and quality-floor suggestions (docs/routing.md "Dynamic thresholds"). */
+  suggestions?: ReplaySuggestions;
 }
 
 const FETCH_ROWS = 5_000;
@@ -61,8 +67,11 @@ export function candidateConfiguration(
 export function replayQuery(from: Date, to: Date, tenantId: string | null): string {
   if (tenantId !== null && !UUID.test(tenantId)) throw new Error('tenant id is not a UUID');
   const tenant = tenantId === null ? '' : ` AND tenant_id = '${tenantId}'`;
-  return `SELECT input_version, inputs, target_model, budget_downgraded, cost_nano, prompt_tokens,
-                 completion_tokens, cached_tokens, cache_hit
+  // The decision never reads the classifier's signals (f), and only sampled rows need the
+  // per-label probabilities (s): both stay out of the JSON parsed per row (s comes as text).
+  return `SELECT input_version, inputs - '{f,s}'::text[] AS inputs, (inputs -> 's')::text AS scores,
+                 target_model, budget_downgraded, cost_nano, prompt_tokens, completion_tokens,
+                 cached_tokens, cache_hit, served_model
             FROM routing_decisions
            WHERE created_at >= '${from.toISOString()}' AND created_at < '${to.toISOString()}'${tenant}`;
 }
@@ -78,6 +87,7 @@ export class ReplayService {
     private readonly catalog: ModelCatalog,
     private readonly policies: RoutingPolicyService,
     private readonly config: AppConfig,
+    @Optional() private readonly state?: RoutingThresholdState,
   ) {}
 
   async replay(request: ReplayRequest): Promise<ReplayReport> {
@@ -87,7 +97,9 @@ export class ReplayService {
       policies: this.policies,
       routingFile: this.config.routing.routingFile,
     });
+    const evidence = this.prepare(request, configuration);
     const run = new ReplayRun(configuration);
+    evidence?.pricedBy(run);
     await streamDecisions(
       this.dataSource,
       replayQuery(request.from, request.to, request.tenantId ?? null),
@@ -109,9 +121,41 @@ export class ReplayService {
         thresholds:
           request.thresholds && Object.keys(request.thresholds).length > 0 ? request.thresholds : null,
       },
-      elapsed_ms: Date.now() - started,
       ...run.summary(),
+      ...(evidence
+        ? {
+            suggestions: evidence.suggestions(
+              configuration.adjust?.(configuration.policies.policy) ?? configuration.policies.policy,
+            ),
+          }
+        : {}),
+      elapsed_ms: Date.now() - started,
     };
+  }
+
+  /**
+   * The live policy carries the floors an admin applied (a candidate routing.yaml is taken as it
+   * is); the suggestions' evidence watches the run unless the request asks for none.
+   */
+  private prepare(request: ReplayRequest, configuration: ReplayConfiguration): ThresholdEvidence | null {
+    const state = this.state;
+    if (state && configuration.policies === this.policies)
+      configuration.adjust = (policy) => state.effective(policy);
+    if (request.suggestions === false) return null;
+    const evidence = new ThresholdEvidence({
+      catalog: configuration.catalog,
+      current: {
+        lowConfidence: state?.thresholds.lowConfidence ?? this.config.intent.lowConfidence,
+        minConfForDirect: state?.thresholds.minConfForDirect ?? this.config.intent.minConfForDirect,
+        ...request.thresholds,
+      },
+      target:
+        request.suggestions?.maxBelowFloorShare === undefined
+          ? undefined
+          : { maxBelowFloorShare: request.suggestions.maxBelowFloorShare },
+    });
+    configuration.observer = evidence;
+    return evidence;
   }
 }
 

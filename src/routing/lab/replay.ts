@@ -24,6 +24,18 @@ export interface ReplayRow {
   completion_tokens: number;
   cached_tokens: number;
   cache_hit: boolean;
+  /** Who answered (a fallback when it differs from the target); read for the threshold evidence. */
+  served_model?: string | null;
+  /**
+   * The per-label probabilities as JSON text when the query keeps them out of `inputs` (parsed
+   * only for the rows the threshold suggestions sample).
+   */
+  scores?: string | null;
+}
+
+/** Sees every replayed row under its effective policy (the threshold suggestions' sampling). */
+export interface ReplayObserver {
+  consider(row: ReplayRow, policy: RoutingPolicy): void;
 }
 
 export interface ReplayConfiguration {
@@ -34,6 +46,10 @@ export interface ReplayConfiguration {
   reference: ModelCatalog;
   /** Candidate thresholds; absent: each row's logged ones. */
   thresholds?: Partial<RoutingThresholds>;
+  /** Sees every replayed row (threshold-evidence.ts); absent: none. */
+  observer?: ReplayObserver;
+  /** The live policy's adjustments (the quality floors an admin applied); absent: none. */
+  adjust?: (policy: RoutingPolicy) => RoutingPolicy;
 }
 
 interface Group {
@@ -155,7 +171,12 @@ export class ReplayRun {
   private rows = 0;
   private readonly skipped = { version: 0, tenant_policy: 0 };
 
-  constructor(private readonly config: ReplayConfiguration) {}
+  private readonly basePolicy: RoutingPolicy;
+  private readonly thresholdPairs = new Map<string, RoutingThresholds>();
+
+  constructor(private readonly config: ReplayConfiguration) {
+    this.basePolicy = config.adjust ? config.adjust(config.policies.policy) : config.policies.policy;
+  }
 
   add(row: ReplayRow): void {
     this.rows++;
@@ -169,6 +190,7 @@ export class ReplayRun {
       return;
     }
     const outcome = this.replay(row, policy);
+    this.config.observer?.consider(row, policy);
     addTo(this.overall, outcome);
     const key = row.inputs.l ?? 'none';
     let group = this.byIntent.get(key);
@@ -190,7 +212,7 @@ export class ReplayRun {
 
   private replay(row: ReplayRow, policy: RoutingPolicy): Outcome {
     const { input, availability, thresholds } = replayInputs(row.inputs);
-    const candidateThresholds = { ...thresholds, ...this.config.thresholds };
+    const candidateThresholds = this.thresholdsFor(thresholds);
     const decision = decideRoute(input, this.config.catalog, policy, availability, candidateThresholds);
     const from = row.target_model ?? 'none';
     const to = decision.target?.model ?? 'none';
@@ -209,6 +231,20 @@ export class ReplayRun {
       downgradedCandidate: decision.budgetDowngraded,
       unroutable: row.target_model !== null && decision.target === null,
     };
+  }
+
+  /** The candidate thresholds over a row's logged ones (one object per distinct pair, reused). */
+  private thresholdsFor(logged: RoutingThresholds): RoutingThresholds {
+    const key = `${logged.lowConfidence}/${logged.minConfForDirect}`;
+    let merged = this.thresholdPairs.get(key);
+    if (!merged)
+      this.thresholdPairs.set(key, (merged = Object.freeze({ ...logged, ...this.config.thresholds })));
+    return merged;
+  }
+
+  /** A row's cost had it gone to `to`: its actual cost for the same model, else re-priced. */
+  costIfRoutedTo(row: ReplayRow, to: string, estimatedUsd: number): number {
+    return to === (row.target_model ?? 'none') ? Number(row.cost_nano) : this.repriced(row, to, estimatedUsd);
   }
 
   /** A moved request's cost: its actual tokens at the new model's prices (output scaled by the output factors). */
@@ -243,7 +279,7 @@ export class ReplayRun {
 
   /** The row's effective policy: the candidate policy with the tenant's override merged (cached). */
   private policyFor(inputs: LoggedInputs): RoutingPolicy | null {
-    if (!inputs.r) return this.config.policies.policy;
+    if (!inputs.r) return this.basePolicy;
     const key = JSON.stringify(inputs.r);
     if (this.tenantPolicies.has(key)) return this.tenantPolicies.get(key)!;
     let policy: RoutingPolicy | null;
@@ -256,6 +292,7 @@ export class ReplayRun {
       if (!(error instanceof RoutingConfigError)) throw error;
       policy = null;
     }
+    if (policy && this.config.adjust) policy = this.config.adjust(policy);
     this.tenantPolicies.set(key, policy);
     return policy;
   }
