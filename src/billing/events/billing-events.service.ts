@@ -5,8 +5,8 @@ import { AppConfig } from '../../config/app-config';
 import { REDIS_CLIENT } from '../../redis/redis.module';
 
 /**
- * Changes that other replicas must hear about at once: cached API keys, tenants, budgets and
- * tenant policies.
+ * Changes that other replicas must hear about at once: cached API keys, tenants, budgets,
+ * tenant policies and routing experiments.
  * `resync` is emitted locally when the Redis subscription (re)connects, because messages sent
  * while it was down are lost: caches then drop everything and reload.
  */
@@ -15,6 +15,7 @@ export type BillingEvent =
   | { type: 'tenant'; tenantId: string }
   | { type: 'budget'; tenantId: string; apiKeyId: string | null }
   | { type: 'policy'; tenantId: string }
+  | { type: 'experiment'; tenantId: string }
   | { type: 'resync' };
 
 export type BillingEventListener = (event: BillingEvent) => void;
