@@ -41,7 +41,9 @@ export class RoutingExperiments1764890000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX routing_decisions_experiment_idx`);
-    await queryRunner.query(`ALTER TABLE routing_decisions DROP COLUMN experiment_arm, DROP COLUMN experiment_id`);
+    await queryRunner.query(
+      `ALTER TABLE routing_decisions DROP COLUMN experiment_arm, DROP COLUMN experiment_id`,
+    );
     await queryRunner.query(`DROP TABLE routing_experiments`);
   }
 }

@@ -134,7 +134,10 @@ export function latencyFractions(n: number): number[] | null {
 }
 
 /** The per-arm report of an experiment, read from the decision log. */
-export async function experimentReport(dataSource: DataSource, row: ExperimentRow): Promise<ExperimentReport> {
+export async function experimentReport(
+  dataSource: DataSource,
+  row: ExperimentRow,
+): Promise<ExperimentReport> {
   const aggregates: ArmAggregates[] = await dataSource.query(AGGREGATES_SQL, [row.id]);
   const byArm = new Map(aggregates.map((a) => [a.arm, a]));
   const arms: ArmReport[] = [];
@@ -143,7 +146,11 @@ export async function experimentReport(dataSource: DataSource, row: ExperimentRo
     const fractions = found ? latencyFractions(found.n) : null;
     let latencies: number[] = [];
     if (fractions) {
-      const [result]: Array<{ q: number[] }> = await dataSource.query(QUANTILES_SQL, [row.id, arm.name, fractions]);
+      const [result]: Array<{ q: number[] }> = await dataSource.query(QUANTILES_SQL, [
+        row.id,
+        arm.name,
+        fractions,
+      ]);
       latencies = result.q.map(Number);
     }
     arms.push(armReport(arm, found, latencies));

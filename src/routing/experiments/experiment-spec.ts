@@ -84,7 +84,8 @@ export function parseExperimentSpec(body: unknown): ExperimentSpec {
     if (seen.has(arm.name)) throw invalid(`arms[${index}].name`, `'${arm.name}' is used twice`);
     seen.add(arm.name);
   });
-  if (replace !== undefined && typeof replace !== 'boolean') throw invalid('replace_running', 'must be a boolean');
+  if (replace !== undefined && typeof replace !== 'boolean')
+    throw invalid('replace_running', 'must be a boolean');
   return {
     name,
     sticky: (sticky as StickyMode | undefined) ?? 'key',

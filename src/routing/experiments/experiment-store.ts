@@ -28,12 +28,16 @@ export interface ExperimentRow {
 
 const COLUMNS = `id, tenant_id, name, sticky, arms, status, created_by, created_at, updated_at, stopped_at`;
 
-export async function runningExperiments(dataSource: DataSource, tenantId?: string): Promise<ExperimentRow[]> {
+export async function runningExperiments(
+  dataSource: DataSource,
+  tenantId?: string,
+): Promise<ExperimentRow[]> {
   return tenantId === undefined
     ? dataSource.query(`SELECT ${COLUMNS} FROM routing_experiments WHERE status = 'running'`)
-    : dataSource.query(`SELECT ${COLUMNS} FROM routing_experiments WHERE status = 'running' AND tenant_id = $1`, [
-        tenantId,
-      ]);
+    : dataSource.query(
+        `SELECT ${COLUMNS} FROM routing_experiments WHERE status = 'running' AND tenant_id = $1`,
+        [tenantId],
+      );
 }
 
 export async function listExperiments(dataSource: DataSource, tenantId: string): Promise<ExperimentRow[]> {
@@ -98,10 +102,16 @@ export async function insertExperiment(
           `UPDATE routing_experiments SET status = 'stopped', stopped_at = now(), updated_at = now() WHERE id = $1`,
           [previous.id],
         );
-        await writeAdminAudit(manager, actor, 'experiment.stop', { type: 'tenant', id: tenantId }, {
-          experiment_id: previous.id,
-          replaced: true,
-        });
+        await writeAdminAudit(
+          manager,
+          actor,
+          'experiment.stop',
+          { type: 'tenant', id: tenantId },
+          {
+            experiment_id: previous.id,
+            replaced: true,
+          },
+        );
       }
       const arms: StoredArm[] = spec.arms.map((arm) => ({ ...arm, stopped_at: null }));
       const [row]: ExperimentRow[] = await manager.query(
@@ -109,12 +119,22 @@ export async function insertExperiment(
          VALUES ($1, $2, $3, $4, $5::jsonb, 'running', $6) RETURNING ${COLUMNS}`,
         [randomUUID(), tenantId, spec.name, spec.sticky, JSON.stringify(arms), actor.name.slice(0, 128)],
       );
-      await writeAdminAudit(manager, actor, 'experiment.create', { type: 'tenant', id: tenantId }, {
-        experiment_id: row.id,
-        name: spec.name,
-        sticky: spec.sticky,
-        arms: spec.arms.map((arm) => ({ name: arm.name, weight: arm.weight, routing: arm.routing !== null })),
-      });
+      await writeAdminAudit(
+        manager,
+        actor,
+        'experiment.create',
+        { type: 'tenant', id: tenantId },
+        {
+          experiment_id: row.id,
+          name: spec.name,
+          sticky: spec.sticky,
+          arms: spec.arms.map((arm) => ({
+            name: arm.name,
+            weight: arm.weight,
+            routing: arm.routing !== null,
+          })),
+        },
+      );
       return row;
     });
   } catch (error) {
@@ -144,7 +164,9 @@ export async function stopExperiment(
     if (arm !== null) {
       const named = arms.find((a) => a.name === arm);
       if (!named)
-        throw new GatewayError(ErrorCode.ValidationFailed, `The experiment has no arm '${arm}'.`, { param: 'arm' });
+        throw new GatewayError(ErrorCode.ValidationFailed, `The experiment has no arm '${arm}'.`, {
+          param: 'arm',
+        });
       if (named.stopped_at !== null) return row;
       arms = arms.map((a) => (a.name === arm ? { ...a, stopped_at: now } : a));
     }
@@ -156,10 +178,16 @@ export async function stopExperiment(
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, JSON.stringify(arms), stopAll ? 'stopped' : 'running'],
     );
-    await writeAdminAudit(manager, actor, arm === null ? 'experiment.stop' : 'experiment.stop_arm', {
-      type: 'tenant',
-      id: tenantId,
-    }, { experiment_id: id, arm, experiment_stopped: stopAll });
+    await writeAdminAudit(
+      manager,
+      actor,
+      arm === null ? 'experiment.stop' : 'experiment.stop_arm',
+      {
+        type: 'tenant',
+        id: tenantId,
+      },
+      { experiment_id: id, arm, experiment_stopped: stopAll },
+    );
     return updated;
   });
 }

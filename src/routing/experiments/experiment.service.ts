@@ -118,6 +118,11 @@ export class ExperimentService implements OnModuleInit, OnModuleDestroy {
 
   /* ------------------------------------------------------------------ hot path */
 
+  /** Whether the tenant runs an experiment (one Map lookup). */
+  runs(tenantId: string): boolean {
+    return this.live.has(tenantId);
+  }
+
   /** The arm of a request of this tenant (null: no experiment runs, or no arm can take it). */
   assign(subject: StickySubject, source: TenantRoutingSource | null): ArmAssignment | null {
     return this.live.get(subject.tenantId)?.assign(subject, source) ?? null;
@@ -204,7 +209,9 @@ export class ExperimentService implements OnModuleInit, OnModuleDestroy {
       try {
         fresh.set(row.tenant_id, this.compile(row));
       } catch (error) {
-        this.logger.error(`experiment ${row.id} no longer compiles, not applied: ${(error as Error).message}`);
+        this.logger.error(
+          `experiment ${row.id} no longer compiles, not applied: ${(error as Error).message}`,
+        );
       }
     }
     return fresh;

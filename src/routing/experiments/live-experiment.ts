@@ -4,7 +4,13 @@ import type { ModelCatalog } from '../model-catalog';
 import type { RoutingPolicy, RoutingPolicyService } from '../routing-policy';
 import type { TenantRoutingSource } from '../lab/decision-record';
 import { candidateConfiguration } from '../lab/replay.service';
-import { assignArm, stickyKey, type StickyMode, type StickySubject, type WeightedArm } from './arm-assignment';
+import {
+  assignArm,
+  stickyKey,
+  type StickyMode,
+  type StickySubject,
+  type WeightedArm,
+} from './arm-assignment';
 import type { ArmSpec } from './experiment-spec';
 
 /** The live configuration an arm's routing text is validated against (the replay's). */
@@ -98,7 +104,11 @@ export class LiveExperiment {
    */
   assign(subject: StickySubject, source: TenantRoutingSource | null): ArmAssignment | null {
     const policies = this.arms.map((arm) => (arm.active ? arm.policyFor(source) : null));
-    const arms = this.arms.map((arm, i) => ({ name: arm.name, weight: arm.weight, active: policies[i] !== null }));
+    const arms = this.arms.map((arm, i) => ({
+      name: arm.name,
+      weight: arm.weight,
+      active: policies[i] !== null,
+    }));
     const name = assignArm(arms, this.id, stickyKey(this.sticky, subject));
     if (name === null) return null;
     const policy = policies[arms.findIndex((arm) => arm.name === name)]!;
