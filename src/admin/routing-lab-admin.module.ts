@@ -1,10 +1,16 @@
 import { Module } from '@nestjs/common';
+import { PolicyModule } from '../policy/policy.module';
+import { ExperimentsModule } from '../routing/experiments/experiments.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
+import { RoutingExperimentsController } from './routing-experiments.controller';
 import { RoutingLabController } from './routing-lab.controller';
 
-/** POST /admin/routing/replay (ADMIN_API_KEY; every mode). */
+/**
+ * POST /admin/routing/replay (ADMIN_API_KEY; every mode) and the A/B routing experiments of a
+ * tenant (/admin/tenants/:id/experiments).
+ */
 @Module({
-  imports: [RoutingLabModule],
-  controllers: [RoutingLabController],
+  imports: [RoutingLabModule, ExperimentsModule, PolicyModule],
+  controllers: [RoutingLabController, RoutingExperimentsController],
 })
 export class RoutingLabAdminModule {}
