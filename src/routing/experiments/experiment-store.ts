@@ -171,11 +171,11 @@ export async function stopExperiment(
       arms = arms.map((a) => (a.name === arm ? { ...a, stopped_at: now } : a));
     }
     const stopAll = arm === null || arms.every((a) => a.stopped_at !== null);
-    const [updated]: ExperimentRow[] = await manager.query(
+    await manager.query(
       `UPDATE routing_experiments
           SET arms = $2::jsonb, status = $3::varchar, stopped_at = CASE WHEN $3::varchar = 'stopped' THEN now() ELSE NULL END,
               updated_at = now()
-        WHERE id = $1 RETURNING ${COLUMNS}`,
+        WHERE id = $1`,
       [id, JSON.stringify(arms), stopAll ? 'stopped' : 'running'],
     );
     await writeAdminAudit(
@@ -188,6 +188,7 @@ export async function stopExperiment(
       },
       { experiment_id: id, arm, experiment_stopped: stopAll },
     );
-    return updated;
+    // Read back (an UPDATE's RETURNING rows come back in a driver-specific shape).
+    return findExperiment(manager, tenantId, id);
   });
 }
