@@ -60,10 +60,10 @@ export interface RouterExplanation {
 /**
  * The conductor of /v1/chat/completions and /v1/router/explain. Authentication and the rate
  * limit ran before (the global ClientAuthGuard); then the steps, in the order of CHAT_STEPS
- * (chat.module.ts): policy → classify → route → cache lookup → reserve → execute → account →
- * cache store → respond. Each step says whether it applies to a call (modes without a cache or
- * budgets have steps that never apply; a cache hit skips the upstream steps; explain stops at
- * the decision). Errors raised after routing carry router_metadata (withCallContext). What the
+ * (chat.module.ts): policy → experiment → classify → route → cache lookup → reserve → execute →
+ * account → decision log → cache store → respond. Each step says whether it applies to a call
+ * (modes without a cache or budgets have steps that never apply; a cache hit skips the upstream
+ * steps; explain stops at the decision). Errors raised after routing carry router_metadata (withCallContext). What the
  * gateway decided about the call (refusals, redactions, downgrades, fallbacks) goes to the audit
  * trail (AUDIT_RECORDER, batched).
  */
