@@ -301,6 +301,16 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       // The quality arm routes code elsewhere (the replay's candidate moves code, docs/routing.md).
       expect(new Set(seen.control).size).toBe(1);
       expect(seen.quality[0]).not.toBe(seen.control[0]);
+      // The explanation names the arm too (and is not counted).
+      const explained = await gateway.http
+        .post('/v1/router/explain')
+        .set({ authorization: `Bearer ${keyOf.quality}` })
+        .send(CODE)
+        .expect(200);
+      expect(explained.body).toMatchObject({
+        experiment: { id: experimentId, arm: 'quality' },
+        selected_model: seen.quality[0],
+      });
       const counter = gateway.app.get<Counter<string>>(getToken(METRIC.experimentRequests));
       const counted = (await counter.get()).values.filter((v) => v.labels.experiment === experimentId);
       expect(counted.map((v) => [v.labels.arm, v.value]).sort()).toEqual([

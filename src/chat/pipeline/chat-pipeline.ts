@@ -55,6 +55,8 @@ export interface RouterExplanation {
   failure: RoutingDecision['failure'] | null;
   fallbacks: RouteTarget[];
   candidates: RoutingDecision['candidates'];
+  /** Present when the tenant runs an A/B routing experiment: the arm the request would run under. */
+  experiment?: { id: string; arm: string };
 }
 
 /**
@@ -148,5 +150,6 @@ function explanation(call: ChatCall): RouterExplanation {
     failure: decision.failure ?? null,
     fallbacks: decision.fallbacks,
     candidates: decision.candidates,
+    ...(call.experiment ? { experiment: { ...call.experiment } } : {}),
   };
 }
