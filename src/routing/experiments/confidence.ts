@@ -20,7 +20,11 @@ export function wilsonInterval(successes: number, n: number, z = Z95): Interval 
   const denominator = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denominator;
   const half = (z / denominator) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // Exact at the ends (no 1e-18 from rounding): no successes → 0, all successes → 1.
+  return {
+    low: successes <= 0 ? 0 : Math.max(0, centre - half),
+    high: successes >= n ? 1 : Math.min(1, centre + half),
+  };
 }
 
 /** Normal interval of a mean (sample standard deviation sd); null below two observations. */

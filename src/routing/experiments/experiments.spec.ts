@@ -111,6 +111,8 @@ describe('experiment confidence intervals', () => {
     expect(half.low).toBeCloseTo(0.2366, 4);
     expect(half.high).toBeCloseTo(0.7634, 4);
     expect(wilsonInterval(0, 0)).toBeNull();
+    expect(wilsonInterval(0, 162)!.low).toBe(0);
+    expect(wilsonInterval(7, 7)!.high).toBe(1);
   });
 
   it('normal interval of a mean, and order-statistic ranks of percentiles', () => {
