@@ -74,23 +74,23 @@ describe('A/B arm assignment', () => {
       { name: 'b', weight: 1, active: true },
       { name: 'c', weight: 2, active: true },
     ];
-    const stopped = three.map((arm) => (arm.name === 'b' ? { ...arm, active: false } : arm));
+    const stopped = three.map((arm) => (arm.name === 'a' ? { ...arm, active: false } : arm));
     const all = keys(10_000);
     let toStopped = 0;
     let movedWithoutCause = 0;
-    let movedFromB = 0;
+    let movedFromA = 0;
     for (const key of all) {
       const before = assignArm(three, EXPERIMENT, key);
       const after = assignArm(stopped, EXPERIMENT, key);
-      if (after === 'b') toStopped++;
-      if (before !== 'b' && after !== before) movedWithoutCause++;
-      if (before === 'b') movedFromB++;
+      if (after === 'a') toStopped++;
+      if (before !== 'a' && after !== before) movedWithoutCause++;
+      if (before === 'a') movedFromA++;
     }
     expect(toStopped).toBe(0);
     expect(movedWithoutCause).toBe(0);
-    expect(movedFromB).toBeGreaterThan(2_000);
+    expect(movedFromA).toBeGreaterThan(2_000);
     const split = shares(stopped, all);
-    expect(Math.abs(split.a - 1 / 3)).toBeLessThan(0.025);
+    expect(Math.abs(split.b - 1 / 3)).toBeLessThan(0.025);
     expect(Math.abs(split.c - 2 / 3)).toBeLessThan(0.025);
     expect(
       assignArm(
