@@ -22,6 +22,7 @@ import { loadAppConfig } from '../src/config/app-config';
 import { EmbeddedDatabaseHandle, openDataSource } from '../src/database/database.module';
 import { ModelCatalog } from '../src/routing/model-catalog';
 import { RoutingPolicyService } from '../src/routing/routing-policy';
+import { RoutingThresholdState } from '../src/routing/routing-thresholds';
 import {
   ReplayService,
   replayQuery,
@@ -198,7 +199,13 @@ async function main(): Promise<void> {
       `${exists ? 'reused' : 'seeded'} ${rows} decisions in ${Date.now() - started} ms (${size.size} with indexes and TOAST; heap ${size.heap}; ` +
         `inputs ~${size.inputs} B, candidates ~${size.decision} B a row)`,
     );
-    const service = new ReplayService(dataSource, catalog, policies, config);
+    const service = new ReplayService(
+      dataSource,
+      catalog,
+      policies,
+      config,
+      new RoutingThresholdState(config),
+    );
     const window = { from: new Date(start), to: new Date(start + Number(argument('days', '8')) * DAY) };
     await scanOnly(dataSource, window);
     await timed('same configuration', service, window, dataSource);

@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
+import { PolicyModule } from '../policy/policy.module';
+import { ExperimentsModule } from '../routing/experiments/experiments.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
+import { RoutingExperimentsController } from './routing-experiments.controller';
 import { RoutingLabController } from './routing-lab.controller';
 import { RoutingThresholdsController } from './routing-thresholds.controller';
 
-/** POST /admin/routing/replay, GET /admin/routing/thresholds, POST …/thresholds/apply (platform admins; every mode). */
+/**
+ * POST /admin/routing/replay, GET /admin/routing/thresholds, POST …/thresholds/apply (platform
+ * admins; every mode) and the A/B routing experiments of a tenant (/admin/tenants/:id/experiments).
+ */
 @Module({
-  imports: [RoutingLabModule],
-  controllers: [RoutingLabController, RoutingThresholdsController],
+  imports: [RoutingLabModule, ExperimentsModule, PolicyModule],
+  controllers: [RoutingLabController, RoutingThresholdsController, RoutingExperimentsController],
 })
 export class RoutingLabAdminModule {}

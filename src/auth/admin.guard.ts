@@ -22,11 +22,16 @@ const ROOT_ADMIN: AdminPrincipal = Object.freeze({
   name: 'admin',
 });
 
-/** Route params a tenant admin's request may carry, and what each names. */
-const CHECKED_PARAMS: Record<string, AdminIdResource | 'declared'> = {
+/**
+ * Route params a tenant admin's request may carry, and what each names. `within`: the id of a
+ * resource the handler looks up inside the route's tenant (`:id`, checked as the tenant), so it
+ * cannot name another tenant's resource; allowed only beside a tenant `:id`.
+ */
+const CHECKED_PARAMS: Record<string, AdminIdResource | 'declared' | 'within'> = {
   id: 'declared',
   tenantId: 'tenant',
   tenant_id: 'tenant',
+  experimentId: 'within',
 };
 
 function unknownRoute(request: AdminRequest): GatewayError {
@@ -110,6 +115,10 @@ export class AdminGuard implements CanActivate {
       const checked = CHECKED_PARAMS[param];
       // A route param nobody taught this guard to check: refused rather than trusted.
       if (checked === undefined) throw platformOnly();
+      if (checked === 'within') {
+        if ((declared ?? 'tenant') !== 'tenant' || request.params.id === undefined) throw platformOnly();
+        continue;
+      }
       const resource = checked === 'declared' ? (declared ?? 'tenant') : checked;
       if ((await this.ownerOf(resource, value)) !== admin.tenantId) {
         throw noSuchResource(resource === 'api_key' ? 'API key' : 'tenant', value);

@@ -9,6 +9,7 @@ import { IntentModule } from '../intent/intent.module';
 import { RoutingModule } from '../routing/routing.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
+import { ExperimentsModule } from '../routing/experiments/experiments.module';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 import { MessagesController } from './anthropic-in/messages.controller';
@@ -22,6 +23,7 @@ import { CacheStoreStep } from './pipeline/steps/cache-store.step';
 import { ClassifyStep } from './pipeline/steps/classify.step';
 import { DecisionLogStep } from './pipeline/steps/decision-log.step';
 import { ExecuteStep } from './pipeline/steps/execute.step';
+import { ExperimentStep } from './pipeline/steps/experiment.step';
 import { PolicyStep } from './pipeline/steps/policy.step';
 import { ReserveStep } from './pipeline/steps/reserve.step';
 import { RespondStep } from './pipeline/steps/respond.step';
@@ -36,6 +38,7 @@ import { TenantConcurrency } from './tenant-concurrency';
  */
 export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
   PolicyStep,
+  ExperimentStep,
   ClassifyStep,
   RouteStep,
   CacheLookupStep,
@@ -69,6 +72,7 @@ export class ChatModule {
         RoutingModule,
         RoutingLabModule,
         providers,
+        ExperimentsModule,
         BillingModule,
         ...(features.responseCache
           ? [CachingModule.register({ embeddingModels: RoutingModule, providers })]

@@ -44,6 +44,8 @@ export interface RouterMetadata {
   pricing?: 'estimated';
   /** Where the price comes from, present with `pricing` ("family gpt-4o (estimated)", ...). */
   pricing_source?: string;
+  /** Present when the tenant runs an A/B routing experiment: its id and the request's arm. */
+  experiment?: { id: string; arm: string };
   /** Present when policy changed the request (e.g. PII redacted). */
   policy_notes?: string[];
   /**

@@ -11,6 +11,7 @@ export const METRIC = {
   intentClassifications: 'modelmuxer_intent_classifications_total',
   intentDuration: 'modelmuxer_intent_classification_duration_seconds',
   routingDecisions: 'modelmuxer_routing_decisions_total',
+  experimentRequests: 'modelmuxer_experiment_requests_total',
   providerRequests: 'modelmuxer_provider_requests_total',
   providerDuration: 'modelmuxer_provider_request_duration_seconds',
   providerRetries: 'modelmuxer_provider_retries_total',
@@ -67,6 +68,11 @@ export const METRIC_PROVIDERS = [
     name: METRIC.routingDecisions,
     help: 'Routing decisions, by intent, selected provider/model and reason kind',
     labelNames: ['intent', 'provider', 'model', 'reason'],
+  }),
+  makeCounterProvider({
+    name: METRIC.experimentRequests,
+    help: 'Requests routed under an A/B routing experiment, by experiment id and arm (both set by admins, bounded: at most 8 arms)',
+    labelNames: ['experiment', 'arm'],
   }),
   makeCounterProvider({
     name: METRIC.providerRequests,

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_TENANT_ID } from '../../src/common/principal';
+import { assignArm, stickyKey } from '../../src/routing/experiments/arm-assignment';
 import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
+import { METRIC } from '../../src/telemetry/metrics';
 import { authHeader, bootTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
 
@@ -316,5 +320,145 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       .set(admin)
       .send({ ...window(), extra: 1 })
       .expect(400);
+  });
+
+  describe('A/B experiments', () => {
+    const experiments = `/admin/tenants/${DEFAULT_TENANT_ID}/experiments`;
+    const CODE = PROMPTS[0];
+    const arms = [
+      { name: 'control', weight: 1 },
+      { name: 'quality', weight: 1, routing: candidateRouting({ weights: { cost: 0, quality: 1 } }) },
+    ];
+    let experimentId = '';
+    /** A client key of the default tenant in each arm (created until the pure assignment puts one in each). */
+    const keyOf: Record<string, string> = {};
+    const ask = async (arm: string) =>
+      (
+        await gateway.http
+          .post('/v1/chat/completions')
+          .set({ authorization: `Bearer ${keyOf[arm]}` })
+          .send(CODE)
+          .expect(200)
+      ).body.router_metadata as { experiment?: { id: string; arm: string }; selected_model: string };
+
+    it('validates an experiment: the arms’ routing like a replay’s candidate, and platform admins only', async () => {
+      const bad = await gateway.http
+        .post(experiments)
+        .set(admin)
+        .send({ name: 'bad', arms: [arms[0], { ...arms[1], routing: 'weights: {cost: 1}' }] })
+        .expect(400);
+      expect(bad.body.error).toMatchObject({ code: 'invalid_value', param: 'arms[1].routing' });
+      await gateway.http.post(experiments).set(authHeader).send({ name: 'x', arms }).expect(403);
+    });
+
+    it('splits the tenant’s traffic by sticky key, labels each answer with its arm, and refuses a second experiment', async () => {
+      const created = await gateway.http.post(experiments).set(admin).send({ name: 'quality weights', arms });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ object: 'routing.experiment', status: 'running', sticky: 'key' });
+      experimentId = created.body.id as string;
+      const armed = arms.map((arm) => ({ name: arm.name, weight: arm.weight, active: true }));
+      for (let i = 0; i < 40 && Object.keys(keyOf).length < 2; i++) {
+        const key = (
+          await gateway.http
+            .post(`/admin/tenants/${DEFAULT_TENANT_ID}/keys`)
+            .set(admin)
+            .send({ name: `ab-${i}` })
+        ).body as { id: string; key: string };
+        const arm = assignArm(
+          armed,
+          experimentId,
+          stickyKey('key', { tenantId: DEFAULT_TENANT_ID, keyIdentity: key.id, firstUserMessage: null }),
+        )!;
+        keyOf[arm] ??= key.key;
+      }
+      expect(Object.keys(keyOf).sort()).toEqual(['control', 'quality']);
+      const seen: Record<string, string[]> = { control: [], quality: [] };
+      for (let round = 0; round < 3; round++) {
+        for (const arm of ['control', 'quality']) {
+          const metadata = await ask(arm);
+          expect(metadata.experiment).toEqual({ id: experimentId, arm });
+          seen[arm].push(metadata.selected_model);
+        }
+      }
+      // The quality arm routes code elsewhere (the replay's candidate moves code, docs/routing.md).
+      expect(new Set(seen.control).size).toBe(1);
+      expect(seen.quality[0]).not.toBe(seen.control[0]);
+      // The explanation names the arm too (and is not counted).
+      const explained = await gateway.http
+        .post('/v1/router/explain')
+        .set({ authorization: `Bearer ${keyOf.quality}` })
+        .send(CODE)
+        .expect(200);
+      expect(explained.body).toMatchObject({
+        experiment: { id: experimentId, arm: 'quality' },
+        selected_model: seen.quality[0],
+      });
+      const counter = gateway.app.get<Counter<string>>(getToken(METRIC.experimentRequests));
+      const counted = (await counter.get()).values.filter((v) => v.labels.experiment === experimentId);
+      expect(counted.map((v) => [v.labels.arm, v.value]).sort()).toEqual([
+        ['control', 3],
+        ['quality', 3],
+      ]);
+      const again = await gateway.http
+        .post(experiments)
+        .set(admin)
+        .send({ name: 'second', arms })
+        .expect(409);
+      expect(again.body.error).toMatchObject({ code: 'conflict', param: 'replace_running' });
+    });
+
+    it('stops an arm with one call: its traffic moves to the other arm at once', async () => {
+      const stopped = await gateway.http
+        .post(`${experiments}/${experimentId}/stop`)
+        .set(admin)
+        .send({ arm: 'quality' })
+        .expect(200);
+      expect(stopped.body).toMatchObject({
+        status: 'running',
+        arms: [{ status: 'running' }, { status: 'stopped' }],
+      });
+      const moved = await ask('quality');
+      expect(moved.experiment).toEqual({ id: experimentId, arm: 'control' });
+      expect((await ask('control')).experiment?.arm).toBe('control');
+      const listed = await gateway.http.get(experiments).set(admin).expect(200);
+      expect(listed.body.data.map((e: { id: string }) => e.id)).toContain(experimentId);
+    });
+
+    it('reports per arm from the decision log: requests, cost, latency percentiles, error and fallback rates with intervals', async () => {
+      await gateway.app.get(DecisionLogService).flush();
+      const rows: Array<{ arm: string; n: number }> = await db.query(
+        `SELECT experiment_arm AS arm, count(*)::int AS n FROM routing_decisions WHERE experiment_id = $1
+          GROUP BY experiment_arm ORDER BY 1`,
+        [experimentId],
+      );
+      expect(rows).toEqual([
+        { arm: 'control', n: 5 },
+        { arm: 'quality', n: 3 },
+      ]);
+      const report = (await gateway.http.get(`${experiments}/${experimentId}/report`).set(admin).expect(200))
+        .body;
+      expect(report).toMatchObject({ object: 'routing.experiment.report', requests: 8, confidence: 0.95 });
+      const [control, quality] = report.arms;
+      expect(control).toMatchObject({ arm: 'control', status: 'running', requests: 5 });
+      expect(quality).toMatchObject({ arm: 'quality', status: 'stopped', requests: 3 });
+      for (const arm of [control, quality]) {
+        expect(arm.cost.total_usd).toBeGreaterThan(0);
+        expect(arm.cost.per_request_usd).toBeCloseTo(arm.cost.total_usd / arm.requests, 12);
+        expect(arm.latency_ms.p50.value).toEqual(expect.any(Number));
+        expect(arm.latency_ms.p95.ci95.high).toBeGreaterThanOrEqual(arm.latency_ms.p95.value);
+        expect(arm.errors).toMatchObject({ count: 0, rate: 0 });
+        expect(arm.errors.ci95.high).toBeGreaterThan(0);
+        expect(arm.fallbacks).toMatchObject({ count: 0, rate: 0 });
+      }
+      // The quality arm routes code to a dearer model.
+      expect(quality.cost.per_request_usd).toBeGreaterThan(control.cost.per_request_usd);
+    });
+
+    it('stops the experiment: the tenant routes as without it', async () => {
+      await gateway.http.post(`${experiments}/${experimentId}/stop`).set(admin).send({}).expect(200);
+      expect((await ask('quality')).experiment).toBeUndefined();
+      const got = await gateway.http.get(`${experiments}/${experimentId}`).set(admin).expect(200);
+      expect(got.body).toMatchObject({ status: 'stopped', stopped_at: expect.any(String) });
+    });
   });
 });

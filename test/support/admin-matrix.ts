@@ -84,6 +84,29 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
     target: 'none',
     body: () => ({ low_confidence: 0.4, min_conf_for_direct: 0.8 }),
   },
+  // A/B routing experiments (issue 18): platform admins create and stop them (an arm is a
+  // routing.yaml, which a tenant admin may not change); tenant admins read their own tenant's.
+  // `:experimentId` stays literal here: a well-formed tenant gets the handler's "No experiment".
+  'POST /admin/tenants/:id/experiments': {
+    tenantAdmins: false,
+    target: 'tenant',
+    body: () => ({
+      name: `matrix-${++sequence}`,
+      arms: [
+        { name: 'a', weight: 1 },
+        { name: 'b', weight: 1 },
+      ],
+      replace_running: true,
+    }),
+  },
+  'GET /admin/tenants/:id/experiments': { tenantAdmins: true, target: 'tenant' },
+  'GET /admin/tenants/:id/experiments/:experimentId': { tenantAdmins: true, target: 'tenant' },
+  'POST /admin/tenants/:id/experiments/:experimentId/stop': {
+    tenantAdmins: false,
+    target: 'tenant',
+    body: () => ({}),
+  },
+  'GET /admin/tenants/:id/experiments/:experimentId/report': { tenantAdmins: true, target: 'tenant' },
 };
 
 export const ROLES = [

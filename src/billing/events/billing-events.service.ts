@@ -6,7 +6,7 @@ import { REDIS_CLIENT } from '../../redis/redis.module';
 
 /**
  * Changes that other replicas must hear about at once: cached API keys, tenants, budgets,
- * tenant policies and applied routing thresholds.
+ * tenant policies, applied routing thresholds and routing experiments.
  * `resync` is emitted locally when the Redis subscription (re)connects, because messages sent
  * while it was down are lost: caches then drop everything and reload.
  */
@@ -17,6 +17,7 @@ export type BillingEvent =
   | { type: 'policy'; tenantId: string }
   /** The routing thresholds an admin applied (routing/lab/threshold-overrides.service.ts). */
   | { type: 'routing_thresholds' }
+  | { type: 'experiment'; tenantId: string }
   | { type: 'resync' };
 
 export type BillingEventListener = (event: BillingEvent) => void;

@@ -105,6 +105,8 @@ export interface ChatCall {
   tenantRouting: RoutingPolicy | null;
   /** null: the CACHE_* defaults (and always in modes without a policy). */
   cacheSettings: TenantCacheSettings | null;
+  /** experiment: the A/B routing experiment and arm the call runs under (null: none). */
+  experiment: { id: string; arm: string } | null;
   /** classify: the intent, and the prompt-token counts (routing's estimate, the reservation's upper bound). */
   intent: IntentResult | null;
   estimatedPromptTokens: number;
@@ -150,6 +152,7 @@ export function newChatCall(
     redactions: {},
     tenantRouting: null,
     cacheSettings: null,
+    experiment: null,
     intent: null,
     estimatedPromptTokens: 0,
     promptTokens: 0,

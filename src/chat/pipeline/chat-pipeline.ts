@@ -55,15 +55,17 @@ export interface RouterExplanation {
   failure: RoutingDecision['failure'] | null;
   fallbacks: RouteTarget[];
   candidates: RoutingDecision['candidates'];
+  /** Present when the tenant runs an A/B routing experiment: the arm the request would run under. */
+  experiment?: { id: string; arm: string };
 }
 
 /**
  * The conductor of /v1/chat/completions and /v1/router/explain. Authentication and the rate
  * limit ran before (the global ClientAuthGuard); then the steps, in the order of CHAT_STEPS
- * (chat.module.ts): policy → classify → route → cache lookup → reserve → execute → account →
- * cache store → respond. Each step says whether it applies to a call (modes without a cache or
- * budgets have steps that never apply; a cache hit skips the upstream steps; explain stops at
- * the decision). Errors raised after routing carry router_metadata (withCallContext). What the
+ * (chat.module.ts): policy → experiment → classify → route → cache lookup → reserve → execute →
+ * account → decision log → cache store → respond. Each step says whether it applies to a call
+ * (modes without a cache or budgets have steps that never apply; a cache hit skips the upstream
+ * steps; explain stops at the decision). Errors raised after routing carry router_metadata (withCallContext). What the
  * gateway decided about the call (refusals, redactions, downgrades, fallbacks) goes to the audit
  * trail (AUDIT_RECORDER, batched).
  */
@@ -148,5 +150,6 @@ function explanation(call: ChatCall): RouterExplanation {
     failure: decision.failure ?? null,
     fallbacks: decision.fallbacks,
     candidates: decision.candidates,
+    ...(call.experiment ? { experiment: { ...call.experiment } } : {}),
   };
 }

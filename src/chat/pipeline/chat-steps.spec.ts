@@ -11,6 +11,8 @@ import { ClassifyStep } from './steps/classify.step';
 import { DecisionLogStep } from './steps/decision-log.step';
 import type { DecisionLogService } from '../../routing/lab/decision-log.service';
 import { ExecuteStep } from './steps/execute.step';
+import { ExperimentStep } from './steps/experiment.step';
+import type { ExperimentService } from '../../routing/experiments/experiment.service';
 import { PolicyStep } from './steps/policy.step';
 import { ReserveStep } from './steps/reserve.step';
 import { RespondStep } from './steps/respond.step';
@@ -29,12 +31,17 @@ const principal: Principal = {
   rateLimitPerMinute: 0,
 };
 
-function steps(composed: { cache: boolean; policy: boolean }): ChatStep[] {
+function steps(composed: { cache: boolean; policy: boolean; experiment?: boolean }): ChatStep[] {
   const cache = composed.cache ? unused<ChatCacheService>() : null;
   const policy = composed.policy ? unused<PolicyEnforcer>() : null;
   const budgets = unused<BudgetEnforcer>();
   return [
     new PolicyStep(policy),
+    new ExperimentStep(
+      { runs: () => composed.experiment === true } as unknown as ExperimentService,
+      policy,
+      unused(),
+    ),
     new ClassifyStep(unused(), unused()),
     new RouteStep(unused(), unused(), budgets),
     new CacheLookupStep(unused(), unused(), unused(), unused(), cache),
@@ -80,6 +87,7 @@ describe('chat pipeline steps', () => {
   it('are wired in the documented order', () => {
     expect(CHAT_STEP_ORDER).toEqual([
       PolicyStep,
+      ExperimentStep,
       ClassifyStep,
       RouteStep,
       CacheLookupStep,
@@ -107,6 +115,12 @@ describe('chat pipeline steps', () => {
       'reserve',
       'execute',
     ]);
+  });
+
+  it('a tenant running an A/B experiment gets the experiment step, after policy and before classify', () => {
+    expect(
+      applying(steps({ cache: false, policy: true, experiment: true }), call('explain')).slice(0, 3),
+    ).toEqual(['policy', 'experiment', 'classify']);
   });
 
   it('a stream looks in the cache too (a hit is replayed as SSE)', () => {

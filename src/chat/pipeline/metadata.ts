@@ -29,6 +29,7 @@ export function routerMetadata(call: ChatCall, at: 'start' | 'end' = 'end'): Rou
     metadata.pricing = 'estimated';
     metadata.pricing_source = priced.pricingSource;
   }
+  if (call.experiment) metadata.experiment = { ...call.experiment };
   if (call.policyNotes.length > 0) metadata.policy_notes = call.policyNotes;
   if (call.outputAllowance)
     metadata.budget_max_output_tokens = outcome?.target?.outputCap ?? call.outputAllowance.perChoice;

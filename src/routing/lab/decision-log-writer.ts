@@ -32,7 +32,7 @@ export function invalidDecisionRecord(record: DecisionRecord): string | null {
 /** Column arrays for one INSERT … SELECT FROM unnest(…), clamped to the column types. */
 export function decisionColumns(records: readonly DecisionRecord[]): unknown[][] {
   const n = records.length;
-  const cols: unknown[][] = Array.from({ length: 22 }, () => new Array<unknown>(n));
+  const cols: unknown[][] = Array.from({ length: 24 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const r = records[i];
     cols[0][i] = r.createdAt.toISOString();
@@ -57,6 +57,8 @@ export function decisionColumns(records: readonly DecisionRecord[]): unknown[][]
     cols[19][i] = Math.min(999, Math.max(0, Math.round(r.status) || 0));
     cols[20][i] = r.cacheHit;
     cols[21][i] = r.promptHash ? r.promptHash.toString('hex') : null;
+    cols[22][i] = r.experimentId !== null && UUID.test(r.experimentId) ? r.experimentId : null;
+    cols[23][i] = r.experimentId !== null ? text(r.experimentArm, 32) : null;
   }
   return cols;
 }
@@ -66,13 +68,15 @@ export const INSERT_DECISIONS_SQL = `
 INSERT INTO routing_decisions (created_at, request_id, tenant_id, input_version, inputs, intent, kind,
                                target_provider, target_model, budget_downgraded, decision, served_provider,
                                served_model, attempts, prompt_tokens, completion_tokens, cached_tokens,
-                               cost_nano, latency_ms, status, cache_hit, prompt_hash)
-SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, decode(c22, 'hex')
+                               cost_nano, latency_ms, status, cache_hit, prompt_hash, experiment_id, experiment_arm)
+SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, decode(c22, 'hex'),
+       c23, c24
   FROM unnest($1::timestamptz[], $2::varchar[], $3::uuid[], $4::int2[], $5::jsonb[], $6::varchar[],
               $7::varchar[], $8::varchar[], $9::varchar[], $10::bool[], $11::jsonb[], $12::varchar[],
               $13::varchar[], $14::int2[], $15::int4[], $16::int4[], $17::int4[], $18::int8[],
-              $19::int4[], $20::int2[], $21::bool[], $22::text[])
-    AS t(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22)`;
+              $19::int4[], $20::int2[], $21::bool[], $22::text[], $23::uuid[], $24::varchar[])
+    AS t(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22,
+         c23, c24)`;
 
 export class SqlDecisionLogWriter implements DecisionLogWriter {
   constructor(private readonly dataSource: DataSource) {}

@@ -78,6 +78,9 @@ export interface DecisionRecord {
   status: number;
   cacheHit: boolean;
   promptHash: Buffer | null;
+  /** The A/B routing experiment and arm the request ran under (null: none). */
+  experimentId: string | null;
+  experimentArm: string | null;
 }
 
 const NEEDS = [

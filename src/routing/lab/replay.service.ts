@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { AppConfig } from '../../config/app-config';
@@ -87,7 +87,7 @@ export class ReplayService {
     private readonly catalog: ModelCatalog,
     private readonly policies: RoutingPolicyService,
     private readonly config: AppConfig,
-    @Optional() private readonly state?: RoutingThresholdState,
+    private readonly state: RoutingThresholdState,
   ) {}
 
   async replay(request: ReplayRequest): Promise<ReplayReport> {
@@ -139,8 +139,7 @@ export class ReplayService {
    */
   private prepare(request: ReplayRequest, configuration: ReplayConfiguration): ThresholdEvidence | null {
     const state = this.state;
-    if (state && configuration.policies === this.policies)
-      configuration.adjust = (policy) => state.effective(policy);
+    if (configuration.policies === this.policies) configuration.adjust = (policy) => state.effective(policy);
     if (request.suggestions === false) return null;
     const evidence = new ThresholdEvidence({
       catalog: configuration.catalog,

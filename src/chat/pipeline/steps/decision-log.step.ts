@@ -129,6 +129,8 @@ export class DecisionLogStep implements ChatStep {
       status: result.status,
       cacheHit: outcome?.fromCache ?? false,
       promptHash: settings.promptHash ? promptHash(call) : null,
+      experimentId: call.experiment?.id ?? null,
+      experimentArm: call.experiment?.arm ?? null,
     };
     this.log.record(record);
   }
