@@ -40,7 +40,9 @@ export class RoutingShadow1764900000000 implements MigrationInterface {
         shadow_cost_nano int8 NOT NULL DEFAULT 0,
         shadow_request jsonb
       )`);
-    await queryRunner.query(`CREATE INDEX routing_shadow_results_created_idx ON routing_shadow_results (created_at)`);
+    await queryRunner.query(
+      `CREATE INDEX routing_shadow_results_created_idx ON routing_shadow_results (created_at)`,
+    );
     await queryRunner.query(
       `CREATE INDEX routing_shadow_results_tenant_created_idx ON routing_shadow_results (tenant_id, created_at)`,
     );

@@ -35,6 +35,7 @@ export interface ShadowSettings {
   minConfForDirect: number | null;
   queueMax: number;
   tickBudgetMs: number;
+  maxCpuShare: number;
   requestsMaxInFlight: number;
 }
 
@@ -341,6 +342,7 @@ function shadowSettings(vars: EnvironmentVariables): ShadowSettings {
     minConfForDirect: vars.SHADOW_MIN_CONF_FOR_DIRECT ?? null,
     queueMax: vars.SHADOW_QUEUE_MAX,
     tickBudgetMs: vars.SHADOW_TICK_BUDGET_MS,
+    maxCpuShare: vars.SHADOW_MAX_CPU_SHARE,
     requestsMaxInFlight: vars.SHADOW_REQUESTS_MAX_IN_FLIGHT,
   };
 }

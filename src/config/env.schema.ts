@@ -228,6 +228,8 @@ export class EnvironmentVariables {
   @Transform(toNumber) @IsInt() @Min(1) @Max(100_000) SHADOW_QUEUE_MAX = 1_000;
   /** CPU time the shadow may take per event-loop turn (ms) before yielding (setImmediate). */
   @Transform(toNumber) @IsNumber() @Min(0.1) @Max(50) SHADOW_TICK_BUDGET_MS = 2;
+  /** Largest share of the time the shadow's queue may take when it never empties (then it waits between turns). */
+  @Transform(toNumber) @IsNumber() @Min(0.01) @Max(1) SHADOW_MAX_CPU_SHARE = 0.1;
   /** Shadow requests (tenant opt-in, own budget): at most this many in flight per process. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(64) SHADOW_REQUESTS_MAX_IN_FLIGHT = 2;
 

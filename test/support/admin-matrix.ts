@@ -77,6 +77,14 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
     target: 'none',
     body: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }),
   },
+  // Shadow classification and routing (issue 18 item 4): platform admins only.
+  'GET /admin/routing/shadow/report': { tenantAdmins: false, target: 'none' },
+  'GET /admin/routing/shadow/tenants/:id': { tenantAdmins: false, target: 'tenant' },
+  'PUT /admin/routing/shadow/tenants/:id': {
+    tenantAdmins: false,
+    target: 'tenant',
+    body: () => ({ enabled: true, sample_rate: 0.1 }),
+  },
 };
 
 export const ROLES = [
