@@ -139,7 +139,7 @@ export class ShadowRunner implements BeforeApplicationShutdown {
       .catch((error: unknown) => {
         this.requests.failed++;
         this.results.record(result);
-        this.logger.warn(`shadow request failed: ${(error as Error).message}`);
+        this.logger.warn(`shadow request not sent: ${(error as Error).message}`);
       })
       .finally(() => this.inFlight.delete(pending));
     this.inFlight.add(pending);

@@ -157,13 +157,15 @@ export class ShadowSettingsService implements OnModuleInit, BeforeApplicationShu
    * cover it or the tenant did not opt in.
    */
   async spend(tenantId: string, nano: number): Promise<boolean> {
-    const rows: SettingRow[] = await this.dataSource.query(
+    const result: unknown[] = await this.dataSource.query(
       `UPDATE routing_shadow_tenants SET requests_spent_nano = requests_spent_nano + $2
         WHERE tenant_id = $1 AND requests_enabled AND requests_spent_nano + $2 <= requests_budget_nano
         RETURNING tenant_id, enabled, sample_rate, requests_enabled, requests_sample_rate,
                   requests_budget_nano, requests_spent_nano, updated_at`,
       [tenantId, Math.max(0, Math.round(nano))],
     );
+    // TypeORM answers an UPDATE on Postgres with [rows, count], on some drivers with the rows.
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as SettingRow[];
     if (rows[0]) this.settings.set(tenantId, toSetting(rows[0]));
     return rows.length > 0;
   }
