@@ -74,6 +74,7 @@ export class RoutingShadowController {
 
   @Get('tenants/:id')
   async get(@Param('id', TENANT_ID) id: string): Promise<TenantShadowResponse> {
+    await this.settings.requireTenant(id);
     const setting = await this.settings.get(id);
     return { tenant_id: id, customised: setting !== null, setting };
   }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ErrorCode, GatewayError } from '../../common/errors';
+import { noSuchResource } from '../../common/resource-id';
 import { AppConfig } from '../../config/app-config';
 
 const REFRESH_MS = 15_000;
@@ -121,10 +121,15 @@ export class ShadowSettingsService implements OnModuleInit, BeforeApplicationShu
     return rows[0] ? toSetting(rows[0]) : null;
   }
 
+  /** Throws 404 for a tenant that does not exist. */
+  async requireTenant(tenantId: string): Promise<void> {
+    const tenants: unknown[] = await this.dataSource.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
+    if (tenants.length === 0) throw noSuchResource('tenant', tenantId);
+  }
+
   /** Creates or updates the tenant's setting (unset fields keep their value). */
   async put(tenantId: string, update: TenantShadowUpdate): Promise<TenantShadowSetting> {
-    const tenants: unknown[] = await this.dataSource.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
-    if (tenants.length === 0) throw new GatewayError(ErrorCode.NotFound, 'Tenant not found.');
+    await this.requireTenant(tenantId);
     const current = await this.get(tenantId);
     const requests = {
       ...(current?.requests ?? { enabled: false, sample_rate: 0.01, budget_usd: 0 }),
