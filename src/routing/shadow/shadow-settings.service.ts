@@ -131,9 +131,11 @@ export class ShadowSettingsService implements OnModuleInit, BeforeApplicationShu
   async put(tenantId: string, update: TenantShadowUpdate): Promise<TenantShadowSetting> {
     await this.requireTenant(tenantId);
     const current = await this.get(tenantId);
+    // Fields left out (undefined, also on a validated DTO instance) keep their value.
+    const given = Object.entries(update.requests ?? {}).filter(([, value]) => value !== undefined);
     const requests = {
       ...(current?.requests ?? { enabled: false, sample_rate: 0.01, budget_usd: 0 }),
-      ...update.requests,
+      ...(Object.fromEntries(given) as TenantShadowUpdate['requests']),
     };
     const rows: SettingRow[] = await this.dataSource.query(
       `INSERT INTO routing_shadow_tenants AS t (tenant_id, enabled, sample_rate, requests_enabled,
