@@ -237,6 +237,13 @@ function crossFieldProblems(vars: EnvironmentVariables): string[] {
       `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
     );
   }
+  const shadowLow = vars.SHADOW_LOW_CONFIDENCE ?? vars.INTENT_LOW_CONFIDENCE;
+  const shadowDirect = vars.SHADOW_MIN_CONF_FOR_DIRECT ?? vars.INTENT_MIN_CONF_FOR_DIRECT;
+  if (shadowLow > shadowDirect) {
+    problems.push(
+      `the shadow's low-confidence threshold must not exceed its min confidence for direct routing (SHADOW_LOW_CONFIDENCE or INTENT_LOW_CONFIDENCE ${shadowLow} > SHADOW_MIN_CONF_FOR_DIRECT or INTENT_MIN_CONF_FOR_DIRECT ${shadowDirect})`,
+    );
+  }
   if (vars.RESERVE_OUTPUT_FLOOR_TOKENS > vars.RESERVE_OUTPUT_CAP_TOKENS) {
     problems.push(
       `RESERVE_OUTPUT_FLOOR_TOKENS must not exceed RESERVE_OUTPUT_CAP_TOKENS (got ${vars.RESERVE_OUTPUT_FLOOR_TOKENS} > ${vars.RESERVE_OUTPUT_CAP_TOKENS})`,

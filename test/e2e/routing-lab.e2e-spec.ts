@@ -156,6 +156,7 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       SHADOW_DEFAULT_ON: 'false',
       SHADOW_CLASSIFIER: 'model',
       SHADOW_LOW_CONFIDENCE: '0.99',
+      SHADOW_MIN_CONF_FOR_DIRECT: '0.995',
     });
     db = gateway.app.get(DataSource);
   });
@@ -303,7 +304,7 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
     expect(report).toMatchObject({
       object: 'routing.shadow_report',
       requests: PROMPTS.length,
-      candidate: { classifier: 'model', thresholds: { lowConfidence: 0.99 } },
+      candidate: { classifier: 'model', thresholds: { lowConfidence: 0.99, minConfForDirect: 0.995 } },
     });
     expect(report.route_agreement_rate).toBeLessThan(1);
     expect(report.moves.length).toBeGreaterThan(0);
