@@ -239,9 +239,11 @@ function crossFieldProblems(vars: EnvironmentVariables): string[] {
   }
   const shadowLow = vars.SHADOW_LOW_CONFIDENCE ?? vars.INTENT_LOW_CONFIDENCE;
   const shadowDirect = vars.SHADOW_MIN_CONF_FOR_DIRECT ?? vars.INTENT_MIN_CONF_FOR_DIRECT;
-  if (shadowLow > shadowDirect) {
+  const shadowThresholds =
+    vars.SHADOW_LOW_CONFIDENCE !== undefined || vars.SHADOW_MIN_CONF_FOR_DIRECT !== undefined;
+  if (shadowThresholds && shadowLow > shadowDirect) {
     problems.push(
-      `the shadow's low-confidence threshold must not exceed its min confidence for direct routing (SHADOW_LOW_CONFIDENCE or INTENT_LOW_CONFIDENCE ${shadowLow} > SHADOW_MIN_CONF_FOR_DIRECT or INTENT_MIN_CONF_FOR_DIRECT ${shadowDirect})`,
+      `SHADOW_LOW_CONFIDENCE must not exceed SHADOW_MIN_CONF_FOR_DIRECT (unset: the INTENT_* one) (got ${shadowLow} > ${shadowDirect})`,
     );
   }
   if (vars.RESERVE_OUTPUT_FLOOR_TOKENS > vars.RESERVE_OUTPUT_CAP_TOKENS) {
