@@ -3,7 +3,8 @@
  * to a live request, in process. The chat pipeline's shadow step (ShadowStep, with the real
  * ShadowRunner, candidate classifier and candidate routing) runs over routed calls of a varied
  * prompt set, with the shadow off and on at a 10 % sample; process.cpuUsage() is read around the
- * request-path part only (appliesTo + run: the sample draw and the queueing), and separately
+ * request-path part only (appliesTo + the awaited run as the conductor calls it: the sample draw
+ * and the queueing), and separately
  * around the queue's later turns (the candidate classifier and routing decision of the sampled
  * calls, off the request path). Prints µs per request, the median of several rounds, and the load
  * average (the machine is shared).
@@ -13,6 +14,7 @@
 import { loadavg } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { ChatCall, newChatCall } from '../src/chat/pipeline/chat-call';
+import { runTracedStep } from '../src/chat/pipeline/call-telemetry';
 import { ShadowStep } from '../src/chat/pipeline/steps/shadow.step';
 import type { ChatCompletionRequest } from '../src/common/openai/chat.types';
 import { promptTokenCounts } from '../src/common/token-estimator';
@@ -139,7 +141,8 @@ async function round(step: ShadowStep, runner: ShadowRunner, all: ChatCall[]) {
   for (let start = 0; start < all.length; start += BATCH) {
     const batch = all.slice(start, start + BATCH);
     const before = process.cpuUsage();
-    for (const call of batch) if (step.appliesTo(call)) step.run(call);
+    // As the conductor runs it (runTracedStep: an awaited step; no span, tracing is off here).
+    for (const call of batch) if (step.appliesTo(call)) await runTracedStep(step, call);
     hot += cpuMicros(before);
     const drained = process.cpuUsage();
     while (runner.enabled && (runner as unknown as { queue: { size: number } }).queue.size > 0) await tick();
