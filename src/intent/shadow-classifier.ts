@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
+import { classifierDescription } from '../routing/shadow/shadow-candidate';
 import type { ShadowClassifier } from '../routing/shadow/shadow.types';
 import { classifyEnhanced, classifyHeuristic, type LocalClassification } from './classifier';
 import { extractFeatures } from './features';
@@ -27,15 +28,6 @@ export function candidateCalibration(
   }
   if (overrides.safetyThreshold !== null) calibration.safetyThreshold = overrides.safetyThreshold;
   return calibration;
-}
-
-function describe(mode: 'heuristic' | 'model', overrides: CalibrationOverrides): string {
-  const parts = [
-    overrides.temperature !== null ? `temperature ${overrides.temperature}` : null,
-    overrides.heuristicWeight !== null ? `heuristic weight ${overrides.heuristicWeight}` : null,
-    overrides.safetyThreshold !== null ? `safety threshold ${overrides.safetyThreshold}` : null,
-  ].filter((part) => part !== null);
-  return parts.length > 0 ? `${mode} (${parts.join(', ')})` : mode;
 }
 
 function toResult(local: LocalClassification): IntentResult {
@@ -69,7 +61,7 @@ export function shadowClassifierFactory(config: AppConfig): ShadowClassifier | n
   });
   const mode = settings.classifier.mode;
   return {
-    description: describe(mode, overrides),
+    description: classifierDescription(settings.classifier),
     classify(request: ChatCompletionRequest): IntentResult {
       const features = extractFeatures(request);
       return toResult(

@@ -16,6 +16,17 @@ export interface ShadowCandidateDescription {
   thresholds: Partial<RoutingThresholds> | null;
 }
 
+/** The candidate classifier as the report names it, e.g. "model (temperature 1.5)". */
+export function classifierDescription(classifier: ShadowSettings['classifier']): string {
+  if (classifier.mode === 'live') return 'live (not shadowed)';
+  const parts = [
+    classifier.temperature !== null ? `temperature ${classifier.temperature}` : null,
+    classifier.heuristicWeight !== null ? `heuristic weight ${classifier.heuristicWeight}` : null,
+    classifier.safetyThreshold !== null ? `safety threshold ${classifier.safetyThreshold}` : null,
+  ].filter((part) => part !== null);
+  return parts.length > 0 ? `${classifier.mode} (${parts.join(', ')})` : classifier.mode;
+}
+
 export function candidateThresholds(settings: ShadowSettings): Partial<RoutingThresholds> {
   return {
     ...(settings.lowConfidence !== null ? { lowConfidence: settings.lowConfidence } : {}),
@@ -26,11 +37,10 @@ export function candidateThresholds(settings: ShadowSettings): Partial<RoutingTh
 export function describeCandidate(
   settings: ShadowSettings,
   live: { routingFile: string; modelsFile: string },
-  classifier: string,
 ): ShadowCandidateDescription {
   const thresholds = candidateThresholds(settings);
   return {
-    classifier,
+    classifier: classifierDescription(settings.classifier),
     routing: settings.routingFile ?? `${live.routingFile} (live)`,
     models: settings.modelsFile ?? `${live.modelsFile} (live)`,
     thresholds: Object.keys(thresholds).length > 0 ? thresholds : null,

@@ -44,7 +44,6 @@ export class ShadowReportService {
       this.dataSource.query(SHADOW_REQUESTS_SQL, params),
     ]);
     const shadow = this.config.shadow;
-    const mode = shadow.classifier.mode;
     return {
       object: 'routing.shadow_report',
       from: params[0]!,
@@ -52,11 +51,7 @@ export class ShadowReportService {
       tenant_id: window.tenantId,
       enabled: shadow.enabled,
       sample_rate: shadow.sampleRate,
-      candidate: describeCandidate(
-        shadow,
-        this.config.routing,
-        mode === 'live' ? 'live (not shadowed)' : mode,
-      ),
+      candidate: describeCandidate(shadow, this.config.routing),
       ...shadowSummary(groups),
       shadow_requests: shadowRequestsSummary(requests[0]),
       process: this.results.stats(),
