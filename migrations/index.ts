@@ -12,6 +12,7 @@ import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-re
 import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
 import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-estimated-pricing';
 import { RoutingExperiments1764890000000 } from './1764890000000-routing-experiments';
+import { RoutingShadow1764900000000 } from './1764900000000-routing-shadow';
 import { RoutingThresholdOverrides1764920000000 } from './1764920000000-routing-threshold-overrides';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
@@ -30,5 +31,6 @@ export const MIGRATIONS: MixedList<Function> = [
   RoutingDecisions1764860000000,
   RollupEstimatedPricing1764870000000,
   RoutingExperiments1764890000000,
+  RoutingShadow1764900000000,
   RoutingThresholdOverrides1764920000000,
 ];

@@ -10,6 +10,11 @@ import { RoutingModule } from '../routing/routing.module';
 import { RoutingLabModule } from '../routing/lab/routing-lab.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { ExperimentsModule } from '../routing/experiments/experiments.module';
+import { ShadowModule } from '../routing/shadow/shadow.module';
+import { ShadowRunner } from '../routing/shadow/shadow-runner';
+import { SHADOW_CLASSIFIER } from '../routing/shadow/shadow.types';
+import { shadowClassifierFactory } from '../intent/shadow-classifier';
+import { AppConfig } from '../config/app-config';
 import { EmbeddingsController } from './embeddings.controller';
 import { EmbeddingsService } from './embeddings.service';
 import { MessagesController } from './anthropic-in/messages.controller';
@@ -28,6 +33,7 @@ import { PolicyStep } from './pipeline/steps/policy.step';
 import { ReserveStep } from './pipeline/steps/reserve.step';
 import { RespondStep } from './pipeline/steps/respond.step';
 import { RouteStep } from './pipeline/steps/route.step';
+import { ShadowStep } from './pipeline/steps/shadow.step';
 import { UsageAccounting } from './pipeline/usage-accounting';
 import { StreamAllowance } from './pipeline/stream-allowance';
 import { TenantConcurrency } from './tenant-concurrency';
@@ -48,6 +54,7 @@ export const CHAT_STEP_ORDER: ReadonlyArray<Type<ChatStep>> = [
   DecisionLogStep,
   CacheStoreStep,
   RespondStep,
+  ShadowStep,
 ];
 
 /**
@@ -73,6 +80,7 @@ export class ChatModule {
         RoutingLabModule,
         providers,
         ExperimentsModule,
+        ShadowModule,
         BillingModule,
         ...(features.responseCache
           ? [CachingModule.register({ embeddingModels: RoutingModule, providers })]
@@ -87,6 +95,8 @@ export class ChatModule {
         UsageAccounting,
         StreamAllowance,
         TenantConcurrency,
+        { provide: SHADOW_CLASSIFIER, useFactory: shadowClassifierFactory, inject: [AppConfig] },
+        ShadowRunner,
         ...CHAT_STEP_ORDER,
         { provide: CHAT_STEPS, inject: [...CHAT_STEP_ORDER], useFactory: (...steps: ChatStep[]) => steps },
         ...(features.responseCache ? [] : [{ provide: CHAT_CACHE, useValue: null }]),

@@ -38,6 +38,14 @@ describe('loadAppConfig', () => {
       { INTENT_LOW_CONFIDENCE: '0.9', INTENT_MIN_CONF_FOR_DIRECT: '0.5' },
       /^INTENT_LOW_CONFIDENCE must not exceed/,
     ],
+    [
+      { SHADOW_LOW_CONFIDENCE: '0.9' },
+      /^SHADOW_LOW_CONFIDENCE must not exceed SHADOW_MIN_CONF_FOR_DIRECT .*\(got 0.9 > 0.8\)$/,
+    ],
+    [
+      { SHADOW_CLASSIFIER: 'llm' },
+      /^SHADOW_CLASSIFIER must be one of the following values: live, heuristic, model/,
+    ],
   ])('rejects %j with one line naming the variable', (env, pattern) => {
     const found = problems(env as Record<string, string>);
     expect(found).toHaveLength(1);

@@ -15,6 +15,30 @@ export interface ProviderEndpointConfig {
  * The validated, typed configuration. Injected everywhere as the `AppConfig` class token;
  * built once by loadAppConfig() from the environment and the command line.
  */
+/** SHADOW_* (docs/routing.md "Shadow classification and routing"). */
+export interface ShadowSettings {
+  enabled: boolean;
+  /** Tenants without a setting of their own take part. */
+  defaultOn: boolean;
+  sampleRate: number;
+  /** The candidate classifier: the mode's label source and trained-model calibration overrides (null: the model's). */
+  classifier: {
+    mode: 'live' | 'heuristic' | 'model';
+    temperature: number | null;
+    heuristicWeight: number | null;
+    safetyThreshold: number | null;
+  };
+  /** Candidate routing.yaml / models.yaml paths (null: the live ones) and thresholds (null: the live ones). */
+  routingFile: string | null;
+  modelsFile: string | null;
+  lowConfidence: number | null;
+  minConfForDirect: number | null;
+  queueMax: number;
+  tickBudgetMs: number;
+  maxCpuShare: number;
+  requestsMaxInFlight: number;
+}
+
 export class AppConfig {
   mode!: Mode;
   features!: ModeFeatures;
@@ -80,6 +104,8 @@ export class AppConfig {
   routing!: { modelsFile: string; routingFile: string; policyFile: string };
   /** The routing decision log (docs/routing.md "Routing lab"). */
   decisionLog!: { enabled: boolean; retentionDays: number; bufferMax: number };
+  /** Shadow classification and routing (docs/routing.md "Shadow classification and routing"). */
+  shadow!: ShadowSettings;
   billing!: {
     budgetLimitUsd: number | null;
     budgetPeriod: BudgetPeriod;
@@ -213,6 +239,15 @@ function crossFieldProblems(vars: EnvironmentVariables): string[] {
       `INTENT_LOW_CONFIDENCE must not exceed INTENT_MIN_CONF_FOR_DIRECT (got ${vars.INTENT_LOW_CONFIDENCE} > ${vars.INTENT_MIN_CONF_FOR_DIRECT})`,
     );
   }
+  const shadowLow = vars.SHADOW_LOW_CONFIDENCE ?? vars.INTENT_LOW_CONFIDENCE;
+  const shadowDirect = vars.SHADOW_MIN_CONF_FOR_DIRECT ?? vars.INTENT_MIN_CONF_FOR_DIRECT;
+  const shadowThresholds =
+    vars.SHADOW_LOW_CONFIDENCE !== undefined || vars.SHADOW_MIN_CONF_FOR_DIRECT !== undefined;
+  if (shadowThresholds && shadowLow > shadowDirect) {
+    problems.push(
+      `SHADOW_LOW_CONFIDENCE must not exceed SHADOW_MIN_CONF_FOR_DIRECT (unset: the INTENT_* one) (got ${shadowLow} > ${shadowDirect})`,
+    );
+  }
   if (vars.RESERVE_OUTPUT_FLOOR_TOKENS > vars.RESERVE_OUTPUT_CAP_TOKENS) {
     problems.push(
       `RESERVE_OUTPUT_FLOOR_TOKENS must not exceed RESERVE_OUTPUT_CAP_TOKENS (got ${vars.RESERVE_OUTPUT_FLOOR_TOKENS} > ${vars.RESERVE_OUTPUT_CAP_TOKENS})`,
@@ -294,10 +329,33 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
     retentionDays: vars.DECISION_LOG_RETENTION_DAYS,
     bufferMax: vars.DECISION_LOG_BUFFER_MAX,
   };
+  config.shadow = shadowSettings(vars);
   config.billing = billingSettings(vars);
   config.cache = cacheSettings(vars);
   config.telemetry = telemetrySettings(vars);
   return config;
+}
+
+function shadowSettings(vars: EnvironmentVariables): ShadowSettings {
+  return {
+    enabled: vars.SHADOW_ENABLED,
+    defaultOn: vars.SHADOW_DEFAULT_ON,
+    sampleRate: vars.SHADOW_SAMPLE_RATE,
+    classifier: {
+      mode: vars.SHADOW_CLASSIFIER,
+      temperature: vars.SHADOW_MODEL_TEMPERATURE ?? null,
+      heuristicWeight: vars.SHADOW_MODEL_HEURISTIC_WEIGHT ?? null,
+      safetyThreshold: vars.SHADOW_MODEL_SAFETY_THRESHOLD ?? null,
+    },
+    routingFile: vars.SHADOW_ROUTING_FILE ?? null,
+    modelsFile: vars.SHADOW_MODELS_FILE ?? null,
+    lowConfidence: vars.SHADOW_LOW_CONFIDENCE ?? null,
+    minConfForDirect: vars.SHADOW_MIN_CONF_FOR_DIRECT ?? null,
+    queueMax: vars.SHADOW_QUEUE_MAX,
+    tickBudgetMs: vars.SHADOW_TICK_BUDGET_MS,
+    maxCpuShare: vars.SHADOW_MAX_CPU_SHARE,
+    requestsMaxInFlight: vars.SHADOW_REQUESTS_MAX_IN_FLIGHT,
+  };
 }
 
 function requestLimitSettings(vars: EnvironmentVariables): AppConfig['limits'] {

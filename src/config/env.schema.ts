@@ -213,6 +213,36 @@ export class EnvironmentVariables {
   @Transform(toNumber) @IsInt() @Min(0) @Max(3_650) DECISION_LOG_RETENTION_DAYS = 30;
   /** Most decisions held in memory while the database is unreachable (more are dropped and counted). */
   @Transform(toNumber) @IsInt() @Min(100) DECISION_LOG_BUFFER_MAX = 100_000;
+  /**
+   * Shadow classification and routing (docs/routing.md "Shadow classification and routing"): a
+   * candidate classifier and/or routing configuration evaluated on a sample of live traffic after
+   * the response, never changing it. SHADOW_ENABLED is the platform switch; SHADOW_DEFAULT_ON
+   * whether tenants without a setting of their own take part (PUT /admin/routing/shadow/tenants/:id).
+   */
+  @Transform(toBoolean) @IsBoolean() SHADOW_ENABLED = false;
+  @Transform(toBoolean) @IsBoolean() SHADOW_DEFAULT_ON = true;
+  /** Share of a taking-part tenant's requests evaluated in the shadow (deterministic per request id). */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SHADOW_SAMPLE_RATE = 0.1;
+  /** Candidate classifier: live (the live one again), heuristic (basic mode's) or model (the trained one). */
+  @IsIn(['live', 'heuristic', 'model']) SHADOW_CLASSIFIER: 'live' | 'heuristic' | 'model' = 'live';
+  /** Candidate softmax temperature / heuristic weight / safety threshold of the trained model (unset: the model's). */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.05) @Max(20) SHADOW_MODEL_TEMPERATURE?: number;
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(10) SHADOW_MODEL_HEURISTIC_WEIGHT?: number;
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SHADOW_MODEL_SAFETY_THRESHOLD?: number;
+  /** Candidate routing.yaml / models.yaml (the replay's format; unset: the live files). */
+  @IsOptional() @IsString() SHADOW_ROUTING_FILE?: string;
+  @IsOptional() @IsString() SHADOW_MODELS_FILE?: string;
+  /** Candidate INTENT_LOW_CONFIDENCE / INTENT_MIN_CONF_FOR_DIRECT (unset: the live ones). */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SHADOW_LOW_CONFIDENCE?: number;
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SHADOW_MIN_CONF_FOR_DIRECT?: number;
+  /** Sampled requests waiting for the shadow at most (more are dropped and counted). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(100_000) SHADOW_QUEUE_MAX = 1_000;
+  /** CPU time the shadow may take per event-loop turn (ms) before yielding (setImmediate). */
+  @Transform(toNumber) @IsNumber() @Min(0.1) @Max(50) SHADOW_TICK_BUDGET_MS = 2;
+  /** Largest share of the time the shadow's queue may take when it never empties (then it waits between turns). */
+  @Transform(toNumber) @IsNumber() @Min(0.01) @Max(1) SHADOW_MAX_CPU_SHARE = 0.1;
+  /** Shadow requests (tenant opt-in, own budget): at most this many in flight per process. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(64) SHADOW_REQUESTS_MAX_IN_FLIGHT = 2;
 
   /* ---- billing ---- */
   /** A global budget (USD) for basic/enhanced mode's static keys; unset means none. */

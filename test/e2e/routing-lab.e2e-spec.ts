@@ -7,6 +7,8 @@ import { DEFAULT_TENANT_ID } from '../../src/common/principal';
 import { assignArm, stickyKey } from '../../src/routing/experiments/arm-assignment';
 import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
 import { METRIC } from '../../src/telemetry/metrics';
+import { ShadowResultsLog } from '../../src/routing/shadow/shadow-results-log.service';
+import { ShadowRunner } from '../../src/routing/shadow/shadow-runner';
 import { authHeader, bootTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
 
@@ -162,6 +164,13 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       MODE: 'basic',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
       DECISION_LOG_RETENTION_DAYS: '30',
+      // The shadow is on, but no tenant takes part until its own setting says so (the shadow cases below).
+      SHADOW_ENABLED: 'true',
+      BUDGET_LIMIT_USD: '1000',
+      SHADOW_DEFAULT_ON: 'false',
+      SHADOW_CLASSIFIER: 'model',
+      SHADOW_LOW_CONFIDENCE: '0.99',
+      SHADOW_MIN_CONF_FOR_DIRECT: '0.995',
     });
     db = gateway.app.get(DataSource);
   });
@@ -460,5 +469,133 @@ describe('routing lab: tenant switch, prompt hash, retention, validation', () =>
       const got = await gateway.http.get(`${experiments}/${experimentId}`).set(admin).expect(200);
       expect(got.body).toMatchObject({ status: 'stopped', stopped_at: expect.any(String) });
     });
+  });
+
+  /* ---- Shadow classification and routing (issue 18 item 4) ---- */
+
+  const shadowSetting = (body: object) =>
+    gateway.http.put(`/admin/routing/shadow/tenants/${DEFAULT_TENANT_ID}`).set(admin).send(body).expect(200);
+  const settle = async () => {
+    await gateway.app.get(ShadowRunner).settle();
+    await gateway.app.get(ShadowResultsLog).flush();
+  };
+  const shadowRows = async () =>
+    (await db.query(`SELECT count(*)::int AS n FROM routing_shadow_results`))[0].n as number;
+  /** Timing fields differ between any two requests; everything else must not. */
+  const untimed = (body: { created: number; router_metadata: Record<string, unknown> }) => ({
+    ...body,
+    created: 0,
+    router_metadata: { ...body.router_metadata, latency_ms: 0 },
+  });
+
+  it('shadow: the response is the same with the shadow on or off, and nothing is evaluated when off', async () => {
+    const send = (body: object) =>
+      gateway.http
+        .post('/v1/chat/completions')
+        .set({ ...authHeader, 'x-request-id': 'shadow-isolation-1' })
+        .send(body)
+        .expect(200);
+    for (const body of [PROMPTS[0], PROMPTS[3]]) {
+      await shadowSetting({ enabled: false });
+      const off = await send(body);
+      await settle();
+      const rowsOff = await shadowRows();
+      await shadowSetting({ enabled: true, sample_rate: 1 });
+      const on = await send(body);
+      await settle();
+      expect(await shadowRows()).toBe(rowsOff + 1);
+      expect(JSON.stringify(untimed(on.body))).toBe(JSON.stringify(untimed(off.body)));
+      expect(on.body.router_metadata.selected_model ?? on.body.model).toBe(
+        off.body.router_metadata.selected_model ?? off.body.model,
+      );
+    }
+  });
+
+  it('shadow: logs the candidate label and route per request; the report sums agreement, confusion and cost delta', async () => {
+    await shadowSetting({ enabled: true, sample_rate: 1 });
+    await db.query(`DELETE FROM routing_shadow_results`);
+    for (const body of PROMPTS)
+      await gateway.http.post('/v1/chat/completions').set(authHeader).send(body).expect(200);
+    await settle();
+    const rows: Array<{ live_model: string; shadow_model: string; live_label: string }> = await db.query(
+      `SELECT * FROM routing_shadow_results`,
+    );
+    expect(rows).toHaveLength(PROMPTS.length);
+    expect(JSON.stringify(rows)).not.toContain(SECRET);
+    // SHADOW_LOW_CONFIDENCE 0.99: hardly any label is trusted, auto requests take the default route.
+    expect(rows.some((row) => row.live_model !== row.shadow_model)).toBe(true);
+    const report = (
+      await gateway.http.get('/admin/routing/shadow/report').query(window()).set(admin).expect(200)
+    ).body;
+    expect(report).toMatchObject({
+      object: 'routing.shadow_report',
+      requests: PROMPTS.length,
+      candidate: { classifier: 'model', thresholds: { lowConfidence: 0.99, minConfForDirect: 0.995 } },
+    });
+    expect(report.route_agreement_rate).toBeLessThan(1);
+    expect(report.moves.length).toBeGreaterThan(0);
+    const perLabel = Object.values(report.by_live_label) as Array<{ requests: number }>;
+    expect(perLabel.reduce((sum, label) => sum + label.requests, 0)).toBe(PROMPTS.length);
+    expect(report.process.queue).toMatchObject({ dropped: 0 });
+    await gateway.http.get('/admin/routing/shadow/report').query({ from: 'x' }).set(admin).expect(400);
+    await gateway.http.get('/admin/routing/shadow/report').set(authHeader).expect(403);
+  });
+
+  it("shadow requests: paid from the shadow budget only, never the tenant's usage or budget", async () => {
+    await db.query(`DELETE FROM routing_shadow_results`);
+    const setting = await shadowSetting({
+      enabled: true,
+      sample_rate: 1,
+      requests: { enabled: true, sample_rate: 1, budget_usd: 5 },
+    });
+    expect(setting.body.setting.requests).toMatchObject({ enabled: true, budget_usd: 5, spent_usd: 0 });
+    const usage = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n, coalesce(sum(cost_nano), 0)::text AS cost FROM usage_records`,
+        )
+      )[0];
+    const budget = async () =>
+      (
+        await db
+          .query(`SELECT coalesce(sum(spent_nano), 0)::text AS spent FROM budget_counters`)
+          .catch(() => [{ spent: 'n/a' }])
+      )[0].spent;
+    const before = { usage: await usage(), budget: await budget() };
+    const live = [PROMPTS[0], PROMPTS[2], PROMPTS[4]];
+    for (const body of live)
+      await gateway.http.post('/v1/chat/completions').set(authHeader).send(body).expect(200);
+    await settle();
+    await gateway.app.get(DecisionLogService).flush();
+    const after = { usage: await usage(), budget: await budget() };
+    // One usage row per live request, none for the shadow requests.
+    expect(after.usage.n).toBe(before.usage.n + live.length);
+    const [liveRows] = await db.query(
+      `SELECT coalesce(sum(cost_nano), 0)::text AS cost FROM routing_decisions
+        WHERE request_id IN (SELECT request_id FROM routing_shadow_results)`,
+    );
+    expect(BigInt(after.usage.cost) - BigInt(before.usage.cost)).toBe(BigInt(liveRows.cost));
+    const pairs: Array<{ shadow_request: { status: number; cost_nano: number; live: object | null } }> =
+      await db.query(`SELECT shadow_request FROM routing_shadow_results WHERE shadow_request IS NOT NULL`);
+    expect(pairs).toHaveLength(live.length);
+    const shadowCost = pairs.reduce((sum, row) => sum + row.shadow_request.cost_nano, 0);
+    expect(shadowCost).toBeGreaterThan(0);
+    for (const row of pairs)
+      expect(row.shadow_request).toMatchObject({ status: 200, live: expect.any(Object) });
+    // The tenant's budget counters moved by the live cost only (when the mode keeps any).
+    if (before.budget !== 'n/a')
+      expect(BigInt(after.budget) - BigInt(before.budget)).toBe(
+        BigInt(after.usage.cost) - BigInt(before.usage.cost),
+      );
+    const spent = await gateway.http
+      .get(`/admin/routing/shadow/tenants/${DEFAULT_TENANT_ID}`)
+      .set(admin)
+      .expect(200);
+    expect(Math.round(spent.body.setting.requests.spent_usd * 1e9)).toBe(shadowCost);
+    const report = (
+      await gateway.http.get('/admin/routing/shadow/report').query(window()).set(admin).expect(200)
+    ).body;
+    expect(report.shadow_requests).toMatchObject({ pairs: live.length, errors: 0 });
+    await shadowSetting({ enabled: false, requests: { enabled: false } });
   });
 });

@@ -107,6 +107,14 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
     body: () => ({}),
   },
   'GET /admin/tenants/:id/experiments/:experimentId/report': { tenantAdmins: true, target: 'tenant' },
+  // Shadow classification and routing (issue 18 item 4): platform admins only.
+  'GET /admin/routing/shadow/report': { tenantAdmins: false, target: 'none' },
+  'GET /admin/routing/shadow/tenants/:id': { tenantAdmins: false, target: 'tenant' },
+  'PUT /admin/routing/shadow/tenants/:id': {
+    tenantAdmins: false,
+    target: 'tenant',
+    body: () => ({ enabled: true, sample_rate: 0.1 }),
+  },
 };
 
 export const ROLES = [

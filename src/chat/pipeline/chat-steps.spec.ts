@@ -17,6 +17,8 @@ import { PolicyStep } from './steps/policy.step';
 import { ReserveStep } from './steps/reserve.step';
 import { RespondStep } from './steps/respond.step';
 import { RouteStep } from './steps/route.step';
+import { ShadowStep } from './steps/shadow.step';
+import type { ShadowRunner } from '../../routing/shadow/shadow-runner';
 
 /**
  * Which steps of the chat pipeline apply to a call, in each situation the conductor meets. The
@@ -51,6 +53,7 @@ function steps(composed: { cache: boolean; policy: boolean; experiment?: boolean
     new DecisionLogStep({ enabled: true } as DecisionLogService, unused(), unused(), policy),
     new CacheStoreStep(),
     new RespondStep(),
+    new ShadowStep({ enabled: true } as ShadowRunner, unused(), policy),
   ];
 }
 
@@ -97,6 +100,7 @@ describe('chat pipeline steps', () => {
       DecisionLogStep,
       CacheStoreStep,
       RespondStep,
+      ShadowStep,
     ]);
   });
 
@@ -149,5 +153,16 @@ describe('chat pipeline steps', () => {
       'classify',
       'route',
     ]);
+  });
+
+  it('the shadow applies last, once the response is built (never to explain), and only when it is on', () => {
+    const done = answered(call('complete'), false);
+    done.response = { kind: 'json', headers: {}, body: {} as never };
+    expect(applying(steps({ cache: false, policy: true }), done).slice(-2)).toEqual(['respond', 'shadow']);
+    const off = new ShadowStep({ enabled: false } as ShadowRunner, unused(), null);
+    expect(off.appliesTo(done)).toBe(false);
+    const explained = answered(call('explain'), false);
+    explained.response = done.response;
+    expect(applying(steps({ cache: false, policy: true }), explained)).not.toContain('shadow');
   });
 });
