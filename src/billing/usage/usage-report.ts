@@ -82,7 +82,6 @@ const WEEK_MS = 7 * DAY_MS;
 /** A Monday (1970-01-05): weeks are ISO weeks, Monday to Sunday, in UTC. */
 const WEEK_ORIGIN_MS = 4 * DAY_MS;
 
-const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 
 /** The start of the UTC hour, day, ISO week or calendar month that holds `ms`. */
