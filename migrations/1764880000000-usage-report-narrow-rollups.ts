@@ -29,25 +29,14 @@ const DIMENSIONS: Record<string, string> = {
   intent: 'varchar(16)',
 };
 
-/** [table, time column, key columns besides time, in primary-key order after it]. */
-const TABLES: Array<[string, string, string[]]> = [
-  ['usage_platform_daily', 'day', ['provider', 'model', 'intent']],
-  ['usage_platform_hourly', 'hour', ['provider', 'model', 'intent']],
-  ['usage_tenant_daily', 'day', ['tenant_id']],
-  ['usage_tenant_hourly', 'hour', ['tenant_id']],
-  ['usage_weekly', 'week', ['tenant_id', 'provider', 'model', 'intent']],
-  ['usage_monthly', 'month', ['tenant_id', 'provider', 'model', 'intent']],
-];
-
 /** The spend report's roll-ups (every one before this migration, and the new ones). */
-const ROLLUPS = [
+const EARLIER_ROLLUPS = [
   'usage_daily',
   'usage_model_daily',
   'usage_tenant_key_daily',
   'usage_key_daily',
   'usage_model_hourly',
   'usage_hourly',
-  ...TABLES.map(([table]) => table),
 ];
 
 /**
@@ -55,8 +44,10 @@ const ROLLUPS = [
  * report reads few roll-up rows whatever it groups by:
  * - usage_platform_daily/hourly: no tenant (reports across tenants not grouped by tenant or key);
  * - usage_tenant_daily/hourly: tenant only (by tenant, by tenant and day or hour, one tenant's totals);
+ * - usage_key_model_daily: by key and model without intent (a tenant's keys by model and day);
  * - usage_weekly (ISO weeks, from Monday) and usage_monthly (calendar months), by tenant, provider,
- *   model and intent: the whole weeks and months of a long range.
+ *   model and intent, and usage_tenant_key_weekly/monthly by tenant and key: the whole weeks and
+ *   months of a long range.
  * The primary key leads with tenant when there is one, then time (per-tenant reports), and the
  * tables with a tenant get a (time) index for reports across tenants.
  *
@@ -68,8 +59,25 @@ const ROLLUPS = [
 export class UsageReportNarrowRollups1764880000000 implements MigrationInterface {
   name = 'UsageReportNarrowRollups1764880000000';
 
+  /**
+   * [table, time column, key columns besides time, in primary-key order after it]. A field, not a
+   * module constant, so that the embedded database's migrated template (keyed by the migrations'
+   * class text) changes with it.
+   */
+  readonly tables: Array<[string, string, string[]]> = [
+    ['usage_platform_daily', 'day', ['provider', 'model', 'intent']],
+    ['usage_platform_hourly', 'hour', ['provider', 'model', 'intent']],
+    ['usage_tenant_daily', 'day', ['tenant_id']],
+    ['usage_tenant_hourly', 'hour', ['tenant_id']],
+    ['usage_key_model_daily', 'day', ['tenant_id', 'api_key_id', 'provider', 'model']],
+    ['usage_tenant_key_weekly', 'week', ['tenant_id', 'api_key_id']],
+    ['usage_weekly', 'week', ['tenant_id', 'provider', 'model', 'intent']],
+    ['usage_tenant_key_monthly', 'month', ['tenant_id', 'api_key_id']],
+    ['usage_monthly', 'month', ['tenant_id', 'provider', 'model', 'intent']],
+  ];
+
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const [table, time, keys] of TABLES) {
+    for (const [table, time, keys] of this.tables) {
       const [timeType, timeFromHourly] = TIME[time];
       const tenant = keys.includes('tenant_id') ? ['tenant_id'] : [];
       const primaryKey = [...tenant, time, ...keys.filter((k) => k !== 'tenant_id')];
@@ -89,12 +97,13 @@ export class UsageReportNarrowRollups1764880000000 implements MigrationInterface
                ${MEASURES.map((m) => `sum(${m})`).join(', ')}
           FROM usage_hourly GROUP BY ${positions}`);
     }
-    for (const table of ROLLUPS) await queryRunner.query(`ALTER TABLE ${table} SET (fillfactor = 70)`);
+    for (const table of [...EARLIER_ROLLUPS, ...this.tables.map(([t]) => t)]) {
+      await queryRunner.query(`ALTER TABLE ${table} SET (fillfactor = 70)`);
+    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ROLLUPS.slice(0, 6))
-      await queryRunner.query(`ALTER TABLE ${table} RESET (fillfactor)`);
-    for (const [table] of [...TABLES].reverse()) await queryRunner.query(`DROP TABLE ${table}`);
+    for (const table of EARLIER_ROLLUPS) await queryRunner.query(`ALTER TABLE ${table} RESET (fillfactor)`);
+    for (const [table] of [...this.tables].reverse()) await queryRunner.query(`DROP TABLE ${table}`);
   }
 }

@@ -272,6 +272,7 @@ function reportContract(boot: () => Promise<BillingApp>) {
       ['key'],
       ['tenant', 'model', 'intent'],
       ['key', 'provider', 'intent'],
+      ['key', 'model', 'day'],
       ['day'],
       ['tenant', 'day'],
       ['hour', 'provider'],

@@ -59,7 +59,8 @@ describe('spend report planning', () => {
     expect(table(['model', 'day'], { tenantId })).toBe('usage_model_daily');
     expect(table(['key', 'day'])).toBe('usage_tenant_key_daily');
     expect(table(['tenant', 'intent', 'day'])).toBe('usage_daily');
-    expect(table(['model', 'day'], { keyId: tenantId })).toBe('usage_key_daily');
+    expect(table(['model', 'day'], { keyId: tenantId })).toBe('usage_key_model_daily');
+    expect(table(['model', 'day'], { keyId: tenantId, intent: 'code' })).toBe('usage_key_daily');
     expect(table(['key', 'intent', 'day'])).toBe('usage_key_daily');
     expect(table(['hour'])).toBe('usage_platform_hourly');
     expect(table(['hour', 'tenant'])).toBe('usage_tenant_hourly');
@@ -67,8 +68,9 @@ describe('spend report planning', () => {
     expect(table(['hour', 'key'])).toBe('usage_hourly');
     // Whole months and weeks: the coarse roll-ups, when one has the dimensions.
     expect(table(['tenant', 'model', 'intent'])).toBe('usage_monthly');
-    expect(table(['tenant'])).toBe('usage_monthly');
-    expect(table(['key'])).toBe('usage_tenant_key_daily');
+    expect(table(['tenant'])).toBe('usage_tenant_key_monthly');
+    expect(table(['key'])).toBe('usage_tenant_key_monthly');
+    expect(table(['key', 'model'])).toBe('usage_key_model_daily');
   });
 
   it('reads whole months, then whole weeks, from the coarse roll-ups, the edges finer', () => {

@@ -89,12 +89,15 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   { name: 'usage_model_daily', grain: 'day', dimensions: ['tenant', 'provider', 'model'] },
   { name: 'usage_tenant_key_daily', grain: 'day', dimensions: ['tenant', 'key'] },
   { name: 'usage_daily', grain: 'day', dimensions: ['tenant', 'provider', 'model', 'intent'] },
+  { name: 'usage_key_model_daily', grain: 'day', dimensions: ['tenant', 'key', 'provider', 'model'] },
   { name: 'usage_key_daily', grain: 'day', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
   { name: 'usage_platform_hourly', grain: 'hour', dimensions: ['provider', 'model', 'intent'] },
   { name: 'usage_tenant_hourly', grain: 'hour', dimensions: ['tenant'] },
   { name: 'usage_model_hourly', grain: 'hour', dimensions: ['tenant', 'provider', 'model'] },
   { name: 'usage_hourly', grain: 'hour', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
+  { name: 'usage_tenant_key_weekly', grain: 'week', dimensions: ['tenant', 'key'] },
   { name: 'usage_weekly', grain: 'week', dimensions: ['tenant', 'provider', 'model', 'intent'] },
+  { name: 'usage_tenant_key_monthly', grain: 'month', dimensions: ['tenant', 'key'] },
   { name: 'usage_monthly', grain: 'month', dimensions: ['tenant', 'provider', 'model', 'intent'] },
 ];
 
