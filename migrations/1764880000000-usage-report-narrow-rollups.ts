@@ -42,7 +42,8 @@ const EARLIER_ROLLUPS = [
 /**
  * Narrow and coarse roll-ups for spend reports (src/billing/usage/usage-rollups.ts), so that a
  * report reads few roll-up rows whatever it groups by:
- * - usage_platform_daily/hourly: no tenant (reports across tenants not grouped by tenant or key);
+ * - usage_platform_daily/hourly/weekly/monthly: no tenant (reports across tenants not grouped by
+ *   tenant or key);
  * - usage_tenant_daily/hourly: tenant only (by tenant, by tenant and day or hour, one tenant's totals);
  * - usage_key_model_daily: by key and model without intent (a tenant's keys by model and day);
  * - usage_weekly (ISO weeks, from Monday) and usage_monthly (calendar months), by tenant, provider,
@@ -70,8 +71,10 @@ export class UsageReportNarrowRollups1764880000000 implements MigrationInterface
     ['usage_tenant_daily', 'day', ['tenant_id']],
     ['usage_tenant_hourly', 'hour', ['tenant_id']],
     ['usage_key_model_daily', 'day', ['tenant_id', 'api_key_id', 'provider', 'model']],
+    ['usage_platform_weekly', 'week', ['provider', 'model', 'intent']],
     ['usage_tenant_key_weekly', 'week', ['tenant_id', 'api_key_id']],
     ['usage_weekly', 'week', ['tenant_id', 'provider', 'model', 'intent']],
+    ['usage_platform_monthly', 'month', ['provider', 'model', 'intent']],
     ['usage_tenant_key_monthly', 'month', ['tenant_id', 'api_key_id']],
     ['usage_monthly', 'month', ['tenant_id', 'provider', 'model', 'intent']],
   ];
@@ -96,6 +99,8 @@ export class UsageReportNarrowRollups1764880000000 implements MigrationInterface
         SELECT ${primaryKey.map((k) => (k === time ? timeFromHourly : k)).join(', ')},
                ${MEASURES.map((m) => `sum(${m})`).join(', ')}
           FROM usage_hourly GROUP BY ${positions}`);
+      // Statistics now, so that the first reports plan on the real size, not on an empty table.
+      await queryRunner.query(`ANALYZE ${table}`);
     }
     for (const table of [...EARLIER_ROLLUPS, ...this.tables.map(([t]) => t)]) {
       await queryRunner.query(`ALTER TABLE ${table} SET (fillfactor = 70)`);

@@ -95,8 +95,10 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   { name: 'usage_tenant_hourly', grain: 'hour', dimensions: ['tenant'] },
   { name: 'usage_model_hourly', grain: 'hour', dimensions: ['tenant', 'provider', 'model'] },
   { name: 'usage_hourly', grain: 'hour', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_weekly', grain: 'week', dimensions: ['provider', 'model', 'intent'] },
   { name: 'usage_tenant_key_weekly', grain: 'week', dimensions: ['tenant', 'key'] },
   { name: 'usage_weekly', grain: 'week', dimensions: ['tenant', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_monthly', grain: 'month', dimensions: ['provider', 'model', 'intent'] },
   { name: 'usage_tenant_key_monthly', grain: 'month', dimensions: ['tenant', 'key'] },
   { name: 'usage_monthly', grain: 'month', dimensions: ['tenant', 'provider', 'model', 'intent'] },
 ];
