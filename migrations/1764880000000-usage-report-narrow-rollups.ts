@@ -45,6 +45,7 @@ const EARLIER_ROLLUPS = [
  * - usage_platform_daily/hourly/weekly/monthly: no tenant (reports across tenants not grouped by
  *   tenant or key);
  * - usage_tenant_daily/hourly: tenant only (by tenant, by tenant and day or hour, one tenant's totals);
+ * - usage_tenant_key_hourly: by key (the edge hours of a report by key);
  * - usage_key_model_daily: by key and model without intent (a tenant's keys by model and day);
  * - usage_weekly (ISO weeks, from Monday) and usage_monthly (calendar months), by tenant, provider,
  *   model and intent, and usage_tenant_key_weekly/monthly by tenant and key: the whole weeks and
@@ -70,6 +71,7 @@ export class UsageReportNarrowRollups1764880000000 implements MigrationInterface
     ['usage_platform_hourly', 'hour', ['provider', 'model', 'intent']],
     ['usage_tenant_daily', 'day', ['tenant_id']],
     ['usage_tenant_hourly', 'hour', ['tenant_id']],
+    ['usage_tenant_key_hourly', 'hour', ['tenant_id', 'api_key_id']],
     ['usage_key_model_daily', 'day', ['tenant_id', 'api_key_id', 'provider', 'model']],
     ['usage_platform_weekly', 'week', ['provider', 'model', 'intent']],
     ['usage_tenant_key_weekly', 'week', ['tenant_id', 'api_key_id']],

@@ -65,7 +65,8 @@ describe('spend report planning', () => {
     expect(table(['hour'])).toBe('usage_platform_hourly');
     expect(table(['hour', 'tenant'])).toBe('usage_tenant_hourly');
     expect(table(['hour', 'model'], { tenantId })).toBe('usage_model_hourly');
-    expect(table(['hour', 'key'])).toBe('usage_hourly');
+    expect(table(['hour', 'key'])).toBe('usage_tenant_key_hourly');
+    expect(table(['hour', 'key', 'model'])).toBe('usage_hourly');
     // Whole months and weeks: the coarse roll-ups, when one has the dimensions.
     expect(table(['tenant', 'model', 'intent'])).toBe('usage_monthly');
     expect(table(['tenant'])).toBe('usage_tenant_key_monthly');

@@ -93,6 +93,7 @@ export const ROLLUP_TABLES: readonly RollupTable[] = [
   { name: 'usage_key_daily', grain: 'day', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
   { name: 'usage_platform_hourly', grain: 'hour', dimensions: ['provider', 'model', 'intent'] },
   { name: 'usage_tenant_hourly', grain: 'hour', dimensions: ['tenant'] },
+  { name: 'usage_tenant_key_hourly', grain: 'hour', dimensions: ['tenant', 'key'] },
   { name: 'usage_model_hourly', grain: 'hour', dimensions: ['tenant', 'provider', 'model'] },
   { name: 'usage_hourly', grain: 'hour', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
   { name: 'usage_platform_weekly', grain: 'week', dimensions: ['provider', 'model', 'intent'] },
