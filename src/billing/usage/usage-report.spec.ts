@@ -195,6 +195,22 @@ describe('spend report SQL', () => {
     expect(built.params).toContain('2025-01-02T13:17:00.000Z');
   });
 
+  it('reads a roll-up whose rows are the groups without aggregating them, and never regroups hours', () => {
+    const whole = { from: d('2025-02-03'), to: d('2025-02-10') };
+    const byTenantDay = buildReportQuery(query({ ...whole, groupBy: ['tenant', 'day'] }), 10).sql;
+    expect(byTenantDay).toContain('FROM usage_tenant_daily');
+    expect(byTenantDay).not.toContain('GROUP BY');
+    // The tenant fixed by a filter: one row a day too. By key across tenants: static keys add up.
+    expect(
+      buildReportQuery(query({ ...whole, groupBy: ['day'], filters: { tenantId: TENANT } }), 10).sql,
+    ).not.toContain('GROUP BY');
+    expect(buildReportQuery(query({ ...whole, groupBy: ['key', 'day'] }), 10).sql).toContain('GROUP BY');
+    const byHour = buildReportQuery(query({ groupBy: ['tenant', 'hour'] }), 10).sql;
+    expect(byHour.split('UNION ALL')).toHaveLength(2); // raw edges, hours
+    expect(byHour).not.toContain('GROUP BY u.');
+    expect(buildReportQuery(query({ groupBy: ['tenant', 'day'] }), 10).sql).toContain('GROUP BY u.');
+  });
+
   it('selects the requests without an intent for intent=none', () => {
     const built = buildReportQuery(query({ filters: { intent: 'none' } }), 10);
     expect(built.sql).toContain('intent IS NULL');

@@ -262,6 +262,26 @@ function timeCondition(table: ReportTable, segments: ReportSegment[], params: Pa
   return ranges.length === 1 ? ranges[0] : `(${ranges.join(' OR ')})`;
 }
 
+/**
+ * Whether each row of the roll-up is a group of its own: every key column of the table is grouped
+ * by or fixed by an equality filter (e.g. by tenant and day from usage_tenant_daily). Its rows are
+ * then read as they are, not aggregated again (a hash aggregate of thousands of groups of ten sums
+ * outgrows work_mem and spills to disk).
+ */
+export function rowsAreGroups(query: UsageReportQuery, table: RollupTable): boolean {
+  const grouped = new Set<string>(query.groupBy);
+  const f = query.filters;
+  const fixed: Record<RollupDimension, boolean> = {
+    tenant: f.tenantId !== undefined || query.scopeTenantId !== null,
+    key: f.keyId !== undefined,
+    provider: f.provider !== undefined,
+    model: f.model !== undefined,
+    intent: f.intent !== undefined,
+  };
+  const timeGrouped = (table.grain === 'day' || table.grain === 'hour') && grouped.has(table.grain);
+  return timeGrouped && table.dimensions.every((d) => grouped.has(d) || fixed[d]);
+}
+
 /** One source's part of the UNION: its segments' rows, grouped. */
 function sourceSelect(
   query: UsageReportQuery,
@@ -270,12 +290,13 @@ function sourceSelect(
   params: Params,
 ): string {
   const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, table)} AS g${i}`);
+  const plain = table !== 'raw' && rowsAreGroups(query, table);
   const measures =
     table === 'raw'
       ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `${e} AS ${ROLLUP_MEASURES[i]}`)
-      : ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`);
+      : ROLLUP_MEASURES.map((m) => (plain ? m : `sum(${m}) AS ${m}`));
   const where = [timeCondition(table, segments, params), ...filterConditions(query, table, params)];
-  const groupBy = groups.length > 0 ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
+  const groupBy = groups.length > 0 && !plain ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
   return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${tableSql(table).name}\n WHERE ${where.join(' AND ')}${groupBy}`;
 }
 
@@ -297,8 +318,9 @@ export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltR
   const parts = [...bySource].map(([source, list]) => sourceSelect(query, tableOf(source), list, params));
   const groups = query.groupBy.map((_, i) => `g${i}`);
   const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
-  // One source (whole days, or whole hours): its groups are final; several: regroup the union.
-  const single = parts.length === 1;
+  // One source (whole days, or whole hours): its groups are final; several: regroup the union,
+  // unless grouped by hour: sources then never share an hour (raw rows only inside the edge hours).
+  const single = parts.length === 1 || query.groupBy.includes('hour');
   const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
   const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
   const tail =
