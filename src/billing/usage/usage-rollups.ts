@@ -1,17 +1,10 @@
 /**
  * The usage roll-ups and the SQL shared by the batch writer (which maintains them all in its one
  * statement) and the report (which reads them, and aggregates the raw rows of partial hours the
- * same way), so that they can never count differently. Every roll-up is keyed by tenant and
- * UTC day or hour, plus:
- *
- * | table                  | grain | dimensions                      | rows (10 M-row bench) |
- * |------------------------|-------|---------------------------------|-----------------------|
- * | usage_model_daily      | day   | provider, model                 | see docs/billing.md   |
- * | usage_tenant_key_daily | day   | key                             |                       |
- * | usage_daily            | day   | provider, model, intent         |                       |
- * | usage_key_daily        | day   | key, provider, model, intent    |                       |
- * | usage_model_hourly     | hour  | provider, model                 |                       |
- * | usage_hourly           | hour  | key, provider, model, intent    |                       |
+ * same way), so that they can never count differently. Each roll-up is keyed by a UTC hour, UTC
+ * day, ISO week (from Monday) or calendar month and by its dimensions; the tenant is one of them
+ * (the `platform` roll-ups have none, for reports across tenants). ROLLUP_TABLES lists them with
+ * their sizes in the 10 M-row bench in docs/billing.md.
  *
  * A report reads, at each grain, the FIRST (smallest) roll-up that has every dimension it
  * groups by or filters on. Measures: requests, errors (status ≥ 400) and cache hits count served
@@ -20,7 +13,6 @@
  * an estimated price. Intent is '' and the key the nil UUID in a roll-up when
  * the row has none.
  */
-
 /** The roll-ups' key for "no database key" (static API_KEYS): a primary key cannot hold NULL. */
 export const NO_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
