@@ -5,7 +5,7 @@
  * code the endpoint runs) for many group_by combinations: for one tenant (a tenant admin's
  * report; the largest tenant, ~10 % of the rows) and across tenants (a platform admin's), over
  * whole days and with partial hours at both edges. Also times the batch writer, which now
- * maintains three roll-ups in its one statement.
+ * maintains every roll-up (ROLLUP_TABLES) in its one statement.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:usage [-- --rows=10000000 --runs=20 --explain --keep --db=<kept database> --cases=false --match=<regex>]
  *
