@@ -11,6 +11,7 @@ import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-ro
 import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-report-compact-rollups';
 import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
 import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-estimated-pricing';
+import { UsageReportNarrowRollups1764880000000 } from './1764880000000-usage-report-narrow-rollups';
 import { RoutingExperiments1764890000000 } from './1764890000000-routing-experiments';
 import { RoutingShadow1764900000000 } from './1764900000000-routing-shadow';
 import { RoutingThresholdOverrides1764920000000 } from './1764920000000-routing-threshold-overrides';
@@ -30,6 +31,7 @@ export const MIGRATIONS: MixedList<Function> = [
   UsageEstimatedPricing1764840000000,
   RoutingDecisions1764860000000,
   RollupEstimatedPricing1764870000000,
+  UsageReportNarrowRollups1764880000000,
   RoutingExperiments1764890000000,
   RoutingShadow1764900000000,
   RoutingThresholdOverrides1764920000000,

@@ -5,15 +5,20 @@
  * code the endpoint runs) for many group_by combinations: for one tenant (a tenant admin's
  * report; the largest tenant, ~10 % of the rows) and across tenants (a platform admin's), over
  * whole days and with partial hours at both edges. Also times the batch writer, which now
- * maintains three roll-ups in its one statement.
+ * maintains every roll-up (ROLLUP_TABLES) in its one statement.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:usage [-- --rows=10000000 --runs=20 --explain --keep --db=<kept database> --cases=false]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:usage [-- --rows=10000000 --runs=20 --explain --keep --db=<kept database> --cases=false --match=<regex>]
+ *
+ * Each case also prints its query work, which the machine's load does not change: the rows the
+ * scans read (and from which tables), the shared buffers touched and the server's execution time
+ * (one EXPLAIN ANALYZE). --match runs only the cases whose "scope range group_by" matches.
  *
  * Rows are generated with generate_series; the roll-ups are built with the writer's own upsert
  * SQL (usage-rollups.ts). The database is dropped at the end. Exit code 1 when a p95 is over
  * the 200 ms target.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { UsageEvent } from '../src/billing/billing.types';
@@ -265,16 +270,67 @@ async function writerComparison(dataSource: DataSource, start: number, days: num
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
   console.log(
     `writer A/B, ${WRITER_BATCH}-row batches alternating: every roll-up ${median(ms.all).toFixed(1)} ms a batch (median), ` +
-      `usage_daily only ${median(ms.dailyOnly).toFixed(1)} ms`,
+      `usage_daily only ${median(ms.dailyOnly).toFixed(1)} ms (load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
   );
 }
 
-async function runCases(dataSource: DataSource, runs: number, end: number): Promise<number> {
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows the scans of a plan returned, per table (after their index conditions and filters). */
+function rowsRead(node: PlanNode, into: Map<string, number> = new Map()): Map<string, number> {
+  const table = node['Relation Name'];
+  if (table !== undefined) {
+    into.set(table, (into.get(table) ?? 0) + (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1));
+  }
+  for (const child of node.Plans ?? []) rowsRead(child, into);
+  return into;
+}
+
+interface Work {
+  rows: number;
+  tables: string;
+  buffers: number;
+  serverMs: number;
+}
+
+/**
+ * The query work of one case, whatever the machine's load: the rows its scans read (per roll-up),
+ * the shared buffers it touched and the server's own execution time (EXPLAIN ANALYZE, BUFFERS).
+ */
+async function queryWork(dataSource: DataSource, query: UsageReportQuery): Promise<Work> {
+  const built = buildReportQuery(query, MAX_REPORT_GROUPS + 1);
+  const [row]: Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }> }> =
+    await dataSource.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${built.sql}`, built.params);
+  const [{ Plan: plan, 'Execution Time': serverMs }] = row['QUERY PLAN'];
+  const perTable = rowsRead(plan);
+  const short = (t: string) => t.replace(/^usage_/, '');
+  return {
+    rows: [...perTable.values()].reduce((a, b) => a + b, 0),
+    tables: [...perTable.keys()].map(short).join('+'),
+    buffers: (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0),
+    serverMs,
+  };
+}
+
+async function runCases(dataSource: DataSource, runs: number, end: number, match: RegExp): Promise<number> {
   const reports = new UsageReportService(dataSource);
   console.log(`\nspend report (UsageReportService.report), ${runs} runs each after 2 warm-ups, ms:`);
-  console.log('scope     range               group_by                  p50      p95      p99      groups');
+  console.log(
+    'scope     range               group_by                  p50      p95      p99      groups   ' +
+      'rows read  buffers  server ms  load1  tables',
+  );
   let worst = 0;
   for (const c of benchCases(end)) {
+    if (!match.test(`${c.scope} ${c.range} ${c.groupBy.join(',') || '-'}`)) continue;
     let groups: number | string;
     try {
       groups = (await reports.report(c.query)).groups.length;
@@ -284,9 +340,11 @@ async function runCases(dataSource: DataSource, runs: number, end: number): Prom
     }
     const t = await time(runs, () => reports.report(c.query).catch(() => undefined));
     worst = Math.max(worst, t.p95);
+    const work = await queryWork(dataSource, c.query);
     console.log(
       `${c.scope.padEnd(10)}${c.range.padEnd(20)}${(c.groupBy.join(',') || '-').padEnd(26)}` +
-        `${t.p50.toFixed(1).padEnd(9)}${t.p95.toFixed(1).padEnd(9)}${t.p99.toFixed(1).padEnd(9)}${groups}`,
+        `${t.p50.toFixed(1).padEnd(9)}${t.p95.toFixed(1).padEnd(9)}${t.p99.toFixed(1).padEnd(9)}${String(groups).padEnd(9)}` +
+        `${String(work.rows).padEnd(11)}${String(work.buffers).padEnd(9)}${work.serverMs.toFixed(1).padEnd(11)}${loadavg()[0].toFixed(1).padEnd(7)}${work.tables}`,
     );
   }
   return worst;
@@ -315,7 +373,8 @@ async function main(): Promise<void> {
   const dataSource = await openDataSource(config, new EmbeddedDatabaseHandle());
   try {
     if (!existing) await seedAll(dataSource, rows, start, days);
-    const worst = argument('cases', 'true') === 'true' ? await runCases(dataSource, runs, end) : 0;
+    const match = new RegExp(argument('match', '.'));
+    const worst = argument('cases', 'true') === 'true' ? await runCases(dataSource, runs, end, match) : 0;
     await writerComparison(dataSource, start, days);
     console.log(`\nworst p95: ${worst.toFixed(1)} ms (target ≤ ${TARGET_P95_MS} ms)`);
     if (explain) {

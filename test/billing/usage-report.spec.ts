@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import type { UsageEvent } from '../../src/billing/billing.types';
-import { REPORT_DIMENSIONS, type ReportDimension } from '../../src/billing/usage/usage-report';
+import {
+  buildReportQuery,
+  REPORT_DIMENSIONS,
+  type ReportDimension,
+} from '../../src/billing/usage/usage-report';
+import { ROLLUP_TABLES } from '../../src/billing/usage/usage-rollups';
 import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
 import { csvField } from '../../src/billing/admin/usage-report.responses';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
@@ -10,9 +15,14 @@ import { ADMIN_KEY, bootBillingApp, type BillingApp } from './support/billing-ap
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** The property test's window: no other test of this file writes usage in 2024. */
-const START = Date.UTC(2024, 2, 1, 5, 17);
-const SPAN_DAYS = 9;
+/**
+ * The property test's window: no other test of this file writes usage in 2024. It holds a whole
+ * month (March) and whole weeks, so that every roll-up grain answers some ranges.
+ */
+const START = Date.UTC(2024, 1, 20, 5, 17);
+const SPAN_DAYS = 50;
+/** The longest range grouped by hour (MAX_HOURLY_RANGE_DAYS). */
+const HOURLY_DAYS = 31;
 
 const TENANTS = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'];
 const KEYS = [null, 'b0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
@@ -223,7 +233,10 @@ function reportContract(boot: () => Promise<BillingApp>) {
     await fc.assert(
       fc.asyncProperty(dims, instant, instant, align, filters, async (groupBy, a, b, step, f) => {
         const from = Math.floor(Math.min(a, b) / step) * step;
-        const to = Math.max(from + 1, Math.ceil(Math.max(a, b) / step) * step);
+        const end = groupBy.includes('hour')
+          ? Math.min(Math.max(a, b), from + HOURLY_DAYS * DAY)
+          : Math.max(a, b);
+        const to = Math.max(from + 1, Math.floor(end / step) * step);
         const res = await request(app.server)
           .get('/admin/usage')
           .query({
@@ -245,6 +258,49 @@ function reportContract(boot: () => Promise<BillingApp>) {
       { numRuns: 40 },
     );
   }, 300_000);
+
+  it('reads every roll-up, and each answers like the brute force', async () => {
+    // Whole months, weeks, days and hours and raw edges: every source of a plan.
+    const ranges: Array<[number, number]> = [
+      [Date.UTC(2024, 1, 27, 13, 17), Date.UTC(2024, 3, 2, 5, 3)],
+      [Date.UTC(2024, 2, 2, 7, 41), Date.UTC(2024, 2, 27, 22, 9)],
+    ];
+    const groupings: ReportDimension[][] = [
+      [],
+      ['tenant'],
+      ['tenant', 'model'],
+      ['key'],
+      ['tenant', 'model', 'intent'],
+      ['key', 'provider', 'intent'],
+      ['key', 'model', 'day'],
+      ['day'],
+      ['tenant', 'day'],
+      ['hour', 'provider'],
+      ['hour', 'tenant'],
+    ];
+    const read = new Set<string>();
+    for (const [from, to] of ranges) {
+      for (const groupBy of groupings) {
+        if (groupBy.includes('hour') && to - from > HOURLY_DAYS * DAY) continue;
+        const query = { from: new Date(from), to: new Date(to), groupBy, filters: {}, scopeTenantId: null };
+        for (const [name] of buildReportQuery(query, 10).sql.matchAll(/usage_\w+/g)) read.add(name);
+        const res = await request(app.server)
+          .get('/admin/usage')
+          .query({
+            from: query.from.toISOString(),
+            to: query.to.toISOString(),
+            group_by: groupBy.join(',') || undefined,
+          })
+          .set(admin)
+          .expect(200);
+        const expected = bruteForce(events, from, to, groupBy, {});
+        if (groupBy.length > 0)
+          expect(fromResponse(res.body.groups)).toEqual(expected.map(sortedJson).sort());
+        expect(res.body.totals.requests).toBe(expected.reduce((n, g) => n + (g.requests as number), 0));
+      }
+    }
+    expect([...read].sort()).toEqual(['usage_records', ...ROLLUP_TABLES.map((t) => t.name)].sort());
+  });
 
   it('exports the same report as CSV, escaped', async () => {
     const tenant = 'a0000000-0000-4000-8000-0000000000c5';

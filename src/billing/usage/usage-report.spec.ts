@@ -2,17 +2,23 @@ import fc from 'fast-check';
 import {
   buildReportQuery,
   dimensionExpression,
+  grainFloor,
   planReportSegments,
   REPORT_DIMENSIONS,
   type ReportDimension,
   type ReportSource,
+  SOURCE_GRAIN,
   type UsageReportQuery,
 } from './usage-report';
 import { ROLLUP_TABLES } from './usage-rollups';
 
 const d = (iso: string) => new Date(iso);
-const spans = (from: string, to: string, hourly = false) =>
-  planReportSegments(d(from), d(to), hourly).map((s) => [s.source, s.from.toISOString(), s.to.toISOString()]);
+const spans = (from: string, to: string, sources: ReportSource[] = ['daily', 'hourly']) =>
+  planReportSegments(d(from), d(to), sources).map((s) => [
+    s.source,
+    s.from.toISOString(),
+    s.to.toISOString(),
+  ]);
 
 const query = (overrides: Partial<UsageReportQuery> = {}): UsageReportQuery => ({
   from: d('2025-01-02T13:17:00Z'),
@@ -42,21 +48,51 @@ describe('spend report planning', () => {
 
   it('reads the smallest roll-up that has every dimension grouped by or filtered on', () => {
     const table = (groupBy: ReportDimension[], filters: UsageReportQuery['filters'] = {}) =>
-      buildReportQuery(query({ from: d('2025-01-01'), to: d('2025-01-31'), groupBy, filters }), 10).sql.match(
+      buildReportQuery(query({ from: d('2025-02-01'), to: d('2025-03-01'), groupBy, filters }), 10).sql.match(
         /FROM (usage_\w+)/,
       )?.[1];
-    expect(table(['tenant', 'day'])).toBe('usage_model_daily');
-    expect(table(['model'])).toBe('usage_model_daily');
-    expect(table(['key'])).toBe('usage_tenant_key_daily');
-    expect(table(['intent'])).toBe('usage_daily');
-    expect(table(['model'], { keyId: '11111111-1111-4111-8111-111111111111' })).toBe('usage_key_daily');
-    expect(table(['key', 'intent'])).toBe('usage_key_daily');
-    expect(table(['hour'])).toBe('usage_model_hourly');
-    expect(table(['hour', 'key'])).toBe('usage_hourly');
+    const tenantId = '11111111-1111-4111-8111-111111111111';
+    expect(table(['day'])).toBe('usage_platform_daily');
+    expect(table(['intent', 'day'])).toBe('usage_platform_daily');
+    expect(table(['day'], { tenantId })).toBe('usage_tenant_daily');
+    expect(table(['tenant', 'day'])).toBe('usage_tenant_daily');
+    expect(table(['model', 'day'], { tenantId })).toBe('usage_model_daily');
+    expect(table(['key', 'day'])).toBe('usage_tenant_key_daily');
+    expect(table(['tenant', 'intent', 'day'])).toBe('usage_daily');
+    expect(table(['model', 'day'], { keyId: tenantId })).toBe('usage_key_model_daily');
+    expect(table(['model', 'day'], { keyId: tenantId, intent: 'code' })).toBe('usage_key_daily');
+    expect(table(['key', 'intent', 'day'])).toBe('usage_key_daily');
+    expect(table(['hour'])).toBe('usage_platform_hourly');
+    expect(table(['hour', 'tenant'])).toBe('usage_tenant_hourly');
+    expect(table(['hour', 'model'], { tenantId })).toBe('usage_model_hourly');
+    expect(table(['hour', 'key'])).toBe('usage_tenant_key_hourly');
+    expect(table(['hour', 'key', 'model'])).toBe('usage_hourly');
+    // Whole months and weeks: the coarse roll-ups, when one has the dimensions.
+    expect(table(['tenant', 'model', 'intent'])).toBe('usage_monthly');
+    expect(table(['tenant'])).toBe('usage_tenant_key_monthly');
+    expect(table(['key'])).toBe('usage_tenant_key_monthly');
+    expect(table(['key', 'model'])).toBe('usage_key_model_daily');
+  });
+
+  it('reads whole months, then whole weeks, from the coarse roll-ups, the edges finer', () => {
+    const coarse: ReportSource[] = ['monthly', 'weekly', 'daily', 'hourly'];
+    expect(spans('2025-04-02T00:00:00Z', '2025-07-01T00:00:00Z', coarse)).toEqual([
+      ['daily', '2025-04-02T00:00:00.000Z', '2025-04-07T00:00:00.000Z'],
+      ['weekly', '2025-04-07T00:00:00.000Z', '2025-04-28T00:00:00.000Z'],
+      ['daily', '2025-04-28T00:00:00.000Z', '2025-05-01T00:00:00.000Z'],
+      ['monthly', '2025-05-01T00:00:00.000Z', '2025-07-01T00:00:00.000Z'],
+    ]);
+    expect(spans('2025-06-01T13:18:00Z', '2025-06-30T18:36:00Z', coarse)).toEqual([
+      ['raw', '2025-06-01T13:18:00.000Z', '2025-06-01T14:00:00.000Z'],
+      ['hourly', '2025-06-01T14:00:00.000Z', '2025-06-02T00:00:00.000Z'],
+      ['weekly', '2025-06-02T00:00:00.000Z', '2025-06-30T00:00:00.000Z'],
+      ['hourly', '2025-06-30T00:00:00.000Z', '2025-06-30T18:00:00.000Z'],
+      ['raw', '2025-06-30T18:00:00.000Z', '2025-06-30T18:36:00.000Z'],
+    ]);
   });
 
   it('uses hours only when grouping by hour, and raw rows only inside one hour', () => {
-    expect(spans('2025-01-01T00:30:00Z', '2025-01-03T00:00:00Z', true)).toEqual([
+    expect(spans('2025-01-01T00:30:00Z', '2025-01-03T00:00:00Z', ['hourly'])).toEqual([
       ['raw', '2025-01-01T00:30:00.000Z', '2025-01-01T01:00:00.000Z'],
       ['hourly', '2025-01-01T01:00:00.000Z', '2025-01-03T00:00:00.000Z'],
     ]);
@@ -71,24 +107,31 @@ describe('spend report planning', () => {
     const base = Date.UTC(2025, 0, 1);
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 40 * DAY }),
-        fc.integer({ min: 1, max: 40 * DAY }),
-        fc.boolean(),
-        (offset, length, hourly) => {
+        fc.integer({ min: 0, max: 400 * DAY }),
+        fc.oneof(fc.integer({ min: 1, max: 40 * DAY }), fc.integer({ min: 1, max: 400 * DAY })),
+        // Hours are always there (usage_hourly has every dimension); coarser grains when covered.
+        fc.subarray(['monthly', 'weekly', 'daily'] as const).map((s): ReportSource[] => [...s, 'hourly']),
+        (offset, length, sources) => {
           const from = new Date(base + offset);
           const to = new Date(base + offset + length);
-          const segments = planReportSegments(from, to, hourly);
+          const segments = planReportSegments(from, to, sources);
           expect(segments[0].from.getTime()).toBe(from.getTime());
           expect(segments[segments.length - 1].to.getTime()).toBe(to.getTime());
           segments.forEach((s, i) => {
             expect(s.from.getTime()).toBeLessThan(s.to.getTime());
             if (i > 0) expect(s.from.getTime()).toBe(segments[i - 1].to.getTime());
-            const grain: Record<ReportSource, number> = { raw: 1, hourly: HOUR, daily: DAY };
-            expect(s.from.getTime() % grain[s.source]).toBe(0);
-            expect(s.to.getTime() % grain[s.source]).toBe(0);
-            if (hourly) expect(['raw', 'hourly']).toContain(s.source);
+            expect(['raw', ...sources]).toContain(s.source);
+            if (s.source !== 'raw') {
+              const grain = SOURCE_GRAIN[s.source];
+              expect(grainFloor(grain, s.from.getTime())).toBe(s.from.getTime());
+              expect(grainFloor(grain, s.to.getTime())).toBe(s.to.getTime());
+            }
           });
           expect(segments.filter((s) => s.source === 'raw').length).toBeLessThanOrEqual(2);
+          // Edge pieces only: two per finer source on each side of a month (weeks do not nest in it).
+          for (const source of sources) {
+            expect(segments.filter((s) => s.source === source).length).toBeLessThanOrEqual(4);
+          }
         },
       ),
     );
@@ -137,9 +180,9 @@ describe('spend report SQL', () => {
       for (const table of ['raw' as const, ...ROLLUP_TABLES]) {
         const has =
           table === 'raw' ||
-          dimension === 'tenant' ||
-          dimension === 'day' ||
-          (dimension === 'hour' ? table.grain === 'hour' : table.dimensions.includes(dimension));
+          (dimension === 'day' && ['day', 'hour'].includes(table.grain)) ||
+          (dimension === 'hour' && table.grain === 'hour') ||
+          (dimension !== 'day' && dimension !== 'hour' && table.dimensions.includes(dimension));
         if (has) expect(dimensionExpression(dimension, table).length).toBeGreaterThan(0);
         else expect(() => dimensionExpression(dimension, table)).toThrow();
       }
@@ -150,6 +193,22 @@ describe('spend report SQL', () => {
     const built = buildReportQuery(query({ to: d('2025-01-02T13:17:00Z'), groupBy: ['day', 'hour'] }), 10);
     expect(built.sql).toContain('FROM usage_records');
     expect(built.params).toContain('2025-01-02T13:17:00.000Z');
+  });
+
+  it('reads a roll-up whose rows are the groups without aggregating them, and never regroups hours', () => {
+    const whole = { from: d('2025-02-03'), to: d('2025-02-10') };
+    const byTenantDay = buildReportQuery(query({ ...whole, groupBy: ['tenant', 'day'] }), 10).sql;
+    expect(byTenantDay).toContain('FROM usage_tenant_daily');
+    expect(byTenantDay).not.toContain('GROUP BY');
+    // The tenant fixed by a filter: one row a day too. By key across tenants: static keys add up.
+    expect(
+      buildReportQuery(query({ ...whole, groupBy: ['day'], filters: { tenantId: TENANT } }), 10).sql,
+    ).not.toContain('GROUP BY');
+    expect(buildReportQuery(query({ ...whole, groupBy: ['key', 'day'] }), 10).sql).toContain('GROUP BY');
+    const byHour = buildReportQuery(query({ groupBy: ['tenant', 'hour'] }), 10).sql;
+    expect(byHour.split('UNION ALL')).toHaveLength(2); // raw edges, hours
+    expect(byHour).not.toContain('GROUP BY u.');
+    expect(buildReportQuery(query({ groupBy: ['tenant', 'day'] }), 10).sql).toContain('GROUP BY u.');
   });
 
   it('selects the requests without an intent for intent=none', () => {

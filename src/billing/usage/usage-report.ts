@@ -4,6 +4,7 @@ import {
   RAW_MEASURE_EXPRESSIONS,
   ROLLUP_MEASURES,
   type RollupDimension,
+  type RollupGrain,
   type RollupTable,
 } from './usage-rollups';
 
@@ -55,7 +56,19 @@ export interface UsageReportQuery {
 }
 
 /** Where a segment is read: raw rows, or the roll-ups of a grain. */
-export type ReportSource = 'daily' | 'hourly' | 'raw';
+export type ReportSource = 'monthly' | 'weekly' | 'daily' | 'hourly' | 'raw';
+
+/** The roll-up grain of each source. */
+export const SOURCE_GRAIN: Record<Exclude<ReportSource, 'raw'>, RollupGrain> = {
+  monthly: 'month',
+  weekly: 'week',
+  daily: 'day',
+  hourly: 'hour',
+};
+
+/** The roll-up sources, coarsest first (the order in which a plan carves a range). */
+const ROLLUP_SOURCES = ['monthly', 'weekly', 'daily', 'hourly'] as const;
+type RollupSource = (typeof ROLLUP_SOURCES)[number];
 
 export interface ReportSegment {
   source: ReportSource;
@@ -65,40 +78,87 @@ export interface ReportSegment {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** A Monday (1970-01-05): weeks are ISO weeks, Monday to Sunday, in UTC. */
+const WEEK_ORIGIN_MS = 4 * DAY_MS;
 
-const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 
+/** The start of the UTC hour, day, ISO week or calendar month that holds `ms`. */
+export function grainFloor(grain: RollupGrain, ms: number): number {
+  switch (grain) {
+    case 'hour':
+      return floorTo(ms, HOUR_MS);
+    case 'day':
+      return floorTo(ms, DAY_MS);
+    case 'week':
+      return floorTo(ms - WEEK_ORIGIN_MS, WEEK_MS) + WEEK_ORIGIN_MS;
+    case 'month': {
+      const date = new Date(ms);
+      return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+    }
+  }
+}
+
+/** The first start of a period of the grain at or after `ms`. */
+export function grainCeil(grain: RollupGrain, ms: number): number {
+  const floor = grainFloor(grain, ms);
+  if (floor === ms) return ms;
+  if (grain !== 'month')
+    return grainFloor(grain, floor + { hour: HOUR_MS, day: DAY_MS, week: WEEK_MS }[grain]);
+  const date = new Date(floor);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/** [a, b) carved into the whole periods of the first (coarsest) source, the rest by the next ones. */
+function carve(
+  a: number,
+  b: number,
+  sources: readonly RollupSource[],
+): Array<[ReportSource, number, number]> {
+  if (a >= b) return [];
+  const [source, ...finer] = sources;
+  if (source === undefined) return [['raw', a, b]];
+  const grain = SOURCE_GRAIN[source];
+  const c1 = grainCeil(grain, a);
+  const c2 = grainFloor(grain, b);
+  if (c1 >= c2) return carve(a, b, finer);
+  return [...carve(a, c1, finer), [source, c1, c2], ...carve(c2, b, finer)];
+}
+
 /**
- * Splits [from, to) into the segments each source answers (non-empty, in time order).
- * `hourly`: the report groups by hour (no daily roll-up then).
+ * Splits [from, to) into the segments each source answers (non-empty, in time order): the whole
+ * periods of the coarsest source, the rest of each edge by the next finer ones, raw rows last.
+ * `sources`: the roll-up sources the report may read, coarsest first (e.g. only `hourly` when it
+ * groups by hour; no `weekly` when no weekly roll-up has the dimensions it needs).
  */
-export function planReportSegments(from: Date, to: Date, hourly: boolean): ReportSegment[] {
+export function planReportSegments(from: Date, to: Date, sources: readonly ReportSource[]): ReportSegment[] {
   const start = from.getTime();
   const end = Math.max(start, to.getTime());
-  const h1 = ceilTo(start, HOUR_MS);
-  const h2 = floorTo(end, HOUR_MS);
-  const spans: Array<[ReportSource, number, number]> = [];
-  if (h1 >= h2) {
-    spans.push(['raw', start, end]);
-  } else {
-    const d1 = ceilTo(h1, DAY_MS);
-    const d2 = floorTo(h2, DAY_MS);
-    spans.push(['raw', start, h1]);
-    if (hourly || d1 >= d2) {
-      spans.push(['hourly', h1, h2]);
-    } else {
-      spans.push(['hourly', h1, d1], ['daily', d1, d2], ['hourly', d2, h2]);
-    }
-    spans.push(['raw', h2, end]);
-  }
-  return spans
-    .filter(([, a, b]) => a < b)
-    .map(([source, a, b]) => ({ source, from: new Date(a), to: new Date(b) }));
+  const ordered = ROLLUP_SOURCES.filter((s) => sources.includes(s));
+  return carve(start, end, ordered).map(([source, a, b]) => ({ source, from: new Date(a), to: new Date(b) }));
+}
+
+/**
+ * The roll-up each source reads for a query: the smallest of its grain that has every dimension
+ * needed (chooseRollup), for the grains the grouping allows (not coarser than a day when grouping
+ * by day, only hours when grouping by hour); a grain no roll-up covers is left to finer ones.
+ */
+export function reportSources(query: UsageReportQuery): Map<RollupSource, RollupTable> {
+  const needed = neededDimensions(query);
+  const finestGroup = query.groupBy.includes('hour') ? 3 : query.groupBy.includes('day') ? 2 : 0;
+  const tables = new Map<RollupSource, RollupTable>();
+  ROLLUP_SOURCES.forEach((source, i) => {
+    const table = i >= finestGroup ? chooseRollup(SOURCE_GRAIN[source], needed) : null;
+    if (table) tables.set(source, table);
+  });
+  return tables;
 }
 
 /** What a segment reads: raw rows or one roll-up table. */
 export type ReportTable = 'raw' | RollupTable;
+
+const describe = (table: ReportTable) => (table === 'raw' ? 'raw' : table.name);
 
 /**
  * The SQL expression of a dimension on a table (a constant of this file, never user text), in
@@ -108,9 +168,10 @@ export type ReportTable = 'raw' | RollupTable;
 export function dimensionExpression(dimension: ReportDimension, table: ReportTable): string {
   const raw = table === 'raw';
   const time = raw ? 'created_at' : table.grain === 'hour' ? 'hour' : null;
+  const days = raw || table.grain === 'hour' || table.grain === 'day';
   const has = (d: RollupDimension) => raw || table.dimensions.includes(d);
-  if (dimension !== 'tenant' && dimension !== 'day' && dimension !== 'hour' && !has(dimension)) {
-    throw new Error(`${raw ? 'raw' : table.name} has no ${dimension}`);
+  if (dimension !== 'day' && dimension !== 'hour' && !has(dimension)) {
+    throw new Error(`${describe(table)} has no ${dimension}`);
   }
   switch (dimension) {
     case 'tenant':
@@ -124,9 +185,10 @@ export function dimensionExpression(dimension: ReportDimension, table: ReportTab
     case 'intent':
       return raw ? 'intent::text' : `NULLIF(intent, '')::text`;
     case 'day':
+      if (!days) throw new Error(`no days in ${describe(table)}`);
       return time === null ? 'day' : `(${time} AT TIME ZONE 'UTC')::date`;
     case 'hour':
-      if (time === null) throw new Error('no hours in a daily roll-up');
+      if (time === null) throw new Error(`no hours in ${describe(table)}`);
       return `date_trunc('hour', ${time} AT TIME ZONE 'UTC')`;
   }
 }
@@ -149,7 +211,8 @@ function dimensionOutput(dimension: ReportDimension, column: string): string {
 /** The roll-up dimensions a query needs (grouped by or filtered on). */
 export function neededDimensions(query: UsageReportQuery): Set<RollupDimension> {
   const needed = new Set<RollupDimension>();
-  for (const d of query.groupBy) if (d !== 'tenant' && d !== 'day' && d !== 'hour') needed.add(d);
+  for (const d of query.groupBy) if (d !== 'day' && d !== 'hour') needed.add(d);
+  if (query.filters.tenantId !== undefined || query.scopeTenantId !== null) needed.add('tenant');
   if (query.filters.keyId !== undefined) needed.add('key');
   if (query.filters.model !== undefined) needed.add('model');
   if (query.filters.provider !== undefined) needed.add('provider');
@@ -159,9 +222,7 @@ export function neededDimensions(query: UsageReportQuery): Set<RollupDimension> 
 
 function tableSql(table: ReportTable): { name: string; time: string; cast: string } {
   if (table === 'raw') return { name: 'usage_records', time: 'created_at', cast: 'timestamptz' };
-  return table.grain === 'day'
-    ? { name: table.name, time: 'day', cast: 'date' }
-    : { name: table.name, time: 'hour', cast: 'timestamptz' };
+  return { name: table.name, time: table.grain, cast: table.grain === 'hour' ? 'timestamptz' : 'date' };
 }
 
 export interface BuiltReportQuery {
@@ -201,6 +262,26 @@ function timeCondition(table: ReportTable, segments: ReportSegment[], params: Pa
   return ranges.length === 1 ? ranges[0] : `(${ranges.join(' OR ')})`;
 }
 
+/**
+ * Whether each row of the roll-up is a group of its own: every key column of the table is grouped
+ * by or fixed by an equality filter (e.g. by tenant and day from usage_tenant_daily). Its rows are
+ * then read as they are, not aggregated again (a hash aggregate of thousands of groups of ten sums
+ * outgrows work_mem and spills to disk).
+ */
+export function rowsAreGroups(query: UsageReportQuery, table: RollupTable): boolean {
+  const grouped = new Set<string>(query.groupBy);
+  const f = query.filters;
+  const fixed: Record<RollupDimension, boolean> = {
+    tenant: f.tenantId !== undefined || query.scopeTenantId !== null,
+    key: f.keyId !== undefined,
+    provider: f.provider !== undefined,
+    model: f.model !== undefined,
+    intent: f.intent !== undefined,
+  };
+  const timeGrouped = (table.grain === 'day' || table.grain === 'hour') && grouped.has(table.grain);
+  return timeGrouped && table.dimensions.every((d) => grouped.has(d) || fixed[d]);
+}
+
 /** One source's part of the UNION: its segments' rows, grouped. */
 function sourceSelect(
   query: UsageReportQuery,
@@ -209,12 +290,13 @@ function sourceSelect(
   params: Params,
 ): string {
   const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, table)} AS g${i}`);
+  const plain = table !== 'raw' && rowsAreGroups(query, table);
   const measures =
     table === 'raw'
       ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `${e} AS ${ROLLUP_MEASURES[i]}`)
-      : ROLLUP_MEASURES.map((m) => `sum(${m}) AS ${m}`);
+      : ROLLUP_MEASURES.map((m) => (plain ? m : `sum(${m}) AS ${m}`));
   const where = [timeCondition(table, segments, params), ...filterConditions(query, table, params)];
-  const groupBy = groups.length > 0 ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
+  const groupBy = groups.length > 0 && !plain ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
   return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${tableSql(table).name}\n WHERE ${where.join(' AND ')}${groupBy}`;
 }
 
@@ -224,24 +306,21 @@ function sourceSelect(
  * query.groupBy order, as text) and the ROLLUP_MEASURES as int8.
  */
 export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltReportQuery {
-  const segments = planReportSegments(query.from, query.to, query.groupBy.includes('hour'));
+  const tables = reportSources(query);
+  const segments = planReportSegments(query.from, query.to, [...tables.keys()]);
   // An empty range: one empty raw segment, so that the statement keeps its shape and types.
   if (segments.length === 0) segments.push({ source: 'raw', from: query.from, to: query.from });
-  const needed = neededDimensions(query);
-  const tables: Record<ReportSource, ReportTable> = {
-    raw: 'raw',
-    hourly: chooseRollup('hour', needed),
-    daily: chooseRollup('day', needed),
-  };
+  const tableOf = (source: ReportSource): ReportTable => (source === 'raw' ? 'raw' : tables.get(source)!);
   const params = new Params();
   const bySource = new Map<ReportSource, ReportSegment[]>();
   for (const segment of segments)
     bySource.set(segment.source, [...(bySource.get(segment.source) ?? []), segment]);
-  const parts = [...bySource].map(([source, list]) => sourceSelect(query, tables[source], list, params));
+  const parts = [...bySource].map(([source, list]) => sourceSelect(query, tableOf(source), list, params));
   const groups = query.groupBy.map((_, i) => `g${i}`);
   const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
-  // One source (whole days, or whole hours): its groups are final; several: regroup the union.
-  const single = parts.length === 1;
+  // One source (whole days, or whole hours): its groups are final; several: regroup the union,
+  // unless grouped by hour: sources then never share an hour (raw rows only inside the edge hours).
+  const single = parts.length === 1 || query.groupBy.includes('hour');
   const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
   const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
   const tail =

@@ -1,17 +1,10 @@
 /**
  * The usage roll-ups and the SQL shared by the batch writer (which maintains them all in its one
  * statement) and the report (which reads them, and aggregates the raw rows of partial hours the
- * same way), so that they can never count differently. Every roll-up is keyed by tenant and
- * UTC day or hour, plus:
- *
- * | table                  | grain | dimensions                      | rows (10 M-row bench) |
- * |------------------------|-------|---------------------------------|-----------------------|
- * | usage_model_daily      | day   | provider, model                 | see docs/billing.md   |
- * | usage_tenant_key_daily | day   | key                             |                       |
- * | usage_daily            | day   | provider, model, intent         |                       |
- * | usage_key_daily        | day   | key, provider, model, intent    |                       |
- * | usage_model_hourly     | hour  | provider, model                 |                       |
- * | usage_hourly           | hour  | key, provider, model, intent    |                       |
+ * same way), so that they can never count differently. Each roll-up is keyed by a UTC hour, UTC
+ * day, ISO week (from Monday) or calendar month and by its dimensions; the tenant is one of them
+ * (the `platform` roll-ups have none, for reports across tenants). ROLLUP_TABLES lists them with
+ * their sizes in the 10 M-row bench in docs/billing.md.
  *
  * A report reads, at each grain, the FIRST (smallest) roll-up that has every dimension it
  * groups by or filters on. Measures: requests, errors (status ≥ 400) and cache hits count served
@@ -20,7 +13,6 @@
  * an estimated price. Intent is '' and the key the nil UUID in a roll-up when
  * the row has none.
  */
-
 /** The roll-ups' key for "no database key" (static API_KEYS): a primary key cannot hold NULL. */
 export const NO_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -57,19 +49,25 @@ export const RAW_HOUR = `(date_trunc('hour', created_at AT TIME ZONE 'UTC') AT T
 /** The UTC day of a raw row. */
 export const RAW_DAY = `(created_at AT TIME ZONE 'UTC')::date`;
 
-export type RollupDimension = 'key' | 'provider' | 'model' | 'intent';
+export type RollupDimension = 'tenant' | 'key' | 'provider' | 'model' | 'intent';
+
+/** UTC hours and days, ISO weeks (from Monday), calendar months. */
+export type RollupGrain = 'hour' | 'day' | 'week' | 'month';
 
 export interface RollupTable {
   name: string;
-  grain: 'day' | 'hour';
-  /** Dimensions besides tenant and time (in key order). */
+  grain: RollupGrain;
+  /** Dimensions besides time, in key order (the primary key: tenant, time, the others). */
   dimensions: readonly RollupDimension[];
 }
 
 /** Column and expression on raw rows of each roll-up key. */
-const KEY_SQL: Record<'day' | 'hour' | RollupDimension, [column: string, fromRaw: string]> = {
-  day: ['day', RAW_DAY],
+const KEY_SQL: Record<RollupGrain | RollupDimension, [column: string, fromRaw: string]> = {
   hour: ['hour', RAW_HOUR],
+  day: ['day', RAW_DAY],
+  week: ['week', `date_trunc('week', created_at AT TIME ZONE 'UTC')::date`],
+  month: ['month', `date_trunc('month', created_at AT TIME ZONE 'UTC')::date`],
+  tenant: ['tenant_id', 'tenant_id'],
   key: ['api_key_id', `COALESCE(api_key_id, '${NO_KEY_ID}'::uuid)`],
   provider: ['provider', 'provider'],
   model: ['model', 'model'],
@@ -78,25 +76,38 @@ const KEY_SQL: Record<'day' | 'hour' | RollupDimension, [column: string, fromRaw
 
 /** Every roll-up, smallest first within a grain (the order in which a report picks them). */
 export const ROLLUP_TABLES: readonly RollupTable[] = [
-  { name: 'usage_model_daily', grain: 'day', dimensions: ['provider', 'model'] },
-  { name: 'usage_tenant_key_daily', grain: 'day', dimensions: ['key'] },
-  { name: 'usage_daily', grain: 'day', dimensions: ['provider', 'model', 'intent'] },
-  { name: 'usage_key_daily', grain: 'day', dimensions: ['key', 'provider', 'model', 'intent'] },
-  { name: 'usage_model_hourly', grain: 'hour', dimensions: ['provider', 'model'] },
-  { name: 'usage_hourly', grain: 'hour', dimensions: ['key', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_daily', grain: 'day', dimensions: ['provider', 'model', 'intent'] },
+  { name: 'usage_tenant_daily', grain: 'day', dimensions: ['tenant'] },
+  { name: 'usage_model_daily', grain: 'day', dimensions: ['tenant', 'provider', 'model'] },
+  { name: 'usage_tenant_key_daily', grain: 'day', dimensions: ['tenant', 'key'] },
+  { name: 'usage_daily', grain: 'day', dimensions: ['tenant', 'provider', 'model', 'intent'] },
+  { name: 'usage_key_model_daily', grain: 'day', dimensions: ['tenant', 'key', 'provider', 'model'] },
+  { name: 'usage_key_daily', grain: 'day', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_hourly', grain: 'hour', dimensions: ['provider', 'model', 'intent'] },
+  { name: 'usage_tenant_hourly', grain: 'hour', dimensions: ['tenant'] },
+  { name: 'usage_tenant_key_hourly', grain: 'hour', dimensions: ['tenant', 'key'] },
+  { name: 'usage_model_hourly', grain: 'hour', dimensions: ['tenant', 'provider', 'model'] },
+  { name: 'usage_hourly', grain: 'hour', dimensions: ['tenant', 'key', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_weekly', grain: 'week', dimensions: ['provider', 'model', 'intent'] },
+  { name: 'usage_tenant_key_weekly', grain: 'week', dimensions: ['tenant', 'key'] },
+  { name: 'usage_weekly', grain: 'week', dimensions: ['tenant', 'provider', 'model', 'intent'] },
+  { name: 'usage_platform_monthly', grain: 'month', dimensions: ['provider', 'model', 'intent'] },
+  { name: 'usage_tenant_key_monthly', grain: 'month', dimensions: ['tenant', 'key'] },
+  { name: 'usage_monthly', grain: 'month', dimensions: ['tenant', 'provider', 'model', 'intent'] },
 ];
 
-/** The smallest roll-up of a grain that has every dimension needed. */
-export function chooseRollup(grain: 'day' | 'hour', needed: ReadonlySet<RollupDimension>): RollupTable {
-  const table = ROLLUP_TABLES.find(
-    (t) => t.grain === grain && [...needed].every((d) => t.dimensions.includes(d)),
+/** The smallest roll-up of a grain that has every dimension needed (null: none has them). */
+export function chooseRollup(grain: RollupGrain, needed: ReadonlySet<RollupDimension>): RollupTable | null {
+  return (
+    ROLLUP_TABLES.find((t) => t.grain === grain && [...needed].every((d) => t.dimensions.includes(d))) ?? null
   );
-  if (!table) throw new Error(`no ${grain} roll-up has ${[...needed].join(', ')}`);
-  return table;
 }
 
+/** The primary key's columns with their expressions on raw rows: tenant (if any), time, the others. */
 function keySql(table: RollupTable): Array<[string, string]> {
-  return [KEY_SQL[table.grain], ...table.dimensions.map((d) => KEY_SQL[d])];
+  const tenant = table.dimensions.includes('tenant') ? [KEY_SQL.tenant] : [];
+  const others = table.dimensions.filter((d) => d !== 'tenant').map((d) => KEY_SQL[d]);
+  return [...tenant, KEY_SQL[table.grain], ...others];
 }
 
 /**
@@ -105,10 +116,10 @@ function keySql(table: RollupTable): Array<[string, string]> {
  */
 export function rollupUpsertSql(table: RollupTable, source: string): string {
   const keys = keySql(table);
-  const keyColumns = ['tenant_id', ...keys.map(([column]) => column)];
+  const keyColumns = keys.map(([column]) => column);
   const positions = keyColumns.map((_, i) => i + 1).join(', ');
   return `INSERT INTO ${table.name} AS r (${keyColumns.join(', ')}, ${ROLLUP_MEASURES.join(', ')})
-SELECT tenant_id, ${keys.map(([, expression]) => expression).join(', ')}, ${RAW_MEASURE_EXPRESSIONS.join(', ')}
+SELECT ${keys.map(([, expression]) => expression).join(', ')}, ${RAW_MEASURE_EXPRESSIONS.join(', ')}
   FROM ${source}
  GROUP BY ${positions}
  ORDER BY ${positions}
