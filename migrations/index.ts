@@ -11,6 +11,7 @@ import { UsageReportRollups1764820000000 } from './1764820000000-usage-report-ro
 import { UsageReportCompactRollups1764820000001 } from './1764820000001-usage-report-compact-rollups';
 import { RoutingDecisions1764860000000 } from './1764860000000-routing-decisions';
 import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-estimated-pricing';
+import { DashboardRollups1764910000000 } from './1764910000000-dashboard-rollups';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,4 +28,5 @@ export const MIGRATIONS: MixedList<Function> = [
   UsageEstimatedPricing1764840000000,
   RoutingDecisions1764860000000,
   RollupEstimatedPricing1764870000000,
+  DashboardRollups1764910000000,
 ];

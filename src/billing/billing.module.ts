@@ -4,6 +4,7 @@ import { RedisModule } from '../redis/redis.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
+import { BudgetListService } from './admin/budget-list.service';
 import { PlatformAdminKeysService } from './admin/platform-admin-keys.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
@@ -12,6 +13,7 @@ import { OutputEstimatorService } from './budgets/output-estimator.service';
 import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
+import { DashboardQueryService } from './usage/dashboard-query.service';
 import { UsageQueryService } from './usage/usage-query.service';
 import { UsageReportService } from './usage/usage-report.service';
 import { UsageRecorderService } from './usage/usage-recorder.service';
@@ -35,6 +37,8 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     UsageReportService,
+    DashboardQueryService,
+    BudgetListService,
     AdminService,
     PlatformAdminKeysService,
     {
@@ -56,6 +60,8 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     UsageReportService,
+    DashboardQueryService,
+    BudgetListService,
     BillingEventsService,
     AdminService,
     PlatformAdminKeysService,
