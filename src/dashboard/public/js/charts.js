@@ -16,9 +16,12 @@ function niceMax(value) {
   return 10 * magnitude;
 }
 
-function chartLabel(title, labels, series, format) {
+function chartLabel(title, labels, series, format, peak) {
   const total = (values) => format(values.reduce((a, b) => a + b, 0));
-  const summary = series.map((s) => `${s.name}: ${s.values.length ? total(s.values) : 'none'} in total`);
+  const describe = peak
+    ? (values) => `highest ${format(Math.max(...values))}`
+    : (values) => `${total(values)} in total`;
+  const summary = series.map((s) => `${s.name}: ${s.values.length ? describe(s.values) : 'none'}`);
   const span = labels.length ? ` from ${labels[0]} to ${labels.at(-1)}` : '';
   return `${title}, ${labels.length} days${span}. ${summary.join('; ')}.`;
 }
@@ -79,12 +82,15 @@ function linePlot(labels, series, format, label) {
   return svg('svg', attrs, grid, ticks, lines);
 }
 
-/** Line chart of series over days: series [{ name, values }], values formatted by `format`. */
-export function lineChart({ title, labels, series, format }) {
+/**
+ * Line chart of series over days: series [{ name, values }], values formatted by `format`. The
+ * accessible summary gives each series' total, or its highest value with `peak` (latencies).
+ */
+export function lineChart({ title, labels, series, format, peak = false }) {
   return h(
     'figure.chart',
     {},
-    linePlot(labels, series, format, chartLabel(title, labels, series, format)),
+    linePlot(labels, series, format, chartLabel(title, labels, series, format, peak)),
     h('figcaption', {}, legend(series)),
     dataTable(title, labels, series, format),
   );
