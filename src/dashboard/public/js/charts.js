@@ -19,7 +19,10 @@ function niceMax(value) {
 function chartLabel(title, labels, series, format, peak) {
   const total = (values) => format(values.reduce((a, b) => a + b, 0));
   const describe = peak
-    ? (values) => `highest ${format(Math.max(...values))}`
+    ? (values) => {
+        const known = values.filter((v) => v !== null);
+        return known.length ? `highest ${format(Math.max(...known))}` : 'no data';
+      }
     : (values) => `${total(values)} in total`;
   const summary = series.map((s) => `${s.name}: ${s.values.length ? describe(s.values) : 'none'}`);
   const span = labels.length ? ` from ${labels[0]} to ${labels.at(-1)}` : '';
@@ -29,15 +32,22 @@ function chartLabel(title, labels, series, format, peak) {
 function dataTable(title, labels, series, format) {
   const columns = [
     { label: 'Day', value: (r) => r.label },
-    ...series.map((s, i) => ({ label: s.name, numeric: true, value: (r) => format(r.values[i]) })),
+    ...series.map((s, i) => ({
+      label: s.name,
+      numeric: true,
+      value: (r) => (r.values[i] === null ? '—' : format(r.values[i])),
+    })),
   ];
   const rows = labels.map((label, i) => ({ label, values: series.map((s) => s.values[i]) }));
   return h('details', {}, h('summary', {}, `${title}: data`), table(title, columns, rows));
 }
 
-/** The SVG of a line chart: grid with axis values, day ticks, one polyline per series. */
+/**
+ * The SVG of a line chart: grid with axis values, day ticks, one polyline per series. A null
+ * value (no data that day, e.g. no latency without requests) is left out, not drawn as 0.
+ */
 function linePlot(labels, series, format, label) {
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values).filter((v) => v !== null)));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const x = (i) => PAD.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
@@ -65,11 +75,16 @@ function linePlot(labels, series, format, label) {
       'g',
       { class: `series s${index}` },
       svg('polyline', {
-        points: s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' '),
+        points: s.values
+          .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
+          .filter((point) => point !== null)
+          .join(' '),
         fill: 'none',
       }),
       s.values.map((v, i) =>
-        svg('circle', { cx: x(i), cy: y(v), r: 3 }, svg('title', {}, `${labels[i]}: ${format(v)}`)),
+        v === null
+          ? null
+          : svg('circle', { cx: x(i), cy: y(v), r: 3 }, svg('title', {}, `${labels[i]}: ${format(v)}`)),
       ),
     ),
   );

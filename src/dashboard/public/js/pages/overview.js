@@ -62,7 +62,7 @@ function latencyPanel(target, period) {
       const byDay = new Map(report.days.map((d) => [d.day, d]));
       const series = (name, field) => ({
         name,
-        values: period.labels.map((label) => byDay.get(label)?.[field] ?? 0),
+        values: period.labels.map((label) => byDay.get(label)?.[field] ?? null),
       });
       return [
         h(
