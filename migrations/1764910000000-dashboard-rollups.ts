@@ -9,9 +9,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   rows written before this migration and for rows that are not upstream-answered chat calls.
  * - usage_latency_daily: served client requests per tenant, UTC day and log-scale latency bucket
  *   (bucket = floor(log2(latency_ms + 1) · 4)); back-filled here from the raw rows.
- * - usage_routing_daily: the auto-routed or fallen-back requests per tenant, UTC day, provider,
- *   model and intent, with tokens and cost. Not back-filled (older rows do not say whether they
- *   were auto-routed): routing savings count from this migration on.
+ * - usage_routing_daily: the auto-routed requests per tenant, UTC day and intent, with tokens and
+ *   cost; usage_fallback_daily: the requests a fallback answered per tenant, UTC day and model.
+ *   Not back-filled (older rows do not say): routing savings and fallbacks count from this
+ *   migration on.
  */
 export class DashboardRollups1764910000000 implements MigrationInterface {
   name = 'DashboardRollups1764910000000';
@@ -34,19 +35,25 @@ export class DashboardRollups1764910000000 implements MigrationInterface {
       CREATE TABLE usage_routing_daily (
         tenant_id uuid NOT NULL,
         day date NOT NULL,
-        auto_routed boolean NOT NULL,
-        provider varchar(16) NOT NULL,
-        model varchar(100) NOT NULL,
         intent varchar(16) NOT NULL DEFAULT '',
         requests bigint NOT NULL DEFAULT 0,
-        fallbacks bigint NOT NULL DEFAULT 0,
         prompt_tokens bigint NOT NULL DEFAULT 0,
         completion_tokens bigint NOT NULL DEFAULT 0,
         cached_tokens bigint NOT NULL DEFAULT 0,
         cost_nano bigint NOT NULL DEFAULT 0,
-        CONSTRAINT usage_routing_daily_pk PRIMARY KEY (tenant_id, day, auto_routed, provider, model, intent)
+        CONSTRAINT usage_routing_daily_pk PRIMARY KEY (tenant_id, day, intent)
       )`);
     await queryRunner.query(`CREATE INDEX usage_routing_daily_day_idx ON usage_routing_daily (day)`);
+    await queryRunner.query(`
+      CREATE TABLE usage_fallback_daily (
+        tenant_id uuid NOT NULL,
+        day date NOT NULL,
+        provider varchar(16) NOT NULL,
+        model varchar(100) NOT NULL,
+        requests bigint NOT NULL DEFAULT 0,
+        CONSTRAINT usage_fallback_daily_pk PRIMARY KEY (tenant_id, day, provider, model)
+      )`);
+    await queryRunner.query(`CREATE INDEX usage_fallback_daily_day_idx ON usage_fallback_daily (day)`);
     await queryRunner.query(`
       INSERT INTO usage_latency_daily (tenant_id, day, bucket, requests)
       SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date,
@@ -57,6 +64,7 @@ export class DashboardRollups1764910000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE usage_fallback_daily`);
     await queryRunner.query(`DROP TABLE usage_routing_daily`);
     await queryRunner.query(`DROP TABLE usage_latency_daily`);
     await queryRunner.query(`ALTER TABLE usage_records DROP COLUMN fallback`);

@@ -84,22 +84,19 @@ async function prepare(client: Client): Promise<void> {
      ON CONFLICT (budget_id, period_start) DO NOTHING`,
     [monthStart.toISOString()],
   );
-  await client.query(`TRUNCATE usage_latency_daily, usage_routing_daily`);
+  await client.query(`TRUNCATE usage_latency_daily, usage_routing_daily, usage_fallback_daily`);
   await client.query(dashboardRollupUpserts('usage_records')[0]);
   // The routing roll-up, as if every classified request had been auto-routed (the seed does not
   // set auto_routed) and every 20th answered by a fallback.
-  await client.query(
-    dashboardRollupUpserts(
-      `(SELECT tenant_id, created_at, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens,
-               cost_nano, refusal, intent IS NOT NULL AS auto_routed, id % 20 = 0 AS fallback
-          FROM usage_records) AS routed`,
-    )[1],
-  );
-  await client.query(`VACUUM ANALYZE usage_latency_daily`);
-  await client.query(`VACUUM ANALYZE usage_routing_daily`);
+  const routed = `(SELECT tenant_id, created_at, provider, model, intent, prompt_tokens, completion_tokens,
+                           cached_tokens, cost_nano, refusal, intent IS NOT NULL AS auto_routed, id % 20 = 0 AS fallback
+                      FROM usage_records) AS routed`;
+  for (const upsert of dashboardRollupUpserts(routed).slice(1)) await client.query(upsert);
+  for (const table of ['usage_latency_daily', 'usage_routing_daily', 'usage_fallback_daily'])
+    await client.query(`VACUUM ANALYZE ${table}`);
   const sizes = await client.query(
     `SELECT relname, n_live_tup::int8 AS n, pg_size_pretty(pg_total_relation_size(relid)) AS size
-       FROM pg_stat_user_tables WHERE relname IN ('usage_records', 'usage_latency_daily', 'usage_routing_daily', 'usage_daily', 'usage_hourly')
+       FROM pg_stat_user_tables WHERE relname IN ('usage_records', 'usage_latency_daily', 'usage_routing_daily', 'usage_fallback_daily', 'usage_daily', 'usage_hourly')
       ORDER BY relname`,
   );
   for (const row of sizes.rows)

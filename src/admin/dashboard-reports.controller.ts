@@ -45,12 +45,11 @@ export class DashboardReportsController {
   @Get('usage/routing')
   async routing(@Query() dto: DailyRangeQueryDto, @Req() request: AdminRequest): Promise<RoutingResponse> {
     const query = dailyRangeFromDto(dto, adminTenantScope(request.admin));
-    const rows = await this.queries.routing(query);
-    const savings = routingSavings(
-      rows.filter((row) => row.autoRouted),
-      premiumBaseline(this.catalog.entries()),
-    );
-    return routingResponse(query, savings, rows);
+    const [routed, fallbacks] = await Promise.all([
+      this.queries.routedByIntent(query),
+      this.queries.fallbacks(query),
+    ]);
+    return routingResponse(query, routingSavings(routed, premiumBaseline(this.catalog.entries())), fallbacks);
   }
 
   /** GET /admin/budgets: every budget with spent, reserved, remaining and forecast. */

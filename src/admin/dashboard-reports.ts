@@ -2,11 +2,7 @@ import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { budgetResponse, type BudgetResponse } from '../billing/admin/admin.responses';
 import type { ListedBudget } from '../billing/admin/budget-list.service';
 import { latencyQuantile, type LatencyBucketCount } from '../billing/usage/dashboard-rollups';
-import type {
-  DailyLatency,
-  DailyRangeQuery,
-  RoutingRollupRow,
-} from '../billing/usage/dashboard-query.service';
+import type { DailyLatency, DailyRangeQuery, FallbackRow } from '../billing/usage/dashboard-query.service';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { nanoToUsd } from '../common/pricing';
 import type { RoutingSavings } from '../routing/premium-baseline';
@@ -133,17 +129,9 @@ export interface RoutingResponse {
 export function routingResponse(
   query: DailyRangeQuery,
   savings: RoutingSavings,
-  rows: readonly RoutingRollupRow[],
+  fallbacks: readonly FallbackRow[],
 ): RoutingResponse {
-  const fallbacks = new Map<string, { provider: string; model: string; requests: number }>();
-  for (const row of rows) {
-    if (row.fallbacks === 0) continue;
-    const key = `${row.provider}\u0000${row.model}`;
-    const entry = fallbacks.get(key) ?? { provider: row.provider, model: row.model, requests: 0 };
-    entry.requests += row.fallbacks;
-    fallbacks.set(key, entry);
-  }
-  const byModel = [...fallbacks.values()].sort((a, b) => b.requests - a.requests);
+  const byModel = [...fallbacks].sort((a, b) => b.requests - a.requests);
   return {
     object: 'usage.routing',
     first_day: query.firstDay,

@@ -65,10 +65,8 @@ describe('premiumBaseline', () => {
 });
 
 describe('routingSavings', () => {
-  const row = (intent: string | null, model: string, costNano: number): RoutedUsage => ({
+  const row = (intent: string | null, _servedBy: string, costNano: number): RoutedUsage => ({
     intent,
-    provider: 'openai',
-    model,
     requests: 10,
     promptTokens: 1_000_000,
     completionTokens: 100_000,

@@ -36,8 +36,6 @@ export function premiumBaseline(
 /** One group of auto-routed requests (usage_routing_daily summed over days and tenants). */
 export interface RoutedUsage {
   intent: string | null;
-  provider: string;
-  model: string;
   requests: number;
   promptTokens: number;
   completionTokens: number;

@@ -18,18 +18,21 @@ export interface DailyLatency {
   buckets: LatencyBucketCount[];
 }
 
-/** One group of usage_routing_daily over the range. */
-export interface RoutingRollupRow {
-  autoRouted: boolean;
+/** The auto-routed requests of one intent over the range (usage_routing_daily). */
+export interface RoutedIntentRow {
   intent: string | null;
-  provider: string;
-  model: string;
   requests: number;
-  fallbacks: number;
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
   costNano: number;
+}
+
+/** The requests a fallback answered, per answering model, over the range (usage_fallback_daily). */
+export interface FallbackRow {
+  provider: string;
+  model: string;
+  requests: number;
 }
 
 function where(query: DailyRangeQuery): { sql: string; params: unknown[] } {
@@ -45,8 +48,8 @@ function where(query: DailyRangeQuery): { sql: string; params: unknown[] } {
 
 /**
  * Reads the dashboard's roll-ups (dashboard-rollups.ts): a latency histogram per day, the routed
- * requests per intent and model. Each is one statement over at most (days × tenants × buckets or
- * models) roll-up rows, whatever the number of usage rows.
+ * requests per intent, the fallbacks per model. Each is one statement over at most (days ×
+ * tenants × buckets, intents or models) roll-up rows, whatever the number of usage rows.
  */
 @Injectable()
 export class DashboardQueryService {
@@ -69,28 +72,34 @@ export class DashboardQueryService {
     return [...days].map(([day, buckets]) => ({ day, buckets }));
   }
 
-  async routing(query: DailyRangeQuery): Promise<RoutingRollupRow[]> {
+  async routedByIntent(query: DailyRangeQuery): Promise<RoutedIntentRow[]> {
     const { sql, params } = where(query);
-    const rows: Array<Record<string, string | number | boolean | null>> = await this.dataSource.query(
-      `SELECT auto_routed, NULLIF(intent, '') AS intent, provider, model, sum(requests)::int8 AS requests,
-              sum(fallbacks)::int8 AS fallbacks, sum(prompt_tokens)::int8 AS prompt_tokens,
+    const rows: Array<Record<string, string | number | null>> = await this.dataSource.query(
+      `SELECT NULLIF(intent, '') AS intent, sum(requests)::int8 AS requests, sum(prompt_tokens)::int8 AS prompt_tokens,
               sum(completion_tokens)::int8 AS completion_tokens, sum(cached_tokens)::int8 AS cached_tokens,
               sum(cost_nano)::int8 AS cost_nano
          FROM usage_routing_daily WHERE ${sql}
-        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        GROUP BY 1 ORDER BY 1`,
       params,
     );
     return rows.map((row) => ({
-      autoRouted: row.auto_routed === true,
       intent: row.intent === null ? null : String(row.intent),
-      provider: String(row.provider),
-      model: String(row.model),
       requests: Number(row.requests),
-      fallbacks: Number(row.fallbacks),
       promptTokens: Number(row.prompt_tokens),
       completionTokens: Number(row.completion_tokens),
       cachedTokens: Number(row.cached_tokens),
       costNano: Number(row.cost_nano),
     }));
+  }
+
+  async fallbacks(query: DailyRangeQuery): Promise<FallbackRow[]> {
+    const { sql, params } = where(query);
+    const rows: Array<{ provider: string; model: string; requests: string | number }> =
+      await this.dataSource.query(
+        `SELECT provider, model, sum(requests)::int8 AS requests FROM usage_fallback_daily WHERE ${sql}
+          GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+        params,
+      );
+    return rows.map((row) => ({ provider: row.provider, model: row.model, requests: Number(row.requests) }));
   }
 }

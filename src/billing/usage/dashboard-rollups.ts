@@ -1,5 +1,5 @@
 /**
- * The dashboard's two roll-ups (migration 1764910000000), maintained by the batch writer in the
+ * The dashboard's roll-ups (migration 1764910000000), maintained by the batch writer in the
  * same statement as the raw rows and the spend report's roll-ups (usage-writer.ts), so that they
  * always equal the sum of the raw rows, on every replica, across restarts:
  *
@@ -8,11 +8,12 @@
  *   read from the summed buckets (latencyQuantile). Bucket b holds latencies with
  *   log2(ms + 1) in [b/4, (b+1)/4): each bucket is 19 % wide, the interpolated quantile is within
  *   about ±10 % of the exact one.
- * - usage_routing_daily (tenant, UTC day, auto_routed, provider, model, intent): the served,
- *   upstream-answered chat requests the router chose the model for (auto_routed) or that a
- *   fallback answered, with their tokens and cost: the auto-routing savings against always-premium
- *   (the same tokens priced at the premium model of their intent, see
- *   routing/premium-baseline.ts) and the fallback counts.
+ * - usage_routing_daily (tenant, UTC day, intent): the served, upstream-answered chat requests the
+ *   router chose the model for (auto_routed), with their tokens and cost: the auto-routing savings
+ *   against always-premium (the same tokens priced at the premium model of their intent, see
+ *   routing/premium-baseline.ts).
+ * - usage_fallback_daily (tenant, UTC day, provider, model): the requests a fallback of the routing
+ *   chain answered, per answering model.
  */
 
 /**
@@ -81,31 +82,44 @@ ON CONFLICT (tenant_id, day, bucket) DO UPDATE SET requests = r.requests + EXCLU
 /** Measures of usage_routing_daily, in this order. */
 export const ROUTING_MEASURES = [
   'requests',
-  'fallbacks',
   'prompt_tokens',
   'completion_tokens',
   'cached_tokens',
   'cost_nano',
 ] as const;
 
+/**
+ * The auto-routed requests per tenant, day and intent: what the savings need (the baseline's price
+ * depends on the intent only; the actual cost is summed), nothing more, so that it stays small.
+ */
 const ROUTING_UPSERT = (
   source: string,
-) => `INSERT INTO usage_routing_daily AS r (tenant_id, day, auto_routed, provider, model, intent,
-                                         ${ROUTING_MEASURES.join(', ')})
-SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, auto_routed, provider, model, COALESCE(intent, ''),
-       count(*), count(*) FILTER (WHERE fallback), sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens),
-       sum(cost_nano)
+) => `INSERT INTO usage_routing_daily AS r (tenant_id, day, intent, ${ROUTING_MEASURES.join(', ')})
+SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, COALESCE(intent, ''),
+       count(*), sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_nano)
   FROM ${source}
- WHERE refusal IS NULL AND (auto_routed OR fallback)
- GROUP BY 1, 2, 3, 4, 5, 6
- ORDER BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (tenant_id, day, auto_routed, provider, model, intent) DO UPDATE SET
+ WHERE refusal IS NULL AND auto_routed
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3
+ON CONFLICT (tenant_id, day, intent) DO UPDATE SET
   ${ROUTING_MEASURES.map((m) => `${m} = r.${m} + EXCLUDED.${m}`).join(',\n  ')}`;
 
+/** The requests a fallback answered, per tenant, day and answering model (routed or explicit). */
+const FALLBACK_UPSERT = (
+  source: string,
+) => `INSERT INTO usage_fallback_daily AS r (tenant_id, day, provider, model, requests)
+SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, provider, model, count(*)
+  FROM ${source}
+ WHERE refusal IS NULL AND fallback
+ GROUP BY 1, 2, 3, 4
+ ORDER BY 1, 2, 3, 4
+ON CONFLICT (tenant_id, day, provider, model) DO UPDATE SET requests = r.requests + EXCLUDED.requests`;
+
 /**
- * The upserts of both roll-ups from the rows of `source` (the writer's CTE of inserted rows, or
- * usage_records to rebuild), in key order (no deadlock between replicas flushing at once).
+ * The upserts of the three roll-ups (latency, routing, fallback) from the rows of `source` (the
+ * writer's CTE of inserted rows, or usage_records to rebuild), in key order (no deadlock between
+ * replicas flushing at once).
  */
 export function dashboardRollupUpserts(source: string): string[] {
-  return [LATENCY_UPSERT(source), ROUTING_UPSERT(source)];
+  return [LATENCY_UPSERT(source), ROUTING_UPSERT(source), FALLBACK_UPSERT(source)];
 }
