@@ -14,6 +14,7 @@ import { RollupEstimatedPricing1764870000000 } from './1764870000000-rollup-esti
 import { UsageReportNarrowRollups1764880000000 } from './1764880000000-usage-report-narrow-rollups';
 import { RoutingExperiments1764890000000 } from './1764890000000-routing-experiments';
 import { RoutingShadow1764900000000 } from './1764900000000-routing-shadow';
+import { DashboardRollups1764910000000 } from './1764910000000-dashboard-rollups';
 import { RoutingThresholdOverrides1764920000000 } from './1764920000000-routing-threshold-overrides';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
@@ -34,5 +35,6 @@ export const MIGRATIONS: MixedList<Function> = [
   UsageReportNarrowRollups1764880000000,
   RoutingExperiments1764890000000,
   RoutingShadow1764900000000,
+  DashboardRollups1764910000000,
   RoutingThresholdOverrides1764920000000,
 ];

@@ -5,6 +5,7 @@ import { TelemetryModule } from '../telemetry/telemetry.module';
 import { DataSource } from 'typeorm';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
+import { BudgetListService } from './admin/budget-list.service';
 import { PlatformAdminKeysService } from './admin/platform-admin-keys.service';
 import { BUDGET_ENFORCER, USAGE_RECORDER } from './billing.types';
 import { BudgetEnforcerService } from './budgets/budget-enforcer.service';
@@ -13,6 +14,7 @@ import { OutputEstimatorService } from './budgets/output-estimator.service';
 import { BILLING_ENTITIES } from './entities';
 import { BillingEventsService } from './events/billing-events.service';
 import { DatabaseApiKeyResolver } from './keys/api-key-resolver.service';
+import { DashboardQueryService } from './usage/dashboard-query.service';
 import { UsageQueryService } from './usage/usage-query.service';
 import { UsageReportService } from './usage/usage-report.service';
 import { UsageRecorderService } from './usage/usage-recorder.service';
@@ -36,6 +38,8 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     UsageReportService,
+    DashboardQueryService,
+    BudgetListService,
     AdminService,
     PlatformAdminKeysService,
     {
@@ -57,6 +61,8 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     UsageRecorderService,
     UsageQueryService,
     UsageReportService,
+    DashboardQueryService,
+    BudgetListService,
     BillingEventsService,
     AdminService,
     PlatformAdminKeysService,

@@ -85,6 +85,10 @@ export interface UsageEvent {
    * Such an event has no tokens and no cost and counts as a refusal, not a request, in reports.
    */
   refusal?: string | null;
+  /** The router chose the model (the client asked for auto routing); default false. */
+  autoRouted?: boolean;
+  /** A fallback of the routing chain answered, not the decision's target; default false. */
+  fallback?: boolean;
 }
 
 /**

@@ -9,6 +9,10 @@ import {
 import { ROLLUP_TABLES } from '../../src/billing/usage/usage-rollups';
 import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
 import { csvField } from '../../src/billing/admin/usage-report.responses';
+import { latencyBucket, latencyQuantile } from '../../src/billing/usage/dashboard-rollups';
+import { costNanoUsd } from '../../src/common/pricing';
+import { ModelCatalog } from '../../src/routing/model-catalog';
+import { premiumBaseline } from '../../src/routing/premium-baseline';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
 import { ADMIN_KEY, bootBillingApp, type BillingApp } from './support/billing-app';
 
@@ -353,6 +357,135 @@ function reportContract(boot: () => Promise<BillingApp>) {
     }
   });
 
+  it('answers the dashboard latency and routing reports from their roll-ups like the raw rows say', async () => {
+    const tenant = 'a0000000-0000-4000-8000-0000000000d1';
+    const day = Date.UTC(2023, 1, 10);
+    const next = sequence(17);
+    const dashboardEvents: UsageEvent[] = Array.from({ length: 400 }, (_, i) => ({
+      ...events[0],
+      requestId: `dash-${i}`,
+      tenantId: tenant,
+      provider: 'openai',
+      model: i % 2 ? 'gpt-4o-mini' : 'gpt-4.1-nano',
+      intent: (['code_gen', 'chat_lite', null, 'intent_fallback'] as const)[i % 4],
+      promptTokens: 1000 + i,
+      completionTokens: 200 + i,
+      cachedTokens: i % 3 === 0 ? 100 : 0,
+      costNano: 50_000 + i,
+      latencyMs: Math.floor(20 + next() * next() * 5000),
+      status: 200,
+      cacheHit: false,
+      refusal: i % 17 === 0 ? 'rate_limit_exceeded' : null,
+      autoRouted: i % 5 !== 0,
+      fallback: i % 7 === 0,
+      createdAt: new Date(day + (i % 2) * DAY + i * 1000),
+    }));
+    await new SqlUsageWriter(app.dataSource).write(dashboardEvents);
+    const range = { tenant, from: '2023-02-10T00:00:00Z', to: '2023-02-12T00:00:00Z' };
+
+    const latency = await request(app.server).get('/admin/usage/latency').query(range).set(admin).expect(200);
+    const served = dashboardEvents.filter((e) => e.refusal === null && e.intent !== 'intent_fallback');
+    const histogram = (list: UsageEvent[]) => {
+      const counts = new Map<number, number>();
+      for (const e of list)
+        counts.set(latencyBucket(e.latencyMs), (counts.get(latencyBucket(e.latencyMs)) ?? 0) + 1);
+      return [...counts].map(([bucket, requests]) => ({ bucket, requests }));
+    };
+    expect(latency.body.totals).toEqual({
+      requests: served.length,
+      p50_ms: Math.round(latencyQuantile(histogram(served), 0.5)!),
+      p90_ms: Math.round(latencyQuantile(histogram(served), 0.9)!),
+      p99_ms: Math.round(latencyQuantile(histogram(served), 0.99)!),
+    });
+    expect(latency.body.days.map((d: { day: string; requests: number }) => [d.day, d.requests])).toEqual(
+      ['2023-02-10', '2023-02-11'].map((d) => [
+        d,
+        served.filter((e) => e.createdAt.toISOString().startsWith(d)).length,
+      ]),
+    );
+
+    const routing = await request(app.server).get('/admin/usage/routing').query(range).set(admin).expect(200);
+    const baseline = premiumBaseline(ModelCatalog.load('config/models.yaml').entries());
+    const auto = dashboardEvents.filter((e) => e.refusal === null && e.autoRouted);
+    const premium = auto.reduce(
+      (sum, e) =>
+        sum +
+        costNanoUsd(baseline(e.intent)!.spec.pricing, {
+          promptTokens: e.promptTokens,
+          cachedPromptTokens: e.cachedTokens,
+          completionTokens: e.completionTokens,
+        }),
+      0,
+    );
+    const cost = auto.reduce((sum, e) => sum + e.costNano, 0);
+    expect(routing.body.savings.requests).toBe(auto.length);
+    expect(Math.round(routing.body.savings.cost_usd * 1e9)).toBe(cost);
+    expect(Math.round(routing.body.savings.premium_cost_usd * 1e9)).toBe(premium);
+    expect(routing.body.savings.saved_usd).toBeGreaterThan(0);
+    expect(routing.body.fallbacks.requests).toBe(
+      dashboardEvents.filter((e) => e.refusal === null && e.fallback).length,
+    );
+    const other = await request(app.server)
+      .get('/admin/usage/routing')
+      .query({ ...range, tenant: TENANTS[0] })
+      .set(admin)
+      .expect(200);
+    expect(other.body.savings.requests).toBe(0);
+  });
+
+  it('lists every budget in one request, a tenant admin only its own', async () => {
+    const ids: string[] = [];
+    for (const name of ['budget-list-a', 'budget-list-b']) {
+      const created = await request(app.server).post('/admin/tenants').send({ name }).set(admin).expect(201);
+      ids.push(created.body.id);
+      await request(app.server)
+        .put(`/admin/tenants/${created.body.id}/budget`)
+        .send({ limit_usd: 40, period: 'monthly', soft_limit_ratio: 0.5 })
+        .set(admin)
+        .expect(200);
+    }
+    const key = await request(app.server)
+      .post(`/admin/tenants/${ids[0]}/keys`)
+      .send({ name: 'lead', role: 'tenant_admin' })
+      .set(admin)
+      .expect(201);
+    await request(app.server)
+      .put(`/admin/keys/${key.body.id}/budget`)
+      .send({ limit_usd: 5, period: 'daily' })
+      .set(admin)
+      .expect(200);
+    const all = await request(app.server).get('/admin/budgets').set(admin).expect(200);
+    const mine = (body: { data: Array<Record<string, unknown>> }) =>
+      body.data.filter((b) => ids.includes(String(b.tenant_id)));
+    expect(mine(all.body)).toEqual([
+      expect.objectContaining({
+        tenant_name: 'budget-list-a',
+        scope: 'tenant',
+        limit_usd: 40,
+        soft_limit_ratio: 0.5,
+        spent_usd: 0,
+        remaining_usd: 40,
+        forecast_usd: 0,
+      }),
+      expect.objectContaining({
+        tenant_name: 'budget-list-a',
+        scope: 'key',
+        key_name: 'lead',
+        limit_usd: 5,
+        period: 'daily',
+      }),
+      expect.objectContaining({ tenant_name: 'budget-list-b', scope: 'tenant', key_name: null }),
+    ]);
+    const scoped = await request(app.server)
+      .get('/admin/budgets')
+      .set({ Authorization: `Bearer ${key.body.key}` })
+      .expect(200);
+    expect(new Set(scoped.body.data.map((b: { tenant_id: string }) => b.tenant_id))).toEqual(
+      new Set([ids[0]]),
+    );
+    expect(scoped.body.data).toHaveLength(2);
+  });
+
   it('refuses bad queries with OpenAI-shaped 400s', async () => {
     const bad: Array<[Record<string, string>, string]> = [
       [{ group_by: 'week' }, 'group_by'],
@@ -374,6 +507,22 @@ function reportContract(boot: () => Promise<BillingApp>) {
       expect(res.body.error.param).toBe(param);
     }
     await request(app.server).get('/admin/usage').expect(401);
+    for (const path of ['/admin/usage/latency', '/admin/usage/routing']) {
+      for (const [query, param] of [
+        [{ from: '2025-02-01', to: '2025-01-01' }, 'from'],
+        [{ from: '2023-01-01', to: '2025-01-01' }, 'from'],
+        [{ tenant: 'x' }, 'tenant'],
+        [{ group_by: 'day' }, 'group_by'],
+      ] as Array<[Record<string, string>, string]>) {
+        const res = await request(app.server).get(path).query(query).set(admin);
+        expect({ path, query, status: res.status, param: res.body.error?.param }).toEqual({
+          path,
+          query,
+          status: 400,
+          param,
+        });
+      }
+    }
   });
 }
 

@@ -167,7 +167,16 @@ describeWithBrowser('dashboard in headless chromium', () => {
       );
       expect(await text('[data-metric=spend] .tile-value')).toBe(usd(report.body.totals.cost_usd));
     }
+    // Latency from the stored roll-up (every replica, across restarts), as the API gives it.
     await page.waitForSelector('[data-metric=p50]');
+    const latency = await admin().get('/admin/usage/latency').set(auth).expect(200);
+    expect(latency.body.totals.requests).toBeGreaterThanOrEqual(4);
+    expect(await text('[data-metric=p50] .tile-value')).toBe(
+      `${latency.body.totals.p50_ms.toLocaleString('en-US')} ms`,
+    );
+    expect(await text('[data-metric=p99] .tile-value')).toBe(
+      `${latency.body.totals.p99_ms.toLocaleString('en-US')} ms`,
+    );
     await shot('overview');
   });
 
@@ -220,8 +229,36 @@ describeWithBrowser('dashboard in headless chromium', () => {
     );
     await shot('tenants');
 
+    // The Budgets page: every budget (the tenant's and its key's) from ONE request.
+    const calls: string[] = [];
+    const record = (request: { url(): string; method(): string }) => {
+      const url = new URL(request.url());
+      if (
+        url.pathname.startsWith('/admin/') ||
+        url.pathname.startsWith('/v1/') ||
+        url.pathname.startsWith('/metrics')
+      )
+        calls.push(`${request.method()} ${url.pathname}`);
+    };
+    page.on('request', record);
     await open('budgets');
+    page.off('request', record);
     await page.waitForSelector(`.budget[data-budget="${budget.body.id}"] svg.budget-bar`);
+    expect(calls).toEqual(['GET /admin/budgets']);
+    const listed = await admin().get('/admin/budgets').set(auth).expect(200);
+    const teamBudgets = listed.body.data.filter((b: { tenant_id: string }) => b.tenant_id === team.id);
+    expect(teamBudgets.map((b: { scope: string; limit_usd: number }) => [b.scope, b.limit_usd])).toEqual([
+      ['tenant', 5],
+      ['key', 1],
+    ]);
+    for (const b of teamBudgets) {
+      expect(
+        await page.$eval(`.budget[data-budget="${b.id}"] [data-field=remaining]`, (e) => e.textContent),
+      ).toBe(usd(b.remaining_usd));
+    }
+    expect(await text(`.budget[data-budget="${teamBudgets[1].id}"] .budget-head strong`)).toBe(
+      'browser-team / key ci-key',
+    );
     await shot('budgets');
 
     // Revoke: the key is refused from then on.
@@ -297,7 +334,18 @@ describeWithBrowser('dashboard in headless chromium', () => {
     expect(rows).toBe(catalog.data.length);
     await shot('models');
 
+    // Auto-routing savings against always-premium: the seeded requests asked for `auto`.
     await open('routing');
+    await page.waitForSelector('[data-metric=routing-savings]');
+    const routing = await admin().get('/admin/usage/routing').set(auth).expect(200);
+    expect(routing.body.savings.requests).toBeGreaterThanOrEqual(4);
+    expect(await text('[data-metric=routed-requests] .tile-value')).toBe(
+      routing.body.savings.requests.toLocaleString('en-US'),
+    );
+    expect(await text('[data-metric=routing-savings] .tile-value')).toBe(usd(routing.body.savings.saved_usd));
+    expect(await text('[data-metric=premium-cost] .tile-value')).toBe(
+      usd(routing.body.savings.premium_cost_usd),
+    );
     await shot('routing');
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await open('overview');

@@ -71,6 +71,10 @@ export const EXPECTATIONS: Record<string, RouteExpectation> = {
   'GET /admin/audit': { tenantAdmins: true, target: 'none' },
   'GET /admin/tenants/:id/audit': { tenantAdmins: true, target: 'tenant' },
   'GET /admin/usage': { tenantAdmins: true, target: 'none' },
+  // The dashboard's reports (issue 17): tenant admins get their own tenant's figures.
+  'GET /admin/usage/latency': { tenantAdmins: true, target: 'none' },
+  'GET /admin/usage/routing': { tenantAdmins: true, target: 'none' },
+  'GET /admin/budgets': { tenantAdmins: true, target: 'none' },
   // The routing lab (issue 18): platform admins only (a replay reads every tenant's decisions).
   'POST /admin/routing/replay': {
     tenantAdmins: false,

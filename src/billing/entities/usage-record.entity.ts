@@ -32,6 +32,10 @@ export class UsageRecordEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   /** The error code of a refused request (no tokens, no cost); null for a served one. */
   @Column({ type: 'varchar', length: 32, nullable: true }) refusal!: string | null;
+  /** The router chose the model (an upstream-answered chat call without an explicit model). */
+  @Column({ name: 'auto_routed', type: 'boolean', default: false }) autoRouted!: boolean;
+  /** A fallback of the routing chain answered instead of the decision's target. */
+  @Column({ type: 'boolean', default: false }) fallback!: boolean;
 }
 
 /** Daily totals per tenant, provider, model and intent ('' = none), maintained by the usage writer. */

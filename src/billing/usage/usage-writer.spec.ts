@@ -23,7 +23,7 @@ const event = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
 describe('usage writer columns', () => {
   it('builds one array per column, in the INSERT order', () => {
     const cols = usageColumns([event(), event({ requestId: 'req-2', intent: null, cacheHit: true })]);
-    expect(cols).toHaveLength(17);
+    expect(cols).toHaveLength(19);
     expect(cols[0]).toEqual(['req-1', 'req-2']);
     expect(cols[5]).toEqual(['code', null]);
     expect(cols[13]).toEqual([false, true]);
@@ -32,6 +32,12 @@ describe('usage writer columns', () => {
     expect(usageColumns([event({ refusal: 'rate_limit_exceeded' })])[15]).toEqual(['rate_limit_exceeded']);
     expect(cols[16]).toEqual([false, false]); // pricing_estimated
     expect(usageColumns([event({ pricingEstimated: true })])[16]).toEqual([true]);
+    expect([cols[17], cols[18]]).toEqual([
+      [false, false],
+      [false, false],
+    ]); // auto_routed, fallback
+    const routed = usageColumns([event({ autoRouted: true, fallback: true })]);
+    expect([routed[17], routed[18]]).toEqual([[true], [true]]);
   });
 
   it('clamps values to the column types, so one odd event cannot poison a batch', () => {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { UsageEvent } from '../billing.types';
+import { dashboardRollupUpserts } from './dashboard-rollups';
 import { rollupUpsertSql, ROLLUP_TABLES } from './usage-rollups';
 
 /** Writes one batch of usage events; rejects when nothing was written (all or nothing). */
@@ -36,7 +37,7 @@ export function invalidUsageEvent(event: UsageEvent): string | null {
  */
 export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
   const n = events.length;
-  const cols: unknown[][] = Array.from({ length: 17 }, () => new Array<unknown>(n));
+  const cols: unknown[][] = Array.from({ length: 19 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const e = events[i];
     cols[0][i] = e.requestId.slice(0, 128);
@@ -56,12 +57,14 @@ export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
     cols[14][i] = e.createdAt.toISOString();
     cols[15][i] = e.refusal ? e.refusal.slice(0, 32) : null;
     cols[16][i] = e.pricingEstimated === true;
+    cols[17][i] = e.autoRouted === true;
+    cols[18][i] = e.fallback === true;
   }
   return cols;
 }
 
 /**
- * The raw rows and every roll-up (usage-rollups.ts) in ONE statement (data-modifying CTEs): all
+ * The raw rows and every roll-up (usage-rollups.ts, dashboard-rollups.ts) in ONE statement (data-modifying CTEs): all
  * commit or none does, so each roll-up always equals the sum of the raw rows, at one round trip
  * a batch as before.
  */
@@ -69,13 +72,17 @@ export const INSERT_USAGE_SQL = `
 WITH ins AS (
   INSERT INTO usage_records (request_id, tenant_id, api_key_id, provider, model, intent, prompt_tokens,
                              completion_tokens, cached_tokens, cost_nano, saved_nano, latency_ms, status,
-                             cache_hit, created_at, refusal, pricing_estimated)
+                             cache_hit, created_at, refusal, pricing_estimated, auto_routed, fallback)
   SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::uuid[], $4::varchar[], $5::varchar[], $6::varchar[],
                        $7::int4[], $8::int4[], $9::int4[], $10::int8[], $11::int8[], $12::int4[], $13::int2[],
-                       $14::bool[], $15::timestamptz[], $16::varchar[], $17::bool[])
+                       $14::bool[], $15::timestamptz[], $16::varchar[], $17::bool[], $18::bool[], $19::bool[])
   RETURNING tenant_id, api_key_id, provider, model, intent, prompt_tokens, completion_tokens, cached_tokens,
-            cost_nano, saved_nano, status, cache_hit, created_at, refusal, pricing_estimated
+            cost_nano, saved_nano, status, cache_hit, created_at, refusal, pricing_estimated, latency_ms,
+            auto_routed, fallback
 ),
+${dashboardRollupUpserts('ins')
+  .map((sql, i) => `dashboard_${i}_upsert AS (\n${sql}\n)`)
+  .join(',\n')},
 ${ROLLUP_TABLES.slice(0, -1)
   .map((table) => `${table.name}_upsert AS (\n${rollupUpsertSql(table, 'ins')}\n)`)
   .join(',\n')}

@@ -35,6 +35,9 @@ export interface UsageEntry {
   cacheHit?: boolean;
   /** Billed at an estimated price (the target's pricing kind). */
   pricingEstimated?: boolean;
+  /** See routingFlags. */
+  autoRouted?: boolean;
+  fallback?: boolean;
 }
 
 /** What tokens cost at a model's prices (nano-USD). */
@@ -44,6 +47,23 @@ export function usageCost(pricing: ModelPricing, usage: Usage): number {
     cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     completionTokens: usage.completion_tokens,
   });
+}
+
+/**
+ * How the routing plan led to the target that answered, for the dashboard's routing roll-up:
+ * `autoRouted` when the router chose the model (any decision but an explicit model), `fallback`
+ * when a later target of the chain answered instead of the decision's target.
+ */
+export function routingFlags(
+  call: Pick<ChatCall, 'plan'>,
+  target: Pick<PlannedTarget, 'provider' | 'model'>,
+): { autoRouted: boolean; fallback: boolean } {
+  const decision = call.plan?.decision;
+  if (!decision?.target) return { autoRouted: false, fallback: false };
+  return {
+    autoRouted: decision.kind !== undefined && decision.kind !== 'explicit',
+    fallback: decision.target.provider !== target.provider || decision.target.model !== target.model,
+  };
 }
 
 /**
@@ -113,6 +133,7 @@ export class UsageAccounting {
       costNano,
       status,
       pricingEstimated: target.pricingKind === 'estimated',
+      ...routingFlags(call, target),
     });
     if (status === 200 && requestedMaxOutputTokens(call.request) === null) {
       // What the right-sized reservations of later requests without max_tokens learn from.

@@ -16,9 +16,15 @@ function niceMax(value) {
   return 10 * magnitude;
 }
 
-function chartLabel(title, labels, series, format) {
+function chartLabel(title, labels, series, format, peak) {
   const total = (values) => format(values.reduce((a, b) => a + b, 0));
-  const summary = series.map((s) => `${s.name}: ${s.values.length ? total(s.values) : 'none'} in total`);
+  const describe = peak
+    ? (values) => {
+        const known = values.filter((v) => v !== null);
+        return known.length ? `highest ${format(Math.max(...known))}` : 'no data';
+      }
+    : (values) => `${total(values)} in total`;
+  const summary = series.map((s) => `${s.name}: ${s.values.length ? describe(s.values) : 'none'}`);
   const span = labels.length ? ` from ${labels[0]} to ${labels.at(-1)}` : '';
   return `${title}, ${labels.length} days${span}. ${summary.join('; ')}.`;
 }
@@ -26,15 +32,22 @@ function chartLabel(title, labels, series, format) {
 function dataTable(title, labels, series, format) {
   const columns = [
     { label: 'Day', value: (r) => r.label },
-    ...series.map((s, i) => ({ label: s.name, numeric: true, value: (r) => format(r.values[i]) })),
+    ...series.map((s, i) => ({
+      label: s.name,
+      numeric: true,
+      value: (r) => (r.values[i] === null ? '—' : format(r.values[i])),
+    })),
   ];
   const rows = labels.map((label, i) => ({ label, values: series.map((s) => s.values[i]) }));
   return h('details', {}, h('summary', {}, `${title}: data`), table(title, columns, rows));
 }
 
-/** The SVG of a line chart: grid with axis values, day ticks, one polyline per series. */
+/**
+ * The SVG of a line chart: grid with axis values, day ticks, one polyline per series. A null
+ * value (no data that day, e.g. no latency without requests) is left out, not drawn as 0.
+ */
 function linePlot(labels, series, format, label) {
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values).filter((v) => v !== null)));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const x = (i) => PAD.left + (labels.length <= 1 ? innerW / 2 : (i * innerW) / (labels.length - 1));
@@ -62,11 +75,16 @@ function linePlot(labels, series, format, label) {
       'g',
       { class: `series s${index}` },
       svg('polyline', {
-        points: s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' '),
+        points: s.values
+          .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
+          .filter((point) => point !== null)
+          .join(' '),
         fill: 'none',
       }),
       s.values.map((v, i) =>
-        svg('circle', { cx: x(i), cy: y(v), r: 3 }, svg('title', {}, `${labels[i]}: ${format(v)}`)),
+        v === null
+          ? null
+          : svg('circle', { cx: x(i), cy: y(v), r: 3 }, svg('title', {}, `${labels[i]}: ${format(v)}`)),
       ),
     ),
   );
@@ -79,12 +97,15 @@ function linePlot(labels, series, format, label) {
   return svg('svg', attrs, grid, ticks, lines);
 }
 
-/** Line chart of series over days: series [{ name, values }], values formatted by `format`. */
-export function lineChart({ title, labels, series, format }) {
+/**
+ * Line chart of series over days: series [{ name, values }], values formatted by `format`. The
+ * accessible summary gives each series' total, or its highest value with `peak` (latencies).
+ */
+export function lineChart({ title, labels, series, format, peak = false }) {
   return h(
     'figure.chart',
     {},
-    linePlot(labels, series, format, chartLabel(title, labels, series, format)),
+    linePlot(labels, series, format, chartLabel(title, labels, series, format, peak)),
     h('figcaption', {}, legend(series)),
     dataTable(title, labels, series, format),
   );

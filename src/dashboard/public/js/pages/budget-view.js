@@ -2,13 +2,17 @@
 import { budgetBar } from '../charts.js';
 import { date, h, pct, usd } from '../dom.js';
 
-/** Linear forecast of the spend at period end (null for `total` budgets: no end). */
+/**
+ * Linear forecast of the spend at period end (null for `total` budgets: no end): the server's
+ * (GET /admin/budgets gives forecast_usd), else computed the same way here.
+ */
 export function forecast(budget, now = Date.now()) {
+  if (budget.forecast_usd !== undefined) return budget.forecast_usd;
   if (!budget.period_end) return null;
   const start = Date.parse(budget.period_start);
   const end = Date.parse(budget.period_end);
-  const elapsed = Math.max(now - start, 60_000);
-  return (budget.spent_usd / elapsed) * (end - start);
+  const elapsed = Math.min(end - start, Math.max(now - start, 60_000));
+  return Math.max(budget.spent_usd, (budget.spent_usd / elapsed) * (end - start));
 }
 
 function figures(budget, expected) {

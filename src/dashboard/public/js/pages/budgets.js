@@ -1,45 +1,35 @@
-// Budgets: every tenant budget the caller may see, with spent / reserved / remaining bars, the
-// soft limit and a forecast to period end. Key budgets are on each tenant's page (Tenants & keys).
+// Budgets: every budget the caller may see (tenant and key budgets), with spent / reserved /
+// remaining bars, the soft limit and the forecast to period end. ONE request: GET /admin/budgets.
 import { get } from '../api.js';
 import { h, load, panel } from '../dom.js';
 import { budgetView } from './budget-view.js';
-import { tenants, tenantsCut } from './shared.js';
 
-async function tenantBudget(tenant) {
-  try {
-    return { tenant, budget: await get(`/admin/tenants/${tenant.id}/budget`) };
-  } catch (error) {
-    if (error.status === 404) return { tenant, budget: null };
-    throw error;
-  }
+function title(budget) {
+  return budget.scope === 'key'
+    ? `${budget.tenant_name} / key ${budget.key_name ?? budget.api_key_id}`
+    : budget.tenant_name;
 }
 
 export async function budgetsPage(container) {
-  const list = panel('Tenant budgets');
+  const list = panel('Budgets');
   container.append(
     h('h1', {}, 'Budgets'),
     h(
       'p.muted',
       {},
-      'Bars: spent (solid), reserved by requests in flight (lighter), soft limit (tick), forecast at period end (dashed, linear). Key budgets: see Tenants & keys.',
+      'Bars: spent (solid), reserved by requests in flight (lighter), soft limit (tick), forecast at period end (dashed, linear). Tenant budgets first, then their keys’.',
     ),
     list,
   );
   await load(
     list,
-    tenants().then((all) => Promise.all(all.map(tenantBudget))),
-    (rows) => {
-      const withBudget = rows.filter((row) => row.budget);
-      const without = rows.filter((row) => !row.budget);
-      return [
-        withBudget.length
-          ? withBudget.map((row) => budgetView(row.budget, row.tenant.name))
-          : h('p.muted', {}, 'No tenant has a budget.'),
-        without.length
-          ? h('p.muted', {}, `Without a budget: ${without.map((row) => row.tenant.name).join(', ')}.`)
-          : null,
-        tenantsCut(rows),
-      ];
-    },
+    get('/admin/budgets'),
+    (body) => [
+      body.data.length
+        ? body.data.map((budget) => budgetView(budget, title(budget)))
+        : h('p.muted', {}, 'No budget is set.'),
+      body.has_more ? h('p.muted', {}, `The first ${body.data.length} budgets are shown.`) : null,
+    ],
+    'The budget list (GET /admin/budgets)',
   );
 }

@@ -1,9 +1,9 @@
 // Overview: requests, errors, spend and cache savings over the last 30 days (the spend report
-// grouped by day), top tenants and models, latency quantiles. One request per panel.
+// grouped by day), top tenants and models, p50/p99 latency per day (the latency roll-up). One
+// request per panel.
 import { get, query } from '../api.js';
 import { barList, lineChart } from '../charts.js';
 import { errorBox, fill, h, int, load, notAvailable, panel, usd } from '../dom.js';
-import { histogramQuantile, parsePrometheus } from '../metrics.js';
 import { perDay, range, tenantNames, tenantPicker, tenants, tile, usageReport } from './shared.js';
 
 function totalsTiles(totals) {
@@ -48,33 +48,45 @@ function topBars(title, groups, labelOf) {
   return barList({ title, format: usd, rows: rows.map((g) => ({ label: labelOf(g), value: g.cost_usd })) });
 }
 
-async function latencyPanel(target) {
-  try {
-    const samples = parsePrometheus(await get('/metrics/prometheus', { as: 'text' }));
-    const chat = (labels) => labels.route === '/v1/chat/completions';
-    const q = (p) => histogramQuantile(samples, 'modelmuxer_http_request_duration_seconds', p, chat);
-    const ms = (v) => (v === null ? '—' : `${Math.round(v * 1000)} ms`);
-    fill(
-      target,
-      h('div.tiles', {}, tile('p50 latency', ms(q(0.5)), 'p50'), tile('p99 latency', ms(q(0.99)), 'p99')),
-      h(
-        'p.muted',
-        {},
-        'POST /v1/chat/completions on the replica that answered, since it started (Prometheus histogram; over time: your Prometheus).',
-      ),
-    );
-  } catch (error) {
-    fill(
-      target,
-      error.status === 401
-        ? h(
-            'p.notice',
-            {},
-            'Latency needs the metrics endpoint, which asks for METRICS_TOKEN on this gateway.',
-          )
-        : errorBox(error),
-    );
-  }
+const ms = (value) => (value === null || value === undefined ? '—' : `${int(value)} ms`);
+
+/**
+ * p50 / p99 latency of served client requests, per UTC day and over the range, from the latency
+ * roll-up (GET /admin/usage/latency): every replica, across restarts.
+ */
+function latencyPanel(target, period) {
+  return load(
+    target,
+    get(`/admin/usage/latency${query({ from: period.from, to: period.to })}`),
+    (report) => {
+      const byDay = new Map(report.days.map((d) => [d.day, d]));
+      const series = (name, field) => ({
+        name,
+        values: period.labels.map((label) => byDay.get(label)?.[field] ?? null),
+      });
+      return [
+        h(
+          'div.tiles',
+          {},
+          tile('p50 latency', ms(report.totals.p50_ms), 'p50'),
+          tile('p99 latency', ms(report.totals.p99_ms), 'p99'),
+        ),
+        lineChart({
+          title: 'p50 and p99 latency per day (ms)',
+          labels: period.labels,
+          format: (v) => `${int(v)} ms`,
+          peak: true,
+          series: [series('p50', 'p50_ms'), series('p99', 'p99_ms')],
+        }),
+        h(
+          'p.muted',
+          {},
+          'Served client requests (refused ones excluded), every replica, from stored usage; quantiles within about ±10 %.',
+        ),
+      ];
+    },
+    'Latency over time (GET /admin/usage/latency)',
+  );
 }
 
 /** Without /admin/usage: one tenant at a time, from GET /admin/tenants/:id/usage. */
@@ -126,7 +138,7 @@ export async function overviewPage(container) {
   } catch (error) {
     if (!error.notAvailable) return void container.append(errorBox(error));
     await perTenantOverview(container, period);
-    return void (await latencyPanel(appendPanel(container, 'Latency')));
+    return void (await latencyPanel(appendPanel(container, 'Latency'), period));
   }
   const totals = appendPanel(container, 'Totals');
   fill(totals, totalsTiles(daily.totals));
@@ -148,7 +160,7 @@ export async function overviewPage(container) {
     load(topModels, usageReport({ from: period.from, to: period.to, group_by: 'model' }), (report) =>
       topBars('Top models by spend', report.groups, (g) => g.model ?? 'none'),
     ),
-    latencyPanel(latency),
+    latencyPanel(latency, period),
   ]);
 }
 

@@ -1,10 +1,12 @@
-// Routing: intent mix and model mix (spend report grouped by intent / provider+model), routing
-// decisions, fallbacks and open circuits (this replica's Prometheus counters).
-import { get } from '../api.js';
+// Routing: intent mix and model mix (spend report grouped by intent / provider+model),
+// auto-routing savings against always-premium and fallbacks (GET /admin/usage/routing, from the
+// routing roll-up: every replica), routing decisions and circuit breakers (this replica's
+// Prometheus counters and state).
+import { get, query } from '../api.js';
 import { barList } from '../charts.js';
-import { errorBox, fill, h, int, load, panel, table, usd } from '../dom.js';
+import { errorBox, fill, h, int, load, panel, pct, table, usd } from '../dom.js';
 import { parsePrometheus, sumBy } from '../metrics.js';
-import { range, usageReport } from './shared.js';
+import { range, tile, usageReport } from './shared.js';
 
 function mix(title, groups, labelOf) {
   if (groups.length === 0) return h('p.muted', {}, 'No requests in the range.');
@@ -39,7 +41,7 @@ function counterTable(caption, sums, label) {
   );
 }
 
-async function metricsPanels(decisions, fallbacks, circuits) {
+async function metricsPanels(decisions, circuits) {
   let samples;
   try {
     samples = parsePrometheus(await get('/metrics/prometheus', { as: 'text' }));
@@ -48,7 +50,7 @@ async function metricsPanels(decisions, fallbacks, circuits) {
       error.status === 401
         ? h('p.notice', {}, 'The metrics endpoint asks for METRICS_TOKEN on this gateway.')
         : errorBox(error);
-    for (const target of [decisions, fallbacks, circuits]) fill(target, message.cloneNode(true));
+    for (const target of [decisions, circuits]) fill(target, message.cloneNode(true));
     return;
   }
   fill(
@@ -57,14 +59,6 @@ async function metricsPanels(decisions, fallbacks, circuits) {
       'Routing decisions by reason',
       sumBy(samples, 'modelmuxer_routing_decisions_total', 'reason'),
       'Reason',
-    ),
-  );
-  fill(
-    fallbacks,
-    counterTable(
-      'Provider fallbacks',
-      sumBy(samples, 'modelmuxer_provider_fallbacks_total', 'provider'),
-      'Provider',
     ),
   );
   const open = samples.filter((s) => s.name === 'modelmuxer_circuit_open');
@@ -83,6 +77,65 @@ async function metricsPanels(decisions, fallbacks, circuits) {
   );
 }
 
+function savingsView(savings) {
+  if (savings.requests === 0) return h('p.muted', {}, 'No auto-routed request in the range.');
+  return [
+    h(
+      'div.tiles',
+      {},
+      tile('Auto-routed requests', int(savings.requests), 'routed-requests'),
+      tile('Spend', usd(savings.cost_usd), 'routed-spend'),
+      tile('Always-premium cost', usd(savings.premium_cost_usd), 'premium-cost'),
+      tile('Saved', usd(savings.saved_usd), 'routing-savings'),
+      tile(
+        'Saved share',
+        savings.saved_ratio === null ? '—' : pct(savings.saved_ratio),
+        'routing-savings-ratio',
+      ),
+    ),
+    table(
+      'Savings by intent',
+      [
+        { label: 'Intent', value: (l) => l.intent ?? 'none' },
+        { label: 'Premium model', value: (l) => l.premium_model ?? '—' },
+        { label: 'Requests', numeric: true, value: (l) => int(l.requests) },
+        { label: 'Spend', numeric: true, value: (l) => usd(l.cost_usd) },
+        { label: 'Always premium', numeric: true, value: (l) => usd(l.premium_cost_usd) },
+        { label: 'Saved', numeric: true, value: (l) => usd(l.saved_usd) },
+      ],
+      savings.by_intent,
+    ),
+    h(
+      'p.muted',
+      {},
+      'Requests the router chose the model for, against the same tokens at the premium model best at their intent (current catalog prices).',
+    ),
+  ];
+}
+
+function fallbackView(fallbacks) {
+  return table(
+    'Requests answered by a fallback',
+    [
+      { label: 'Answered by', value: (f) => `${f.provider} / ${f.model}` },
+      { label: 'Requests', numeric: true, value: (f) => int(f.requests) },
+    ],
+    fallbacks.by_model,
+    'No request needed a fallback in the range.',
+  );
+}
+
+/** Savings and fallbacks: one request (GET /admin/usage/routing) for both panels. */
+async function routingRollupPanels(savings, fallbacks, period) {
+  try {
+    const report = await get(`/admin/usage/routing${query({ from: period.from, to: period.to })}`);
+    fill(savings, savingsView(report.savings));
+    fill(fallbacks, fallbackView(report.fallbacks));
+  } catch (error) {
+    for (const target of [savings, fallbacks]) fill(target, errorBox(error));
+  }
+}
+
 export async function routingPage(container) {
   const period = range();
   const intents = panel('Intent mix');
@@ -96,7 +149,7 @@ export async function routingPage(container) {
     h(
       'p.muted',
       {},
-      'Mixes: last 30 days, every tenant you may see. Counters: the replica that answered, since it started.',
+      'Mixes, savings and fallbacks: last 30 days, every tenant you may see. Decisions and circuit breakers: the replica that answered, since it started.',
     ),
     intents,
     models,
@@ -104,14 +157,6 @@ export async function routingPage(container) {
     decisions,
     fallbacks,
     circuits,
-  );
-  fill(
-    savings,
-    h(
-      'p.notice',
-      { role: 'note' },
-      'Savings against always-premium need the routing decision log, which is not available on this gateway yet; cache savings are on the Overview.',
-    ),
   );
   const params = { from: period.from, to: period.to };
   await Promise.all([
@@ -127,6 +172,7 @@ export async function routingPage(container) {
       (r) => mix('Model mix', r.groups, (g) => `${g.provider ?? '?'} / ${g.model ?? '?'}`),
       'The spend report (GET /admin/usage)',
     ),
-    metricsPanels(decisions, fallbacks, circuits),
+    routingRollupPanels(savings, fallbacks, period),
+    metricsPanels(decisions, circuits),
   ]);
 }
