@@ -372,8 +372,8 @@ describe('deploy/k8s', () => {
     expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain(
       monitor.spec.endpoints[0].port,
     );
-    expect(readFileSync(join(ROOT, 'src', 'telemetry', 'telemetry.module.ts'), 'utf8')).toContain(
-      `'/metrics/prometheus'`,
+    expect(readFileSync(join(ROOT, 'src', 'telemetry', 'metrics.controller.ts'), 'utf8')).toContain(
+      `@Controller('metrics/prometheus')`,
     );
   });
 });
