@@ -118,16 +118,7 @@ function pages(now: number, firstTenant: string): Page[] {
   const usage = (groupBy: string) => `/admin/usage?from=${r.from}&to=${r.to}&group_by=${groupBy}`;
   const window = `from=${r.from}&to=${r.to}`;
   return [
-    [
-      'overview',
-      [
-        usage('day'),
-        usage('tenant'),
-        '/admin/tenants?limit=1000',
-        usage('model'),
-        `/admin/usage/latency?${window}`,
-      ],
-    ],
+    ['overview', [usage('day'), usage('tenant'), usage('model'), `/admin/usage/latency?${window}`]],
     [
       'routing',
       [usage('intent'), usage('provider%2Cmodel'), `/admin/usage/routing?${window}`, '/metrics/prometheus'],

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { dirname, extname, join, relative, sep } from 'node:path';
 
 /** The dashboard's static files: next to this module (`public/`, copied there by `nest build`). */
 export const DASHBOARD_PUBLIC_DIR = join(__dirname, 'public');
@@ -26,16 +26,41 @@ function listFiles(dir: string): string[] {
 }
 
 /**
- * Every file of the dashboard, read once at start-up into memory (a few tens of kB), keyed by
- * its path under public/ with forward slashes. A request is answered from this map only, so no
- * request path ever reaches the file system (no traversal, no symlink surprises).
+ * Every file of the dashboard, read once at start-up into memory (about 100 kB with the vendor
+ * files), keyed by its path under public/ with forward slashes (vendor files: vendor/…). A
+ * request is answered from this map only, so no request path ever reaches the file system (no
+ * traversal, no symlink surprises).
  */
 export function loadDashboardAssets(dir: string = DASHBOARD_PUBLIC_DIR): Map<string, DashboardAsset> {
-  const assets = new Map<string, DashboardAsset>();
+  const assets = loadVendorAssets();
   for (const file of listFiles(dir)) {
     const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
     if (!contentType) continue;
     assets.set(relative(dir, file).split(sep).join('/'), { body: readFileSync(file), contentType });
+  }
+  return assets;
+}
+
+/**
+ * Files of npm packages the dashboard ships (its charting library, uPlot: see charts.js), served
+ * under vendor/<package>/ and read from the installed package (require.resolve), so that the
+ * version is the one package-lock.json pins: no copy in the repository, no CDN.
+ */
+export const DASHBOARD_VENDOR_FILES: ReadonlyArray<{ pkg: string; files: readonly string[] }> = [
+  { pkg: 'uplot', files: ['uPlot.iife.min.js', 'uPlot.min.css'] },
+];
+
+/** The vendor files, keyed vendor/<package>/<file> (the files sit next to the package's main). */
+export function loadVendorAssets(
+  resolve: (id: string) => string = require.resolve,
+): Map<string, DashboardAsset> {
+  const assets = new Map<string, DashboardAsset>();
+  for (const { pkg, files } of DASHBOARD_VENDOR_FILES) {
+    const dir = dirname(resolve(pkg));
+    for (const file of files) {
+      const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+      assets.set(`vendor/${pkg}/${file}`, { body: readFileSync(join(dir, file)), contentType });
+    }
   }
   return assets;
 }

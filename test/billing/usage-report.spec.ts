@@ -156,8 +156,10 @@ const sortedJson = (g: Record<string, unknown>) =>
 function fromResponse(groups: Array<Record<string, unknown>>): string[] {
   return groups
     .map((g) => {
-      const { cost_usd, saved_usd, total_tokens, ...rest } = g as Record<string, number>;
+      const { cost_usd, saved_usd, total_tokens, tenant_name, ...rest } = g as Record<string, number>;
       expect(total_tokens).toBe(rest.prompt_tokens + rest.completion_tokens);
+      // Grouped by tenant, the name is joined in (these tenants have usage rows only: no name).
+      expect(tenant_name).toBe('tenant' in rest ? null : undefined);
       return sortedJson({
         ...rest,
         cost_nano: Math.round(cost_usd * 1e9),
@@ -304,6 +306,35 @@ function reportContract(boot: () => Promise<BillingApp>) {
       }
     }
     expect([...read].sort()).toEqual(['usage_records', ...ROLLUP_TABLES.map((t) => t.name)].sort());
+  });
+
+  it('names the tenants of a report grouped by tenant (one request for a named top list)', async () => {
+    const created = await request(app.server)
+      .post('/admin/tenants')
+      .send({ name: 'named-in-report' })
+      .set(admin)
+      .expect(201);
+    await new SqlUsageWriter(app.dataSource).write([
+      {
+        ...events[0],
+        requestId: 'named-1',
+        refusal: null,
+        status: 200,
+        tenantId: created.body.id,
+        createdAt: new Date(Date.UTC(2023, 3, 1, 9)),
+      },
+    ]);
+    // Two sources (raw edge hours and whole days), so the groups are regrouped with the name.
+    for (const group_by of ['tenant', 'model,tenant']) {
+      const res = await request(app.server)
+        .get('/admin/usage')
+        .query({ from: '2023-03-31T08:30:00Z', to: '2023-04-02T00:00:00Z', group_by })
+        .set(admin)
+        .expect(200);
+      expect(res.body.groups).toEqual([
+        expect.objectContaining({ tenant: created.body.id, tenant_name: 'named-in-report', requests: 1 }),
+      ]);
+    }
   });
 
   it('exports the same report as CSV, escaped', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadAppConfig } from '../../src/config/app-config';
 import { DASHBOARD_CSP, loadDashboardAssets } from '../../src/dashboard/dashboard-assets';
 import { bootTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app';
@@ -28,6 +29,15 @@ describe('dashboard static files', () => {
       expect(page.headers['referrer-policy']).toBe('no-referrer');
       expect(page.text).toContain('<script type="module" src="/dashboard/js/app.js"></script>');
     }
+    // The charting library, from the installed npm package (the version package-lock.json pins).
+    const uplot = JSON.parse(readFileSync(require.resolve('uplot/package.json'), 'utf8')) as {
+      version: string;
+    };
+    const library = await gateway.http.get('/dashboard/vendor/uplot/uPlot.iife.min.js').expect(200);
+    expect(library.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(library.text).toContain(`(v${uplot.version})`);
+    const styles = await gateway.http.get('/dashboard/vendor/uplot/uPlot.min.css').expect(200);
+    expect(styles.headers['content-type']).toBe('text/css; charset=utf-8');
     const script = await gateway.http.get('/dashboard/js/pages/tenants.js').expect(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['content-security-policy']).toBe(DASHBOARD_CSP);

@@ -30,14 +30,22 @@ interface Found {
   textContent: string | null;
 }
 declare const window: { location: { hash: string } };
+interface Canvas2d {
+  fillStyle: string;
+  fillRect(x: number, y: number, w: number, h: number): void;
+  getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+}
 declare const document: {
   cookie: string;
+  documentElement: unknown;
+  createElement(tag: 'canvas'): { getContext(kind: '2d'): Canvas2d };
   getElementById(id: string): Found | null;
   querySelector(selector: string): Found | null;
   querySelectorAll(selector: string): { length: number };
 };
 declare const localStorage: Record<string, string>;
 declare const sessionStorage: Record<string, string>;
+declare function getComputedStyle(element: unknown): { getPropertyValue(name: string): string };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 const describeWithBrowser = CHROMIUM ? describe : describe.skip;
@@ -47,6 +55,8 @@ describeWithBrowser('dashboard in headless chromium', () => {
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  /** Admin API calls the page made (path and query), in order. */
+  const adminCalls: string[] = [];
   const admin = () => gateway.http;
   const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
   let acmeId = '';
@@ -57,6 +67,37 @@ describeWithBrowser('dashboard in headless chromium', () => {
       window.location.hash = hash;
     }, `#/${name}`);
     await page.waitForSelector(`#page[data-ready="${name}"]`);
+  }
+
+  /**
+   * Waits until uPlot (the charting library) has drawn `selector`'s chart, then returns how many
+   * values it was given and how many canvas pixels have the first series' colour (the data
+   * drawn, not only axes and grid).
+   */
+  async function chartDrawn(selector: string): Promise<{ points: number; seriesPixels: number }> {
+    await page.waitForSelector(`${selector}[data-points] .uplot canvas`);
+    return page.$eval(selector, (plot) => {
+      const element = plot as unknown as {
+        dataset: { points: string };
+        querySelector(s: string): {
+          width: number;
+          height: number;
+          getContext(k: '2d'): { getImageData(...a: number[]): { data: Uint8ClampedArray } };
+        };
+      };
+      const canvas = element.querySelector('.uplot canvas');
+      const probe = document.createElement('canvas').getContext('2d');
+      probe.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--s0').trim();
+      probe.fillRect(0, 0, 1, 1);
+      const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let seriesPixels = 0;
+      for (let i = 0; i < pixels.length; i += 4) {
+        if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255)
+          seriesPixels++;
+      }
+      return { points: Number(element.dataset.points), seriesPixels };
+    });
   }
 
   async function shot(name: string): Promise<void> {
@@ -116,6 +157,10 @@ describeWithBrowser('dashboard in headless chromium', () => {
       }
     });
     page.on('pageerror', (error) => problems.push(String(error)));
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/admin/')) adminCalls.push(url.pathname + url.search);
+    });
     page.on('dialog', (dialog) => void dialog.accept());
   }, 120_000);
 
@@ -177,6 +222,30 @@ describeWithBrowser('dashboard in headless chromium', () => {
     expect(await text('[data-metric=p99] .tile-value')).toBe(
       `${latency.body.totals.p99_ms.toLocaleString('en-US')} ms`,
     );
+    // Charts drawn by uPlot from the data: 30 days of requests and errors; the latency of the
+    // days with requests; top models as bars (tenants too, named from the one report request).
+    const charts = await page.$$eval('.chart-plot[role=img]', (plots) => plots.length);
+    expect(charts).toBeGreaterThanOrEqual(report.status === 404 ? 3 : 5);
+    const requests = await chartDrawn('.chart-plot[aria-label^="Requests and errors per day"]');
+    expect(requests.points).toBe(60);
+    expect(requests.seriesPixels).toBeGreaterThan(0);
+    expect((await chartDrawn('.chart-plot[aria-label^="p50 and p99 latency"]')).points).toBeGreaterThan(0);
+    const models = await chartDrawn('.chart-plot[aria-label^="Top models by spend"]');
+    expect(models.seriesPixels).toBeGreaterThan(0);
+    if (report.status !== 404) {
+      const tenants = await chartDrawn('.chart-plot[aria-label^="Top tenants by spend"]');
+      expect(tenants.points).toBeGreaterThanOrEqual(1);
+      expect(
+        await page.$$eval('.chart-plot[aria-label^="Top tenants by spend"] ~ details td', (cells) =>
+          cells.map((c) => c.textContent),
+        ),
+      ).toContain('acme');
+      // One request per panel: the tenants' names come with the report, not from /admin/tenants.
+      // (Sign-in's key checks, /admin/tenants?limit=1, are the only tenant-list calls so far.)
+      const overviewCalls = adminCalls.filter((call) => call !== '/admin/tenants?limit=1');
+      expect(overviewCalls.filter((call) => call.startsWith('/admin/tenants'))).toEqual([]);
+      expect(new Set(overviewCalls).size).toBe(overviewCalls.length);
+    }
     await shot('overview');
   });
 
@@ -325,7 +394,8 @@ describeWithBrowser('dashboard in headless chromium', () => {
     expect(await text('[data-health]')).toBe('ok');
     await page.type('input[name=client-key]', TEST_API_KEY);
     await page.click('form[aria-label="Client key for the catalog"] button[type=submit]');
-    await page.waitForSelector('table caption');
+    // The health panel has a table too: wait for the catalog's own rows.
+    await page.waitForSelector('.panel:last-of-type table tbody tr');
     const models = await fetch(`${gateway.url}/v1/models`, {
       headers: { authorization: `Bearer ${TEST_API_KEY}` },
     });
@@ -346,10 +416,17 @@ describeWithBrowser('dashboard in headless chromium', () => {
     expect(await text('[data-metric=premium-cost] .tile-value')).toBe(
       usd(routing.body.savings.premium_cost_usd),
     );
+    const modelMix = await chartDrawn('.chart-plot[aria-label^="Model mix"]');
+    expect(modelMix.points).toBeGreaterThanOrEqual(1);
+    expect(modelMix.seriesPixels).toBeGreaterThan(0);
     await shot('routing');
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await open('overview');
     await page.waitForSelector('[data-metric=p50]');
+    // Redrawn in the dark theme's colours (the series colour is read from the CSS at draw time).
+    expect(
+      (await chartDrawn('.chart-plot[aria-label^="Requests and errors per day"]')).seriesPixels,
+    ).toBeGreaterThan(0);
     await shot('overview-dark');
     await page.setViewport({ width: 390, height: 844 });
     await shot('overview-mobile');

@@ -32,7 +32,10 @@ export interface UsageReportResponse {
   };
   totals: ReportTotalsResponse;
   /** One object a group: the grouped dimensions' values, then the totals. */
-  groups: Array<Partial<Record<ReportDimension, string | null>> & ReportTotalsResponse>;
+  /** Grouped by tenant, each group also has `tenant_name` (null: no tenant, or deleted). */
+  groups: Array<
+    Partial<Record<ReportDimension, string | null>> & { tenant_name?: string | null } & ReportTotalsResponse
+  >;
 }
 
 export function reportTotalsResponse(totals: ReportTotals): ReportTotalsResponse {
@@ -66,7 +69,11 @@ export function usageReportResponse(report: SpendReport): UsageReportResponse {
       intent: f.intent ?? null,
     },
     totals: reportTotalsResponse(report.totals),
-    groups: report.groups.map((group) => ({ ...group.dimensions, ...reportTotalsResponse(group) })),
+    groups: report.groups.map((group) => ({
+      ...group.dimensions,
+      ...(group.tenantName === undefined ? {} : { tenant_name: group.tenantName }),
+      ...reportTotalsResponse(group),
+    })),
   };
 }
 

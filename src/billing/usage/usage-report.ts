@@ -323,12 +323,25 @@ export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltR
   const single = parts.length === 1 || query.groupBy.includes('hour');
   const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
   const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
+  const name = tenantNameJoin(query.groupBy);
+  const regroup = [...groups.map((g) => `u.${g}`), ...(name ? [name.column] : [])];
   const tail =
     groups.length === 0
       ? ''
-      : `${single ? '' : `\n GROUP BY ${groups.map((g) => `u.${g}`).join(', ')}`}\n ORDER BY ${order}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
-  const sql = `SELECT ${[...outputs, ...measures].join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${tail}`;
+      : `${single ? '' : `\n GROUP BY ${regroup.join(', ')}`}\n ORDER BY ${order}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
+  const columns = [...outputs, ...(name ? [`${name.column} AS tenant_name`] : []), ...measures];
+  const sql = `SELECT ${columns.join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${name?.join ?? ''}${tail}`;
   return { sql, params: params.values };
+}
+
+/**
+ * Grouped by tenant: the tenant's name joined in (by primary key, on the final groups only), so
+ * that a client naming its groups needs no second request. A deleted tenant's name is null.
+ */
+function tenantNameJoin(groupBy: readonly ReportDimension[]): { join: string; column: string } | null {
+  const index = groupBy.indexOf('tenant');
+  if (index < 0) return null;
+  return { join: `\n  LEFT JOIN tenants t ON t.id = u.g${index}`, column: 't.name' };
 }
 
 export interface ReportTotals {
@@ -348,6 +361,8 @@ export interface ReportTotals {
 export interface ReportGroup extends ReportTotals {
   /** The group's value of each grouped dimension (null: none, e.g. no intent or a static key). */
   dimensions: Partial<Record<ReportDimension, string | null>>;
+  /** Grouped by tenant: the tenant's name (null: no tenant, e.g. a static key, or deleted). */
+  tenantName?: string | null;
 }
 
 export interface SpendReport {
@@ -361,6 +376,11 @@ export interface SpendReport {
 
 export type ReportRow = Record<string, string | number | null>;
 
+function tenantNameOf(row: ReportRow): string | null {
+  const name = row.tenant_name;
+  return name === null || name === undefined ? null : String(name);
+}
+
 /** A result row of buildReportQuery's SQL as a group. */
 export function reportGroup(row: ReportRow, groupBy: readonly ReportDimension[]): ReportGroup {
   const dimensions: Partial<Record<ReportDimension, string | null>> = {};
@@ -370,6 +390,7 @@ export function reportGroup(row: ReportRow, groupBy: readonly ReportDimension[])
   });
   return {
     dimensions,
+    ...(groupBy.includes('tenant') ? { tenantName: tenantNameOf(row) } : {}),
     requests: Number(row.requests),
     errors: Number(row.errors),
     cacheHits: Number(row.cache_hits),

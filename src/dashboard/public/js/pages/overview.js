@@ -2,9 +2,9 @@
 // grouped by day), top tenants and models, p50/p99 latency per day (the latency roll-up). One
 // request per panel.
 import { get, query } from '../api.js';
-import { barList, lineChart } from '../charts.js';
+import { barChart, lineChart } from '../charts.js';
 import { errorBox, fill, h, int, load, notAvailable, panel, usd } from '../dom.js';
-import { perDay, range, tenantNames, tenantPicker, tenants, tile, usageReport } from './shared.js';
+import { perDay, range, tenantPicker, tenants, tile, usageReport } from './shared.js';
 
 function totalsTiles(totals) {
   return h(
@@ -45,7 +45,7 @@ function dailyCharts(labels, groups, dayOf) {
 function topBars(title, groups, labelOf) {
   const rows = [...groups].sort((a, b) => b.cost_usd - a.cost_usd || b.requests - a.requests).slice(0, 10);
   if (rows.length === 0) return h('p.muted', {}, 'No usage in the range.');
-  return barList({ title, format: usd, rows: rows.map((g) => ({ label: labelOf(g), value: g.cost_usd })) });
+  return barChart({ title, format: usd, rows: rows.map((g) => ({ label: labelOf(g), value: g.cost_usd })) });
 }
 
 const ms = (value) => (value === null || value === undefined ? '—' : `${int(value)} ms`);
@@ -149,13 +149,10 @@ export async function overviewPage(container) {
   const topTenants = appendPanel(container, 'Top tenants by spend');
   const topModels = appendPanel(container, 'Top models by spend');
   const latency = appendPanel(container, 'Latency');
-  const names = tenantNames().catch(() => new Map());
   await Promise.all([
-    load(
-      topTenants,
-      Promise.all([usageReport({ from: period.from, to: period.to, group_by: 'tenant' }), names]),
-      ([report, map]) =>
-        topBars('Top tenants by spend', report.groups, (g) => map.get(g.tenant) ?? g.tenant ?? 'none'),
+    // One request: the report grouped by tenant names its tenants (tenant_name).
+    load(topTenants, usageReport({ from: period.from, to: period.to, group_by: 'tenant' }), (report) =>
+      topBars('Top tenants by spend', report.groups, (g) => g.tenant_name ?? g.tenant ?? 'none'),
     ),
     load(topModels, usageReport({ from: period.from, to: period.to, group_by: 'model' }), (report) =>
       topBars('Top models by spend', report.groups, (g) => g.model ?? 'none'),

@@ -3,17 +3,25 @@
 // routing roll-up: every replica), routing decisions and circuit breakers (this replica's
 // Prometheus counters and state).
 import { get, query } from '../api.js';
-import { barList } from '../charts.js';
+import { barChart } from '../charts.js';
 import { errorBox, fill, h, int, load, panel, pct, table, usd } from '../dom.js';
 import { parsePrometheus, sumBy } from '../metrics.js';
 import { range, tile, usageReport } from './shared.js';
+
+/** Bars drawn in a mix chart (the table under it lists every group). */
+const MIX_BARS = 12;
 
 function mix(title, groups, labelOf) {
   if (groups.length === 0) return h('p.muted', {}, 'No requests in the range.');
   const total = groups.reduce((sum, g) => sum + g.requests, 0) || 1;
   const rows = [...groups].sort((a, b) => b.requests - a.requests);
   return [
-    barList({ title, format: int, rows: rows.map((g) => ({ label: labelOf(g), value: g.requests })) }),
+    barChart({
+      title: rows.length > MIX_BARS ? `${title} (top ${MIX_BARS})` : title,
+      format: int,
+      withTable: false,
+      rows: rows.slice(0, MIX_BARS).map((g) => ({ label: labelOf(g), value: g.requests })),
+    }),
     table(
       title,
       [

@@ -47,10 +47,6 @@ export function tenantsCut(list) {
     : null;
 }
 
-export async function tenantNames() {
-  return new Map((await tenants(1000)).map((tenant) => [tenant.id, tenant.name]));
-}
-
 /** A labelled <select> of tenants; calls onChange(id) on change (and once for the first). */
 export function tenantPicker(list, onChange, label = 'Tenant') {
   const id = `tenant-${Math.random().toString(36).slice(2, 8)}`;
