@@ -9,6 +9,8 @@ export interface LabelledPair {
   b: string;
   label: 0 | 1;
   category: string;
+  /** The pair's id in its source dataset (public pairs only). */
+  id?: string;
 }
 
 export interface ThresholdResult {
@@ -31,8 +33,8 @@ export interface EmbedderEvaluation {
   vetoes: Partial<Record<GuardReason, number>>;
   /** Positives the guards vetoed (lost hits), by reason. */
   lostToGuards: Partial<Record<GuardReason, number>>;
-  /** Per category at the chosen threshold, with guards. */
-  byCategory: Record<string, { pairs: number; hits: number }>;
+  /** Per category at the chosen threshold, with and without the guards. */
+  byCategory: Record<string, { pairs: number; hits: number; hitsWithoutGuards: number }>;
 }
 
 /** Reads the JSONL fixture (test/fixtures/cache-pairs/pairs.jsonl). */
@@ -43,14 +45,38 @@ export function readPairs(file: string): LabelledPair[] {
     .map((line) => JSON.parse(line) as LabelledPair);
 }
 
-/** Reads a PAWS TSV (id, sentence1, sentence2, label; header line) as pairs of category "paws". */
+/** Lower-cased words (letters and digits) of a sentence, punctuation dropped. */
+function wordSet(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+}
+
+/**
+ * The category of a PAWS pair: `paws-paraphrase` (label 1), `paws-swap` (label 0 with exactly
+ * the same words, only their order differs: the adversarial near-miss PAWS was built for) or
+ * `paws-nonparaphrase` (any other label 0).
+ */
+export function pawsCategory(a: string, b: string, label: 0 | 1): string {
+  if (label === 1) return 'paws-paraphrase';
+  const left = wordSet(a);
+  const right = wordSet(b);
+  const same = left.size === right.size && [...left].every((word) => right.has(word));
+  return same ? 'paws-swap' : 'paws-nonparaphrase';
+}
+
+/**
+ * Reads a PAWS TSV (id, sentence1, sentence2, label; with or without the header line, LF or
+ * CRLF), each pair categorised by pawsCategory.
+ */
 export function readPawsTsv(file: string): LabelledPair[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
-  if (!header.startsWith('id\tsentence1\tsentence2')) throw new Error(`${file} is not a PAWS TSV`);
-  return lines
-    .map((line) => line.split('\t'))
-    .filter((cols) => cols.length >= 4)
-    .map(([, a, b, label]) => ({ a, b, label: label.trim() === '1' ? 1 : 0, category: 'paws' }));
+  const lines = readFileSync(file, 'utf8').replace(/\r/g, '').split('\n');
+  if (lines[0]?.startsWith('id\tsentence1\tsentence2')) lines.shift();
+  const rows = lines.filter((line) => line.trim() !== '').map((line) => line.split('\t'));
+  const bad = rows.find((cols) => cols.length !== 4 || !/^[01]$/.test(cols[3].trim()));
+  if (bad) throw new Error(`${file} is not a PAWS TSV (line: ${bad.join(' | ').slice(0, 80)})`);
+  return rows.map(([id, a, b, raw]) => {
+    const label = raw.trim() === '1' ? 1 : 0;
+    return { id, a, b, label, category: pawsCategory(a, b, label) };
+  });
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -100,11 +126,13 @@ export async function evaluateEmbedder(
   for (const item of negatives) if (item.veto) vetoes[item.veto] = (vetoes[item.veto] ?? 0) + 1;
   const lostToGuards: Partial<Record<GuardReason, number>> = {};
   for (const item of positives) if (item.veto) lostToGuards[item.veto] = (lostToGuards[item.veto] ?? 0) + 1;
-  const byCategory: Record<string, { pairs: number; hits: number }> = {};
+  const byCategory: EmbedderEvaluation['byCategory'] = {};
   for (const item of scored) {
-    const entry = (byCategory[item.pair.category] ??= { pairs: 0, hits: 0 });
+    const entry = (byCategory[item.pair.category] ??= { pairs: 0, hits: 0, hitsWithoutGuards: 0 });
     entry.pairs++;
-    if (item.similarity >= chosenThreshold && item.veto === null) entry.hits++;
+    if (item.similarity < chosenThreshold) continue;
+    entry.hitsWithoutGuards++;
+    if (item.veto === null) entry.hits++;
   }
   return {
     embedder: embedder.id,
