@@ -125,7 +125,10 @@ function readTemplate(key: string): Buffer | null {
  * (Should a PGlite version ever read it differently, `inMemory` falls back to a fresh initdb.)
  */
 function tarball(bytes: Buffer): Blob {
-  const view = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const view = whole
+    ? bytes.buffer
+    : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const file = { type: 'application/x-tar', size: bytes.byteLength, arrayBuffer: async () => view };
   return file as unknown as Blob;
 }
