@@ -3,6 +3,7 @@
  * (enhanced mode, TEST_MODE simulator, embedded database), one question streamed once (stored),
  * then N streamed requests for it over a keep-alive HTTP connection — exact hits and semantic
  * hits (a paraphrase) — timing request start → first body byte, and request → [DONE].
+ * `BENCH_ENV="USAGE_DURABLE_ACK=false&…"` overrides the gateway's settings (URL-encoded pairs).
  */
 import { request as httpRequest, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     API_KEYS: KEY,
     LOG_LEVEL: 'error',
     RATE_LIMIT_RPM: '0',
+    ...(process.env.BENCH_ENV ? Object.fromEntries(new URLSearchParams(process.env.BENCH_ENV)) : {}),
   });
   const app = await createApp(config, false);
   await app.listen(0, '127.0.0.1');
