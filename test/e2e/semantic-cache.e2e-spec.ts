@@ -1,4 +1,6 @@
+import { DataSource } from 'typeorm';
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
+import { USAGE_WRITER, type UsageWriter } from '../../src/billing/usage/usage-writer';
 import { bootTestApp, TEST_ADMIN_KEY, TestApp } from '../support/app';
 import { FakeUpstream, startFakeUpstream } from '../support/fake-upstream';
 import { createTenantWithKey, TenantWithKey } from '../support/tenants';
@@ -207,6 +209,68 @@ describe('response cache in the chat path (enhanced)', () => {
     expect(plain.headers['x-modelmuxer-cache']).toBe('HIT');
     expect(plain.body.choices[0].message.content).toBe(liveText);
     expect(upstreamCalls()).toHaveLength(1);
+  });
+
+  it('a stream hit sends its chunks at once and ends only once its usage row is written (USAGE_DURABLE_ACK)', async () => {
+    const question = unique('Name three rivers in Europe');
+    await chat(acme.key, question, { stream: true }).expect(200);
+    await gateway.app.get(UsageRecorderService).flush();
+    // Hold every usage write until released: the hit's first chunk must not wait for it, its end must.
+    const writer = gateway.app.get<UsageWriter>(USAGE_WRITER);
+    const write = writer.write.bind(writer);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    writer.write = async (events) => {
+      await gate;
+      return write(events);
+    };
+    const requestId = `stream-hit-${counter}`;
+    try {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${acme.key}`,
+          'content-type': 'application/json',
+          'x-request-id': requestId,
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          stream: true,
+          messages: [{ role: 'user', content: question }],
+        }),
+      });
+      expect(response.headers.get('x-modelmuxer-cache')).toBe('HIT');
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const readFirstEvent = async () => {
+        while (!text.includes('\n\n')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+        return text;
+      };
+      // A deadlock detector, not a latency bound: before the fix the first byte waited for the gate.
+      const stalled = new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000).unref());
+      expect(await Promise.race([readFirstEvent(), stalled])).toContain('chat.completion.chunk');
+      expect(text).not.toContain('[DONE]');
+      release();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(parseSse(text).at(-1)!.data).toBe('[DONE]');
+    } finally {
+      writer.write = write;
+      release();
+    }
+    const rows = await gateway.app
+      .get(DataSource)
+      .query(`SELECT cache_hit, cost_nano FROM usage_records WHERE request_id = $1`, [requestId]);
+    expect(rows).toEqual([{ cache_hit: true, cost_nano: 0 }]);
   });
 
   it('never stores a stream that failed mid-way', async () => {

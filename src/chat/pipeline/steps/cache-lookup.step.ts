@@ -75,10 +75,17 @@ export class CacheLookupStep implements ChatStep {
     }
   }
 
+  /**
+   * Records the hit (cost 0, the saving) and answers from the cache. A completion is answered once
+   * its usage row is written (USAGE_DURABLE_ACK), like an upstream answer; a stream starts at once
+   * and ends — its usage chunk and [DONE] — only once the row is written, like an upstream stream
+   * (waiting for the write before the first byte made a cached stream's first byte as slow as the
+   * database's group commit).
+   */
   private async answerFromCache(call: ChatCall, hit: CacheHit): Promise<void> {
     const { completion, provider, model, costNano: originalCostNano } = hit.answer;
     const usage = completion.usage ?? estimatedUsage(call.promptTokens, completionText(completion));
-    await this.accounting.record(call, {
+    const recorded = this.accounting.record(call, {
       provider: 'cache',
       model,
       promptTokens: usage.prompt_tokens,
@@ -89,6 +96,9 @@ export class CacheLookupStep implements ChatStep {
       status: 200,
       cacheHit: true,
     });
+    if (call.mode === 'stream')
+      recorded.catch(() => undefined); // awaited by the replay; never unhandled
+    else await recorded;
     if (originalCostNano > 0)
       this.saved.inc({ result: hit.status.toLowerCase() }, nanoToUsd(originalCostNano));
     call.outcome = {
@@ -97,7 +107,7 @@ export class CacheLookupStep implements ChatStep {
       target: null,
       attempts: [],
       completion: call.mode === 'stream' ? null : completion,
-      chunks: call.mode === 'stream' ? replay(call, completion) : null,
+      chunks: call.mode === 'stream' ? replay(call, completion, recorded) : null,
       upstreamMs: 0,
       costNano: 0,
       usageEstimated: false,
@@ -108,14 +118,24 @@ export class CacheLookupStep implements ChatStep {
 
 /**
  * A cached answer as the chunks of a live stream (same shapes, the usage chunk last; the respond
- * step adds router_metadata and drops the usage chunk unless the client asked for it).
+ * step adds router_metadata and drops the usage chunk unless the client asked for it). The usage
+ * chunk — and so the end of the stream — waits for the hit's usage row (`recorded`).
  */
-async function* replay(call: ChatCall, completion: ChatCompletion): AsyncGenerator<ChatCompletionChunk> {
-  yield* replayChunks(completion, {
+async function* replay(
+  call: ChatCall,
+  completion: ChatCompletion,
+  recorded: Promise<unknown>,
+): AsyncGenerator<ChatCompletionChunk> {
+  const chunks = replayChunks(completion, {
     id: `chatcmpl-${call.context.requestId}`,
     created: Math.floor(Date.now() / 1000),
     includeUsage: true,
   });
+  for (const chunk of chunks) {
+    if (chunk.choices.length === 0) await recorded;
+    yield chunk;
+  }
+  await recorded;
 }
 
 /** The text of a completion (content and tool calls), for estimating its tokens. */
