@@ -9,6 +9,7 @@ import type { TenantPolicyDto } from './policy.dto';
 import { PolicyService } from './policy.service';
 import { policyFromDto } from './platform-policy';
 import type { CompiledPolicy, TenantPolicy } from './tenant-policy';
+import { returnedRows } from '../common/returned-rows';
 
 interface StoredPolicy {
   tenantName: string;
@@ -80,10 +81,12 @@ export class TenantAdminPolicyService {
       const stored = await this.stored(manager, tenantId);
       if (!stored.narrowed) return null;
       const compiled: CompiledPolicy = this.policies.compileOrReject(stored.ceiling, stored.tenantName);
-      const [row]: Array<{ version: number }> = await manager.query(
-        `UPDATE tenant_policies SET policy = ceiling, ceiling = NULL, updated_at = now(), version = version + 1
-          WHERE tenant_id = $1 RETURNING version`,
-        [tenantId],
+      const [row] = returnedRows<{ version: number }>(
+        await manager.query(
+          `UPDATE tenant_policies SET policy = ceiling, ceiling = NULL, updated_at = now(), version = version + 1
+            WHERE tenant_id = $1 RETURNING version`,
+          [tenantId],
+        ),
       );
       await writeAdminAudit(
         manager,

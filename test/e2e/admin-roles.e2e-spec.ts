@@ -244,6 +244,14 @@ describe.each(SETUPS)('admin roles on %s', (_name, boot) => {
     expect((await call(app, 'DELETE', path, tenantAdmin)).status).toBe(204);
     const reset = await call(app, 'GET', path, tenantAdmin);
     expect(reset.body.policy).toMatchObject(ceiling);
+    // The reset is a new policy version, recorded with its number (UPDATE … RETURNING answers
+    // [rows, count] through the drivers: the version was once read as undefined).
+    const [audited]: Array<{ details: { policy_version: unknown } }> = await booted.dataSource.query(
+      `SELECT details FROM audit_log WHERE action = 'policy.reset_to_ceiling' AND target_id = $1
+        ORDER BY id DESC LIMIT 1`,
+      [fixture.tenantA.id],
+    );
+    expect(audited.details.policy_version).toEqual(expect.any(Number));
   });
 
   it('without ADMIN_API_KEY shows the admin API to active admin keys only; revocation reaches another replica', async () => {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CachedCompletion } from '../caching.types';
+import { returnedRows } from '../../common/returned-rows';
 
 /** An entry as stored (Postgres / PGlite): the source of truth every replica indexes. */
 export interface StoredEntry {
@@ -161,8 +162,10 @@ export class SemanticEntryStore {
 
   /** Removes expired rows (and purge records older than a day). Returns the entries removed. */
   async deleteExpired(): Promise<number> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `DELETE FROM semantic_cache_entries WHERE expires_at <= now() RETURNING id`,
+    const rows = returnedRows<{ id: string }>(
+      await this.dataSource.query(
+        `DELETE FROM semantic_cache_entries WHERE expires_at <= now() RETURNING id`,
+      ),
     );
     await this.dataSource.query(
       `DELETE FROM semantic_cache_purges WHERE purged_at < now() - interval '1 day'`,
