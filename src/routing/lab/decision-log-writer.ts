@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DECISION_INPUT_VERSION, type DecisionRecord } from './decision-record';
+import { deleteOlderThan } from './retention';
 
 /** Writes one batch of decisions; rejects when nothing was written (all or nothing). */
 export interface DecisionLogWriter {
@@ -87,24 +88,7 @@ export class SqlDecisionLogWriter implements DecisionLogWriter {
   }
 }
 
-/** Deletes rows older than the retention, in bounded chunks; resolves to the number deleted. */
-export async function deleteExpiredDecisions(
-  dataSource: DataSource,
-  retentionDays: number,
-  chunk = 10_000,
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const rows: Array<{ n: string | number }> = await dataSource.query(
-      `WITH gone AS (
-         DELETE FROM routing_decisions WHERE id IN (
-           SELECT id FROM routing_decisions WHERE created_at < now() - make_interval(days => $1::int) LIMIT $2)
-         RETURNING 1)
-       SELECT count(*) AS n FROM gone`,
-      [retentionDays, chunk],
-    );
-    const n = Number(rows[0]?.n ?? 0);
-    total += n;
-    if (n < chunk) return total;
-  }
+/** Deletes rows older than the retention (deleteOlderThan), resolving to the number deleted. */
+export function deleteExpiredDecisions(dataSource: DataSource, retentionDays: number): Promise<number> {
+  return deleteOlderThan(dataSource, 'routing_decisions', retentionDays);
 }

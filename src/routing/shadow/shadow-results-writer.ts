@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ShadowResult } from './shadow.types';
+import { deleteOlderThan } from '../lab/retention';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,24 +59,7 @@ export async function writeShadowResults(
   await dataSource.query(INSERT_SHADOW_SQL, shadowColumns(results));
 }
 
-/** Deletes rows older than the retention, in bounded chunks; resolves to the number deleted. */
-export async function deleteExpiredShadowResults(
-  dataSource: DataSource,
-  retentionDays: number,
-  chunk = 10_000,
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const rows: Array<{ n: string | number }> = await dataSource.query(
-      `WITH gone AS (
-         DELETE FROM routing_shadow_results WHERE id IN (
-           SELECT id FROM routing_shadow_results WHERE created_at < now() - make_interval(days => $1::int) LIMIT $2)
-         RETURNING 1)
-       SELECT count(*) AS n FROM gone`,
-      [retentionDays, chunk],
-    );
-    const n = Number(rows[0]?.n ?? 0);
-    total += n;
-    if (n < chunk) return total;
-  }
+/** Deletes rows older than the retention (deleteOlderThan), resolving to the number deleted. */
+export function deleteExpiredShadowResults(dataSource: DataSource, retentionDays: number): Promise<number> {
+  return deleteOlderThan(dataSource, 'routing_shadow_results', retentionDays);
 }
