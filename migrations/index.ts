@@ -16,6 +16,7 @@ import { RoutingExperiments1764890000000 } from './1764890000000-routing-experim
 import { RoutingShadow1764900000000 } from './1764900000000-routing-shadow';
 import { DashboardRollups1764910000000 } from './1764910000000-dashboard-rollups';
 import { RoutingThresholdOverrides1764920000000 } from './1764920000000-routing-threshold-overrides';
+import { UsageRollupQueue1764930000000 } from './1764930000000-usage-rollup-queue';
 
 /** Every migration, in order. Listed explicitly so that ts-jest and the compiled build agree. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -37,4 +38,5 @@ export const MIGRATIONS: MixedList<Function> = [
   RoutingShadow1764900000000,
   DashboardRollups1764910000000,
   RoutingThresholdOverrides1764920000000,
+  UsageRollupQueue1764930000000,
 ];

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 
   const recorder = new UsageRecorderService(
     loadAppConfig({ USAGE_BUFFER_MAX: '100000000' }),
-    { write: async () => undefined },
+    { write: async () => undefined, rollUp: async () => 0 },
     detachedGauge(),
     detachedCounter(),
     detachedCounter(),

@@ -4,6 +4,7 @@ import { createTenantWithKey } from '../support/tenants';
 import { DEFAULT_TENANT_ID } from '../../src/common/principal';
 import { BudgetEnforcerService } from '../../src/billing/budgets/budget-enforcer.service';
 import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
+import { SqlUsageWriter } from '../../src/billing/usage/usage-writer';
 import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
 import { ADMIN_KEY, bootBillingApp, testRedisPrefix, type BillingApp } from './support/billing-app';
 
@@ -210,6 +211,37 @@ function budgetContract(boot: () => Promise<BillingApp>) {
       .send({ limit_usd: 0.05, period: 'daily' })
       .expect(200);
     expect(await counter(app, 'keys', keyId)).toMatchObject({ spent_usd: 0.009 });
+  });
+
+  it('counts spend still queued for the roll-ups when a budget is set (written, not rolled up yet)', async () => {
+    const { tenantId } = await tenantWithKey(app, 'queued-spend');
+    const day = new Date();
+    await new SqlUsageWriter(app.dataSource).write(
+      [1, 2, 3].map((i) => ({
+        requestId: `queued-${i}`,
+        tenantId,
+        apiKeyId: null,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        intent: null,
+        promptTokens: 1,
+        completionTokens: 1,
+        cachedTokens: 0,
+        costNano: i * UNIT,
+        savedNano: 0,
+        latencyMs: 1,
+        status: 200,
+        cacheHit: false,
+        createdAt: day,
+      })),
+    );
+    // No roll-up pass ran for these rows (only the recorder's 5 s sweep could, in this instant).
+    await request(app.server)
+      .put(`/admin/tenants/${tenantId}/budget`)
+      .set(admin)
+      .send({ limit_usd: 0.01, period: 'daily' })
+      .expect(200);
+    expect(await counter(app, 'tenants', tenantId)).toMatchObject({ spent_usd: 0.006, remaining_usd: 0.004 });
   });
 
   it("keeps tenants apart: one tenant can neither spend nor exhaust another one's budget", async () => {

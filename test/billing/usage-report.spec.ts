@@ -17,6 +17,18 @@ import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../su
 import { ADMIN_KEY, bootBillingApp, type BillingApp } from './support/billing-app';
 
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+/** Rolls up everything queued, in statements of `limit` rows, until a pass finds nothing. */
+async function rollUpAll(writer: SqlUsageWriter, limit = 5_000): Promise<void> {
+  while ((await writer.rollUp(limit)) > 0);
+}
+
+/** Writes usage rows and rolls them up, as the recorder's flush() does. */
+async function writeRolledUp(app: BillingApp, events: UsageEvent[]): Promise<void> {
+  const writer = new SqlUsageWriter(app.dataSource);
+  await writer.write(events);
+  await rollUpAll(writer);
+}
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /**
@@ -219,6 +231,14 @@ function reportContract(boot: () => Promise<BillingApp>) {
     app = await boot();
     const writer = new SqlUsageWriter(app.dataSource);
     for (let i = 0; i < events.length; i += 250) await writer.write(events.slice(i, i + 250));
+    // Written, not yet rolled up: the roll-ups are empty until a pass moves the queue into them.
+    const [queued] = await app.dataSource.query(`SELECT count(*)::int AS n FROM usage_rollup_queue`);
+    expect(queued.n).toBe(events.length);
+    // Three passes at once in small statements (on Postgres three connections, SKIP LOCKED):
+    // every row lands in every roll-up exactly once, which the brute-force checks below verify.
+    await Promise.all([1, 2, 3].map(() => rollUpAll(writer, 200)));
+    const [left] = await app.dataSource.query(`SELECT count(*)::int AS n FROM usage_rollup_queue`);
+    expect(left.n).toBe(0);
   });
   afterAll(async () => app?.close());
 
@@ -314,7 +334,7 @@ function reportContract(boot: () => Promise<BillingApp>) {
       .send({ name: 'named-in-report' })
       .set(admin)
       .expect(201);
-    await new SqlUsageWriter(app.dataSource).write([
+    await writeRolledUp(app, [
       {
         ...events[0],
         requestId: 'named-1',
@@ -340,8 +360,8 @@ function reportContract(boot: () => Promise<BillingApp>) {
   it('exports the same report as CSV, escaped', async () => {
     const tenant = 'a0000000-0000-4000-8000-0000000000c5';
     const hostile = ['=HYPERLINK("x")', 'a,b', 'quote"d', 'line\nbreak'];
-    const writer = new SqlUsageWriter(app.dataSource);
-    await writer.write(
+    await writeRolledUp(
+      app,
       hostile.map((model, i) => ({
         ...events[0],
         requestId: `csv-${i}`,
@@ -411,7 +431,7 @@ function reportContract(boot: () => Promise<BillingApp>) {
       fallback: i % 7 === 0,
       createdAt: new Date(day + (i % 2) * DAY + i * 1000),
     }));
-    await new SqlUsageWriter(app.dataSource).write(dashboardEvents);
+    await writeRolledUp(app, dashboardEvents);
     const range = { tenant, from: '2023-02-10T00:00:00Z', to: '2023-02-12T00:00:00Z' };
 
     const latency = await request(app.server).get('/admin/usage/latency').query(range).set(admin).expect(200);
@@ -558,14 +578,21 @@ function reportContract(boot: () => Promise<BillingApp>) {
 }
 
 describe('spend report on the embedded database', () => {
-  reportContract(() => bootBillingApp({ DATA_DIR: ':memory:', ADMIN_API_KEY: ADMIN_KEY }));
+  // USAGE_FLUSH_INTERVAL_MS: no timer sweep of the roll-up queue during the tests (they roll it up).
+  reportContract(() =>
+    bootBillingApp({ DATA_DIR: ':memory:', ADMIN_API_KEY: ADMIN_KEY, USAGE_FLUSH_INTERVAL_MS: '600000' }),
+  );
 });
 
 describeIfPostgres('spend report on Postgres', () => {
   let database: TestDatabase;
   reportContract(async () => {
     database = await createTestDatabase();
-    return bootBillingApp({ DATABASE_URL: database.url, ADMIN_API_KEY: ADMIN_KEY });
+    return bootBillingApp({
+      DATABASE_URL: database.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      USAGE_FLUSH_INTERVAL_MS: '600000',
+    });
   });
   afterAll(async () => database?.drop());
 });

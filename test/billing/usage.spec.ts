@@ -102,6 +102,7 @@ function usageContract(boot: () => Promise<BillingApp>) {
     const events = syntheticEvents(tenantId, start, 24 * 9, 3_000);
     const writer = new SqlUsageWriter(app.dataSource);
     for (let i = 0; i < events.length; i += 500) await writer.write(events.slice(i, i + 500));
+    while ((await writer.rollUp(1_000)) > 0);
 
     const ranges: Array<[string, string]> = [
       ['2025-01-01T00:00:00.000Z', '2025-01-11T00:00:00.000Z'], // whole days only

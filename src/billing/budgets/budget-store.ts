@@ -48,7 +48,8 @@ export interface SqlRunner {
  * Starts a budget's counter for the current period from what the period has already spent: a
  * budget set mid-period counts the period's recorded usage (a team that spent $90 this month and
  * then gets a $100 monthly budget has $10 left, not $100). Tenant budgets read the daily
- * roll-ups (periods start at UTC midnight); key budgets sum the key's usage rows since the
+ * roll-ups (periods start at UTC midnight) plus the rows still queued for them (one statement,
+ * one snapshot: a roll-up pass moves rows from one to the other atomically); key budgets sum the key's usage rows since the
  * period start (the tenant/time index). The counter keeps the larger of what it holds and what
  * the usage says: it counts only the budget's own lifetime, the usage everything, and a
  * settlement whose usage row is not written yet is already in the counter. Returns the spend.
@@ -65,6 +66,8 @@ export async function startCounterFromUsage(
        SELECT CASE WHEN b.api_key_id IS NULL THEN
                 (SELECT COALESCE(sum(d.cost_nano), 0) FROM usage_daily d
                   WHERE d.tenant_id = b.tenant_id AND d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date)
+                + (SELECT COALESCE(sum(q.cost_nano), 0) FROM usage_rollup_queue q
+                    WHERE q.tenant_id = b.tenant_id AND q.created_at >= $2::timestamptz)
               ELSE
                 (SELECT COALESCE(sum(r.cost_nano), 0) FROM usage_records r
                   WHERE r.tenant_id = b.tenant_id AND r.api_key_id = b.api_key_id AND r.created_at >= $2::timestamptz)

@@ -24,7 +24,21 @@ const event = (i: number): UsageEvent => ({
 
 class FakeWriter implements UsageWriter {
   batches: UsageEvent[][] = [];
+  /** Written, not yet rolled up; and rolled up. */
+  queued: UsageEvent[] = [];
+  rolled: UsageEvent[] = [];
   failuresLeft = 0;
+  rollUpFailuresLeft = 0;
+  async rollUp(limit: number): Promise<number> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.rollUpFailuresLeft > 0) {
+      this.rollUpFailuresLeft--;
+      throw new Error('deadlock detected');
+    }
+    const taken = this.queued.splice(0, limit);
+    this.rolled.push(...taken);
+    return taken.length;
+  }
   async write(events: readonly UsageEvent[]): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.failuresLeft > 0) {
@@ -32,6 +46,7 @@ class FakeWriter implements UsageWriter {
       throw new Error('database unavailable');
     }
     this.batches.push([...events]);
+    this.queued.push(...events);
   }
   get written(): UsageEvent[] {
     return this.batches.flat();
@@ -100,6 +115,72 @@ describe('UsageRecorderService', () => {
     await usage.onApplicationShutdown();
   });
 
+  it('acknowledges on the written rows, without waiting for their roll-up; flush() waits for both', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class SlowRollUps extends FakeWriter {
+      override async rollUp(limit: number): Promise<number> {
+        await gate;
+        return super.rollUp(limit);
+      }
+    }
+    const writer = new SlowRollUps();
+    const usage = recorder({}, writer);
+    await usage.record(event(1)); // resolves although the roll-up pass is held
+    expect(writer.written).toHaveLength(1);
+    expect(writer.rolled).toHaveLength(0);
+    let flushed = false;
+    const flushing = usage.flush().then(() => (flushed = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(flushed).toBe(false);
+    release();
+    await flushing;
+    expect(writer.rolled.map((e) => e.costNano)).toEqual([1]);
+    expect(usage.stats()).toMatchObject({ rolledUp: 1, rollUpErrors: 0 });
+  });
+
+  it('leaves rows queued when a roll-up fails, for the next pass', async () => {
+    const writer = new FakeWriter();
+    writer.rollUpFailuresLeft = 1_000;
+    const usage = recorder({}, writer);
+    for (let i = 0; i < 10; i++) usage.record(event(i));
+    await usage.flush(); // resolves: the write succeeded, the roll-up is retried later
+    expect(usage.stats()).toMatchObject({ flushed: 10, rolledUp: 0 });
+    expect(usage.stats().rollUpErrors).toBeGreaterThan(0);
+    expect(writer.queued).toHaveLength(10);
+    writer.rollUpFailuresLeft = 0;
+    await usage.flush();
+    expect(writer.rolled).toHaveLength(10);
+    expect(usage.stats()).toMatchObject({ rolledUp: 10 });
+  });
+
+  it('rolls up a long queue statement by statement until it is empty', async () => {
+    const writer = new FakeWriter();
+    const calls: number[] = [];
+    const rollUp = writer.rollUp.bind(writer);
+    writer.rollUp = async (limit) => {
+      const rolled = await rollUp(limit);
+      calls.push(rolled);
+      return rolled;
+    };
+    writer.queued.push(...Array.from({ length: 12_000 }, (_, i) => event(i)));
+    await recorder({}, writer).flush();
+    expect(calls).toEqual([5_000, 5_000, 2_000]);
+    expect(writer.queued).toHaveLength(0);
+  });
+
+  it('sweeps rows left queued (a replica killed between its write and its roll-up) without writing any', async () => {
+    const writer = new FakeWriter();
+    writer.queued.push(event(1), event(2));
+    const usage = recorder({ USAGE_FLUSH_INTERVAL_MS: '10' }, writer);
+    usage.onModuleInit();
+    const deadline = Date.now() + 5_000;
+    while (writer.rolled.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await usage.beforeApplicationShutdown();
+    expect(writer.rolled.map((e) => e.costNano)).toEqual([1, 2]);
+    expect(writer.batches).toEqual([]);
+  });
+
   it('retries at shutdown when the first attempt fails', async () => {
     const writer = new FakeWriter();
     writer.failuresLeft = 2;
@@ -114,6 +195,11 @@ describe('UsageRecorderService: answered once written (USAGE_DURABLE_ACK)', () =
   /** A writer whose writes complete when the test says so. */
   class GatedWriter implements UsageWriter {
     batches: UsageEvent[][] = [];
+    rollUps = 0;
+    async rollUp(): Promise<number> {
+      this.rollUps++;
+      return 0;
+    }
     private gates: Array<{ release: () => void; fail: (error: Error) => void }> = [];
     write(events: readonly UsageEvent[]): Promise<void> {
       return new Promise((resolve, reject) => {

@@ -16,12 +16,21 @@ import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-write
 
 const RETRY_MAX_MS = 30_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
+/** Rows one roll-up statement takes from the queue. */
+const ROLL_UP_BATCH = 5_000;
+/**
+ * How often a replica rolls up whatever is queued even when it wrote nothing: rows left by a
+ * replica killed between its write and its roll-up, or whose roll-up failed.
+ */
+const ROLL_UP_SWEEP_MS = 5_000;
 
 export interface UsageRecorderStats {
   buffered: number;
   flushed: number;
   dropped: number;
   flushErrors: number;
+  rolledUp: number;
+  rollUpErrors: number;
 }
 
 /**
@@ -34,6 +43,11 @@ export interface UsageRecorderStats {
  * puts the batch back at the front and retries with exponential backoff, so a brief database
  * outage costs memory, not requests. At shutdown the buffer is written out completely in
  * beforeApplicationShutdown, before any module closes the database.
+ *
+ * Roll-ups are not on the request's path: a write puts the raw rows in usage_records and in the
+ * roll-up queue, and a roll-up pass, started after each write (one at a time per replica) and
+ * every ROLL_UP_SWEEP_MS in any case, moves queued rows into every roll-up (usage-writer.ts).
+ * flush() waits for both, so that a caller reading reports afterwards sees its rows.
  */
 @Injectable()
 export class UsageRecorderService
@@ -58,7 +72,10 @@ export class UsageRecorderService
   private retryAt = 0;
   private closed = false;
   private lastDropLog = 0;
-  private readonly totals = { flushed: 0, dropped: 0, flushErrors: 0 };
+  private rollingUp: Promise<void> | null = null;
+  private rollUpAgain: Promise<void> | null = null;
+  private lastRollUpAt = 0;
+  private readonly totals = { flushed: 0, dropped: 0, flushErrors: 0, rolledUp: 0, rollUpErrors: 0 };
 
   constructor(
     config: AppConfig,
@@ -103,13 +120,13 @@ export class UsageRecorderService
     this.buffer.push(event);
     this.recordedSeq++;
     const healthy = Date.now() >= this.retryAt;
-    if (this.buffer.length >= this.batchSize && !this.flushing && healthy) void this.flush();
+    if (this.buffer.length >= this.batchSize && !this.flushing && healthy) void this.writeBuffered();
     if (!this.durableAck || this.failures > 0 || this.closed) return Promise.resolve();
     this.waitingFor.push(this.recordedSeq);
     if (!this.flushing && !this.flushSoon) {
       this.flushSoon = setImmediate(() => {
         this.flushSoon = null;
-        if (Date.now() >= this.retryAt) void this.flush();
+        if (Date.now() >= this.retryAt) void this.writeBuffered();
       });
     }
     return this.waiters.wait();
@@ -120,10 +137,20 @@ export class UsageRecorderService
   }
 
   /**
-   * Writes what is buffered, batch by batch, until the buffer is empty or a write fails.
-   * Concurrent callers share the flush in progress.
+   * Writes what is buffered and rolls up what is queued (this replica's and any other's), then
+   * resolves; never rejects (a failed write stays buffered for the retries, a failed roll-up
+   * stays queued for the next pass).
    */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await this.writeBuffered();
+    await this.rollUp();
+  }
+
+  /**
+   * Writes what is buffered, batch by batch, until the buffer is empty or a write fails.
+   * Concurrent callers share the write in progress.
+   */
+  private writeBuffered(): Promise<void> {
     if (!this.flushing) {
       this.flushing = this.drain().finally(() => {
         this.flushing = null;
@@ -142,13 +169,15 @@ export class UsageRecorderService
     // The HTTP server has drained: nothing new arrives. Retry a few times for a flaky database.
     for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      await this.flush();
+      await this.writeBuffered();
     }
+    // What stays queued is rolled up by the next pass of any replica (or of this one's next start).
+    await this.rollUp();
   }
 
   async onApplicationShutdown(): Promise<void> {
     // Anything recorded during the shutdown sequence itself; the database may already be closed.
-    if (this.buffer.length > 0) await this.flush().catch(() => undefined);
+    if (this.buffer.length > 0) await this.writeBuffered().catch(() => undefined);
     if (this.buffer.length > 0) {
       this.logger.error(
         `${this.buffer.length} usage records could not be written before shutdown and are lost`,
@@ -158,7 +187,43 @@ export class UsageRecorderService
 
   private tick(): void {
     this.bufferedGauge.set(this.buffer.length);
-    if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.flush();
+    if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.writeBuffered();
+    else if (!this.rollingUp && Date.now() - this.lastRollUpAt >= ROLL_UP_SWEEP_MS) void this.rollUp();
+  }
+
+  /**
+   * Resolves after a roll-up pass that started after this call: joins the next pass when one is
+   * running (rows written during it may have missed it). One pass at a time per replica.
+   */
+  private rollUp(): Promise<void> {
+    if (this.rollingUp) {
+      this.rollUpAgain ??= this.rollingUp.then(() => {
+        this.rollUpAgain = null;
+        return this.rollUp();
+      });
+      return this.rollUpAgain;
+    }
+    this.rollingUp = this.rollUpQueued().finally(() => {
+      this.rollingUp = null;
+      this.lastRollUpAt = Date.now();
+    });
+    return this.rollingUp;
+  }
+
+  /** Rolls up queued rows, statement by statement, until the queue is empty or a statement fails. */
+  private async rollUpQueued(): Promise<void> {
+    try {
+      for (;;) {
+        const rolled = await this.writer.rollUp(ROLL_UP_BATCH);
+        this.totals.rolledUp += rolled;
+        if (rolled < ROLL_UP_BATCH) return;
+      }
+    } catch (error) {
+      this.totals.rollUpErrors++;
+      this.logger.warn(
+        `usage roll-up failed (rows stay queued, next pass within ${ROLL_UP_SWEEP_MS} ms): ${(error as Error).message}`,
+      );
+    }
   }
 
   private async drain(): Promise<void> {
@@ -184,6 +249,7 @@ export class UsageRecorderService
       this.totals.flushed += batch.length;
       this.flushedCounter.inc(batch.length);
       this.acknowledge(batch.length);
+      void this.rollUp();
     }
   }
 
