@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { namedStatementRunner, type NamedStatementRunner } from '../../database/named-statement';
 import type { BudgetPeriod } from '../../config/app-config';
 import { DEFAULT_TENANT_ID } from '../../common/principal';
 import type { BudgetDefinition, CounterSnapshot } from './budget-math';
@@ -88,10 +89,15 @@ export async function startCounterFromUsage(
  * counter rows first, then holds, each in key order, so that statements cannot deadlock.
  */
 export class BudgetStore {
+  /** The settlement statements, prepared once per connection (they run once per batch). */
+  private readonly runNamed: NamedStatementRunner;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly holder: BudgetHolder,
-  ) {}
+  ) {
+    this.runNamed = namedStatementRunner(dataSource);
+  }
 
   /** Budgets with the counter of their current period; all of them, or one tenant's. */
   async load(nowMs: number, tenantId?: string): Promise<LoadedBudget[]> {
@@ -195,7 +201,8 @@ export class BudgetStore {
     // Spend without a reservation (charge()) may reach a period whose counter row does not exist yet.
     const chargesOnly = deltas.filter((d) => d.releasedNano === 0 && d.spentNano > 0);
     if (chargesOnly.length > 0) {
-      await this.dataSource.query(
+      await this.runNamed(
+        'modelmuxer_budget_counter_rows',
         `INSERT INTO budget_counters (budget_id, period_start)
          SELECT b.id, v.period_start FROM unnest($1::uuid[], $2::timestamptz[]) AS v(budget_id, period_start)
            JOIN budgets b ON b.id = v.budget_id
@@ -203,7 +210,8 @@ export class BudgetStore {
         [chargesOnly.map((d) => d.budgetId), chargesOnly.map((d) => iso(d.periodStart))],
       );
     }
-    await this.dataSource.query(
+    await this.runNamed(
+      'modelmuxer_budget_settle',
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int8[], $4::int8[])
                 AS v(budget_id, period_start, released, spent)

@@ -19,8 +19,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
 /** Rows one roll-up statement takes from the queue. */
 const ROLL_UP_BATCH = 5_000;
 /**
- * How often a replica rolls up whatever is queued even when it wrote nothing: rows left by a
- * replica killed between its write and its roll-up, or whose roll-up failed.
+ * How often a replica rolls up whatever is queued even when it wrote nothing itself: rows left by
+ * a replica killed between its write and its roll-up, or whose roll-up failed.
  */
 const ROLL_UP_SWEEP_MS = 5_000;
 
@@ -45,8 +45,10 @@ export interface UsageRecorderStats {
  * beforeApplicationShutdown, before any module closes the database.
  *
  * Roll-ups are not on the request's path: a write puts the raw rows in usage_records and in the
- * roll-up queue, and a roll-up pass, started after each write (one at a time per replica) and
- * every ROLL_UP_SWEEP_MS in any case, moves queued rows into every roll-up (usage-writer.ts).
+ * roll-up queue, and a roll-up pass moves queued rows into every roll-up (usage-writer.ts) every
+ * USAGE_FLUSH_INTERVAL_MS after this replica wrote rows, every ROLL_UP_SWEEP_MS in any case
+ * (one pass at a time per replica): one pass carries all the writes of the interval, so its cost
+ * (≈ 1.4 ms of database time, most of it fixed) is not paid per request at low traffic.
  * flush() waits for both, so that a caller reading reports afterwards sees its rows.
  */
 @Injectable()
@@ -75,6 +77,8 @@ export class UsageRecorderService
   private rollingUp: Promise<void> | null = null;
   private rollUpAgain: Promise<void> | null = null;
   private lastRollUpAt = 0;
+  /** Rows written by this replica since its last roll-up pass started. */
+  private unrolled = false;
   private readonly totals = { flushed: 0, dropped: 0, flushErrors: 0, rolledUp: 0, rollUpErrors: 0 };
 
   constructor(
@@ -188,7 +192,8 @@ export class UsageRecorderService
   private tick(): void {
     this.bufferedGauge.set(this.buffer.length);
     if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.writeBuffered();
-    else if (!this.rollingUp && Date.now() - this.lastRollUpAt >= ROLL_UP_SWEEP_MS) void this.rollUp();
+    if (!this.rollingUp && (this.unrolled || Date.now() - this.lastRollUpAt >= ROLL_UP_SWEEP_MS))
+      void this.rollUp();
   }
 
   /**
@@ -203,6 +208,7 @@ export class UsageRecorderService
       });
       return this.rollUpAgain;
     }
+    this.unrolled = false;
     this.rollingUp = this.rollUpQueued().finally(() => {
       this.rollingUp = null;
       this.lastRollUpAt = Date.now();
@@ -249,7 +255,7 @@ export class UsageRecorderService
       this.totals.flushed += batch.length;
       this.flushedCounter.inc(batch.length);
       this.acknowledge(batch.length);
-      void this.rollUp();
+      this.unrolled = true;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { UsageEvent } from '../billing.types';
+import { namedStatementRunner, type NamedStatementRunner } from '../../database/named-statement';
 import { dashboardRollupUpserts } from './dashboard-rollups';
 import { rollupUpsertSql, ROLLUP_TABLES } from './usage-rollups';
 
@@ -108,30 +109,8 @@ ${dashboardRollupUpserts('batch')
 ${ROLLUP_TABLES.map((table) => `${table.name}_upsert AS (\n${rollupUpsertSql(table, 'batch')}\n)`).join(',\n')}
 SELECT count(*)::int AS rolled FROM batch`;
 
-/** node-postgres' pool, as far as a named statement needs it. */
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Runs a statement as a NAMED prepared statement on a Postgres server (node-postgres parses and
- * plans it once per pooled connection, not per call: 0.95 ms instead of 1.67 ms for a one-row
- * usage write, measured), and through TypeORM on the embedded database (one connection in
- * process, nothing to save).
- */
-export function namedStatementRunner(
-  dataSource: DataSource,
-): (name: string, sql: string, values: unknown[]) => Promise<unknown[]> {
-  const pool = (dataSource.options as { driver?: unknown }).driver
-    ? null
-    : ((dataSource.driver as unknown as { master?: PgPool }).master ?? null);
-  if (pool && typeof pool.query === 'function')
-    return async (name, text, values) => (await pool.query({ name, text, values })).rows;
-  return (_name, sql, values) => dataSource.query(sql, values);
-}
-
 export class SqlUsageWriter implements UsageWriter {
-  private readonly run: ReturnType<typeof namedStatementRunner>;
+  private readonly run: NamedStatementRunner;
 
   constructor(dataSource: DataSource) {
     this.run = namedStatementRunner(dataSource);
