@@ -19,6 +19,13 @@ describe('semantic cache guards', () => {
     ['Flights from New York to Florida', 'Flights from Florida to New York', 'order'],
     ['Is Python faster than Java?', 'Is Java faster than Python?', 'order'],
     ['How much does Alice owe Bob?', 'How much does Bob owe Alice?', 'order'],
+    // Roles exchanged around a word that stays (no relation word such as "to" or "than").
+    ['Why did Sparta defeat Athens?', 'Why did Athens defeat Sparta?', 'order'],
+    [
+      'Should the manager approve the plan the analyst drafted?',
+      'Should the analyst approve the plan the manager drafted?',
+      'order',
+    ],
     ['How do I enable dark mode?', 'How do I disable dark mode?', 'antonym'],
     ['Sort the list in ascending order.', 'Sort the list in descending order.', 'antonym'],
   ])('vetoes %j vs %j (%s), in both directions', (a, b, reason) => {
@@ -32,8 +39,23 @@ describe('semantic cache guards', () => {
     ['Who wrote Pride and Prejudice?', 'who wrote pride and prejudice please'],
     ['How do I merge two dictionaries in Python?', 'How do I merge 2 dictionaries in Python?'],
     ['Is it not safe?', 'Is it never safe?'],
+    // A phrase moved to the other end (adjacent segments exchanged) is how paraphrases reorder.
+    ['In 2019, what was the revenue of Apple?', 'What was the revenue of Apple in 2019?'],
+    ['Briefly explain recursion with an example.', 'With an example, briefly explain recursion.'],
   ])('lets paraphrases through: %j vs %j', (a, b) => {
     expect(veto(a, b)).toBeNull();
+  });
+
+  it('checks a role swap in bounded time on long questions', () => {
+    const words = Array.from({ length: 5_000 }, (_, i) => `w${i.toString(36)}x`);
+    const swapped = [...words];
+    [swapped[10], swapped[4_000]] = [swapped[4_000], swapped[10]];
+    // The differing window is far longer than the checked one: not vetoed for order, and fast.
+    expect(veto(words.join(' '), swapped.join(' '))).not.toBe('order');
+    const short = words.slice(0, 40);
+    const shortSwapped = [...short];
+    [shortSwapped[3], shortSwapped[30]] = [shortSwapped[30], shortSwapped[3]];
+    expect(veto(short.join(' '), shortSwapped.join(' '))).toBe('order');
   });
 
   it('vetoes every near-miss of the negation, number and entity suites, and no paraphrase', () => {

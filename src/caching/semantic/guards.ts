@@ -175,7 +175,10 @@ const FUNCTION_WORDS = new Set(
   ).split(' '),
 );
 
-/** Direction/comparison words: when one is present, the order of the things around it matters. */
+/**
+ * Direction/comparison words: kept (though most are function words) in the sequence the order
+ * check compares, so that "from A to B" → "from B to A" is an exchange around "to".
+ */
 const RELATIONAL = new Set(
   (
     'to from into than vs versus compared compare comparing between over against convert converting ' +
@@ -196,8 +199,8 @@ export interface QuestionFacts {
   readonly entities: ReadonlySet<string>;
   readonly units: readonly string[];
   readonly relational: boolean;
-  /** Content words in order (stemmed), for the order check. */
-  readonly content: readonly string[];
+  /** Content words and relation words ("to", "than", "owes", …) in order, stemmed: the order check's. */
+  readonly roleWords: readonly string[];
 }
 
 /** Decimal numbers ("3.11") in a text, by a single scan (no regex: linear whatever the input). */
@@ -265,7 +268,9 @@ export function questionFacts(text: string): QuestionFacts {
     if (normalised.toLowerCase().includes(symbol)) units.push(UNITS[symbol]);
   }
   const entities = namedEntities(normalised);
-  const content = tokens.filter((token) => !FUNCTION_WORDS.has(token) && !NEGATIONS.has(token)).map(stem);
+  const roleWords = tokens
+    .filter((token) => (RELATIONAL.has(token) || !FUNCTION_WORDS.has(token)) && !NEGATIONS.has(token))
+    .map(stem);
   return {
     words: tokens,
     wordSet: new Set(tokens.map(stem)),
@@ -275,7 +280,7 @@ export function questionFacts(text: string): QuestionFacts {
     entities,
     units,
     relational: tokens.some((token) => RELATIONAL.has(token)),
-    content,
+    roleWords,
   };
 }
 
@@ -323,13 +328,51 @@ function sameSequence(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
-/** Whether the words both questions share appear in a different relative order. */
-function sharedOrderDiffers(a: readonly string[], b: readonly string[]): boolean {
+/** Longest window the order check looks at (words); a longer differing window counts as "other". */
+const MAX_SWAP_WINDOW = 48;
+
+/**
+ * How the words both questions share are reordered from `a` to `b`:
+ * - `same`: not at all;
+ * - `adjacent`: two adjacent segments exchanged — a phrase moved to the other end, how
+ *   paraphrases reorder ("stable financially" → "financially stable", "in 2019, what was …" →
+ *   "what was … in 2019");
+ * - `across`: two segments exchanged around at least one word that stays in place — a swap of
+ *   roles ("X is a tributary of Y" → "Y is a tributary of X", "from A to B" → "from B to A");
+ * - `other`: any other reordering (or a differing window longer than MAX_SWAP_WINDOW words).
+ * O(w³) in the differing window w, which is bounded.
+ */
+export function reordering(
+  a: readonly string[],
+  b: readonly string[],
+): 'same' | 'adjacent' | 'across' | 'other' {
   const inB = new Set(b);
   const inA = new Set(a);
   const seqA = dedupe(a.filter((word) => inB.has(word)));
   const seqB = dedupe(b.filter((word) => inA.has(word)));
-  return !sameSequence(seqA, seqB);
+  if (seqA.length !== seqB.length) return 'other';
+  let first = 0;
+  while (first < seqA.length && seqA[first] === seqB[first]) first++;
+  if (first === seqA.length) return 'same';
+  let last = seqA.length - 1;
+  while (seqA[last] === seqB[last]) last--;
+  const width = last - first + 1;
+  if (width > MAX_SWAP_WINDOW) return 'other';
+  const windowA = seqA.slice(first, last + 1);
+  const windowB = seqB.slice(first, last + 1);
+  // windowA = X M Y and windowB = Y M X, with X and Y non-empty (M empty: adjacent).
+  for (let x = 1; x < width; x++) {
+    for (let y = 1; x + y <= width; y++) {
+      const m = width - x - y;
+      if (
+        sameSequence(windowA.slice(0, x), windowB.slice(width - x)) &&
+        sameSequence(windowA.slice(width - y), windowB.slice(0, y)) &&
+        sameSequence(windowA.slice(x, x + m), windowB.slice(y, y + m))
+      )
+        return m === 0 ? 'adjacent' : 'across';
+    }
+  }
+  return 'other';
 }
 
 function dedupe(list: readonly string[]): string[] {
@@ -367,7 +410,11 @@ export function guardVeto(a: QuestionFacts, b: QuestionFacts): GuardReason | nul
   if (!sameSequence(a.units, b.units)) return sameMultiset(a.units, b.units) ? 'order' : 'unit';
   if (entitiesDiffer(a, b)) return 'entity';
   if (antonymSplit(a, b)) return 'antonym';
-  // Role or direction swaps: the same content words in another order around a relation.
-  if ((a.relational || b.relational) && sharedOrderDiffers(a.content, b.content)) return 'order';
+  // Role or direction swaps: two things exchanged around a word that stays ("from A to B",
+  // "A owes B", "X is a tributary of Y"); and, around a relation word, any reordering but a
+  // phrase moved to the other end.
+  const order = reordering(a.roleWords, b.roleWords);
+  if (order === 'across') return 'order';
+  if (order === 'other' && (a.relational || b.relational)) return 'order';
   return null;
 }
