@@ -77,28 +77,28 @@ export class CacheLookupStep implements ChatStep {
 
   /**
    * Records the hit (cost 0, the saving) and answers from the cache. A completion is answered once
-   * its usage row is written (USAGE_DURABLE_ACK), like an upstream answer; a stream starts at once
-   * and ends — its usage chunk and [DONE] — only once the row is written, like an upstream stream
-   * (waiting for the write before the first byte made a cached stream's first byte as slow as the
-   * database's group commit).
+   * its usage row is written (USAGE_DURABLE_ACK), like an upstream answer; a stream sends its first
+   * chunk at once, records the hit once that chunk is written (or when the stream ends early), and
+   * ends — its usage chunk and [DONE] — only once the row is written, like an upstream stream.
+   * (Recording before the first byte made a cached stream's first byte wait for the group commit,
+   * and on the embedded database, whose statements run on the event loop, for the write itself.)
    */
   private async answerFromCache(call: ChatCall, hit: CacheHit): Promise<void> {
     const { completion, provider, model, costNano: originalCostNano } = hit.answer;
     const usage = completion.usage ?? estimatedUsage(call.promptTokens, completionText(completion));
-    const recorded = this.accounting.record(call, {
-      provider: 'cache',
-      model,
-      promptTokens: usage.prompt_tokens,
-      completionTokens: usage.completion_tokens,
-      cachedTokens: 0,
-      costNano: 0,
-      savedNano: originalCostNano,
-      status: 200,
-      cacheHit: true,
-    });
-    if (call.mode === 'stream')
-      recorded.catch(() => undefined); // awaited by the replay; never unhandled
-    else await recorded;
+    const record = () =>
+      this.accounting.record(call, {
+        provider: 'cache',
+        model,
+        promptTokens: usage.prompt_tokens,
+        completionTokens: usage.completion_tokens,
+        cachedTokens: 0,
+        costNano: 0,
+        savedNano: originalCostNano,
+        status: 200,
+        cacheHit: true,
+      });
+    if (call.mode !== 'stream') await record();
     if (originalCostNano > 0)
       this.saved.inc({ result: hit.status.toLowerCase() }, nanoToUsd(originalCostNano));
     call.outcome = {
@@ -107,7 +107,7 @@ export class CacheLookupStep implements ChatStep {
       target: null,
       attempts: [],
       completion: call.mode === 'stream' ? null : completion,
-      chunks: call.mode === 'stream' ? replay(call, completion, recorded) : null,
+      chunks: call.mode === 'stream' ? replay(call, completion, once(record)) : null,
       upstreamMs: 0,
       costNano: 0,
       usageEstimated: false,
@@ -116,26 +116,42 @@ export class CacheLookupStep implements ChatStep {
   }
 }
 
+/** `run` once: every call answers the first call's promise. */
+function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | null = null;
+  return () => (result ??= run());
+}
+
 /**
  * A cached answer as the chunks of a live stream (same shapes, the usage chunk last; the respond
- * step adds router_metadata and drops the usage chunk unless the client asked for it). The usage
- * chunk — and so the end of the stream — waits for the hit's usage row (`recorded`).
+ * step adds router_metadata and drops the usage chunk unless the client asked for it). The hit is
+ * recorded (`record`) when the consumer asks for the second chunk — the first is written by then
+ * — or when the stream ends in any way; the usage chunk, and so the end of the stream, waits
+ * for the row.
  */
-async function* replay(
+export async function* replay(
   call: ChatCall,
   completion: ChatCompletion,
-  recorded: Promise<unknown>,
+  record: () => Promise<unknown>,
 ): AsyncGenerator<ChatCompletionChunk> {
   const chunks = replayChunks(completion, {
     id: `chatcmpl-${call.context.requestId}`,
     created: Math.floor(Date.now() / 1000),
     includeUsage: true,
   });
-  for (const chunk of chunks) {
-    if (chunk.choices.length === 0) await recorded;
-    yield chunk;
+  try {
+    let first = true;
+    for (const chunk of chunks) {
+      if (!first) void record().catch(() => undefined); // awaited below; never unhandled
+      first = false;
+      if (chunk.choices.length === 0) await record();
+      yield chunk;
+    }
+    await record();
+  } finally {
+    // A client gone after the first chunk still had a cached answer: it is recorded.
+    void record().catch(() => undefined);
   }
-  await recorded;
 }
 
 /** The text of a completion (content and tool calls), for estimating its tokens. */
