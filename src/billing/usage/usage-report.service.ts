@@ -13,6 +13,11 @@ import {
 /** The most groups one report returns; more is a 400 asking for a narrower report. */
 export const MAX_REPORT_GROUPS = 50_000;
 
+/**
+ * The planner settings of a report's transaction: no parallel workers and no JIT (see report()).
+ */
+export const REPORT_PLANNER_SETTINGS = `SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)`;
+
 /** Runs the spend report (see usage-report.ts for the plan). */
 @Injectable()
 export class UsageReportService {
@@ -20,7 +25,13 @@ export class UsageReportService {
 
   async report(query: UsageReportQuery): Promise<SpendReport> {
     const built = buildReportQuery(query, MAX_REPORT_GROUPS + 1);
-    const rows: ReportRow[] = await this.dataSource.query(built.sql, built.params);
+    const rows: ReportRow[] = await this.dataSource.transaction(async (manager) => {
+      // A report reads at most tens of thousands of roll-up rows: parallel workers and JIT
+      // compilation, which the planner picks for its estimated cost, cost more than they save
+      // (90-day report across tenants by tenant, model and intent: 212 → 128 ms; docs/billing.md).
+      await manager.query(REPORT_PLANNER_SETTINGS);
+      return manager.query(built.sql, built.params);
+    });
     if (rows.length > MAX_REPORT_GROUPS) {
       throw new GatewayError(
         ErrorCode.ValidationFailed,

@@ -291,10 +291,12 @@ function sourceSelect(
 ): string {
   const groups = query.groupBy.map((d, i) => `${dimensionExpression(d, table)} AS g${i}`);
   const plain = table !== 'raw' && rowsAreGroups(query, table);
+  // Sums cast back to int8: Postgres sums int8 into numeric, and the regrouping above would
+  // otherwise add numerics, several times slower than int8 (a total beyond int8 fails there anyway).
   const measures =
     table === 'raw'
-      ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `${e} AS ${ROLLUP_MEASURES[i]}`)
-      : ROLLUP_MEASURES.map((m) => (plain ? m : `sum(${m}) AS ${m}`));
+      ? RAW_MEASURE_EXPRESSIONS.map((e, i) => `(${e})::int8 AS ${ROLLUP_MEASURES[i]}`)
+      : ROLLUP_MEASURES.map((m) => (plain ? m : `sum(${m})::int8 AS ${m}`));
   const where = [timeCondition(table, segments, params), ...filterConditions(query, table, params)];
   const groupBy = groups.length > 0 && !plain ? `\n GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
   return `SELECT ${[...groups, ...measures].join(', ')}\n  FROM ${tableSql(table).name}\n WHERE ${where.join(' AND ')}${groupBy}`;
@@ -317,20 +319,25 @@ export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltR
     bySource.set(segment.source, [...(bySource.get(segment.source) ?? []), segment]);
   const parts = [...bySource].map(([source, list]) => sourceSelect(query, tableOf(source), list, params));
   const groups = query.groupBy.map((_, i) => `g${i}`);
-  const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `g${i}`)} AS g${i}`);
+  const outputs = query.groupBy.map((d, i) => `${dimensionOutput(d, `f.g${i}`)} AS g${i}`);
   // One source (whole days, or whole hours): its groups are final; several: regroup the union,
   // unless grouped by hour: sources then never share an hour (raw rows only inside the edge hours).
   const single = parts.length === 1 || query.groupBy.includes('hour');
   const measures = ROLLUP_MEASURES.map((m) => `COALESCE(${single ? m : `sum(${m})`}, 0)::int8 AS ${m}`);
-  const order = groups.map((g) => `u.${g} NULLS LAST`).join(', ');
-  const name = tenantNameJoin(query.groupBy);
-  const regroup = [...groups.map((g) => `u.${g}`), ...(name ? [name.column] : [])];
+  const order = (alias: string) => groups.map((g) => `${alias}.${g} NULLS LAST`).join(', ');
   const tail =
     groups.length === 0
       ? ''
-      : `${single ? '' : `\n GROUP BY ${regroup.join(', ')}`}\n ORDER BY ${order}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
-  const columns = [...outputs, ...(name ? [`${name.column} AS tenant_name`] : []), ...measures];
-  const sql = `SELECT ${columns.join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${name?.join ?? ''}${tail}`;
+      : `${single ? '' : `\n GROUP BY ${groups.map((g) => `u.${g}`).join(', ')}`}\n ORDER BY ${order('u')}\n LIMIT ${Math.max(0, Math.floor(limit))}`;
+  const grouped = `SELECT ${[...groups.map((g) => `u.${g}`), ...measures].join(', ')}\n  FROM (\n${parts.join('\nUNION ALL\n')}\n) u${tail}`;
+  // The tenant's name is joined to the final groups only (after the LIMIT), then put back in order.
+  const name = tenantNameJoin(query.groupBy);
+  const columns = [
+    ...outputs,
+    ...(name ? [`${name.column} AS tenant_name`] : []),
+    ...ROLLUP_MEASURES.map((m) => `f.${m}`),
+  ];
+  const sql = `SELECT ${columns.join(', ')}\n  FROM (\n${grouped}\n) f${name?.join ?? ''}${groups.length === 0 ? '' : `\n ORDER BY ${order('f')}`}`;
   return { sql, params: params.values };
 }
 
@@ -341,7 +348,7 @@ export function buildReportQuery(query: UsageReportQuery, limit: number): BuiltR
 function tenantNameJoin(groupBy: readonly ReportDimension[]): { join: string; column: string } | null {
   const index = groupBy.indexOf('tenant');
   if (index < 0) return null;
-  return { join: `\n  LEFT JOIN tenants t ON t.id = u.g${index}`, column: 't.name' };
+  return { join: `\n  LEFT JOIN tenants t ON t.id = f.g${index}`, column: 't.name' };
 }
 
 export interface ReportTotals {
