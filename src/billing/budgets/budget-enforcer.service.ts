@@ -119,6 +119,8 @@ export class BudgetEnforcerService
   private byKey = new Map<string, BudgetState>();
   private pending = new Map<string, CounterDelta>();
   private flushTimer: NodeJS.Timeout | null = null;
+  /** A flush on the next turn of the event loop (a request is waiting for it). */
+  private flushSoon: NodeJS.Immediate | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failures = 0;
@@ -173,8 +175,7 @@ export class BudgetEnforcerService
   async beforeApplicationShutdown(): Promise<void> {
     this.releaseLeases();
     for (let attempt = 0; attempt < 5 && (this.pending.size > 0 || this.flushing); attempt++) {
-      if (this.flushTimer) clearTimeout(this.flushTimer);
-      this.flushTimer = null;
+      this.cancelScheduledFlush();
       await this.flush();
     }
     if (this.pending.size > 0)
@@ -619,18 +620,33 @@ export class BudgetEnforcerService
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer || this.flushing) return;
-    const delay =
-      this.failures === 0
-        ? this.config.billing.usageDurableAck
-          ? 0 // a request is waiting for this write: batch what arrives in this turn only
-          : SETTLE_FLUSH_DELAY_MS
-        : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
-    this.flushTimer = setTimeout(() => {
+    if (this.flushTimer || this.flushSoon || this.flushing) return;
+    if (this.failures === 0 && this.config.billing.usageDurableAck) {
+      // A request is waiting for this write: batch what arrives in this turn only (setImmediate,
+      // not setTimeout(0), which waits at least 1 ms).
+      this.flushSoon = setImmediate(() => {
+        this.flushSoon = null;
+        void this.flush();
+      });
+      return;
+    }
+    const run = () => {
       this.flushTimer = null;
       void this.flush();
-    }, delay);
+    };
+    const delay =
+      this.failures === 0
+        ? SETTLE_FLUSH_DELAY_MS
+        : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failures - 1));
+    this.flushTimer = setTimeout(run, delay);
     this.flushTimer.unref();
+  }
+
+  private cancelScheduledFlush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushSoon) clearImmediate(this.flushSoon);
+    this.flushTimer = null;
+    this.flushSoon = null;
   }
 
   private checkSoftLimit(state: BudgetState, now: number): void {
