@@ -81,3 +81,17 @@ describe('trustedUsage', () => {
     }
   });
 });
+
+describe('trustedUsage with a computed completion estimate', () => {
+  it('computes the estimate only when the reported completion count is unusable', () => {
+    let calls = 0;
+    const estimate = { promptTokens: 10, completionTokens: () => (calls++, 7) };
+    expect(trustedUsage({ prompt_tokens: 3, completion_tokens: 4 }, estimate).usage.completion_tokens).toBe(
+      4,
+    );
+    expect(calls).toBe(0);
+    const fallback = trustedUsage({ prompt_tokens: 3, completion_tokens: 'many' }, estimate);
+    expect(fallback).toMatchObject({ usage: { completion_tokens: 7 }, estimated: true });
+    expect(calls).toBe(1);
+  });
+});

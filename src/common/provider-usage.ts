@@ -13,7 +13,8 @@ export const MAX_REPORTED_TOKENS = 20_000_000;
 
 export interface UsageEstimate {
   promptTokens: number;
-  completionTokens: number;
+  /** A count, or a function computing it — called only when the reported count is unusable. */
+  completionTokens: number | (() => number);
 }
 
 export interface TrustedUsage {
@@ -44,7 +45,13 @@ export function trustedUsage(reported: unknown, estimate: UsageEstimate): Truste
   const prompt = tokenCount(raw.prompt_tokens);
   const completion = tokenCount(raw.completion_tokens);
   const promptTokens = prompt ?? finiteEstimate(estimate.promptTokens);
-  const completionTokens = completion ?? finiteEstimate(estimate.completionTokens);
+  const completionTokens =
+    completion ??
+    finiteEstimate(
+      typeof estimate.completionTokens === 'function'
+        ? estimate.completionTokens()
+        : estimate.completionTokens,
+    );
   const usage: Usage = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
