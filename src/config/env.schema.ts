@@ -260,6 +260,7 @@ export class EnvironmentVariables {
    */
   @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_FLOOR_TOKENS = 256;
   @Transform(toNumber) @IsInt() @Min(1) @Max(1_000_000) RESERVE_OUTPUT_CAP_TOKENS = 4_096;
+  /** Background usage writes, and the roll-up pass behind reports and the dashboard, run this often. */
   @Transform(toNumber) @IsInt() @Min(10) USAGE_FLUSH_INTERVAL_MS = 1_000;
   @Transform(toNumber) @IsInt() @Min(1) USAGE_BATCH_SIZE = 500;
   @Transform(toNumber) @IsInt() @Min(100) USAGE_BUFFER_MAX = 100_000;
