@@ -146,10 +146,12 @@ describeIfPostgres('routing lab on Postgres', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
   });
-  afterAll(() => database?.drop());
   sameConfigReplayContract(() =>
     bootTestApp({ MODE: 'basic', ADMIN_API_KEY: TEST_ADMIN_KEY, DATABASE_URL: database.url }),
   );
+  // Declared after the contract's own afterAll, so it runs after the gateway has closed: dropping
+  // the database first terminated the gateway's open connections.
+  afterAll(() => database?.drop());
 });
 
 describe('routing lab: tenant switch, prompt hash, retention, validation', () => {
