@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../common/principal';
 import { BillingEventsService } from '../billing/events/billing-events.service';
+import { ChangeFeed } from '../billing/events/change-feed';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { ErrorCode, GatewayError } from '../common/errors';
 import { noSuchResource } from '../common/resource-id';
@@ -59,8 +60,7 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
   /** The version of each tenant's policy (tenant_policies.version, bumped on every PUT). */
   private readonly versions = new Map<string, number>();
   private readonly defaultPolicy: CompiledPolicy;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private changeStamp: string | null = null;
+  private readonly feed: ChangeFeed;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,30 +71,26 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
   ) {
     this.platformPolicy = loadPlatformPolicy(config.routing.policyFile, catalog);
     this.defaultPolicy = compilePolicy(this.platformPolicy, catalog, routingPolicies, 'platform default');
+    this.feed = new ChangeFeed({
+      events: this.events,
+      onEvent: (event) => {
+        if (event.type === 'policy') void this.reload(event.tenantId);
+      },
+      reloadAll: () => this.reloadAll(),
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      // One process on the embedded database, or Redis events: nothing to poll.
+      pollStamp: !this.events.distributed && config.databaseUrl !== null,
+      readStamp: () => this.readChangeStamp(),
+      pollIntervalMs: CHANGE_POLL_INTERVAL_MS,
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.reloadAll();
-    this.events.subscribe((event) => {
-      if (event.type === 'policy') void this.reload(event.tenantId);
-      else if (event.type === 'resync') void this.reloadAll();
-    });
-    this.every(REFRESH_INTERVAL_MS, () => this.reloadAll());
-    // One process on the embedded database, or Redis events: nothing to poll.
-    if (!this.events.distributed && this.config.databaseUrl !== null) {
-      this.changeStamp = await this.readChangeStamp();
-      this.every(CHANGE_POLL_INTERVAL_MS, () => this.reloadIfChanged());
-    }
+    await this.feed.start();
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
-  }
-
-  private every(intervalMs: number, task: () => Promise<void>): void {
-    const timer = setInterval(() => void task(), intervalMs);
-    timer.unref();
-    this.timers.push(timer);
+    this.feed.stop();
   }
 
   /* ------------------------------------------------------------------ hot path */
@@ -233,13 +229,6 @@ export class PolicyService implements PolicyEnforcer, OnModuleInit, OnModuleDest
       this.logger.warn(`could not read the policy change stamp: ${(error as Error).message}`);
       return null;
     }
-  }
-
-  private async reloadIfChanged(): Promise<void> {
-    const stamp = await this.readChangeStamp();
-    if (stamp === null || stamp === this.changeStamp) return;
-    this.changeStamp = stamp;
-    await this.reloadAll();
   }
 
   private async reload(tenantId: string): Promise<void> {

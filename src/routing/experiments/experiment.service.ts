@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { DataSource } from 'typeorm';
 import type { AdminActor } from '../../billing/admin/admin-audit';
 import { BillingEventsService } from '../../billing/events/billing-events.service';
+import { ChangeFeed } from '../../billing/events/change-feed';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { isResourceId, noSuchResource } from '../../common/resource-id';
 import { AppConfig } from '../../config/app-config';
@@ -85,8 +86,7 @@ export function experimentView(row: ExperimentRow): ExperimentView {
 export class ExperimentService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Experiments');
   private readonly live = new Map<string, LiveExperiment>();
-  private readonly timers: NodeJS.Timeout[] = [];
-  private changeStamp: string | null = null;
+  private readonly feed: ChangeFeed;
   private readonly routing: LiveRouting;
 
   constructor(
@@ -97,23 +97,25 @@ export class ExperimentService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
   ) {
     this.routing = { catalog, policies, routingFile: config.routing.routingFile };
+    this.feed = new ChangeFeed({
+      events,
+      onEvent: (event) => {
+        if (event.type === 'experiment') void this.reload(event.tenantId);
+      },
+      reloadAll: () => this.reloadAll(),
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      pollStamp: !events.distributed && config.databaseUrl !== null,
+      readStamp: () => this.readChangeStamp(),
+      pollIntervalMs: CHANGE_POLL_INTERVAL_MS,
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.reloadAll();
-    this.events.subscribe((event) => {
-      if (event.type === 'experiment') void this.reload(event.tenantId);
-      else if (event.type === 'resync') void this.reloadAll();
-    });
-    this.every(REFRESH_INTERVAL_MS, () => this.reloadAll());
-    if (!this.events.distributed && this.config.databaseUrl !== null) {
-      this.changeStamp = await this.readChangeStamp();
-      this.every(CHANGE_POLL_INTERVAL_MS, () => this.reloadIfChanged());
-    }
+    await this.feed.start();
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    this.feed.stop();
   }
 
   /* ------------------------------------------------------------------ hot path */
@@ -245,18 +247,5 @@ export class ExperimentService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn(`could not read the experiments change stamp: ${(error as Error).message}`);
       return null;
     }
-  }
-
-  private async reloadIfChanged(): Promise<void> {
-    const stamp = await this.readChangeStamp();
-    if (stamp === null || stamp === this.changeStamp) return;
-    this.changeStamp = stamp;
-    await this.reloadAll();
-  }
-
-  private every(intervalMs: number, task: () => Promise<void>): void {
-    const timer = setInterval(() => void task(), intervalMs);
-    timer.unref();
-    this.timers.push(timer);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { DataSource } from 'typeorm';
 import { writeAdminAudit, type AdminActor } from '../../billing/admin/admin-audit';
 import { BillingEventsService } from '../../billing/events/billing-events.service';
+import { ChangeFeed } from '../../billing/events/change-feed';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { INTENT_LABELS, type IntentLabel } from '../../common/intent-labels';
 import { AppConfig } from '../../config/app-config';
@@ -116,7 +117,7 @@ export async function readAppliedThresholds(
 @Injectable()
 export class ThresholdOverridesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RoutingThresholds');
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly feed: ChangeFeed;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -124,20 +125,26 @@ export class ThresholdOverridesService implements OnModuleInit, OnModuleDestroy 
     private readonly policies: RoutingPolicyService,
     private readonly events: BillingEventsService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.feed = new ChangeFeed({
+      events,
+      onEvent: (event) => {
+        if (event.type === 'routing_thresholds') void this.reload();
+      },
+      reloadAll: () => this.reload(),
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      pollStamp: !events.distributed && config.databaseUrl !== null,
+      readStamp: () => this.readVersion(),
+      pollIntervalMs: CHANGE_POLL_INTERVAL_MS,
+    });
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.reload();
-    this.events.subscribe((event) => {
-      if (event.type === 'routing_thresholds' || event.type === 'resync') void this.reload();
-    });
-    this.every(REFRESH_INTERVAL_MS, () => this.reload());
-    if (!this.events.distributed && this.config.databaseUrl !== null)
-      this.every(CHANGE_POLL_INTERVAL_MS, () => this.reloadIfChanged());
+    await this.feed.start();
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    this.feed.stop();
   }
 
   view(): AppliedThresholdsView {
@@ -201,12 +208,6 @@ export class ThresholdOverridesService implements OnModuleInit, OnModuleDestroy 
     return this.view();
   }
 
-  private every(intervalMs: number, task: () => Promise<void>): void {
-    const timer = setInterval(() => void task(), intervalMs);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
   private async reload(): Promise<void> {
     try {
       const applied = await readAppliedThresholds(this.dataSource, this.config);
@@ -217,14 +218,16 @@ export class ThresholdOverridesService implements OnModuleInit, OnModuleDestroy 
     }
   }
 
-  private async reloadIfChanged(): Promise<void> {
+  /** The applied row's version (the change stamp polled without Redis); null when unreadable. */
+  private async readVersion(): Promise<number | null> {
     try {
       const rows: Array<{ version: number }> = await this.dataSource.query(
         `SELECT version FROM routing_threshold_overrides WHERE scope = 'platform'`,
       );
-      if ((rows[0]?.version ?? 0) !== this.state.current.version) await this.reload();
+      return rows[0]?.version ?? 0;
     } catch (error) {
       this.logger.warn(`could not poll the applied routing thresholds: ${(error as Error).message}`);
+      return null;
     }
   }
 }
