@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { BatchBuffer } from '../../common/batch-buffer';
 import { AppConfig } from '../../config/app-config';
 import { deleteExpiredShadowResults, validShadowResult, writeShadowResults } from './shadow-results-writer';
 import type { ShadowResult } from './shadow.types';
 import type { WorkQueueStats } from './work-queue';
 
 const CLEANUP_INTERVAL_MS = 3_600_000;
-const RETRY_MAX_MS = 30_000;
 
 /** What this process's shadow did since it started (GET /admin/routing/shadow/report: `process`). */
 export interface ShadowProcessStats {
@@ -30,26 +30,35 @@ export interface ShadowProcessStats {
 @Injectable()
 export class ShadowResultsLog implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('ShadowResults');
-  private buffer: ShadowResult[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly buffer: BatchBuffer<ShadowResult>;
   private readonly timers: NodeJS.Timeout[] = [];
-  private failures = 0;
-  private retryAt = 0;
-  private readonly totals = { written: 0, dropped: 0, flushErrors: 0 };
+  private dropped = 0;
   /** Set by the runner (the chat module's): its queue and counters. */
   private source: (() => Pick<ShadowProcessStats, 'queue' | 'skipped' | 'shadow_requests'>) | null = null;
 
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.buffer = new BatchBuffer({
+      name: 'shadow results',
+      logger: this.logger,
+      write: (batch) => writeShadowResults(dataSource, batch),
+      batchSize: config.billing.usageBatchSize,
+      bufferMax: config.decisionLog.bufferMax,
+      intervalMs: config.billing.usageFlushIntervalMs,
+      eager: false,
+    });
+  }
 
   onModuleInit(): void {
     if (!this.config.shadow.enabled) return;
-    this.every(this.config.billing.usageFlushIntervalMs, () => {
-      if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.flush();
-    });
-    if (this.config.decisionLog.retentionDays > 0) this.every(CLEANUP_INTERVAL_MS, () => void this.cleanup());
+    this.buffer.start();
+    if (this.config.decisionLog.retentionDays > 0) {
+      const timer = setInterval(() => void this.cleanup(), CLEANUP_INTERVAL_MS);
+      timer.unref();
+      this.timers.push(timer);
+    }
   }
 
   reportFrom(source: () => Pick<ShadowProcessStats, 'queue' | 'skipped' | 'shadow_requests'>): void {
@@ -58,13 +67,7 @@ export class ShadowResultsLog implements OnModuleInit, BeforeApplicationShutdown
 
   /** Buffers the row (never waits, never throws). */
   record(result: ShadowResult): void {
-    if (!validShadowResult(result) || this.buffer.length >= this.config.decisionLog.bufferMax) {
-      this.totals.dropped++;
-      return;
-    }
-    this.buffer.push(result);
-    if (this.buffer.length >= this.config.billing.usageBatchSize && Date.now() >= this.retryAt)
-      void this.flush();
+    if (!validShadowResult(result) || !this.buffer.push(result)) this.dropped++;
   }
 
   stats(): ShadowProcessStats {
@@ -75,17 +78,16 @@ export class ShadowResultsLog implements OnModuleInit, BeforeApplicationShutdown
     };
     return {
       ...source,
-      buffered: this.buffer.length,
-      written: this.totals.written,
-      dropped: this.totals.dropped,
-      flush_errors: this.totals.flushErrors,
+      buffered: this.buffer.size,
+      written: this.buffer.totals.written,
+      dropped: this.dropped,
+      flush_errors: this.buffer.totals.flushErrors,
     };
   }
 
   /** Writes what is buffered; concurrent callers share the flush in progress. */
   flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => (this.flushing = null));
-    return this.flushing;
+    return this.buffer.flush();
   }
 
   async cleanup(): Promise<number> {
@@ -99,37 +101,6 @@ export class ShadowResultsLog implements OnModuleInit, BeforeApplicationShutdown
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (let attempt = 0; attempt < 3 && this.buffer.length > 0; attempt++) {
-      this.retryAt = 0;
-      await this.flush();
-    }
-  }
-
-  private every(intervalMs: number, task: () => void): void {
-    const timer = setInterval(task, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.config.billing.usageBatchSize);
-      try {
-        await writeShadowResults(this.dataSource, batch);
-      } catch (error) {
-        this.buffer = batch.concat(this.buffer);
-        this.failures++;
-        this.totals.flushErrors++;
-        const delay = Math.min(
-          RETRY_MAX_MS,
-          this.config.billing.usageFlushIntervalMs * 2 ** Math.min(this.failures, 15),
-        );
-        this.retryAt = Date.now() + delay;
-        this.logger.warn(`shadow results flush failed (retry in ${delay} ms): ${(error as Error).message}`);
-        return;
-      }
-      this.failures = 0;
-      this.totals.written += batch.length;
-    }
+    await this.buffer.close(3);
   }
 }
