@@ -1,5 +1,6 @@
+import { reportTotalsResponse, type ReportTotalsResponse } from './usage-report.responses';
 import type { AdminKeyEntity, ApiKeyEntity, BudgetEntity, TenantEntity } from '../entities';
-import type { UsageGroup, UsageReport, UsageTotals } from '../usage/usage-query';
+import type { UsageGroup, UsageReport } from '../usage/usage-query';
 
 /**
  * What the admin API returns. Entities never leave the service layer as they are: these shapes
@@ -148,45 +149,14 @@ export function budgetResponse(snapshot: BudgetSnapshot): BudgetResponse {
   };
 }
 
-interface UsageTotalsResponse {
-  requests: number;
-  errors: number;
-  cache_hits: number;
-  refusals: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-  saved_usd: number;
-  /** Requests billed at an estimated price (pricing "estimated" in their router_metadata). */
-  estimated_price_requests: number;
-}
-
-function totalsResponse(totals: UsageTotals): UsageTotalsResponse {
-  return {
-    requests: totals.requests,
-    errors: totals.errors,
-    cache_hits: totals.cacheHits,
-    refusals: totals.refusals,
-    prompt_tokens: totals.promptTokens,
-    completion_tokens: totals.completionTokens,
-    cached_tokens: totals.cachedTokens,
-    total_tokens: totals.promptTokens + totals.completionTokens,
-    cost_usd: usd(totals.costNano),
-    saved_usd: usd(totals.savedNano),
-    estimated_price_requests: totals.estimatedPriceRequests,
-  };
-}
-
 export interface UsageResponse {
   object: 'usage';
   tenant_id: string;
   from: string;
   to: string;
   group_by: string | null;
-  totals: UsageTotalsResponse;
-  groups: Array<UsageTotalsResponse & { key: string | null }>;
+  totals: ReportTotalsResponse;
+  groups: Array<ReportTotalsResponse & { key: string | null }>;
 }
 
 export function usageResponse(report: UsageReport): UsageResponse {
@@ -196,8 +166,8 @@ export function usageResponse(report: UsageReport): UsageResponse {
     from: report.from.toISOString(),
     to: report.to.toISOString(),
     group_by: report.groupBy,
-    totals: totalsResponse(report.totals),
-    groups: report.groups.map((group: UsageGroup) => ({ key: group.key, ...totalsResponse(group) })),
+    totals: reportTotalsResponse(report.totals),
+    groups: report.groups.map((group: UsageGroup) => ({ key: group.key, ...reportTotalsResponse(group) })),
   };
 }
 

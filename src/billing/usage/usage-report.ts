@@ -1,3 +1,4 @@
+import type { UsageTotals } from './usage-query';
 import {
   chooseRollup,
   NO_KEY_ID,
@@ -351,19 +352,8 @@ function tenantNameJoin(groupBy: readonly ReportDimension[]): { join: string; co
   return { join: `\n  LEFT JOIN tenants t ON t.id = f.g${index}`, column: 't.name' };
 }
 
-export interface ReportTotals {
-  requests: number;
-  errors: number;
-  cacheHits: number;
-  refusals: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  costNano: number;
-  savedNano: number;
-  /** Served requests billed at an estimated price (a model without a catalog price). */
-  estimatedPriceRequests: number;
-}
+/** The measures of a report or group: the same as the per-tenant usage query's. */
+export type ReportTotals = UsageTotals;
 
 export interface ReportGroup extends ReportTotals {
   /** The group's value of each grouped dimension (null: none, e.g. no intent or a static key). */
