@@ -151,6 +151,35 @@ function usageContract(boot: () => Promise<BillingApp>) {
     expect(all.body.groups).toEqual([]);
   });
 
+  it('rolls written rows up on its own timer (no flush): the daily roll-up counts them', async () => {
+    const { tenantId, key } = await tenantWithKey(app, 'rolled-by-timer');
+    for (let i = 0; i < 3; i++) {
+      await request(app.server)
+        .post('/v1/test/charge')
+        .set(bearer(key))
+        .send({ max_cost_nano: 1000, cost_nano: 1000 })
+        .expect(200);
+    }
+    // Acknowledged = the raw rows are written; the roll-up pass runs every USAGE_FLUSH_INTERVAL_MS.
+    const rolled = async () =>
+      Number(
+        (
+          await app.dataSource.query(
+            `SELECT COALESCE(sum(requests), 0)::int8 AS n FROM usage_daily WHERE tenant_id = $1`,
+            [tenantId],
+          )
+        )[0].n,
+      );
+    const deadline = Date.now() + 10_000;
+    while ((await rolled()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await rolled()).toBe(3);
+    const [queued] = await app.dataSource.query(
+      `SELECT count(*)::int AS n FROM usage_rollup_queue WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    expect(queued.n).toBe(0);
+  });
+
   it('validates the usage query', async () => {
     const { tenantId } = await tenantWithKey(app, 'queried');
     await request(app.server).get(`/admin/tenants/${tenantId}/usage?group_by=week`).set(admin).expect(400);
