@@ -4,6 +4,7 @@ import { ErrorCode, GatewayError } from '../common/errors';
 import { validationErrorToGatewayError } from '../common/validation';
 import { AppConfig, RequestLimits } from '../config/app-config';
 import { toChatRequestDto } from './chat-completion.dto';
+import { passesChatRequestFastCheck } from './chat-request-fast-check';
 import { checkChatElements } from './chat-elements';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 
@@ -56,8 +57,10 @@ export class ChatRequestPipe implements PipeTransform<unknown, ChatCompletionReq
     }
     const body = value as Record<string, unknown>;
     checkSizes(body, this.config.limits);
-    const errors = validateSync(toChatRequestDto(body), { forbidUnknownValues: false });
-    if (errors.length > 0) throw validationErrorToGatewayError(errors);
+    if (!passesChatRequestFastCheck(body)) {
+      const errors = validateSync(toChatRequestDto(body), { forbidUnknownValues: false });
+      if (errors.length > 0) throw validationErrorToGatewayError(errors);
+    }
     checkChatElements(body);
     return value as ChatCompletionRequest;
   }
