@@ -1,36 +1,23 @@
-import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
 import { budgetResponse, type BudgetResponse } from '../billing/admin/admin.responses';
 import type { ListedBudget } from '../billing/admin/budget-list.service';
 import { latencyQuantile, type LatencyBucketCount } from '../billing/usage/dashboard-rollups';
 import type { DailyLatency, DailyRangeQuery, FallbackRow } from '../billing/usage/dashboard-query.service';
-import { ErrorCode, GatewayError } from '../common/errors';
 import { nanoToUsd } from '../common/pricing';
 import type { RoutingSavings } from '../routing/premium-baseline';
+import { TimeRangeQueryDto, resolveTimeRange } from '../common/time-range';
 
 /**
  * The dashboard's read-only reports over its roll-ups (GET /admin/usage/latency,
  * GET /admin/usage/routing) and the budget list (GET /admin/budgets): query parsing and the
  * response shapes, pure.
  */
-const DAY_MS = 86_400_000;
 export const DEFAULT_RANGE_DAYS = 30;
 export const MAX_RANGE_DAYS = 366;
 
 /** `from`/`to` (ISO 8601, default: the 30 days before now) and an optional tenant filter. */
-export class DailyRangeQueryDto {
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
-  from?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
-  to?: string;
-
+export class DailyRangeQueryDto extends TimeRangeQueryDto {
   @IsOptional() @IsUUID('all', { message: 'tenant must be a tenant id (UUID)' }) tenant?: string;
-}
-
-function invalid(param: string, message: string): GatewayError {
-  return new GatewayError(ErrorCode.ValidationFailed, message, { param });
 }
 
 /**
@@ -42,12 +29,11 @@ export function dailyRangeFromDto(
   scopeTenantId: string | null,
   now: Date = new Date(),
 ): DailyRangeQuery {
-  const to = dto.to === undefined ? now : new Date(dto.to);
-  const from =
-    dto.from === undefined ? new Date(to.getTime() - DEFAULT_RANGE_DAYS * DAY_MS) : new Date(dto.from);
-  if (from.getTime() >= to.getTime()) throw invalid('from', 'from must be before to.');
-  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
-    throw invalid('from', `The range may span at most ${MAX_RANGE_DAYS} days.`);
+  const { from, to } = resolveTimeRange(
+    dto,
+    { defaultDays: DEFAULT_RANGE_DAYS, maxDays: MAX_RANGE_DAYS },
+    now,
+  );
   return {
     firstDay: from.toISOString().slice(0, 10),
     lastDay: new Date(to.getTime() - 1).toISOString().slice(0, 10),

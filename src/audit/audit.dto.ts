@@ -1,29 +1,11 @@
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { AUDIT_DECISIONS, DECISION_LIST } from './audit.types';
 import { AUDIT_PAGE_MAX } from './audit-query';
+import { TimeRangeQueryDto } from '../common/time-range';
 
 /** GET /admin/audit and /admin/tenants/:id/audit (validated strictly: unknown fields are refused). */
-export class AuditQueryDto {
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
-  from?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
-  to?: string;
-
+export class AuditQueryDto extends TimeRangeQueryDto {
   @IsOptional() @IsUUID('all', { message: 'tenant_id must be a UUID' }) tenant_id?: string;
 
   @IsOptional() @IsUUID('all', { message: 'key_id must be a UUID' }) key_id?: string;

@@ -16,6 +16,7 @@ import { IsPrintableText } from '../../common/validation';
 import type { BudgetPeriod } from '../../config/app-config';
 import { USAGE_GROUP_BY, type UsageGroupBy } from '../usage/usage-query';
 import { API_KEY_ROLES, type ApiKeyRole } from '../entities/api-key.entity';
+import { TimeRangeQueryDto } from '../../common/time-range';
 
 /** Admin API request bodies and queries (validated strictly: unknown fields are refused). */
 
@@ -115,12 +116,6 @@ export class PutBudgetDto {
   @IsOptional() @IsIn(['downgrade', 'alert']) action?: 'downgrade' | 'alert';
 }
 
-export class UsageQueryDto {
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
-  from?: string;
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
-  to?: string;
+export class UsageQueryDto extends TimeRangeQueryDto {
   @IsOptional() @IsIn(USAGE_GROUP_BY) group_by?: UsageGroupBy;
 }

@@ -22,12 +22,13 @@ import type {
 } from './admin.dto';
 import type { BudgetSnapshot } from './admin.responses';
 import { writeAdminAudit, type AdminActor } from './admin-audit';
+import { resolveTimeRange } from '../../common/time-range';
 
 export type { AdminActor } from './admin-audit';
 
 export type BudgetScope = 'tenant' | 'key';
 
-const DEFAULT_USAGE_RANGE_MS = 30 * 86_400_000;
+const DEFAULT_USAGE_RANGE_DAYS = 30;
 const UNIQUE_VIOLATION = '23505';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -320,10 +321,7 @@ export class AdminService {
 
   async usage(tenantId: string, query: UsageQueryDto): Promise<UsageReport> {
     await this.requireTenant(this.dataSource.manager, tenantId);
-    const to = query.to === undefined ? new Date() : new Date(query.to);
-    const from =
-      query.from === undefined ? new Date(to.getTime() - DEFAULT_USAGE_RANGE_MS) : new Date(query.from);
-    if (from.getTime() >= to.getTime()) throw invalid('from', 'from must be before to.');
+    const { from, to } = resolveTimeRange(query, { defaultDays: DEFAULT_USAGE_RANGE_DAYS });
     return this.usageQuery.report(tenantId, from, to, query.group_by ?? null);
   }
 

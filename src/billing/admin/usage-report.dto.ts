@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { ErrorCode, GatewayError } from '../../common/errors';
 import { IsPrintableText } from '../../common/validation';
 import {
@@ -8,13 +8,13 @@ import {
   type ReportDimension,
   type UsageReportQuery,
 } from '../usage/usage-report';
+import { TimeRangeQueryDto, resolveTimeRange } from '../../common/time-range';
 
 /** Longest report range; grouping by hour reads hourly roll-ups and is limited further. */
 export const MAX_REPORT_RANGE_DAYS = 366;
 export const MAX_HOURLY_RANGE_DAYS = 31;
 /** Range when `from` is not given: the 30 days before `to`. */
 export const DEFAULT_REPORT_RANGE_DAYS = 30;
-const DAY_MS = 86_400_000;
 
 /** `group_by=tenant,model` or `group_by=tenant&group_by=model`: joined into one comma-separated list. */
 function joinRepeated({ value }: { value: unknown }): unknown {
@@ -22,15 +22,7 @@ function joinRepeated({ value }: { value: unknown }): unknown {
 }
 
 /** GET /admin/usage's query (strict: unknown parameters are refused). */
-export class UsageReportQueryDto {
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
-  from?: string;
-
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
-  to?: string;
-
+export class UsageReportQueryDto extends TimeRangeQueryDto {
   @IsOptional()
   @Transform(joinRepeated)
   @IsString()
@@ -72,18 +64,17 @@ export function reportQueryFromDto(
   scopeTenantId: string | null,
   now: Date = new Date(),
 ): UsageReportQuery {
-  const to = dto.to === undefined ? now : new Date(dto.to);
-  const from =
-    dto.from === undefined ? new Date(to.getTime() - DEFAULT_REPORT_RANGE_DAYS * DAY_MS) : new Date(dto.from);
-  if (from.getTime() >= to.getTime()) throw invalid('from', 'from must be before to.');
   const groupBy = parseGroupBy(dto.group_by);
-  const maxDays = groupBy.includes('hour') ? MAX_HOURLY_RANGE_DAYS : MAX_REPORT_RANGE_DAYS;
-  if (to.getTime() - from.getTime() > maxDays * DAY_MS) {
-    throw invalid(
-      'from',
-      `The range may span at most ${maxDays} days${groupBy.includes('hour') ? ' when grouping by hour' : ''}.`,
-    );
-  }
+  const hourly = groupBy.includes('hour');
+  const { from, to } = resolveTimeRange(
+    dto,
+    {
+      defaultDays: DEFAULT_REPORT_RANGE_DAYS,
+      maxDays: hourly ? MAX_HOURLY_RANGE_DAYS : MAX_REPORT_RANGE_DAYS,
+      maxQualifier: hourly ? ' when grouping by hour' : '',
+    },
+    now,
+  );
   return {
     from,
     to,
