@@ -180,6 +180,25 @@ function usageContract(boot: () => Promise<BillingApp>) {
     expect(queued.n).toBe(0);
   });
 
+  it('sweeps rows another replica wrote but never rolled up (killed between its write and its pass)', async () => {
+    const { tenantId } = await tenantWithKey(app, 'dead-replica');
+    // "Another replica": the real writer's acknowledged write, and no roll-up pass after it.
+    const [first] = syntheticEvents(tenantId, Date.now() - HOUR, 1, 1);
+    await new SqlUsageWriter(app.dataSource).write([{ ...first, costNano: 4_242 }]);
+    const rolled = async () =>
+      (
+        await app.dataSource.query(
+          `SELECT COALESCE(sum(cost_nano), 0)::int8 AS cost FROM usage_daily WHERE tenant_id = $1`,
+          [tenantId],
+        )
+      )[0].cost;
+    // This replica writes nothing for that tenant: only its sweep (5 × USAGE_FLUSH_INTERVAL_MS) can.
+    const deadline = Date.now() + 10_000;
+    while (Number(await rolled()) !== 4_242 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(Number(await rolled())).toBe(4_242);
+  });
+
   it('validates the usage query', async () => {
     const { tenantId } = await tenantWithKey(app, 'queried');
     await request(app.server).get(`/admin/tenants/${tenantId}/usage?group_by=week`).set(admin).expect(400);

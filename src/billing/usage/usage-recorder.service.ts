@@ -19,10 +19,11 @@ const DROP_LOG_INTERVAL_MS = 10_000;
 /** Rows one roll-up statement takes from the queue. */
 const ROLL_UP_BATCH = 5_000;
 /**
- * How often a replica rolls up whatever is queued even when it wrote nothing itself: rows left by
- * a replica killed between its write and its roll-up, or whose roll-up failed.
+ * A replica rolls up whatever is queued every this many flush intervals even when it wrote
+ * nothing itself: rows left by a replica killed between its write and its roll-up, or whose
+ * roll-up failed (5 s with the default USAGE_FLUSH_INTERVAL_MS).
  */
-const ROLL_UP_SWEEP_MS = 5_000;
+const ROLL_UP_SWEEP_INTERVALS = 5;
 
 export interface UsageRecorderStats {
   buffered: number;
@@ -46,7 +47,7 @@ export interface UsageRecorderStats {
  *
  * Roll-ups are not on the request's path: a write puts the raw rows in usage_records and in the
  * roll-up queue, and a roll-up pass moves queued rows into every roll-up (usage-writer.ts) every
- * USAGE_FLUSH_INTERVAL_MS after this replica wrote rows, every ROLL_UP_SWEEP_MS in any case
+ * USAGE_FLUSH_INTERVAL_MS after this replica wrote rows, every ROLL_UP_SWEEP_INTERVALS of them in any case
  * (one pass at a time per replica): one pass carries all the writes of the interval, so its cost
  * (≈ 1.4 ms of database time, most of it fixed) is not paid per request at low traffic.
  * flush() waits for both, so that a caller reading reports afterwards sees its rows.
@@ -57,6 +58,7 @@ export class UsageRecorderService
 {
   private readonly logger = new Logger('UsageRecorder');
   private readonly intervalMs: number;
+  private readonly sweepMs: number;
   private readonly batchSize: number;
   private readonly bufferMax: number;
   private readonly durableAck: boolean;
@@ -90,6 +92,7 @@ export class UsageRecorderService
     @InjectMetric(METRIC.usageDropped) private readonly droppedCounter: Counter<string>,
   ) {
     this.intervalMs = config.billing.usageFlushIntervalMs;
+    this.sweepMs = this.intervalMs * ROLL_UP_SWEEP_INTERVALS;
     this.batchSize = config.billing.usageBatchSize;
     this.bufferMax = config.billing.usageBufferMax;
     this.durableAck = config.billing.usageDurableAck;
@@ -192,7 +195,7 @@ export class UsageRecorderService
   private tick(): void {
     this.bufferedGauge.set(this.buffer.length);
     if (this.buffer.length > 0 && !this.flushing && Date.now() >= this.retryAt) void this.writeBuffered();
-    if (!this.rollingUp && (this.unrolled || Date.now() - this.lastRollUpAt >= ROLL_UP_SWEEP_MS))
+    if (!this.rollingUp && (this.unrolled || Date.now() - this.lastRollUpAt >= this.sweepMs))
       void this.rollUp();
   }
 
@@ -227,7 +230,7 @@ export class UsageRecorderService
     } catch (error) {
       this.totals.rollUpErrors++;
       this.logger.warn(
-        `usage roll-up failed (rows stay queued, next pass within ${ROLL_UP_SWEEP_MS} ms): ${(error as Error).message}`,
+        `usage roll-up failed (rows stay queued, next pass within ${this.sweepMs} ms): ${(error as Error).message}`,
       );
     }
   }
