@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '../redis/redis.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { API_KEY_RESOLVER } from '../auth/auth.types';
 import { AdminService } from './admin/admin.service';
 import { BudgetListService } from './admin/budget-list.service';
@@ -44,8 +45,9 @@ import { SqlUsageWriter, USAGE_WRITER } from './usage/usage-writer';
     PlatformAdminKeysService,
     {
       provide: USAGE_WRITER,
-      inject: [DataSource],
-      useFactory: (dataSource: DataSource) => new SqlUsageWriter(dataSource),
+      inject: [DataSource, AppConfig],
+      useFactory: (dataSource: DataSource, config: AppConfig) =>
+        new SqlUsageWriter(dataSource, config.databasePreparedStatements),
     },
     { provide: API_KEY_RESOLVER, useExisting: DatabaseApiKeyResolver },
     { provide: BUDGET_ENFORCER, useExisting: BudgetEnforcerService },

@@ -60,6 +60,8 @@ export class AppConfig {
   dataDir!: string;
   databaseUrl!: string | null;
   databasePoolSize!: number;
+  /** Named prepared statements for the hot batched writes (DATABASE_PREPARED_STATEMENTS). */
+  databasePreparedStatements!: boolean;
   redisUrl!: string | null;
   redisKeyPrefix!: string;
   apiKeys!: string[];
@@ -299,6 +301,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
   config.dataDir = vars.DATA_DIR;
   config.databaseUrl = vars.DATABASE_URL ?? null;
   config.databasePoolSize = vars.DATABASE_POOL_SIZE;
+  config.databasePreparedStatements = vars.DATABASE_PREPARED_STATEMENTS;
   config.redisUrl = vars.REDIS_URL ?? null;
   config.redisKeyPrefix = vars.REDIS_KEY_PREFIX;
   config.apiKeys = splitList(vars.API_KEYS);

@@ -139,6 +139,12 @@ export class EnvironmentVariables {
   @IsOptional() @Secret() @IsConnectionUrl(['postgres:', 'postgresql:']) DATABASE_URL?: string;
   @IsOptional() @Secret() @IsConnectionUrl(['redis:', 'rediss:']) REDIS_URL?: string;
   @Transform(toNumber) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  /**
+   * The hot batched writes (usage rows, roll-up pass, budget settlements) as named prepared
+   * statements, planned once per connection. false behind a pooler that cannot keep them
+   * (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  @Transform(toBoolean) @IsBoolean() DATABASE_PREPARED_STATEMENTS = true;
   /** Prefix of every Redis key ModelMuxer writes (lets several deployments share a Redis). */
   @IsString()
   @Matches(/^[\w:.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, _ : . -' })

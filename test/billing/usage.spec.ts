@@ -266,6 +266,8 @@ describeIfPostgres('usage on Postgres', () => {
       DATABASE_URL: database.url,
       ADMIN_API_KEY: ADMIN_KEY,
       USAGE_FLUSH_INTERVAL_MS: '50',
+      // The plain-statement path on a server (the spend-report and budget suites use prepared ones).
+      DATABASE_PREPARED_STATEMENTS: 'false',
     });
   });
   afterAll(async () => database?.drop());

@@ -140,7 +140,7 @@ export class BudgetEnforcerService
     @InjectMetric(METRIC.budgetRejections) private readonly rejections: Counter<string>,
   ) {
     this.holder = { id: randomUUID(), ttlMs: config.billing.budgetHoldTtlMs };
-    this.store = new BudgetStore(dataSource, this.holder);
+    this.store = new BudgetStore(dataSource, this.holder, config.databasePreparedStatements);
     this.refreshMs = Math.max(1_000, config.keyCacheTtlMs);
     this.waiters = new WriteWaiters(config.billing.usageAckTimeoutMs);
   }

@@ -95,8 +95,9 @@ export class BudgetStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly holder: BudgetHolder,
+    prepared = true,
   ) {
-    this.runNamed = namedStatementRunner(dataSource);
+    this.runNamed = namedStatementRunner(dataSource, prepared);
   }
 
   /** Budgets with the counter of their current period; all of them, or one tenant's. */

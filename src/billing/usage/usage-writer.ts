@@ -112,8 +112,9 @@ SELECT count(*)::int AS rolled FROM batch`;
 export class SqlUsageWriter implements UsageWriter {
   private readonly run: NamedStatementRunner;
 
-  constructor(dataSource: DataSource) {
-    this.run = namedStatementRunner(dataSource);
+  /** `prepared`: DATABASE_PREPARED_STATEMENTS (src/database/named-statement.ts). */
+  constructor(dataSource: DataSource, prepared = true) {
+    this.run = namedStatementRunner(dataSource, prepared);
   }
 
   async write(events: readonly UsageEvent[]): Promise<void> {
