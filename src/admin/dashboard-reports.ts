@@ -21,8 +21,8 @@ export class DailyRangeQueryDto extends TimeRangeQueryDto {
 }
 
 /**
- * The whole UTC days that [from, to) touches (the roll-ups are daily; the current day is always
- * up to date, it is written with the raw rows).
+ * The whole UTC days that [from, to) touches (the roll-ups are daily; the current day trails the
+ * raw rows by at most one roll-up pass, once per USAGE_FLUSH_INTERVAL_MS: docs/billing.md).
  */
 export function dailyRangeFromDto(
   dto: DailyRangeQueryDto,

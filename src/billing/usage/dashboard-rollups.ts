@@ -117,8 +117,8 @@ ON CONFLICT (tenant_id, day, provider, model) DO UPDATE SET requests = r.request
 
 /**
  * The upserts of the three roll-ups (latency, routing, fallback) from the rows of `source` (the
- * writer's CTE of inserted rows, or usage_records to rebuild), in key order (no deadlock between
- * replicas flushing at once).
+ * roll-up pass's CTE of rows taken from the queue, or usage_records to rebuild), in key order (no
+ * deadlock between replicas rolling up at once).
  */
 export function dashboardRollupUpserts(source: string): string[] {
   return [LATENCY_UPSERT(source), ROUTING_UPSERT(source), FALLBACK_UPSERT(source)];

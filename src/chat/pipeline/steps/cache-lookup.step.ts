@@ -140,12 +140,12 @@ export async function* replay(
     includeUsage: true,
   });
   try {
-    let first = true;
     for (const chunk of chunks) {
-      if (!first) void record().catch(() => undefined); // awaited below; never unhandled
-      first = false;
       if (chunk.choices.length === 0) await record();
       yield chunk;
+      // The consumer asked for the next chunk: the one just yielded is written. (Awaited before
+      // the usage chunk and at the end; never unhandled.)
+      void record().catch(() => undefined);
     }
     await record();
   } finally {
