@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * request waits for under USAGE_DURABLE_ACK); the roll-up pass then deletes a batch from the
  * queue and adds it to every roll-up in one statement (src/billing/usage/usage-writer.ts), so
  * that at every commit the roll-ups plus the queue equal the raw rows exactly, on any number of
- * replicas (FOR UPDATE SKIP LOCKED) and after a crash (what is queued stays queued). No index:
+ * replicas (FOR UPDATE) and after a crash (what is queued stays queued). No index:
  * the queue holds the rows of the last moments only and is read whole.
  *
  * Existing rows are already in the roll-ups: nothing to back-fill. Runs on Postgres and PGlite.

@@ -92,15 +92,17 @@ INSERT INTO usage_rollup_queue (${ROLLUP_SOURCE_COLUMNS})
 SELECT ${ROLLUP_SOURCE_COLUMNS} FROM ins`;
 
 /**
- * One roll-up pass: deletes up to $1 queued rows (skipping rows another replica's pass holds) and
- * adds them to every roll-up (usage-rollups.ts, dashboard-rollups.ts) in ONE statement
- * (data-modifying CTEs), so a row leaves the queue exactly when it is in every roll-up: the
- * roll-ups plus the queue always equal the raw rows. Answers the number of rows rolled up.
+ * One roll-up pass: deletes up to $1 queued rows and adds them to every roll-up (usage-rollups.ts,
+ * dashboard-rollups.ts) in ONE statement (data-modifying CTEs), so a row leaves the queue exactly
+ * when it is in every roll-up: the roll-ups plus the queue always equal the raw rows. Answers the
+ * number of rows rolled up. Rows another replica's pass holds are waited for (FOR UPDATE, not
+ * SKIP LOCKED: the two passes would wait on each other's roll-up rows anyway), so a pass that
+ * answers fewer than $1 saw the queue drained — what flush() promises its caller.
  */
 export const ROLL_UP_SQL = `
 WITH batch AS (
   DELETE FROM usage_rollup_queue
-   WHERE ctid = ANY(ARRAY(SELECT ctid FROM usage_rollup_queue LIMIT $1::int FOR UPDATE SKIP LOCKED))
+   WHERE ctid = ANY(ARRAY(SELECT ctid FROM usage_rollup_queue LIMIT $1::int FOR UPDATE))
   RETURNING ${ROLLUP_SOURCE_COLUMNS}
 ),
 ${dashboardRollupUpserts('batch')
