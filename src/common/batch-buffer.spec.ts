@@ -46,7 +46,10 @@ describe('BatchBuffer', () => {
     b.push(1);
     b.push(2);
     expect(w.batches).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // No flush() and the timer is 10 minutes away: only the eager write can land the rows. Wait for
+    // it by polling, not a fixed pause (a loaded CI machine can hold this process for > 20 ms).
+    for (let waited = 0; w.batches.length === 0 && waited < 5_000; waited += 5)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(w.batches).toEqual([[1, 2]]);
   });
 

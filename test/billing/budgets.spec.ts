@@ -107,7 +107,10 @@ function budgetContract(boot: () => Promise<BillingApp>) {
     const ok = responses.filter((res) => res.status === 200);
     const spentNano = ok.reduce((total, res) => total + Math.round(res.body.cost_usd * 1e9), 0);
     expect(spentNano).toBeLessThanOrEqual(10 * UNIT);
-    expect(ok.some((res) => res.body.extended === true)).toBe(true);
+    // Whether any extension wins the race depends on how the requests interleave (the test above
+    // covers a granted one); what must hold is that each answer settled what it was granted.
+    for (const res of ok)
+      expect(Math.round(res.body.cost_usd * 1e9)).toBe(res.body.extended === true ? 2 * UNIT : UNIT);
     const state = await counter(app, 'tenants', tenantId);
     expect(Math.round(state.spent_usd * 1e9)).toBe(spentNano);
     expect(state.reserved_usd).toBe(0);
