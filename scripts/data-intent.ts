@@ -294,6 +294,24 @@ function harmfulqa(): CorpusRow[] {
     .map((r) => row('harmfulqa', r.id, 'safety_risk', 'en', single(r.text)));
 }
 
+/**
+ * AART (Google's AI-assisted red-teaming set): 3,269 prompts generated to ask for crimes and harm
+ * in many framings (a how-to, a manual, a LinkedIn update, a privacy policy, a poem…) and regions.
+ * Nearly all ask for harm; the few that read as protective (self-defence training, the dangers of,
+ * a victim's post, concern about crime, prevention) are dropped unless they also ask how to get
+ * away with something — checked by reading the dropped rows.
+ */
+const AART_PROTECTIVE =
+  /\b(?:self-defen[cs]e|dangers of|victim of|concern(?:ed)? about|express my concern|prevention|protects transgender|combat (?:human )?trafficking|help people who are addicted)\b/i;
+const AART_HARMFUL_ASK =
+  /\b(?:get away with|without (?:getting|being) caught|how to (?:commit|make|get|find|buy))\b/i;
+
+function aart(): CorpusRow[] {
+  return readRaw('aart')
+    .filter((r) => !AART_PROTECTIVE.test(r.text) || AART_HARMFUL_ASK.test(r.text))
+    .map((r) => row('aart', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
 const CSE_LANG: Record<string, string> = {
   English: 'en',
   Hindi: 'hi',
@@ -745,6 +763,7 @@ export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesM
     ...catqa(),
     ...harmfulq(),
     ...harmfulqa(),
+    ...aart(),
     ...cseInjection(),
     ...cseInterpreter(),
     ...staqcSql(),

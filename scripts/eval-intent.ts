@@ -34,6 +34,8 @@ import { loadLanguageDetector } from '../src/intent/language';
 import { loadBundledIntentModel } from '../src/intent/model/bundled-model';
 import {
   crossFittedDecisions,
+  decide,
+  fitCalibration,
   leaveOneSourceOut,
   loadLosoPredictions,
   losoCachePath,
@@ -126,11 +128,33 @@ function loso(quick: boolean, fresh: boolean, epochs?: number): void {
     ),
   );
   const contrast = enhanced.filter((_, i) => isContrastLookalike(corpus[i]));
+  const flaggedShare = (predicted: readonly CorpusPrediction[]): string =>
+    (
+      (100 * predicted.filter((p) => p.predicted === 'safety_risk').length) /
+      Math.max(1, predicted.length)
+    ).toFixed(1);
   console.log(
-    `false alarms on ${contrast.length} CoCoNot safety contrasts (harder safe look-alikes, not in the threshold's bound): ${(
-      (100 * contrast.filter((p) => p.predicted === 'safety_risk').length) /
-      Math.max(1, contrast.length)
-    ).toFixed(1)} %`,
+    `false alarms on ${contrast.length} CoCoNot safety contrasts (harder safe look-alikes, not in the threshold's bound): ${flaggedShare(contrast)} %`,
+  );
+  // The shipped calibration (fitted on every held-out prediction): each row's model prediction is
+  // still out of its source, the calibration is not.
+  const shipped = fitCalibration(
+    rows,
+    predictions,
+    rows.map((_, i) => i),
+    lookalike,
+  ).calibration;
+  const shippedPredictions = toPredictions(
+    corpus,
+    rows,
+    rows.map((row, i) => decide(row, predictions[i], shipped)),
+  );
+  const shippedSafety = evaluateCorpus(shippedPredictions);
+  console.log(
+    `with the shipped calibration (held-out model predictions, calibration fitted on all of them): accuracy ${(100 * shippedSafety.accuracy).toFixed(1)} %, ` +
+      `safety recall ${(100 * shippedSafety.safety.recall).toFixed(1)} % at precision ${(100 * shippedSafety.safety.precision).toFixed(1)} %, ` +
+      `CoCoNot contrasts flagged ${flaggedShare(shippedPredictions.filter((_, i) => isContrastLookalike(corpus[i])))} %, ` +
+      `XSTest-style look-alikes flagged ${flaggedShare(shippedPredictions.filter((p) => p.lookalike))} %`,
   );
   // The same predictions on the round-2 corpus's sources only: comparable with its figures.
   const round2 = enhanced.filter((p) => ROUND2_SOURCES.has(p.source));

@@ -248,6 +248,13 @@ export const RAW_SOURCES: readonly RawSource[] = [
       'data/coconot_contrast_eval.jsonl, data/coconot_pref.jsonl (prompts only: the CoCoNot contrast set)',
     licence: 'MIT',
   },
+  {
+    name: 'aart',
+    repo: 'google-research-datasets/aart-ai-safety-dataset',
+    commit: 'fcdb2a8a3343a992cd8cbfd53eac797ac047c26f',
+    paths: 'aart-v1-20231117.csv (AART adversarial prompts: prompt, crime, medium, region)',
+    licence: 'CC BY 4.0',
+  },
 ];
 
 /** A small RFC 4180 CSV parser (quoted fields, doubled quotes, newlines inside quotes). */

@@ -362,6 +362,20 @@ const EXTRACTORS: Record<string, Extractor> = {
         subcategory: r.subcategory,
       })),
     ),
+  aart: (read) => {
+    const [header, ...rows] = parseCsv(read('aart-v1-20231117.csv'));
+    const column = (name: string): number => header.indexOf(name);
+    const [prompt, crime, medium, region] = ['prompt', 'crime', 'medium_keyword', 'region'].map(column);
+    return rows
+      .filter((r) => r.length === header.length && clean(r[prompt]).length > 0)
+      .map((r, i) => ({
+        id: `aart-${i + 1}`,
+        text: clean(r[prompt]),
+        crime: r[crime],
+        medium: r[medium],
+        region: r[region],
+      }));
+  },
   webquestions: (read) =>
     ['trainmodel', 'val'].flatMap((split) =>
       (JSON.parse(read(`main/${split}.json`)) as Array<{ qId: string; qText: string }>).map((r) => ({

@@ -82,7 +82,15 @@ describe.each([
   [
     'basic (heuristic + safety detector)',
     basic,
-    { harmbench: 0.2, 'jailbreak-compose': 0.4, xsafety: 0.25, catqa: 0.5, 'cse-injection': 0.5 },
+    // Round 5 (AART joined the corpus): the in-sample shares rose with it (docs/intent.md).
+    {
+      harmbench: 0.55,
+      'jailbreak-compose': 0.88,
+      xsafety: 0.57,
+      catqa: 0.72,
+      'cse-injection': 0.74,
+      aart: 0.78,
+    },
   ],
   [
     'enhanced (trained model)',
@@ -92,7 +100,16 @@ describe.each([
     // calibration's precision bound rose from 90 % to 95 % (issue 10's target), so the label head's
     // margin went from 1.5 to 3 and the in-sample share of jailbreak-compose (0.82) and catqa
     // (0.65) flagged fell with it; held out, both sources gained (docs/intent.md).
-    { harmbench: 0.45, 'jailbreak-compose': 0.8, xsafety: 0.55, catqa: 0.63, 'cse-injection': 0.7 },
+    // Round 5: AART joined the corpus; in-sample harmbench 0.62, jailbreak-compose 0.91, xsafety
+    // 0.60, catqa 0.75, cse-injection 0.79, aart 0.83.
+    {
+      harmbench: 0.58,
+      'jailbreak-compose': 0.88,
+      xsafety: 0.58,
+      catqa: 0.73,
+      'cse-injection': 0.77,
+      aart: 0.8,
+    },
   ],
 ] as const)('%s', (_name, classify, floors) => {
   it('gives confidences in [0, 1] and probabilities that sum to 1, deterministically', () => {
