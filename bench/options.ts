@@ -3,7 +3,7 @@
  *
  *   npm run bench                          the default run (≈ 4 min)
  *   npm run bench -- --quick               a smoke run (≈ 1 min, numbers only indicative)
- *   npm run bench -- --soak 300            + a 5-minute soak reporting start/end RSS
+ *   npm run bench -- --soak 600            + a 10-minute soak reporting start/end RSS (judges growth)
  *   npm run bench -- --profile 15          + a 15 s CPU profile of the gateway under load
  *   npm run bench -- --breakdown           + what each feature costs (CPU per request)
  *   npm run bench -- --workers 1           single process only

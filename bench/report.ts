@@ -152,6 +152,10 @@ export interface TargetInputs {
   flushed: { ok: boolean; detail: string } | null;
   rssMaxBytes: number | null;
   rssGrowth: { startBytes: number; endBytes: number; seconds: number; label: string } | null;
+  /** One process: from spawn to `/health/ready` answering 200 (after build). */
+  startupMs?: number | null;
+  /** One process: V8 heap in use right after ready, before any load (`nodejs_heap_size_used_bytes`). */
+  startupHeapBytes?: number | null;
   /**
    * Telemetry CPU per request in µs (bench/micro-telemetry.ts, in-process): at the documented
    * default sampler (the target's configuration), and metrics only / 100 % sampling for context.
@@ -165,6 +169,23 @@ export interface TargetInputs {
 
 const MB = 1024 * 1024;
 
+/**
+ * Issue 19's targets (production mode, every feature on, one process on this 2-core machine).
+ * Its "throughput ≥ 2.5× Portkey's" needs Portkey's gateway beside ours, which this bench does not
+ * run; CPU per request is the same figure measured on one side.
+ */
+export const TARGETS = {
+  cpuMsPerRequest: 0.4,
+  addedP50MsAtOne: 0.5,
+  addedP99MsAtOne: 2,
+  addedTtfbMsAtOne: 0.5,
+  rssMb: 220,
+  startupMs: 1500,
+  startupHeapMb: 120,
+  /** The soak that judges growth: 10 minutes (`--soak 600`). */
+  soakSeconds: 600,
+} as const;
+
 export function evaluateTargets(input: TargetInputs): TargetCheck[] {
   const check = (value: number | null, limit: number, text: (v: number) => string) => ({
     measured: value === null ? 'n/a' : text(value),
@@ -173,26 +194,26 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
   const checks: TargetCheck[] = [
     {
       name: `CPU per request (non-streaming, ${input.cpuMsPerRequest.connections} connections, 1 process)`,
-      goal: '≤ 0.5 ms',
-      ...check(input.cpuMsPerRequest.value, 0.5, (v) => {
+      goal: `≤ ${TARGETS.cpuMsPerRequest} ms`,
+      ...check(input.cpuMsPerRequest.value, TARGETS.cpuMsPerRequest, (v) => {
         const low = input.cpuMsPerRequestLowLoad;
         return `${fmt(v, 3)} ms${low === null ? '' : ` (${fmt(low, 3)} ms at 1 connection)`}`;
       }),
     },
     {
       name: 'Added latency p50 at 1 connection',
-      goal: '≤ 0.5 ms',
-      ...check(input.addedP50AtOne, 0.5, (v) => `${fmt(v, 3)} ms`),
+      goal: `≤ ${TARGETS.addedP50MsAtOne} ms`,
+      ...check(input.addedP50AtOne, TARGETS.addedP50MsAtOne, (v) => `${fmt(v, 3)} ms`),
     },
     {
       name: 'Added latency p99 at 1 connection',
-      goal: '≤ 2 ms',
-      ...check(input.addedP99AtOne, 2, (v) => `${fmt(v, 3)} ms`),
+      goal: `≤ ${TARGETS.addedP99MsAtOne} ms`,
+      ...check(input.addedP99AtOne, TARGETS.addedP99MsAtOne, (v) => `${fmt(v, 3)} ms`),
     },
     {
       name: 'Stream time-to-first-byte added, p50 at 1 connection',
-      goal: '≤ 1 ms',
-      ...check(input.addedTtfbP50AtOne, 1, (v) => `${fmt(v, 3)} ms`),
+      goal: `≤ ${TARGETS.addedTtfbMsAtOne} ms`,
+      ...check(input.addedTtfbP50AtOne, TARGETS.addedTtfbMsAtOne, (v) => `${fmt(v, 3)} ms`),
     },
     {
       name: 'Stream chunks flushed as they arrive',
@@ -202,10 +223,22 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
     },
     {
       name: 'RSS at steady load (1 process)',
-      goal: '≤ 200 MB',
-      ...check(input.rssMaxBytes, 200 * MB, (v) => `${fmt(v / MB, 0)} MB`),
+      goal: `≤ ${TARGETS.rssMb} MB`,
+      ...check(input.rssMaxBytes, TARGETS.rssMb * MB, (v) => `${fmt(v / MB, 0)} MB`),
     },
   ];
+  if (input.startupMs !== undefined)
+    checks.push({
+      name: 'Start-up to ready (1 process, after build)',
+      goal: `≤ ${TARGETS.startupMs / 1000} s`,
+      ...check(input.startupMs, TARGETS.startupMs, (v) => `${fmt(v / 1000, 2)} s`),
+    });
+  if (input.startupHeapBytes !== undefined)
+    checks.push({
+      name: 'Heap in use at start-up (1 process, before load)',
+      goal: `≤ ${TARGETS.startupHeapMb} MB`,
+      ...check(input.startupHeapBytes, TARGETS.startupHeapMb * MB, (v) => `${fmt(v / MB, 0)} MB`),
+    });
   if (input.telemetryCpuUs) {
     const t = input.telemetryCpuUs;
     checks.push({
@@ -224,10 +257,11 @@ export function evaluateTargets(input: TargetInputs): TargetCheck[] {
     const growth = g.endBytes - g.startBytes;
     checks.push({
       name: `RSS growth (${g.label})`,
-      goal: 'no growth over 5 min',
+      goal: `no growth over ${TARGETS.soakSeconds / 60} min`,
       measured: `${fmt(g.startBytes / MB, 0)} → ${fmt(g.endBytes / MB, 0)} MB over ${fmt(g.seconds, 0)} s`,
-      // A few MB of settling is not growth; a real leak under ~1–2k req/s shows far more.
-      met: g.seconds >= 240 ? growth <= 10 * MB : null,
+      // A few MB of settling is not growth; a real leak under ~1–2k req/s shows far more. Judged
+      // only over the target's soak (a shorter run is reported, not judged).
+      met: g.seconds >= TARGETS.soakSeconds ? growth <= 10 * MB : null,
     });
   }
   return checks;

@@ -121,11 +121,23 @@ async function startFake(entry: string, options: FakeProcessOptions): Promise<Fa
   };
 }
 
+/** `nodejs_heap_size_used_bytes` from the gateway's Prometheus endpoint (null when unreadable). */
+async function heapUsedBytes(url: string): Promise<number | null> {
+  try {
+    const response = await fetch(`${url}/metrics/prometheus`);
+    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(await response.text());
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 interface PhaseResult {
   workers: number;
   rounds: number;
   storage: Storage['kind'];
   startupMs: number;
+  startupHeapBytes: number | null;
   intent: { label: string | null; confidence: number | null; method: string; routedModel: string } | null;
   routedModel: string;
   rssAfterWarmupBytes: number | null;
@@ -278,8 +290,11 @@ async function main(): Promise<void> {
     cleanups.push(async () => {
       await stopOnce();
     });
+    const startupMs = Date.now() - t0;
+    // Heap in use at ready, before any request (one process: the workers of a cluster each have one).
+    const startupHeapBytes = workers === 1 ? await heapUsedBytes(gateway.url) : null;
     provisioned ??= await provisionTenant(gateway.url, ADMIN_KEY);
-    return { gateway, startupMs: Date.now() - t0, stop: stopOnce };
+    return { gateway, startupMs, startupHeapBytes, stop: stopOnce };
   };
 
   const targetsFor = (
@@ -409,9 +424,12 @@ async function main(): Promise<void> {
       `\n## gateway ×${workers} (${storage.kind === 'embedded' ? 'enhanced, embedded' : 'production'} mode): ${rounds} interleaved rounds of ${options.durationS} s`,
     );
     idle.length = 0;
-    const { gateway, startupMs, stop } = await launch(workers);
+    const { gateway, startupMs, startupHeapBytes, stop } = await launch(workers);
     const key = provisioned!;
-    log(`  ready in ${startupMs} ms at ${gateway.url} (pids ${gateway.pids().join(', ')})`);
+    log(
+      `  ready in ${startupMs} ms at ${gateway.url} (pids ${gateway.pids().join(', ')})` +
+        (startupHeapBytes === null ? '' : `; heap in use ${fmt(startupHeapBytes / MB, 1)} MB`),
+    );
 
     // Smoke check: a routed answer with router metadata, and a complete stream.
     const smoke = await probe(targetsFor(gateway, key, 'gpt-4o-mini', false).gateway!);
@@ -520,6 +538,7 @@ async function main(): Promise<void> {
       rounds,
       storage: storage.kind,
       startupMs,
+      startupHeapBytes,
       intent,
       routedModel,
       rssAfterWarmupBytes: rssAfterWarmup,
@@ -831,6 +850,8 @@ async function main(): Promise<void> {
     addedTtfbP50AtOne: minConnections === 1 ? (single(1, true)?.addedTtfbP50Ms ?? null) : null,
     flushed: phase1?.flush ? { ok: phase1.flush.ok, detail: phase1.flush.detail } : null,
     rssMaxBytes: rssSingle.length > 0 ? Math.max(...rssSingle, soak?.maxRssBytes ?? 0) : null,
+    startupMs: phase1?.startupMs ?? null,
+    startupHeapBytes: phase1?.startupHeapBytes ?? null,
     rssGrowth: soak
       ? {
           startBytes: soak.startRssBytes,
@@ -843,7 +864,7 @@ async function main(): Promise<void> {
             startBytes: phase1.rssAfterWarmupBytes,
             endBytes: phase1.rssEndBytes,
             seconds: phase1.rssSeconds,
-            label: 'default run; use --soak 300 for the 5-minute figure',
+            label: 'default run; use --soak 600 for the 10-minute figure',
           }
         : null,
   });
