@@ -161,7 +161,10 @@ export class CueLexicon {
           const lead = leadingWords(rest);
           if (lead) {
             for (const word of lead) this.entry(word).gates |= gateBit;
-            gated.push(rest);
+            // Gated alternatives run anchored on a slice that starts at the gate word (gatedMatch),
+            // where the opening `\b` always holds: dropping it saves V8 parsing one Unicode
+            // lookbehind per alternative at start-up, without changing what matches.
+            gated.push(rest.slice(2));
           } else {
             (needsNonAscii(rest) ? nonAscii : ungated).push(rest);
           }

@@ -47,8 +47,15 @@ const ADVERSARIAL: Record<string, string> = {
   'digit run then newline runs': `${'9'.repeat(SIZE / 2)}${'\n'.repeat(SIZE / 2)}`,
 };
 
+/** The compiled cue exports, and every cue source compiled whole (the lexicon runs parts of them). */
 function exportedPatterns(): RegExp[] {
-  return Object.values(cues).filter((value): value is RegExp => value instanceof RegExp);
+  const compiled = Object.values(cues).filter((value): value is RegExp => value instanceof RegExp);
+  const sources = Object.entries(cues)
+    .filter(
+      (entry): entry is [string, string] => entry[0].endsWith('_SOURCE') && typeof entry[1] === 'string',
+    )
+    .map(([, source]) => cues.re(source));
+  return [...compiled, ...sources];
 }
 
 /** CPU milliseconds of one run (preemption on a busy machine does not count, unlike wall time). */
