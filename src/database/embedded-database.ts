@@ -9,9 +9,21 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * PGlite's module (half a megabyte of JavaScript), loaded only when an embedded database opens:
+ * a gateway on Postgres never compiles it (start-up time and heap).
+ */
+function pglite(): typeof PGlite {
+  // The CommonJS build, as a static import would load it (`import()` would load the ESM build: a
+  // second copy with its own classes).
+  return (loadCommonJs('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite;
+}
+const loadCommonJs = createRequire(__filename);
 
 /** DATA_DIR values that mean "in memory, nothing on disk" (tests, throwaway runs). */
 export const IN_MEMORY_DATA_DIRS = new Set([':memory:', 'memory://']);
@@ -79,7 +91,7 @@ export class EmbeddedDatabase {
     mkdirSync(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir);
     try {
-      const db = await PGlite.create({ dataDir: join(dataDir, 'pglite') });
+      const db = await pglite().create({ dataDir: join(dataDir, 'pglite') });
       return new EmbeddedDatabase(db, lock);
     } catch (error) {
       lock.release();
@@ -138,10 +150,10 @@ async function inMemory(templateKey: string | undefined): Promise<PGlite> {
   const template = templateKey ? readTemplate(templateKey) : null;
   if (template) {
     try {
-      return await PGlite.create({ loadDataDir: tarball(template) });
+      return await pglite().create({ loadDataDir: tarball(template) });
     } catch {
       // A template another PGlite version wrote, or a torn file: start from scratch instead.
     }
   }
-  return PGlite.create();
+  return pglite().create();
 }
