@@ -1,5 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { tracing } from '@opentelemetry/sdk-node';
+import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 import type { Request, Response } from 'express';
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -299,9 +299,9 @@ async function startSink(): Promise<{ url: string; spans: () => Promise<number>;
 }
 
 /** One SDK for the traced runs (the gateway's module-level tracers keep the first one they see). */
-class SwitchableSampler implements tracing.Sampler {
-  current: tracing.Sampler = buildSampler({ name: 'always_off', ratio: 0 });
-  shouldSample(...args: Parameters<tracing.Sampler['shouldSample']>): tracing.SamplingResult {
+class SwitchableSampler implements Sampler {
+  current: Sampler = buildSampler({ name: 'always_off', ratio: 0 });
+  shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
     return this.current.shouldSample(...args);
   }
   toString(): string {

@@ -1,7 +1,11 @@
-import { tracing } from '@opentelemetry/sdk-node';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace';
 import type { TraceSamplerName } from '../config/env.schema';
-
-const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = tracing;
 
 export interface SamplerSettings {
   name: TraceSamplerName;
@@ -16,7 +20,7 @@ export interface SamplerSettings {
  * traces that start here is recorded, and the others cost next to nothing — no attributes, no
  * child spans, nothing exported; docs/performance.md has the CPU figures).
  */
-export function buildSampler(settings: SamplerSettings): tracing.Sampler {
+export function buildSampler(settings: SamplerSettings): Sampler {
   switch (settings.name) {
     case 'always_on':
       return new AlwaysOnSampler();

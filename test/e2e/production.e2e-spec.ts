@@ -328,6 +328,37 @@ describeIfShared('production mode (Postgres, Redis, database keys, policy, cache
     expect(trace).toEqual(expect.arrayContaining([expect.stringMatching(/^chat /)]));
   });
 
+  it("continues a client's W3C trace context and exports the service's resource", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentSpanId = '00f067aa0ba902b7';
+    await gateway.http
+      .post('/v1/chat/completions')
+      .set('authorization', `Bearer ${key}`)
+      .set('traceparent', `00-${traceId}-${parentSpanId}-01`)
+      .send({ messages: [{ role: 'user', content: 'What is the capital of France?' }] })
+      .expect(200);
+    interface Exported {
+      resource: { attributes: Array<{ key: string; value: { stringValue?: string; intValue?: number } }> };
+      scopeSpans: Array<{ spans: Array<{ name: string; traceId: string; parentSpanId?: string }> }>;
+    }
+    const exported = (): Exported[] =>
+      collector.bodies.flatMap((body) => (JSON.parse(body) as { resourceSpans: Exported[] }).resourceSpans);
+    const continued = () =>
+      exported()
+        .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans))
+        .find((span) => span.traceId === traceId && span.name === 'POST /v1/chat/completions');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !continued()) await new Promise((resolve) => setTimeout(resolve, 200));
+    // The request span joins the client's trace, as a child of the client's span.
+    expect(continued()).toMatchObject({ traceId, parentSpanId });
+    const attributes = new Map(
+      exported()[0].resource.attributes.map((attribute) => [attribute.key, attribute.value]),
+    );
+    expect(attributes.get('service.name')?.stringValue).toBeTruthy();
+    expect(attributes.get('service.version')?.stringValue).toBeTruthy();
+    expect(attributes.has('process.pid')).toBe(true);
+  });
+
   it('keeps /health/ready green with Postgres and Redis', async () => {
     const ready = await request(gateway.url).get('/health/ready').set(admin).expect(200);
     expect(ready.body.details.redis.status).toBe('up');
