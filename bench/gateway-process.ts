@@ -142,6 +142,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // The bench measures the drain of in-flight work, not the readiness grace before it.
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     ...options.env,
+    // Extra environment for the gateway (e.g. BENCH_GATEWAY_ENV="MALLOC_ARENA_MAX=2"), to measure
+    // allocator or runtime settings: space-separated NAME=value pairs.
+    ...Object.fromEntries(
+      (process.env.BENCH_GATEWAY_ENV ?? '')
+        .split(/\s+/)
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   };
   // V8 flags for the gateway (e.g. BENCH_GATEWAY_NODE_FLAGS="--max-old-space-size=192"), to
   // measure memory settings without touching the bench's own process.
