@@ -121,6 +121,36 @@ async function startFake(entry: string, options: FakeProcessOptions): Promise<Fa
   };
 }
 
+interface MemoryComposition {
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  /** Used bytes per V8 heap space (new, old, code, large_object…). */
+  spacesUsedBytes: Record<string, number>;
+}
+
+/** The heap and external memory from prom-client's default Node metrics (null when unreadable). */
+async function memoryComposition(url: string): Promise<MemoryComposition | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics/prometheus`)).text();
+    const value = (name: string): number => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : Number.NaN;
+    };
+    const spacesUsedBytes: Record<string, number> = {};
+    for (const match of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="([^"]+)"\} ([0-9.e+]+)$/gm))
+      spacesUsedBytes[match[1]] = Number(match[2]);
+    return {
+      heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+      externalBytes: value('nodejs_external_memory_bytes'),
+      spacesUsedBytes,
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** `nodejs_heap_size_used_bytes` from the gateway's Prometheus endpoint (null when unreadable). */
 async function heapUsedBytes(url: string): Promise<number | null> {
   try {
@@ -138,6 +168,8 @@ interface PhaseResult {
   storage: Storage['kind'];
   startupMs: number;
   startupHeapBytes: number | null;
+  /** The V8 heap and external memory after the load (one process), from the gateway's metrics. */
+  memory: MemoryComposition | null;
   intent: { label: string | null; confidence: number | null; method: string; routedModel: string } | null;
   routedModel: string;
   rssAfterWarmupBytes: number | null;
@@ -508,6 +540,16 @@ async function main(): Promise<void> {
     }
     const rssEnd = sampleGroup(gateway.pids(), ticks).rssBytes;
     const rssSeconds = (Date.now() - rssT0) / 1000;
+    // What the resident memory is made of, right after the load (one process only).
+    const memory = workers === 1 ? await memoryComposition(gateway.url) : null;
+    if (memory)
+      log(
+        `  memory after load: heap ${fmt(memory.heapUsedBytes / MB, 0)} MB used of ${fmt(memory.heapTotalBytes / MB, 0)} MB ` +
+          `(${Object.entries(memory.spacesUsedBytes)
+            .filter(([, bytes]) => bytes >= MB)
+            .map(([space, bytes]) => `${space} ${fmt(bytes / MB, 0)}`)
+            .join(', ')}), external ${fmt(memory.externalBytes / MB, 0)} MB`,
+      );
 
     let flush: PhaseResult['flush'] = null;
     if (workers === 1) {
@@ -544,6 +586,7 @@ async function main(): Promise<void> {
       rssAfterWarmupBytes: rssAfterWarmup,
       rssEndBytes: rssEnd,
       rssSeconds,
+      memory,
       idleCpuMsPerSecond: idleWall > 0 ? (idle.reduce((n, s) => n + s.cpuMs, 0) / idleWall) * 1000 : null,
       flush,
       shutdown,
