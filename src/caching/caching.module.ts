@@ -1,10 +1,10 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
-import KeyvRedis from '@keyv/redis';
 import { CacheModule, CacheModuleOptions } from '@nestjs/cache-manager';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import Keyv from 'keyv';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { REDIS_CLIENT, RedisModule, type RedisClient } from '../redis/redis.module';
 import { PROVIDER_EXECUTOR } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import { CHAT_CACHE, EMBEDDING_MODELS, RESPONSE_CACHE } from './caching.types';
@@ -13,6 +13,7 @@ import { ChatCacheService, SEMANTIC_CACHE } from './chat-cache.service';
 import { DEFAULT_LEXICAL_THRESHOLD, DEFAULT_PROVIDER_THRESHOLD } from './semantic/defaults';
 import { SemanticEntryStore } from './semantic/entry-store';
 import { LexicalEmbedder } from './semantic/lexical-embedder';
+import { RedisKeyvStore } from './redis-keyv-store';
 import { ProviderEmbedder } from './semantic/provider-embedder';
 import { SemanticCache } from './semantic/semantic-cache';
 import { ResponseCacheService } from './response-cache.service';
@@ -86,13 +87,15 @@ export class CachingModule {
 
 const CACHING_IMPORTS = [
   CacheModule.registerAsync({
-    inject: [AppConfig],
-    useFactory: (config: AppConfig): CacheModuleOptions => {
+    imports: [RedisModule],
+    inject: [AppConfig, REDIS_CLIENT],
+    useFactory: (config: AppConfig, redis: RedisClient | null): CacheModuleOptions => {
       const ttl = config.cache.ttlSeconds * 1000;
-      if (config.redisUrl) {
-        const store = new KeyvRedis(config.redisUrl);
-        store.on('error', () => undefined); // logged by the service as a miss
-        return { stores: [new Keyv({ store, namespace: `${config.redisKeyPrefix}cache` })], ttl };
+      if (redis) {
+        const store = new RedisKeyvStore(redis);
+        const keyv = new Keyv({ store, namespace: `${config.redisKeyPrefix}cache` });
+        keyv.on('error', () => undefined); // a failed command rejects: the service logs it as a miss
+        return { stores: [keyv], ttl };
       }
       return { stores: [createMemoryKeyv({ ttl, lruSize: config.cache.maxEntries })], ttl };
     },
