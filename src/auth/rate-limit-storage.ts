@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
+import { redisDisconnected } from '../redis/redis.module';
 
 /**
  * Fixed one-window counter, atomic in Redis: INCRBY the hits counted at once, then start the window's expiry on the first
@@ -126,7 +127,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private lastSweep = Date.now();
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly fallback: ThrottlerStorage = new MemoryThrottlerStorage(),
     private readonly options: RedisThrottlerOptions = DEFAULT_REDIS_THROTTLER_OPTIONS,
   ) {
@@ -140,6 +141,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    // Redis known to be down: count here at once rather than wait for the client's retries.
+    if (redisDisconnected(this.redis))
+      return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     const now = Date.now();
     if (now - this.lastSweep >= ttl) this.sweep(now);
     const lease = this.leases.get(key);

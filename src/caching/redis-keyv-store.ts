@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
+import { redisDisconnected } from '../redis/redis.module';
 
 /** Keys deleted per command when clearing a namespace. */
 const CLEAR_BATCH = 500;
@@ -10,7 +11,8 @@ const CLEAR_BATCH = 500;
  * replica holds one Redis client, not two: `@keyv/redis` brings node-redis (≈ 420 more module
  * files at start-up and a second connection). Keyv serialises values and prefixes keys with its
  * namespace before they reach the store; entries expire by Redis TTL (`SET … PX`). A failing
- * command rejects (the caller counts it as a miss), as the client is shared and logs its errors.
+ * command rejects (the caller counts it as a miss), as the client is shared and logs its errors;
+ * while the client is known to be disconnected, reads and writes reject at once.
  */
 export class RedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   opts: Record<string, unknown> = {};
@@ -21,6 +23,7 @@ export class RedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    this.failFast();
     const value = await this.redis.get(key);
     return value === null ? undefined : (value as StoredData<Value>);
   }
@@ -32,6 +35,7 @@ export class RedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    this.failFast();
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     if (ttl !== undefined && ttl > 0) await this.redis.set(key, text, 'PX', Math.ceil(ttl));
     else await this.redis.set(key, text);
@@ -49,6 +53,11 @@ export class RedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   async deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return false;
     return (await this.redis.del(...keys)) > 0;
+  }
+
+  /** Rejects at once while the shared client is known to be disconnected (the caller counts a miss). */
+  private failFast(): void {
+    if (redisDisconnected(this.redis)) throw new Error('Redis is unavailable');
   }
 
   /** Deletes this namespace's keys only (the Redis database is shared with other state). */

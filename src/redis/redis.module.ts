@@ -7,6 +7,19 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 export type RedisClient = Redis;
 
+/** Clients that lost their connection and have not got it back (set by createRedisClient's events). */
+const disconnected = new WeakSet<Redis>();
+
+/**
+ * True while a client made by createRedisClient has lost its connection (a connection error, not
+ * yet `ready` again). Callers with a local fallback (rate limits, the response cache) use it at
+ * once instead of waiting for the client's retries to fail each command (≈ 0.4–1 s per request
+ * during an outage). Before the first error — including the first connect — it is false.
+ */
+export function redisDisconnected(client: Redis): boolean {
+  return disconnected.has(client) && client.status !== 'ready';
+}
+
 export function createRedisClient(url: string, logger: Logger): Redis {
   const client = new Redis(url, {
     // Fail commands fast while disconnected instead of queueing them for ever.
@@ -17,7 +30,9 @@ export function createRedisClient(url: string, logger: Logger): Redis {
   });
   let lastLogged = 0;
   // Without a handler ioredis reports every reconnect failure as an unhandled error.
+  client.on('ready', () => disconnected.delete(client));
   client.on('error', (error: Error) => {
+    disconnected.add(client);
     const now = Date.now();
     if (now - lastLogged > 10_000) {
       lastLogged = now;

@@ -1,6 +1,9 @@
 import Redis from 'ioredis';
 import Keyv from 'keyv';
+import { Logger } from '@nestjs/common';
 import { RedisKeyvStore } from '../../src/caching/redis-keyv-store';
+import { RedisThrottlerStorage } from '../../src/auth/rate-limit-storage';
+import { createRedisClient, redisDisconnected } from '../../src/redis/redis.module';
 import { deleteRedisPrefix, describeIfRedis, SERVER_REDIS_URL, uniqueRedisPrefix } from '../support/redis';
 
 /** The response cache's Keyv store on the shared ioredis client, against the real server. */
@@ -67,6 +70,37 @@ describeIfRedis('RedisKeyvStore (real Redis)', () => {
     expect(await redis.keys(`${prefix}mine:*`)).toEqual([]);
     expect(await theirs.get('k1')).toBe('kept');
     expect(await redis.get(`${prefix}mine-but-not-the-namespace`)).toBe('kept');
+  });
+
+  it('fails fast once the shared client has lost its connection: the cache rejects and rate limits count locally without a Redis command', async () => {
+    const client = createRedisClient('redis://127.0.0.1:1', new Logger('test'));
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await new Promise<void>((resolve) => client.once('error', () => resolve()));
+      expect(redisDisconnected(client)).toBe(true);
+      const sent = jest.spyOn(client, 'sendCommand');
+      await expect(new RedisKeyvStore(client).get('k')).rejects.toThrow('Redis is unavailable');
+      const storage = new RedisThrottlerStorage(client);
+      const record = await storage.increment('key', 60_000, 10, 0, 'default');
+      expect(record).toMatchObject({ totalHits: 1, isBlocked: false });
+      expect(sent).not.toHaveBeenCalled();
+    } finally {
+      client.disconnect();
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('is not "disconnected" before any error, nor once the connection is back', async () => {
+    const client = createRedisClient(SERVER_REDIS_URL!, new Logger('test'));
+    try {
+      expect(redisDisconnected(client)).toBe(false); // connecting: commands wait, as before
+      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      client.emit('error', new Error('a blip'));
+      expect(redisDisconnected(client)).toBe(false); // still ready: the blip did not drop it
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('rejects when Redis cannot answer, so the caller counts a miss', async () => {
