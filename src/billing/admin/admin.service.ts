@@ -149,8 +149,8 @@ export class AdminService {
         await this.audit(manager, actor, action, 'tenant', id, changes);
         return manager.findOneByOrFail(TenantEntity, { id });
       });
-      this.events.publish({ type: 'tenant', tenantId: id });
-      this.events.publish({ type: 'budget', tenantId: id, apiKeyId: null }); // budget labels carry the name
+      await this.events.publish({ type: 'tenant', tenantId: id });
+      await this.events.publish({ type: 'budget', tenantId: id, apiKeyId: null }); // budget labels carry the name
       return tenant;
     } catch (error) {
       if (isUniqueViolation(error)) throw duplicateName(dto.name ?? '');
@@ -271,7 +271,7 @@ export class AdminService {
       });
       return target;
     });
-    this.events.publish({ type: 'budget', tenantId: owner.tenantId, apiKeyId: owner.apiKeyId });
+    await this.events.publish({ type: 'budget', tenantId: owner.tenantId, apiKeyId: owner.apiKeyId });
     return this.getBudget(scope, id);
   }
 
@@ -314,7 +314,7 @@ export class AdminService {
       });
       return target;
     });
-    this.events.publish({ type: 'budget', tenantId: owner.tenantId, apiKeyId: owner.apiKeyId });
+    await this.events.publish({ type: 'budget', tenantId: owner.tenantId, apiKeyId: owner.apiKeyId });
   }
 
   /* ---------------- usage ---------------- */

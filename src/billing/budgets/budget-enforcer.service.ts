@@ -662,12 +662,15 @@ export class BudgetEnforcerService
     );
   }
 
-  private onEvent(event: BillingEvent): void {
+  /** Resolves when the change is applied here (publish() waits for it on the replica that made it). */
+  private onEvent(event: BillingEvent): Promise<void> | undefined {
     if (event.type === 'budget') {
       // A changed limit must not be outrun by blocks reserved under the old one.
       this.releaseLeases(event.tenantId);
-      void this.reload(event.tenantId).catch((error: Error) => this.refreshFailed(error));
-    } else if (event.type === 'resync') void this.reload().catch((error: Error) => this.refreshFailed(error));
+      return this.reload(event.tenantId).catch((error: Error) => this.refreshFailed(error));
+    }
+    if (event.type === 'resync') return this.reload().catch((error: Error) => this.refreshFailed(error));
+    return undefined;
   }
 
   private refreshFailed(error: Error): void {

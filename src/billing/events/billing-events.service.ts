@@ -20,7 +20,11 @@ export type BillingEvent =
   | { type: 'experiment'; tenantId: string }
   | { type: 'resync' };
 
-export type BillingEventListener = (event: BillingEvent) => void;
+/**
+ * Applies an event. May return a promise (a reload) that publish() waits for on the replica that
+ * made the change, so that the change is in force here when the admin call answers.
+ */
+export type BillingEventListener = (event: BillingEvent) => void | Promise<void>;
 
 interface WireMessage {
   origin: string;
@@ -56,16 +60,22 @@ export class BillingEventsService implements OnModuleInit, OnApplicationShutdown
     this.listeners.push(listener);
   }
 
-  /** Applies the event here and tells the other replicas. */
-  publish(event: BillingEvent): void {
-    this.dispatch(event);
-    if (!this.redis) return;
-    const message: WireMessage = { origin: this.origin, event };
-    this.redis.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
-      this.logger.warn(
-        `could not publish ${event.type} invalidation: ${error.message} (other replicas rely on the cache TTL)`,
-      );
-    });
+  /**
+   * Applies the event here and tells the other replicas; resolves once this replica's listeners
+   * have applied it (a budget set through the admin API is enforced here before the call answers:
+   * a request right after it is never counted against the old state). Never rejects.
+   */
+  async publish(event: BillingEvent): Promise<void> {
+    const applied = this.dispatch(event);
+    if (this.redis) {
+      const message: WireMessage = { origin: this.origin, event };
+      this.redis.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+        this.logger.warn(
+          `could not publish ${event.type} invalidation: ${error.message} (other replicas rely on the cache TTL)`,
+        );
+      });
+    }
+    await applied;
   }
 
   async onModuleInit(): Promise<void> {
@@ -79,7 +89,7 @@ export class BillingEventsService implements OnModuleInit, OnApplicationShutdown
     });
     subscriber.on('ready', () => {
       // ioredis re-subscribes by itself after a reconnect; what was sent meanwhile is lost.
-      if (this.subscribedOnce) this.dispatch({ type: 'resync' });
+      if (this.subscribedOnce) void this.dispatch({ type: 'resync' });
     });
     try {
       await subscriber.subscribe(this.channel);
@@ -106,16 +116,21 @@ export class BillingEventsService implements OnModuleInit, OnApplicationShutdown
       return;
     }
     if (message.origin === this.origin || !message.event || typeof message.event.type !== 'string') return;
-    this.dispatch(message.event);
+    void this.dispatch(message.event);
   }
 
-  private dispatch(event: BillingEvent): void {
+  private async dispatch(event: BillingEvent): Promise<void> {
+    const pending: Array<Promise<void>> = [];
     for (const listener of this.listeners) {
       try {
-        listener(event);
+        const result = listener(event);
+        if (result) pending.push(result);
       } catch (error) {
         this.logger.error(`billing event listener failed: ${(error as Error).message}`);
       }
     }
+    for (const settled of await Promise.allSettled(pending))
+      if (settled.status === 'rejected')
+        this.logger.error(`billing event listener failed: ${(settled.reason as Error).message}`);
   }
 }
