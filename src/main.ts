@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { moduleNames } from './app.modules';
 import { createApp } from './bootstrap';
-import { runPrimary, workerCount } from './cluster';
+import { cgroupCpuLimit, runPrimary, workerCount } from './cluster';
 import { AppConfig, ConfigError, describeConfig, loadAppConfig } from './config/app-config';
 import { handleShutdownSignals } from './server/graceful-shutdown';
 import { createRootLogger, PinoNestLogger } from './telemetry/logger';
@@ -29,7 +29,12 @@ async function bootstrap(): Promise<void> {
   const workers = workerCount(config);
   if (workers > 1 && cluster.isPrimary) {
     runPrimary(workers, (message) => logger.log(message, 'Cluster'));
-    logger.log(`ModelMuxer primary ${process.pid}: ${workers} workers in ${config.mode} mode`, 'Cluster');
+    const auto =
+      config.workers === 0 ? ` (WORKERS=auto; container CPU limit: ${cgroupCpuLimit() ?? 'none'})` : '';
+    logger.log(
+      `ModelMuxer primary ${process.pid}: ${workers} workers${auto} in ${config.mode} mode`,
+      'Cluster',
+    );
     return;
   }
   process.on('unhandledRejection', (reason) => {
