@@ -209,6 +209,7 @@ async function main(): Promise<void> {
   const distRoot = resolve(__dirname, '..');
   const gatewayEntry = join(distRoot, 'src', 'main.js');
   const fakeEntry = join(distRoot, 'bench', 'fake-upstream-process.js');
+  const referenceEntry = join(distRoot, 'bench', 'reference-proxy.js');
   const preload = join(distRoot, 'bench', 'cpu-profile-preload.js');
   if (!existsSync('config/models.yaml')) throw new Error('run from the repository root (npm run bench)');
   if (!existsSync(gatewayEntry))
@@ -625,6 +626,25 @@ async function main(): Promise<void> {
     const launched = new Map<string, Awaited<ReturnType<typeof launch>>>();
     for (const [name, env] of Object.entries(gatewayVariants))
       launched.set(name, await launch(1, undefined, env));
+    // The stack's own floor, beside the gateway: bare proxies with no gateway code
+    // (bench/reference-proxy.ts), so the breakdown shows how much of the CPU per request is ours.
+    for (const kind of ['nest-express', 'node-http'] as const) {
+      const reference = await startGateway({
+        entry: referenceEntry,
+        env: { REFERENCE_KIND: kind, OPENAI_BASE_URL: fake.openaiBaseUrl, OPENAI_API_KEY: 'sk-fake-openai' },
+        workers: 1,
+        logFile,
+        logLevel: options.logLevel,
+      });
+      const stop = async () => {
+        const result = await reference.stop();
+        return { code: result.code, signal: result.signal, ms: result.ms };
+      };
+      cleanups.push(async () => {
+        await stop();
+      });
+      launched.set(`reference-${kind}`, { gateway: reference, startupMs: 0, startupHeapBytes: null, stop });
+    }
     const full = launched.get('full')!.gateway;
     const keys = {
       full: provisioned!,
@@ -665,6 +685,16 @@ async function main(): Promise<void> {
       {
         name: 'floor: basic mode, static key, no intent/limit/budget/tracing',
         gateway: 'minimal',
+        key: keys.static,
+      },
+      {
+        name: 'reference: NestJS + Express proxy, no gateway code (bench/reference-proxy.ts)',
+        gateway: 'reference-nest-express',
+        key: keys.static,
+      },
+      {
+        name: 'reference: node:http + undici proxy, no gateway code',
+        gateway: 'reference-node-http',
         key: keys.static,
       },
     ];
