@@ -62,7 +62,8 @@ export class AuditRecorderService
   }
 
   stats(): AuditRecorderStats {
-    return { buffered: this.buffer.size, dropped: this.dropped, ...this.buffer.totals };
+    const { written, flushErrors, refused } = this.buffer.totals;
+    return { buffered: this.buffer.size, written, flushErrors, dropped: this.dropped + refused };
   }
 
   /** Writes what is buffered, batch by batch, until empty or a write fails (callers share it). */

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { pgJson, pgText } from '../database/pg-text';
 import type { RequestAuditEvent } from './audit.types';
 
 /** Writes one batch of decisions; rejects when nothing was written (all or nothing). */
@@ -20,7 +21,7 @@ export function invalidAuditEvent(event: RequestAuditEvent): string | null {
 }
 
 function clip(value: string | null, length: number): string | null {
-  return value === null ? null : value.slice(0, length);
+  return value === null ? null : pgText(value.slice(0, length));
 }
 
 /** Column arrays for one INSERT … SELECT FROM unnest(…) (one statement text for any batch size). */
@@ -30,7 +31,7 @@ export function auditColumns(events: readonly RequestAuditEvent[]): unknown[][] 
   for (let i = 0; i < n; i++) {
     const e = events[i];
     cols[0][i] = e.createdAt.toISOString();
-    cols[1][i] = e.decision;
+    cols[1][i] = pgText(e.decision);
     cols[2][i] = e.tenantId;
     cols[3][i] = e.apiKeyId;
     cols[4][i] = clip(e.requestId, 128);
@@ -42,7 +43,7 @@ export function auditColumns(events: readonly RequestAuditEvent[]): unknown[][] 
         : null;
     cols[8][i] = clip(e.modelBefore, 100);
     cols[9][i] = clip(e.modelAfter, 100);
-    cols[10][i] = e.details === null ? null : JSON.stringify(e.details);
+    cols[10][i] = e.details === null ? null : pgJson(e.details);
     cols[11][i] = clip(e.requestId, 64);
   }
   return cols;

@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../common/model-name';
 
 /**
  * Validation of the OpenAI chat-completions body's top-level fields (messages and tools, which
@@ -88,7 +89,11 @@ export class StreamOptionsDto {
 }
 
 export class ChatCompletionRequestDto {
-  @IsOptional() @IsString() @MaxLength(256) model?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  @Matches(MODEL_NAME_PATTERN, { message: MODEL_NAME_RULE })
+  model?: string;
 
   /** Each message is checked by chat-elements.ts (hand-written: class-validator costs ~40 µs per object). */
   @IsArray()

@@ -8,6 +8,8 @@
  * per valid request (class-validator's metadata walk; docs/performance.md).
  */
 
+import { isModelName } from '../common/model-name';
+
 type Check = (value: unknown) => boolean;
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -29,7 +31,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const FIELD_CHECKS: Record<string, Check> = {
-  model: shortString(256),
+  model: (value) => shortString(256)(value) && isModelName(value as string),
   messages: (value) => Array.isArray(value) && value.length >= 1,
   stream: isBoolean,
   stream_options: (value) =>

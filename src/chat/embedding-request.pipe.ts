@@ -1,6 +1,7 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { ErrorCode, GatewayError } from '../common/errors';
 import type { EmbeddingRequest } from '../common/openai/embeddings.types';
+import { isModelName, MODEL_NAME_RULE } from '../common/model-name';
 
 /** OpenAI's own limit on items per request. */
 export const EMBEDDING_MAX_ITEMS = 2048;
@@ -77,6 +78,7 @@ export class EmbeddingRequestPipe implements PipeTransform<unknown, EmbeddingReq
     if (typeof body.model !== 'string' || body.model.trim() === '') {
       throw invalid('model', 'expected a non-empty string.');
     }
+    if (!isModelName(body.model)) throw invalid('model', `${MODEL_NAME_RULE}.`);
     if (body.input === undefined) {
       throw new GatewayError(ErrorCode.InvalidRequest, "Missing required parameter: 'input'.", {
         param: 'input',

@@ -5,11 +5,16 @@ function writer() {
   const state = {
     batches: [] as number[][],
     failuresLeft: 0,
+    /** Rows that make any batch holding them fail as Postgres refuses a NUL (SQLSTATE 22021). */
+    poisoned: new Set<number>(),
     write: async (batch: number[]) => {
       await new Promise((resolve) => setImmediate(resolve));
       if (state.failuresLeft > 0) {
         state.failuresLeft--;
         throw new Error('database unavailable');
+      }
+      if (batch.some((row) => state.poisoned.has(row))) {
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
       }
       state.batches.push([...batch]);
     },
@@ -37,7 +42,7 @@ describe('BatchBuffer', () => {
     for (let i = 0; i < 7; i++) b.push(i);
     await b.flush();
     expect(w.batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
-    expect(b.totals).toEqual({ written: 7, flushErrors: 0 });
+    expect(b.totals).toEqual({ written: 7, flushErrors: 0, refused: 0 });
   });
 
   it('writes on the next turn when eager', async () => {
@@ -74,5 +79,28 @@ describe('BatchBuffer', () => {
     const b = buffer(w);
     b.push(1);
     expect(await b.close(2)).toBe(1);
+  });
+
+  it('drops only the rows the database refuses for their data, and writes the rest', async () => {
+    const w = writer();
+    w.poisoned.add(4);
+    const warnings: string[] = [];
+    const b = buffer(w, { logger: { warn: (message: string) => warnings.push(message) } });
+    for (let i = 0; i < 7; i++) b.push(i);
+    await b.flush();
+    expect(w.batches).toEqual([[0, 1, 2], [3], [5], [6]]);
+    expect(b.totals).toEqual({ written: 6, flushErrors: 0, refused: 1 });
+    expect(b.size).toBe(0);
+    expect(warnings.join('\n')).toMatch(/refused a row, dropped/);
+  });
+
+  it('keeps retrying a batch that failed for the database, not for its data', async () => {
+    const w = writer();
+    w.failuresLeft = 1;
+    const b = buffer(w);
+    for (let i = 0; i < 3; i++) b.push(i);
+    await b.flush();
+    expect(b.totals).toEqual({ written: 0, flushErrors: 1, refused: 0 });
+    expect(b.size).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { isRowDataError } from './sql-errors';
 
 const RETRY_MAX_MS = 30_000;
 
@@ -23,7 +24,8 @@ export interface BatchBufferOptions<T> {
 /**
  * The buffer behind the gateway's batched writers (audit trail, routing decision log, shadow
  * results): push() never waits and never does I/O; a flush writes up to `batchSize` rows per
- * statement until the buffer is empty; a failed write puts its batch back in front, in order, and
+ * statement until the buffer is empty; a batch the database refuses for a row's data is written row
+ * by row, dropping only the refused rows; any other failed write puts its batch back in front, in order, and
  * retries with exponential backoff (a database outage costs memory, bounded by `bufferMax`, not
  * requests); concurrent flushes share the one in progress; close() writes out what is left at
  * shutdown, retrying a few times. (The usage recorder has its own: its callers wait for their
@@ -37,7 +39,7 @@ export class BatchBuffer<T> {
   private failures = 0;
   private retryAt = 0;
   private closed = false;
-  readonly totals = { written: 0, flushErrors: 0 };
+  readonly totals = { written: 0, flushErrors: 0, refused: 0 };
 
   constructor(private readonly options: BatchBufferOptions<T>) {}
 
@@ -103,25 +105,65 @@ export class BatchBuffer<T> {
   }
 
   private async drain(): Promise<void> {
-    const { batchSize, intervalMs, logger, name } = this.options;
+    const { batchSize } = this.options;
     while (this.items.length > 0) {
       const batch = this.items.splice(0, batchSize);
       try {
         await this.options.write(batch);
       } catch (error) {
-        this.items = batch.concat(this.items);
-        this.failures++;
-        this.totals.flushErrors++;
-        const delay = Math.min(RETRY_MAX_MS, intervalMs * 2 ** Math.min(this.failures, 15));
-        this.retryAt = this.closed ? 0 : Date.now() + delay;
-        logger.warn(
-          `${name} flush failed (attempt ${this.failures}, ${this.items.length} buffered, retry in ${delay} ms): ${(error as Error).message}`,
-        );
-        return;
+        if (!isRowDataError(error)) {
+          this.requeue(batch, error);
+          return;
+        }
+        if (!(await this.writeOneByOne(batch))) return;
+        continue;
       }
-      this.failures = 0;
-      this.retryAt = 0;
-      this.totals.written += batch.length;
+      this.written(batch.length);
     }
+  }
+
+  /**
+   * After the database refused a batch for what a row holds (isRowDataError: the batch would fail
+   * on every retry and hold back every row behind it): each row alone, in order; the ones refused
+   * again are dropped and logged. False when the database itself failed meanwhile: the rest is
+   * back in front for the retries.
+   */
+  private async writeOneByOne(batch: T[]): Promise<boolean> {
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await this.options.write([batch[i]]);
+      } catch (error) {
+        if (!isRowDataError(error)) {
+          this.requeue(batch.slice(i), error);
+          return false;
+        }
+        this.totals.refused++;
+        this.options.logger.warn(
+          `${this.options.name}: the database refused a row, dropped (${this.totals.refused} so far): ${(error as Error).message}`,
+        );
+        continue;
+      }
+      this.written(1);
+    }
+    return true;
+  }
+
+  private written(count: number): void {
+    this.failures = 0;
+    this.retryAt = 0;
+    this.totals.written += count;
+  }
+
+  /** A failed write: the batch back in front, in order, and a retry after a growing pause. */
+  private requeue(batch: T[], error: unknown): void {
+    const { intervalMs, logger, name } = this.options;
+    this.items = batch.concat(this.items);
+    this.failures++;
+    this.totals.flushErrors++;
+    const delay = Math.min(RETRY_MAX_MS, intervalMs * 2 ** Math.min(this.failures, 15));
+    this.retryAt = this.closed ? 0 : Date.now() + delay;
+    logger.warn(
+      `${name} flush failed (attempt ${this.failures}, ${this.items.length} buffered, retry in ${delay} ms): ${(error as Error).message}`,
+    );
   }
 }

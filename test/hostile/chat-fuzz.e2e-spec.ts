@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
+import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
 
 /**
@@ -71,7 +73,16 @@ const tool = fc.record(
 );
 const chatBody = fc.record(
   {
-    model: maybe(fc.oneof(fc.constantFrom('auto', 'gpt-4o-mini', 'claude-haiku-4-5'), text)),
+    model: maybe(
+      fc.oneof(
+        fc.constantFrom('auto', 'gpt-4o-mini', 'claude-haiku-4-5'),
+        text,
+        // A known name with a hostile tail is routed by its prefix: it reaches headers and storage.
+        fc
+          .tuple(fc.constantFrom('gpt-4o-mini', 'claude-haiku-4-5', 'mistral-small'), text)
+          .map(([m, t]) => m + t),
+      ),
+    ),
     messages: maybe(fc.array(message, { minLength: 1, maxLength: 4 })),
     max_tokens: maybe(number),
     temperature: maybe(number),
@@ -104,6 +115,25 @@ const chatBody = fc.record(
   { requiredKeys: [] },
 );
 
+/** Valid in shape, hostile in every free string: these are answered, so they reach the records. */
+const wellFormedBody = fc.record(
+  {
+    model: fc.oneof(
+      fc.constantFrom('auto', 'gpt-4o-mini', 'claude-haiku-4-5'),
+      fc.tuple(fc.constantFrom('gpt-4o-mini', 'claude-haiku-4-5'), text).map(([m, t]) => m + t),
+    ),
+    messages: fc
+      .tuple(fc.option(text, { nil: undefined }), text)
+      .map(([system, user]) => [
+        ...(system === undefined ? [] : [{ role: 'system', content: system }]),
+        { role: 'user', content: user },
+      ]),
+    user: text,
+    metadata: fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), text, { maxKeys: 3 }),
+  },
+  { requiredKeys: ['model', 'messages'] },
+);
+
 describe('chat body fuzz (fast-check)', () => {
   let gateway: TestApp;
 
@@ -131,5 +161,28 @@ describe('chat body fuzz (fast-check)', () => {
       // A fixed seed keeps CI deterministic; FUZZ_SEED=<n> explores others.
       { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20_261_202) },
     );
+  }, 120_000);
+
+  it('answers well-formed bodies with hostile strings, and loses none of their usage or routing decisions', async () => {
+    const usage = gateway.app.get(UsageRecorderService);
+    const decisions = gateway.app.get(DecisionLogService);
+    await usage.flush();
+    await decisions.flush();
+    const before = usage.stats().flushed;
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(wellFormedBody, async (body) => {
+        const response = await gateway.http.post('/v1/chat/completions').set(authHeader).send(body);
+        expect(response.status).toBeLessThan(500);
+        if (response.status === 200) answered++;
+      }),
+      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? 20_261_203) },
+    );
+    await usage.flush();
+    await decisions.flush();
+    expect(answered).toBeGreaterThan(50);
+    expect(usage.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
+    expect(usage.stats().flushed - before).toBeGreaterThanOrEqual(answered);
+    expect(decisions.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
   }, 120_000);
 });

@@ -29,6 +29,10 @@ class FakeWriter implements UsageWriter {
   rolled: UsageEvent[] = [];
   failuresLeft = 0;
   rollUpFailuresLeft = 0;
+  /** Events whose costNano is here make any batch holding them fail as Postgres does (22021). */
+  poisoned = new Set<number>();
+  /** After this many more writes, every write fails as if the connection were lost (-1: never). */
+  outageAfter = -1;
   async rollUp(limit: number): Promise<number> {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.rollUpFailuresLeft > 0) {
@@ -44,6 +48,11 @@ class FakeWriter implements UsageWriter {
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
       throw new Error('database unavailable');
+    }
+    if (this.outageAfter === 0) throw Object.assign(new Error('Connection terminated'), { code: undefined });
+    if (this.outageAfter > 0) this.outageAfter--;
+    if (events.some((e) => this.poisoned.has(e.costNano))) {
+      throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
     }
     this.batches.push([...events]);
     this.queued.push(...events);
@@ -93,6 +102,39 @@ describe('UsageRecorderService', () => {
     await usage.flush();
     expect(writer.written.map((e) => e.costNano)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(usage.stats()).toMatchObject({ buffered: 0, flushed: 30 });
+  });
+
+  it('a row the database refuses for its data is dropped alone: the rest of its batch and every later one are written', async () => {
+    const writer = new FakeWriter();
+    writer.poisoned.add(3);
+    const usage = recorder({ USAGE_BATCH_SIZE: '10' }, writer);
+    const acks = Array.from({ length: 25 }, (_, i) => usage.record(event(i)));
+    await usage.flush();
+    await Promise.all(acks); // every waiter answered, the refused row's too
+    const expected = Array.from({ length: 25 }, (_, i) => i).filter((i) => i !== 3);
+    expect(writer.written.map((e) => e.costNano)).toEqual(expected);
+    expect(usage.stats()).toMatchObject({ buffered: 0, flushed: 24, dropped: 1, flushErrors: 0 });
+    // Later batches go in one statement again.
+    for (let i = 25; i < 35; i++) usage.record(event(i));
+    await usage.flush();
+    expect(writer.batches.at(-1)?.map((e) => e.costNano)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 25 + i),
+    );
+  });
+
+  it('keeps the rest of a refused batch for the retries when the database fails while it writes rows alone', async () => {
+    const writer = new FakeWriter();
+    writer.poisoned.add(1);
+    writer.outageAfter = 2; // the batch (refused), then the first row alone; then the connection is lost
+    const usage = recorder({ USAGE_BATCH_SIZE: '10' }, writer);
+    for (let i = 0; i < 5; i++) usage.record(event(i));
+    await usage.flush();
+    expect(writer.written.map((e) => e.costNano)).toEqual([0]);
+    expect(usage.stats()).toMatchObject({ buffered: 4, flushed: 1, dropped: 0, flushErrors: 1 });
+    writer.outageAfter = -1;
+    await usage.flush();
+    expect(writer.written.map((e) => e.costNano)).toEqual([0, 2, 3, 4]);
+    expect(usage.stats()).toMatchObject({ buffered: 0, flushed: 4, dropped: 1 });
   });
 
   it('bounds the buffer and counts what it had to drop', async () => {

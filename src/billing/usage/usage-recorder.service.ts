@@ -13,6 +13,7 @@ import { METRIC } from '../../telemetry/metrics';
 import type { UsageEvent, UsageRecorder } from '../billing.types';
 import { releaseWaiters, WriteWaiters } from '../write-waiters';
 import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-writer';
+import { isRowDataError } from '../../common/sql-errors';
 
 const RETRY_MAX_MS = 30_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -241,25 +242,70 @@ export class UsageRecorderService
       try {
         await this.writer.write(batch);
       } catch (error) {
-        // Back at the front, in order; the bound is enforced on new events only.
-        this.buffer = batch.concat(this.buffer);
-        this.failures++;
-        this.totals.flushErrors++;
-        this.errorCounter.inc();
-        const delay = Math.min(RETRY_MAX_MS, this.intervalMs * 2 ** Math.min(this.failures, 15));
-        this.retryAt = this.closed ? 0 : Date.now() + delay;
-        this.logger.warn(
-          `usage flush failed (attempt ${this.failures}, ${this.buffer.length} buffered, retry in ${delay} ms): ${(error as Error).message}`,
-        );
+        if (isRowDataError(error) && batch.length > 1) {
+          if (await this.writeOneByOne(batch)) continue;
+          return;
+        }
+        if (isRowDataError(error)) {
+          this.refused(error);
+          continue;
+        }
+        this.requeue(batch, error);
         return;
       }
-      this.failures = 0;
-      this.retryAt = 0;
-      this.totals.flushed += batch.length;
-      this.flushedCounter.inc(batch.length);
-      this.acknowledge(batch.length);
-      this.unrolled = true;
+      this.written(batch.length);
     }
+  }
+
+  /**
+   * After the database refused a batch for what a row holds (isRowDataError: retrying the batch
+   * could never succeed, and every event behind it would wait): each event alone, in order; the
+   * ones refused again are dropped (logged, counted in usage_dropped). False when the database
+   * itself failed meanwhile: the rest is back in front for the retries.
+   */
+  private async writeOneByOne(batch: UsageEvent[]): Promise<boolean> {
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await this.writer.write([batch[i]]);
+      } catch (error) {
+        if (!isRowDataError(error)) {
+          this.requeue(batch.slice(i), error);
+          return false;
+        }
+        this.refused(error);
+        continue;
+      }
+      this.written(1);
+    }
+    return true;
+  }
+
+  /** One event the database refused: dropped, and its waiter answered (it will never be written). */
+  private refused(error: unknown): void {
+    this.drop(1, `the database refused the event (${(error as Error).message})`);
+    this.acknowledge(1);
+  }
+
+  private written(count: number): void {
+    this.failures = 0;
+    this.retryAt = 0;
+    this.totals.flushed += count;
+    this.flushedCounter.inc(count);
+    this.acknowledge(count);
+    this.unrolled = true;
+  }
+
+  /** A failed write: the batch back at the front, in order (the bound is on new events only). */
+  private requeue(batch: UsageEvent[], error: unknown): void {
+    this.buffer = batch.concat(this.buffer);
+    this.failures++;
+    this.totals.flushErrors++;
+    this.errorCounter.inc();
+    const delay = Math.min(RETRY_MAX_MS, this.intervalMs * 2 ** Math.min(this.failures, 15));
+    this.retryAt = this.closed ? 0 : Date.now() + delay;
+    this.logger.warn(
+      `usage flush failed (attempt ${this.failures}, ${this.buffer.length} buffered, retry in ${delay} ms): ${(error as Error).message}`,
+    );
   }
 
   /** Resolves the waiters whose events are now written. */

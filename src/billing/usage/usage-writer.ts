@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { pgText } from '../../database/pg-text';
 import type { UsageEvent } from '../billing.types';
 import { namedStatementRunner, type NamedStatementRunner } from '../../database/named-statement';
 import { dashboardRollupUpserts } from './dashboard-rollups';
@@ -46,12 +47,12 @@ export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 19 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const e = events[i];
-    cols[0][i] = e.requestId.slice(0, 128);
+    cols[0][i] = pgText(e.requestId.slice(0, 128));
     cols[1][i] = e.tenantId;
     cols[2][i] = e.apiKeyId;
-    cols[3][i] = e.provider.slice(0, 16);
-    cols[4][i] = e.model.slice(0, 100);
-    cols[5][i] = e.intent === null ? null : e.intent.slice(0, 16);
+    cols[3][i] = pgText(e.provider.slice(0, 16));
+    cols[4][i] = pgText(e.model.slice(0, 100));
+    cols[5][i] = e.intent === null ? null : pgText(e.intent.slice(0, 16));
     cols[6][i] = int4(e.promptTokens);
     cols[7][i] = int4(e.completionTokens);
     cols[8][i] = int4(e.cachedTokens);
@@ -61,7 +62,7 @@ export function usageColumns(events: readonly UsageEvent[]): unknown[][] {
     cols[12][i] = Math.min(999, Math.max(0, Math.round(e.status) || 0));
     cols[13][i] = e.cacheHit;
     cols[14][i] = e.createdAt.toISOString();
-    cols[15][i] = e.refusal ? e.refusal.slice(0, 32) : null;
+    cols[15][i] = e.refusal ? pgText(e.refusal.slice(0, 32)) : null;
     cols[16][i] = e.pricingEstimated === true;
     cols[17][i] = e.autoRouted === true;
     cols[18][i] = e.fallback === true;

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { CachedCompletion } from '../caching.types';
 import { returnedRows } from '../../common/returned-rows';
+import { pgJson, pgText } from '../../database/pg-text';
 
 /** An entry as stored (Postgres / PGlite): the source of truth every replica indexes. */
 export interface StoredEntry {
@@ -86,9 +87,9 @@ export class SemanticEntryStore {
         entry.namespace,
         entry.context,
         entry.embedder,
-        entry.query,
+        pgText(entry.query),
         vectorToBytes(entry.vector),
-        JSON.stringify(entry.answer),
+        pgJson(entry.answer),
         entry.bytes,
         entry.expiresAt.toISOString(),
         entry.id,

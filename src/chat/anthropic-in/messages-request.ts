@@ -18,6 +18,7 @@ import {
   TOOL_NAME,
   type Fields,
 } from './messages-checks';
+import { isModelName, MODEL_NAME_RULE } from '../../common/model-name';
 
 /** The request-size limits of /v1/chat/completions, applied to the Messages body too. */
 export interface MessagesLimits {
@@ -78,6 +79,7 @@ export function fromMessagesRequest(
   }
   const model = requireString(fields.model, 'model', MAX_ID_LENGTH);
   if (model.length === 0) throw invalid('model', 'must not be empty');
+  if (!isModelName(model)) throw invalid('model', MODEL_NAME_RULE);
   if (fields.max_tokens === undefined && !options.countTokens) throw invalid('max_tokens', 'Field required');
   const request: ChatCompletionRequest = {
     model,

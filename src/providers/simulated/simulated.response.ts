@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens as countBpe } from 'gpt-tokenizer/encoding/o200k_base';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -11,6 +11,16 @@ import type {
 import { routingPromptTokens } from '../../common/token-estimator';
 import type { ProviderRequest } from '../provider.types';
 import type { ProviderKey } from '../../common/provider-keys';
+
+/**
+ * Tokens of `text`, special-token strings ("<|endoftext|>") counted as the plain text they are:
+ * the text echoes what a client sent (the model name, tool names), and gpt-tokenizer throws on
+ * special tokens by default (a 500 the fuzz found).
+ */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+function countTokens(text: string): number {
+  return countBpe(text, PLAIN_TEXT);
+}
 
 /**
  * The simulated provider's answers, as pure functions of the request: the same model and

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { pgJson } from '../../database/pg-text';
 import { DECISION_INPUT_VERSION, type DecisionRecord } from './decision-record';
 import { deleteOlderThan } from './retention';
 
@@ -30,61 +31,71 @@ export function invalidDecisionRecord(record: DecisionRecord): string | null {
   return null;
 }
 
-/** Column arrays for one INSERT … SELECT FROM unnest(…), clamped to the column types. */
-export function decisionColumns(records: readonly DecisionRecord[]): unknown[][] {
-  const n = records.length;
-  const cols: unknown[][] = Array.from({ length: 24 }, () => new Array<unknown>(n));
-  for (let i = 0; i < n; i++) {
+/**
+ * One batch as ONE JSON document (an array of rows keyed by column, clamped to the column types)
+ * for INSERT … SELECT FROM json_to_recordset($1). The logged inputs and decision are nested as
+ * objects, so the batch is serialized once by JSON.stringify; the earlier form (one Postgres
+ * array per column, jsonb values as strings) had pg escape every quote of every JSON string
+ * again — ≈ 25 µs of CPU per request in a profile of the gateway under load.
+ */
+export function decisionRowsJson(records: readonly DecisionRecord[]): string {
+  const rows = new Array<Record<string, unknown>>(records.length);
+  for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    cols[0][i] = r.createdAt.toISOString();
-    cols[1][i] = r.requestId.slice(0, 128);
-    cols[2][i] = r.tenantId;
-    cols[3][i] = DECISION_INPUT_VERSION;
-    cols[4][i] = JSON.stringify(r.inputs);
-    cols[5][i] = text(r.intent, 16);
-    cols[6][i] = text(r.kind, 16);
-    cols[7][i] = text(r.targetProvider, 16);
-    cols[8][i] = text(r.targetModel, 100);
-    cols[9][i] = r.budgetDowngraded;
-    cols[10][i] = JSON.stringify(r.decision);
-    cols[11][i] = text(r.servedProvider, 16);
-    cols[12][i] = text(r.servedModel, 100);
-    cols[13][i] = Math.min(32_767, int4(r.attempts));
-    cols[14][i] = int4(r.promptTokens);
-    cols[15][i] = int4(r.completionTokens);
-    cols[16][i] = int4(r.cachedTokens);
-    cols[17][i] = int8(r.costNano);
-    cols[18][i] = int4(r.latencyMs);
-    cols[19][i] = Math.min(999, Math.max(0, Math.round(r.status) || 0));
-    cols[20][i] = r.cacheHit;
-    cols[21][i] = r.promptHash ? r.promptHash.toString('hex') : null;
-    cols[22][i] = r.experimentId !== null && UUID.test(r.experimentId) ? r.experimentId : null;
-    cols[23][i] = r.experimentId !== null ? text(r.experimentArm, 32) : null;
+    const experiment = r.experimentId !== null && UUID.test(r.experimentId);
+    rows[i] = {
+      created_at: r.createdAt.toISOString(),
+      request_id: r.requestId.slice(0, 128),
+      tenant_id: r.tenantId,
+      input_version: DECISION_INPUT_VERSION,
+      inputs: r.inputs,
+      intent: text(r.intent, 16),
+      kind: text(r.kind, 16),
+      target_provider: text(r.targetProvider, 16),
+      target_model: text(r.targetModel, 100),
+      budget_downgraded: r.budgetDowngraded,
+      decision: r.decision,
+      served_provider: text(r.servedProvider, 16),
+      served_model: text(r.servedModel, 100),
+      attempts: Math.min(32_767, int4(r.attempts)),
+      prompt_tokens: int4(r.promptTokens),
+      completion_tokens: int4(r.completionTokens),
+      cached_tokens: int4(r.cachedTokens),
+      cost_nano: int8(r.costNano),
+      latency_ms: int4(r.latencyMs),
+      status: Math.min(999, Math.max(0, Math.round(r.status) || 0)),
+      cache_hit: r.cacheHit,
+      prompt_hash: r.promptHash ? r.promptHash.toString('hex') : null,
+      experiment_id: experiment ? r.experimentId : null,
+      experiment_arm: r.experimentId !== null ? text(r.experimentArm, 32) : null,
+    };
   }
-  return cols;
+  return pgJson(rows);
 }
 
-/** The prompt hash travels as hex text (bytea arrays are not portable across the two drivers). */
+/** The prompt hash travels as hex text (bytea is not portable across the two drivers). */
 export const INSERT_DECISIONS_SQL = `
 INSERT INTO routing_decisions (created_at, request_id, tenant_id, input_version, inputs, intent, kind,
                                target_provider, target_model, budget_downgraded, decision, served_provider,
                                served_model, attempts, prompt_tokens, completion_tokens, cached_tokens,
                                cost_nano, latency_ms, status, cache_hit, prompt_hash, experiment_id, experiment_arm)
-SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, decode(c22, 'hex'),
-       c23, c24
-  FROM unnest($1::timestamptz[], $2::varchar[], $3::uuid[], $4::int2[], $5::jsonb[], $6::varchar[],
-              $7::varchar[], $8::varchar[], $9::varchar[], $10::bool[], $11::jsonb[], $12::varchar[],
-              $13::varchar[], $14::int2[], $15::int4[], $16::int4[], $17::int4[], $18::int8[],
-              $19::int4[], $20::int2[], $21::bool[], $22::text[], $23::uuid[], $24::varchar[])
-    AS t(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22,
-         c23, c24)`;
+SELECT created_at, request_id, tenant_id, input_version, inputs, intent, kind, target_provider, target_model,
+       budget_downgraded, decision, served_provider, served_model, attempts, prompt_tokens, completion_tokens,
+       cached_tokens, cost_nano, latency_ms, status, cache_hit, decode(prompt_hash, 'hex'), experiment_id,
+       experiment_arm
+  FROM json_to_recordset($1::json) AS t(created_at timestamptz, request_id varchar, tenant_id uuid,
+       input_version int2, inputs jsonb, intent varchar, kind varchar, target_provider varchar,
+       target_model varchar, budget_downgraded bool, decision jsonb, served_provider varchar,
+       served_model varchar, attempts int2, prompt_tokens int4, completion_tokens int4, cached_tokens int4,
+       cost_nano int8, latency_ms int4, status int2, cache_hit bool, prompt_hash text, experiment_id uuid,
+       experiment_arm varchar)`;
 
 export class SqlDecisionLogWriter implements DecisionLogWriter {
   constructor(private readonly dataSource: DataSource) {}
 
   async write(records: readonly DecisionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.dataSource.query(INSERT_DECISIONS_SQL, decisionColumns(records));
+    await this.dataSource.query(INSERT_DECISIONS_SQL, [decisionRowsJson(records)]);
   }
 }
 

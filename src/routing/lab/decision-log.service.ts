@@ -78,7 +78,14 @@ export class DecisionLogService implements OnModuleInit, BeforeApplicationShutdo
   }
 
   stats(): DecisionLogStats {
-    return { buffered: this.buffer.size, ...this.buffer.totals, ...this.counts };
+    const { written, flushErrors, refused } = this.buffer.totals;
+    return {
+      buffered: this.buffer.size,
+      written,
+      flushErrors,
+      ...this.counts,
+      dropped: this.counts.dropped + refused,
+    };
   }
 
   /** Writes what is buffered; concurrent callers share the flush in progress. */

@@ -80,7 +80,7 @@ export class ShadowResultsLog implements OnModuleInit, BeforeApplicationShutdown
       ...source,
       buffered: this.buffer.size,
       written: this.buffer.totals.written,
-      dropped: this.dropped,
+      dropped: this.dropped + this.buffer.totals.refused,
       flush_errors: this.buffer.totals.flushErrors,
     };
   }

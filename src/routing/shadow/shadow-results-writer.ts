@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
+import { pgJson, pgText } from '../../database/pg-text';
 import type { ShadowResult } from './shadow.types';
 import { deleteOlderThan } from '../lab/retention';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function text(value: string | null, max: number): string | null {
-  return value === null ? null : value.slice(0, max);
+  return value === null ? null : pgText(value.slice(0, max));
 }
 
 function int8(value: number): number {
@@ -28,7 +29,7 @@ export function shadowColumns(results: readonly ShadowResult[]): unknown[][] {
   for (let i = 0; i < n; i++) {
     const r = results[i];
     cols[0][i] = r.createdAt.toISOString();
-    cols[1][i] = r.requestId.slice(0, 128);
+    cols[1][i] = pgText(r.requestId.slice(0, 128));
     cols[2][i] = r.tenantId;
     cols[3][i] = text(r.liveLabel, 16);
     cols[4][i] = text(r.shadowLabel, 16);
@@ -38,7 +39,7 @@ export function shadowColumns(results: readonly ShadowResult[]): unknown[][] {
     cols[8][i] = text(r.shadowModel, 100);
     cols[9][i] = int8(r.liveCostNano);
     cols[10][i] = int8(r.shadowCostNano);
-    cols[11][i] = r.shadowRequest ? JSON.stringify(r.shadowRequest) : null;
+    cols[11][i] = r.shadowRequest ? pgJson(r.shadowRequest) : null;
   }
   return cols;
 }
