@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
+import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
 
 /**
@@ -111,6 +113,21 @@ function expectAnthropicError(body: unknown): void {
   );
 }
 
+/** Valid in shape, hostile in every free string: these are answered, so they reach the records. */
+const wellFormedBody = fc.record(
+  {
+    model: fc.oneof(
+      fc.constantFrom('auto', 'claude-haiku-4-5'),
+      fc.tuple(fc.constantFrom('claude-haiku-4-5', 'gpt-4o-mini'), text).map(([m, t]) => m + t),
+    ),
+    max_tokens: fc.integer({ min: 1, max: 512 }),
+    system: text,
+    messages: text.map((content) => [{ role: 'user', content }]),
+    metadata: fc.record({ user_id: text }),
+  },
+  { requiredKeys: ['model', 'max_tokens', 'messages'] },
+);
+
 describe('Messages API hostile input', () => {
   let gateway: TestApp;
 
@@ -133,6 +150,30 @@ describe('Messages API hostile input', () => {
       // A fixed seed keeps CI deterministic; FUZZ_SEED=<n> explores others.
       { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 20_261_202) },
     );
+  }, 120_000);
+
+  it('answers well-formed bodies with hostile strings, and loses none of their usage or routing decisions', async () => {
+    const usage = gateway.app.get(UsageRecorderService);
+    const decisions = gateway.app.get(DecisionLogService);
+    await usage.flush();
+    await decisions.flush();
+    const before = usage.stats().flushed;
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(wellFormedBody, async (body) => {
+        const response = await gateway.http.post('/v1/messages').set(authHeader).send(body);
+        expect(response.status).toBeLessThan(500);
+        if (response.status === 200) answered++;
+        else expectAnthropicError(response.body);
+      }),
+      { numRuns: 100, seed: Number(process.env.FUZZ_SEED ?? 20_261_203) },
+    );
+    await usage.flush();
+    await decisions.flush();
+    expect(answered).toBeGreaterThan(30);
+    expect(usage.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
+    expect(usage.stats().flushed - before).toBeGreaterThanOrEqual(answered);
+    expect(decisions.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
   }, 120_000);
 
   it.each([
