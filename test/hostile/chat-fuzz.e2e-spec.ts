@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { UsageRecorderService } from '../../src/billing/usage/usage-recorder.service';
-import { DecisionLogService } from '../../src/routing/lab/decision-log.service';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
+import { recordsOf } from '../support/records';
 
 /**
  * Property-based fuzz of the chat-completions body (fast-check): chat-shaped bodies whose every
@@ -164,11 +163,8 @@ describe('chat body fuzz (fast-check)', () => {
   }, 120_000);
 
   it('answers well-formed bodies with hostile strings, and loses none of their usage or routing decisions', async () => {
-    const usage = gateway.app.get(UsageRecorderService);
-    const decisions = gateway.app.get(DecisionLogService);
-    await usage.flush();
-    await decisions.flush();
-    const before = usage.stats().flushed;
+    const records = recordsOf(gateway.app);
+    await records.start();
     let answered = 0;
     await fc.assert(
       fc.asyncProperty(wellFormedBody, async (body) => {
@@ -178,11 +174,7 @@ describe('chat body fuzz (fast-check)', () => {
       }),
       { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? 20_261_203) },
     );
-    await usage.flush();
-    await decisions.flush();
     expect(answered).toBeGreaterThan(50);
-    expect(usage.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
-    expect(usage.stats().flushed - before).toBeGreaterThanOrEqual(answered);
-    expect(decisions.stats()).toMatchObject({ buffered: 0, dropped: 0, flushErrors: 0 });
+    await records.expectNothingLost(answered);
   }, 120_000);
 });
