@@ -1,8 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { BudgetStore } from '../../src/billing/budgets/budget-store';
-import { loadAppConfig } from '../../src/config/app-config';
-import { EmbeddedDatabaseHandle, openDataSource } from '../../src/database/database.module';
-import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
+import { describeIfPostgres } from '../support/postgres';
+import { openEmbeddedDataSource, openPostgresDataSource } from '../support/data-sources';
 
 /**
  * The reservation ledger (budget_holds): reservations of a replica that stops extending its
@@ -123,35 +122,15 @@ function ledgerContract(open: () => Promise<{ dataSource: DataSource; close: () 
 }
 
 describe('budget reservation ledger on the embedded database (PGlite)', () => {
-  ledgerContract(async () => {
-    const handle = new EmbeddedDatabaseHandle();
-    const dataSource = await openDataSource(loadAppConfig({ DATA_DIR: ':memory:' }), handle);
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await handle.current?.close();
-      },
-    };
-  });
+  ledgerContract(openEmbeddedDataSource);
 });
 
 describeIfPostgres('budget reservation ledger on Postgres', () => {
-  let database: TestDatabase;
   let dataSource: DataSource;
   ledgerContract(async () => {
-    database = await createTestDatabase();
-    dataSource = await openDataSource(
-      loadAppConfig({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: '8' }),
-      new EmbeddedDatabaseHandle(),
-    );
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await database.drop();
-      },
-    };
+    const opened = await openPostgresDataSource({ DATABASE_POOL_SIZE: '8' });
+    dataSource = opened.dataSource;
+    return opened;
   });
 
   it('keeps reserved = the sum of the holds under concurrent reserve, settle, heartbeat and reclaim', async () => {

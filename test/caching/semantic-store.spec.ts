@@ -4,9 +4,8 @@ import { SemanticEntryStore } from '../../src/caching/semantic/entry-store';
 import { LexicalEmbedder } from '../../src/caching/semantic/lexical-embedder';
 import { SemanticCache, SemanticSettings } from '../../src/caching/semantic/semantic-cache';
 import { semanticKey } from '../../src/caching/semantic/semantic-key';
-import { loadAppConfig } from '../../src/config/app-config';
-import { EmbeddedDatabaseHandle, openDataSource } from '../../src/database/database.module';
-import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
+import { describeIfPostgres } from '../support/postgres';
+import { openEmbeddedDataSource, openPostgresDataSource } from '../support/data-sources';
 
 /**
  * The semantic cache over its store: two caches on one database stand for two replicas. What
@@ -173,33 +172,9 @@ function replicaContract(open: () => Promise<{ dataSource: DataSource; close: ()
 }
 
 describe('semantic cache store on the embedded database (PGlite)', () => {
-  replicaContract(async () => {
-    const handle = new EmbeddedDatabaseHandle();
-    const dataSource = await openDataSource(loadAppConfig({ DATA_DIR: ':memory:' }), handle);
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await handle.current?.close();
-      },
-    };
-  });
+  replicaContract(openEmbeddedDataSource);
 });
 
 describeIfPostgres('semantic cache store on Postgres', () => {
-  let database: TestDatabase;
-  replicaContract(async () => {
-    database = await createTestDatabase();
-    const dataSource = await openDataSource(
-      loadAppConfig({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: '4' }),
-      new EmbeddedDatabaseHandle(),
-    );
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await database.drop();
-      },
-    };
-  });
+  replicaContract(() => openPostgresDataSource({ DATABASE_POOL_SIZE: '4' }));
 });

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
-import { EmbeddedDatabaseHandle, openDataSource } from '../../src/database/database.module';
 import { DECISION_INPUT_VERSION, type DecisionRecord } from '../../src/routing/lab/decision-record';
 import { decisionRowsJson, SqlDecisionLogWriter } from '../../src/routing/lab/decision-log-writer';
-import { createTestDatabase, describeIfPostgres, type TestDatabase } from '../support/postgres';
+import {
+  openEmbeddedDataSource,
+  openPostgresDataSource,
+  type OpenedDataSource,
+} from '../support/data-sources';
+import { describeIfPostgres } from '../support/postgres';
 
 /** Strings that break naive quoting: quotes, backslashes, braces, commas, non-BMP characters. */
 const HOSTILE = `a"b\\c{d},e'f\\"g 🦜 é \u2028 NULL \u0000 \\u0000 end`;
@@ -57,7 +60,7 @@ function record(tenantId: string, overrides: Partial<DecisionRecord> = {}): Deci
 }
 
 /** The same checks on the embedded database and on Postgres. */
-function writerContract(open: () => Promise<{ dataSource: DataSource; close: () => Promise<void> }>) {
+function writerContract(open: () => Promise<OpenedDataSource>) {
   let dataSource: DataSource;
   let close: () => Promise<void>;
   let tenantId: string;
@@ -153,33 +156,9 @@ describe('decision log writer', () => {
 });
 
 describe('decision log writer on the embedded database (PGlite)', () => {
-  writerContract(async () => {
-    const handle = new EmbeddedDatabaseHandle();
-    const dataSource = await openDataSource(loadAppConfig({ DATA_DIR: ':memory:' }), handle);
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await handle.current?.close();
-      },
-    };
-  });
+  writerContract(openEmbeddedDataSource);
 });
 
 describeIfPostgres('decision log writer on Postgres', () => {
-  let database: TestDatabase;
-  writerContract(async () => {
-    database = await createTestDatabase();
-    const dataSource = await openDataSource(
-      loadAppConfig({ DATABASE_URL: database.url }),
-      new EmbeddedDatabaseHandle(),
-    );
-    return {
-      dataSource,
-      close: async () => {
-        await dataSource.destroy();
-        await database.drop();
-      },
-    };
-  });
+  writerContract(openPostgresDataSource);
 });
