@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { isRowDataError } from './sql-errors';
+import { isRowDataError, writeRowByRow } from './sql-errors';
 
 const RETRY_MAX_MS = 30_000;
 
@@ -115,37 +115,28 @@ export class BatchBuffer<T> {
           this.requeue(batch, error);
           return;
         }
-        if (!(await this.writeOneByOne(batch))) return;
-        continue;
+        // A row's data, not the database: the batch would fail on every retry and hold back
+        // every row behind it. Each row alone; only the refused ones are dropped.
+        const failure = await writeRowByRow(
+          batch,
+          this.options.write,
+          () => this.written(1),
+          (refusal) => this.refused(refusal),
+        );
+        if (!failure) continue;
+        this.requeue(batch.slice(failure.index), failure.error);
+        return;
       }
       this.written(batch.length);
     }
   }
 
-  /**
-   * After the database refused a batch for what a row holds (isRowDataError: the batch would fail
-   * on every retry and hold back every row behind it): each row alone, in order; the ones refused
-   * again are dropped and logged. False when the database itself failed meanwhile: the rest is
-   * back in front for the retries.
-   */
-  private async writeOneByOne(batch: T[]): Promise<boolean> {
-    for (let i = 0; i < batch.length; i++) {
-      try {
-        await this.options.write([batch[i]]);
-      } catch (error) {
-        if (!isRowDataError(error)) {
-          this.requeue(batch.slice(i), error);
-          return false;
-        }
-        this.totals.refused++;
-        this.options.logger.warn(
-          `${this.options.name}: the database refused a row, dropped (${this.totals.refused} so far): ${(error as Error).message}`,
-        );
-        continue;
-      }
-      this.written(1);
-    }
-    return true;
+  /** A row the database refused for its data: dropped and logged. */
+  private refused(error: unknown): void {
+    this.totals.refused++;
+    this.options.logger.warn(
+      `${this.options.name}: the database refused a row, dropped (${this.totals.refused} so far): ${(error as Error).message}`,
+    );
   }
 
   private written(count: number): void {

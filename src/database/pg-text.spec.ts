@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { pgJson, pgText, pgTextOrNull } from './pg-text';
-import { isRowDataError, sqlState } from '../common/sql-errors';
+import { isRowDataError, sqlState, writeRowByRow } from '../common/sql-errors';
 import { isModelName } from '../common/model-name';
 
 const withoutNul = (value: string) => value.replaceAll('\u0000', '\uFFFD');
@@ -94,5 +94,45 @@ describe('isModelName', () => {
 
   it('is linear on long hostile input', () => {
     expect(isModelName('a'.repeat(1_000_000) + '\u0000')).toBe(false);
+  });
+});
+
+describe('writeRowByRow', () => {
+  const dataError = Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+  const outage = new Error('Connection terminated unexpectedly');
+
+  it('writes every row alone, reporting the refused ones, and stops where the database itself fails', async () => {
+    const written: number[] = [];
+    const refused: number[] = [];
+    let current = -1;
+    const write = async ([row]: number[]) => {
+      current = row;
+      if (row === 1) throw dataError;
+      if (row === 3) throw outage;
+      written.push(row);
+    };
+    const failure = await writeRowByRow(
+      [0, 1, 2, 3, 4],
+      write,
+      () => undefined,
+      () => refused.push(current),
+    );
+    expect(written).toEqual([0, 2]);
+    expect(refused).toEqual([1]);
+    expect(failure).toEqual({ index: 3, error: outage });
+  });
+
+  it('answers null when every row was written or refused', async () => {
+    let count = 0;
+    const failure = await writeRowByRow(
+      ['a', 'b'],
+      async ([row]) => {
+        if (row === 'b') throw dataError;
+      },
+      () => count++,
+      () => undefined,
+    );
+    expect(failure).toBeNull();
+    expect(count).toBe(1);
   });
 });

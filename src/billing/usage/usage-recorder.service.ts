@@ -13,7 +13,7 @@ import { METRIC } from '../../telemetry/metrics';
 import type { UsageEvent, UsageRecorder } from '../billing.types';
 import { releaseWaiters, WriteWaiters } from '../write-waiters';
 import { invalidUsageEvent, USAGE_WRITER, type UsageWriter } from './usage-writer';
-import { isRowDataError } from '../../common/sql-errors';
+import { isRowDataError, writeRowByRow } from '../../common/sql-errors';
 
 const RETRY_MAX_MS = 30_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -242,42 +242,24 @@ export class UsageRecorderService
       try {
         await this.writer.write(batch);
       } catch (error) {
-        if (isRowDataError(error) && batch.length > 1) {
-          if (await this.writeOneByOne(batch)) continue;
+        if (!isRowDataError(error)) {
+          this.requeue(batch, error);
           return;
         }
-        if (isRowDataError(error)) {
-          this.refused(error);
-          continue;
-        }
-        this.requeue(batch, error);
+        // A row's data, not the database: retrying the batch could never succeed, and every
+        // event behind it would wait. Each event alone; only the refused ones are dropped.
+        const failure = await writeRowByRow(
+          batch,
+          (rows) => this.writer.write(rows),
+          () => this.written(1),
+          (refusal) => this.refused(refusal),
+        );
+        if (!failure) continue;
+        this.requeue(batch.slice(failure.index), failure.error);
         return;
       }
       this.written(batch.length);
     }
-  }
-
-  /**
-   * After the database refused a batch for what a row holds (isRowDataError: retrying the batch
-   * could never succeed, and every event behind it would wait): each event alone, in order; the
-   * ones refused again are dropped (logged, counted in usage_dropped). False when the database
-   * itself failed meanwhile: the rest is back in front for the retries.
-   */
-  private async writeOneByOne(batch: UsageEvent[]): Promise<boolean> {
-    for (let i = 0; i < batch.length; i++) {
-      try {
-        await this.writer.write([batch[i]]);
-      } catch (error) {
-        if (!isRowDataError(error)) {
-          this.requeue(batch.slice(i), error);
-          return false;
-        }
-        this.refused(error);
-        continue;
-      }
-      this.written(1);
-    }
-    return true;
   }
 
   /** One event the database refused: dropped, and its waiter answered (it will never be written). */
