@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
-import { recordsOf } from '../support/records';
+import { expectHostileBodiesAnsweredWithoutLoss } from '../support/records';
 
 /**
  * Property-based fuzz of the chat-completions body (fast-check): chat-shaped bodies whose every
@@ -133,6 +133,15 @@ const wellFormedBody = fc.record(
   { requiredKeys: ['model', 'messages'] },
 );
 
+/** An OpenAI error object naming what was wrong. */
+function expectOpenAIError(response: unknown): void {
+  const body = response as { error?: Record<string, unknown> };
+  expect(body.error).toEqual(
+    expect.objectContaining({ message: expect.any(String), type: expect.any(String) }),
+  );
+  expect(body.error && 'param' in body.error && 'code' in body.error).toBe(true);
+}
+
 describe('chat body fuzz (fast-check)', () => {
   let gateway: TestApp;
 
@@ -149,12 +158,7 @@ describe('chat body fuzz (fast-check)', () => {
         async (body, path) => {
           const response = await gateway.http.post(path).set(authHeader).send(body);
           expect(response.status).toBeLessThan(500);
-          if (response.status >= 400) {
-            expect(response.body.error).toEqual(
-              expect.objectContaining({ message: expect.any(String), type: expect.any(String) }),
-            );
-            expect('param' in response.body.error && 'code' in response.body.error).toBe(true);
-          }
+          if (response.status >= 400) expectOpenAIError(response.body);
         },
       ),
       // A fixed seed keeps CI deterministic; FUZZ_SEED=<n> explores others.
@@ -163,18 +167,10 @@ describe('chat body fuzz (fast-check)', () => {
   }, 120_000);
 
   it('answers well-formed bodies with hostile strings, and loses none of their usage or routing decisions', async () => {
-    const records = recordsOf(gateway.app);
-    await records.start();
-    let answered = 0;
-    await fc.assert(
-      fc.asyncProperty(wellFormedBody, async (body) => {
-        const response = await gateway.http.post('/v1/chat/completions').set(authHeader).send(body);
-        expect(response.status).toBeLessThan(500);
-        if (response.status === 200) answered++;
-      }),
-      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? 20_261_203) },
-    );
-    expect(answered).toBeGreaterThan(50);
-    await records.expectNothingLost(answered);
+    await expectHostileBodiesAnsweredWithoutLoss(gateway, '/v1/chat/completions', wellFormedBody, {
+      numRuns: 150,
+      minAnswered: 50,
+      expectRefusal: expectOpenAIError,
+    });
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { authHeader, bootTestApp, TestApp } from '../support/app';
-import { recordsOf } from '../support/records';
+import { expectHostileBodiesAnsweredWithoutLoss } from '../support/records';
 
 /**
  * Hostile input on Anthropic's Messages API in (POST /v1/messages, /v1/messages/count_tokens):
@@ -152,20 +152,11 @@ describe('Messages API hostile input', () => {
   }, 120_000);
 
   it('answers well-formed bodies with hostile strings, and loses none of their usage or routing decisions', async () => {
-    const records = recordsOf(gateway.app);
-    await records.start();
-    let answered = 0;
-    await fc.assert(
-      fc.asyncProperty(wellFormedBody, async (body) => {
-        const response = await gateway.http.post('/v1/messages').set(authHeader).send(body);
-        expect(response.status).toBeLessThan(500);
-        if (response.status === 200) answered++;
-        else expectAnthropicError(response.body);
-      }),
-      { numRuns: 100, seed: Number(process.env.FUZZ_SEED ?? 20_261_203) },
-    );
-    expect(answered).toBeGreaterThan(30);
-    await records.expectNothingLost(answered);
+    await expectHostileBodiesAnsweredWithoutLoss(gateway, '/v1/messages', wellFormedBody, {
+      numRuns: 100,
+      minAnswered: 30,
+      expectRefusal: expectAnthropicError,
+    });
   }, 120_000);
 
   it.each([
