@@ -172,6 +172,28 @@ describe('extractFeatures / toSignals', () => {
     expect(signalsOf(user('求解方程 x^2 - 5x + 6 = 0')).signals.math).toBe(true);
   });
 
+  it('counts a system prompt of only spaces or control characters as none (no presence token)', () => {
+    for (const blank of [' '.repeat(50), '\u0000'.repeat(50), '\n\t\u0007 \u007f']) {
+      const features = extractFeatures({
+        messages: [
+          { role: 'system', content: blank },
+          { role: 'user', content: 'hi' },
+        ],
+      });
+      expect(features.systemText).toBe('');
+      // Everything but the conversation's token estimate (the blank prompt still costs tokens).
+      const alone = extractFeatures({ messages: [{ role: 'user', content: 'hi' }] });
+      expect({ ...features, tokenEstimate: 0 }).toEqual({ ...alone, tokenEstimate: 0 });
+    }
+    const real = extractFeatures({
+      messages: [
+        { role: 'system', content: '\u0000 Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
+    expect(real.systemText).toBe('\u0000 Be brief.');
+  });
+
   it('labels by the last user turn, not earlier ones', () => {
     const request: ChatCompletionRequest = {
       messages: [

@@ -461,6 +461,10 @@ function isInstructionRole(role: string): boolean {
 
 /* ---------- features ---------- */
 
+/** Any character that is neither white space nor a control character (C0 or DEL). */
+// eslint-disable-next-line no-control-regex -- control characters are what it must skip
+const READABLE_CHARACTER = /[^\s\u0000-\u001f\u007f]/;
+
 export interface IntentFeatures {
   /** The last user turn (the one that is labelled), windowed as the cue patterns saw it. */
   lastUserText: string;
@@ -540,7 +544,10 @@ export function extractFeatures(request: ChatCompletionRequest): IntentFeatures 
   };
   const lastCues = textCues(lastWindow, lastLower, injectionWide, scripts);
 
-  const systemWindow = systemRaw.length > CONTEXT_CHARS ? systemRaw.slice(0, CONTEXT_CHARS) : systemRaw;
+  // A system prompt with nothing readable (only spaces or control characters) is no system prompt:
+  // its presence alone must not count (the detector reads "system prompt + short turn" as injection).
+  const systemCut = systemRaw.length > CONTEXT_CHARS ? systemRaw.slice(0, CONTEXT_CHARS) : systemRaw;
+  const systemWindow = READABLE_CHARACTER.test(systemCut) ? systemCut : '';
   const systemCues = systemWindow.length > 0 ? textCues(systemWindow, systemWindow.toLowerCase()) : 0;
 
   let previousCues = 0;
