@@ -312,6 +312,35 @@ function aart(): CorpusRow[] {
     .map((r) => row('aart', r.id, 'safety_risk', 'en', single(r.text)));
 }
 
+/**
+ * LongSafety (thu-coai): 1,543 unsafe instructions written by people to go with long documents
+ * (illegal and unethical activities, bias, toxicity, self-harm, privacy), framed as questions,
+ * role plays, brainstorming, summaries and rewrites. Only the instructions are used. All are
+ * safety_risk; reading the shortest 70 and a random 40, a few are mild (a stock tip, an
+ * obituary) but ask for what the benchmark's taxonomy counts as harm, so none is dropped.
+ */
+function longsafety(): CorpusRow[] {
+  return readRaw('longsafety').map((r) => row('longsafety', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
+/**
+ * Super-NaturalInstructions: crowd-written task definitions with real inputs — 22 extraction
+ * tasks (entities, relations, slots, events, privacy-policy fields, shared phrases) as
+ * json_extract, and 8 contrast tasks in the same style (text-to-SQL and SQL fixes, restaurant
+ * queries to translate, multiple-choice maths) with their own labels, so that the "Definition +
+ * input" style alone does not mean extraction. A third of the rows send the definition as the
+ * system prompt and the input as the user turn (how an application would), the rest as one user
+ * message.
+ */
+function sni(): CorpusRow[] {
+  return readRaw('sni').map((r) => {
+    const definition = r.definition as string;
+    const asSystem = pick([0, 0, 1], `${r.id}-system`) === 1;
+    const request = asSystem ? single(r.text, definition) : single(`${definition}\n\n${r.text}`);
+    return row('sni', r.id, r.label as IntentLabel, 'en', request);
+  });
+}
+
 const CSE_LANG: Record<string, string> = {
   English: 'en',
   Hindi: 'hi',
@@ -764,6 +793,8 @@ export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesM
     ...harmfulq(),
     ...harmfulqa(),
     ...aart(),
+    ...longsafety(),
+    ...sni(),
     ...cseInjection(),
     ...cseInterpreter(),
     ...staqcSql(),

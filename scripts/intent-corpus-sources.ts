@@ -255,7 +255,80 @@ export const RAW_SOURCES: readonly RawSource[] = [
     paths: 'aart-v1-20231117.csv (AART adversarial prompts: prompt, crime, medium, region)',
     licence: 'CC BY 4.0',
   },
+  {
+    name: 'longsafety',
+    repo: 'thu-coai/LongSafety',
+    commit: '130a6b739d43870e1010ec699ae4868da06d0a0e',
+    paths:
+      'data/longsafety_meta.jsonl (the 1,543 unsafe instructions only; the long documents they come with are not read)',
+    licence: 'MIT',
+  },
+  {
+    name: 'sni',
+    repo: 'allenai/natural-instructions',
+    commit: 'ae457ac40dafe0cd3dcd1370f0a29da54f33df4a',
+    paths:
+      'tasks/<task>.json at ae457ac or e0fd310 (per task: SNI_TASKS in scripts/intent-corpus-sources.ts) for 22 extraction tasks and 8 contrast tasks (Definition and the first 40 / 25 Instances of each; Super-NaturalInstructions)',
+    licence: 'Apache-2.0',
+  },
 ];
+
+/** The two Super-NaturalInstructions commits the task files were read at (instances with ids). */
+const SNI_A = 'ae457ac40dafe0cd3dcd1370f0a29da54f33df4a';
+const SNI_B = 'e0fd31052b21acea5bd95fb00253e1ee1f5d8259';
+
+export type SniLabel = 'json_extract' | 'code_gen' | 'translation' | 'deep_reason';
+
+/** One Super-NaturalInstructions task of the `sni` source: its label and the commit it was read at. */
+export interface SniTask {
+  label: SniLabel;
+  commit: string;
+}
+
+/**
+ * Super-NaturalInstructions tasks read for the `sni` source, with the label their instances get.
+ * The extraction tasks pull entities, relations, slots or keywords out of supplied text
+ * (json_extract); the contrast tasks are in the same crowd-written "Definition + input" style but
+ * ask for something else, so that the style alone does not mean extraction.
+ */
+export const SNI_TASKS: Readonly<Record<string, SniTask>> = {
+  task179_participant_extraction: { label: 'json_extract', commit: SNI_B },
+  task180_intervention_extraction: { label: 'json_extract', commit: SNI_A },
+  task181_outcome_extraction: { label: 'json_extract', commit: SNI_A },
+  task281_points_of_correspondence: { label: 'json_extract', commit: SNI_A },
+  task388_torque_token_classification: { label: 'json_extract', commit: SNI_B },
+  task610_conllpp_ner: { label: 'json_extract', commit: SNI_B },
+  task683_online_privacy_policy_text_purpose_answer_generation: { label: 'json_extract', commit: SNI_B },
+  task684_online_privacy_policy_text_information_type_generation: { label: 'json_extract', commit: SNI_B },
+  task926_coached_conv_pref_word_generation: { label: 'json_extract', commit: SNI_A },
+  task1410_dart_relationship_extraction: { label: 'json_extract', commit: SNI_A },
+  task1447_drug_extraction_ade: { label: 'json_extract', commit: SNI_A },
+  task1448_disease_entity_extraction_ncbi_dataset: { label: 'json_extract', commit: SNI_A },
+  task1451_drug_dose_extraction: { label: 'json_extract', commit: SNI_A },
+  task1452_location_entity_extraction_btc_corpus: { label: 'json_extract', commit: SNI_B },
+  task1453_person_entity_extraction_btc_corpus: { label: 'json_extract', commit: SNI_B },
+  task1479_organization_entity_extraction_btc_corpus: { label: 'json_extract', commit: SNI_B },
+  task1480_gene_extraction_jnlpba_dataset: { label: 'json_extract', commit: SNI_B },
+  task1483_chemical_extraction_chemprot_dataset: { label: 'json_extract', commit: SNI_A },
+  task1485_organ_extraction_anem_dataset: { label: 'json_extract', commit: SNI_B },
+  task1486_cell_extraction_anem_dataset: { label: 'json_extract', commit: SNI_B },
+  task1510_evalution_relation_extraction: { label: 'json_extract', commit: SNI_A },
+  task1597_nyc_slot_filling: { label: 'json_extract', commit: SNI_A },
+  task076_splash_correcting_sql_mistake: { label: 'code_gen', commit: SNI_A },
+  task077_splash_explanation_to_sql: { label: 'code_gen', commit: SNI_A },
+  task107_splash_question_to_sql: { label: 'code_gen', commit: SNI_B },
+  task104_semeval_2019_task10_closed_vocabulary_mathematical_answer_generation: {
+    label: 'deep_reason',
+    commit: SNI_B,
+  },
+  task119_semeval_2019_task10_geometric_mathematical_answer_generation: {
+    label: 'deep_reason',
+    commit: SNI_A,
+  },
+  task117_spl_translation_en_de: { label: 'translation', commit: SNI_B },
+  task171_spl_translation_en_es: { label: 'translation', commit: SNI_B },
+  task174_spl_translation_en_ja: { label: 'translation', commit: SNI_A },
+};
 
 /** A small RFC 4180 CSV parser (quoted fields, doubled quotes, newlines inside quotes). */
 export function parseCsv(text: string): string[][] {

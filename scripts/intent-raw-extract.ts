@@ -12,9 +12,9 @@
  * so the output is the same wherever it runs. Licences and row counts: test/fixtures/intent/SOURCES.md.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RAW_DIR, RAW_SOURCES, parseCsv, seededSample } from './intent-corpus-sources';
+import { RAW_DIR, RAW_SOURCES, SNI_TASKS, parseCsv, seededSample } from './intent-corpus-sources';
 import type { RawRecord, RawSource } from './intent-corpus-sources';
 
 /** The bare clone of a repository under the mirror root (`owner+name/repo`, or its `.git`). */
@@ -376,6 +376,27 @@ const EXTRACTORS: Record<string, Extractor> = {
         region: r[region],
       }));
   },
+  longsafety: (read) =>
+    parseJsonOrLines<{ id: number; instruction: string; safety_type: string; task_type: string }>(
+      read('data/longsafety_meta.jsonl'),
+    ).map((r) => ({
+      id: `longsafety-${r.id}`,
+      text: clean(r.instruction),
+      safety_type: r.safety_type,
+      task_type: r.task_type,
+    })),
+  sni: (read) =>
+    Object.entries(SNI_TASKS).flatMap(([task, { label }]) => {
+      const { definition, instances } = JSON.parse(read(`.sni:${task}`)) as SniExcerpt;
+      const count = label === 'json_extract' ? 40 : 25;
+      return instances.slice(0, count).map((instance) => ({
+        id: `sni-${instance.id}`,
+        text: instance.input,
+        task,
+        label,
+        definition,
+      }));
+    }),
   webquestions: (read) =>
     ['trainmodel', 'val'].flatMap((split) =>
       (JSON.parse(read(`main/${split}.json`)) as Array<{ qId: string; qText: string }>).map((r) => ({
@@ -384,6 +405,37 @@ const EXTRACTORS: Record<string, Extractor> = {
       })),
     ),
 };
+
+/** What the sni extractor needs of a Super-NaturalInstructions task file. */
+interface SniExcerpt {
+  definition: string;
+  instances: Array<{ id: string; input: string }>;
+}
+
+/**
+ * A Super-NaturalInstructions task at the commit pinned in SNI_TASKS. The repository (3.2 GB) is
+ * too big to clone on the machines this ran on, so the task files were read from a stored copy
+ * and their Definition and first Instances saved as `<root>/allenai+natural-instructions/tasks/
+ * <task>.json` ({definition, instances}); where that excerpt is absent, the whole file is read
+ * from a clone (a `--filter=blob:none` partial clone is enough). Both give the same rows.
+ */
+function readSniTask(root: string, task: string): string {
+  const excerpt = join(root, 'allenai+natural-instructions', 'tasks', `${task}.json`);
+  if (existsSync(excerpt)) {
+    const saved = JSON.parse(readFileSync(excerpt, 'utf8')) as SniExcerpt & { commit: string };
+    if (saved.commit !== SNI_TASKS[task].commit) throw new Error(`${task}: excerpt read at ${saved.commit}`);
+    return JSON.stringify({ definition: saved.definition, instances: saved.instances });
+  }
+  const gitDir = join(root, 'allenai+natural-instructions', 'repo');
+  const file = JSON.parse(
+    execFileSync('git', ['--git-dir', gitDir, 'show', `${SNI_TASKS[task].commit}:tasks/${task}.json`], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  ) as { Definition: string | string[]; Instances: Array<{ id: string; input: string }> };
+  const definition = Array.isArray(file.Definition) ? file.Definition.join('\n') : file.Definition;
+  return JSON.stringify({ definition, instances: file.Instances });
+}
 
 /** A JSON array, or one JSON object per line. */
 function parseJsonOrLines<T>(text: string): T[] {
@@ -484,6 +536,7 @@ function main(): void {
     const read = (path: string): string => {
       if (path === '.exercism-descriptions') return listDescriptions(root, source);
       if (path === '.xsafety-files') return listFiles(root, source);
+      if (path.startsWith('.sni:')) return readSniTask(root, path.slice('.sni:'.length));
       if (path.startsWith('.pickle-json:'))
         return pickleAsJson(root, source, path.slice('.pickle-json:'.length));
       return show(root, source, path);
