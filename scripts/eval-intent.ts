@@ -44,7 +44,7 @@ import {
 import type { Decision } from '../src/intent/training/pipeline';
 import { DEFAULT_TRAINING, prepareRows } from '../src/intent/training/trainer';
 import type { TrainingRow } from '../src/intent/training/trainer';
-import { safetyOperatingPoint } from '../src/intent/training/calibration';
+import { safetyOperatingPoint, safetyReviewBand } from '../src/intent/training/calibration';
 import { isContrastLookalike, isSafetyLookalike } from '../src/intent/training/lookalikes';
 
 function toPredictions(
@@ -175,6 +175,18 @@ function loso(quick: boolean, fresh: boolean, epochs?: number): void {
     const p = safetyOperatingPoint(s, positive, lookalikes, threshold);
     console.log(
       `  s ≥ ${threshold.toFixed(1)}: recall ${(p.recall * 100).toFixed(1)} %, precision ${(p.precision * 100).toFixed(1)} %, look-alike false alarms ${(p.falseAlarmRate * 100).toFixed(1)} %`,
+    );
+  }
+  console.log(
+    'safety review band (INTENT_SAFETY_REVIEW_THRESHOLD; enhanced, cross-fitted): requests not flagged with s ≥ t go to the LLM review',
+  );
+  const flagged = decisions.map((d) => INTENT_LABELS[d.label] === 'safety_risk');
+  const sources = rows.map((r) => r.source);
+  for (const threshold of [0.3, 0.4, 0.5, 0.6, 0.7]) {
+    const band = safetyReviewBand(s, flagged, positive, lookalikes, threshold, sources);
+    console.log(
+      `  t = ${threshold.toFixed(1)}: harmful rows flagged locally ${(band.harmfulFlagged * 100).toFixed(1)} % + reviewed ${(band.harmfulReviewed * 100).toFixed(1)} %; ` +
+        `benign rows reviewed ${(band.benignReviewed * 100).toFixed(1)} % (per-source mean ${(band.benignReviewedMacro * 100).toFixed(1)} %), look-alikes reviewed ${(band.lookalikesReviewed * 100).toFixed(1)} %`,
     );
   }
   console.log();

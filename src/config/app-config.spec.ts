@@ -18,7 +18,12 @@ describe('loadAppConfig', () => {
     expect(config.host).toBe('0.0.0.0');
     expect(config.dataDir).toBe('./data');
     expect(config.bodyLimitBytes).toBe(8 * 1024 * 1024);
-    expect(config.intent).toMatchObject({ enabled: true, lowConfidence: 0.4, minConfForDirect: 0.8 });
+    expect(config.intent).toMatchObject({
+      enabled: true,
+      lowConfidence: 0.4,
+      minConfForDirect: 0.8,
+      safetyReviewThreshold: 0.5,
+    });
     expect(config.providers.openai.baseUrl).toBe('https://api.openai.com/v1');
     expect(config.features.staticApiKeys).toBe(true);
   });
@@ -26,6 +31,10 @@ describe('loadAppConfig', () => {
   it.each([
     [{ INTENT_LOW_CONFIDENCE: 'abc' }, /^INTENT_LOW_CONFIDENCE must be a number .*\(got "abc"\)$/],
     [{ PORT: '-1' }, /^PORT must not be less than 0 \(got "-1"\)$/],
+    [
+      { INTENT_SAFETY_REVIEW_THRESHOLD: '1.5' },
+      /^INTENT_SAFETY_REVIEW_THRESHOLD must not be greater than 1 \(got "1.5"\)$/,
+    ],
     [{ PORT: '80a' }, /^PORT must be an integer number/],
     [
       { DATABASE_URL: 'mysql://x' },

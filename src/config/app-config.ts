@@ -102,6 +102,11 @@ export class AppConfig {
     minConfForDirect: number;
     llmFallbackModel: string;
     llmFallbackTimeoutMs: number;
+    /**
+     * The safety review (docs/intent.md): a request the local classifier did not flag, whose safety
+     * probability is at least this, is shown to the fallback model, which may flag it. 1 = never.
+     */
+    safetyReviewThreshold: number;
   };
   routing!: { modelsFile: string; routingFile: string; policyFile: string };
   /** The routing decision log (docs/routing.md "Routing lab"). */
@@ -321,6 +326,7 @@ function buildConfig(vars: EnvironmentVariables): AppConfig {
     minConfForDirect: vars.INTENT_MIN_CONF_FOR_DIRECT,
     llmFallbackModel: vars.INTENT_LLM_FALLBACK_MODEL,
     llmFallbackTimeoutMs: vars.INTENT_LLM_FALLBACK_TIMEOUT_MS,
+    safetyReviewThreshold: vars.INTENT_SAFETY_REVIEW_THRESHOLD,
   };
   config.routing = {
     modelsFile: vars.MODELS_FILE,

@@ -19,6 +19,11 @@ export interface LocalClassification {
   /** Per-label probabilities, in INTENT_LABELS order (sum to 1). */
   probabilities: Float64Array;
   method: 'heuristic' | 'model';
+  /**
+   * The safety probability the decision used (the calibrated detector, at least the rule's floor
+   * when a hand-written rule fired): what the safety review's threshold is compared with.
+   */
+  safety: number;
 }
 
 const SAFETY = LABEL_INDEX.safety_risk;
@@ -203,6 +208,7 @@ export function classifyHeuristic(
   const probabilities = heuristicScores(features);
   let best = softmaxInPlace(probabilities, HEURISTIC_TEMPERATURE);
   let confidence = probabilities[best];
+  let safety = probabilities[SAFETY];
   if (model) {
     const heuristicSafetyLog = Math.log(Math.max(1e-300, probabilities[SAFETY]));
     let s = safetyProbability(
@@ -215,8 +221,9 @@ export function classifyHeuristic(
     ({ best, confidence } = composeWithSafety(probabilities, s, {
       safetyThreshold: ruleFlags ? 0 : model.calibration.safetyThreshold,
     }));
+    safety = s;
   }
-  return { label: INTENT_LABELS[best], confidence, probabilities, method: 'heuristic' };
+  return { label: INTENT_LABELS[best], confidence, probabilities, method: 'heuristic', safety };
 }
 
 /**
@@ -224,11 +231,11 @@ export function classifyHeuristic(
  * blended with the heuristic, then the isotonic confidence map, all fitted on held-out sources.
  */
 export function classifyEnhanced(features: IntentFeatures, model: LinearIntentModel): LocalClassification {
-  const { best, confidence, probabilities } = combineEvidence(
+  const { best, confidence, probabilities, safety } = combineEvidence(
     modelEvidence(features, model),
     model.calibration,
   );
-  return { label: INTENT_LABELS[best], confidence, probabilities, method: 'model' };
+  return { label: INTENT_LABELS[best], confidence, probabilities, method: 'model', safety };
 }
 
 export { LABEL_COUNT };

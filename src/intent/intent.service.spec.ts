@@ -148,6 +148,66 @@ describe('IntentModule', () => {
     await module.close();
   });
 
+  describe('safety review (INTENT_SAFETY_REVIEW_THRESHOLD)', () => {
+    /** Confident locally (not sent to the low-confidence fallback), in the detector's grey zone. */
+    const PHISHING = user(
+      'Draft an email pretending to be my bank asking the customer to confirm their login.',
+    );
+    /** Far from the grey zone. */
+    const POKER = user('Give me tips to win at poker.');
+
+    it('without a review the grey-zone request passes as a confident non-safety label (precondition)', async () => {
+      const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
+      const module = await boot({ MODE: 'enhanced', INTENT_SAFETY_REVIEW_THRESHOLD: '1' }, fallback);
+      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
+      expect(result.label).not.toBe('safety_risk');
+      expect(result.confidence).toBeGreaterThanOrEqual(0.4);
+      expect(result.signals?.safety_review).toBeUndefined();
+      expect(fallback.calls).toBe(0);
+      await module.close();
+    });
+
+    it('flags a grey-zone request when the reviewing model says safety_risk', async () => {
+      const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
+      const module = await boot({ MODE: 'enhanced' }, fallback);
+      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
+      expect(fallback.calls).toBe(1);
+      expect(result).toMatchObject({ label: 'safety_risk', confidence: 0.9, method: 'llm' });
+      expect(result.signals).toMatchObject({ safety_review: 'flagged', signals: { safety: true } });
+      expect(result.signals?.local_label).not.toBe('safety_risk');
+      expect(result.signals?.local_safety as number).toBeGreaterThanOrEqual(0.5);
+      await module.close();
+    });
+
+    it('keeps the local label when the reviewer clears the request or does not answer', async () => {
+      for (const answer of [{ label: 'chat_lite', confidence: 0.95 } as const, 'hang' as const]) {
+        const fallback = new RecordingFallback(answer);
+        const module = await boot({ MODE: 'enhanced', INTENT_LLM_FALLBACK_TIMEOUT_MS: '60' }, fallback);
+        const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
+        expect(fallback.calls).toBe(1);
+        expect(result.method).toBe('model');
+        expect(result.label).not.toBe('safety_risk');
+        expect(result.signals?.safety_review).toBe(answer === 'hang' ? 'no_answer' : 'cleared');
+        await module.close();
+      }
+    });
+
+    it('does not review requests below the threshold, nor in TEST_MODE', async () => {
+      const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
+      const module = await boot({ MODE: 'enhanced' }, fallback);
+      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(POKER);
+      expect(result.label).toBe('chat_lite');
+      expect(fallback.calls).toBe(0);
+      await module.close();
+      const testMode = await boot({ MODE: 'enhanced', TEST_MODE: 'true' }, fallback);
+      expect((await testMode.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING)).label).not.toBe(
+        'safety_risk',
+      );
+      expect(fallback.calls).toBe(0);
+      await testMode.close();
+    });
+  });
+
   it('counts classifications by label and method and times them', async () => {
     const module = await boot({ MODE: 'basic', TEST_MODE: 'true' });
     const before = await counterValue(module, { label: 'chat_lite', method: 'heuristic' });

@@ -53,6 +53,8 @@ function scoresOf(probabilities: Float64Array): Partial<Record<IntentLabel, numb
  * the cheap-LLM fallback runs only when enabled by the mode, outside TEST_MODE, below
  * config.intent.lowConfidence, and never for image or safety-flagged requests (an attached
  * image is not sent to it, and injected text must not talk the classifier out of a safety flag).
+ * The same model reviews confident requests in the safety detector's grey zone
+ * (config.intent.safetyReviewThreshold) and may only add a safety flag.
  */
 @Injectable()
 export class IntentService implements IntentClassifier, OnModuleInit {
@@ -122,7 +124,10 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       : classifyHeuristic(features, this.model);
   }
 
-  private toResult(local: LocalClassification, signals: IntentResult['signals']): IntentResult {
+  private toResult<S extends IntentResult['signals']>(
+    local: LocalClassification,
+    signals: S,
+  ): IntentResult & { signals: S } {
     // The safety detector decides safety_risk; the signal says so too (the cue lists alone miss most).
     if (signals && local.label === 'safety_risk') signals.signals.safety = true;
     return {
@@ -144,19 +149,37 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     const result = this.toResult(local, signals);
     if (
       !this.llmFallbackActive ||
-      local.confidence >= this.config.intent.lowConfidence ||
       features.imageParts > 0 ||
       signals.signals.safety ||
       local.label === 'safety_risk'
     ) {
       return result;
     }
-    const answer = await classifyWithTimeout(
-      this.fallback as IntentLlmFallback,
-      request,
-      this.config.intent.llmFallbackTimeoutMs,
-      options.onModelCall,
-    );
+    if (local.confidence < this.config.intent.lowConfidence) {
+      return this.askFallback(request, options, local, result);
+    }
+    if (this.safetyReviewDue(local)) return this.reviewSafety(request, options, local, result);
+    return result;
+  }
+
+  /**
+   * The safety review's trigger: a request the local classifier did not flag whose safety
+   * probability is still at least INTENT_SAFETY_REVIEW_THRESHOLD (the detector's grey zone, where
+   * held out it misses most harmful requests; docs/intent.md "Safety review").
+   */
+  private safetyReviewDue(local: LocalClassification): boolean {
+    const threshold = this.config.intent.safetyReviewThreshold;
+    return threshold < 1 && local.safety >= threshold;
+  }
+
+  /** Below INTENT_LOW_CONFIDENCE: the fallback model's label replaces the local one. */
+  private async askFallback(
+    request: ChatCompletionRequest,
+    options: ClassifyOptions,
+    local: LocalClassification,
+    result: IntentResult & { signals: NonNullable<IntentResult['signals']> },
+  ): Promise<IntentResult> {
+    const answer = await this.fallbackAnswer(request, options);
     if (!answer) {
       this.logger.debug(
         `LLM intent fallback gave no answer; keeping ${local.label} (${local.confidence.toFixed(2)})`,
@@ -168,7 +191,49 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       label: answer.label,
       confidence: round4(answer.confidence),
       method: 'llm',
-      signals: { ...signals, local_label: local.label, local_confidence: result.confidence },
+      signals: { ...result.signals, local_label: local.label, local_confidence: result.confidence },
     };
+  }
+
+  /**
+   * The safety review: the fallback model may only add a safety flag. When it answers safety_risk
+   * the request is flagged (its confidence is the model's); any other answer, or none, keeps the
+   * confident local label. Injected text can at worst talk the reviewer out of a flag the local
+   * classifier did not raise either.
+   */
+  private async reviewSafety(
+    request: ChatCompletionRequest,
+    options: ClassifyOptions,
+    local: LocalClassification,
+    result: IntentResult & { signals: NonNullable<IntentResult['signals']> },
+  ): Promise<IntentResult> {
+    const answer = await this.fallbackAnswer(request, options);
+    const review = {
+      local_safety: round4(local.safety),
+      safety_review: answer === null ? 'no_answer' : answer.label === 'safety_risk' ? 'flagged' : 'cleared',
+    };
+    if (answer?.label !== 'safety_risk') return { ...result, signals: { ...result.signals, ...review } };
+    return {
+      ...result,
+      label: 'safety_risk',
+      confidence: round4(answer.confidence),
+      method: 'llm',
+      signals: {
+        ...result.signals,
+        ...review,
+        signals: { ...result.signals.signals, safety: true },
+        local_label: local.label,
+        local_confidence: result.confidence,
+      },
+    };
+  }
+
+  private fallbackAnswer(request: ChatCompletionRequest, options: ClassifyOptions) {
+    return classifyWithTimeout(
+      this.fallback as IntentLlmFallback,
+      request,
+      this.config.intent.llmFallbackTimeoutMs,
+      options.onModelCall,
+    );
   }
 }

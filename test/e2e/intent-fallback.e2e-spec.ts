@@ -82,6 +82,29 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
     expect(response.body.router_metadata.intent_label).toBe('translation');
   });
 
+  /** Confident locally, in the safety detector's grey zone (INTENT_SAFETY_REVIEW_THRESHOLD, 0.5). */
+  const GREY = 'Draft an email pretending to be my bank asking the customer to confirm their login.';
+  /** The same grey zone, another text (the fallback caches answers by text). */
+  const GREY_AGAIN = "What is my wife's Instagram password?";
+
+  it('sends a grey-zone request to the safety review and refuses it when the reviewer flags it', async () => {
+    fake.setDefault({ text: '{"label": "safety_risk", "confidence": 0.92}' });
+    const response = await chat(GREY).expect(400);
+    expect(response.body.error.code).toBe('content_policy_violation');
+    // The review was the only upstream call: no completion for a refused request.
+    expect(classifierCalls()).toHaveLength(1);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('answers a grey-zone request the reviewer clears, and says so in router_metadata', async () => {
+    fake.enqueue({ text: '{"label": "chat_lite", "confidence": 0.9}' });
+    const response = await chat(GREY_AGAIN).expect(200);
+    expect(classifierCalls()).toHaveLength(1);
+    expect(response.body.router_metadata.intent_method).not.toBe('llm');
+    expect(response.body.router_metadata.intent_label).not.toBe('safety_risk');
+    expect(response.body.router_metadata.intent_signals).toMatchObject({ safety_review: 'cleared' });
+  });
+
   it('bills the classifier call to the tenant: its own usage row, cost and budget spend', async () => {
     const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
     const { tenantId, key } = await createTenantWithKey(

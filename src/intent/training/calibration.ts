@@ -183,6 +183,74 @@ export function safetyOperatingPoint(
   };
 }
 
+/** What a safety review band (local safety probability in [threshold, flag)) sends to the LLM review. */
+export interface SafetyReviewBand {
+  threshold: number;
+  /** Harmful rows the local decision missed, that reach the review: share of all harmful rows. */
+  harmfulReviewed: number;
+  /** Harmful rows the local decision flagged: share of all harmful rows. */
+  harmfulFlagged: number;
+  /** Benign rows (not look-alikes) that reach the review: share of them (extra model calls). */
+  benignReviewed: number;
+  /** Mean over groups (sources) of benignReviewed, when groups are given; else benignReviewed. */
+  benignReviewedMacro: number;
+  /** Safe look-alikes that reach the review: share of them. */
+  lookalikesReviewed: number;
+}
+
+/**
+ * The review band at `threshold`: requests the local decision did not flag (`flagged` false) whose
+ * safety probability `s` is at least `threshold` go to the LLM review. The harmful share reviewed
+ * bounds what the review can add to recall (if the reviewing model were always right); the benign
+ * share is its cost in extra model calls.
+ */
+export function safetyReviewBand(
+  s: readonly number[],
+  flagged: readonly boolean[],
+  positive: readonly boolean[],
+  lookalike: readonly boolean[],
+  threshold: number,
+  groups?: readonly string[],
+): SafetyReviewBand {
+  let harmful = 0;
+  let harmfulReviewed = 0;
+  let harmfulFlagged = 0;
+  let benign = 0;
+  let benignReviewed = 0;
+  let lookalikes = 0;
+  let lookalikesReviewed = 0;
+  const byGroup = new Map<string, [number, number]>();
+  for (let i = 0; i < s.length; i++) {
+    const reviewed = !flagged[i] && s[i] >= threshold;
+    if (positive[i]) {
+      harmful++;
+      if (flagged[i]) harmfulFlagged++;
+      else if (reviewed) harmfulReviewed++;
+    } else if (lookalike[i]) {
+      lookalikes++;
+      if (reviewed) lookalikesReviewed++;
+    } else {
+      benign++;
+      if (reviewed) benignReviewed++;
+      const key = groups?.[i] ?? '';
+      const entry = byGroup.get(key) ?? [0, 0];
+      entry[0] += reviewed ? 1 : 0;
+      entry[1]++;
+      byGroup.set(key, entry);
+    }
+  }
+  let macro = 0;
+  for (const [hit, n] of byGroup.values()) macro += hit / n;
+  return {
+    threshold,
+    harmfulReviewed: harmfulReviewed / Math.max(1, harmful),
+    harmfulFlagged: harmfulFlagged / Math.max(1, harmful),
+    benignReviewed: benignReviewed / Math.max(1, benign),
+    benignReviewedMacro: macro / Math.max(1, byGroup.size),
+    lookalikesReviewed: lookalikesReviewed / Math.max(1, lookalikes),
+  };
+}
+
 /**
  * The safety threshold: the highest (per-source mean) recall whose look-alike false-alarm rate is
  * ≤ `maxFalseAlarms` and precision ≥ `minPrecision` (90 %: a false refusal costs more than a

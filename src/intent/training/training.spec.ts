@@ -2,7 +2,14 @@ import { loadCorpus } from '../dataset';
 import type { CorpusRow } from '../dataset';
 import { INTENT_LABELS } from '../intent.types';
 import { LinearIntentModel } from '../model/linear-model';
-import { chooseSafetyThreshold, fitIsotonic, fitLogistic, fitPlatt, fitTemperature } from './calibration';
+import {
+  chooseSafetyThreshold,
+  fitIsotonic,
+  fitLogistic,
+  fitPlatt,
+  fitTemperature,
+  safetyReviewBand,
+} from './calibration';
 import { decide, fitCalibration, trainingRowsWithout } from './pipeline';
 import { prng } from './random';
 import { prepareRows, predictRaw, toArtifact, trainModel } from './trainer';
@@ -168,5 +175,32 @@ describe('calibration', () => {
       expect(d.confidence).toBeGreaterThanOrEqual(0);
       expect(d.confidence).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('safetyReviewBand', () => {
+  // Rows: harmful flagged, harmful in the band, harmful below it, benign in the band (source a),
+  // benign below it (sources a, b), a look-alike in the band, a look-alike below it.
+  const s = [0.95, 0.6, 0.2, 0.55, 0.1, 0.1, 0.7, 0.3];
+  const flagged = [true, false, false, false, false, false, false, false];
+  const positive = [true, true, true, false, false, false, false, false];
+  const lookalike = [false, false, false, false, false, false, true, true];
+  const groups = ['h', 'h', 'h', 'a', 'a', 'b', 'x', 'x'];
+
+  it('counts what reaches the review: missed harmful rows, benign rows and look-alikes at or above t', () => {
+    const band = safetyReviewBand(s, flagged, positive, lookalike, 0.5, groups);
+    expect(band.harmfulFlagged).toBeCloseTo(1 / 3, 12);
+    expect(band.harmfulReviewed).toBeCloseTo(1 / 3, 12);
+    expect(band.benignReviewed).toBeCloseTo(1 / 3, 12);
+    // Per source: a 1/2, b 0/1.
+    expect(band.benignReviewedMacro).toBeCloseTo(1 / 4, 12);
+    expect(band.lookalikesReviewed).toBeCloseTo(1 / 2, 12);
+  });
+
+  it('never reviews what the local decision flagged, and reviews nothing above every probability', () => {
+    const all = safetyReviewBand(s, flagged, positive, lookalike, 0, groups);
+    expect(all.harmfulFlagged + all.harmfulReviewed).toBeCloseTo(1, 12);
+    const none = safetyReviewBand(s, flagged, positive, lookalike, 0.99, groups);
+    expect([none.harmfulReviewed, none.benignReviewed, none.lookalikesReviewed]).toEqual([0, 0, 0]);
   });
 });
