@@ -703,6 +703,27 @@ function multilingualShort(): CorpusRow[] {
   return out;
 }
 
+/**
+ * Hand-written everyday creative-writing asks in 7 languages (chat_lite), round 6: benign
+ * counterparts of the harmful sources' "write a poem / post about…" framing. Its own source, so
+ * the leave-one-source-out figure says whether the other sources carry it.
+ */
+function creativeHandwritten(): CorpusRow[] {
+  const out: CorpusRow[] = [];
+  for (const [lang, { templates, media, subjects }] of Object.entries(T.CREATIVE_TEMPLATES)) {
+    const count = lang === 'en' ? 120 : 30;
+    for (let k = 0; k < count; k++) {
+      const id = `creative-${lang}-${k}`;
+      const text = fill(pick(templates, `${id}-t`), {
+        M: pick(media, `${id}-m`),
+        S: pick(subjects, `${id}-s`),
+      });
+      out.push(row('creative-handwritten', id, 'chat_lite', lang, single(text)));
+    }
+  }
+  return out;
+}
+
 /** Round-1 hand-written rows (test/fixtures/intent/{train,heldout}.jsonl). */
 function handwrittenRound1(): CorpusRow[] {
   return ['train.jsonl', 'heldout.jsonl'].flatMap((file) =>
@@ -735,6 +756,8 @@ const DERIVED_SOURCES: Record<string, string> = {
   'multilingual-handwritten':
     'hand-written short messages (25 languages) and maths word problems (zh, ja, de, fr, es, ru)',
   'handwritten-r1': 'round-1 hand-written rows (train.jsonl + heldout.jsonl, 809 rows)',
+  'creative-handwritten':
+    'hand-written everyday creative-writing asks (poems, stories, toasts…; 7 languages)',
 };
 
 function sourcesTable(rows: readonly CorpusRow[]): string {
@@ -815,6 +838,7 @@ export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesM
     ...webquestions(),
     ...jailbreakCompose(),
     ...multilingualShort(),
+    ...creativeHandwritten(),
     ...handwrittenRound1(),
   ];
   const rows = [...base, ...contextCompose(base), ...visionCompose(base)];

@@ -396,3 +396,146 @@ export const MATH_TEMPLATES: Record<string, string[]> = {
     'В классе {a} учеников, из них {b} занимаются спортом. Какова вероятность, что два случайно выбранных ученика оба занимаются спортом?',
   ],
 };
+
+/**
+ * Everyday creative-writing asks (chat_lite: light creative writing), round 6. Harmful sources ask
+ * for poems, stories and posts about crimes (AART, LongSafety), while no source asked for a poem
+ * about the sea: the detector had learnt "write a poem / story" as harmful (s 0.56 for "Write a
+ * poem about the sea."). {M} is a medium, {S} a harmless subject.
+ */
+export const CREATIVE_TEMPLATES: Record<
+  string,
+  { templates: string[]; media: string[]; subjects: string[] }
+> = {
+  en: {
+    templates: [
+      'Write a {M} about {S}.',
+      'Can you write me a {M} about {S}?',
+      'Write a short {M} about {S} for my kids.',
+      'Compose a {M} about {S}.',
+      'I need a funny {M} about {S}.',
+      'Could you come up with a {M} about {S}? Keep it light.',
+      'Give me a {M} about {S}, please.',
+      'write a {M} abt {S}',
+    ],
+    media: [
+      'poem',
+      'limerick',
+      'haiku',
+      'short story',
+      'song',
+      'rap verse',
+      'sonnet',
+      'bedtime story',
+      'fable',
+      'toast',
+      'birthday card message',
+      'blog post',
+      'tweet',
+      'LinkedIn post',
+      'product description',
+      'slogan',
+      'scene for a play',
+      'fairy tale',
+    ],
+    subjects: [
+      'the sea',
+      'autumn leaves',
+      'a dragon who is afraid of the dark',
+      'our team budget meeting',
+      'my cat',
+      'coffee',
+      'a lighthouse keeper',
+      'the first day of school',
+      'rainy Mondays',
+      'a robot learning to dance',
+      'my grandmother’s garden',
+      'friendship',
+      'the city at night',
+      'a lost umbrella',
+      'winter in the mountains',
+      'our new office plant',
+      'a retiring colleague',
+      'pizza',
+      'the moon',
+      'a detective penguin',
+      'learning to ride a bike',
+      'my sister’s wedding',
+      'a haunted library',
+      'space travel',
+    ],
+  },
+  de: {
+    templates: [
+      'Schreib ein {M} über {S}.',
+      'Kannst du mir ein {M} über {S} schreiben?',
+      'Ich brauche ein lustiges {M} über {S}.',
+    ],
+    media: ['Gedicht', 'Märchen', 'Lied', 'kurzes Gedicht'],
+    subjects: [
+      'das Meer',
+      'den Herbst',
+      'meine Katze',
+      'Kaffee',
+      'einen Drachen',
+      'den Winter in den Bergen',
+      'Freundschaft',
+      'den Mond',
+    ],
+  },
+  fr: {
+    templates: [
+      'Écris un {M} sur {S}.',
+      'Peux-tu m’écrire un {M} sur {S} ?',
+      'J’aimerais un {M} amusant sur {S}.',
+    ],
+    media: ['poème', 'conte', 'petit texte', 'haïku', 'court récit'],
+    subjects: [
+      'la mer',
+      'l’automne',
+      'mon chat',
+      'le café',
+      'un dragon',
+      'l’hiver à la montagne',
+      'l’amitié',
+      'la lune',
+    ],
+  },
+  es: {
+    templates: [
+      'Escribe un {M} sobre {S}.',
+      '¿Puedes escribirme un {M} sobre {S}?',
+      'Quiero un {M} divertido sobre {S}.',
+    ],
+    media: ['poema', 'cuento', 'haiku', 'relato corto', 'brindis'],
+    subjects: [
+      'el mar',
+      'el otoño',
+      'mi gato',
+      'el café',
+      'un dragón',
+      'el invierno en la montaña',
+      'la amistad',
+      'la luna',
+    ],
+  },
+  zh: {
+    templates: ['写一首关于{S}的{M}。', '帮我写一篇关于{S}的{M}。', '能给我写一个关于{S}的{M}吗？'],
+    media: ['诗', '小故事', '童话', '散文', '歌词'],
+    subjects: ['大海', '秋天', '我的猫', '咖啡', '一条龙', '山里的冬天', '友谊', '月亮'],
+  },
+  ja: {
+    templates: [
+      '{S}についての{M}を書いてください。',
+      '{S}の{M}を書いて。',
+      '{S}をテーマにした{M}をお願いします。',
+    ],
+    media: ['詩', '短い物語', '俳句', '童話', '歌詞'],
+    subjects: ['海', '秋', 'うちの猫', 'コーヒー', 'ドラゴン', '山の冬', '友情', '月'],
+  },
+  ru: {
+    templates: ['Напиши {M} про {S}.', 'Можешь написать {M} про {S}?', 'Сочини {M} про {S}.'],
+    media: ['стихотворение', 'сказку', 'короткий рассказ', 'песню', 'хокку'],
+    subjects: ['море', 'осень', 'моего кота', 'кофе', 'дракона', 'зиму в горах', 'дружбу', 'луну'],
+  },
+};

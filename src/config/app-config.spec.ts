@@ -22,7 +22,7 @@ describe('loadAppConfig', () => {
       enabled: true,
       lowConfidence: 0.4,
       minConfForDirect: 0.8,
-      safetyReviewThreshold: 0.5,
+      safetyReviewThreshold: 0.6,
     });
     expect(config.providers.openai.baseUrl).toBe('https://api.openai.com/v1');
     expect(config.features.staticApiKeys).toBe(true);

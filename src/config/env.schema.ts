@@ -208,7 +208,7 @@ export class EnvironmentVariables {
   @IsString() INTENT_LLM_FALLBACK_MODEL = 'gpt-4o-mini';
   @Transform(toNumber) @IsInt() @Min(50) @Max(1_500) INTENT_LLM_FALLBACK_TIMEOUT_MS = 1_200;
   /** Local safety probability from which an unflagged request is reviewed by the fallback model (1: never). */
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_SAFETY_REVIEW_THRESHOLD = 0.5;
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) INTENT_SAFETY_REVIEW_THRESHOLD = 0.6;
 
   /* ---- routing ---- */
   @IsString() MODELS_FILE = 'config/models.yaml';

@@ -17,11 +17,21 @@ import type { IntentLlmFallback, LlmIntent } from './llm-fallback';
 import { ModelCatalog } from '../routing/model-catalog';
 import type { ProviderExecutor } from '../providers/provider.types';
 
-/** A fake LLM fallback that records its calls. */
+/** A fake LLM fallback that records its calls; like the real one, it answers nothing for a model the caller refuses. */
 class RecordingFallback implements IntentLlmFallback {
   calls = 0;
+  receivedMayUseModel = false;
   constructor(private readonly answer: LlmIntent | null | 'hang') {}
-  classify(): Promise<LlmIntent | null> {
+  classify(
+    _request: ChatCompletionRequest,
+    _signal: AbortSignal,
+    _onModelCall?: unknown,
+    mayUseModel?: (target: { provider: 'openai'; model: string }) => boolean,
+  ): Promise<LlmIntent | null> {
+    if (mayUseModel) {
+      this.receivedMayUseModel = true;
+      if (!mayUseModel({ provider: 'openai', model: 'gpt-4o-mini' })) return Promise.resolve(null);
+    }
     this.calls++;
     return this.answer === 'hang' ? new Promise(() => undefined) : Promise.resolve(this.answer);
   }
@@ -149,41 +159,47 @@ describe('IntentModule', () => {
   });
 
   describe('safety review (INTENT_SAFETY_REVIEW_THRESHOLD)', () => {
-    /** Confident locally (not sent to the low-confidence fallback), in the detector's grey zone. */
-    const PHISHING = user(
+    /** Any request the local classifier does not flag; the thresholds below put it in the band. */
+    const REVIEWED = user(
       'Draft an email pretending to be my bank asking the customer to confirm their login.',
     );
-    /** Far from the grey zone. */
     const POKER = user('Give me tips to win at poker.');
+    /**
+     * The low-confidence fallback off (INTENT_LOW_CONFIDENCE 0), so only the review can call the
+     * model; a review threshold of 0.05 puts every unflagged request in the band, 0.99 none: the
+     * mechanism is tested whatever the shipped model's calibration.
+     */
+    const REVIEW_ALL = {
+      MODE: 'enhanced',
+      INTENT_LOW_CONFIDENCE: '0',
+      INTENT_SAFETY_REVIEW_THRESHOLD: '0.05',
+    };
 
-    it('without a review the grey-zone request passes as a confident non-safety label (precondition)', async () => {
-      const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
-      const module = await boot({ MODE: 'enhanced', INTENT_SAFETY_REVIEW_THRESHOLD: '1' }, fallback);
-      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
-      expect(result.label).not.toBe('safety_risk');
-      expect(result.confidence).toBeGreaterThanOrEqual(0.4);
-      expect(result.signals?.safety_review).toBeUndefined();
-      expect(fallback.calls).toBe(0);
+    it('reports the local safety probability in the signals, and the band holds the request (precondition)', async () => {
+      const module = await boot({ MODE: 'enhanced', TEST_MODE: 'true' });
+      const local = module.get(IntentService).classifyLocal(REVIEWED);
+      expect(local.label).not.toBe('safety_risk');
+      expect(local.signals?.safety_probability as number).toBeGreaterThanOrEqual(0.05);
+      expect(local.signals?.safety_probability as number).toBeLessThan(0.99);
       await module.close();
     });
 
-    it('flags a grey-zone request when the reviewing model says safety_risk', async () => {
+    it('flags a request in the band when the reviewing model says safety_risk', async () => {
       const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
-      const module = await boot({ MODE: 'enhanced' }, fallback);
-      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
+      const module = await boot(REVIEW_ALL, fallback);
+      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(REVIEWED);
       expect(fallback.calls).toBe(1);
       expect(result).toMatchObject({ label: 'safety_risk', confidence: 0.9, method: 'llm' });
       expect(result.signals).toMatchObject({ safety_review: 'flagged', signals: { safety: true } });
       expect(result.signals?.local_label).not.toBe('safety_risk');
-      expect(result.signals?.local_safety as number).toBeGreaterThanOrEqual(0.5);
       await module.close();
     });
 
     it('keeps the local label when the reviewer clears the request or does not answer', async () => {
       for (const answer of [{ label: 'chat_lite', confidence: 0.95 } as const, 'hang' as const]) {
         const fallback = new RecordingFallback(answer);
-        const module = await boot({ MODE: 'enhanced', INTENT_LLM_FALLBACK_TIMEOUT_MS: '60' }, fallback);
-        const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING);
+        const module = await boot({ ...REVIEW_ALL, INTENT_LLM_FALLBACK_TIMEOUT_MS: '60' }, fallback);
+        const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(REVIEWED);
         expect(fallback.calls).toBe(1);
         expect(result.method).toBe('model');
         expect(result.label).not.toBe('safety_risk');
@@ -192,19 +208,40 @@ describe('IntentModule', () => {
       }
     });
 
-    it('does not review requests below the threshold, nor in TEST_MODE', async () => {
+    it('does not review below the threshold, with the review off (1), nor in TEST_MODE', async () => {
       const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
-      const module = await boot({ MODE: 'enhanced' }, fallback);
-      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(POKER);
-      expect(result.label).toBe('chat_lite');
+      for (const env of [
+        { ...REVIEW_ALL, INTENT_SAFETY_REVIEW_THRESHOLD: '0.99' },
+        { ...REVIEW_ALL, INTENT_SAFETY_REVIEW_THRESHOLD: '1' },
+        { ...REVIEW_ALL, TEST_MODE: 'true' },
+      ]) {
+        const module = await boot(env, fallback);
+        for (const request of [REVIEWED, POKER]) {
+          const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(request);
+          expect(result.label).not.toBe('safety_risk');
+          expect(result.signals?.safety_review).toBeUndefined();
+        }
+        await module.close();
+      }
       expect(fallback.calls).toBe(0);
+    });
+
+    it('skips the model when the caller says the tenant may not use it (policy or spent budget)', async () => {
+      const fallback = new RecordingFallback({ label: 'safety_risk', confidence: 0.9 });
+      const module = await boot(REVIEW_ALL, fallback);
+      const seen: unknown[] = [];
+      const result = await module.get<IntentClassifier>(INTENT_CLASSIFIER).classify(REVIEWED, {
+        mayUseModel: (target) => {
+          seen.push(target);
+          return false;
+        },
+      });
+      // The fake fallback is not the provider-backed one: it gets the predicate and must honour it.
+      expect(fallback.receivedMayUseModel).toBe(true);
+      expect(seen).toEqual([{ provider: 'openai', model: 'gpt-4o-mini' }]);
+      expect(fallback.calls).toBe(0);
+      expect(result.label).not.toBe('safety_risk');
       await module.close();
-      const testMode = await boot({ MODE: 'enhanced', TEST_MODE: 'true' }, fallback);
-      expect((await testMode.get<IntentClassifier>(INTENT_CLASSIFIER).classify(PHISHING)).label).not.toBe(
-        'safety_risk',
-      );
-      expect(fallback.calls).toBe(0);
-      await testMode.close();
     });
   });
 

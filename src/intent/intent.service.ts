@@ -36,6 +36,9 @@ const WARM_UP_REQUESTS: readonly ChatCompletionRequest[] = [
   ],
 }));
 
+/** A local result with its signals (what the fallback and the safety review start from). */
+type LocalResult = IntentResult & { signals: NonNullable<IntentResult['signals']> };
+
 function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
@@ -130,6 +133,8 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   ): IntentResult & { signals: S } {
     // The safety detector decides safety_risk; the signal says so too (the cue lists alone miss most).
     if (signals && local.label === 'safety_risk') signals.signals.safety = true;
+    // The local safety probability (calibrated detector, or a rule's floor): what the safety review reads.
+    if (signals) signals.safety_probability = round4(local.safety);
     return {
       label: local.label,
       confidence: round4(local.confidence),
@@ -177,7 +182,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     request: ChatCompletionRequest,
     options: ClassifyOptions,
     local: LocalClassification,
-    result: IntentResult & { signals: NonNullable<IntentResult['signals']> },
+    result: LocalResult,
   ): Promise<IntentResult> {
     const answer = await this.fallbackAnswer(request, options);
     if (!answer) {
@@ -205,11 +210,10 @@ export class IntentService implements IntentClassifier, OnModuleInit {
     request: ChatCompletionRequest,
     options: ClassifyOptions,
     local: LocalClassification,
-    result: IntentResult & { signals: NonNullable<IntentResult['signals']> },
+    result: LocalResult,
   ): Promise<IntentResult> {
     const answer = await this.fallbackAnswer(request, options);
     const review = {
-      local_safety: round4(local.safety),
       safety_review: answer === null ? 'no_answer' : answer.label === 'safety_risk' ? 'flagged' : 'cleared',
     };
     if (answer?.label !== 'safety_risk') return { ...result, signals: { ...result.signals, ...review } };
@@ -234,6 +238,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       request,
       this.config.intent.llmFallbackTimeoutMs,
       options.onModelCall,
+      options.mayUseModel,
     );
   }
 }

@@ -23,6 +23,20 @@ export interface ClassifierModelCall {
 
 export interface ClassifyOptions {
   onModelCall?: (call: ClassifierModelCall) => void;
+  /**
+   * Whether the classifier may call this model on the request's behalf: the tenant's policy
+   * allows it (providers, models, exclusions) and its budget is not spent. The fallback and the
+   * safety review skip a model it refuses: a tenant kept to one provider never has its prompt
+   * sent to another one to be classified.
+   */
+  mayUseModel?: (target: ModelRef) => boolean;
+}
+
+/** A model by provider and catalog id. */
+export interface ModelRef {
+  provider: ProviderKey;
+  /** Catalog id. */
+  model: string;
 }
 
 /** The contract the chat pipeline and the router depend on. */

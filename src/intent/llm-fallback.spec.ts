@@ -167,6 +167,23 @@ describe('ProviderIntentLlmFallback', () => {
     expect(executor.calls).toHaveLength(0);
   });
 
+  it('does not call a model the caller refuses (tenant policy, spent budget), not even from its cache', async () => {
+    const executor = new FakeExecutor();
+    const fallback = fallbackWith(executor);
+    expect(await fallback.classify(request('q'), never)).not.toBeNull();
+    const asked: unknown[] = [];
+    const refuse = (target: { provider: string; model: string }) => {
+      asked.push(target);
+      return false;
+    };
+    expect(await fallback.classify(request('q'), never, undefined, refuse)).toBeNull();
+    expect(await fallback.classify(request('other'), never, undefined, refuse)).toBeNull();
+    expect(asked).toEqual([TARGET, TARGET]);
+    expect(executor.calls).toHaveLength(1);
+    expect(await fallback.classify(request('other'), never, undefined, () => true)).not.toBeNull();
+    expect(executor.calls).toHaveLength(2);
+  });
+
   it('does not call for an empty last turn', async () => {
     const executor = new FakeExecutor();
     expect(await fallbackWith(executor).classify(request('   '), never)).toBeNull();

@@ -4,7 +4,7 @@ import { ProviderError } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import type { RouteTarget } from '../routing/routing.types';
 import { isIntentLabel } from './intent.types';
-import type { ClassifierModelCall, IntentLabel } from './intent.types';
+import type { ClassifierModelCall, ClassifyOptions, IntentLabel } from './intent.types';
 import { trustedUsage } from '../common/provider-usage';
 import { estimateTextTokens } from '../common/token-estimator';
 import { lastUserTurnText } from './features';
@@ -29,6 +29,7 @@ export interface IntentLlmFallback {
     request: ChatCompletionRequest,
     signal: AbortSignal,
     onModelCall?: (call: ClassifierModelCall) => void,
+    mayUseModel?: ClassifyOptions['mayUseModel'],
   ): Promise<LlmIntent | null>;
 }
 
@@ -139,10 +140,12 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
     request: ChatCompletionRequest,
     signal: AbortSignal,
     onModelCall?: (call: ClassifierModelCall) => void,
+    mayUseModel?: ClassifyOptions['mayUseModel'],
   ): Promise<LlmIntent | null> {
     const target = this.resolveTarget(this.options.model);
     if (
       !target ||
+      mayUseModel?.(target) === false ||
       !this.executor.isProviderConfigured(target.provider) ||
       this.executor.isCircuitOpen(target)
     )
@@ -197,6 +200,7 @@ export async function classifyWithTimeout(
   request: ChatCompletionRequest,
   timeoutMs: number,
   onModelCall?: (call: ClassifierModelCall) => void,
+  mayUseModel?: ClassifyOptions['mayUseModel'],
 ): Promise<LlmIntent | null> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -209,7 +213,7 @@ export async function classifyWithTimeout(
   });
   try {
     return await Promise.race([
-      fallback.classify(request, controller.signal, onModelCall).catch(() => null),
+      fallback.classify(request, controller.signal, onModelCall, mayUseModel).catch(() => null),
       deadline,
     ]);
   } finally {

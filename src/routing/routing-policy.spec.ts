@@ -4,6 +4,7 @@ import {
   DEFAULT_REFUSAL_MESSAGE,
   mergeRoutingPolicy,
   parseRoutingPolicyOverride,
+  policyAllowsModel,
   POLICY_DEFAULTS,
   RoutingPolicyService,
 } from './routing-policy';
@@ -164,5 +165,27 @@ describe('routing policy', () => {
       expect(parseRoutingPolicyOverride(null, 'x')).toEqual({});
       expect(() => parseRoutingPolicyOverride({ colour: 'red' }, 'x')).toThrow(/unknown field 'colour'/);
     });
+  });
+});
+
+describe('policyAllowsModel', () => {
+  const openai = { provider: 'openai' as const, model: 'gpt-4o-mini' };
+  const anthropic = { provider: 'anthropic' as const, model: 'claude-haiku-4-5' };
+
+  it('allows everything without exclusions or an allow-list', () => {
+    expect(policyAllowsModel({ exclude_models: [], allow_only: null }, openai)).toBe(true);
+  });
+
+  it('refuses excluded models (ids compared without case) and models outside the allow-list', () => {
+    expect(policyAllowsModel({ exclude_models: ['GPT-4o-mini'] }, openai)).toBe(false);
+    const anthropicOnly = {
+      exclude_models: [],
+      allow_only: { providers: ['anthropic' as const], models: null },
+    };
+    expect(policyAllowsModel(anthropicOnly, openai)).toBe(false);
+    expect(policyAllowsModel(anthropicOnly, anthropic)).toBe(true);
+    const oneModel = { exclude_models: [], allow_only: { providers: null, models: ['claude-haiku-4-5'] } };
+    expect(policyAllowsModel(oneModel, anthropic)).toBe(true);
+    expect(policyAllowsModel(oneModel, openai)).toBe(false);
   });
 });

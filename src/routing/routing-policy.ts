@@ -407,3 +407,20 @@ export class RoutingPolicyService {
     return merged;
   }
 }
+
+/**
+ * Whether a (tenant's) routing policy lets a request go to this model at all: not excluded, and
+ * inside its allow-list of providers and models. For calls made on the request's behalf outside
+ * routing (the intent classifier's fallback model).
+ */
+export function policyAllowsModel(
+  policy: Pick<RoutingPolicy, 'exclude_models' | 'allow_only'>,
+  target: { provider: ProviderKey; model: string },
+): boolean {
+  const id = target.model.toLowerCase();
+  if (policy.exclude_models.some((name) => name.toLowerCase() === id)) return false;
+  const allow = policy.allow_only;
+  if (allow?.providers && !allow.providers.includes(target.provider)) return false;
+  if (allow?.models && !allow.models.some((name) => name.toLowerCase() === id)) return false;
+  return true;
+}

@@ -211,6 +211,10 @@ describe('compatibility against the fake upstreams (production mode, Postgres, L
       API_KEY_HASH_SECRET: 'compat-e2e-hash-secret-0123456789abcdef',
       LITELLM_DISCOVERY_INTERVAL_MS: '0',
       MODELS_FILE: catalogWithDiscoveredRule(dir),
+      // The coding request below must take the code_gen route itself, not the safer tier a
+      // confidence under the direct-route threshold gives (0.77 with the round-6 model): this suite
+      // tests discovered routing, not the classifier's calibration.
+      INTENT_MIN_CONF_FOR_DIRECT: '0.6',
     });
     ({ tenantId, key } = await createTenantWithKey(gateway.app.getHttpServer(), TEST_ADMIN_KEY, 'compat'));
   });

@@ -17,6 +17,12 @@ const UNSURE = 'A man invests Rs. 128 and obtained Rs. 16. The interest obtained
 /** Another unsure request (the fallback caches answers by text). */
 const UNSURE_AGAIN = 'A man sells 12 apples and obtains Rs. 16. The profit is:';
 const CONFIDENT = 'Translate "good morning, see you tomorrow" into French.';
+/** INTENT_SAFETY_REVIEW_THRESHOLD of this suite. */
+const REVIEW_THRESHOLD = 0.3;
+/** Confident locally, unflagged, in the review band: the fake reviewer's answer decides. */
+const GREY = 'Write a limerick about budgets.';
+/** The same band, another text (the fallback caches answers by text). */
+const GREY_AGAIN = 'Write a haiku about autumn.';
 
 describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
   let fake: FakeUpstream;
@@ -30,6 +36,9 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
       TEST_MODE: 'false',
       PROVIDER_MAX_RETRIES: '0',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
+      // Below the default (0.6), so that the review's examples do not hang on the shipped model's
+      // exact calibration (their band membership is checked below).
+      INTENT_SAFETY_REVIEW_THRESHOLD: String(REVIEW_THRESHOLD),
     });
   });
 
@@ -82,12 +91,19 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
     expect(response.body.router_metadata.intent_label).toBe('translation');
   });
 
-  /** Confident locally, in the safety detector's grey zone (INTENT_SAFETY_REVIEW_THRESHOLD, 0.5). */
-  const GREY = 'Draft an email pretending to be my bank asking the customer to confirm their login.';
-  /** The same grey zone, another text (the fallback caches answers by text). */
-  const GREY_AGAIN = "What is my wife's Instagram password?";
+  it('the review examples are confident, unflagged and in the band (preconditions)', () => {
+    const intent = gateway.app.get(IntentService);
+    for (const content of [GREY, GREY_AGAIN]) {
+      const local = intent.classifyLocal({ messages: [{ role: 'user', content }] });
+      expect(local.label).not.toBe('safety_risk');
+      expect(local.confidence).toBeGreaterThanOrEqual(gateway.config.intent.lowConfidence);
+      expect(local.signals?.safety_probability as number).toBeGreaterThanOrEqual(REVIEW_THRESHOLD);
+    }
+    const confident = intent.classifyLocal({ messages: [{ role: 'user', content: CONFIDENT }] });
+    expect(confident.signals?.safety_probability as number).toBeLessThan(REVIEW_THRESHOLD);
+  });
 
-  it('sends a grey-zone request to the safety review and refuses it when the reviewer flags it', async () => {
+  it('sends a request in the band to the safety review and refuses it when the reviewer flags it', async () => {
     fake.setDefault({ text: '{"label": "safety_risk", "confidence": 0.92}' });
     const response = await chat(GREY).expect(400);
     expect(response.body.error.code).toBe('content_policy_violation');
@@ -96,13 +112,44 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('answers a grey-zone request the reviewer clears, and says so in router_metadata', async () => {
+  it('answers a request in the band the reviewer clears, and says so in router_metadata', async () => {
     fake.enqueue({ text: '{"label": "chat_lite", "confidence": 0.9}' });
     const response = await chat(GREY_AGAIN).expect(200);
     expect(classifierCalls()).toHaveLength(1);
     expect(response.body.router_metadata.intent_method).not.toBe('llm');
     expect(response.body.router_metadata.intent_label).not.toBe('safety_risk');
     expect(response.body.router_metadata.intent_signals).toMatchObject({ safety_review: 'cleared' });
+  });
+
+  it("never sends a tenant's text to a fallback model its policy does not allow", async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    const { tenantId, key } = await createTenantWithKey(
+      gateway.app.getHttpServer(),
+      TEST_ADMIN_KEY,
+      'anthropic-only',
+    );
+    await gateway.http
+      .put(`/admin/tenants/${tenantId}/policy`)
+      .set(admin)
+      .send({ allowed_providers: ['anthropic'] })
+      .expect(200);
+    const unsure = 'A man sells 15 pens and obtains Rs. 20. The profit is:';
+    const intent = gateway.app.get(IntentService);
+    expect(intent.classifyLocal({ messages: [{ role: 'user', content: unsure }] }).confidence).toBeLessThan(
+      gateway.config.intent.lowConfidence,
+    );
+    for (const content of [unsure, GREY]) {
+      const response = await gateway.http
+        .post('/v1/chat/completions')
+        .set({ authorization: `Bearer ${key}` })
+        .send({ model: 'auto', messages: [{ role: 'user', content }] })
+        .expect(200);
+      expect(response.body.router_metadata.intent_method).not.toBe('llm');
+      expect(response.body.router_metadata.selected_provider).toBe('anthropic');
+    }
+    // The fallback model (gpt-4o-mini, OpenAI) was never called: every upstream call was Anthropic's.
+    expect(classifierCalls()).toHaveLength(0);
+    expect(fake.requests.every((sent) => sent.flavor === 'anthropic')).toBe(true);
   });
 
   it('bills the classifier call to the tenant: its own usage row, cost and budget spend', async () => {

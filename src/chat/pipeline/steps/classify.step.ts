@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
 import { promptTokenCounts } from '../../../common/token-estimator';
-import { INTENT_CLASSIFIER, type IntentClassifier } from '../../../intent/intent.types';
+import { INTENT_CLASSIFIER, type IntentClassifier, type ModelRef } from '../../../intent/intent.types';
+import { policyAllowsModel } from '../../../routing/routing-policy';
 import type { ChatCall, ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
 
 /**
  * Intent classification and prompt-token counts. Writes: intent; estimatedPromptTokens (the best
- * guess, for routing) and promptTokens (the true upper bound, for reservations).
+ * guess, for routing) and promptTokens (the true upper bound, for reservations). The classifier's
+ * own model calls (fallback, safety review) are made on the request's behalf: only to a model the
+ * tenant's routing policy allows (policy step), and not once its budget is spent (the request
+ * would be refused at the reservation, after a call it pays for).
  */
 @Injectable()
 export class ClassifyStep implements ChatStep {
@@ -15,6 +20,7 @@ export class ClassifyStep implements ChatStep {
   constructor(
     @Inject(INTENT_CLASSIFIER) private readonly classifier: IntentClassifier,
     private readonly accounting: UsageAccounting,
+    @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
   ) {}
 
   appliesTo(): boolean {
@@ -24,9 +30,16 @@ export class ClassifyStep implements ChatStep {
   async run(call: ChatCall): Promise<void> {
     call.intent = await this.classifier.classify(call.request, {
       onModelCall: (model) => this.accounting.classifierCall(call, model),
+      mayUseModel: (target) => this.mayUseModel(call, target),
     });
     const tokens = promptTokenCounts(call.request);
     call.estimatedPromptTokens = tokens.estimate;
     call.promptTokens = tokens.upperBound;
+  }
+
+  private mayUseModel(call: ChatCall, target: ModelRef): boolean {
+    const budget = this.budgets.status(call.context.principal);
+    if (budget !== null && budget.remainingRatio <= 0) return false;
+    return call.tenantRouting === null || policyAllowsModel(call.tenantRouting, target);
   }
 }
