@@ -186,7 +186,7 @@ describe.each([
 
 describe('enhanced: extraction in the crowd-written style of Super-NaturalInstructions', () => {
   // In-sample (the shipped model is trained on these rows): a regression floor, not a measure of
-  // generalisation. Held out, the source scores 0.61 and the On-Demand IE check 0.74 (docs/intent.md).
+  // generalisation. Held out, the source scores 0.61 and the On-Demand IE check 0.75 (docs/intent.md).
   it('reads entity, relation and slot extraction from supplied text as json_extract', () => {
     const rows = rowsOf('sni', 'json_extract');
     expect(rows.length).toBeGreaterThan(800);
