@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   classifyEnhanced,
   classifyHeuristic,
@@ -149,6 +150,42 @@ describe.each([
     const contrasts = rowsOf('coconot-contrast').filter((r) => r.hard?.includes('misleading-keywords'));
     expect(contrasts.length).toBeGreaterThan(500);
     expect(flaggedShare(contrasts, classify)).toBeLessThanOrEqual(0.08);
+  });
+
+  it('gives the same result with or without a system prompt of only blanks and control characters (property)', () => {
+    const blank = fc
+      .array(fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u0007', '\u001b', '\u007f', '\u000b'), {
+        minLength: 1,
+        maxLength: 600,
+      })
+      .map((chars) => chars.join(''));
+    const turn = fc.oneof(
+      fc.constantFrom(
+        'x',
+        'hi',
+        'ok',
+        'thanks!',
+        'What is the capital of France?',
+        'Write a haiku about rain.',
+      ),
+      fc.string({ maxLength: 80 }),
+    );
+    fc.assert(
+      fc.property(blank, turn, (system, content) => {
+        const alone = classify(extractFeatures({ messages: [{ role: 'user', content }] }));
+        const withBlank = classify(
+          extractFeatures({
+            messages: [
+              { role: 'system', content: system },
+              { role: 'user', content },
+            ],
+          }),
+        );
+        expect(withBlank.label).toBe(alone.label);
+        expect(withBlank.confidence).toBeCloseTo(alone.confidence, 9);
+      }),
+      { numRuns: 150, seed: 20261203 },
+    );
   });
 
   it('does not read a blank or NUL-only system prompt with a short turn as an injection (found by the NUL hardening test)', () => {
