@@ -121,6 +121,18 @@ describe('intent LLM fallback (enhanced mode, fake upstream)', () => {
     expect(response.body.router_metadata.intent_signals).toMatchObject({ safety_review: 'cleared' });
   });
 
+  it('calls no model to explain a decision (/v1/router/explain: without calling a provider)', async () => {
+    for (const content of ['A man buys 9 pens for Rs. 27. The cost of one pen is:', GREY]) {
+      const response = await gateway.http
+        .post('/v1/router/explain')
+        .set(authHeader)
+        .send({ model: 'auto', messages: [{ role: 'user', content }] })
+        .expect(200);
+      expect(JSON.stringify(response.body)).not.toContain('"llm"');
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("never sends a tenant's text to a fallback model its policy does not allow", async () => {
     const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
     const { tenantId, key } = await createTenantWithKey(

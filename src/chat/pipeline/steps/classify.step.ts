@@ -10,8 +10,8 @@ import { UsageAccounting } from '../usage-accounting';
  * Intent classification and prompt-token counts. Writes: intent; estimatedPromptTokens (the best
  * guess, for routing) and promptTokens (the true upper bound, for reservations). The classifier's
  * own model calls (fallback, safety review) are made on the request's behalf: only to a model the
- * tenant's routing policy allows (policy step), and not once its budget is spent (the request
- * would be refused at the reservation, after a call it pays for).
+ * tenant's routing policy allows (policy step), not once its budget is spent (the request would be
+ * refused at the reservation, after a call it pays for), and never for an explanation.
  */
 @Injectable()
 export class ClassifyStep implements ChatStep {
@@ -38,6 +38,8 @@ export class ClassifyStep implements ChatStep {
   }
 
   private mayUseModel(call: ChatCall, target: ModelRef): boolean {
+    // /v1/router/explain answers "without calling a provider": the local classification stands.
+    if (call.mode === 'explain') return false;
     const budget = this.budgets.status(call.context.principal);
     if (budget !== null && budget.remainingRatio <= 0) return false;
     return call.tenantRouting === null || policyAllowsModel(call.tenantRouting, target);
