@@ -188,4 +188,15 @@ describe('policyAllowsModel', () => {
     expect(policyAllowsModel(oneModel, anthropic)).toBe(true);
     expect(policyAllowsModel(oneModel, openai)).toBe(false);
   });
+
+  it("compares the policy's names as catalog ids, so an alias excludes or allows its model", () => {
+    const canonical = (name: string) => catalog.resolve(name)?.id ?? name;
+    expect(catalog.resolve('claude-haiku')?.id).toBe('claude-haiku-4-5');
+    const excluded = { exclude_models: ['claude-haiku'] };
+    expect(policyAllowsModel(excluded, anthropic)).toBe(true);
+    expect(policyAllowsModel(excluded, anthropic, canonical)).toBe(false);
+    const allowed = { exclude_models: [], allow_only: { providers: null, models: ['claude-haiku'] } };
+    expect(policyAllowsModel(allowed, anthropic, canonical)).toBe(true);
+    expect(policyAllowsModel(allowed, openai, canonical)).toBe(false);
+  });
 });

@@ -44,7 +44,7 @@ function steps(composed: { cache: boolean; policy: boolean; experiment?: boolean
       policy,
       unused(),
     ),
-    new ClassifyStep(unused(), unused(), budgets),
+    new ClassifyStep(unused(), unused(), budgets, unused()),
     new RouteStep(unused(), unused(), budgets),
     new CacheLookupStep(unused(), unused(), unused(), unused(), cache),
     new ReserveStep(budgets, unused()),

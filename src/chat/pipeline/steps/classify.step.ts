@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.types';
 import { promptTokenCounts } from '../../../common/token-estimator';
 import { INTENT_CLASSIFIER, type IntentClassifier, type ModelRef } from '../../../intent/intent.types';
+import { ModelCatalog } from '../../../routing/model-catalog';
 import { policyAllowsModel } from '../../../routing/routing-policy';
 import type { ChatCall, ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
@@ -21,6 +22,7 @@ export class ClassifyStep implements ChatStep {
     @Inject(INTENT_CLASSIFIER) private readonly classifier: IntentClassifier,
     private readonly accounting: UsageAccounting,
     @Inject(BUDGET_ENFORCER) private readonly budgets: BudgetEnforcer,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   appliesTo(): boolean {
@@ -42,6 +44,9 @@ export class ClassifyStep implements ChatStep {
     if (call.mode === 'explain') return false;
     const budget = this.budgets.status(call.context.principal);
     if (budget !== null && budget.remainingRatio <= 0) return false;
-    return call.tenantRouting === null || policyAllowsModel(call.tenantRouting, target);
+    return (
+      call.tenantRouting === null ||
+      policyAllowsModel(call.tenantRouting, target, (name) => this.catalog.resolve(name)?.id ?? name)
+    );
   }
 }
