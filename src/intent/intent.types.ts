@@ -12,10 +12,7 @@ export type { IntentLabel, IntentMethod, IntentResult, IntentSignals } from '../
  * that the caller can bill it to the request's tenant. Reported when the call ends, also when it
  * ends after the classifier stopped waiting for it (a provider bills a call that timed out here).
  */
-export interface ClassifierModelCall {
-  provider: ProviderKey;
-  /** Catalog model id. */
-  model: string;
+export interface ClassifierModelCall extends ModelRef {
   usage: Usage;
   /** True when the provider reported no valid usage and it was estimated. */
   estimated: boolean;

@@ -471,7 +471,13 @@ function equivalentsOf(own: Candidate, candidates: Candidate[], policy: RoutingP
   return equivalents;
 }
 
-function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
+/**
+ * Whether a (tenant's) routing policy keeps requests off this model: named in `exclude_models` (by
+ * id or alias; catalog models outside the tenant's allow-list are listed there), or a model the
+ * catalog does not list outside `allow_only`. Also for calls made on a request's behalf outside
+ * routing (the intent classifier's fallback model).
+ */
+export function isExcluded(entry: CatalogEntry, policy: RoutingPolicy, catalog: ModelCatalog): boolean {
   if (entry.dynamic && !allowedByPolicy(entry, policy.allow_only)) return true;
   return policy.exclude_models.some((name) => catalog.resolveRequest(name)?.entry.spec.id === entry.spec.id);
 }

@@ -4,7 +4,6 @@ import {
   DEFAULT_REFUSAL_MESSAGE,
   mergeRoutingPolicy,
   parseRoutingPolicyOverride,
-  policyAllowsModel,
   POLICY_DEFAULTS,
   RoutingPolicyService,
 } from './routing-policy';
@@ -165,38 +164,5 @@ describe('routing policy', () => {
       expect(parseRoutingPolicyOverride(null, 'x')).toEqual({});
       expect(() => parseRoutingPolicyOverride({ colour: 'red' }, 'x')).toThrow(/unknown field 'colour'/);
     });
-  });
-});
-
-describe('policyAllowsModel', () => {
-  const openai = { provider: 'openai' as const, model: 'gpt-4o-mini' };
-  const anthropic = { provider: 'anthropic' as const, model: 'claude-haiku-4-5' };
-
-  it('allows everything without exclusions or an allow-list', () => {
-    expect(policyAllowsModel({ exclude_models: [], allow_only: null }, openai)).toBe(true);
-  });
-
-  it('refuses excluded models (ids compared without case) and models outside the allow-list', () => {
-    expect(policyAllowsModel({ exclude_models: ['GPT-4o-mini'] }, openai)).toBe(false);
-    const anthropicOnly = {
-      exclude_models: [],
-      allow_only: { providers: ['anthropic' as const], models: null },
-    };
-    expect(policyAllowsModel(anthropicOnly, openai)).toBe(false);
-    expect(policyAllowsModel(anthropicOnly, anthropic)).toBe(true);
-    const oneModel = { exclude_models: [], allow_only: { providers: null, models: ['claude-haiku-4-5'] } };
-    expect(policyAllowsModel(oneModel, anthropic)).toBe(true);
-    expect(policyAllowsModel(oneModel, openai)).toBe(false);
-  });
-
-  it("compares the policy's names as catalog ids, so an alias excludes or allows its model", () => {
-    const canonical = (name: string) => catalog.resolve(name)?.id ?? name;
-    expect(catalog.resolve('claude-haiku')?.id).toBe('claude-haiku-4-5');
-    const excluded = { exclude_models: ['claude-haiku'] };
-    expect(policyAllowsModel(excluded, anthropic)).toBe(true);
-    expect(policyAllowsModel(excluded, anthropic, canonical)).toBe(false);
-    const allowed = { exclude_models: [], allow_only: { providers: null, models: ['claude-haiku'] } };
-    expect(policyAllowsModel(allowed, anthropic, canonical)).toBe(true);
-    expect(policyAllowsModel(allowed, openai, canonical)).toBe(false);
   });
 });

@@ -407,23 +407,3 @@ export class RoutingPolicyService {
     return merged;
   }
 }
-
-/**
- * Whether a (tenant's) routing policy lets a request go to this model at all: not excluded, and
- * inside its allow-list of providers and models. For calls made on the request's behalf outside
- * routing (the intent classifier's fallback model). `canonical` maps a name of the policy (an id
- * or an alias) to the catalog id the target carries.
- */
-export function policyAllowsModel(
-  policy: Pick<RoutingPolicy, 'exclude_models' | 'allow_only'>,
-  target: { provider: ProviderKey; model: string },
-  canonical: (name: string) => string = (name) => name,
-): boolean {
-  const id = target.model.toLowerCase();
-  const names = (list: readonly string[]) => list.some((name) => canonical(name).toLowerCase() === id);
-  if (names(policy.exclude_models)) return false;
-  const allow = policy.allow_only;
-  if (allow?.providers && !allow.providers.includes(target.provider)) return false;
-  if (allow?.models && !names(allow.models)) return false;
-  return true;
-}

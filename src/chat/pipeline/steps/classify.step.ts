@@ -3,7 +3,7 @@ import { BUDGET_ENFORCER, type BudgetEnforcer } from '../../../billing/billing.t
 import { promptTokenCounts } from '../../../common/token-estimator';
 import { INTENT_CLASSIFIER, type IntentClassifier, type ModelRef } from '../../../intent/intent.types';
 import { ModelCatalog } from '../../../routing/model-catalog';
-import { policyAllowsModel } from '../../../routing/routing-policy';
+import { isExcluded } from '../../../routing/routing-decision';
 import type { ChatCall, ChatStep } from '../chat-call';
 import { UsageAccounting } from '../usage-accounting';
 
@@ -44,9 +44,9 @@ export class ClassifyStep implements ChatStep {
     if (call.mode === 'explain') return false;
     const budget = this.budgets.status(call.context.principal);
     if (budget !== null && budget.remainingRatio <= 0) return false;
-    return (
-      call.tenantRouting === null ||
-      policyAllowsModel(call.tenantRouting, target, (name) => this.catalog.resolve(name)?.id ?? name)
-    );
+    if (call.tenantRouting === null) return true;
+    // The routing decision's own exclusion rule (ids and aliases, tenant allow-lists).
+    const entry = this.catalog.resolveRequest(target.model)?.entry;
+    return entry !== undefined && !isExcluded(entry, call.tenantRouting, this.catalog);
   }
 }
