@@ -10,11 +10,17 @@ import { classifyEnhanced, classifyHeuristic } from './classifier';
 import type { LocalClassification } from './classifier';
 import { extractFeatures, toSignals } from './features';
 import { INTENT_LABELS } from './intent.types';
-import type { ClassifyOptions, IntentClassifier, IntentLabel, IntentResult } from './intent.types';
+import type {
+  ClassifyOptions,
+  IntentClassifier,
+  IntentLabel,
+  IntentResult,
+  IntentSignals,
+} from './intent.types';
 import { loadLanguageDetector, worthDetectingLanguage } from './language';
 import type { LanguageDetector } from './language';
 import { INTENT_LLM_FALLBACK, classifyWithTimeout } from './llm-fallback';
-import type { IntentLlmFallback } from './llm-fallback';
+import type { IntentLlmFallback, LlmIntent } from './llm-fallback';
 import { LinearIntentModel } from './model/linear-model';
 
 /** DI token for the trained model: its safety detector runs in every mode, its labels in enhanced/production. */
@@ -37,7 +43,7 @@ const WARM_UP_REQUESTS: readonly ChatCompletionRequest[] = [
 }));
 
 /** A local result with its signals (what the fallback and the safety review start from). */
-type LocalResult = IntentResult & { signals: NonNullable<IntentResult['signals']> };
+type LocalResult = IntentResult & { signals: IntentSignals };
 
 function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
@@ -47,6 +53,48 @@ function scoresOf(probabilities: Float64Array): Partial<Record<IntentLabel, numb
   const scores: Partial<Record<IntentLabel, number>> = {};
   for (let i = 0; i < INTENT_LABELS.length; i++) scores[INTENT_LABELS[i]] = round4(probabilities[i]);
   return scores;
+}
+
+/** The result with the model's label in place of the local one (kept in the signals). */
+function overruled(
+  result: LocalResult,
+  label: IntentLabel,
+  confidence: number,
+  signals: Partial<IntentSignals> = {},
+): IntentResult {
+  return {
+    ...result,
+    label,
+    confidence: round4(confidence),
+    method: 'llm',
+    signals: {
+      ...result.signals,
+      ...signals,
+      local_label: result.label,
+      local_confidence: result.confidence,
+    },
+  };
+}
+
+/** Below INTENT_LOW_CONFIDENCE: the fallback model's answer replaces the local label; none keeps it. */
+function withFallbackAnswer(result: LocalResult, answer: LlmIntent | null): IntentResult {
+  return answer ? overruled(result, answer.label, answer.confidence) : result;
+}
+
+/**
+ * The safety review: the model may only add a safety flag. A safety_risk answer flags the request
+ * (with the model's confidence); any other answer, or none, keeps the confident local label.
+ * Injected text can at worst talk the reviewer out of a flag the local classifier did not raise either.
+ */
+function withSafetyReview(result: LocalResult, answer: LlmIntent | null): IntentResult {
+  const review = answer === null ? 'no_answer' : answer.label === 'safety_risk' ? 'flagged' : 'cleared';
+  if (answer === null || review !== 'flagged') {
+    return { ...result, signals: { ...result.signals, safety_review: review } };
+  }
+  return overruled(result, 'safety_risk', answer.confidence, {
+    safety_review: review,
+    signals: { ...result.signals.signals, safety: true },
+  });
 }
 
 /**
@@ -112,7 +160,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   }
 
   /** The signals, with the detected language when it is worth detecting (worthDetectingLanguage). */
-  private signalsOf(features: ReturnType<typeof extractFeatures>): IntentResult['signals'] & object {
+  private signalsOf(features: ReturnType<typeof extractFeatures>): IntentSignals {
     const signals = toSignals(features);
     if (this.detectLanguage && worthDetectingLanguage(features.lastUserText, signals.signals.translation)) {
       const language = this.detectLanguage(features.lastUserText);
@@ -127,14 +175,11 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       : classifyHeuristic(features, this.model);
   }
 
-  private toResult<S extends IntentResult['signals']>(
-    local: LocalClassification,
-    signals: S,
-  ): IntentResult & { signals: S } {
+  private toResult(local: LocalClassification, signals: IntentSignals): LocalResult {
     // The safety detector decides safety_risk; the signal says so too (the cue lists alone miss most).
-    if (signals && local.label === 'safety_risk') signals.signals.safety = true;
+    if (local.label === 'safety_risk') signals.signals.safety = true;
     // The local safety probability (calibrated detector, or a rule's floor): what the safety review reads.
-    if (signals) signals.safety_probability = round4(local.safety);
+    signals.safety_probability = round4(local.safety);
     return {
       label: local.label,
       confidence: round4(local.confidence),
@@ -150,21 +195,24 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   ): Promise<IntentResult> {
     const features = extractFeatures(request);
     const local = this.localClassification(features);
-    const signals = this.signalsOf(features);
-    const result = this.toResult(local, signals);
-    if (
-      !this.llmFallbackActive ||
-      features.imageParts > 0 ||
-      signals.signals.safety ||
-      local.label === 'safety_risk'
-    ) {
-      return result;
+    const result = this.toResult(local, this.signalsOf(features));
+    // Never for images (not sent to the model) nor safety flags (text must not talk it out of one).
+    if (!this.llmFallbackActive || features.imageParts > 0 || result.signals.signals.safety) return result;
+    const unsure = local.confidence < this.config.intent.lowConfidence;
+    if (!unsure && !this.safetyReviewDue(local)) return result;
+    const answer = await classifyWithTimeout(
+      this.fallback as IntentLlmFallback,
+      request,
+      this.config.intent.llmFallbackTimeoutMs,
+      options.onModelCall,
+      options.mayUseModel,
+    );
+    if (unsure && !answer) {
+      this.logger.debug(
+        `LLM intent fallback gave no answer; keeping ${local.label} (${local.confidence.toFixed(2)})`,
+      );
     }
-    if (local.confidence < this.config.intent.lowConfidence) {
-      return this.askFallback(request, options, local, result);
-    }
-    if (this.safetyReviewDue(local)) return this.reviewSafety(request, options, local, result);
-    return result;
+    return unsure ? withFallbackAnswer(result, answer) : withSafetyReview(result, answer);
   }
 
   /**
@@ -175,70 +223,5 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   private safetyReviewDue(local: LocalClassification): boolean {
     const threshold = this.config.intent.safetyReviewThreshold;
     return threshold < 1 && local.safety >= threshold;
-  }
-
-  /** Below INTENT_LOW_CONFIDENCE: the fallback model's label replaces the local one. */
-  private async askFallback(
-    request: ChatCompletionRequest,
-    options: ClassifyOptions,
-    local: LocalClassification,
-    result: LocalResult,
-  ): Promise<IntentResult> {
-    const answer = await this.fallbackAnswer(request, options);
-    if (!answer) {
-      this.logger.debug(
-        `LLM intent fallback gave no answer; keeping ${local.label} (${local.confidence.toFixed(2)})`,
-      );
-      return result;
-    }
-    return {
-      ...result,
-      label: answer.label,
-      confidence: round4(answer.confidence),
-      method: 'llm',
-      signals: { ...result.signals, local_label: local.label, local_confidence: result.confidence },
-    };
-  }
-
-  /**
-   * The safety review: the fallback model may only add a safety flag. When it answers safety_risk
-   * the request is flagged (its confidence is the model's); any other answer, or none, keeps the
-   * confident local label. Injected text can at worst talk the reviewer out of a flag the local
-   * classifier did not raise either.
-   */
-  private async reviewSafety(
-    request: ChatCompletionRequest,
-    options: ClassifyOptions,
-    local: LocalClassification,
-    result: LocalResult,
-  ): Promise<IntentResult> {
-    const answer = await this.fallbackAnswer(request, options);
-    const review = {
-      safety_review: answer === null ? 'no_answer' : answer.label === 'safety_risk' ? 'flagged' : 'cleared',
-    };
-    if (answer?.label !== 'safety_risk') return { ...result, signals: { ...result.signals, ...review } };
-    return {
-      ...result,
-      label: 'safety_risk',
-      confidence: round4(answer.confidence),
-      method: 'llm',
-      signals: {
-        ...result.signals,
-        ...review,
-        signals: { ...result.signals.signals, safety: true },
-        local_label: local.label,
-        local_confidence: result.confidence,
-      },
-    };
-  }
-
-  private fallbackAnswer(request: ChatCompletionRequest, options: ClassifyOptions) {
-    return classifyWithTimeout(
-      this.fallback as IntentLlmFallback,
-      request,
-      this.config.intent.llmFallbackTimeoutMs,
-      options.onModelCall,
-      options.mayUseModel,
-    );
   }
 }
