@@ -152,12 +152,44 @@ describe.each([
     expect(flaggedShare(contrasts, classify)).toBeLessThanOrEqual(0.08);
   });
 
-  it('gives the same result with or without a system prompt of only blanks and control characters (property)', () => {
+  it('gives the same result with or without a system prompt without a letter or digit (property)', () => {
+    // Blanks, control, zero-width and format characters, punctuation and symbols of several scripts.
     const blank = fc
-      .array(fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u0007', '\u001b', '\u007f', '\u000b'), {
-        minLength: 1,
-        maxLength: 600,
-      })
+      .array(
+        fc.constantFrom(
+          ' ',
+          '\t',
+          '\n',
+          '\r',
+          '\u0000',
+          '\u0007',
+          '\u001b',
+          '\u007f',
+          '\u000b',
+          '\u200b',
+          '\u200e',
+          '\u2060',
+          '\u00ad',
+          '\ufeff',
+          '\u3000',
+          '.',
+          '-',
+          '*',
+          '#',
+          '!',
+          '?',
+          '"',
+          '/',
+          '。',
+          '、',
+          '«',
+          '»',
+          '€',
+          '→',
+          '🙂',
+        ),
+        { minLength: 1, maxLength: 600 },
+      )
       .map((chars) => chars.join(''));
     const turn = fc.oneof(
       fc.constantFrom(
@@ -188,8 +220,8 @@ describe.each([
     );
   });
 
-  it('does not read a blank or NUL-only system prompt with a short turn as an injection (found by the NUL hardening test)', () => {
-    for (const system of [' '.repeat(50), '\u0000'.repeat(50)]) {
+  it('does not read a wordless system prompt with a short turn as an injection (found by the NUL hardening test)', () => {
+    for (const system of [' '.repeat(50), '\u0000'.repeat(50), '\u200b'.repeat(50), '.'.repeat(50)]) {
       for (const content of ['x', 'hi', 'ok']) {
         const features = extractFeatures({
           messages: [

@@ -172,8 +172,17 @@ describe('extractFeatures / toSignals', () => {
     expect(signalsOf(user('求解方程 x^2 - 5x + 6 = 0')).signals.math).toBe(true);
   });
 
-  it('counts a system prompt of only spaces or control characters as none (no presence token)', () => {
-    for (const blank of [' '.repeat(50), '\u0000'.repeat(50), '\n\t\u0007 \u007f']) {
+  it('counts a system prompt without a letter or digit as none (no presence token)', () => {
+    for (const blank of [
+      ' '.repeat(50),
+      '\u0000'.repeat(50),
+      '\n\t\u0007 \u007f',
+      '\u200b'.repeat(50), // zero-width space (not white space to JS)
+      '\u00ad\u2060\u200e\u200f',
+      '.'.repeat(50),
+      '--- *** ---',
+      '\u3000。、！',
+    ]) {
       const features = extractFeatures({
         messages: [
           { role: 'system', content: blank },
@@ -185,13 +194,15 @@ describe('extractFeatures / toSignals', () => {
       const alone = extractFeatures({ messages: [{ role: 'user', content: 'hi' }] });
       expect({ ...features, tokenEstimate: 0 }).toEqual({ ...alone, tokenEstimate: 0 });
     }
-    const real = extractFeatures({
-      messages: [
-        { role: 'system', content: '\u0000 Be brief.' },
-        { role: 'user', content: 'hi' },
-      ],
-    });
-    expect(real.systemText).toBe('\u0000 Be brief.');
+    for (const real of ['\u0000 Be brief.', '简洁', '1', 'ℹ️ é']) {
+      const features = extractFeatures({
+        messages: [
+          { role: 'system', content: real },
+          { role: 'user', content: 'hi' },
+        ],
+      });
+      expect(features.systemText).toBe(real);
+    }
   });
 
   it('labels by the last user turn, not earlier ones', () => {

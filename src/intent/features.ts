@@ -461,9 +461,8 @@ function isInstructionRole(role: string): boolean {
 
 /* ---------- features ---------- */
 
-/** Any character that is neither white space nor a control character (C0 or DEL). */
-// eslint-disable-next-line no-control-regex -- control characters are what it must skip
-const READABLE_CHARACTER = /[^\s\u0000-\u001f\u007f]/;
+/** A letter or a digit in any script: what makes a system prompt say anything. */
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 
 export interface IntentFeatures {
   /** The last user turn (the one that is labelled), windowed as the cue patterns saw it. */
@@ -544,10 +543,11 @@ export function extractFeatures(request: ChatCompletionRequest): IntentFeatures 
   };
   const lastCues = textCues(lastWindow, lastLower, injectionWide, scripts);
 
-  // A system prompt with nothing readable (only spaces or control characters) is no system prompt:
-  // its presence alone must not count (the detector reads "system prompt + short turn" as injection).
+  // A system prompt without a letter or digit (spaces, control or zero-width characters,
+  // punctuation) says nothing and counts as none: its presence alone must not count (the detector
+  // reads "system prompt + short turn" as an injection: 50 NULs, dots or U+200B + "x" were flagged).
   const systemCut = systemRaw.length > CONTEXT_CHARS ? systemRaw.slice(0, CONTEXT_CHARS) : systemRaw;
-  const systemWindow = READABLE_CHARACTER.test(systemCut) ? systemCut : '';
+  const systemWindow = WORD_CHARACTER.test(systemCut) ? systemCut : '';
   const systemCues = systemWindow.length > 0 ? textCues(systemWindow, systemWindow.toLowerCase()) : 0;
 
   let previousCues = 0;
