@@ -27,7 +27,8 @@ function show(root: string, source: RawSource, path: string): string {
   const gitDir = gitDirOf(root, source);
   return execFileSync('git', ['--git-dir', gitDir, 'show', `${source.commit}:${path}`], {
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    // Some Super-NaturalInstructions task files are tens of MB.
+    maxBuffer: 256 * 1024 * 1024,
   });
 }
 
@@ -419,20 +420,18 @@ interface SniExcerpt {
  * <task>.json` ({definition, instances}); where that excerpt is absent, the whole file is read
  * from a clone (a `--filter=blob:none` partial clone is enough). Both give the same rows.
  */
-function readSniTask(root: string, task: string): string {
+function readSniTask(root: string, source: RawSource, task: string): string {
+  const { commit } = SNI_TASKS[task];
   const excerpt = join(root, 'allenai+natural-instructions', 'tasks', `${task}.json`);
   if (existsSync(excerpt)) {
     const saved = JSON.parse(readFileSync(excerpt, 'utf8')) as SniExcerpt & { commit: string };
-    if (saved.commit !== SNI_TASKS[task].commit) throw new Error(`${task}: excerpt read at ${saved.commit}`);
+    if (saved.commit !== commit) throw new Error(`${task}: excerpt read at ${saved.commit}`);
     return JSON.stringify({ definition: saved.definition, instances: saved.instances });
   }
-  const gitDir = join(root, 'allenai+natural-instructions', 'repo');
-  const file = JSON.parse(
-    execFileSync('git', ['--git-dir', gitDir, 'show', `${SNI_TASKS[task].commit}:tasks/${task}.json`], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    }),
-  ) as { Definition: string | string[]; Instances: Array<{ id: string; input: string }> };
+  const file = JSON.parse(show(root, { ...source, commit }, `tasks/${task}.json`)) as {
+    Definition: string | string[];
+    Instances: Array<{ id: string; input: string }>;
+  };
   const definition = Array.isArray(file.Definition) ? file.Definition.join('\n') : file.Definition;
   return JSON.stringify({ definition, instances: file.Instances });
 }
@@ -536,7 +535,7 @@ function main(): void {
     const read = (path: string): string => {
       if (path === '.exercism-descriptions') return listDescriptions(root, source);
       if (path === '.xsafety-files') return listFiles(root, source);
-      if (path.startsWith('.sni:')) return readSniTask(root, path.slice('.sni:'.length));
+      if (path.startsWith('.sni:')) return readSniTask(root, source, path.slice('.sni:'.length));
       if (path.startsWith('.pickle-json:'))
         return pickleAsJson(root, source, path.slice('.pickle-json:'.length));
       return show(root, source, path);
