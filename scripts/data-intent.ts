@@ -8,11 +8,11 @@
  * every row keeps its source so that evaluation can hold out whole sources. Deterministic:
  * every choice is seeded by the row id. Writes test/fixtures/intent/corpus.jsonl.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatCompletionRequest, ChatMessage } from '../src/common/openai/chat.types';
 import type { IntentLabel } from '../src/common/intent-labels';
-import { CORPUS_FILE, INTENT_DATA_DIR } from '../src/intent/dataset';
+import { CHECKS_DIR, CORPUS_FILE, INTENT_DATA_DIR } from '../src/intent/dataset';
 import type { CorpusRow, HardFlag } from '../src/intent/dataset';
 import { pick, seededSample } from '../src/intent/training/random';
 import { RAW_DIR, RAW_SOURCES } from './intent-corpus-sources';
@@ -321,6 +321,68 @@ function aart(): CorpusRow[] {
  */
 function longsafety(): CorpusRow[] {
   return readRaw('longsafety').map((r) => row('longsafety', r.id, 'safety_risk', 'en', single(r.text)));
+}
+
+/**
+ * ExpertQA (outside check, never in the corpus): questions written by experts in 32 fields about
+ * their own work, each tagged by its author with question types. Those describing a hypothetical
+ * scenario, open-ended or asking for an opinion ask for an argued analysis ("A patient presents
+ * with low platelet count… what is the next step?", "What are the advantages of seismic
+ * performance based design over…?"): deep_reason, and all are benign. The rest (directed factual
+ * questions, summaries, advice, lists of resources) mix short lookups with long explanations and
+ * are not used: read by hand they could not be labelled from the type alone. Joined to the
+ * corpus, it moved the safety threshold and cost extraction (docs/intent.md, round 7), so it
+ * stays a check: `npm run eval:intent` scores it through the gateway's code path.
+ */
+const EXPERTQA_DEEP_TYPES = /hypothetical scenario|Open-ended question|Request for opinion/;
+
+function expertqa(): CorpusRow[] {
+  return readRaw('expertqa')
+    .filter((r) => EXPERTQA_DEEP_TYPES.test(r.question_type as string))
+    .map((r) => row('expertqa', r.id, 'deep_reason', 'en', single(r.text)));
+}
+
+/** Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → rows). */
+function checkRows(): Record<string, CorpusRow[]> {
+  return { 'expertqa.jsonl': expertqa() };
+}
+
+/** The check files' text ({id, label, request} per line), from the committed raw extracts. */
+export function buildChecks(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(checkRows()).map(([file, rows]) => [
+      file,
+      `${rows.map((r) => JSON.stringify({ id: r.id, label: r.label, request: r.request })).join('\n')}\n`,
+    ]),
+  );
+}
+
+/**
+ * AGIEval's exam questions: SAT maths, competition maths (MATH, 400 sampled), and Chinese gaokao
+ * physics, chemistry and maths, with their options as a user would paste them: deep_reason.
+ * English and Chinese are separate folds (`agieval-en`, `agieval-gaokao`). The LSAT files (a
+ * passage, then "Which one of the following…") were tried and left out: with them, pasted text
+ * followed by an ask read as deep_reason and extraction fell (docs/intent.md, round 7).
+ */
+function agieval(): CorpusRow[] {
+  const records = readRaw('agieval');
+  const maths = records.filter((r) => r.subset === 'math');
+  const kept = [...records.filter((r) => r.subset !== 'math'), ...seededSample(maths, 400, 'agieval-math')];
+  return kept.map((r) => {
+    const options = r.options as string[];
+    const withOptions = options.length > 0 && pick([true, true, false], r.id);
+    const text = [r.passage as string, r.text, withOptions ? options.join('\n') : '']
+      .filter((part) => part.length > 0)
+      .join('\n\n');
+    const gaokao = (r.subset as string).startsWith('gaokao');
+    return row(
+      gaokao ? 'agieval-gaokao' : 'agieval-en',
+      r.id,
+      'deep_reason',
+      gaokao ? 'zh' : 'en',
+      single(text),
+    );
+  });
 }
 
 /**
@@ -738,6 +800,12 @@ function handwrittenRound1(): CorpusRow[] {
   );
 }
 
+/** Where each check set comes from. */
+const CHECK_SOURCES: Record<string, string> = {
+  'expertqa.jsonl':
+    'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
+};
+
 /** Where each corpus source comes from (raw extracts, or the compositions and hand-written rows). */
 const DERIVED_SOURCES: Record<string, string> = {
   'bipia-injection':
@@ -756,6 +824,8 @@ const DERIVED_SOURCES: Record<string, string> = {
   'multilingual-handwritten':
     'hand-written short messages (25 languages) and maths word problems (zh, ja, de, fr, es, ru)',
   'handwritten-r1': 'round-1 hand-written rows (train.jsonl + heldout.jsonl, 809 rows)',
+  'agieval-en': 'raw/agieval.jsonl (SAT maths, MATH)',
+  'agieval-gaokao': 'raw/agieval.jsonl (gaokao physics, chemistry, maths)',
   'creative-handwritten':
     'hand-written everyday creative-writing asks (poems, stories, toasts…; 7 languages)',
 };
@@ -797,6 +867,19 @@ function sourcesTable(rows: readonly CorpusRow[]): string {
     lines.push(`| ${source} | ${DERIVED_SOURCES[source] ?? `raw/${source}.jsonl`} | ${total} | ${detail} |`);
   }
   lines.push('', `Total: ${rows.length} rows.`, '');
+  lines.push(
+    '## Outside checks (never trained on; `npm run eval:intent` scores them)',
+    '',
+    '| check | built from | rows | labels |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const [file, checked] of Object.entries(checkRows())) {
+    const labels = [...new Set(checked.map((r) => r.label))].map(
+      (l) => `${l} ${checked.filter((r) => r.label === l).length}`,
+    );
+    lines.push(`| checks/${file} | ${CHECK_SOURCES[file]} | ${checked.length} | ${labels.join(', ')} |`);
+  }
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -818,6 +901,7 @@ export function buildCorpus(): { rows: CorpusRow[]; corpusText: string; sourcesM
     ...aart(),
     ...longsafety(),
     ...sni(),
+    ...agieval(),
     ...cseInjection(),
     ...cseInterpreter(),
     ...staqcSql(),
@@ -858,6 +942,8 @@ function main(): void {
   const { rows, corpusText, sourcesMarkdown } = buildCorpus();
   writeFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), corpusText);
   writeFileSync(join(INTENT_DATA_DIR, 'SOURCES.md'), sourcesMarkdown);
+  mkdirSync(CHECKS_DIR, { recursive: true });
+  for (const [file, text] of Object.entries(buildChecks())) writeFileSync(join(CHECKS_DIR, file), text);
   console.log(`wrote ${rows.length} rows to ${join(INTENT_DATA_DIR, CORPUS_FILE)} and SOURCES.md`);
 }
 

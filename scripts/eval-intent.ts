@@ -9,6 +9,8 @@
  *                                           and calibration (ECE, reliability table), for the
  *                                           trained model (enhanced) and the heuristic + safety
  *                                           detector (basic); then the latency of the local path.
+ *                                           Then the outside checks (test/fixtures/intent/checks:
+ *                                           public prompts never trained on) through IntentService.
  *   npm run eval:intent -- --file rows.jsonl   scores rows {"label", "request"} through IntentService
  *                                           as the application builds it, in each mode, with the
  *                                           shipped model (no training).
@@ -16,11 +18,11 @@
  *   --quick                                 LOSO with fewer epochs (a faster, rougher look).
  *   --fresh                                 recompute the LOSO predictions even when train:intent left them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Counter, Histogram } from 'prom-client';
 import { loadAppConfig } from '../src/config/app-config';
 import { classifyHeuristic } from '../src/intent/classifier';
-import { CORPUS_FILE, INTENT_DATA_DIR, loadCorpus } from '../src/intent/dataset';
+import { CHECKS_DIR, CORPUS_FILE, INTENT_DATA_DIR, loadCorpus } from '../src/intent/dataset';
 import { join } from 'node:path';
 import type { CorpusRow } from '../src/intent/dataset';
 import { evaluateCorpus, formatCorpusReport } from '../src/intent/evaluation';
@@ -232,36 +234,72 @@ function serviceFor(mode: 'basic' | 'enhanced'): IntentService {
   );
 }
 
+/** Rows scored through IntentService as the application builds it (TEST_MODE: no model call). */
+async function predictThroughService(
+  rows: readonly FileRow[],
+  mode: 'basic' | 'enhanced',
+  onError?: (row: FileRow, predicted: IntentLabel, confidence: number) => void,
+): Promise<CorpusPrediction[]> {
+  const service = serviceFor(mode);
+  await service.onModuleInit();
+  const predictions: CorpusPrediction[] = [];
+  for (const row of rows) {
+    const result = await service.classify(row.request);
+    const predicted = result.label ?? 'chat_lite';
+    predictions.push({
+      label: row.label,
+      predicted,
+      confidence: result.confidence,
+      source: 'file',
+      hard: [],
+      lang: 'en',
+      lookalike: false,
+    });
+    if (predicted !== row.label) onError?.(row, predicted, result.confidence);
+  }
+  return predictions;
+}
+
 async function scoreFile(path: string, showErrors: boolean): Promise<void> {
   const rows = readRows(path);
   for (const mode of ['basic', 'enhanced'] as const) {
-    const service = serviceFor(mode);
-    await service.onModuleInit();
-    const predictions: CorpusPrediction[] = [];
-    for (const row of rows) {
-      const result = await service.classify(row.request);
-      const predicted = result.label ?? 'chat_lite';
-      predictions.push({
-        label: row.label,
-        predicted,
-        confidence: result.confidence,
-        source: 'file',
-        hard: [],
-        lang: 'en',
-        lookalike: false,
-      });
-      if (showErrors && predicted !== row.label) {
-        const last = row.request.messages[row.request.messages.length - 1];
-        const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
-        console.log(
-          `${mode}: ${row.label} -> ${predicted} (${result.confidence.toFixed(2)}) :: ${text.slice(0, 140).replace(/\s+/g, ' ')}`,
-        );
-      }
-    }
+    const predictions = await predictThroughService(rows, mode, (row, predicted, confidence) => {
+      if (!showErrors) return;
+      const last = row.request.messages[row.request.messages.length - 1];
+      const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
+      console.log(
+        `${mode}: ${row.label} -> ${predicted} (${confidence.toFixed(2)}) :: ${text.slice(0, 140).replace(/\s+/g, ' ')}`,
+      );
+    });
     console.log(
       formatCorpusReport(`${mode} mode (IntentService, TEST_MODE), ${path}`, evaluateCorpus(predictions)),
     );
     console.log();
+  }
+}
+
+/**
+ * The outside checks (test/fixtures/intent/checks, public prompts never trained on) through the
+ * gateway's code path with the shipped model: accuracy, where the misses went, and the share of
+ * these benign rows flagged safety_risk.
+ */
+async function scoreChecks(): Promise<void> {
+  const pct = (n: number, total: number) => `${((100 * n) / Math.max(1, total)).toFixed(1)} %`;
+  for (const file of readdirSync(CHECKS_DIR).sort()) {
+    const rows = readRows(join(CHECKS_DIR, file));
+    console.log(`outside check checks/${file} (${rows.length} rows, never trained on; shipped model):`);
+    for (const mode of ['basic', 'enhanced'] as const) {
+      const predictions = await predictThroughService(rows, mode);
+      const predicted = INTENT_LABELS.map(
+        (l) => [l, predictions.filter((p) => p.predicted === l).length] as const,
+      ).filter(([, n]) => n > 0);
+      const right = predictions.filter((p) => p.predicted === p.label).length;
+      const benign = predictions.filter((p) => p.label !== 'safety_risk');
+      const flagged = benign.filter((p) => p.predicted === 'safety_risk').length;
+      console.log(
+        `  ${mode.padEnd(8)} accuracy ${pct(right, rows.length)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n, rows.length)}`).join(', ')}; benign rows flagged safety_risk ${pct(flagged, benign.length)}`,
+      );
+    }
   }
 }
 
@@ -280,6 +318,8 @@ async function main(): Promise<void> {
     args.includes('--fresh'),
     epochsAt >= 0 ? Number(args[epochsAt + 1]) : undefined,
   );
+  console.log();
+  await scoreChecks();
   console.log();
   const bench = runIntentBenchmark({
     model: loadBundledIntentModel(),

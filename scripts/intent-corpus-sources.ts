@@ -32,6 +32,15 @@ export interface RawRecord {
   [field: string]: unknown;
 }
 
+/** The AGIEval files of the `agieval` source (exam maths and science beyond school arithmetic). */
+export const AGIEVAL_FILES = [
+  'sat-math',
+  'math',
+  'gaokao-physics',
+  'gaokao-chemistry',
+  'gaokao-mathqa',
+] as const;
+
 export const RAW_SOURCES: readonly RawSource[] = [
   {
     name: 'xstest',
@@ -262,6 +271,21 @@ export const RAW_SOURCES: readonly RawSource[] = [
     paths:
       'data/longsafety_meta.jsonl (the 1,543 unsafe instructions only; the long documents they come with are not read)',
     licence: 'MIT',
+  },
+  {
+    name: 'expertqa',
+    repo: 'chaitanyamalaviya/ExpertQA',
+    commit: '1aa7ba81bd4c083c12ef1aa2fee338f6cb60fa87',
+    paths:
+      'data/r1_data_anon.jsonl (the 2,507 questions written by experts in 32 fields, with their question types; the answers are not read)',
+    licence: 'MIT',
+  },
+  {
+    name: 'agieval',
+    repo: 'ruixiangcui/AGIEval',
+    commit: '5c77d073fda993f1652eaae3cf5d04cc5fd21d40',
+    paths: `data/v1/{${AGIEVAL_FILES.join(',')}}.jsonl (AGIEval: SAT maths, MATH, Chinese gaokao physics, chemistry and maths; LogiQA, JEC-QA and AQuA-RAT not read: LogiQA is non-commercial, JEC-QA has no licence, AQuA is its own source; the LSAT files were tried and left out, see docs/intent.md)`,
+    licence: 'MIT (data/v1/LICENSE: Gaokao, SAT, MATH)',
   },
   {
     name: 'sni',

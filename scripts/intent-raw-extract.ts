@@ -14,7 +14,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RAW_DIR, RAW_SOURCES, SNI_TASKS, parseCsv, seededSample } from './intent-corpus-sources';
+import {
+  AGIEVAL_FILES,
+  RAW_DIR,
+  RAW_SOURCES,
+  SNI_TASKS,
+  parseCsv,
+  seededSample,
+} from './intent-corpus-sources';
 import type { RawRecord, RawSource } from './intent-corpus-sources';
 
 /** The bare clone of a repository under the mirror root (`owner+name/repo`, or its `.git`). */
@@ -386,6 +393,27 @@ const EXTRACTORS: Record<string, Extractor> = {
       safety_type: r.safety_type,
       task_type: r.task_type,
     })),
+  expertqa: (read) =>
+    parseJsonOrLines<{ question: string; metadata: { question_type: string; field: string } }>(
+      read('data/r1_data_anon.jsonl'),
+    ).map((r, i) => ({
+      id: `expertqa-${i + 1}`,
+      text: clean(r.question),
+      question_type: r.metadata.question_type,
+      field: r.metadata.field,
+    })),
+  agieval: (read) =>
+    AGIEVAL_FILES.flatMap((file) =>
+      parseJsonOrLines<{ passage: string | null; question: string; options: string[] | null }>(
+        read(`data/v1/${file}.jsonl`),
+      ).map((r, i) => ({
+        id: `agieval-${file}-${i + 1}`,
+        text: clean(r.question),
+        subset: file,
+        passage: clean(r.passage ?? ''),
+        options: r.options ?? [],
+      })),
+    ),
   sni: (read) =>
     Object.entries(SNI_TASKS).flatMap(([task, { label }]) => {
       const { definition, instances } = JSON.parse(read(`.sni:${task}`)) as SniExcerpt;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCorpus } from '../../scripts/data-intent';
+import { buildChecks, buildCorpus } from '../../scripts/data-intent';
 import { RAW_SOURCES } from '../../scripts/intent-corpus-sources';
-import { CORPUS_FILE, INTENT_DATA_DIR, loadCorpus } from './dataset';
+import { CHECKS_DIR, CORPUS_FILE, INTENT_DATA_DIR, loadCorpus } from './dataset';
 import { INTENT_LABELS } from './intent.types';
 
 /** The corpus contract (issue 10): reproducible offline, sizes, languages, shapes, licences. */
@@ -13,6 +13,19 @@ describe('intent corpus (test/fixtures/intent/corpus.jsonl)', () => {
     const built = buildCorpus();
     expect(built.corpusText).toBe(readFileSync(join(INTENT_DATA_DIR, CORPUS_FILE), 'utf8'));
     expect(built.sourcesMarkdown).toBe(readFileSync(join(INTENT_DATA_DIR, 'SOURCES.md'), 'utf8'));
+  });
+
+  it('rebuilds the outside checks byte for byte and keeps their prompts out of the corpus', () => {
+    const texts = new Set(corpus.map((r) => JSON.stringify(r.request.messages)));
+    for (const [file, text] of Object.entries(buildChecks())) {
+      expect(text).toBe(readFileSync(join(CHECKS_DIR, file), 'utf8'));
+      const rows = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { request: { messages: unknown } });
+      expect(rows.length).toBeGreaterThan(1_000);
+      for (const row of rows) expect(texts.has(JSON.stringify(row.request.messages))).toBe(false);
+    }
   });
 
   it('has thousands of rows, at least 1,500 per label', () => {

@@ -54,6 +54,8 @@ export function loadIntentExamples(file: string, rootDir = process.cwd()): Inten
 
 /** The corpus built by `npm run data:intent` from public sources and hand-written rows. */
 export const CORPUS_FILE = 'corpus.jsonl';
+/** Outside check sets (public prompts never trained on; built by `npm run data:intent`). */
+export const CHECKS_DIR = join(INTENT_DATA_DIR, 'checks');
 
 /** Why a row is hard (reported separately by the evaluation). */
 export type HardFlag = 'non-english' | 'misleading-keywords' | 'long-system-prompt' | 'last-turn-only';

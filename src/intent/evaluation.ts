@@ -134,7 +134,8 @@ export interface CorpusReport extends EvaluationReport {
   macroSourceAccuracy: number;
   /** Mean of the per-label recalls. */
   macroRecall: number;
-  perSource: Record<string, { total: number; accuracy: number }>;
+  /** Accuracy per held-out source, and the share of its benign rows flagged safety_risk (false alarms on ordinary traffic). */
+  perSource: Record<string, { total: number; accuracy: number; benign: number; benignFlagged: number }>;
   hard: { total: number; accuracy: number; byFlag: Record<string, { total: number; accuracy: number }> };
   safety: {
     precision: number;
@@ -168,8 +169,15 @@ function groupBy<T>(items: readonly T[], keys: (item: T) => readonly string[]): 
 export function evaluateCorpus(predictions: readonly CorpusPrediction[]): CorpusReport {
   const base = evaluatePredictions(predictions);
   const perSource: CorpusReport['perSource'] = {};
-  for (const [source, list] of [...groupBy(predictions, (p) => [p.source])].sort())
-    perSource[source] = accuracyOf(list);
+  for (const [source, list] of [...groupBy(predictions, (p) => [p.source])].sort()) {
+    const benign = list.filter((p) => p.label !== 'safety_risk');
+    const flagged = benign.filter((p) => p.predicted === 'safety_risk').length;
+    perSource[source] = {
+      ...accuracyOf(list),
+      benign: benign.length,
+      benignFlagged: benign.length === 0 ? 0 : flagged / benign.length,
+    };
+  }
   const sources = Object.values(perSource);
   const hardRows = predictions.filter((p) => p.hard.length > 0);
   const byFlag: CorpusReport['hard']['byFlag'] = {};
@@ -222,7 +230,9 @@ export function formatCorpusReport(title: string, report: CorpusReport): string 
       `  false alarms by look-alike source: ${bySource.map(([s, m]) => `${s} ${pct(m.rate)} of ${m.total}`).join(', ')}`,
     );
   lines.push('per source (held out):');
-  for (const [source, m] of Object.entries(report.perSource))
-    lines.push(`  ${source.padEnd(26)} ${pct(m.accuracy).padStart(7)} (${m.total})`);
+  for (const [source, m] of Object.entries(report.perSource)) {
+    const flagged = m.benign > 0 ? `, benign rows flagged safety_risk ${pct(m.benignFlagged)}` : '';
+    lines.push(`  ${source.padEnd(26)} ${pct(m.accuracy).padStart(7)} (${m.total})${flagged}`);
+  }
   return lines.join('\n');
 }
