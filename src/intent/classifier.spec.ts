@@ -272,6 +272,15 @@ describe('outside check: ExpertQA, benign questions experts wrote about their wo
     expect(rows.length).toBe(1651);
     expect(flaggedShare(rows, classify)).toBeLessThanOrEqual(0.03);
   });
+
+  it('sends at most 10 % of them straight to the cheapest tier (chat_lite with confidence ≥ 0.8)', () => {
+    // Most are read as chat_lite (a measured gap, README), but unsure: round 7, 8.3 %.
+    const confidentLite = rows.filter((r) => {
+      const result = enhanced(extractFeatures(r.request));
+      return result.label === 'chat_lite' && result.confidence >= 0.8;
+    });
+    expect(confidentLite.length / rows.length).toBeLessThanOrEqual(0.1);
+  });
 });
 
 describe('enhanced: extraction in the crowd-written style of Super-NaturalInstructions', () => {
