@@ -342,9 +342,49 @@ function expertqa(): CorpusRow[] {
     .map((r) => row('expertqa', r.id, 'deep_reason', 'en', single(r.text)));
 }
 
+/** EXAMS languages (its `info.language`) as the corpus's language codes. */
+const EXAMS_LANGS: Record<string, string> = {
+  Albanian: 'sq',
+  Arabic: 'ar',
+  Bulgarian: 'bg',
+  Croatian: 'hr',
+  French: 'fr',
+  German: 'de',
+  Hungarian: 'hu',
+  Italian: 'it',
+  'North Macedonian': 'mk',
+  Serbian: 'sr',
+  Spanish: 'es',
+  Turkish: 'tr',
+  Vietnamese: 'vi',
+};
+
+/**
+ * EXAMS (outside check, never in the corpus): high-school physics exam questions in 13 languages
+ * — why a bag of warm salt soothes earache, how a stone's acceleration changes at the top of its
+ * throw, which lamp has more power — with their choices as a user would paste them (two rows in
+ * three): deep_reason, all benign. Up to 150 per language. Joined to the corpus it held out at
+ * 17 % and cost hard rows and extraction (docs/intent.md, round 7), so it stays a check.
+ */
+function exams(): CorpusRow[] {
+  const byLang = new Map<string, RawRecord[]>();
+  for (const r of readRaw('exams')) {
+    const lang = EXAMS_LANGS[r.language as string];
+    if (!lang) continue;
+    byLang.set(lang, [...(byLang.get(lang) ?? []), r]);
+  }
+  return [...byLang].sort().flatMap(([lang, records]) =>
+    seededSample(records, 150, `exams-${lang}`).map((r) => {
+      const withChoices = pick([true, true, false], r.id);
+      const text = withChoices ? `${r.text}\n${(r.choices as string[]).join('\n')}` : r.text;
+      return row('exams', r.id, 'deep_reason', lang, single(text));
+    }),
+  );
+}
+
 /** Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → rows). */
 function checkRows(): Record<string, CorpusRow[]> {
-  return { 'expertqa.jsonl': expertqa() };
+  return { 'expertqa.jsonl': expertqa(), 'exams-physics.jsonl': exams() };
 }
 
 /** The check files' text ({id, label, request} per line), from the committed raw extracts. */
@@ -802,6 +842,7 @@ function handwrittenRound1(): CorpusRow[] {
 
 /** Where each check set comes from. */
 const CHECK_SOURCES: Record<string, string> = {
+  'exams-physics.jsonl': 'raw/exams.jsonl: physics questions, up to 150 per language (13 languages)',
   'expertqa.jsonl':
     'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
 };

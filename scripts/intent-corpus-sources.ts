@@ -288,6 +288,14 @@ export const RAW_SOURCES: readonly RawSource[] = [
     licence: 'MIT (data/v1/LICENSE: Gaokao, SAT, MATH)',
   },
   {
+    name: 'exams',
+    repo: 'mhardalov/exams-qa',
+    commit: 'f859e665de6c370f6214ca5f36a34ace36ada6cb',
+    paths:
+      'data/exams/multilingual/{train,dev,test}.jsonl.tar.gz (EXAMS: school exam questions; the Physics ones; used only for an outside check)',
+    licence: 'CC BY-SA 4.0',
+  },
+  {
     name: 'sni',
     repo: 'allenai/natural-instructions',
     commit: 'ae457ac40dafe0cd3dcd1370f0a29da54f33df4a',

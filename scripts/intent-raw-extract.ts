@@ -414,6 +414,21 @@ const EXTRACTORS: Record<string, Extractor> = {
         options: r.options ?? [],
       })),
     ),
+  exams: (read) =>
+    ['train', 'dev', 'test'].flatMap((split) =>
+      parseJsonOrLines<{
+        id: string;
+        question: { stem: string; choices: Array<{ text: string; label: string }> };
+        info: { subject: string; language: string };
+      }>(read(`.tar-gz:data/exams/multilingual/${split}.jsonl.tar.gz`))
+        .filter((r) => r.info.subject === 'Physics')
+        .map((r) => ({
+          id: `exams-${r.id}`,
+          text: clean(r.question.stem),
+          language: r.info.language,
+          choices: r.question.choices.map((c) => `${c.label}) ${clean(c.text)}`),
+        })),
+    ),
   sni: (read) =>
     Object.entries(SNI_TASKS).flatMap(([task, { label }]) => {
       const { definition, instances } = JSON.parse(read(`.sni:${task}`)) as SniExcerpt;
@@ -564,6 +579,7 @@ function main(): void {
       if (path === '.exercism-descriptions') return listDescriptions(root, source);
       if (path === '.xsafety-files') return listFiles(root, source);
       if (path.startsWith('.sni:')) return readSniTask(root, source, path.slice('.sni:'.length));
+      if (path.startsWith('.tar-gz:')) return tarGzText(root, source, path.slice('.tar-gz:'.length));
       if (path.startsWith('.pickle-json:'))
         return pickleAsJson(root, source, path.slice('.pickle-json:'.length));
       return show(root, source, path);
@@ -573,6 +589,18 @@ function main(): void {
     writeFileSync(join(RAW_DIR, `${source.name}.jsonl`), `${text}\n`);
     console.log(`${source.name}: ${records.length} records`);
   }
+}
+
+/** The text of the one file inside a .tar.gz at the pinned commit. */
+function tarGzText(root: string, source: RawSource, path: string): string {
+  const bytes = execFileSync(
+    'git',
+    ['--git-dir', gitDirOf(root, source), 'show', `${source.commit}:${path}`],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  return execFileSync('tar', ['xzO'], { input: bytes, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
 function listFiles(root: string, source: RawSource): string {
