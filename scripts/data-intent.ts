@@ -371,7 +371,9 @@ function exams(): CorpusRow[] {
   for (const r of readRaw('exams')) {
     const lang = EXAMS_LANGS[r.language as string];
     if (!lang) continue;
-    byLang.set(lang, [...(byLang.get(lang) ?? []), r]);
+    const list = byLang.get(lang) ?? [];
+    list.push(r);
+    byLang.set(lang, list);
   }
   return [...byLang].sort().flatMap(([lang, records]) =>
     seededSample(records, 150, `exams-${lang}`).map((r) => {
