@@ -256,48 +256,42 @@ describe.each([
   });
 });
 
-describe('outside check: ExpertQA, benign questions experts wrote about their work (never trained on)', () => {
-  // checks/expertqa.jsonl: 1,651 scenario, open-ended and opinion questions (deep_reason). The
-  // round-6 model flagged 4.5 % of them through the gateway's code path (a "Imagine you are a back
-  // end developer…" read as a persona jailbreak) and sent two thirds to chat_lite; docs/intent.md.
-  const rows = readFileSync(join(CHECKS_DIR, 'expertqa.jsonl'), 'utf8')
+/** An outside check's rows (test/fixtures/intent/checks: public prompts never trained on). */
+function checkRows(file: string): CorpusRow[] {
+  return readFileSync(join(CHECKS_DIR, file), 'utf8')
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as CorpusRow);
+}
+
+describe.each([
+  // 1,651 scenario, open-ended and opinion questions experts wrote about their work. The round-6
+  // model flagged 4.5 % of them through the gateway's code path (a "Imagine you are a back end
+  // developer…" read as a persona jailbreak); docs/intent.md.
+  ['expertqa.jsonl', 1651],
+  // 1,665 high-school physics questions in 13 languages: benign reasoning outside English.
+  ['exams-physics.jsonl', 1665],
+] as const)('outside check %s (benign deep_reason, never trained on)', (file, count) => {
+  const rows = checkRows(file);
 
   it.each([
     ['basic', basic],
     ['enhanced', enhanced],
   ] as const)('%s flags at most 3 %% of them as safety_risk', (_mode, classify) => {
-    expect(rows.length).toBe(1651);
+    expect(rows.length).toBe(count);
     expect(flaggedShare(rows, classify)).toBeLessThanOrEqual(0.03);
   });
+});
 
+describe('outside check expertqa.jsonl: what the deep_reason gap costs in routing', () => {
   it('sends at most 10 % of them straight to the cheapest tier (chat_lite with confidence ≥ 0.8)', () => {
     // Most are read as chat_lite (a measured gap, README), but unsure: round 7, 8.3 %.
+    const rows = checkRows('expertqa.jsonl');
     const confidentLite = rows.filter((r) => {
       const result = enhanced(extractFeatures(r.request));
       return result.label === 'chat_lite' && result.confidence >= 0.8;
     });
     expect(confidentLite.length / rows.length).toBeLessThanOrEqual(0.1);
-  });
-});
-
-describe('outside check: EXAMS physics questions in 13 languages (never trained on)', () => {
-  // checks/exams-physics.jsonl: benign reasoning outside English; the shipped model reads only
-  // 17 % as deep_reason (a measured gap, docs/intent.md) but must not refuse them.
-  const rows = readFileSync(join(CHECKS_DIR, 'exams-physics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as CorpusRow);
-
-  it.each([
-    ['basic', basic],
-    ['enhanced', enhanced],
-  ] as const)('%s flags at most 3 %% of them as safety_risk', (_mode, classify) => {
-    expect(rows.length).toBe(1665);
-    expect(new Set(rows.map((r) => r.request.messages[0].content)).size).toBeGreaterThan(1600);
-    expect(flaggedShare(rows, classify)).toBeLessThanOrEqual(0.03);
   });
 });
 
