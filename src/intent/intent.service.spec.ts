@@ -11,7 +11,7 @@ import { ProvidersModule } from '../providers/providers.module';
 import { IntentModule, intentLlmFallbackFactory } from './intent.module';
 import { IntentService } from './intent.service';
 import { INTENT_CLASSIFIER } from './intent.types';
-import type { IntentClassifier } from './intent.types';
+import type { ClassifyOptions, IntentClassifier } from './intent.types';
 import { INTENT_LLM_FALLBACK, ProviderIntentLlmFallback } from './llm-fallback';
 import type { IntentLlmFallback, LlmIntent } from './llm-fallback';
 import { ModelCatalog } from '../routing/model-catalog';
@@ -25,8 +25,7 @@ class RecordingFallback implements IntentLlmFallback {
   classify(
     _request: ChatCompletionRequest,
     _signal: AbortSignal,
-    _onModelCall?: unknown,
-    mayUseModel?: (target: { provider: 'openai'; model: string }) => boolean,
+    { mayUseModel }: ClassifyOptions = {},
   ): Promise<LlmIntent | null> {
     if (mayUseModel) {
       this.receivedMayUseModel = true;

@@ -204,8 +204,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
       this.fallback as IntentLlmFallback,
       request,
       this.config.intent.llmFallbackTimeoutMs,
-      options.onModelCall,
-      options.mayUseModel,
+      options,
     );
     if (unsure && !answer) {
       this.logger.debug(

@@ -176,11 +176,11 @@ describe('ProviderIntentLlmFallback', () => {
       asked.push(target);
       return false;
     };
-    expect(await fallback.classify(request('q'), never, undefined, refuse)).toBeNull();
-    expect(await fallback.classify(request('other'), never, undefined, refuse)).toBeNull();
+    expect(await fallback.classify(request('q'), never, { mayUseModel: refuse })).toBeNull();
+    expect(await fallback.classify(request('other'), never, { mayUseModel: refuse })).toBeNull();
     expect(asked).toEqual([TARGET, TARGET]);
     expect(executor.calls).toHaveLength(1);
-    expect(await fallback.classify(request('other'), never, undefined, () => true)).not.toBeNull();
+    expect(await fallback.classify(request('other'), never, { mayUseModel: () => true })).not.toBeNull();
     expect(executor.calls).toHaveLength(2);
   });
 

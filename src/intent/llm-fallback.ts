@@ -4,7 +4,7 @@ import { ProviderError } from '../providers/provider.types';
 import type { ProviderExecutor } from '../providers/provider.types';
 import type { RouteTarget } from '../routing/routing.types';
 import { isIntentLabel } from './intent.types';
-import type { ClassifierModelCall, ClassifyOptions, IntentLabel } from './intent.types';
+import type { ClassifyOptions, IntentLabel } from './intent.types';
 import { trustedUsage } from '../common/provider-usage';
 import { estimateTextTokens } from '../common/token-estimator';
 import { lastUserTurnText } from './features';
@@ -22,14 +22,14 @@ export interface LlmIntent {
 
 export interface IntentLlmFallback {
   /**
-   * Resolves null on any failure: the caller keeps its local result. `onModelCall` hears of every
-   * model call made (for billing), when it ends.
+   * Resolves null on any failure: the caller keeps its local result. The request's classify
+   * options: `onModelCall` hears of every model call made (for billing), when it ends;
+   * `mayUseModel` may refuse the fallback model (then no call, null).
    */
   classify(
     request: ChatCompletionRequest,
     signal: AbortSignal,
-    onModelCall?: (call: ClassifierModelCall) => void,
-    mayUseModel?: ClassifyOptions['mayUseModel'],
+    options?: ClassifyOptions,
   ): Promise<LlmIntent | null>;
 }
 
@@ -139,8 +139,7 @@ export class ProviderIntentLlmFallback implements IntentLlmFallback {
   async classify(
     request: ChatCompletionRequest,
     signal: AbortSignal,
-    onModelCall?: (call: ClassifierModelCall) => void,
-    mayUseModel?: ClassifyOptions['mayUseModel'],
+    { onModelCall, mayUseModel }: ClassifyOptions = {},
   ): Promise<LlmIntent | null> {
     const target = this.resolveTarget(this.options.model);
     if (
@@ -199,8 +198,7 @@ export async function classifyWithTimeout(
   fallback: IntentLlmFallback,
   request: ChatCompletionRequest,
   timeoutMs: number,
-  onModelCall?: (call: ClassifierModelCall) => void,
-  mayUseModel?: ClassifyOptions['mayUseModel'],
+  options: ClassifyOptions = {},
 ): Promise<LlmIntent | null> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -213,7 +211,7 @@ export async function classifyWithTimeout(
   });
   try {
     return await Promise.race([
-      fallback.classify(request, controller.signal, onModelCall, mayUseModel).catch(() => null),
+      fallback.classify(request, controller.signal, options).catch(() => null),
       deadline,
     ]);
   } finally {
