@@ -238,6 +238,7 @@ function serviceFor(mode: 'basic' | 'enhanced'): IntentService {
 async function predictThroughService(
   rows: readonly FileRow[],
   mode: 'basic' | 'enhanced',
+  source: string,
   onError?: (row: FileRow, predicted: IntentLabel, confidence: number) => void,
 ): Promise<CorpusPrediction[]> {
   const service = serviceFor(mode);
@@ -250,7 +251,7 @@ async function predictThroughService(
       label: row.label,
       predicted,
       confidence: result.confidence,
-      source: 'file',
+      source,
       hard: [],
       lang: 'en',
       lookalike: false,
@@ -263,7 +264,7 @@ async function predictThroughService(
 async function scoreFile(path: string, showErrors: boolean): Promise<void> {
   const rows = readRows(path);
   for (const mode of ['basic', 'enhanced'] as const) {
-    const predictions = await predictThroughService(rows, mode, (row, predicted, confidence) => {
+    const predictions = await predictThroughService(rows, mode, 'file', (row, predicted, confidence) => {
       if (!showErrors) return;
       const last = row.request.messages[row.request.messages.length - 1];
       const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
@@ -284,20 +285,18 @@ async function scoreFile(path: string, showErrors: boolean): Promise<void> {
  * these benign rows flagged safety_risk.
  */
 async function scoreChecks(): Promise<void> {
-  const pct = (n: number, total: number) => `${((100 * n) / Math.max(1, total)).toFixed(1)} %`;
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   for (const file of readdirSync(CHECKS_DIR).sort()) {
     const rows = readRows(join(CHECKS_DIR, file));
     console.log(`outside check checks/${file} (${rows.length} rows, never trained on; shipped model):`);
     for (const mode of ['basic', 'enhanced'] as const) {
-      const predictions = await predictThroughService(rows, mode);
+      const report = evaluateCorpus(await predictThroughService(rows, mode, file));
       const predicted = INTENT_LABELS.map(
-        (l) => [l, predictions.filter((p) => p.predicted === l).length] as const,
+        (l) => [l, INTENT_LABELS.reduce((n, truth) => n + report.confusion[truth][l], 0)] as const,
       ).filter(([, n]) => n > 0);
-      const right = predictions.filter((p) => p.predicted === p.label).length;
-      const benign = predictions.filter((p) => p.label !== 'safety_risk');
-      const flagged = benign.filter((p) => p.predicted === 'safety_risk').length;
+      const { accuracy, benignFlagged } = report.perSource[file];
       console.log(
-        `  ${mode.padEnd(8)} accuracy ${pct(right, rows.length)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n, rows.length)}`).join(', ')}; benign rows flagged safety_risk ${pct(flagged, benign.length)}`,
+        `  ${mode.padEnd(8)} accuracy ${pct(accuracy)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n / report.total)}`).join(', ')}; benign rows flagged safety_risk ${pct(benignFlagged)}`,
       );
     }
   }
