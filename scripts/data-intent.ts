@@ -384,17 +384,30 @@ function exams(): CorpusRow[] {
   );
 }
 
-/** Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → rows). */
-function checkRows(): Record<string, CorpusRow[]> {
-  return { 'expertqa.jsonl': expertqa(), 'exams-physics.jsonl': exams() };
-}
+/**
+ * Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → what
+ * SOURCES.md says it is built from, and its rows).
+ */
+const CHECKS: Record<string, { builtFrom: string; rows: () => CorpusRow[] }> = {
+  'expertqa.jsonl': {
+    builtFrom:
+      'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
+    rows: expertqa,
+  },
+  'exams-physics.jsonl': {
+    builtFrom: 'raw/exams.jsonl: physics questions, up to 150 per language (13 languages)',
+    rows: exams,
+  },
+};
 
 /** The check files' text ({id, label, request} per line), from the committed raw extracts. */
 export function buildChecks(): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(checkRows()).map(([file, rows]) => [
+    Object.entries(CHECKS).map(([file, { rows }]) => [
       file,
-      `${rows.map((r) => JSON.stringify({ id: r.id, label: r.label, request: r.request })).join('\n')}\n`,
+      `${rows()
+        .map((r) => JSON.stringify({ id: r.id, label: r.label, request: r.request }))
+        .join('\n')}\n`,
     ]),
   );
 }
@@ -842,13 +855,6 @@ function handwrittenRound1(): CorpusRow[] {
   );
 }
 
-/** Where each check set comes from. */
-const CHECK_SOURCES: Record<string, string> = {
-  'exams-physics.jsonl': 'raw/exams.jsonl: physics questions, up to 150 per language (13 languages)',
-  'expertqa.jsonl':
-    'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
-};
-
 /** Where each corpus source comes from (raw extracts, or the compositions and hand-written rows). */
 const DERIVED_SOURCES: Record<string, string> = {
   'bipia-injection':
@@ -916,11 +922,12 @@ function sourcesTable(rows: readonly CorpusRow[]): string {
     '| check | built from | rows | labels |',
     '| --- | --- | --- | --- |',
   );
-  for (const [file, checked] of Object.entries(checkRows())) {
+  for (const [file, { builtFrom, rows: rowsOf }] of Object.entries(CHECKS)) {
+    const checked = rowsOf();
     const labels = [...new Set(checked.map((r) => r.label))].map(
       (l) => `${l} ${checked.filter((r) => r.label === l).length}`,
     );
-    lines.push(`| checks/${file} | ${CHECK_SOURCES[file]} | ${checked.length} | ${labels.join(', ')} |`);
+    lines.push(`| checks/${file} | ${builtFrom} | ${checked.length} | ${labels.join(', ')} |`);
   }
   lines.push('');
   return lines.join('\n');
