@@ -385,6 +385,16 @@ function exams(): CorpusRow[] {
 }
 
 /**
+ * CoSQA (outside check, never in the corpus): real web search queries people typed about Python
+ * code ("python int to bin", "how to check memory usage in python"): code_gen by the label rules
+ * (short API questions), all benign. The heuristic alone read 86 % of them as chat_lite (basic
+ * mode's labels until round 8); docs/intent.md, round 8.
+ */
+function cosqa(): CorpusRow[] {
+  return readRaw('cosqa').map((r) => row('cosqa', r.id, 'code_gen', 'en', single(r.text)));
+}
+
+/**
  * Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → what
  * SOURCES.md says it is built from, and its rows).
  */
@@ -393,6 +403,10 @@ const CHECKS: Record<string, { builtFrom: string; rows: () => CorpusRow[] }> = {
     builtFrom:
       'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
     rows: expertqa,
+  },
+  'cosqa.jsonl': {
+    builtFrom: 'raw/cosqa.jsonl: every query (web searches about Python code)',
+    rows: cosqa,
   },
   'exams-physics.jsonl': {
     builtFrom: 'raw/exams.jsonl: physics questions, up to 150 per language (13 languages)',

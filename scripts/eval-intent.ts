@@ -7,13 +7,16 @@
  *                                           per source, hard rows), per-label recall, safety
  *                                           precision/recall and false alarms on safe look-alikes,
  *                                           and calibration (ECE, reliability table), for the
- *                                           trained model (enhanced) and the heuristic + safety
- *                                           detector (basic); then the latency of the local path.
+ *                                           trained model (the local classifier of every mode) and,
+ *                                           for comparison, the heuristic alone + safety detector
+ *                                           (SHADOW_CLASSIFIER=heuristic; basic mode's labels before
+ *                                           round 8); then the latency of the local path.
  *                                           Then the outside checks (test/fixtures/intent/checks:
  *                                           public prompts never trained on) through IntentService.
  *   npm run eval:intent -- --file rows.jsonl   scores rows {"label", "request"} through IntentService
- *                                           as the application builds it, in each mode, with the
- *                                           shipped model (no training).
+ *                                           as the application builds it (the local path is the
+ *                                           same in every mode; TEST_MODE, so no LLM fallback), with
+ *                                           the shipped model (no training), and the heuristic alone.
  *   --errors                                also prints misclassified rows (with --file).
  *   --quick                                 LOSO with fewer epochs (a faster, rougher look).
  *   --fresh                                 recompute the LOSO predictions even when train:intent left them.
@@ -66,11 +69,12 @@ function toPredictions(
 }
 
 /**
- * Basic mode per fold: the heuristic's labels with the fold's safety decision first (what
- * classifyHeuristic does with the shipped model: safety_risk when the detector fires, otherwise
- * the heuristic's most likely other label). No isotonic map in basic mode.
+ * The heuristic alone per fold (SHADOW_CLASSIFIER=heuristic; basic mode's labels before round 8):
+ * its labels with the fold's safety decision first (what classifyHeuristic does with the shipped
+ * model: safety_risk when the detector fires, otherwise the heuristic's most likely other label).
+ * No isotonic map.
  */
-function basicPredictions(
+function heuristicPredictions(
   corpus: readonly CorpusRow[],
   rows: readonly TrainingRow[],
   safety: Decision[],
@@ -125,7 +129,7 @@ function loso(quick: boolean, fresh: boolean, epochs?: number): void {
   console.log();
   console.log(
     formatCorpusReport(
-      'trained model (enhanced), leave-one-source-out, calibration cross-fitted over source halves',
+      'trained model (every mode), leave-one-source-out, calibration cross-fitted over source halves',
       evaluateCorpus(enhanced),
     ),
   );
@@ -194,8 +198,8 @@ function loso(quick: boolean, fresh: boolean, epochs?: number): void {
   console.log();
   console.log(
     formatCorpusReport(
-      'heuristic + safety detector (basic), leave-one-source-out',
-      evaluateCorpus(basicPredictions(corpus, rows, decisions)),
+      'heuristic alone + safety detector (SHADOW_CLASSIFIER=heuristic), leave-one-source-out',
+      evaluateCorpus(heuristicPredictions(corpus, rows, decisions)),
     ),
   );
 }
@@ -217,35 +221,49 @@ function readRows(path: string): FileRow[] {
     });
 }
 
-function serviceFor(mode: 'basic' | 'enhanced'): IntentService {
-  const config = loadAppConfig({ MODE: mode, TEST_MODE: 'true', LOG_LEVEL: 'error', DATA_DIR: ':memory:' });
+function gatewayService(): IntentService {
+  // TEST_MODE: the local path, the same in every mode (the LLM fallback never runs in TEST_MODE).
+  const config = loadAppConfig({
+    MODE: 'basic',
+    TEST_MODE: 'true',
+    LOG_LEVEL: 'error',
+    DATA_DIR: ':memory:',
+  });
   const none = { registers: [] };
   return new IntentService(
     config,
-    new Counter({
-      name: `eval_intent_${mode}_total`,
-      help: 'eval',
-      labelNames: ['label', 'method'],
-      ...none,
-    }),
-    new Histogram({ name: `eval_intent_${mode}_seconds`, help: 'eval', labelNames: ['method'], ...none }),
+    new Counter({ name: 'eval_intent_total', help: 'eval', labelNames: ['label', 'method'], ...none }),
+    new Histogram({ name: 'eval_intent_seconds', help: 'eval', labelNames: ['method'], ...none }),
     loadBundledIntentModel(),
     null,
   );
 }
 
-/** Rows scored through IntentService as the application builds it (TEST_MODE: no model call). */
-async function predictThroughService(
+/**
+ * `gateway`: IntentService as the application builds it (TEST_MODE: no model call);
+ * `heuristic`: the heuristic alone with the safety detector (SHADOW_CLASSIFIER=heuristic).
+ */
+type Scorer = 'gateway' | 'heuristic';
+const SCORERS: readonly Scorer[] = ['gateway', 'heuristic'];
+
+async function predictRows(
   rows: readonly FileRow[],
-  mode: 'basic' | 'enhanced',
+  scorer: Scorer,
   source: string,
   onError?: (row: FileRow, predicted: IntentLabel, confidence: number) => void,
 ): Promise<CorpusPrediction[]> {
-  const service = serviceFor(mode);
-  await service.onModuleInit();
+  let classify: (request: FileRow['request']) => Promise<{ label: IntentLabel | null; confidence: number }>;
+  if (scorer === 'gateway') {
+    const service = gatewayService();
+    await service.onModuleInit();
+    classify = (request) => service.classify(request);
+  } else {
+    const model = loadBundledIntentModel();
+    classify = async (request) => classifyHeuristic(extractFeatures(request), model);
+  }
   const predictions: CorpusPrediction[] = [];
   for (const row of rows) {
-    const result = await service.classify(row.request);
+    const result = await classify(row.request);
     const predicted = result.label ?? 'chat_lite';
     predictions.push({
       label: row.label,
@@ -261,20 +279,23 @@ async function predictThroughService(
   return predictions;
 }
 
+const SCORER_TITLE: Record<Scorer, string> = {
+  gateway: 'IntentService (every mode; TEST_MODE)',
+  heuristic: 'heuristic alone + safety detector (SHADOW_CLASSIFIER=heuristic)',
+};
+
 async function scoreFile(path: string, showErrors: boolean): Promise<void> {
   const rows = readRows(path);
-  for (const mode of ['basic', 'enhanced'] as const) {
-    const predictions = await predictThroughService(rows, mode, 'file', (row, predicted, confidence) => {
+  for (const scorer of SCORERS) {
+    const predictions = await predictRows(rows, scorer, 'file', (row, predicted, confidence) => {
       if (!showErrors) return;
       const last = row.request.messages[row.request.messages.length - 1];
       const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
       console.log(
-        `${mode}: ${row.label} -> ${predicted} (${confidence.toFixed(2)}) :: ${text.slice(0, 140).replace(/\s+/g, ' ')}`,
+        `${scorer}: ${row.label} -> ${predicted} (${confidence.toFixed(2)}) :: ${text.slice(0, 140).replace(/\s+/g, ' ')}`,
       );
     });
-    console.log(
-      formatCorpusReport(`${mode} mode (IntentService, TEST_MODE), ${path}`, evaluateCorpus(predictions)),
-    );
+    console.log(formatCorpusReport(`${SCORER_TITLE[scorer]}, ${path}`, evaluateCorpus(predictions)));
     console.log();
   }
 }
@@ -289,14 +310,14 @@ async function scoreChecks(): Promise<void> {
   for (const file of readdirSync(CHECKS_DIR).sort()) {
     const rows = readRows(join(CHECKS_DIR, file));
     console.log(`outside check checks/${file} (${rows.length} rows, never trained on; shipped model):`);
-    for (const mode of ['basic', 'enhanced'] as const) {
-      const report = evaluateCorpus(await predictThroughService(rows, mode, file));
+    for (const scorer of SCORERS) {
+      const report = evaluateCorpus(await predictRows(rows, scorer, file));
       const predicted = INTENT_LABELS.map(
         (l) => [l, INTENT_LABELS.reduce((n, truth) => n + report.confusion[truth][l], 0)] as const,
       ).filter(([, n]) => n > 0);
       const { accuracy, benignFlagged } = report.perSource[file];
       console.log(
-        `  ${mode.padEnd(8)} accuracy ${pct(accuracy)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n / report.total)}`).join(', ')}; benign rows flagged safety_risk ${pct(benignFlagged)}`,
+        `  ${scorer.padEnd(9)} accuracy ${pct(accuracy)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n / report.total)}`).join(', ')}; benign rows flagged safety_risk ${pct(benignFlagged)}`,
       );
     }
   }

@@ -296,6 +296,14 @@ export const RAW_SOURCES: readonly RawSource[] = [
     licence: 'CC BY-SA 4.0',
   },
   {
+    name: 'cosqa',
+    repo: 'Jun-jie-Huang/CoCLR',
+    commit: '14ebcacf9e9bc3e7109102632bc63047876f27d2',
+    paths:
+      'data/qa/cosqa-dev.json, data/search/cosqa-retrieval-{dev,test}-500.json (CoSQA: real web search queries about Python code — the queries only, not the code; the train files are Git LFS pointers and are not read; used only for an outside check)',
+    licence: 'MIT',
+  },
+  {
     name: 'sni',
     repo: 'allenai/natural-instructions',
     commit: 'ae457ac40dafe0cd3dcd1370f0a29da54f33df4a',

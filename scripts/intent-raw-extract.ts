@@ -429,6 +429,17 @@ const EXTRACTORS: Record<string, Extractor> = {
           choices: r.question.choices.map((c) => `${c.label}) ${clean(c.text)}`),
         })),
     ),
+  cosqa: (read) => {
+    const seen = new Set<string>();
+    return [
+      'data/qa/cosqa-dev.json',
+      'data/search/cosqa-retrieval-dev-500.json',
+      'data/search/cosqa-retrieval-test-500.json',
+    ]
+      .flatMap((path) => JSON.parse(read(path)) as Array<{ idx: string; doc: string }>)
+      .map((r) => ({ id: r.idx, text: clean(r.doc) }))
+      .filter((r) => !seen.has(r.text) && seen.add(r.text));
+  },
   sni: (read) =>
     Object.entries(SNI_TASKS).flatMap(([task, { label }]) => {
       const { definition, instances } = JSON.parse(read(`.sni:${task}`)) as SniExcerpt;

@@ -10,8 +10,6 @@ export interface ModeFeatures {
   responseCache: boolean;
   /** The semantic cache (by meaning; needs the database for its entries). */
   semanticCache: boolean;
-  /** Trained intent model combined with the heuristics. */
-  trainedIntentModel: boolean;
   /** Cheap-LLM intent fallback on low confidence (never in TEST_MODE). */
   llmIntentFallback: boolean;
   /** Accept the static keys of API_KEYS (mapped to the `default` tenant). */
@@ -28,7 +26,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   basic: {
     responseCache: true,
     semanticCache: false,
-    trainedIntentModel: false,
     llmIntentFallback: false,
     staticApiKeys: true,
     requiresRedis: false,
@@ -38,7 +35,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   enhanced: {
     responseCache: true,
     semanticCache: true,
-    trainedIntentModel: true,
     llmIntentFallback: true,
     staticApiKeys: true,
     requiresRedis: false,
@@ -48,7 +44,6 @@ export const MODE_FEATURES: Record<Mode, ModeFeatures> = {
   production: {
     responseCache: true,
     semanticCache: true,
-    trainedIntentModel: true,
     llmIntentFallback: true,
     staticApiKeys: false,
     requiresRedis: true,

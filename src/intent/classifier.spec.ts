@@ -19,8 +19,8 @@ import { loadBundledIntentModel } from './model/bundled-model';
 
 const model = loadBundledIntentModel();
 const corpus = loadCorpus();
-const enhanced = (f: IntentFeatures): LocalClassification => classifyEnhanced(f, model);
-const basic = (f: IntentFeatures): LocalClassification => classifyHeuristic(f, model);
+const trained = (f: IntentFeatures): LocalClassification => classifyEnhanced(f, model);
+const heuristicAlone = (f: IntentFeatures): LocalClassification => classifyHeuristic(f, model);
 
 function text(content: string) {
   return extractFeatures({ messages: [{ role: 'user', content }] });
@@ -97,8 +97,8 @@ const SAFETY_FLOORS = {
 
 describe.each([
   [
-    'basic (heuristic + safety detector)',
-    basic,
+    'heuristic alone + safety detector (SHADOW_CLASSIFIER=heuristic)',
+    heuristicAlone,
     // Round 5 (AART joined the corpus): the in-sample shares rose with it (docs/intent.md).
     // Round 6 (LongSafety, SNI and hand-written creative-writing asks joined): the calibration no
     // longer lets the label head flag on its own (margin "never"), so basic and enhanced flag the
@@ -110,8 +110,8 @@ describe.each([
     SAFETY_FLOORS,
   ],
   [
-    'enhanced (trained model)',
-    enhanced,
+    'trained model (every mode)',
+    trained,
     // Round 3: harmbench's floor went from 0.6 to 0.45 — with eight more safety sources the
     // threshold that keeps look-alikes under 3 % sits higher (docs/intent.md). Round 4: the
     // calibration's precision bound rose from 90 % to 95 % (issue 10's target), so the label head's
@@ -271,12 +271,14 @@ describe.each([
   ['expertqa.jsonl', 1651],
   // 1,665 high-school physics questions in 13 languages: benign reasoning outside English.
   ['exams-physics.jsonl', 1665],
-] as const)('outside check %s (benign deep_reason, never trained on)', (file, count) => {
+  // 1,570 web searches about Python code ("python int to bin"): benign code_gen.
+  ['cosqa.jsonl', 1570],
+] as const)('outside check %s (benign, never trained on)', (file, count) => {
   const rows = checkRows(file);
 
   it.each([
-    ['basic', basic],
-    ['enhanced', enhanced],
+    ['the heuristic alone', heuristicAlone],
+    ['the trained model', trained],
   ] as const)('%s flags at most 3 %% of them as safety_risk', (_mode, classify) => {
     expect(rows.length).toBe(count);
     expect(flaggedShare(rows, classify)).toBeLessThanOrEqual(0.03);
@@ -288,33 +290,43 @@ describe('outside check expertqa.jsonl: what the deep_reason gap costs in routin
     // Most are read as chat_lite (a measured gap, README), but unsure: round 7, 8.3 %.
     const rows = checkRows('expertqa.jsonl');
     const confidentLite = rows.filter((r) => {
-      const result = enhanced(extractFeatures(r.request));
+      const result = trained(extractFeatures(r.request));
       return result.label === 'chat_lite' && result.confidence >= 0.8;
     });
     expect(confidentLite.length / rows.length).toBeLessThanOrEqual(0.1);
   });
 });
 
-describe('enhanced: extraction in the crowd-written style of Super-NaturalInstructions', () => {
+describe('outside check cosqa.jsonl: short code questions people typed into a search box', () => {
+  it('reads at least 95 % of them as code_gen', () => {
+    // Round 8: 99.9 %; the heuristic alone (basic mode's labels until round 8) 9.9 %, 85.8 % went
+    // to chat_lite (docs/intent.md).
+    const rows = checkRows('cosqa.jsonl');
+    const code = rows.filter((r) => trained(extractFeatures(r.request)).label === 'code_gen');
+    expect(code.length / rows.length).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('trained model: extraction in the crowd-written style of Super-NaturalInstructions', () => {
   // In-sample (the shipped model is trained on these rows): a regression floor, not a measure of
   // generalisation. Held out, the source scores 0.61 and the On-Demand IE check 0.75 (docs/intent.md).
   it('reads entity, relation and slot extraction from supplied text as json_extract', () => {
     const rows = rowsOf('sni', 'json_extract');
     expect(rows.length).toBeGreaterThan(800);
-    const hits = rows.filter((r) => enhanced(extractFeatures(r.request)).label === 'json_extract');
+    const hits = rows.filter((r) => trained(extractFeatures(r.request)).label === 'json_extract');
     expect(hits.length / rows.length).toBeGreaterThanOrEqual(0.9);
   });
 
   it('keeps the same style’s SQL, translation and maths tasks out of json_extract', () => {
     const rows = rowsOf('sni').filter((r) => r.label !== 'json_extract');
     expect(rows.length).toBe(200);
-    const right = rows.filter((r) => enhanced(extractFeatures(r.request)).label === r.label);
+    const right = rows.filter((r) => trained(extractFeatures(r.request)).label === r.label);
     expect(right.length / rows.length).toBeGreaterThanOrEqual(0.85);
   });
 });
 
-describe('enhanced: label rules by construction', () => {
-  const label = (content: string) => enhanced(text(content)).label;
+describe('trained model: label rules by construction', () => {
+  const label = (content: string) => trained(text(content)).label;
 
   it('keeps an attached image ahead of the text (vision), safety still first', () => {
     const withImage = (t: string) =>
@@ -329,8 +341,8 @@ describe('enhanced: label rules by construction', () => {
           },
         ],
       });
-    expect(enhanced(withImage('Write the code for the UI in this screenshot.')).label).toBe('vision');
-    expect(enhanced(withImage('Extract the totals from this receipt as JSON.')).label).toBe('vision');
+    expect(trained(withImage('Write the code for the UI in this screenshot.')).label).toBe('vision');
+    expect(trained(withImage('Extract the totals from this receipt as JSON.')).label).toBe('vision');
   });
 
   it('puts safety ahead of code when the code is malware, and catches persona jailbreaks', () => {

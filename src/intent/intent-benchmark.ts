@@ -113,7 +113,7 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
   const model = options.model;
   summaries.push(
     summarize(
-      'basic (heuristic + safety detector)',
+      'heuristic alone + safety detector',
       time(iterations, warmup, () => classifyHeuristic(extractFeatures(request), model)),
     ),
   );
@@ -133,7 +133,7 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
   if (model) {
     summaries.push(
       summarize(
-        'enhanced (trained model + heuristic)',
+        'every mode (trained model + heuristic)',
         time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model)),
       ),
     );

@@ -14,7 +14,7 @@ import type { LinearIntentModel } from './model/linear-model';
 
 /**
  * The trained model, loaded from the bundle at start-up whenever classification is on: its
- * safety detector runs in every mode (labels from it only when config.features.trainedIntentModel).
+ * safety detector and its label head (blended with the heuristic) run in every mode.
  */
 export function intentModelFactory(config: AppConfig): LinearIntentModel | null {
   return config.intent.enabled ? loadBundledIntentModel() : null;
@@ -58,7 +58,7 @@ const registered = new Map<DynamicModule, DynamicModule>();
 
 /**
  * Intent classification (issue 4). Provides and exports INTENT_CLASSIFIER (IntentService).
- * Reads AppConfig.intent and AppConfig.features.trainedIntentModel / llmIntentFallback; needs
+ * Reads AppConfig.intent and AppConfig.features.llmIntentFallback; needs
  * AppConfigModule (global), the provider layer the composition registered (passed in:
  * `register({ providers: ProvidersModule.register(...) })`, for the LLM fallback); imports TelemetryModule.
  */

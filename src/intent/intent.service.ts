@@ -99,8 +99,8 @@ function withSafetyReview(result: LocalResult, answer: LlmIntent | null): Intent
 
 /**
  * The intent classifier behind INTENT_CLASSIFIER. Local classification is synchronous and
- * bounded: the trained model's safety detector first (every mode), then the heuristic (basic)
- * or the trained model blended with it (config.features.trainedIntentModel);
+ * bounded: the trained model's safety detector first, then its label head blended with the
+ * heuristic (every mode; the heuristic alone only when no model is given, as in unit tests);
  * the cheap-LLM fallback runs only when enabled by the mode, outside TEST_MODE, below
  * config.intent.lowConfidence, and never for image or safety-flagged requests (an attached
  * image is not sent to it, and injected text must not talk the classifier out of a safety flag).
@@ -170,9 +170,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   }
 
   private localClassification(features: ReturnType<typeof extractFeatures>): LocalClassification {
-    return this.model && this.config.features.trainedIntentModel
-      ? classifyEnhanced(features, this.model)
-      : classifyHeuristic(features, this.model);
+    return this.model ? classifyEnhanced(features, this.model) : classifyHeuristic(features, this.model);
   }
 
   private toResult(local: LocalClassification, signals: IntentSignals): LocalResult {
