@@ -231,7 +231,7 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean() SHADOW_DEFAULT_ON = true;
   /** Share of a taking-part tenant's requests evaluated in the shadow (deterministic per request id). */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SHADOW_SAMPLE_RATE = 0.1;
-  /** Candidate classifier: live (the live one again), heuristic (basic mode's) or model (the trained one). */
+  /** Candidate classifier: live (the live one again), heuristic (the heuristic alone) or model (the trained one, recalibrated). */
   @IsIn(['live', 'heuristic', 'model']) SHADOW_CLASSIFIER: 'live' | 'heuristic' | 'model' = 'live';
   /** Candidate softmax temperature / heuristic weight / safety threshold of the trained model (unset: the model's). */
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.05) @Max(20) SHADOW_MODEL_TEMPERATURE?: number;

@@ -45,8 +45,8 @@ function toResult(local: LocalClassification): IntentResult {
 
 /**
  * The shadow's candidate classifier (docs/routing.md "Shadow classification and routing"), from
- * SHADOW_CLASSIFIER: `heuristic` is basic mode's classifier (with the safety detector), `model`
- * the trained model of enhanced/production mode with SHADOW_MODEL_* calibration overrides. Local
+ * SHADOW_CLASSIFIER: `heuristic` is the heuristic alone (with the safety detector; basic mode's
+ * labels until intent round 8), `model` the trained model with SHADOW_MODEL_* calibration overrides. Local
  * only — never the LLM fallback. `live`: null (the live label is kept; only routing is shadowed).
  * Its own copy of the model: the live classifier's buffers are never shared with the shadow.
  */
