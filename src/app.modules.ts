@@ -28,8 +28,8 @@ import { TelemetryModule } from './telemetry/telemetry.module';
  * Modes are module compositions, built here and only here. Behaviour that differs inside a
  * module follows config.features (src/config/modes.ts), never the mode's name.
  *
- *   basic      = providers, intent (heuristics), routing, billing (cost tracking, static keys), tenant policy (+ its admin API), exact response cache (+ its admin purge), admin, health, chat
- *   enhanced   = basic + semantic cache (in the caching module, via features) (+ the trained intent model and LLM fallback, via features)
+ *   basic      = providers, intent (trained model + heuristics), routing, billing (cost tracking, static keys), tenant policy (+ its admin API), exact response cache (+ its admin purge), admin, health, chat
+ *   enhanced   = basic + semantic cache (in the caching module, via features) (+ the LLM intent fallback and safety review, via features)
  *   production = enhanced, with database-issued keys only and Redis-backed shared state
  * Metrics and traces (TelemetryModule: the OTLP exporter when configured) are infrastructure: every mode.
  * The admin dashboard's static files (DashboardModule) are served in every mode unless DASHBOARD_ENABLED=false.
