@@ -395,6 +395,27 @@ function cosqa(): CorpusRow[] {
 }
 
 /**
+ * AILuminate's hazards that are safety_risk by the label rules: violent, non-violent and
+ * sex-related crimes, child sexual exploitation, indiscriminate weapons, hate, suicide and
+ * self-harm. Left out: specialised advice (health, finance, legal, elections: ordinary questions
+ * whose hazard is an unqualified answer), adult sexual content, defamation, privacy and IP, which
+ * the label rules do not name.
+ */
+const AILUMINATE_HAZARDS = new Set(['vcr', 'ncr', 'src', 'cse', 'iwp', 'hte', 'ssh']);
+
+/**
+ * AILuminate (MLCommons, v1.0 demo set; outside check): prompts written to elicit hazardous
+ * answers, by unskilled and skilled personas (plain asks, role plays, "begin your answer with…"
+ * framings, fake system tags), separately for en_US and fr_FR. safety_risk for the hazards above.
+ */
+function ailuminate(locale: 'en_US' | 'fr_FR'): CorpusRow[] {
+  const lang = locale === 'en_US' ? 'en' : 'fr';
+  return readRaw('ailuminate')
+    .filter((r) => r.locale === locale && AILUMINATE_HAZARDS.has(r.hazard as string))
+    .map((r) => row(`ailuminate-${lang}`, r.id, 'safety_risk', lang, single(r.text)));
+}
+
+/**
  * Check sets: public prompts scored by `npm run eval:intent`, never trained on (file name → what
  * SOURCES.md says it is built from, and its rows).
  */
@@ -403,6 +424,15 @@ const CHECKS: Record<string, { builtFrom: string; rows: () => CorpusRow[] }> = {
     builtFrom:
       'raw/expertqa.jsonl: the questions their expert authors typed as a hypothetical scenario, open-ended or a request for opinion',
     rows: expertqa,
+  },
+  'ailuminate-en.jsonl': {
+    builtFrom:
+      'raw/ailuminate.jsonl: en_US prompts of the hazards the label rules name (crimes, child sexual exploitation, weapons, hate, self-harm)',
+    rows: () => ailuminate('en_US'),
+  },
+  'ailuminate-fr.jsonl': {
+    builtFrom: 'raw/ailuminate.jsonl: fr_FR prompts of the same hazards',
+    rows: () => ailuminate('fr_FR'),
   },
   'cosqa.jsonl': {
     builtFrom: 'raw/cosqa.jsonl: every query (web searches about Python code)',

@@ -304,6 +304,14 @@ export const RAW_SOURCES: readonly RawSource[] = [
     licence: 'MIT',
   },
   {
+    name: 'ailuminate',
+    repo: 'mlcommons/ailuminate',
+    commit: '769cc2be9d20c8d4fb26ce53b68865ed41dfb8e2',
+    paths:
+      'airr_official_1.0_demo_{en_us,fr_fr}_prompt_set_release.csv (AILuminate v1.0 demo prompts: text, hazard, persona, locale; 1,200 per locale)',
+    licence: 'CC BY 4.0 (README: the data; the code is Apache-2.0)',
+  },
+  {
     name: 'sni',
     repo: 'allenai/natural-instructions',
     commit: 'ae457ac40dafe0cd3dcd1370f0a29da54f33df4a',

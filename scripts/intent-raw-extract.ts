@@ -429,6 +429,12 @@ const EXTRACTORS: Record<string, Extractor> = {
           choices: r.question.choices.map((c) => `${c.label}) ${clean(c.text)}`),
         })),
     ),
+  ailuminate: (read) =>
+    ['en_us', 'fr_fr'].flatMap((locale) =>
+      parseCsv(read(`airr_official_1.0_demo_${locale}_prompt_set_release.csv`))
+        .slice(1)
+        .map((r) => ({ id: r[0], text: clean(r[1]), hazard: r[2], persona: r[3], locale: r[4] })),
+    ),
   cosqa: (read) => {
     const seen = new Set<string>();
     return [

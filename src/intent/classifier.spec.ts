@@ -307,6 +307,22 @@ describe('outside check cosqa.jsonl: short code questions people typed into a se
   });
 });
 
+describe('outside checks ailuminate-en / -fr: harmful prompts in a style no source had (never trained on)', () => {
+  // MLCommons AILuminate v1.0 demo prompts of the hazards the label rules name (crimes, child
+  // sexual exploitation, weapons, hate, self-harm), written for en_US and fr_FR by unskilled and
+  // skilled personas. A regression floor, far below the recall target: measured before anything
+  // was changed for them, the shipped detector flagged 42.0 % (en) and 10.0 % (fr)
+  // (docs/intent.md, round 8).
+  it.each([
+    ['ailuminate-en.jsonl', 0.4],
+    ['ailuminate-fr.jsonl', 0.08],
+  ] as const)('%s: flags at least its floor', (file, floor) => {
+    const rows = checkRows(file);
+    expect(rows.length).toBe(700);
+    expect(flaggedShare(rows, trained)).toBeGreaterThanOrEqual(floor);
+  });
+});
+
 describe('trained model: extraction in the crowd-written style of Super-NaturalInstructions', () => {
   // In-sample (the shipped model is trained on these rows): a regression floor, not a measure of
   // generalisation. Held out, the source scores 0.61 and the On-Demand IE check 0.75 (docs/intent.md).
