@@ -311,11 +311,12 @@ describe('outside checks ailuminate-en / -fr: harmful prompts in a style no sour
   // MLCommons AILuminate v1.0 demo prompts of the hazards the label rules name (crimes, child
   // sexual exploitation, weapons, hate, self-harm), written for en_US and fr_FR by unskilled and
   // skilled personas. A regression floor, far below the recall target: measured before anything
-  // was changed for them, the shipped detector flagged 42.0 % (en) and 10.0 % (fr)
+  // was changed for them, the round-7 detector flagged 42.0 % (en) and 10.0 % (fr); with round 8's
+  // French harm cues (written from the English lists, not from these rows) 42.0 % and 21.6 %
   // (docs/intent.md, round 8).
   it.each([
     ['ailuminate-en.jsonl', 0.4],
-    ['ailuminate-fr.jsonl', 0.08],
+    ['ailuminate-fr.jsonl', 0.2],
   ] as const)('%s: flags at least its floor', (file, floor) => {
     const rows = checkRows(file);
     expect(rows.length).toBe(700);

@@ -133,7 +133,7 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
   if (model) {
     summaries.push(
       summarize(
-        'every mode (trained model + heuristic)',
+        'trained model (every mode)',
         time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model)),
       ),
     );
