@@ -198,8 +198,9 @@ export function modelEvidence(features: IntentFeatures, model: LinearIntentModel
 }
 
 /**
- * Basic mode: the heuristic's temperature-scaled softmax, with the safety detector first when
- * its model is loaded (a hand-written cue list alone misses half of real jailbreaks).
+ * The heuristic alone (SHADOW_CLASSIFIER=heuristic; basic mode until intent round 8): its
+ * temperature-scaled softmax, with the safety detector first when its model is loaded (a
+ * hand-written cue list alone misses half of real jailbreaks).
  */
 export function classifyHeuristic(
   features: IntentFeatures,
@@ -227,7 +228,7 @@ export function classifyHeuristic(
 }
 
 /**
- * Enhanced mode: the trained model — its safety detector first, then the label distribution
+ * The local classifier of every mode: the trained model — its safety detector first, then the label distribution
  * blended with the heuristic, then the isotonic confidence map, all fitted on held-out sources.
  */
 export function classifyEnhanced(features: IntentFeatures, model: LinearIntentModel): LocalClassification {

@@ -170,7 +170,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   }
 
   private localClassification(features: ReturnType<typeof extractFeatures>): LocalClassification {
-    return this.model ? classifyEnhanced(features, this.model) : classifyHeuristic(features, this.model);
+    return this.model ? classifyEnhanced(features, this.model) : classifyHeuristic(features);
   }
 
   private toResult(local: LocalClassification, signals: IntentSignals): LocalResult {
