@@ -315,9 +315,11 @@ async function scoreChecks(): Promise<void> {
       const predicted = INTENT_LABELS.map(
         (l) => [l, INTENT_LABELS.reduce((n, truth) => n + report.confusion[truth][l], 0)] as const,
       ).filter(([, n]) => n > 0);
-      const { accuracy, benignFlagged } = report.perSource[file];
+      const { accuracy, benign, benignFlagged } = report.perSource[file];
+      // As formatCorpusReport: no false-alarm figure for a check without benign rows (AILuminate).
+      const flagged = benign > 0 ? `; benign rows flagged safety_risk ${pct(benignFlagged)}` : '';
       console.log(
-        `  ${scorer.padEnd(9)} accuracy ${pct(accuracy)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n / report.total)}`).join(', ')}; benign rows flagged safety_risk ${pct(benignFlagged)}`,
+        `  ${scorer.padEnd(9)} accuracy ${pct(accuracy)}; predicted ${predicted.map(([l, n]) => `${l} ${pct(n / report.total)}`).join(', ')}${flagged}`,
       );
     }
   }
