@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  classifyEnhanced,
+  classifyWithModel,
   classifyHeuristic,
   composeWithSafety,
   interpolate,
@@ -19,7 +19,7 @@ import { loadBundledIntentModel } from './model/bundled-model';
 
 const model = loadBundledIntentModel();
 const corpus = loadCorpus();
-const trained = (f: IntentFeatures): LocalClassification => classifyEnhanced(f, model);
+const trained = (f: IntentFeatures): LocalClassification => classifyWithModel(f, model);
 const heuristicAlone = (f: IntentFeatures): LocalClassification => classifyHeuristic(f, model);
 
 function text(content: string) {

@@ -231,7 +231,7 @@ export function classifyHeuristic(
  * The local classifier of every mode: the trained model — its safety detector first, then the label distribution
  * blended with the heuristic, then the isotonic confidence map, all fitted on held-out sources.
  */
-export function classifyEnhanced(features: IntentFeatures, model: LinearIntentModel): LocalClassification {
+export function classifyWithModel(features: IntentFeatures, model: LinearIntentModel): LocalClassification {
   const { best, confidence, probabilities, safety } = combineEvidence(
     modelEvidence(features, model),
     model.calibration,

@@ -1,6 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
-import { classifyEnhanced, classifyHeuristic } from './classifier';
+import { classifyWithModel, classifyHeuristic } from './classifier';
 import { extractFeatures } from './features';
 import type { LanguageDetector } from './language';
 import type { LinearIntentModel } from './model/linear-model';
@@ -134,7 +134,7 @@ export function runIntentBenchmark(options: IntentBenchmarkOptions = {}): Intent
     summaries.push(
       summarize(
         'trained model (every mode)',
-        time(iterations, warmup, () => classifyEnhanced(extractFeatures(request), model)),
+        time(iterations, warmup, () => classifyWithModel(extractFeatures(request), model)),
       ),
     );
   }

@@ -6,7 +6,7 @@ import { elapsedMs } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { METRIC } from '../telemetry/metrics';
 import { recordingSpan } from '../telemetry/spans';
-import { classifyEnhanced, classifyHeuristic } from './classifier';
+import { classifyWithModel, classifyHeuristic } from './classifier';
 import type { LocalClassification } from './classifier';
 import { extractFeatures, toSignals } from './features';
 import { INTENT_LABELS } from './intent.types';
@@ -170,7 +170,7 @@ export class IntentService implements IntentClassifier, OnModuleInit {
   }
 
   private localClassification(features: ReturnType<typeof extractFeatures>): LocalClassification {
-    return this.model ? classifyEnhanced(features, this.model) : classifyHeuristic(features);
+    return this.model ? classifyWithModel(features, this.model) : classifyHeuristic(features);
   }
 
   private toResult(local: LocalClassification, signals: IntentSignals): LocalResult {

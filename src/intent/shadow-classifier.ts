@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config';
 import type { ChatCompletionRequest } from '../common/openai/chat.types';
 import { classifierDescription } from '../routing/shadow/shadow-candidate';
 import type { ShadowClassifier } from '../routing/shadow/shadow.types';
-import { classifyEnhanced, classifyHeuristic, type LocalClassification } from './classifier';
+import { classifyWithModel, classifyHeuristic, type LocalClassification } from './classifier';
 import { extractFeatures } from './features';
 import { INTENT_LABELS, type IntentLabel, type IntentResult } from './intent.types';
 import { loadBundledIntentModel } from './model/bundled-model';
@@ -65,7 +65,7 @@ export function shadowClassifierFactory(config: AppConfig): ShadowClassifier | n
     classify(request: ChatCompletionRequest): IntentResult {
       const features = extractFeatures(request);
       return toResult(
-        mode === 'model' ? classifyEnhanced(features, model) : classifyHeuristic(features, model),
+        mode === 'model' ? classifyWithModel(features, model) : classifyHeuristic(features, model),
       );
     },
   };

@@ -87,7 +87,7 @@ function evidenceOf(row: TrainingRow, raw: RawPrediction): ModelEvidence {
   };
 }
 
-/** The same decision as classifyEnhanced, from a held-out prediction. */
+/** The same decision as classifyWithModel, from a held-out prediction. */
 export function decide(row: TrainingRow, raw: RawPrediction, calibration: PartialCalibration): Decision {
   const result = combineEvidence(evidenceOf(row, raw), { ...calibration, isotonic: undefined });
   const confidence = calibration.isotonic
